@@ -1,0 +1,170 @@
+/* act.c - activation functions and their derivatives, applied by the model
+ * after each layer's core (z -> a), in one place for every layer kind. */
+#include <math.h>
+#include <string.h>
+
+#include "nn.h"
+
+static const char *const names[NN_ACT_COUNT] = {
+	"linear", "step", "sigmoid", "tanh", "lecun", "relu", "leaky",
+	"softmax", "logsoftmax",
+};
+
+const char *nn_act_name(nn_act a)
+{
+	return (unsigned)a < NN_ACT_COUNT ? names[a] : "?";
+}
+
+int nn_act_parse(const char *name)
+{
+	for (int i = 0; i < NN_ACT_COUNT; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	if (strcmp(name, "identity") == 0 || strcmp(name, "none") == 0)
+		return NN_ACT_LINEAR;
+	if (strcmp(name, "leakyrelu") == 0 || strcmp(name, "leaky_relu") == 0)
+		return NN_ACT_LEAKY;
+	return -1;
+}
+
+#define LECUN_A 1.7159f
+#define LECUN_B (2.0f / 3.0f)
+
+static void softmax_row(const float *z, float *a, size_t w)
+{
+	float max = z[0], sum = 0;
+
+	for (size_t j = 1; j < w; j++)
+		if (z[j] > max)
+			max = z[j];
+	for (size_t j = 0; j < w; j++) {
+		a[j] = expf(z[j] - max);
+		sum += a[j];
+	}
+	for (size_t j = 0; j < w; j++)
+		a[j] /= sum;
+}
+
+static void logsoftmax_row(const float *z, float *a, size_t w)
+{
+	float max = z[0], sum = 0;
+
+	for (size_t j = 1; j < w; j++)
+		if (z[j] > max)
+			max = z[j];
+	for (size_t j = 0; j < w; j++)
+		sum += expf(z[j] - max);
+	sum = logf(sum) + max;
+	for (size_t j = 0; j < w; j++)
+		a[j] = z[j] - sum;
+}
+
+void nn_act_forward(nn_act kind, float alpha, const float *z, float *a,
+                    size_t n, size_t w)
+{
+	size_t len = n * w;
+
+	switch (kind) {
+	case NN_ACT_LINEAR:
+		if (a != z)
+			memcpy(a, z, len * sizeof *a);
+		break;
+	case NN_ACT_STEP:
+		for (size_t i = 0; i < len; i++)
+			a[i] = z[i] >= 0 ? 1.0f : 0.0f;
+		break;
+	case NN_ACT_SIGMOID:
+		for (size_t i = 0; i < len; i++)
+			a[i] = 1.0f / (1.0f + expf(-z[i]));
+		break;
+	case NN_ACT_TANH:
+		for (size_t i = 0; i < len; i++)
+			a[i] = tanhf(z[i]);
+		break;
+	case NN_ACT_LECUN:
+		for (size_t i = 0; i < len; i++)
+			a[i] = LECUN_A * tanhf(LECUN_B * z[i]);
+		break;
+	case NN_ACT_RELU:
+		for (size_t i = 0; i < len; i++)
+			a[i] = z[i] > 0 ? z[i] : 0.0f;
+		break;
+	case NN_ACT_LEAKY:
+		for (size_t i = 0; i < len; i++)
+			a[i] = z[i] > 0 ? z[i] : alpha * z[i];
+		break;
+	case NN_ACT_SOFTMAX:
+		for (size_t r = 0; r < n; r++)
+			softmax_row(z + r * w, a + r * w, w);
+		break;
+	case NN_ACT_LOGSOFTMAX:
+		for (size_t r = 0; r < n; r++)
+			logsoftmax_row(z + r * w, a + r * w, w);
+		break;
+	case NN_ACT_COUNT:
+		break;
+	}
+}
+
+void nn_act_backward(nn_act kind, float alpha, const float *z, const float *a,
+                     const float *da, float *dz, size_t n, size_t w)
+{
+	size_t len = n * w;
+
+	switch (kind) {
+	case NN_ACT_LINEAR:
+		if (dz != da)
+			memcpy(dz, da, len * sizeof *dz);
+		break;
+	case NN_ACT_STEP:
+		memset(dz, 0, len * sizeof *dz);
+		break;
+	case NN_ACT_SIGMOID:
+		for (size_t i = 0; i < len; i++)
+			dz[i] = da[i] * a[i] * (1.0f - a[i]);
+		break;
+	case NN_ACT_TANH:
+		for (size_t i = 0; i < len; i++)
+			dz[i] = da[i] * (1.0f - a[i] * a[i]);
+		break;
+	case NN_ACT_LECUN:
+		for (size_t i = 0; i < len; i++) {
+			float t = a[i] / LECUN_A;
+
+			dz[i] = da[i] * LECUN_A * LECUN_B * (1.0f - t * t);
+		}
+		break;
+	case NN_ACT_RELU:
+		for (size_t i = 0; i < len; i++)
+			dz[i] = z[i] > 0 ? da[i] : 0.0f;
+		break;
+	case NN_ACT_LEAKY:
+		for (size_t i = 0; i < len; i++)
+			dz[i] = z[i] > 0 ? da[i] : alpha * da[i];
+		break;
+	case NN_ACT_SOFTMAX:
+		for (size_t r = 0; r < n; r++) {
+			const float *ar = a + r * w, *dr = da + r * w;
+			float *out = dz + r * w, dot = 0;
+
+			for (size_t j = 0; j < w; j++)
+				dot += ar[j] * dr[j];
+			for (size_t j = 0; j < w; j++)
+				out[j] = ar[j] * (dr[j] - dot);
+		}
+		break;
+	case NN_ACT_LOGSOFTMAX:
+		for (size_t r = 0; r < n; r++) {
+			const float *ar = a + r * w, *dr = da + r * w;
+			float *out = dz + r * w, sum = 0;
+
+			for (size_t j = 0; j < w; j++)
+				sum += dr[j];
+			for (size_t j = 0; j < w; j++)
+				out[j] = dr[j] - expf(ar[j]) * sum;
+		}
+		break;
+	case NN_ACT_COUNT:
+		break;
+	}
+}

@@ -1,0 +1,21 @@
+/* blas.h - the BLAS seam: every matrix product in libnn goes through here. */
+#ifndef NN_BLAS_H
+#define NN_BLAS_H
+
+#include <stddef.h>
+
+/* C = alpha * op(A) op(B) + beta * C, row-major; op transposes when ta/tb.
+ * op(A) is M x K, op(B) is K x N, C is M x N. Picks the thread count for
+ * the size of the product. */
+void nn_sgemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
+              const float *A, size_t lda, const float *B, size_t ldb,
+              float beta, float *C, size_t ldc);
+
+/* The same product with plain loops in double precision: the reference
+ * that tests compare nn_sgemm against. */
+void nn_sgemm_naive(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
+                    const float *A, size_t lda, const float *B, size_t ldb,
+                    float beta, float *C, size_t ldc);
+
+
+#endif

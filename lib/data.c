@@ -1,0 +1,179 @@
+/* data.c - datasets: storage (bytes or floats), copies, subsets, and the
+ * gathering of a batch, where image bytes are scaled to floats. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+
+nn_dataset *nn_dataset_new(void)
+{
+	nn_dataset *d = calloc(1, sizeof *d);
+
+	if (!d)
+		nn_fail("out of memory");
+	return d;
+}
+
+static void free_names(char **names, int n)
+{
+	if (!names)
+		return;
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+void nn_dataset_free(nn_dataset *d)
+{
+	if (!d)
+		return;
+	free(d->xbytes);
+	free(d->x);
+	free(d->labels);
+	free(d->y);
+	free_names(d->class_names, d->nclasses);
+	free(d);
+}
+
+static char **copy_names(char *const *names, int n)
+{
+	char **c = calloc((size_t)n, sizeof *c);
+
+	if (!c)
+		return NULL;
+	for (int i = 0; i < n; i++)
+		if (!(c[i] = strdup(names[i]))) {
+			free_names(c, n);
+			return NULL;
+		}
+	return c;
+}
+
+nn_dataset *nn_dataset_subset(const nn_dataset *d, const size_t *idx,
+                              size_t count)
+{
+	nn_dataset *s = nn_dataset_new();
+	size_t k = count ? count : 1, xs = d->xsize, ys = d->ysize;
+
+	if (!s)
+		return NULL;
+	*s = *d;
+	s->n = count;
+	s->xbytes = NULL;
+	s->x = NULL;
+	s->labels = NULL;
+	s->y = NULL;
+	s->class_names = NULL;
+	if ((d->xbytes && !(s->xbytes = malloc(k * xs))) ||
+	    (d->x && !(s->x = malloc(k * xs * sizeof *s->x))) ||
+	    (d->labels && !(s->labels = malloc(k * sizeof *s->labels))) ||
+	    (d->y && !(s->y = malloc(k * ys * sizeof *s->y))) ||
+	    (d->class_names &&
+	     !(s->class_names = copy_names(d->class_names, d->nclasses)))) {
+		nn_dataset_free(s);
+		nn_fail("out of memory for %zu samples", count);
+		return NULL;
+	}
+	for (size_t i = 0; i < count; i++) {
+		size_t j = idx[i];
+
+		if (d->xbytes)
+			memcpy(s->xbytes + i * xs, d->xbytes + j * xs, xs);
+		if (d->x)
+			memcpy(s->x + i * xs, d->x + j * xs, xs * sizeof *d->x);
+		if (d->labels)
+			s->labels[i] = d->labels[j];
+		if (d->y)
+			memcpy(s->y + i * ys, d->y + j * ys, ys * sizeof *d->y);
+	}
+	return s;
+}
+
+nn_dataset *nn_dataset_copy(const nn_dataset *d)
+{
+	size_t *idx = malloc((d->n ? d->n : 1) * sizeof *idx);
+	nn_dataset *c;
+
+	if (!idx) {
+		nn_fail("out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < d->n; i++)
+		idx[i] = i;
+	c = nn_dataset_subset(d, idx, d->n);
+	free(idx);
+	return c;
+}
+
+void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count,
+                       float *x, float *y)
+{
+	size_t xs = d->xsize, ys = d->ysize;
+
+	for (size_t i = 0; i < count; i++) {
+		size_t j = idx[i];
+		float *row = x + i * xs;
+
+		if (d->xbytes) {
+			const uint8_t *b = d->xbytes + j * xs;
+
+			for (size_t k = 0; k < xs; k++)
+				row[k] = b[k] * d->xscale;
+		} else {
+			memcpy(row, d->x + j * xs, xs * sizeof *row);
+		}
+		if (!y)
+			continue;
+		if (d->labels && ys == (size_t)d->nclasses && ys > 1) {
+			memset(y + i * ys, 0, ys * sizeof *y);
+			y[i * ys + (size_t)d->labels[j]] = 1.0f;
+		} else if (d->labels && ys == 1) {
+			y[i] = (float)d->labels[j];
+		} else {
+			memcpy(y + i * ys, d->y + j * ys, ys * sizeof *y);
+		}
+	}
+}
+
+int nn_dataset_label(const nn_dataset *d, size_t i)
+{
+	if (i >= d->n || d->nclasses <= 0)
+		return -1;
+	if (d->labels)
+		return d->labels[i];
+	if (d->y && d->ysize == 1)
+		return d->y[i] >= 0.5f;
+	if (d->y) {
+		size_t best = 0;
+
+		for (size_t k = 1; k < d->ysize; k++)
+			if (d->y[i * d->ysize + k] > d->y[i * d->ysize + best])
+				best = k;
+		return (int)best;
+	}
+	return -1;
+}
+
+int nn_dataset_check(const nn_dataset *d)
+{
+	if (d->n == 0)
+		return nn_fail("the dataset is empty");
+	if (d->xsize != nn_shape_size(&d->xshape) || d->xsize == 0)
+		return nn_fail("inconsistent input size");
+	if (!d->xbytes == !d->x)
+		return nn_fail("a dataset needs inputs as bytes or as floats");
+	if (!d->labels && !d->y)
+		return nn_fail("the dataset has no targets");
+	if (d->labels) {
+		if (d->nclasses <= 0)
+			return nn_fail("labels without a class count");
+		for (size_t i = 0; i < d->n; i++)
+			if (d->labels[i] < 0 || d->labels[i] >= d->nclasses)
+				return nn_fail("label %d of sample %zu is not "
+				               "in 0..%d", d->labels[i], i,
+				               d->nclasses - 1);
+	}
+	if (d->ysize == 0)
+		return nn_fail("targets of width 0");
+	return 0;
+}

@@ -1,0 +1,68 @@
+/* dropout.c - inverted dropout: while training, each input is zeroed with
+ * probability rate and the rest scaled by 1/(1-rate); the identity when
+ * evaluating. The mask is kept in the layer's scratch for backward. */
+#include <stdio.h>
+#include <string.h>
+
+#include "layer.h"
+
+static int dropout_setup(nn_layer *L, const nn_layer_spec *spec)
+{
+	if (!(spec->rate >= 0 && spec->rate < 1))
+		return nn_fail("dropout rate must be in [0, 1), as in "
+		               "'add dropout 0.2'");
+	L->rate = spec->rate;
+	L->out = L->in;
+	return 0;
+}
+
+static size_t dropout_scratch(const nn_layer *L, size_t n)
+{
+	return n * L->in_size;
+}
+
+static void dropout_forward(nn_layer *L, const float *x, float *z, size_t n,
+                            int training, nn_rng *rng)
+{
+	size_t len = n * L->in_size;
+	float keep = 1.0f / (1.0f - L->rate);
+	uint64_t threshold = (uint64_t)(L->rate * 4294967296.0);
+
+	if (!training || L->rate == 0) {
+		memcpy(z, x, len * sizeof *z);
+		/* backward after an evaluation pass passes gradients through */
+		for (size_t i = 0; i < len; i++)
+			L->scratch[i] = 1.0f;
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {
+		float m = (nn_rng_next(rng) >> 32) >= threshold ? keep : 0.0f;
+
+		L->scratch[i] = m;
+		z[i] = x[i] * m;
+	}
+}
+
+static void dropout_backward(nn_layer *L, const float *x, const float *dz,
+                             float *dx, size_t n)
+{
+	(void)x;
+	if (!dx)
+		return;
+	for (size_t i = 0; i < n * L->in_size; i++)
+		dx[i] = dz[i] * L->scratch[i];
+}
+
+static void dropout_describe(const nn_layer *L, char *buf, size_t len)
+{
+	snprintf(buf, len, "dropout %g", L->rate);
+}
+
+const nn_layer_class nn_dropout_class = {
+	.kind = "dropout",
+	.setup = dropout_setup,
+	.forward = dropout_forward,
+	.backward = dropout_backward,
+	.scratch_size = dropout_scratch,
+	.describe = dropout_describe,
+};

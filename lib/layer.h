@@ -1,0 +1,86 @@
+/* layer.h - the internal interface every layer kind implements.
+ *
+ * A layer computes z = core(x); the model then applies the layer's
+ * activation a = act(z) (identity for most kinds but dense and conv), so
+ * activation code lives in one place (act.c). Each kind lives in its own
+ * file as an nn_layer_class and is listed once in layers.c.
+ *
+ * Parameters live in the model's single block: a layer records an offset
+ * per parameter tensor and the model keeps `val`/`grad` pointers current.
+ */
+#ifndef NN_LAYER_H
+#define NN_LAYER_H
+
+#include "nn.h"
+
+#define NN_MAXPARAMS 4
+
+typedef struct nn_layer_class nn_layer_class;
+
+typedef struct nn_param_slot {
+	const char *name;       /* "W", "b" */
+	nn_shape shape;
+	size_t size;
+	size_t offset;          /* into the model's parameter block */
+	int decay;              /* weight decay applies */
+	int is_bias;            /* initialised with the bias value */
+	int fan_in, fan_out;    /* for scaled initialisers */
+	float *val, *grad;      /* current pointers into the blocks */
+} nn_param_slot;
+
+struct nn_layer {
+	const nn_layer_class *cls;
+	int src;                /* index of the input node, -1 = model input */
+	nn_shape in, out;
+	size_t in_size, out_size;
+	nn_act act;
+	float alpha;
+	/* configuration, as each kind needs it */
+	int units;
+	float rate;
+	int nobias;
+	/* parameters */
+	int nparams;
+	nn_param_slot p[NN_MAXPARAMS];
+	/* per-batch scratch owned by the layer (dropout mask, workspaces) */
+	size_t cap;             /* samples the scratch has room for */
+	float *scratch;
+	void *priv;             /* kind-specific state, or NULL */
+};
+
+struct nn_layer_class {
+	const char *kind;
+	/* Check spec against L->in; set L->out, configuration and parameter
+	 * slots (shape, fans; offsets are assigned by the model). */
+	int (*setup)(nn_layer *L, const nn_layer_spec *spec);
+	/* z = core(x) for n samples. */
+	void (*forward)(nn_layer *L, const float *x, float *z, size_t n,
+	                int training, nn_rng *rng);
+	/* From dz = dL/dz, write the parameter gradients (overwriting) and,
+	 * when dx is not NULL, dL/dx. */
+	void (*backward)(nn_layer *L, const float *x, const float *dz,
+	                 float *dx, size_t n);
+	/* Floats of scratch needed for n samples (NULL: none). */
+	size_t (*scratch_size)(const nn_layer *L, size_t n);
+	/* One-line description: "dense 200 sigmoid" (the activation is added
+	 * by the caller). */
+	void (*describe)(const nn_layer *L, char *buf, size_t len);
+	/* Release priv (NULL: nothing to do). */
+	void (*destroy)(nn_layer *L);
+	/* Copy priv into a fresh copy of the layer (NULL: no priv). */
+	int (*clone)(nn_layer *dst, const nn_layer *src);
+};
+
+/* Look up a kind by name; NULL when unknown. */
+const nn_layer_class *nn_layer_class_find(const char *kind);
+
+/* Add a parameter slot to L during setup. */
+void nn_layer_param(nn_layer *L, const char *name, const nn_shape *shape,
+                    int is_bias, int fan_in, int fan_out);
+
+extern const nn_layer_class nn_dense_class;
+extern const nn_layer_class nn_activation_class;
+extern const nn_layer_class nn_dropout_class;
+extern const nn_layer_class nn_flatten_class;
+
+#endif

@@ -1,0 +1,40 @@
+/* layers.c - the registry of layer kinds: the one list every lookup uses. */
+#include <string.h>
+
+#include "layer.h"
+
+static const nn_layer_class *const classes[] = {
+	&nn_dense_class,
+	&nn_activation_class,
+	&nn_dropout_class,
+	&nn_flatten_class,
+};
+
+#define NCLASSES (sizeof classes / sizeof classes[0])
+
+const char *const nn_layer_kinds[] = {
+	"dense", "activation", "dropout", "flatten", NULL,
+};
+
+const nn_layer_class *nn_layer_class_find(const char *kind)
+{
+	for (size_t i = 0; i < NCLASSES; i++)
+		if (strcmp(classes[i]->kind, kind) == 0)
+			return classes[i];
+	return NULL;
+}
+
+void nn_layer_param(nn_layer *L, const char *name, const nn_shape *shape,
+                    int is_bias, int fan_in, int fan_out)
+{
+	nn_param_slot *p = &L->p[L->nparams++];
+
+	memset(p, 0, sizeof *p);
+	p->name = name;
+	p->shape = *shape;
+	p->size = nn_shape_size(shape);
+	p->is_bias = is_bias;
+	p->decay = !is_bias;
+	p->fan_in = fan_in;
+	p->fan_out = fan_out;
+}

@@ -1,0 +1,198 @@
+/* loss.c - losses and their gradients, averaged over the samples of a batch.
+ *
+ * Cross-entropy after softmax (and binary cross-entropy after sigmoid) are
+ * computed from the logits z with the log-sum-exp trick and return dL/dz
+ * directly: stable for any z. `crossentropy naive` takes the log of the
+ * softmax output, as a first implementation would, so the NaN it produces
+ * once a probability underflows can be shown. */
+#include <math.h>
+#include <string.h>
+
+#include "nn.h"
+
+static const char *const names[NN_LOSS_COUNT] = {
+	"mse", "crossentropy", "crossentropy_naive", "bce", "nll",
+};
+
+const char *nn_loss_name(nn_loss_kind k)
+{
+	return (unsigned)k < NN_LOSS_COUNT ? names[k] : "?";
+}
+
+int nn_loss_parse(const char *name)
+{
+	for (int i = 0; i < NN_LOSS_COUNT; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	if (strcmp(name, "ce") == 0 || strcmp(name, "xent") == 0)
+		return NN_LOSS_CE;
+	if (strcmp(name, "naive") == 0)
+		return NN_LOSS_CE_NAIVE;
+	return -1;
+}
+
+int nn_loss_fuses(nn_loss_kind k, nn_act act)
+{
+	if (k == NN_LOSS_CE)
+		return act == NN_ACT_SOFTMAX || act == NN_ACT_LINEAR ||
+		       act == NN_ACT_SIGMOID;
+	return k == NN_LOSS_BCE && act == NN_ACT_SIGMOID;
+}
+
+int nn_loss_check(nn_loss_kind k, nn_act act, size_t w)
+{
+	switch (k) {
+	case NN_LOSS_CE:
+		if (!nn_loss_fuses(k, act))
+			return nn_fail("crossentropy needs a softmax, sigmoid "
+			               "or linear (logits) last layer, not %s",
+			               nn_act_name(act));
+		break;
+	case NN_LOSS_CE_NAIVE:
+		if (act != NN_ACT_SOFTMAX)
+			return nn_fail("crossentropy naive needs a softmax "
+			               "last layer, not %s", nn_act_name(act));
+		break;
+	case NN_LOSS_NLL:
+		if (act != NN_ACT_LOGSOFTMAX)
+			return nn_fail("nll needs a logsoftmax last layer, "
+			               "not %s", nn_act_name(act));
+		break;
+	case NN_LOSS_BCE:
+		if (act == NN_ACT_SOFTMAX || act == NN_ACT_LOGSOFTMAX)
+			return nn_fail("bce needs sigmoid outputs; use "
+			               "crossentropy with %s", nn_act_name(act));
+		break;
+	default:
+		break;
+	}
+	if (w == 0)
+		return nn_fail("the model has no outputs");
+	return 0;
+}
+
+/* Softmax cross-entropy of one row of logits; dz gets (p * sum(y) - y)/n. */
+static double ce_logits(const float *z, const float *y, size_t w, float *dz,
+                        double inv_n)
+{
+	double max = z[0], sum = 0, lse, ysum = 0, loss = 0;
+
+	for (size_t j = 1; j < w; j++)
+		if (z[j] > max)
+			max = z[j];
+	for (size_t j = 0; j < w; j++)
+		sum += exp(z[j] - max);
+	lse = max + log(sum);
+	for (size_t j = 0; j < w; j++) {
+		loss -= y[j] * (z[j] - lse);
+		ysum += y[j];
+	}
+	if (dz)
+		for (size_t j = 0; j < w; j++)
+			dz[j] = (float)((exp(z[j] - lse) * ysum - y[j]) *
+			                inv_n);
+	return loss;
+}
+
+/* Binary cross-entropy of sigmoid(z), stable for any z. */
+static double bce_logits(float z, float y, float *dz, double inv_n)
+{
+	double loss = fmax(z, 0) - (double)z * y + log1p(exp(-fabs(z)));
+
+	if (dz)
+		*dz = (float)((1.0 / (1.0 + exp(-(double)z)) - y) * inv_n);
+	return loss;
+}
+
+double nn_loss(nn_loss_kind k, nn_act act, const float *z, const float *out,
+               const float *y, size_t n, size_t w, float *grad,
+               int *dz_given)
+{
+	double total = 0, inv_n = 1.0 / (double)n;
+	size_t len = n * w;
+	const double eps = 1e-7;
+
+	if (dz_given)
+		*dz_given = nn_loss_fuses(k, act);
+	switch (k) {
+	case NN_LOSS_MSE:
+		for (size_t i = 0; i < len; i++) {
+			double d = (double)out[i] - y[i];
+
+			total += 0.5 * d * d;
+			if (grad)
+				grad[i] = (float)(d * inv_n);
+		}
+		break;
+	case NN_LOSS_CE:
+		if (act == NN_ACT_SIGMOID) {
+			for (size_t i = 0; i < len; i++)
+				total += bce_logits(z[i], y[i],
+				                    grad ? grad + i : NULL,
+				                    inv_n);
+			break;
+		}
+		for (size_t r = 0; r < n; r++)
+			total += ce_logits(z + r * w, y + r * w, w,
+			                   grad ? grad + r * w : NULL, inv_n);
+		break;
+	case NN_LOSS_CE_NAIVE:
+		for (size_t i = 0; i < len; i++) {
+			total -= y[i] * log(out[i]);
+			if (grad)
+				grad[i] = (float)(-y[i] / out[i] * inv_n);
+		}
+		break;
+	case NN_LOSS_BCE:
+		if (act == NN_ACT_SIGMOID) {
+			for (size_t i = 0; i < len; i++)
+				total += bce_logits(z[i], y[i],
+				                    grad ? grad + i : NULL,
+				                    inv_n);
+			break;
+		}
+		for (size_t i = 0; i < len; i++) {
+			double p = fmin(fmax(out[i], eps), 1 - eps);
+
+			total -= y[i] * log(p) + (1 - y[i]) * log(1 - p);
+			if (grad)
+				grad[i] = (float)((p - y[i]) / (p * (1 - p)) *
+				                  inv_n);
+		}
+		break;
+	case NN_LOSS_NLL:
+		for (size_t i = 0; i < len; i++) {
+			total -= (double)y[i] * out[i];
+			if (grad)
+				grad[i] = (float)(-y[i] * inv_n);
+		}
+		break;
+	case NN_LOSS_COUNT:
+		break;
+	}
+	return total * inv_n;
+}
+
+size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w)
+{
+	size_t correct = 0;
+
+	for (size_t r = 0; r < n; r++) {
+		const float *o = out + r * w, *t = y + r * w;
+
+		if (w == 1) {
+			correct += (o[0] >= 0.5f) == (t[0] >= 0.5f);
+			continue;
+		}
+		size_t po = 0, pt = 0;
+
+		for (size_t j = 1; j < w; j++) {
+			if (o[j] > o[po])
+				po = j;
+			if (t[j] > t[pt])
+				pt = j;
+		}
+		correct += po == pt;
+	}
+	return correct;
+}

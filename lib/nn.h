@@ -1,0 +1,362 @@
+/* nn.h - the public interface of libnn, the nnsh engine.
+ *
+ * libnn builds, trains and evaluates small neural networks. It never touches
+ * the terminal: functions return a status (0 on success, -1 on failure) and
+ * leave a one-line message for nn_error(). Nothing here prints or exits.
+ *
+ * Conventions: tensors are float32, row-major; a batch of images is NCHW.
+ * A shape (nn_shape) is always per sample: the batch dimension is separate.
+ */
+#ifndef NN_H
+#define NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NN_VERSION "0.1.0"
+#define NN_MAXDIM 4
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* The message left by the last failing call in this thread. */
+const char *nn_error(void);
+/* Set the message (printf-style) and return -1, for `return nn_fail(...)`. */
+int nn_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- shapes ------------------------------------------------------------ */
+
+typedef struct nn_shape {
+	int ndim;             /* 1..NN_MAXDIM */
+	int dim[NN_MAXDIM];
+} nn_shape;
+
+/* Number of elements in a shape. */
+size_t nn_shape_size(const nn_shape *s);
+/* Parse "784", "1x28x28" or "3,32,32" into *s. Returns 0 or -1. */
+int nn_shape_parse(const char *text, nn_shape *s);
+/* Write "1x28x28" into buf; returns buf. */
+char *nn_shape_str(const nn_shape *s, char *buf, size_t len);
+/* 1 if both shapes are the same. */
+int nn_shape_eq(const nn_shape *a, const nn_shape *b);
+
+/* ---- random numbers ---------------------------------------------------- */
+
+/* xoshiro256**: small, fast, and the same numbers on every machine. */
+typedef struct nn_rng { uint64_t s[4]; } nn_rng;
+
+void nn_rng_seed(nn_rng *r, uint64_t seed);
+uint64_t nn_rng_next(nn_rng *r);
+/* Uniform in [0, 1). */
+double nn_rng_uniform(nn_rng *r);
+/* Standard normal (Box-Muller, one value per call). */
+double nn_rng_normal(nn_rng *r);
+/* Uniform integer in [0, n); n > 0. */
+uint32_t nn_rng_below(nn_rng *r, uint32_t n);
+/* Fisher-Yates shuffle of n indices. */
+void nn_rng_shuffle(nn_rng *r, size_t *idx, size_t n);
+
+/* ---- tensors ----------------------------------------------------------- */
+
+/* A dense float tensor that owns its data; used for values the user types
+ * or asks to see (vectors, matrices, parameters copied out of a model). */
+typedef struct nn_tensor {
+	nn_shape shape;
+	float *data;
+} nn_tensor;
+
+/* Allocate a zeroed tensor of the given shape; NULL and a message on failure. */
+nn_tensor *nn_tensor_new(const nn_shape *s);
+void nn_tensor_free(nn_tensor *t);
+size_t nn_tensor_size(const nn_tensor *t);
+
+/* ---- datasets ---------------------------------------------------------- */
+
+/* n samples of one input shape. Inputs are either bytes (images, scaled by
+ * xscale when a batch is gathered) or floats. Targets are class labels, a
+ * float vector per sample, or both (labels win when a batch is gathered). */
+typedef struct nn_dataset {
+	size_t n;
+	nn_shape xshape;       /* per-sample input shape */
+	size_t xsize;          /* elements per sample */
+	uint8_t *xbytes;       /* n * xsize bytes, or NULL */
+	float xscale;          /* multiplier for xbytes (1/255 for images) */
+	float *x;              /* n * xsize floats, or NULL */
+	int nclasses;          /* > 0 for classification; 0 for regression */
+	int32_t *labels;       /* n labels in [0, nclasses), or NULL */
+	size_t ysize;          /* target width: nclasses, or the float width */
+	float *y;              /* n * ysize floats, or NULL */
+	char **class_names;    /* nclasses names, or NULL */
+} nn_dataset;
+
+/* An empty dataset ready to be filled; NULL on allocation failure. */
+nn_dataset *nn_dataset_new(void);
+void nn_dataset_free(nn_dataset *d);
+/* Deep copy. */
+nn_dataset *nn_dataset_copy(const nn_dataset *d);
+/* A new dataset holding the samples idx[0..count) of d, in that order. */
+nn_dataset *nn_dataset_subset(const nn_dataset *d, const size_t *idx,
+                              size_t count);
+/* Copy samples idx[0..count) into x (count * xsize floats) and, if y is not
+ * NULL, their targets into y (count * ysize floats; labels become one-hot,
+ * or 0/1 when ysize is 1). */
+void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count,
+                       float *x, float *y);
+/* The label of sample i: its class, or -1 when the dataset has none. For a
+ * single-column 0/1 target the label is that value rounded. */
+int nn_dataset_label(const nn_dataset *d, size_t i);
+/* Check that the dataset is self-consistent (sizes, label range). */
+int nn_dataset_check(const nn_dataset *d);
+
+/* Read MNIST-format IDX files (plain or gzip): images (idx3, u8) and labels
+ * (idx1, u8). Validates magic numbers, dimensions, counts and file length. */
+nn_dataset *nn_load_idx(const char *images_path, const char *labels_path);
+
+/* ---- activations ------------------------------------------------------- */
+
+typedef enum nn_act {
+	NN_ACT_LINEAR, NN_ACT_STEP, NN_ACT_SIGMOID, NN_ACT_TANH, NN_ACT_LECUN,
+	NN_ACT_RELU, NN_ACT_LEAKY, NN_ACT_SOFTMAX, NN_ACT_LOGSOFTMAX,
+	NN_ACT_COUNT
+} nn_act;
+
+/* Name <-> kind; nn_act_parse returns -1 for an unknown name. */
+const char *nn_act_name(nn_act a);
+int nn_act_parse(const char *name);
+/* z -> a over n rows of width w (softmax works along each row).
+ * a may equal z for every kind. alpha is leaky ReLU's slope. */
+void nn_act_forward(nn_act kind, float alpha, const float *z, float *a,
+                    size_t n, size_t w);
+/* dz = da * f'(z), using z and a = f(z); dz may equal da. */
+void nn_act_backward(nn_act kind, float alpha, const float *z, const float *a,
+                     const float *da, float *dz, size_t n, size_t w);
+
+/* ---- layers and models ------------------------------------------------- */
+
+typedef struct nn_layer nn_layer;
+typedef struct nn_model nn_model;
+
+/* Options for adding a layer; unset numbers are 0 and mean "default". */
+typedef struct nn_layer_spec {
+	const char *kind;      /* "dense", "dropout", "flatten", "relu", ... */
+	int units;             /* dense: outputs */
+	nn_act act;            /* activation applied after the layer */
+	float alpha;           /* leaky ReLU slope */
+	float rate;            /* dropout rate */
+	int has_act;           /* act was given explicitly */
+	int nobias;            /* dense: no bias */
+} nn_layer_spec;
+
+/* Names of the layer kinds the engine knows, NULL-terminated. */
+extern const char *const nn_layer_kinds[];
+
+/* A model with the given per-sample input shape. */
+nn_model *nn_model_new(const nn_shape *input);
+void nn_model_free(nn_model *m);
+/* Deep copy: layers, parameters (not optimizer state or buffers). */
+nn_model *nn_model_copy(const nn_model *m);
+/* Append a layer fed by the previous one. Its parameters are initialised
+ * with rng (Glorot uniform weights, zero biases) until nn_model_init. On
+ * failure the model is unchanged. */
+int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng);
+/* Remove the last layer; -1 when there is none. */
+int nn_model_pop(nn_model *m);
+
+size_t nn_model_layers(const nn_model *m);
+const nn_shape *nn_model_input_shape(const nn_model *m);
+const nn_shape *nn_model_output_shape(const nn_model *m);
+size_t nn_model_param_count(const nn_model *m);
+
+/* What a layer is, for summaries and the `grad` listing. */
+typedef struct nn_layer_info {
+	const char *kind;       /* "dense" */
+	char desc[64];          /* "dense 200 sigmoid" */
+	nn_shape out;
+	size_t params;
+	nn_act act;
+	int nparams;            /* parameter tensors: W, b, ... */
+} nn_layer_info;
+int nn_model_layer_info(const nn_model *m, size_t i, nn_layer_info *info);
+
+/* A parameter tensor of layer i (0-based): its name ("W", "b"), shape and
+ * where its values and gradients live (inside the model's one block). */
+typedef struct nn_param {
+	const char *name;
+	nn_shape shape;
+	size_t size;
+	float *value;
+	float *grad;
+	int decay;              /* weight decay applies (weights, not biases) */
+} nn_param;
+int nn_model_param(const nn_model *m, size_t layer, int k, nn_param *p);
+/* Number of parameter tensors of layer i (0 when there is no such layer). */
+int nn_model_layer_nparams(const nn_model *m, size_t i);
+/* Find a parameter by name ("W", "b") in layer i; -1 if none. */
+int nn_model_find_param(const nn_model *m, size_t layer, const char *name,
+                        nn_param *p);
+/* All parameters and all gradients are each one contiguous block. */
+float *nn_model_params(nn_model *m);
+float *nn_model_grads(nn_model *m);
+
+/* Initialisation of weights (and separately biases). */
+typedef enum nn_init_kind {
+	NN_INIT_ZEROS, NN_INIT_CONSTANT, NN_INIT_NORMAL, NN_INIT_UNIFORM,
+	NN_INIT_XAVIER, NN_INIT_XAVIER_NORMAL, NN_INIT_HE, NN_INIT_LECUN,
+	NN_INIT_MAXFAN, NN_INIT_COUNT
+} nn_init_kind;
+typedef struct nn_init {
+	nn_init_kind kind;
+	float value;            /* constant */
+	float std;              /* normal */
+	float lo, hi;           /* uniform */
+	float bias;             /* value for every bias */
+} nn_init;
+const char *nn_init_name(nn_init_kind k);
+int nn_init_parse(const char *name);
+/* Initialise every layer, or only layer `only` (>= 0). */
+int nn_model_init(nn_model *m, const nn_init *init, nn_rng *rng, long only);
+
+/* Make room for batches of up to n samples (buffers are kept and reused). */
+int nn_model_reserve(nn_model *m, size_t n);
+/* Forward pass over n samples of x; returns the output (n * out size),
+ * owned by the model and valid until the next pass. training enables
+ * dropout and similar; rng drives them. NULL on failure. */
+const float *nn_model_forward(nn_model *m, const float *x, size_t n,
+                              int training, nn_rng *rng);
+/* Backward pass after a forward pass: given dL/d(output), or dL/dz of the
+ * last layer when dz_given is set (fused softmax/sigmoid losses), writes
+ * every parameter gradient (overwriting) and every layer's deltas. */
+void nn_model_backward(nn_model *m, const float *dout, int dz_given);
+
+/* The buffers of layer i from the last pass (n * out size each): its
+ * pre-activation z, its output a, and after backward dL/dz. NULL when the
+ * buffer does not exist (z is a when the layer has no activation). */
+const float *nn_model_z(const nn_model *m, size_t i);
+const float *nn_model_a(const nn_model *m, size_t i);
+const float *nn_model_dz(const nn_model *m, size_t i);
+/* The activation of the last layer (for losses that fuse with it). */
+nn_act nn_model_output_act(const nn_model *m);
+
+/* ---- losses ------------------------------------------------------------ */
+
+typedef enum nn_loss_kind {
+	NN_LOSS_MSE, NN_LOSS_CE, NN_LOSS_CE_NAIVE, NN_LOSS_BCE, NN_LOSS_NLL,
+	NN_LOSS_COUNT
+} nn_loss_kind;
+const char *nn_loss_name(nn_loss_kind k);
+int nn_loss_parse(const char *name);
+
+/* Loss of outputs `out` (n x w) against targets y, averaged over the n
+ * samples (MSE is 1/2 * sum of squares per sample). When grad is not NULL it
+ * receives dL/d(out), or dL/dz when the loss fuses with the output
+ * activation; *dz_given says which. z is the last pre-activation. */
+double nn_loss(nn_loss_kind k, nn_act out_act, const float *z,
+               const float *out, const float *y, size_t n, size_t w,
+               float *grad, int *dz_given);
+/* Whether this loss fuses with that output activation. */
+int nn_loss_fuses(nn_loss_kind k, nn_act out_act);
+/* Check that the loss can be used on outputs of width w produced by that
+ * activation (e.g. NLL needs logsoftmax); -1 with a message if not. */
+int nn_loss_check(nn_loss_kind k, nn_act out_act, size_t w);
+
+/* Number of correct predictions among n outputs: argmax match when w > 1,
+ * threshold 0.5 when w == 1. */
+size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w);
+
+/* ---- optimizers -------------------------------------------------------- */
+
+typedef enum nn_optim_kind {
+	NN_OPT_SGD, NN_OPT_ADAM, NN_OPT_RMSPROP, NN_OPT_ADAGRAD, NN_OPT_COUNT
+} nn_optim_kind;
+
+typedef struct nn_optim {
+	nn_optim_kind kind;
+	float lr;
+	float momentum;         /* sgd */
+	int nesterov;           /* sgd */
+	float weight_decay;     /* all: L2 added to the gradient of weights */
+	float beta1, beta2;     /* adam */
+	float rho;              /* rmsprop */
+	float eps;              /* adam, rmsprop, adagrad */
+	long t;                 /* steps taken */
+	size_t nstate;          /* floats in each state array */
+	float *m, *v;           /* state, allocated on the first step */
+} nn_optim;
+
+const char *nn_optim_name(nn_optim_kind k);
+int nn_optim_parse(const char *name);
+/* Defaults for a kind (lr 0.01 for SGD, 0.001 for the adaptive ones). */
+void nn_optim_defaults(nn_optim *o, nn_optim_kind k);
+/* Drop the state (moments, step count); keep the settings. */
+void nn_optim_reset(nn_optim *o);
+/* One update of every parameter of m from its gradients. */
+int nn_optim_step(nn_optim *o, nn_model *m);
+
+/* ---- training ---------------------------------------------------------- */
+
+/* One point of a run's history. */
+typedef struct nn_metrics {
+	int epoch;              /* 1-based; fractional progress is in iter */
+	long iter;              /* iterations (batches) so far */
+	double loss, acc;       /* training, over the batches since last point */
+	double val_loss, val_acc;  /* NAN when there is no validation set */
+	double lr;
+	double seconds;         /* wall time since the start of the run */
+	double samples_per_s;
+} nn_metrics;
+
+typedef struct nn_history {
+	nn_metrics *p;
+	size_t n, cap;
+} nn_history;
+int nn_history_push(nn_history *h, const nn_metrics *m);
+void nn_history_free(nn_history *h);
+
+typedef struct nn_progress {
+	long iter, iters;       /* done, total */
+	int epoch, epochs;
+	size_t seen;            /* samples in this epoch so far */
+	double loss;            /* mean training loss over this epoch so far */
+	double lr;
+	double seconds;
+	const nn_metrics *point;  /* set when a history point was just added */
+} nn_progress;
+
+typedef struct nn_train_opts {
+	int epochs;             /* or */
+	long iters;             /* a number of batches (takes precedence) */
+	size_t batch;           /* 1 .. n */
+	int shuffle;            /* 1 by default */
+	const nn_dataset *val;  /* may be NULL */
+	long every;             /* history point every N iterations (0: epochs) */
+	volatile int *stop;     /* set non-zero to stop between batches */
+	/* Called after every batch; a non-zero return stops the run. */
+	int (*callback)(const nn_progress *p, void *ud);
+	void *ud;
+} nn_train_opts;
+
+/* Train m on d. Appends points to h (which may already hold points of an
+ * earlier run of the same model). Returns 0 when the run finished or was
+ * stopped, -1 on an error (message set); the model is always left usable. */
+int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
+             const nn_train_opts *opts, nn_rng *rng, nn_history *h);
+
+/* Loss and accuracy of m on d (accuracy NAN when d has no classes);
+ * correct receives the number of correct predictions when not NULL. */
+int nn_evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
+                size_t batch, double *loss_out, double *acc_out,
+                size_t *correct);
+
+/* Predicted class of each of the n samples idx (argmax, or 0/1 for a
+ * single output); pred receives n ints. */
+int nn_predict(nn_model *m, const nn_dataset *d, const size_t *idx, size_t n,
+               int *pred);
+
+/* Wall clock in seconds (monotonic). */
+double nn_now(void);
+
+/* Most threads one matrix product may use (small products use one);
+ * 0 restores the BLAS library's default. */
+void nn_set_threads(int n);
+int nn_threads(void);
+
+#endif

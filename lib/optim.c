@@ -1,0 +1,150 @@
+/* optim.c - optimizers: loops over the model's one parameter block.
+ *
+ * The formulas are PyTorch's (torch.optim), so a step can be checked against
+ * it: SGD with momentum v = mu v + g and Nesterov g + mu v; Adam with bias
+ * correction; RMSProp v = rho v + (1 - rho) g^2; Adagrad s = s + g^2.
+ * Weight decay adds wd * w to the gradient of weights (not biases). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layer.h"
+
+static const char *const names[NN_OPT_COUNT] = {
+	"sgd", "adam", "rmsprop", "adagrad",
+};
+
+const char *nn_optim_name(nn_optim_kind k)
+{
+	return (unsigned)k < NN_OPT_COUNT ? names[k] : "?";
+}
+
+int nn_optim_parse(const char *name)
+{
+	for (int i = 0; i < NN_OPT_COUNT; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+void nn_optim_defaults(nn_optim *o, nn_optim_kind k)
+{
+	memset(o, 0, sizeof *o);
+	o->kind = k;
+	o->lr = k == NN_OPT_SGD ? 0.01f : k == NN_OPT_ADAGRAD ? 0.01f : 0.001f;
+	o->beta1 = 0.9f;
+	o->beta2 = 0.999f;
+	o->rho = 0.99f;
+	o->eps = k == NN_OPT_ADAGRAD ? 1e-10f : 1e-8f;
+}
+
+void nn_optim_reset(nn_optim *o)
+{
+	free(o->m);
+	free(o->v);
+	o->m = o->v = NULL;
+	o->nstate = 0;
+	o->t = 0;
+}
+
+static int need_m(const nn_optim *o)
+{
+	return o->kind == NN_OPT_ADAM ||
+	       (o->kind == NN_OPT_SGD && o->momentum != 0);
+}
+
+static int need_v(const nn_optim *o)
+{
+	return o->kind != NN_OPT_SGD;
+}
+
+static int ensure_state(nn_optim *o, size_t n)
+{
+	if (o->nstate != n) {
+		nn_optim_reset(o);
+		o->nstate = n;
+	}
+	if (need_m(o) && !o->m && !(o->m = calloc(n ? n : 1, sizeof(float))))
+		return nn_fail("out of memory for optimizer state");
+	if (need_v(o) && !o->v && !(o->v = calloc(n ? n : 1, sizeof(float))))
+		return nn_fail("out of memory for optimizer state");
+	return 0;
+}
+
+/* Update w[0..n) from g; m and v point at the same range of the state. */
+static void update(nn_optim *o, float *w, const float *g, float *m, float *v,
+                   size_t n, float wd, float c1, float c2)
+{
+	float lr = o->lr, mu = o->momentum, eps = o->eps;
+
+	switch (o->kind) {
+	case NN_OPT_SGD:
+		if (mu == 0) {
+			for (size_t i = 0; i < n; i++)
+				w[i] -= lr * (g[i] + wd * w[i]);
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			float gi = g[i] + wd * w[i];
+
+			m[i] = mu * m[i] + gi;
+			w[i] -= lr * (o->nesterov ? gi + mu * m[i] : m[i]);
+		}
+		break;
+	case NN_OPT_ADAM:
+		for (size_t i = 0; i < n; i++) {
+			float gi = g[i] + wd * w[i];
+
+			m[i] = o->beta1 * m[i] + (1 - o->beta1) * gi;
+			v[i] = o->beta2 * v[i] + (1 - o->beta2) * gi * gi;
+			w[i] -= lr * (m[i] / c1) / (sqrtf(v[i] / c2) + eps);
+		}
+		break;
+	case NN_OPT_RMSPROP:
+		for (size_t i = 0; i < n; i++) {
+			float gi = g[i] + wd * w[i];
+
+			v[i] = o->rho * v[i] + (1 - o->rho) * gi * gi;
+			w[i] -= lr * gi / (sqrtf(v[i]) + eps);
+		}
+		break;
+	case NN_OPT_ADAGRAD:
+		for (size_t i = 0; i < n; i++) {
+			float gi = g[i] + wd * w[i];
+
+			v[i] += gi * gi;
+			w[i] -= lr * gi / (sqrtf(v[i]) + eps);
+		}
+		break;
+	case NN_OPT_COUNT:
+		break;
+	}
+}
+
+int nn_optim_step(nn_optim *o, nn_model *model)
+{
+	size_t total = nn_model_param_count(model);
+	float *w = nn_model_params(model);
+	float c1, c2;
+
+	if (ensure_state(o, total) < 0)
+		return -1;
+	o->t++;
+	c1 = 1 - powf(o->beta1, (float)o->t);
+	c2 = 1 - powf(o->beta2, (float)o->t);
+	for (size_t i = 0; i < nn_model_layers(model); i++) {
+		nn_param p;
+
+		for (int k = 0; k < nn_model_layer_nparams(model, i); k++) {
+			size_t off;
+
+			nn_model_param(model, i, k, &p);
+			off = (size_t)(p.value - w);
+
+			update(o, p.value, p.grad, o->m ? o->m + off : NULL,
+			       o->v ? o->v + off : NULL, p.size,
+			       p.decay ? o->weight_decay : 0, c1, c2);
+		}
+	}
+	return 0;
+}
