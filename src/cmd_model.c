@@ -1,0 +1,216 @@
+/* cmd_model.c - building models: model, add, summary, init, loss, optim. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+
+int cmd_model(sh_session *S, const sh_line *l)
+{
+	const char *name = sh_pos(l, 0)->text, *in = sh_opt(l, "input");
+	nn_shape shape;
+	nn_model *m;
+	sh_model *sm;
+
+	if (!in)
+		return sh_err(S, "model needs input=SHAPE, as in "
+		              "'model %s input=784'", name);
+	if (nn_shape_parse(in, &shape) < 0)
+		return sh_err(S, "%s", nn_error());
+	m = nn_model_new(&shape);
+	if (!m || !(sm = sh_put_model(S, name, m)))
+		return sh_err(S, "out of memory");
+	S->cur = sm;
+	return 0;
+}
+
+int cmd_add(sh_session *S, const sh_line *l)
+{
+	sh_model *sm = sh_model_arg(S, NULL);
+	nn_layer_spec spec = { 0 };
+	double alpha;
+	int numbers = 0;
+
+	if (!sm)
+		return -1;
+	spec.kind = sh_pos(l, 0)->text;
+	for (int i = 1; i < sh_npos(l); i++) {
+		const char *t = sh_pos(l, i)->text;
+		double v;
+		int act;
+
+		if (sh_parse_double(t, &v) == 0) {
+			if (numbers++)
+				return sh_err(S, "add %s: one number expected, "
+				              "got another: %s", spec.kind, t);
+			if (strcmp(spec.kind, "dropout") == 0) {
+				spec.rate = (float)v;
+			} else if (v != floor(v) || v < 1 || v > 1 << 24) {
+				return sh_err(S, "add %s: %s is not a number "
+				              "of units", spec.kind, t);
+			} else {
+				spec.units = (int)v;
+			}
+		} else if (strcmp(t, "nobias") == 0) {
+			spec.nobias = 1;
+		} else if ((act = nn_act_parse(t)) >= 0) {
+			spec.act = (nn_act)act;
+			spec.has_act = 1;
+		} else {
+			return sh_err(S, "add %s: unknown argument '%s' (an "
+			              "activation? see 'help add')", spec.kind,
+			              t);
+		}
+	}
+	if (sh_opt_double(S, l, "alpha", 0.01, 0, 1, &alpha) < 0)
+		return -1;
+	spec.alpha = (float)alpha;
+	if (strcmp(spec.kind, "activation") == 0) {
+		if (!spec.has_act)
+			return sh_err(S, "add activation needs its name, as "
+			              "in 'add activation relu'");
+		spec.kind = nn_act_name(spec.act);
+	}
+	if (nn_model_add(sm->m, &spec, &S->rng) < 0)
+		return sh_err(S, "%s", nn_error());
+	return 0;
+}
+
+int cmd_summary(sh_session *S, const sh_line *l)
+{
+	const sh_arg *a = sh_pos(l, 0);
+	sh_model *sm = sh_model_arg(S, a ? a->text : NULL);
+	char shape[32];
+	size_t n;
+
+	if (!sm)
+		return -1;
+	n = nn_model_layers(sm->m);
+	sh_printf(S, "model %s: input %s\n", sm->name,
+	          nn_shape_str(nn_model_input_shape(sm->m), shape,
+	                       sizeof shape));
+	sh_printf(S, "%3s  %-24s %-12s %10s\n", "#", "layer", "output",
+	          "params");
+	for (size_t i = 0; i < n; i++) {
+		nn_layer_info info;
+
+		nn_model_layer_info(sm->m, i, &info);
+		sh_printf(S, "%3zu  %-24s %-12s %10zu\n", i + 1, info.desc,
+		          nn_shape_str(&info.out, shape, sizeof shape),
+		          info.params);
+	}
+	sh_printf(S, "total parameters: %zu\n", nn_model_param_count(sm->m));
+	return 0;
+}
+
+int cmd_init(sh_session *S, const sh_line *l)
+{
+	sh_model *sm = sh_model_arg(S, sh_opt(l, "model"));
+	const char *kind = sh_pos(l, 0)->text;
+	nn_init in = { 0 };
+	double std, value, lo, hi, bias;
+	long layer;
+	int k;
+
+	if (!sm)
+		return -1;
+	if ((k = nn_init_parse(kind)) < 0)
+		return sh_err(S, "unknown init '%s' (zeros constant normal "
+		              "uniform xavier xavier_normal he lecun maxfan)",
+		              kind);
+	in.kind = (nn_init_kind)k;
+	if (sh_opt_double(S, l, "std", 0.1, 0, 1e6, &std) < 0 ||
+	    sh_opt_double(S, l, "value", 0, -1e6, 1e6, &value) < 0 ||
+	    sh_opt_double(S, l, "lo", -0.1, -1e6, 1e6, &lo) < 0 ||
+	    sh_opt_double(S, l, "hi", 0.1, -1e6, 1e6, &hi) < 0 ||
+	    sh_opt_double(S, l, "bias", 0, -1e6, 1e6, &bias) < 0 ||
+	    sh_opt_long(S, l, "layer", 0, 1, 1 << 20, &layer) < 0)
+		return -1;
+	if (in.kind == NN_INIT_NORMAL && !sh_opt(l, "std"))
+		return sh_err(S, "init normal needs std=, as in "
+		              "'init normal std=0.1'");
+	if (lo > hi)
+		return sh_err(S, "init uniform: lo=%g is above hi=%g", lo, hi);
+	in.std = (float)std;
+	in.value = (float)value;
+	in.lo = (float)lo;
+	in.hi = (float)hi;
+	in.bias = (float)bias;
+	if (nn_model_init(sm->m, &in, &S->rng, layer - 1) < 0)
+		return sh_err(S, "%s", nn_error());
+	return 0;
+}
+
+int cmd_loss(sh_session *S, const sh_line *l)
+{
+	sh_model *sm = sh_model_arg(S, sh_opt(l, "model"));
+	const char *name = sh_pos(l, 0)->text;
+	const sh_arg *extra = sh_pos(l, 1);
+	int k;
+
+	if (!sm)
+		return -1;
+	if ((k = nn_loss_parse(name)) < 0)
+		return sh_err(S, "unknown loss '%s' (mse crossentropy bce nll)",
+		              name);
+	if (extra) {
+		if (k != NN_LOSS_CE || strcmp(extra->text, "naive") != 0)
+			return sh_err(S, "loss %s: unexpected '%s'", name,
+			              extra->text);
+		k = NN_LOSS_CE_NAIVE;
+	}
+	sm->loss = (nn_loss_kind)k;
+	sm->loss_set = 1;
+	return 0;
+}
+
+int cmd_optim(sh_session *S, const sh_line *l)
+{
+	sh_model *sm = sh_model_arg(S, sh_opt(l, "model"));
+	const char *name = sh_pos(l, 0)->text;
+	const sh_arg *flag = sh_pos(l, 1);
+	nn_optim o;
+	double lr, mom, wd, b1, b2, rho, eps;
+	int k;
+
+	if (!sm)
+		return -1;
+	if ((k = nn_optim_parse(name)) < 0)
+		return sh_err(S, "unknown optimizer '%s' (sgd adam rmsprop "
+		              "adagrad)", name);
+	nn_optim_defaults(&o, (nn_optim_kind)k);
+	if (flag && strcmp(flag->text, "nesterov") != 0)
+		return sh_err(S, "optim %s: unexpected '%s'", name, flag->text);
+	if (sh_opt_double(S, l, "lr", o.lr, 0, 1e6, &lr) < 0 ||
+	    sh_opt_double(S, l, "momentum", 0, 0, 1, &mom) < 0 ||
+	    sh_opt_double(S, l, "weight_decay", 0, 0, 1e3, &wd) < 0 ||
+	    sh_opt_double(S, l, "beta1", o.beta1, 0, 1, &b1) < 0 ||
+	    sh_opt_double(S, l, "beta2", o.beta2, 0, 1, &b2) < 0 ||
+	    sh_opt_double(S, l, "rho", o.rho, 0, 1, &rho) < 0 ||
+	    sh_opt_double(S, l, "eps", o.eps, 0, 1, &eps) < 0)
+		return -1;
+	if ((mom != 0 || flag || sh_opt(l, "nesterov")) && k != NN_OPT_SGD)
+		return sh_err(S, "momentum and nesterov are options of sgd");
+	o.nesterov = flag != NULL;
+	if (sh_opt(l, "nesterov")) {
+		long v;
+
+		if (sh_opt_long(S, l, "nesterov", 0, 0, 1, &v) < 0)
+			return -1;
+		o.nesterov = (int)v;
+	}
+	if (o.nesterov && mom == 0)
+		return sh_err(S, "nesterov needs momentum=, as in "
+		              "'optim sgd lr=0.1 momentum=0.9 nesterov'");
+	o.lr = (float)lr;
+	o.momentum = (float)mom;
+	o.weight_decay = (float)wd;
+	o.beta1 = (float)b1;
+	o.beta2 = (float)b2;
+	o.rho = (float)rho;
+	o.eps = (float)eps;
+	nn_optim_reset(&sm->opt);
+	sm->opt = o;
+	sm->opt_set = 1;
+	return 0;
+}

@@ -1,0 +1,276 @@
+/* commands.c - THE command table: name, handler, arity, options, usage and
+ * help of every command. help, completion and doc/commands.md all read it;
+ * sh_exec_line checks a line against it before calling the handler. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+
+const sh_cmd sh_commands[] = {
+	/* ---- models */
+	{ "model", "models", cmd_model, 1, 1, "input",
+	  "model NAME input=SHAPE",
+	  "create a model and make it the current one",
+	  "Creates an empty model taking inputs of the given shape (784, or\n"
+	  "1x28x28 for images as channels x height x width) and makes it the\n"
+	  "model that add, summary, init, loss, optim and train apply to.\n"
+	  "A model of the same name is replaced.\n"
+	  "Example:\n  model net input=1x28x28" },
+	{ "add", "models", cmd_add, 1, 4, "alpha",
+	  "add KIND [ARGS] [ACTIVATION]",
+	  "append a layer to the current model",
+	  "Layer kinds:\n"
+	  "  dense UNITS [ACTIVATION] [nobias]  fully connected, W is units x inputs\n"
+	  "  dropout RATE                       inverted dropout while training\n"
+	  "  flatten                            C x H x W -> one dimension\n"
+	  "  ACTIVATION                         an activation on its own\n"
+	  "Activations: linear step sigmoid tanh lecun relu leaky softmax\n"
+	  "logsoftmax. step is 1 for z >= 0 else 0 (its gradient is 0); lecun\n"
+	  "is 1.7159 tanh(2z/3); leaky takes alpha= (default 0.01).\n"
+	  "New weights are Glorot-uniform, biases 0, until you run init.\n"
+	  "Examples:\n  add dense 200 sigmoid\n  add dropout 0.2\n  add relu" },
+	{ "summary", "models", cmd_summary, 0, 1, NULL,
+	  "summary [MODEL]",
+	  "table of layers, output shapes and parameter counts",
+	  "Prints one row per layer (its description, output shape and number\n"
+	  "of parameters) and the total, like Keras's model.summary().\n"
+	  "Example:\n  summary" },
+	{ "init", "models", cmd_init, 1, 1,
+	  "std value lo hi bias layer model",
+	  "init KIND [std=S] [bias=B] [layer=N] [model=NAME]",
+	  "initialise weights (and biases) of a model",
+	  "Kinds: zeros, constant value=V, normal std=S, uniform lo=A hi=B,\n"
+	  "xavier (Glorot uniform), xavier_normal, he (normal, 2/fan_in),\n"
+	  "lecun (normal, 1/fan_in), maxfan (normal with variance\n"
+	  "1/max(fan_in, fan_out)). Biases are set to bias= (default 0).\n"
+	  "layer=N initialises only layer N (1-based).\n"
+	  "Examples:\n  init normal std=0.1 bias=0\n  init he layer=2" },
+	{ "loss", "models", cmd_loss, 1, 2, "model",
+	  "loss NAME [naive]",
+	  "choose the loss the current model trains with",
+	  "Losses:\n"
+	  "  mse           1/2 * sum of squared errors per sample, averaged\n"
+	  "                over the batch (the 1/2 makes dL/dy = y - t)\n"
+	  "  crossentropy  after softmax (or sigmoid), computed stably from\n"
+	  "                the logits; a linear last layer is taken as logits\n"
+	  "  crossentropy naive\n"
+	  "                -sum t log(softmax) on the probabilities: gives\n"
+	  "                inf/NaN once a probability underflows to 0\n"
+	  "  bce           binary cross-entropy for sigmoid outputs\n"
+	  "  nll           negative log-likelihood after logsoftmax\n"
+	  "Without this command a model uses crossentropy after softmax, nll\n"
+	  "after logsoftmax, and mse otherwise.\n"
+	  "Example:\n  loss crossentropy" },
+	{ "optim", "models", cmd_optim, 1, 2,
+	  "lr momentum nesterov weight_decay beta1 beta2 rho eps model",
+	  "optim KIND [lr=R] [momentum=M] [nesterov] [weight_decay=W]",
+	  "choose the optimizer of the current model",
+	  "Kinds and their options (PyTorch's formulas):\n"
+	  "  sgd      lr= (0.01) momentum= nesterov weight_decay=\n"
+	  "  adam     lr= (0.001) beta1= (0.9) beta2= (0.999) eps= (1e-8)\n"
+	  "  rmsprop  lr= (0.001) rho= (0.99) eps= (1e-8)\n"
+	  "  adagrad  lr= (0.01) eps= (1e-10)\n"
+	  "weight_decay adds W * w to the gradient of every weight (not the\n"
+	  "biases). Choosing an optimizer resets its state.\n"
+	  "Examples:\n  optim sgd lr=0.5\n  optim adam lr=1e-3\n"
+	  "  optim sgd lr=0.1 momentum=0.9 nesterov" },
+	/* ---- data */
+	{ "data", "data", cmd_data, 3, 6, "path",
+	  "data NAME = load SOURCE ...",
+	  "load a dataset and name it",
+	  "Sources:\n"
+	  "  load mnist [path=DIR]          NAME.train and NAME.test\n"
+	  "  load fashion-mnist [path=DIR]  NAME.train and NAME.test\n"
+	  "  load idx IMAGES LABELS         IDX files (MNIST format, plain or .gz)\n"
+	  "mnist is looked for in path=, then $NNSH_DATA, then\n"
+	  "~/.cache/nnsh/mnist; fashion-mnist also in\n"
+	  "/usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist).\n"
+	  "Without MNIST files, load mnist uses the 10,000 bundled digits\n"
+	  "(8,000 for NAME.train, 2,000 for NAME.test) and says so.\n"
+	  "Images stay bytes in memory and are scaled to [0, 1] per batch.\n"
+	  "Examples:\n  data digits = load mnist\n"
+	  "  data d = load idx t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz" },
+	/* ---- training */
+	{ "train", "training", cmd_train, 1, 1,
+	  "epochs iters batch val every shuffle model",
+	  "train DATA [epochs=N | iters=N] [batch=B] [val=DATA] [every=K]",
+	  "train the current model",
+	  "Trains with the model's loss and optimizer for epochs= passes over\n"
+	  "DATA (default 1) or iters= batches, batch= samples per step\n"
+	  "(default 32; 1 is online learning; 0 is the whole set), shuffling\n"
+	  "each epoch unless shuffle=0. val= evaluates on another dataset at\n"
+	  "each point. One line is printed per epoch, or every K iterations\n"
+	  "with every=K. Ctrl-C stops between batches, keeping the weights.\n"
+	  "Example:\n  train digits.train epochs=5 batch=100 val=digits.test" },
+	{ "evaluate", "training", cmd_evaluate, 1, 1, "batch model",
+	  "evaluate DATA [batch=B] [model=NAME]",
+	  "loss and accuracy of the current model on a dataset",
+	  "Prints the loss, the accuracy and correct/total, without changing\n"
+	  "the model (dropout is off).\n"
+	  "Example:\n  evaluate digits.test" },
+	/* ---- session */
+	{ "seed", "session", cmd_seed, 1, 1, NULL,
+	  "seed N",
+	  "seed the random numbers",
+	  "Initialisation, shuffling, dropout and generated data draw from one\n"
+	  "generator: the same seed and script give the same numbers.\n"
+	  "Example:\n  seed 42" },
+	{ "echo", "session", cmd_echo, 0, 64, "*",
+	  "echo [WORDS...]",
+	  "print the words",
+	  "Prints its arguments separated by blanks (variables expanded).\n"
+	  "Example:\n  echo \"hidden units:\" 200" },
+	{ "help", "session", cmd_help, 0, 1, NULL,
+	  "help [COMMAND]",
+	  "list commands, or explain one",
+	  "Without an argument lists the commands by topic; with one shows its\n"
+	  "usage, details and an example. Commands may be abbreviated to a\n"
+	  "unique prefix.\nExample:\n  help train" },
+	{ "quit", "session", cmd_quit, 0, 0, NULL,
+	  "quit",
+	  "leave nnsh",
+	  "Ends the session (Ctrl-D does the same at the prompt).\n"
+	  "Example:\n  quit" },
+	{ NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL },
+};
+
+const sh_cmd *sh_find_command(const char *name, char *err, size_t errlen)
+{
+	const sh_cmd *found = NULL;
+	size_t len = strlen(name);
+	int matches = 0;
+
+	for (const sh_cmd *c = sh_commands; c->name; c++) {
+		if (strcmp(c->name, name) == 0)
+			return c;
+		if (strncmp(c->name, name, len) == 0) {
+			found = c;
+			matches++;
+		}
+	}
+	if (matches == 1)
+		return found;
+	if (matches > 1) {
+		size_t used = (size_t)snprintf(err, errlen,
+		        "'%s' is ambiguous:", name);
+
+		for (const sh_cmd *c = sh_commands; c->name; c++)
+			if (strncmp(c->name, name, len) == 0 && used < errlen)
+				used += (size_t)snprintf(err + used,
+				        errlen - used, " %s", c->name);
+		return NULL;
+	}
+	snprintf(err, errlen, "unknown command '%s' (type 'help' for a list)",
+	         name);
+	return NULL;
+}
+
+/* Whether key is in the space-separated list. */
+static int allowed(const char *list, const char *key)
+{
+	size_t len = strlen(key);
+
+	if (list && strcmp(list, "*") == 0)
+		return 1;
+	for (const char *p = list; p && *p;) {
+		const char *end = strchr(p, ' ');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n == len && strncmp(p, key, len) == 0)
+			return 1;
+		p = end ? end + 1 : p + n;
+	}
+	return 0;
+}
+
+static int check_line(sh_session *S, const sh_cmd *c, const sh_line *l)
+{
+	int npos = sh_npos(l);
+
+	for (int i = 1; i < l->n; i++)
+		if (l->v[i].key && !allowed(c->options, l->v[i].key)) {
+			if (!c->options)
+				return sh_err(S, "%s takes no options "
+				              "(usage: %s)", c->name, c->usage);
+			return sh_err(S, "unknown option '%s' for %s "
+			              "(options: %s)", l->v[i].key, c->name,
+			              c->options);
+		}
+	if (npos < c->min_args || npos > c->max_args)
+		return sh_err(S, "%s: %s arguments (usage: %s)", c->name,
+		              npos < c->min_args ? "missing" : "too many",
+		              c->usage);
+	return 0;
+}
+
+int sh_exec_line(sh_session *S, const char *line)
+{
+	sh_line l;
+	const sh_cmd *c;
+	int rc;
+
+	S->err[0] = '\0';
+	if (sh_lex(line, &l, NULL, NULL, S->err, sizeof S->err) < 0)
+		return -1;
+	if (l.n == 0)
+		return 0;
+	if (l.v[0].kind != SH_WORD || l.v[0].key) {
+		sh_line_free(&l);
+		return sh_err(S, "a line starts with a command name "
+		              "(type 'help' for a list)");
+	}
+	c = sh_find_command(l.v[0].text, S->err, sizeof S->err);
+	rc = c ? check_line(S, c, &l) : -1;
+	if (rc == 0)
+		rc = c->fn(S, &l);
+	sh_line_free(&l);
+	return rc;
+}
+
+static void print_help_one(FILE *f, const sh_cmd *c)
+{
+	fprintf(f, "usage: %s\n%s.\n\n%s\n", c->usage, c->summary, c->help);
+}
+
+int cmd_help(sh_session *S, const sh_line *l)
+{
+	const char *topic = NULL;
+
+	if (sh_npos(l) == 1) {
+		const sh_cmd *c = sh_find_command(sh_pos(l, 0)->text, S->err,
+		                                  sizeof S->err);
+
+		if (!c)
+			return -1;
+		print_help_one(S->out, c);
+		return 0;
+	}
+	for (const sh_cmd *c = sh_commands; c->name; c++) {
+		if (!topic || strcmp(topic, c->topic) != 0) {
+			topic = c->topic;
+			sh_printf(S, "%s%s:\n", c == sh_commands ? "" : "\n",
+			          topic);
+		}
+		sh_printf(S, "  %-10s %s\n", c->name, c->summary);
+	}
+	sh_printf(S, "\nType 'help COMMAND' for details and an example.\n");
+	return 0;
+}
+
+void sh_print_commands_md(FILE *f)
+{
+	const char *topic = NULL;
+
+	fprintf(f, "# nnsh commands\n\n"
+	        "Generated from the command table (src/commands.c) by\n"
+	        "`nnsh --commands-md`; a test fails when this file and the\n"
+	        "table differ.\n");
+	for (const sh_cmd *c = sh_commands; c->name; c++) {
+		if (!topic || strcmp(topic, c->topic) != 0) {
+			topic = c->topic;
+			fprintf(f, "\n## %s\n", topic);
+		}
+		fprintf(f, "\n### %s\n\n`%s`\n\n%s.\n\n```\n%s\n```\n",
+		        c->name, c->usage, c->summary, c->help);
+	}
+}

@@ -1,0 +1,29 @@
+/* handlers.h - the command handlers, one per command, grouped by the file
+ * that implements them; the table in commands.c is the only caller. */
+#ifndef NNSH_HANDLERS_H
+#define NNSH_HANDLERS_H
+
+#include "shell.h"
+
+/* cmd_model.c */
+int cmd_model(sh_session *S, const sh_line *l);
+int cmd_add(sh_session *S, const sh_line *l);
+int cmd_summary(sh_session *S, const sh_line *l);
+int cmd_init(sh_session *S, const sh_line *l);
+int cmd_loss(sh_session *S, const sh_line *l);
+int cmd_optim(sh_session *S, const sh_line *l);
+
+/* cmd_data.c */
+int cmd_data(sh_session *S, const sh_line *l);
+
+/* cmd_train.c */
+int cmd_train(sh_session *S, const sh_line *l);
+int cmd_evaluate(sh_session *S, const sh_line *l);
+
+/* cmd_session.c */
+int cmd_help(sh_session *S, const sh_line *l);
+int cmd_seed(sh_session *S, const sh_line *l);
+int cmd_echo(sh_session *S, const sh_line *l);
+int cmd_quit(sh_session *S, const sh_line *l);
+
+#endif

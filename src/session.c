@@ -1,0 +1,178 @@
+/* session.c - the live session: named models and datasets, the random
+ * numbers, where output goes, and the message of a failing command. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shell.h"
+
+sh_session *sh_session_new(FILE *out)
+{
+	sh_session *S = calloc(1, sizeof *S);
+
+	if (!S)
+		return NULL;
+	S->out = out;
+	S->timing = 1;
+	sh_session_seed(S, 1);
+	return S;
+}
+
+static void free_model(sh_model *sm)
+{
+	if (!sm)
+		return;
+	free(sm->name);
+	nn_model_free(sm->m);
+	nn_optim_reset(&sm->opt);
+	nn_history_free(&sm->hist);
+	free(sm);
+}
+
+static void free_data(sh_data *sd)
+{
+	if (!sd)
+		return;
+	free(sd->name);
+	nn_dataset_free(sd->d);
+	free(sd);
+}
+
+void sh_session_free(sh_session *S)
+{
+	if (!S)
+		return;
+	for (size_t i = 0; i < S->nmodels; i++)
+		free_model(S->models[i]);
+	for (size_t i = 0; i < S->ndata; i++)
+		free_data(S->data[i]);
+	free(S->models);
+	free(S->data);
+	free(S);
+}
+
+void sh_session_seed(sh_session *S, unsigned long long seed)
+{
+	S->seed = seed;
+	nn_rng_seed(&S->rng, seed);
+}
+
+sh_model *sh_find_model(sh_session *S, const char *name)
+{
+	for (size_t i = 0; i < S->nmodels; i++)
+		if (strcmp(S->models[i]->name, name) == 0)
+			return S->models[i];
+	return NULL;
+}
+
+sh_data *sh_find_data(sh_session *S, const char *name)
+{
+	for (size_t i = 0; i < S->ndata; i++)
+		if (strcmp(S->data[i]->name, name) == 0)
+			return S->data[i];
+	return NULL;
+}
+
+/* Append p to the array *v of *n pointers. */
+static int append(void ***v, size_t *n, void *p)
+{
+	void **nv = realloc(*v, (*n + 1) * sizeof *nv);
+
+	if (!nv)
+		return -1;
+	nv[(*n)++] = p;
+	*v = nv;
+	return 0;
+}
+
+sh_model *sh_put_model(sh_session *S, const char *name, nn_model *m)
+{
+	sh_model *sm = sh_find_model(S, name);
+
+	if (sm) {
+		nn_model_free(sm->m);
+		nn_optim_reset(&sm->opt);
+		nn_history_free(&sm->hist);
+		sm->m = m;
+	} else {
+		sm = calloc(1, sizeof *sm);
+		if (!sm || !(sm->name = strdup(name)) ||
+		    append((void ***)&S->models, &S->nmodels, sm) < 0) {
+			if (sm)
+				free(sm->name);
+			free(sm);
+			nn_model_free(m);
+			return NULL;
+		}
+		sm->m = m;
+	}
+	sm->loss_set = 0;
+	sm->opt_set = 0;
+	nn_optim_defaults(&sm->opt, NN_OPT_SGD);
+	return sm;
+}
+
+sh_data *sh_put_data(sh_session *S, const char *name, nn_dataset *d)
+{
+	sh_data *sd = sh_find_data(S, name);
+
+	if (sd) {
+		nn_dataset_free(sd->d);
+		sd->d = d;
+		return sd;
+	}
+	sd = calloc(1, sizeof *sd);
+	if (!sd || !(sd->name = strdup(name)) ||
+	    append((void ***)&S->data, &S->ndata, sd) < 0) {
+		if (sd)
+			free(sd->name);
+		free(sd);
+		nn_dataset_free(d);
+		return NULL;
+	}
+	sd->d = d;
+	return sd;
+}
+
+int sh_err(sh_session *S, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(S->err, sizeof S->err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void sh_printf(sh_session *S, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(S->out, fmt, ap);
+	va_end(ap);
+}
+
+const char *sh_num(double v, char *buf, size_t len)
+{
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.4g", v);
+	return buf;
+}
+
+nn_loss_kind sh_model_loss(const sh_model *sm)
+{
+	nn_act act;
+
+	if (sm->loss_set)
+		return sm->loss;
+	act = nn_model_output_act(sm->m);
+	if (act == NN_ACT_SOFTMAX)
+		return NN_LOSS_CE;
+	if (act == NN_ACT_LOGSOFTMAX)
+		return NN_LOSS_NLL;
+	return NN_LOSS_MSE;
+}

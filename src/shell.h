@@ -1,0 +1,154 @@
+/* shell.h - what the parts of the nnsh program share: the session (named
+ * models and datasets), parsed command lines, the command table, and the
+ * helpers handlers use to read arguments and report errors. */
+#ifndef NNSH_SHELL_H
+#define NNSH_SHELL_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "nn.h"
+
+/* ---- parsed command lines (lex.c) -------------------------------------- */
+
+typedef enum sh_tok { SH_WORD, SH_STRING, SH_LIST, SH_EQUALS } sh_tok;
+
+typedef struct sh_arg {
+	sh_tok kind;
+	char *key;              /* key of key=value, else NULL */
+	char *text;             /* the word, string contents or [..] text */
+} sh_arg;
+
+typedef struct sh_line {
+	sh_arg *v;
+	int n, cap;
+} sh_line;
+
+/* Looks up $NAME while lexing; returns NULL for an unknown variable. */
+typedef const char *(*sh_lookup)(void *ud, const char *name);
+
+/* Split a line into arguments: words, "strings", [lists], key=value and
+ * a lone `=`; `#` starts a comment. Returns 0, or -1 with a message in
+ * err. An empty line gives n == 0. */
+int sh_lex(const char *line, sh_line *out, sh_lookup lookup, void *ud,
+           char *err, size_t errlen);
+void sh_line_free(sh_line *l);
+
+/* Parse a number in C syntax ("1e-3", "0x10" is not allowed). */
+int sh_parse_double(const char *s, double *v);
+/* Parse "[1 2 3]" or "[[1 2] [3 4]]" (commas optional) into a new tensor;
+ * a plain number gives a 1-element vector. NULL with a message in err. */
+nn_tensor *sh_parse_tensor(const char *text, char *err, size_t errlen);
+
+/* ---- the session (session.c) ------------------------------------------- */
+
+typedef struct sh_model {
+	char *name;
+	nn_model *m;
+	nn_loss_kind loss;
+	int loss_set;           /* chosen by the user, not defaulted */
+	nn_optim opt;
+	int opt_set;
+	nn_history hist;
+} sh_model;
+
+typedef struct sh_data {
+	char *name;
+	nn_dataset *d;
+} sh_data;
+
+typedef struct sh_session {
+	sh_model **models;
+	size_t nmodels;
+	sh_model *cur;          /* the model commands apply to by default */
+	sh_data **data;
+	size_t ndata;
+	nn_rng rng;
+	unsigned long long seed;
+	FILE *out;              /* where commands print */
+	int interactive;        /* a person at a terminal */
+	int timing;             /* print wall-clock times */
+	int quit;               /* `quit` was given */
+	volatile sig_atomic_t stop;  /* Ctrl-C: stop the running command */
+	char err[512];          /* the message of the failing command */
+} sh_session;
+
+sh_session *sh_session_new(FILE *out);
+void sh_session_free(sh_session *S);
+/* Seed the session's random numbers. */
+void sh_session_seed(sh_session *S, unsigned long long seed);
+
+sh_model *sh_find_model(sh_session *S, const char *name);
+sh_data *sh_find_data(sh_session *S, const char *name);
+/* Take ownership of m/d under name, replacing an object of that name.
+ * Return the entry, or NULL (and m/d freed) when memory runs out. */
+sh_model *sh_put_model(sh_session *S, const char *name, nn_model *m);
+sh_data *sh_put_data(sh_session *S, const char *name, nn_dataset *d);
+
+/* Record a failure of the current command: returns -1. */
+int sh_err(sh_session *S, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Print to the session's output. */
+void sh_printf(sh_session *S, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- commands (commands.c) --------------------------------------------- */
+
+typedef int (*sh_handler)(sh_session *S, const sh_line *l);
+
+typedef struct sh_cmd {
+	const char *name;
+	const char *topic;      /* groups commands in `help` */
+	sh_handler fn;
+	int min_args, max_args; /* positional arguments after the name */
+	const char *options;    /* allowed keys, space-separated, or NULL */
+	const char *usage;      /* "train DATA epochs=N ..." */
+	const char *summary;    /* one line */
+	const char *help;       /* details and an example */
+} sh_cmd;
+
+/* The table, terminated by an entry with a NULL name. */
+extern const sh_cmd sh_commands[];
+const sh_cmd *sh_find_command(const char *name, char *err, size_t errlen);
+
+/* Run one line (lexed with the session's variables). Returns 0, or -1 with
+ * S->err set. */
+int sh_exec_line(sh_session *S, const char *line);
+
+/* Print doc/commands.md (generated from the table) to f. */
+void sh_print_commands_md(FILE *f);
+
+/* ---- argument helpers (args.c) ----------------------------------------- */
+
+/* The i-th positional argument (0 = first after the command), or NULL. */
+const sh_arg *sh_pos(const sh_line *l, int i);
+int sh_npos(const sh_line *l);
+/* The value of key=..., or NULL when absent. */
+const char *sh_opt(const sh_line *l, const char *key);
+/* A bare word among the positional arguments (flags such as `restore`). */
+int sh_flag(const sh_line *l, const char *word);
+/* Numeric options with range checks; the default when absent. */
+int sh_opt_double(sh_session *S, const sh_line *l, const char *key,
+                  double def, double lo, double hi, double *v);
+int sh_opt_long(sh_session *S, const sh_line *l, const char *key, long def,
+                long lo, long hi, long *v);
+int sh_parse_long(sh_session *S, const char *what, const char *text,
+                  long lo, long hi, long *v);
+
+/* The named model, or the current one when name is NULL. */
+sh_model *sh_model_arg(sh_session *S, const char *name);
+/* The named dataset, with an error naming it when it does not exist. */
+sh_data *sh_data_arg(sh_session *S, const char *name);
+
+/* ---- shared by several handlers ---------------------------------------- */
+
+/* The loss a model trains with: its chosen one, or the default for its
+ * output (crossentropy after softmax, nll after logsoftmax, else mse). */
+nn_loss_kind sh_model_loss(const sh_model *sm);
+/* Print a tensor: in full when small, else summarised. */
+void sh_print_tensor(sh_session *S, const char *name, const float *v,
+                     const nn_shape *shape);
+/* Format a number for tables: %.4g, and "-" for NaN. */
+const char *sh_num(double v, char *buf, size_t len);
+
+#endif
