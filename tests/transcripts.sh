@@ -1,0 +1,42 @@
+#!/bin/sh
+# transcripts.sh - golden transcripts: runs every tests/transcripts/*.nn
+# through nnsh in batch mode (fixed seed, no wall-clock times, one BLAS
+# thread, --keep-going so error cases show their messages) and compares
+# standard output and error with the matching .out file.
+#   tests/transcripts.sh [NAME...]      check (all, or the named ones)
+#   UPDATE=1 tests/transcripts.sh NAME  rewrite NAME.out from the output
+# Scripts run inside tests/transcripts/, so relative paths start there;
+# ../shared/data/mnist is reachable as $NNSH_SHARED.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+nnsh=${NNSH:-$(pwd)/../src/nnsh}
+[ -x "$nnsh" ] || nnsh=$here/../src/nnsh
+dir=$here/transcripts
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+export OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell
+export HOME=$tmp/home XDG_CACHE_HOME= NNSH_DATA= NO_COLOR=1 TERM=dumb
+export NNSH_SHARED=$(cd "$here/../.." && pwd)/../shared/data/mnist
+mkdir -p "$HOME"
+
+if [ $# -gt 0 ]; then names="$*"; else
+	names=$(cd "$dir" && ls *.nn | sed 's/\.nn$//')
+fi
+pass=0 fail=0
+for name in $names; do
+	(cd "$dir" && "$nnsh" --batch --keep-going --no-timing "$name.nn" \
+		> "$tmp/$name.got" 2>&1; echo "exit status $?" >> "$tmp/$name.got")
+	if [ "${UPDATE:-}" = 1 ]; then
+		cp "$tmp/$name.got" "$dir/$name.out"
+		echo "updated $name.out"
+	elif diff -u "$dir/$name.out" "$tmp/$name.got" > "$tmp/$name.diff"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL $name:"
+		cat "$tmp/$name.diff"
+	fi
+done
+echo "transcripts: $pass passed, $fail failed"
+[ "$fail" = 0 ]
