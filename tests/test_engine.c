@@ -1,0 +1,353 @@
+/* test_engine.c - the engine's plumbing: shapes, random numbers, the BLAS
+ * seam against plain loops, optimizer steps against their formulas,
+ * parameter counts, and small networks that must learn. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blas.h"
+#include "gradcheck.h"
+
+START_TEST(shape_parse)
+{
+	nn_shape s;
+	char buf[32];
+
+	ck_assert_int_eq(nn_shape_parse("1x28x28", &s), 0);
+	ck_assert_int_eq(s.ndim, 3);
+	ck_assert_int_eq(nn_shape_size(&s), 784);
+	ck_assert_str_eq(nn_shape_str(&s, buf, sizeof buf), "1x28x28");
+	ck_assert_int_eq(nn_shape_parse("3,32,32", &s), 0);
+	ck_assert_int_eq(nn_shape_size(&s), 3072);
+	ck_assert_int_eq(nn_shape_parse("0", &s), -1);
+	ck_assert_int_eq(nn_shape_parse("4x", &s), -1);
+	ck_assert_int_eq(nn_shape_parse("1x2x3x4x5", &s), -1);
+	ck_assert_int_eq(nn_shape_parse("abc", &s), -1);
+	ck_assert_ptr_nonnull(strstr(nn_error(), "abc"));
+}
+END_TEST
+
+START_TEST(rng_deterministic)
+{
+	nn_rng a, b;
+	double sum = 0, sq = 0;
+	int n = 100000;
+
+	nn_rng_seed(&a, 42);
+	nn_rng_seed(&b, 42);
+	for (int i = 0; i < 1000; i++)
+		ck_assert(nn_rng_next(&a) == nn_rng_next(&b));
+	for (int i = 0; i < n; i++) {
+		double v = nn_rng_normal(&a);
+
+		sum += v;
+		sq += v * v;
+	}
+	ck_assert_double_eq_tol(sum / n, 0, 0.02);
+	ck_assert_double_eq_tol(sq / n, 1, 0.02);
+	for (int i = 0; i < 1000; i++) {
+		double u = nn_rng_uniform(&a);
+
+		ck_assert(u >= 0 && u < 1);
+		ck_assert_uint_lt(nn_rng_below(&a, 7), 7);
+	}
+}
+END_TEST
+
+/* nn_sgemm against the naive loops, every transposition, odd sizes, both
+ * one and several threads (large products take the threaded path) */
+START_TEST(gemm_matches_naive)
+{
+	static const size_t sizes[][3] = {
+		{ 1, 1, 1 }, { 3, 5, 7 }, { 17, 1, 33 }, { 100, 200, 784 },
+		{ 257, 129, 65 },
+	};
+	nn_rng r;
+
+	nn_rng_seed(&r, 9);
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+		for (int t = 0; t < 4; t++) {
+			size_t M = sizes[s][0], N = sizes[s][1], K = sizes[s][2];
+			int ta = t & 1, tb = t >> 1;
+			float *A = malloc(M * K * sizeof *A);
+			float *B = malloc(K * N * sizeof *B);
+			float *C = malloc(M * N * sizeof *C);
+			float *R = malloc(M * N * sizeof *R);
+
+			gc_fill(&r, A, M * K, -1, 1);
+			gc_fill(&r, B, K * N, -1, 1);
+			gc_fill(&r, C, M * N, -1, 1);
+			memcpy(R, C, M * N * sizeof *R);
+			nn_sgemm(ta, tb, M, N, K, 0.5f, A, ta ? M : K, B,
+			         tb ? K : N, 0.25f, C, N);
+			nn_sgemm_naive(ta, tb, M, N, K, 0.5f, A, ta ? M : K,
+			               B, tb ? K : N, 0.25f, R, N);
+			for (size_t i = 0; i < M * N; i++)
+				ck_assert_double_eq_tol(C[i], R[i],
+				                        1e-5 * (1 + K));
+			free(A);
+			free(B);
+			free(C);
+			free(R);
+		}
+}
+END_TEST
+
+/* A 1-parameter-tensor model whose gradient we set by hand. */
+static nn_model *one_weight(float w0, float w1)
+{
+	nn_shape in = { 1, { 2 } };
+	nn_layer_spec s = { .kind = "dense", .units = 1, .nobias = 1 };
+	nn_model *m = nn_model_new(&in);
+	nn_rng r;
+	nn_param p;
+
+	nn_rng_seed(&r, 1);
+	ck_assert_int_eq(nn_model_add(m, &s, &r), 0);
+	nn_model_param(m, 0, 0, &p);
+	p.value[0] = w0;
+	p.value[1] = w1;
+	return m;
+}
+
+static void set_grad(nn_model *m, float g0, float g1)
+{
+	nn_model_grads(m)[0] = g0;
+	nn_model_grads(m)[1] = g1;
+}
+
+START_TEST(optim_sgd_momentum_nesterov)
+{
+	nn_optim o;
+	nn_model *m = one_weight(1.0f, -2.0f);
+	double w = 1.0, v = 0, g[3] = { 0.5, -0.25, 1.0 };
+
+	/* plain SGD with weight decay: w -= lr (g + wd w) */
+	nn_optim_defaults(&o, NN_OPT_SGD);
+	o.lr = 0.1f;
+	o.weight_decay = 0.01f;
+	set_grad(m, 0.5f, 0);
+	nn_optim_step(&o, m);
+	ck_assert_double_eq_tol(nn_model_params(m)[0],
+	                        1.0 - 0.1 * (0.5 + 0.01 * 1.0), 1e-6);
+	nn_optim_reset(&o);
+	nn_model_free(m);
+
+	/* momentum with Nesterov, three steps, as torch.optim.SGD */
+	m = one_weight(1.0f, 0);
+	nn_optim_defaults(&o, NN_OPT_SGD);
+	o.lr = 0.1f;
+	o.momentum = 0.9f;
+	o.nesterov = 1;
+	for (int t = 0; t < 3; t++) {
+		set_grad(m, (float)g[t], 0);
+		nn_optim_step(&o, m);
+		v = 0.9 * v + g[t];
+		w -= 0.1 * (g[t] + 0.9 * v);
+		ck_assert_double_eq_tol(nn_model_params(m)[0], w, 1e-6);
+	}
+	nn_optim_reset(&o);
+	nn_model_free(m);
+}
+END_TEST
+
+START_TEST(optim_adaptive)
+{
+	double g[3] = { 0.5, -0.25, 1.0 };
+
+	for (int kind = NN_OPT_ADAM; kind <= NN_OPT_ADAGRAD; kind++) {
+		nn_optim o;
+		nn_model *m = one_weight(1.0f, 0);
+		double w = 1.0, mo = 0, v = 0;
+
+		nn_optim_defaults(&o, (nn_optim_kind)kind);
+		o.lr = 0.01f;
+		for (int t = 1; t <= 3; t++) {
+			double gi = g[t - 1];
+
+			set_grad(m, (float)gi, 0);
+			nn_optim_step(&o, m);
+			if (kind == NN_OPT_ADAM) {
+				mo = 0.9 * mo + 0.1 * gi;
+				v = 0.999 * v + 0.001 * gi * gi;
+				w -= 0.01 * (mo / (1 - pow(0.9, t))) /
+				     (sqrt(v / (1 - pow(0.999, t))) + 1e-8);
+			} else if (kind == NN_OPT_RMSPROP) {
+				v = 0.99 * v + 0.01 * gi * gi;
+				w -= 0.01 * gi / (sqrt(v) + 1e-8);
+			} else {
+				v += gi * gi;
+				w -= 0.01 * gi / (sqrt(v) + 1e-10);
+			}
+			ck_assert_msg(fabs(nn_model_params(m)[0] - w) < 1e-5,
+			              "%s step %d: %g, expected %g",
+			              nn_optim_name((nn_optim_kind)kind), t,
+			              nn_model_params(m)[0], w);
+		}
+		nn_optim_reset(&o);
+		nn_model_free(m);
+	}
+}
+END_TEST
+
+static nn_model *mlp(const int *sizes, int n, nn_act hidden, nn_act out)
+{
+	nn_shape in = { 1, { sizes[0] } };
+	nn_model *m = nn_model_new(&in);
+	nn_rng r;
+
+	nn_rng_seed(&r, 1);
+	for (int i = 1; i < n; i++) {
+		nn_layer_spec s = { .kind = "dense", .units = sizes[i],
+		                    .act = i == n - 1 ? out : hidden };
+
+		ck_assert_int_eq(nn_model_add(m, &s, &r), 0);
+	}
+	return m;
+}
+
+START_TEST(param_counts)
+{
+	static const int deep[] = { 784, 200, 100, 60, 30, 10 };
+	static const int flat[] = { 784, 10 };
+	nn_model *m = mlp(deep, 6, NN_ACT_RELU, NN_ACT_SOFTMAX);
+
+	ck_assert_uint_eq(nn_model_param_count(m), 185300);
+	nn_model_free(m);
+	m = mlp(flat, 2, NN_ACT_RELU, NN_ACT_SOFTMAX);
+	ck_assert_uint_eq(nn_model_param_count(m), 7850);
+	nn_model_free(m);
+}
+END_TEST
+
+/* a failed add leaves the model as it was */
+START_TEST(add_failure_keeps_model)
+{
+	static const int sizes[] = { 4, 3 };
+	nn_model *m = mlp(sizes, 2, NN_ACT_RELU, NN_ACT_LINEAR);
+	nn_layer_spec bad = { .kind = "dense", .units = 0 };
+	nn_layer_spec unknown = { .kind = "wobble" };
+	nn_rng r;
+
+	nn_rng_seed(&r, 1);
+	ck_assert_int_eq(nn_model_add(m, &bad, &r), -1);
+	ck_assert_int_eq(nn_model_add(m, &unknown, &r), -1);
+	ck_assert_ptr_nonnull(strstr(nn_error(), "wobble"));
+	ck_assert_uint_eq(nn_model_layers(m), 1);
+	ck_assert_uint_eq(nn_model_param_count(m), 15);
+	nn_model_free(m);
+}
+END_TEST
+
+static nn_dataset *xor_data(void)
+{
+	static const float x[8] = { 0, 0, 0, 1, 1, 0, 1, 1 };
+	static const float y[4] = { 0, 1, 1, 0 };
+	nn_dataset *d = nn_dataset_new();
+
+	d->n = 4;
+	d->xshape = (nn_shape){ 1, { 2 } };
+	d->xsize = 2;
+	d->x = malloc(sizeof x);
+	d->y = malloc(sizeof y);
+	memcpy(d->x, x, sizeof x);
+	memcpy(d->y, y, sizeof y);
+	d->ysize = 1;
+	d->nclasses = 2;
+	ck_assert_int_eq(nn_dataset_check(d), 0);
+	return d;
+}
+
+/* xor with a 2-2-1 sigmoid network reaches 100% */
+START_TEST(xor_learns)
+{
+	static const int sizes[] = { 2, 2, 1 };
+	nn_model *m = mlp(sizes, 3, NN_ACT_SIGMOID, NN_ACT_SIGMOID);
+	nn_dataset *d = xor_data();
+	nn_optim o;
+	nn_train_opts opts = { .epochs = 2000, .batch = 4, .shuffle = 1 };
+	nn_history h = { 0 };
+	nn_rng r;
+	double loss, acc;
+	nn_init init = { .kind = NN_INIT_NORMAL, .std = 1.0f };
+
+	nn_rng_seed(&r, 3);
+	nn_model_init(m, &init, &r, -1);
+	nn_optim_defaults(&o, NN_OPT_SGD);
+	o.lr = 2.0f;
+	o.momentum = 0.9f;
+	ck_assert_int_eq(nn_train(m, NN_LOSS_MSE, &o, d, &opts, &r, &h), 0);
+	ck_assert_uint_eq(h.n, 2000);
+	ck_assert_int_eq(nn_evaluate(m, NN_LOSS_MSE, d, 0, &loss, &acc, NULL),
+	                 0);
+	ck_assert_msg(acc == 1.0, "xor accuracy %g, loss %g", acc, loss);
+	ck_assert_double_lt(loss, 0.01);
+	nn_optim_reset(&o);
+	nn_history_free(&h);
+	nn_dataset_free(d);
+	nn_model_free(m);
+}
+END_TEST
+
+static int stop_after_three(const nn_progress *p, void *ud)
+{
+	(void)ud;
+	return p->iter == 3;
+}
+
+/* the callback stops a run between batches; the history keeps the part
+ * done; a target width that does not fit is refused before training */
+START_TEST(train_stop_and_misfit)
+{
+	static const int sizes[] = { 2, 3, 1 };
+	static const int wide[] = { 2, 3, 2 };
+	nn_model *m = mlp(sizes, 3, NN_ACT_TANH, NN_ACT_SIGMOID);
+	nn_dataset *d = xor_data();
+	nn_optim o;
+	nn_train_opts opts = { .epochs = 100, .batch = 1,
+	                       .callback = stop_after_three };
+	nn_history h = { 0 };
+	nn_rng r;
+
+	nn_rng_seed(&r, 1);
+	nn_optim_defaults(&o, NN_OPT_SGD);
+	ck_assert_int_eq(nn_train(m, NN_LOSS_MSE, &o, d, &opts, &r, &h), 0);
+	ck_assert_uint_eq(h.n, 1);
+	ck_assert_int_eq(h.p[0].iter, 3);
+	ck_assert_int_eq(o.t, 3);
+	nn_model_free(m);
+	m = mlp(wide, 3, NN_ACT_TANH, NN_ACT_SOFTMAX);
+	ck_assert_int_eq(nn_train(m, NN_LOSS_CE, &o, d, &opts, &r, &h), -1);
+	ck_assert_ptr_nonnull(strstr(nn_error(), "1 target per sample"));
+	nn_optim_reset(&o);
+	nn_history_free(&h);
+	nn_dataset_free(d);
+	nn_model_free(m);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, shape_parse);
+	tcase_add_test(tc, rng_deterministic);
+	tcase_add_test(tc, gemm_matches_naive);
+	tcase_add_test(tc, optim_sgd_momentum_nesterov);
+	tcase_add_test(tc, optim_adaptive);
+	tcase_add_test(tc, param_counts);
+	tcase_add_test(tc, add_failure_keeps_model);
+	tcase_add_test(tc, xor_learns);
+	tcase_add_test(tc, train_stop_and_misfit);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
