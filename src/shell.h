@@ -148,7 +148,8 @@ nn_loss_kind sh_model_loss(const sh_model *sm);
 /* Print a tensor: in full when small, else summarised. */
 void sh_print_tensor(sh_session *S, const char *name, const float *v,
                      const nn_shape *shape);
-/* Format a number for tables: %.4g, and "-" for NaN. */
+/* Format a number for tables: 4 decimals (%.4g when very large or
+ * small), and "-" for NaN. */
 const char *sh_num(double v, char *buf, size_t len);
 
 #endif
