@@ -16,7 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 export OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell
-export HOME=$tmp/home XDG_CACHE_HOME= NNSH_DATA= NO_COLOR=1 TERM=dumb
+export HOME=$tmp/home XDG_CACHE_HOME=/nonexistent-cache NNSH_DATA= NO_COLOR=1 TERM=dumb
 export NNSH_SHARED=$(cd "$here/../.." && pwd)/../shared/data/mnist
 mkdir -p "$HOME"
 
