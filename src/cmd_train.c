@@ -100,7 +100,8 @@ int cmd_train(sh_session *S, const sh_line *l)
 	}
 	if (rc < 0)
 		return sh_err(S, "%s", nn_error());
-	return 0;
+	return sh_record_run(S, sm, train->name, o.batch ? o.batch
+	                                                 : train->d->n, before);
 }
 
 int cmd_evaluate(sh_session *S, const sh_line *l)

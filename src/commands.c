@@ -109,6 +109,82 @@ const sh_cmd sh_commands[] = {
 	  "the model (dropout is off).\n"
 	  "Example:\n  evaluate digits.test" },
 	/* ---- session */
+	{ "ls", "session", cmd_ls, 0, 0, NULL,
+	  "ls",
+	  "list the models, datasets and variables of the session",
+	  "Models show their input and output shapes, layers, parameters and\n"
+	  "history points; the current model is marked with *. Datasets show\n"
+	  "their size, sample shape and classes.\n"
+	  "Example:\n  ls" },
+	{ "use", "session", cmd_use, 1, 1, NULL,
+	  "use MODEL",
+	  "make a model the current one",
+	  "Commands that take an optional model (add, summary, init, loss,\n"
+	  "optim, train, evaluate) then apply to it.\n"
+	  "Example:\n  use net" },
+	{ "copy", "session", cmd_copy, 2, 2, NULL,
+	  "copy MODEL NEW",
+	  "make an independent copy of a model",
+	  "Copies the layers, the weights, the loss and the optimizer settings\n"
+	  "(not the optimizer's state or the history). Useful to compare two\n"
+	  "trainings from the same start.\n"
+	  "Example:\n  copy net net_adam" },
+	{ "rename", "session", cmd_rename, 2, 2, NULL,
+	  "rename OLD NEW",
+	  "rename a model or a dataset",
+	  "Example:\n  rename net mlp" },
+	{ "rm", "session", cmd_rm, 1, 64, NULL,
+	  "rm NAME...",
+	  "remove models or datasets",
+	  "Example:\n  rm net digits.test" },
+	{ "reset", "session", cmd_reset, 0, 0, NULL,
+	  "reset",
+	  "empty the session",
+	  "Removes every model, dataset, variable and run; the seed's\n"
+	  "generator goes on where it was.\n"
+	  "Example:\n  reset" },
+	{ "runs", "session", cmd_runs, 0, 2, NULL,
+	  "runs [export FILE.csv]",
+	  "table of every training run in the session",
+	  "One row per train command: model, architecture, optimizer, batch,\n"
+	  "epochs, and the final training and validation loss and accuracy,\n"
+	  "so a sweep in a for loop ends in one comparable table.\n"
+	  "runs export FILE.csv writes the same as CSV (atomically).\n"
+	  "Example:\n  for h in 10 50 200\n    model m input=784\n"
+	  "    add dense $h sigmoid\n    add dense 10 softmax\n"
+	  "    train digits.train epochs=1\n  end\n  runs" },
+	/* ---- language */
+	{ "let", "language", cmd_let, 0, 64, NULL,
+	  "let NAME = VALUE",
+	  "set a variable, used as $NAME",
+	  "The value is the rest of the line: a number, a word, a list. $NAME\n"
+	  "is replaced by it anywhere in later lines; names not set with let\n"
+	  "are looked up in the environment ($HOME). let alone lists them.\n"
+	  "Example:\n  let h = 200\n  add dense $h sigmoid" },
+	{ "for", "language", cmd_end, 0, 0, NULL,
+	  "for VAR in VALUES... | for VAR in A..B [step S]",
+	  "repeat lines for each value, up to end",
+	  "The lines up to the matching end run once per value, with $VAR set\n"
+	  "to it. Values are words or numbers, or a range A..B with an\n"
+	  "optional step. Blocks nest. At the prompt, the block is typed\n"
+	  "after a continuation prompt and runs at its end.\n"
+	  "Example:\n  for h in 10..750 step 50\n    echo hidden $h\n  end" },
+	{ "repeat", "language", cmd_end, 0, 0, NULL,
+	  "repeat N",
+	  "run lines N times, up to end",
+	  "Example:\n  repeat 3\n    train digits.train epochs=1\n"
+	  "    evaluate digits.test\n  end" },
+	{ "end", "language", cmd_end, 0, 0, NULL,
+	  "end",
+	  "close a for or repeat block",
+	  "Example:\n  repeat 2\n    echo hello\n  end" },
+	{ "source", "language", cmd_source, 1, 1, NULL,
+	  "source FILE",
+	  "run the commands of a file",
+	  "Runs FILE line by line in this session; it stops at its first\n"
+	  "error, which names FILE and the line. Files may source others, up\n"
+	  "to 16 deep.\n"
+	  "Example:\n  source lesson1.nn" },
 	{ "seed", "session", cmd_seed, 1, 1, NULL,
 	  "seed N",
 	  "seed the random numbers",
@@ -210,7 +286,7 @@ int sh_exec_line(sh_session *S, const char *line)
 	int rc;
 
 	S->err[0] = '\0';
-	if (sh_lex(line, &l, NULL, NULL, S->err, sizeof S->err) < 0)
+	if (sh_lex(line, &l, sh_var_lookup, S, S->err, sizeof S->err) < 0)
 		return -1;
 	if (l.n == 0)
 		return 0;
@@ -232,10 +308,31 @@ static void print_help_one(FILE *f, const sh_cmd *c)
 	fprintf(f, "usage: %s\n%s.\n\n%s\n", c->usage, c->summary, c->help);
 }
 
+/* Calls fn for each topic in the order topics first appear in the table. */
+static void each_topic(void (*fn)(const char *topic, void *ud), void *ud)
+{
+	for (const sh_cmd *c = sh_commands; c->name; c++) {
+		const sh_cmd *p = sh_commands;
+
+		while (p < c && strcmp(p->topic, c->topic) != 0)
+			p++;
+		if (p == c)
+			fn(c->topic, ud);
+	}
+}
+
+static void help_topic(const char *topic, void *ud)
+{
+	sh_session *S = ud;
+
+	sh_printf(S, "%s:\n", topic);
+	for (const sh_cmd *c = sh_commands; c->name; c++)
+		if (strcmp(c->topic, topic) == 0)
+			sh_printf(S, "  %-10s %s\n", c->name, c->summary);
+}
+
 int cmd_help(sh_session *S, const sh_line *l)
 {
-	const char *topic = NULL;
-
 	if (sh_npos(l) == 1) {
 		const sh_cmd *c = sh_find_command(sh_pos(l, 0)->text, S->err,
 		                                  sizeof S->err);
@@ -245,32 +342,27 @@ int cmd_help(sh_session *S, const sh_line *l)
 		print_help_one(S->out, c);
 		return 0;
 	}
-	for (const sh_cmd *c = sh_commands; c->name; c++) {
-		if (!topic || strcmp(topic, c->topic) != 0) {
-			topic = c->topic;
-			sh_printf(S, "%s%s:\n", c == sh_commands ? "" : "\n",
-			          topic);
-		}
-		sh_printf(S, "  %-10s %s\n", c->name, c->summary);
-	}
+	each_topic(help_topic, S);
 	sh_printf(S, "\nType 'help COMMAND' for details and an example.\n");
 	return 0;
 }
 
+static void md_topic(const char *topic, void *ud)
+{
+	FILE *f = ud;
+
+	fprintf(f, "\n## %s\n", topic);
+	for (const sh_cmd *c = sh_commands; c->name; c++)
+		if (strcmp(c->topic, topic) == 0)
+			fprintf(f, "\n### %s\n\n`%s`\n\n%s.\n\n```\n%s\n```\n",
+			        c->name, c->usage, c->summary, c->help);
+}
+
 void sh_print_commands_md(FILE *f)
 {
-	const char *topic = NULL;
-
 	fprintf(f, "# nnsh commands\n\n"
 	        "Generated from the command table (src/commands.c) by\n"
 	        "`nnsh --commands-md`; a test fails when this file and the\n"
 	        "table differ.\n");
-	for (const sh_cmd *c = sh_commands; c->name; c++) {
-		if (!topic || strcmp(topic, c->topic) != 0) {
-			topic = c->topic;
-			fprintf(f, "\n## %s\n", topic);
-		}
-		fprintf(f, "\n### %s\n\n`%s`\n\n%s.\n\n```\n%s\n```\n",
-		        c->name, c->usage, c->summary, c->help);
-	}
+	each_topic(md_topic, f);
 }

@@ -25,5 +25,19 @@ int cmd_help(sh_session *S, const sh_line *l);
 int cmd_seed(sh_session *S, const sh_line *l);
 int cmd_echo(sh_session *S, const sh_line *l);
 int cmd_quit(sh_session *S, const sh_line *l);
+int cmd_let(sh_session *S, const sh_line *l);
+int cmd_ls(sh_session *S, const sh_line *l);
+int cmd_use(sh_session *S, const sh_line *l);
+int cmd_rm(sh_session *S, const sh_line *l);
+int cmd_rename(sh_session *S, const sh_line *l);
+int cmd_copy(sh_session *S, const sh_line *l);
+int cmd_reset(sh_session *S, const sh_line *l);
+
+/* script.c */
+int cmd_source(sh_session *S, const sh_line *l);
+int cmd_end(sh_session *S, const sh_line *l);
+
+/* runs.c */
+int cmd_runs(sh_session *S, const sh_line *l);
 
 #endif

@@ -193,6 +193,8 @@ int sh_lex(const char *line, sh_line *out, sh_lookup lookup, void *ud,
 			sh_line_free(out);
 			return -1;
 		}
+		if (kind == SH_WORD && b.s[0] == '[')
+			kind = SH_LIST;     /* a variable holding a list */
 		if (push(out, kind, key, b.s) < 0) {
 			free(b.s);
 			free(key);

@@ -1,5 +1,6 @@
 /* session.c - the live session: named models and datasets, the random
  * numbers, where output goes, and the message of a failing command. */
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -39,16 +40,52 @@ static void free_data(sh_data *sd)
 	free(sd);
 }
 
-void sh_session_free(sh_session *S)
+void sh_remove(sh_session *S, const char *name)
 {
-	if (!S)
-		return;
+	for (size_t i = 0; i < S->nmodels; i++)
+		if (strcmp(S->models[i]->name, name) == 0) {
+			if (S->cur == S->models[i])
+				S->cur = NULL;
+			free_model(S->models[i]);
+			memmove(S->models + i, S->models + i + 1,
+			        (--S->nmodels - i) * sizeof *S->models);
+			return;
+		}
+	for (size_t i = 0; i < S->ndata; i++)
+		if (strcmp(S->data[i]->name, name) == 0) {
+			free_data(S->data[i]);
+			memmove(S->data + i, S->data + i + 1,
+			        (--S->ndata - i) * sizeof *S->data);
+			return;
+		}
+}
+
+void sh_session_clear(sh_session *S)
+{
 	for (size_t i = 0; i < S->nmodels; i++)
 		free_model(S->models[i]);
 	for (size_t i = 0; i < S->ndata; i++)
 		free_data(S->data[i]);
+	for (size_t i = 0; i < S->nvars; i++) {
+		free(S->vars[i].name);
+		free(S->vars[i].value);
+	}
 	free(S->models);
 	free(S->data);
+	free(S->vars);
+	S->models = NULL;
+	S->data = NULL;
+	S->vars = NULL;
+	S->nmodels = S->ndata = S->nvars = 0;
+	S->cur = NULL;
+	sh_runs_clear(S);
+}
+
+void sh_session_free(sh_session *S)
+{
+	if (!S)
+		return;
+	sh_session_clear(S);
 	free(S);
 }
 
@@ -133,6 +170,56 @@ sh_data *sh_put_data(sh_session *S, const char *name, nn_dataset *d)
 	}
 	sd->d = d;
 	return sd;
+}
+
+int sh_valid_name(const char *name, int dots)
+{
+	if (!isalpha((unsigned char)name[0]) && name[0] != '_')
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' &&
+		    !(dots && *p == '.' && p[1] != '\0' && p[1] != '.'))
+			return 0;
+	return strlen(name) < 64;
+}
+
+int sh_var_set(sh_session *S, const char *name, const char *value)
+{
+	char *v, *n;
+	struct sh_var *vars;
+
+	if (!sh_valid_name(name, 0))
+		return sh_err(S, "'%s' is not a variable name (letters, digits "
+		              "and _, starting with a letter)", name);
+	if (!(v = strdup(value)))
+		return sh_err(S, "out of memory");
+	for (size_t i = 0; i < S->nvars; i++)
+		if (strcmp(S->vars[i].name, name) == 0) {
+			free(S->vars[i].value);
+			S->vars[i].value = v;
+			return 0;
+		}
+	n = strdup(name);
+	vars = n ? realloc(S->vars, (S->nvars + 1) * sizeof *vars) : NULL;
+	if (!vars) {
+		free(n);
+		free(v);
+		return sh_err(S, "out of memory");
+	}
+	S->vars = vars;
+	S->vars[S->nvars].name = n;
+	S->vars[S->nvars++].value = v;
+	return 0;
+}
+
+const char *sh_var_lookup(void *ud, const char *name)
+{
+	sh_session *S = ud;
+
+	for (size_t i = 0; i < S->nvars; i++)
+		if (strcmp(S->vars[i].name, name) == 0)
+			return S->vars[i].value;
+	return getenv(name);
 }
 
 int sh_err(sh_session *S, const char *fmt, ...)

@@ -69,6 +69,12 @@ typedef struct sh_session {
 	int interactive;        /* a person at a terminal */
 	int timing;             /* print wall-clock times */
 	int quit;               /* `quit` was given */
+	int keep_going;         /* scripts go on after a failing command */
+	int source_depth;       /* files being sourced */
+	struct sh_var { char *name, *value; } *vars;  /* `let` variables */
+	size_t nvars;
+	struct sh_run_rec *runs;         /* every training run, in order */
+	size_t nruns;
 	volatile sig_atomic_t stop;  /* Ctrl-C: stop the running command */
 	char err[512];          /* the message of the failing command */
 } sh_session;
@@ -78,12 +84,25 @@ void sh_session_free(sh_session *S);
 /* Seed the session's random numbers. */
 void sh_session_seed(sh_session *S, unsigned long long seed);
 
+/* Remove the model or dataset of that name (nothing if there is none). */
+void sh_remove(sh_session *S, const char *name);
+/* Remove every model, dataset, variable and run; keep the settings. */
+void sh_session_clear(sh_session *S);
+
 sh_model *sh_find_model(sh_session *S, const char *name);
 sh_data *sh_find_data(sh_session *S, const char *name);
 /* Take ownership of m/d under name, replacing an object of that name.
  * Return the entry, or NULL (and m/d freed) when memory runs out. */
 sh_model *sh_put_model(sh_session *S, const char *name, nn_model *m);
 sh_data *sh_put_data(sh_session *S, const char *name, nn_dataset *d);
+
+/* Variables: set (copying both strings), and look up for the lexer: the
+ * session's variables first, then the environment; NULL when unknown. */
+int sh_var_set(sh_session *S, const char *name, const char *value);
+const char *sh_var_lookup(void *S, const char *name);
+/* A valid name: a letter or _, then letters, digits and _ (and dots when
+ * dots is set, as in dataset names such as digits.train). */
+int sh_valid_name(const char *name, int dots);
 
 /* Record a failure of the current command: returns -1. */
 int sh_err(sh_session *S, const char *fmt, ...)
@@ -139,6 +158,14 @@ int sh_parse_long(sh_session *S, const char *what, const char *text,
 sh_model *sh_model_arg(sh_session *S, const char *name);
 /* The named dataset, with an error naming it when it does not exist. */
 sh_data *sh_data_arg(sh_session *S, const char *name);
+
+/* ---- runs (runs.c) ------------------------------------------------------ */
+
+/* Record the run that just trained sm on the dataset named data, whose
+ * history points start at index first_point. */
+int sh_record_run(sh_session *S, const sh_model *sm, const char *data,
+                  size_t batch, size_t first_point);
+void sh_runs_clear(sh_session *S);
 
 /* ---- shared by several handlers ---------------------------------------- */
 
