@@ -17,7 +17,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 export OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell
 export HOME=$tmp/home XDG_CACHE_HOME=/nonexistent-cache NNSH_DATA= NO_COLOR=1 TERM=dumb
-export NNSH_SHARED=$(cd "$here/../.." && pwd)/../shared/data/mnist
+export NNSH_TEST_ENV=yes
+export NNSH_SHARED=$(cd "$here/../.." && pwd)/shared/data/mnist
 mkdir -p "$HOME"
 
 if [ $# -gt 0 ]; then names="$*"; else
