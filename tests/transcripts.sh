@@ -11,6 +11,10 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 nnsh=${NNSH:-$(pwd)/../src/nnsh}
 [ -x "$nnsh" ] || nnsh=$here/../src/nnsh
+if [ ! -x "$nnsh" ]; then
+	echo "transcripts: no nnsh binary at $nnsh (set NNSH=)" >&2
+	exit 1
+fi
 dir=$here/transcripts
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
