@@ -24,6 +24,9 @@ typedef struct nn_param_slot {
 	size_t offset;          /* into the model's parameter block */
 	int decay;              /* weight decay applies */
 	int is_bias;            /* initialised with the bias value */
+	int fixed;              /* always initialised to `start` (batchnorm's
+	                         * scale and running statistics) */
+	float start;
 	int fan_in, fan_out;    /* for scaled initialisers */
 	float *val, *grad;      /* current pointers into the blocks */
 } nn_param_slot;
@@ -39,6 +42,12 @@ struct nn_layer {
 	int units;
 	float rate;
 	int nobias;
+	int kh, kw, sh, sw;     /* convolution and pooling: kernel, strides */
+	int ph, pw;             /* padding before the first row and column */
+	int same;               /* the padding was chosen by `same` */
+	int outpad;             /* convt */
+	int scale;              /* upsample */
+	float momentum, eps;    /* batchnorm, layernorm */
 	/* parameters */
 	int nparams;
 	nn_param_slot p[NN_MAXPARAMS];
@@ -82,5 +91,15 @@ extern const nn_layer_class nn_dense_class;
 extern const nn_layer_class nn_activation_class;
 extern const nn_layer_class nn_dropout_class;
 extern const nn_layer_class nn_flatten_class;
+/* convolutional kinds (issue 6) */
+extern const nn_layer_class nn_conv2d_class;
+extern const nn_layer_class nn_convt_class;
+extern const nn_layer_class nn_maxpool_class;
+extern const nn_layer_class nn_avgpool_class;
+extern const nn_layer_class nn_globalavgpool_class;
+extern const nn_layer_class nn_upsample_class;
+extern const nn_layer_class nn_batchnorm_class;
+extern const nn_layer_class nn_layernorm_class;
+extern const nn_layer_class nn_reshape_class;
 
 #endif

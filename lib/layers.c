@@ -8,12 +8,23 @@ static const nn_layer_class *const classes[] = {
 	&nn_activation_class,
 	&nn_dropout_class,
 	&nn_flatten_class,
+	&nn_conv2d_class,
+	&nn_convt_class,
+	&nn_maxpool_class,
+	&nn_avgpool_class,
+	&nn_globalavgpool_class,
+	&nn_upsample_class,
+	&nn_batchnorm_class,
+	&nn_layernorm_class,
+	&nn_reshape_class,
 };
 
 #define NCLASSES (sizeof classes / sizeof classes[0])
 
 const char *const nn_layer_kinds[] = {
-	"dense", "activation", "dropout", "flatten", NULL,
+	"dense", "activation", "dropout", "flatten",
+	"conv", "convt", "maxpool", "avgpool", "globalavgpool", "upsample",
+	"batchnorm", "layernorm", "reshape", NULL,
 };
 
 const nn_layer_class *nn_layer_class_find(const char *kind)

@@ -109,9 +109,9 @@ static void init_slot(nn_param_slot *p, const nn_init *in, nn_rng *rng)
 	double lim = 0, std = 0;
 	int normal = 1;
 
-	if (p->is_bias) {
+	if (p->is_bias || p->fixed) {
 		for (size_t i = 0; i < p->size; i++)
-			p->val[i] = in->bias;
+			p->val[i] = p->fixed ? p->start : in->bias;
 		return;
 	}
 	switch (in->kind) {

@@ -144,6 +144,16 @@ typedef struct nn_layer_spec {
 	float rate;            /* dropout rate */
 	int has_act;           /* act was given explicitly */
 	int nobias;            /* dense: no bias */
+	/* convolution and pooling (conv, convt, maxpool, avgpool) */
+	int kh, kw;            /* kernel height and width */
+	int stride;            /* 0: 1 for conv, the kernel for pooling */
+	int pad;               /* zero padding on every side */
+	int same;              /* conv: pad so that out = ceil(in / stride) */
+	int outpad;            /* convt: extra rows and columns at the end */
+	int scale;             /* upsample: factor */
+	nn_shape target;       /* reshape: the new per-sample shape */
+	float momentum;        /* batchnorm: running-statistics rate (0.1) */
+	float eps;             /* batchnorm, layernorm: added to the variance */
 } nn_layer_spec;
 
 /* Names of the layer kinds the engine knows, NULL-terminated. */

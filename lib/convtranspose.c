@@ -1,0 +1,186 @@
+/* convtranspose.c - transposed 2-D convolution (PyTorch's ConvTranspose2d):
+ * each input pixel adds its value times a C_out x kh x kw kernel to the
+ * output at stride steps, less the padding on every side, plus output
+ * padding at the bottom and right: out = (in - 1) * stride - 2 * pad + k +
+ * outpad. W is C_in x C_out x kh x kw. It is the backward pass of a conv
+ * from the output to the input, so it runs on the same lowering: one
+ * product W^T x into columns and col2im forward; im2col of dL/dz backward.
+ * The scratch holds the columns and the input as C_in x (n * H * W). */
+#include <stdio.h>
+#include <string.h>
+
+#include "blas.h"
+#include "im2col.h"
+#include "layer.h"
+
+static int convt_setup(nn_layer *L, const nn_layer_spec *spec)
+{
+	int c = L->in.dim[0], oh, ow, k;
+	nn_shape ws = { 4, { 0 } }, bs = { 1, { 0 } };
+
+	if (spec->units <= 0)
+		return nn_fail("convt needs a number of filters, as in "
+		               "'add convt 16 4x4 stride=2 pad=1'");
+	if (L->in.ndim != 3)
+		return nn_fail("convt needs C x H x W inputs (as from add "
+		               "reshape 8x7x7), not %d-D ones", L->in.ndim);
+	if (spec->kh <= 0 || spec->kw <= 0)
+		return nn_fail("convt needs a kernel size, as in "
+		               "'add convt 16 4x4' or kernel=4");
+	if (spec->same)
+		return nn_fail("convt: padding=same is for conv; give pad=N");
+	if (spec->stride < 0 || spec->pad < 0 || spec->outpad < 0)
+		return nn_fail("convt: stride, pad and outpad cannot be "
+		               "negative");
+	L->units = spec->units;
+	L->nobias = spec->nobias;
+	L->kh = spec->kh;
+	L->kw = spec->kw;
+	L->sh = L->sw = spec->stride ? spec->stride : 1;
+	L->ph = L->pw = spec->pad;
+	L->outpad = spec->outpad;
+	if (L->outpad >= L->sh)
+		return nn_fail("convt: outpad=%d must be smaller than the "
+		               "stride (%d)", L->outpad, L->sh);
+	oh = (L->in.dim[1] - 1) * L->sh - 2 * L->ph + L->kh + L->outpad;
+	ow = (L->in.dim[2] - 1) * L->sw - 2 * L->pw + L->kw + L->outpad;
+	if (oh <= 0 || ow <= 0)
+		return nn_fail("convt: pad=%d leaves no output from a %dx%d "
+		               "input", L->ph, L->in.dim[1], L->in.dim[2]);
+	L->out.ndim = 3;
+	L->out.dim[0] = spec->units;
+	L->out.dim[1] = oh;
+	L->out.dim[2] = ow;
+	k = L->kh * L->kw;
+	ws.dim[0] = c;
+	ws.dim[1] = spec->units;
+	ws.dim[2] = L->kh;
+	ws.dim[3] = L->kw;
+	nn_layer_param(L, "W", &ws, 0, c * k, spec->units * k);
+	if (!L->nobias) {
+		bs.dim[0] = spec->units;
+		nn_layer_param(L, "b", &bs, 1, c * k, spec->units * k);
+	}
+	return 0;
+}
+
+/* The convolution from L's output back to its input. */
+static void convt_window(const nn_layer *L, nn_window *g)
+{
+	g->c = L->out.dim[0];
+	g->h = L->out.dim[1];
+	g->w = L->out.dim[2];
+	g->kh = L->kh;
+	g->kw = L->kw;
+	g->sh = L->sh;
+	g->sw = L->sw;
+	g->ph = L->ph;
+	g->pw = L->pw;
+	g->oh = L->in.dim[1];
+	g->ow = L->in.dim[2];
+}
+
+/* Rows of the columns (K = C_out*kh*kw) and input pixels per sample. */
+static size_t convt_k(const nn_layer *L)
+{
+	return (size_t)L->units * L->kh * L->kw;
+}
+
+static size_t convt_p(const nn_layer *L)
+{
+	return (size_t)L->in.dim[1] * L->in.dim[2];
+}
+
+static size_t convt_scratch(const nn_layer *L, size_t n)
+{
+	return n * convt_p(L) * (convt_k(L) + (size_t)L->in.dim[0]);
+}
+
+static void convt_forward(nn_layer *L, const float *x, float *z, size_t n,
+                          int training, nn_rng *rng)
+{
+	size_t K = convt_k(L), P = convt_p(L), C = (size_t)L->in.dim[0];
+	size_t N = n * P, plane = (size_t)L->out.dim[1] * L->out.dim[2];
+	float *col = L->scratch, *t = col + K * N;
+	nn_window g;
+
+	(void)training;
+	(void)rng;
+	convt_window(L, &g);
+	for (size_t i = 0; i < n; i++)
+		for (size_t c = 0; c < C; c++)
+			memcpy(t + c * N + i * P, x + (i * C + c) * P,
+			       P * sizeof *t);
+	/* col (K x nP) = W^T (K x C) t (C x nP) */
+	nn_sgemm(1, 0, K, N, C, 1, L->p[0].val, K, t, N, 0, col, N);
+	for (size_t i = 0; i < n; i++) {
+		float *zi = z + i * L->out_size;
+
+		for (int o = 0; o < L->units; o++) {
+			float b = L->nobias ? 0 : L->p[1].val[o];
+
+			for (size_t p = 0; p < plane; p++)
+				zi[o * plane + p] = b;
+		}
+		nn_col2im(&g, col + i * P, N, zi);
+	}
+}
+
+static void convt_backward(nn_layer *L, const float *x, const float *dz,
+                           float *dx, size_t n)
+{
+	size_t K = convt_k(L), P = convt_p(L), C = (size_t)L->in.dim[0];
+	size_t N = n * P, plane = (size_t)L->out.dim[1] * L->out.dim[2];
+	float *col = L->scratch, *t = col + K * N;
+	nn_window g;
+
+	(void)x;
+	convt_window(L, &g);
+	for (size_t i = 0; i < n; i++)
+		nn_im2col(&g, dz + i * L->out_size, col + i * P, N);
+	if (!L->nobias)
+		for (int o = 0; o < L->units; o++) {
+			double s = 0;
+
+			for (size_t i = 0; i < n; i++) {
+				const float *d = dz + i * L->out_size +
+				                 o * plane;
+
+				for (size_t p = 0; p < plane; p++)
+					s += d[p];
+			}
+			L->p[1].grad[o] = (float)s;
+		}
+	/* dW (C x K) = t (C x nP) col^T (nP x K), t still the input */
+	nn_sgemm(0, 1, C, K, N, 1, t, N, col, N, 0, L->p[0].grad, K);
+	if (!dx)
+		return;
+	/* dt (C x nP) = W (C x K) col (K x nP), then to n x C x P */
+	nn_sgemm(0, 0, C, N, K, 1, L->p[0].val, K, col, N, 0, t, N);
+	for (size_t i = 0; i < n; i++)
+		for (size_t c = 0; c < C; c++)
+			memcpy(dx + (i * C + c) * P, t + c * N + i * P,
+			       P * sizeof *dx);
+}
+
+static void convt_describe(const nn_layer *L, char *buf, size_t len)
+{
+	char win[48];
+
+	nn_window_describe(L, 0, win, sizeof win);
+	if (L->outpad)
+		snprintf(buf, len, "convt %d %s outpad=%d%s", L->units, win,
+		         L->outpad, L->nobias ? " nobias" : "");
+	else
+		snprintf(buf, len, "convt %d %s%s", L->units, win,
+		         L->nobias ? " nobias" : "");
+}
+
+const nn_layer_class nn_convt_class = {
+	.kind = "convt",
+	.setup = convt_setup,
+	.forward = convt_forward,
+	.backward = convt_backward,
+	.scratch_size = convt_scratch,
+	.describe = convt_describe,
+};

@@ -1,0 +1,60 @@
+/* im2col.h - what the convolution and pooling layers share: a window
+ * geometry and its setup from a layer spec, the lowering of convolutions
+ * to matrix products (im2col and its adjoint col2im), and direct-loop
+ * reference convolutions for the tests. */
+#ifndef NN_IM2COL_H
+#define NN_IM2COL_H
+
+#include <stddef.h>
+
+#include "layer.h"
+
+/* A kernel of kh x kw sliding with strides sh, sw over c x h x w images padded
+ * by ph rows above and pw columns on the left; oh x ow positions (rows and
+ * columns past the bottom and right edges read as zeros). */
+typedef struct nn_window {
+	int c, h, w;
+	int kh, kw, sh, sw, ph, pw;
+	int oh, ow;
+} nn_window;
+
+/* Output size along one axis, or <= 0 when the kernel does not fit:
+ * floor((in + pad_total - k) / stride) + 1. */
+int nn_window_out(int in, int k, int stride, int pad_total);
+
+/* Check the kernel, stride and padding of spec against L's C x H x W input
+ * (what names the layer in messages), store them in L and put the output
+ * height and width in *oh, *ow. Without a stride, pooling (pool set)
+ * steps by the kernel size, convolutions by 1. */
+int nn_window_setup(nn_layer *L, const nn_layer_spec *spec, const char *what,
+                    int pool, int *oh, int *ow);
+/* The window of L over its input (output size from L->out). */
+void nn_window_of(const nn_layer *L, nn_window *g);
+/* Write "5x5 stride=2 pad=2" (settings that differ from the defaults). */
+void nn_window_describe(const nn_layer *L, int pool, char *buf, size_t len);
+
+/* Write the patches of image x into col: row (ci * kh + i) * kw + j,
+ * column oy * ow + ox holds x[ci][oy*sh - ph + i][ox*sw - pw + j]
+ * (0 outside the image). col has c*kh*kw rows of ld floats; only the first
+ * oh*ow columns are written. */
+void nn_im2col(const nn_window *g, const float *x, float *col, size_t ld);
+
+/* The adjoint of nn_im2col: add every entry of col to the pixel of dx it
+ * was read from (dx, c x h x w, is accumulated into, not cleared). */
+void nn_col2im(const nn_window *g, const float *col, size_t ld, float *dx);
+
+/* Reference convolution of one image, plain loops in double precision:
+ * z[o] = b[o] + sum W[o][ci][i][j] x[ci][..][..] for o < nout, W is
+ * nout x c x kh x kw, b may be NULL. z is nout x oh x ow. */
+void nn_conv2d_naive(const nn_window *g, int nout, const float *x,
+                     const float *W, const float *b, float *z);
+
+/* Reference transposed convolution of one image x (cin x ih x iw, where
+ * the geometry g describes the forward convolution from the cout x g->h x
+ * g->w output back to cin x g->oh x g->ow): every x[ci][y][x] adds
+ * x * W[ci][o][i][j] to z[o][y*sh - ph + i][x*sw - pw + j]. W is
+ * cin x cout x kh x kw, b (cout) may be NULL, z is cout x g->h x g->w. */
+void nn_convt_naive(const nn_window *g, int cin, const float *x,
+                    const float *W, const float *b, float *z);
+
+#endif

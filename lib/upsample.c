@@ -1,0 +1,72 @@
+/* upsample.c - nearest-neighbour upsampling of C x H x W inputs by an
+ * integer factor: each pixel becomes a scale x scale block. */
+#include <stdio.h>
+#include <string.h>
+
+#include "layer.h"
+
+static int upsample_setup(nn_layer *L, const nn_layer_spec *spec)
+{
+	if (L->in.ndim != 3)
+		return nn_fail("upsample needs C x H x W inputs, not %d-D ones",
+		               L->in.ndim);
+	if (spec->scale < 1 || spec->scale > 64)
+		return nn_fail("upsample needs a factor from 1 to 64, as in "
+		               "'add upsample 2'");
+	L->scale = spec->scale;
+	L->out = L->in;
+	L->out.dim[1] *= spec->scale;
+	L->out.dim[2] *= spec->scale;
+	return 0;
+}
+
+static void upsample_forward(nn_layer *L, const float *x, float *z, size_t n,
+                             int training, nn_rng *rng)
+{
+	size_t rows = n * (size_t)L->in.dim[0] * L->in.dim[1];
+	int w = L->in.dim[2], s = L->scale, ow = w * s;
+
+	(void)training;
+	(void)rng;
+	for (size_t r = 0; r < rows; r++, x += w) {
+		for (int j = 0; j < w; j++)
+			for (int k = 0; k < s; k++)
+				z[j * s + k] = x[j];
+		for (int k = 1; k < s; k++)
+			memcpy(z + k * ow, z, (size_t)ow * sizeof *z);
+		z += (size_t)ow * s;
+	}
+}
+
+static void upsample_backward(nn_layer *L, const float *x, const float *dz,
+                              float *dx, size_t n)
+{
+	size_t rows = n * (size_t)L->in.dim[0] * L->in.dim[1];
+	int w = L->in.dim[2], s = L->scale, ow = w * s;
+
+	(void)x;
+	if (!dx)
+		return;
+	for (size_t r = 0; r < rows; r++, dx += w, dz += (size_t)ow * s)
+		for (int j = 0; j < w; j++) {
+			float sum = 0;
+
+			for (int a = 0; a < s; a++)
+				for (int b = 0; b < s; b++)
+					sum += dz[a * ow + j * s + b];
+			dx[j] = sum;
+		}
+}
+
+static void upsample_describe(const nn_layer *L, char *buf, size_t len)
+{
+	snprintf(buf, len, "upsample %d", L->scale);
+}
+
+const nn_layer_class nn_upsample_class = {
+	.kind = "upsample",
+	.setup = upsample_setup,
+	.forward = upsample_forward,
+	.backward = upsample_backward,
+	.describe = upsample_describe,
+};

@@ -1,0 +1,593 @@
+/* test_conv.c - the convolutional layers: conv and transposed conv against
+ * their direct-loop references, gradient checks of every kind with
+ * strides, padding and odd sizes, batch-norm statistics, output shapes of
+ * the homework's exercises, refused configurations, and a tiny CNN that
+ * must learn a handful of digits by heart. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gradcheck.h"
+#include "im2col.h"
+
+#define TOL 1e-2
+#define EPS 1e-2
+
+static nn_model *chain(const char *input, const nn_layer_spec *specs, int n,
+                       nn_rng *r)
+{
+	nn_shape in;
+	nn_model *m;
+
+	ck_assert_int_eq(nn_shape_parse(input, &in), 0);
+	m = nn_model_new(&in);
+	ck_assert_ptr_nonnull(m);
+	for (int i = 0; i < n; i++)
+		ck_assert_msg(nn_model_add(m, &specs[i], r) == 0, "add %s: %s",
+		              specs[i].kind, nn_error());
+	return m;
+}
+
+/* Gradient check of m on 3 random samples with MSE on random targets. */
+static void check_grad(nn_model *m, int training, const char *what)
+{
+	nn_rng r;
+	size_t n = 3, in = nn_shape_size(nn_model_input_shape(m));
+	size_t w = nn_shape_size(nn_model_output_shape(m));
+	float *x = malloc(n * in * sizeof *x), *y = malloc(n * w * sizeof *y);
+	char worst[128] = "";
+	double err;
+
+	nn_rng_seed(&r, 7);
+	gc_fill(&r, x, n * in, -1, 1);
+	gc_fill(&r, y, n * w, -1, 1);
+	err = gc_model(m, NN_LOSS_MSE, x, y, n, EPS, training, 99, worst,
+	               sizeof worst);
+	printf("gradcheck %-40s worst relative error %.2e %s\n", what, err,
+	       worst);
+	ck_assert_msg(err < TOL, "%s: relative error %g at %s", what, err,
+	              worst);
+	free(x);
+	free(y);
+}
+
+/* The window a conv spec should have over `in` giving `out`, worked out
+ * here from the definitions (TensorFlow's `same`: the padding that gives
+ * ceil(in / stride) outputs, the odd one at the bottom and right). */
+static nn_window expected_window(const nn_shape *in, const nn_layer_spec *s,
+                                 const nn_shape *out)
+{
+	nn_window g = { in->dim[0], in->dim[1], in->dim[2], s->kh, s->kw,
+	                s->stride ? s->stride : 1, s->stride ? s->stride : 1,
+	                s->pad, s->pad, out->dim[1], out->dim[2] };
+
+	if (s->same) {
+		int th = (g.oh - 1) * g.sh + g.kh - g.h;
+		int tw = (g.ow - 1) * g.sw + g.kw - g.w;
+
+		ck_assert_int_eq(g.oh, (g.h + g.sh - 1) / g.sh);
+		g.ph = th > 0 ? th / 2 : 0;
+		g.pw = tw > 0 ? tw / 2 : 0;
+	}
+	return g;
+}
+
+/* Compare n outputs of size len with the reference. */
+static void assert_close(const float *got, const float *ref, size_t len,
+                         const char *what, size_t sample)
+{
+	for (size_t j = 0; j < len; j++)
+		ck_assert_msg(fabsf(got[j] - ref[j]) < 1e-4f, "%s sample %zu "
+		              "[%zu]: %g, reference %g", what, sample, j,
+		              got[j], ref[j]);
+}
+
+struct geom_case { const char *in; nn_layer_spec s; };
+
+static const struct geom_case conv_cases[] = {
+	{ "1x7x5", { .kind = "conv", .units = 2, .kh = 3, .kw = 3 } },
+	{ "3x9x8", { .kind = "conv", .units = 4, .kh = 3, .kw = 2,
+	             .stride = 2, .pad = 1 } },
+	{ "2x6x6", { .kind = "conv", .units = 3, .kh = 4, .kw = 4,
+	             .same = 1 } },
+	{ "2x7x7", { .kind = "conv", .units = 3, .kh = 5, .kw = 5,
+	             .stride = 3, .same = 1, .nobias = 1 } },
+	{ "1x28x28", { .kind = "conv", .units = 4, .kh = 5, .kw = 5,
+	               .pad = 2 } },
+	{ "4x5x5", { .kind = "conv", .units = 2, .kh = 1, .kw = 1 } },
+	{ "2x4x4", { .kind = "conv", .units = 2, .kh = 3, .kw = 3,
+	             .stride = 2, .pad = 3 } },
+};
+
+START_TEST(conv_matches_reference)
+{
+	const struct geom_case *c = &conv_cases[_i];
+	nn_rng r;
+	nn_model *m;
+	nn_param W, b = { 0 };
+	nn_window g;
+	size_t n = 3, in, out;
+	float *x, *ref;
+	const float *z;
+
+	nn_rng_seed(&r, (uint64_t)_i);
+	m = chain(c->in, &c->s, 1, &r);
+	gc_fill(&r, nn_model_params(m), nn_model_param_count(m), -1, 1);
+	in = nn_shape_size(nn_model_input_shape(m));
+	out = nn_shape_size(nn_model_output_shape(m));
+	g = expected_window(nn_model_input_shape(m), &c->s,
+	                    nn_model_output_shape(m));
+	x = malloc(n * in * sizeof *x);
+	ref = malloc(out * sizeof *ref);
+	gc_fill(&r, x, n * in, -1, 1);
+	nn_model_param(m, 0, 0, &W);
+	if (!c->s.nobias)
+		nn_model_param(m, 0, 1, &b);
+	z = nn_model_forward(m, x, n, 0, NULL);
+	ck_assert_ptr_nonnull(z);
+	for (size_t i = 0; i < n; i++) {
+		nn_conv2d_naive(&g, c->s.units, x + i * in, W.value, b.value,
+		                ref);
+		assert_close(z + i * out, ref, out, c->in, i);
+	}
+	free(x);
+	free(ref);
+	nn_model_free(m);
+}
+END_TEST
+
+static const struct geom_case convt_cases[] = {
+	{ "2x3x3", { .kind = "convt", .units = 3, .kh = 3, .kw = 3 } },
+	{ "3x4x5", { .kind = "convt", .units = 2, .kh = 4, .kw = 4,
+	             .stride = 2, .pad = 1 } },
+	{ "2x3x4", { .kind = "convt", .units = 2, .kh = 3, .kw = 2,
+	             .stride = 2, .pad = 1, .outpad = 1 } },
+	{ "8x7x7", { .kind = "convt", .units = 1, .kh = 5, .kw = 5,
+	             .stride = 3, .pad = 2, .outpad = 2, .nobias = 1 } },
+};
+
+START_TEST(convt_matches_reference)
+{
+	const struct geom_case *c = &convt_cases[_i];
+	const nn_layer_spec *s = &c->s;
+	nn_rng r;
+	nn_model *m;
+	nn_param W, b = { 0 };
+	const nn_shape *is, *os;
+	nn_window g;
+	size_t n = 2, in, out;
+	float *x, *ref;
+	const float *z;
+
+	nn_rng_seed(&r, 40 + (uint64_t)_i);
+	m = chain(c->in, s, 1, &r);
+	gc_fill(&r, nn_model_params(m), nn_model_param_count(m), -1, 1);
+	is = nn_model_input_shape(m);
+	os = nn_model_output_shape(m);
+	/* out = (in - 1) * stride - 2 * pad + k + outpad */
+	ck_assert_int_eq(os->dim[1], (is->dim[1] - 1) * (s->stride ?
+	                 s->stride : 1) - 2 * s->pad + s->kh + s->outpad);
+	ck_assert_int_eq(os->dim[2], (is->dim[2] - 1) * (s->stride ?
+	                 s->stride : 1) - 2 * s->pad + s->kw + s->outpad);
+	g = (nn_window){ os->dim[0], os->dim[1], os->dim[2], s->kh, s->kw,
+	                 s->stride ? s->stride : 1, s->stride ? s->stride : 1,
+	                 s->pad, s->pad, is->dim[1], is->dim[2] };
+	in = nn_shape_size(is);
+	out = nn_shape_size(os);
+	x = malloc(n * in * sizeof *x);
+	ref = malloc(out * sizeof *ref);
+	gc_fill(&r, x, n * in, -1, 1);
+	nn_model_param(m, 0, 0, &W);
+	if (!s->nobias)
+		nn_model_param(m, 0, 1, &b);
+	z = nn_model_forward(m, x, n, 0, NULL);
+	ck_assert_ptr_nonnull(z);
+	for (size_t i = 0; i < n; i++) {
+		nn_convt_naive(&g, is->dim[0], x + i * in, W.value, b.value,
+		               ref);
+		assert_close(z + i * out, ref, out, c->in, i);
+	}
+	free(x);
+	free(ref);
+	nn_model_free(m);
+}
+END_TEST
+
+/* im2col and col2im are adjoint: <im2col(x), c> == <x, col2im(c)>. */
+START_TEST(col2im_is_adjoint)
+{
+	nn_window g = { 2, 7, 6, 3, 4, 2, 3, 1, 2, 0, 0 };
+	nn_rng r;
+	float x[2 * 7 * 6], dx[2 * 7 * 6] = { 0 }, *col, *c;
+	size_t rows = 2 * 3 * 4, cols;
+	double a = 0, b = 0;
+
+	g.oh = nn_window_out(g.h, g.kh, g.sh, 2 * g.ph);
+	g.ow = nn_window_out(g.w, g.kw, g.sw, 2 * g.pw);
+	cols = (size_t)g.oh * g.ow;
+	col = malloc(rows * cols * sizeof *col);
+	c = malloc(rows * cols * sizeof *c);
+	nn_rng_seed(&r, 3);
+	gc_fill(&r, x, sizeof x / sizeof x[0], -1, 1);
+	gc_fill(&r, c, rows * cols, -1, 1);
+	nn_im2col(&g, x, col, cols);
+	nn_col2im(&g, c, cols, dx);
+	for (size_t i = 0; i < rows * cols; i++)
+		a += (double)col[i] * c[i];
+	for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
+		b += (double)x[i] * dx[i];
+	ck_assert_double_eq_tol(a, b, 1e-4);
+	free(col);
+	free(c);
+}
+END_TEST
+
+/* Each kind after a conv (so dL/dx flows into parameters that are checked)
+ * and before a dense layer. */
+START_TEST(grad_layers)
+{
+	struct { const char *what, *in; nn_layer_spec s[4]; int n; } cases[] = {
+		{ "conv stride 2 pad 1, 3x2 kernel", "2x7x5", {
+			{ .kind = "conv", .units = 3, .kh = 3, .kw = 2,
+			  .stride = 2, .pad = 1, .act = NN_ACT_TANH },
+			{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
+			{ .kind = "dense", .units = 2 } }, 3 },
+		{ "conv same, even kernel, stride 2", "1x6x7", {
+			{ .kind = "conv", .units = 2, .kh = 3, .kw = 3,
+			  .act = NN_ACT_SIGMOID },
+			{ .kind = "conv", .units = 3, .kh = 4, .kw = 4,
+			  .stride = 2, .same = 1 },
+			{ .kind = "flatten" },
+			{ .kind = "dense", .units = 2 } }, 4 },
+		{ "conv relu nobias", "2x5x5", {
+			{ .kind = "conv", .units = 2, .kh = 3, .kw = 3,
+			  .pad = 1 },
+			{ .kind = "conv", .units = 2, .kh = 3, .kw = 3,
+			  .nobias = 1, .act = NN_ACT_RELU },
+			{ .kind = "dense", .units = 2 } }, 3 },
+		{ "convt stride 2 pad 1 outpad 1", "2x3x4", {
+			{ .kind = "conv", .units = 2, .kh = 1, .kw = 1 },
+			{ .kind = "convt", .units = 2, .kh = 3, .kw = 3,
+			  .stride = 2, .pad = 1, .outpad = 1,
+			  .act = NN_ACT_TANH },
+			{ .kind = "dense", .units = 2 } }, 3 },
+		{ "convt 4x4 stride 2 pad 1", "3x3x3", {
+			{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
+			{ .kind = "convt", .units = 1, .kh = 4, .kw = 4,
+			  .stride = 2, .pad = 1 },
+			{ .kind = "dense", .units = 2 } }, 3 },
+		{ "maxpool 2", "1x7x6", {
+			{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
+			{ .kind = "maxpool", .kh = 2, .kw = 2 },
+			{ .kind = "dense", .units = 2 } }, 3 },
+		{ "maxpool 3 stride 2 pad 1", "1x8x7", {
+			{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
+			{ .kind = "maxpool", .kh = 3, .kw = 3, .stride = 2,
+			  .pad = 1 },
+			{ .kind = "dense", .units = 2 } }, 3 },
+		{ "avgpool 3 stride 2 pad 1", "1x8x7", {
+			{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
+			{ .kind = "avgpool", .kh = 3, .kw = 3, .stride = 2,
+			  .pad = 1 },
+			{ .kind = "dense", .units = 2 } }, 3 },
+		{ "avgpool 2x3", "1x7x7", {
+			{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
+			{ .kind = "avgpool", .kh = 2, .kw = 3 },
+			{ .kind = "dense", .units = 2 } }, 3 },
+		{ "globalavgpool", "2x5x3", {
+			{ .kind = "conv", .units = 3, .kh = 2, .kw = 2 },
+			{ .kind = "globalavgpool" },
+			{ .kind = "dense", .units = 2 } }, 3 },
+		{ "upsample 3", "1x3x2", {
+			{ .kind = "conv", .units = 2, .kh = 2, .kw = 1 },
+			{ .kind = "upsample", .scale = 3 },
+			{ .kind = "conv", .units = 1, .kh = 3, .kw = 3 },
+			{ .kind = "dense", .units = 2 } }, 4 },
+		{ "reshape 2x3x2 then conv", "6", {
+			{ .kind = "dense", .units = 12, .act = NN_ACT_TANH },
+			{ .kind = "reshape", .target = { 3, { 2, 3, 2 } } },
+			{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
+			{ .kind = "dense", .units = 2 } }, 4 },
+		{ "layernorm on maps", "1x4x5", {
+			{ .kind = "conv", .units = 2, .kh = 3, .kw = 2 },
+			{ .kind = "layernorm" },
+			{ .kind = "dense", .units = 2 } }, 3 },
+		{ "layernorm on features", "5", {
+			{ .kind = "dense", .units = 4 },
+			{ .kind = "layernorm" },
+			{ .kind = "dense", .units = 3 } }, 3 },
+	};
+
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		nn_rng r;
+		nn_model *m;
+
+		nn_rng_seed(&r, 110 + k);
+		m = chain(cases[k].in, cases[k].s, cases[k].n, &r);
+		gc_fill(&r, nn_model_params(m), nn_model_param_count(m),
+		        -0.8f, 0.8f);
+		check_grad(m, 0, cases[k].what);
+		nn_model_free(m);
+	}
+}
+END_TEST
+
+/* Batch norm, trained on batch statistics: gamma and beta get gradients,
+ * dL/dx flows back into the layer before; the running statistics get 0. */
+START_TEST(grad_batchnorm)
+{
+	struct { const char *what, *in; nn_layer_spec s[3]; } cases[] = {
+		{ "batchnorm on maps (training)", "2x4x3", {
+			{ .kind = "conv", .units = 3, .kh = 2, .kw = 2,
+			  .nobias = 1 },
+			{ .kind = "batchnorm" },
+			{ .kind = "dense", .units = 2 } } },
+		{ "batchnorm on features (training)", "4", {
+			{ .kind = "dense", .units = 5, .nobias = 1 },
+			{ .kind = "batchnorm", .act = NN_ACT_TANH },
+			{ .kind = "dense", .units = 2 } } },
+	};
+
+	for (size_t k = 0; k < 2; k++) {
+		nn_rng r;
+		nn_model *m;
+		nn_param g, b;
+
+		nn_rng_seed(&r, 200 + k);
+		m = chain(cases[k].in, cases[k].s, 3, &r);
+		/* gamma and beta away from 1 and 0 */
+		nn_model_find_param(m, 1, "gamma", &g);
+		nn_model_find_param(m, 1, "beta", &b);
+		gc_fill(&r, g.value, g.size, 0.5f, 1.5f);
+		gc_fill(&r, b.value, b.size, -0.5f, 0.5f);
+		check_grad(m, 1, cases[k].what);
+		nn_model_free(m);
+	}
+}
+END_TEST
+
+/* Training moves the running statistics as PyTorch does; evaluation uses
+ * them; copies keep them; init resets them. */
+START_TEST(batchnorm_statistics)
+{
+	nn_rng r;
+	nn_layer_spec s = { .kind = "batchnorm", .momentum = 0.5f };
+	nn_model *m, *c;
+	/* two samples: channel 0 holds 1 2 | 3 4, channel 1 holds 0 0 | 0 8 */
+	float x[8] = { 1, 2, 0, 0, 3, 4, 0, 8 };
+	const float *z;
+	nn_param mean, var;
+	nn_init init = { .kind = NN_INIT_NORMAL, .std = 1 };
+
+	nn_rng_seed(&r, 1);
+	m = chain("2x1x2", &s, 1, &r);
+	nn_model_find_param(m, 0, "mean", &mean);
+	nn_model_find_param(m, 0, "var", &var);
+	z = nn_model_forward(m, x, 2, 1, &r);
+	/* channel 0: mean 2.5, biased variance 1.25, unbiased 5/3 */
+	ck_assert_double_eq_tol(z[0], (1 - 2.5) / sqrt(1.25 + 1e-5), 1e-5);
+	ck_assert_double_eq_tol(mean.value[0], 0.5 * 0 + 0.5 * 2.5, 1e-6);
+	ck_assert_double_eq_tol(var.value[0], 0.5 * 1 + 0.5 * 5.0 / 3, 1e-6);
+	/* channel 1: mean 2, unbiased variance 16 */
+	ck_assert_double_eq_tol(mean.value[1], 1, 1e-6);
+	ck_assert_double_eq_tol(var.value[1], 0.5 + 8, 1e-5);
+	z = nn_model_forward(m, x, 2, 0, NULL);
+	ck_assert_double_eq_tol(z[0], (1 - 1.25) / sqrt(0.5 + 5.0 / 6 + 1e-5),
+	                        1e-5);
+	c = nn_model_copy(m);
+	ck_assert_ptr_nonnull(c);
+	z = nn_model_forward(c, x, 2, 0, NULL);
+	ck_assert_double_eq_tol(z[0], (1 - 1.25) / sqrt(0.5 + 5.0 / 6 + 1e-5),
+	                        1e-5);
+	nn_model_free(c);
+	ck_assert_int_eq(nn_model_init(m, &init, &r, -1), 0);
+	ck_assert(mean.value[0] == 0 && var.value[1] == 1);
+	nn_model_find_param(m, 0, "gamma", &var);
+	ck_assert(var.value[0] == 1 && var.value[1] == 1);
+	nn_model_free(m);
+}
+END_TEST
+
+/* The optimizer never moves the running statistics. */
+START_TEST(batchnorm_stats_not_trained)
+{
+	nn_rng r;
+	nn_layer_spec s[2] = {
+		{ .kind = "batchnorm" }, { .kind = "dense", .units = 1 },
+	};
+	nn_model *m;
+	nn_optim o;
+	nn_param mean;
+	float x[8] = { 1, 2, 3, 4, 5, 6, 7, 9 }, g[2] = { 1, -1 };
+
+	nn_rng_seed(&r, 1);
+	m = chain("4", s, 2, &r);
+	nn_optim_defaults(&o, NN_OPT_ADAM);
+	o.weight_decay = 0.1f;
+	nn_model_find_param(m, 0, "mean", &mean);
+	nn_model_forward(m, x, 2, 1, &r);
+	nn_model_backward(m, g, 0);
+	{
+		float keep = mean.value[2];
+
+		ck_assert_int_eq(nn_optim_step(&o, m), 0);
+		ck_assert(mean.value[2] == keep && mean.grad[2] == 0);
+	}
+	nn_optim_reset(&o);
+	nn_model_free(m);
+}
+END_TEST
+
+/* The output-size exercise, and the three-conv CNN's shapes. */
+START_TEST(exercise_shapes)
+{
+	struct { nn_layer_spec s; const char *out; } cases[] = {
+		{ { .kind = "conv", .units = 1, .kh = 4, .kw = 4, .stride = 1,
+		    .pad = 1 }, "1x49x49" },
+		{ { .kind = "conv", .units = 1, .kh = 8, .kw = 8, .stride = 5 },
+		  "1x9x9" },
+		{ { .kind = "maxpool", .kh = 10, .kw = 10, .stride = 2,
+		    .pad = 2 }, "1x23x23" },
+		{ { .kind = "maxpool", .kh = 2, .kw = 2, .stride = 1 },
+		  "1x49x49" },
+	};
+	nn_layer_spec cnn[5] = {
+		{ .kind = "conv", .units = 4, .kh = 5, .kw = 5, .pad = 2 },
+		{ .kind = "conv", .units = 8, .kh = 5, .kw = 5, .stride = 2,
+		  .pad = 2 },
+		{ .kind = "conv", .units = 12, .kh = 4, .kw = 4, .stride = 2,
+		  .pad = 1 },
+		{ .kind = "flatten" },
+		{ .kind = "dense", .units = 200 },
+	};
+	const char *cnn_out[5] = { "4x28x28", "8x14x14", "12x7x7", "588",
+	                           "200" };
+	nn_rng r;
+	char buf[32];
+	nn_model *m;
+
+	nn_rng_seed(&r, 1);
+	for (size_t k = 0; k < 4; k++) {
+		m = chain("1x50x50", &cases[k].s, 1, &r);
+		nn_shape_str(nn_model_output_shape(m), buf, sizeof buf);
+		ck_assert_str_eq(buf, cases[k].out);
+		nn_model_free(m);
+	}
+	m = chain("1x28x28", cnn, 5, &r);
+	for (size_t i = 0; i < 5; i++) {
+		nn_layer_info info;
+
+		nn_model_layer_info(m, i, &info);
+		ck_assert_str_eq(nn_shape_str(&info.out, buf, sizeof buf),
+		                 cnn_out[i]);
+	}
+	ck_assert_int_eq(nn_model_param_count(m), 104 + 808 + 1548 +
+	                 588 * 200 + 200);
+	nn_model_free(m);
+}
+END_TEST
+
+/* Impossible configurations are refused when the layer is added, with a
+ * message, and the model is unchanged. */
+START_TEST(refused_configurations)
+{
+	struct { const char *in; nn_layer_spec s; const char *msg; } bad[] = {
+		{ "1x4x4", { .kind = "conv", .units = 2, .kh = 7, .kw = 7,
+		             .pad = 1 }, "does not fit" },
+		{ "1x4x4", { .kind = "maxpool", .kh = 5, .kw = 5 },
+		  "does not fit" },
+		{ "1x4x4", { .kind = "maxpool", .kh = 2, .kw = 2, .pad = 2 },
+		  "half" },
+		{ "784", { .kind = "conv", .units = 2, .kh = 3, .kw = 3 },
+		  "C x H x W" },
+		{ "1x4x4", { .kind = "conv", .units = 2 }, "kernel" },
+		{ "1x4x4", { .kind = "conv", .kh = 3, .kw = 3 }, "filters" },
+		{ "1x4x4", { .kind = "reshape", .target = { 2, { 3, 5 } } },
+		  "has 15 values but the input 1x4x4 has 16" },
+		{ "1x4x4", { .kind = "convt", .units = 1, .kh = 3, .kw = 3,
+		             .stride = 2, .outpad = 2 }, "outpad" },
+		{ "1x2x2", { .kind = "convt", .units = 1, .kh = 1, .kw = 1,
+		             .pad = 2 }, "no output" },
+		{ "1x4x4", { .kind = "upsample" }, "factor" },
+		{ "3x4", { .kind = "batchnorm" }, "2-D" },
+	};
+	nn_rng r;
+
+	nn_rng_seed(&r, 1);
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		nn_shape in;
+		nn_model *m;
+
+		nn_shape_parse(bad[k].in, &in);
+		m = nn_model_new(&in);
+		ck_assert_int_eq(nn_model_add(m, &bad[k].s, &r), -1);
+		ck_assert_msg(strstr(nn_error(), bad[k].msg) != NULL,
+		              "%s: '%s' lacks '%s'", bad[k].s.kind,
+		              nn_error(), bad[k].msg);
+		ck_assert_int_eq(nn_model_layers(m), 0);
+		ck_assert_int_eq(nn_model_param_count(m), 0);
+		nn_model_free(m);
+	}
+}
+END_TEST
+
+/* A tiny CNN learns 20 digits of the bundled sample by heart. */
+START_TEST(tiny_cnn_overfits)
+{
+	const char *dir = getenv("srcdir");
+	char ip[512], lp[512];
+	nn_layer_spec s[6] = {
+		{ .kind = "conv", .units = 4, .kh = 5, .kw = 5, .stride = 2,
+		  .act = NN_ACT_RELU },
+		{ .kind = "maxpool", .kh = 2, .kw = 2 },
+		{ .kind = "batchnorm" },
+		{ .kind = "conv", .units = 8, .kh = 3, .kw = 3, .pad = 1,
+		  .act = NN_ACT_RELU },
+		{ .kind = "flatten" },
+		{ .kind = "dense", .units = 10, .act = NN_ACT_SOFTMAX },
+	};
+	nn_dataset *all, *d;
+	nn_model *m;
+	nn_optim o;
+	nn_rng r;
+	nn_history h = { 0 };
+	nn_train_opts opts = { .epochs = 60, .batch = 5, .shuffle = 1 };
+	size_t idx[20], correct;
+	double acc;
+
+	snprintf(ip, sizeof ip, "%s/../data/train10k-images-idx3-ubyte.gz",
+	         dir ? dir : ".");
+	snprintf(lp, sizeof lp, "%s/../data/train10k-labels-idx1-ubyte.gz",
+	         dir ? dir : ".");
+	all = nn_load_idx(ip, lp);
+	ck_assert_msg(all != NULL, "%s", nn_error());
+	for (size_t i = 0; i < 20; i++)
+		idx[i] = i;
+	d = nn_dataset_subset(all, idx, 20);
+	nn_rng_seed(&r, 5);
+	m = chain("1x28x28", s, 6, &r);
+	nn_optim_defaults(&o, NN_OPT_ADAM);
+	o.lr = 0.01f;
+	ck_assert_int_eq(nn_train(m, NN_LOSS_CE, &o, d, &opts, &r, &h), 0);
+	ck_assert_int_eq(nn_evaluate(m, NN_LOSS_CE, d, 0, NULL, &acc,
+	                             &correct), 0);
+	printf("tiny CNN: %zu of 20 digits right after %d epochs\n", correct,
+	       opts.epochs);
+	ck_assert_int_eq(correct, 20);
+	nn_history_free(&h);
+	nn_optim_reset(&o);
+	nn_model_free(m);
+	nn_dataset_free(d);
+	nn_dataset_free(all);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("conv");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, conv_matches_reference, 0,
+	                    sizeof conv_cases / sizeof conv_cases[0]);
+	tcase_add_loop_test(tc, convt_matches_reference, 0,
+	                    sizeof convt_cases / sizeof convt_cases[0]);
+	tcase_add_test(tc, col2im_is_adjoint);
+	tcase_add_test(tc, grad_layers);
+	tcase_add_test(tc, grad_batchnorm);
+	tcase_add_test(tc, batchnorm_statistics);
+	tcase_add_test(tc, batchnorm_stats_not_trained);
+	tcase_add_test(tc, exercise_shapes);
+	tcase_add_test(tc, refused_configurations);
+	tcase_add_test(tc, tiny_cnn_overfits);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
