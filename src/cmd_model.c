@@ -1,4 +1,5 @@
 /* cmd_model.c - building models: model, add, summary, init, loss, optim. */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,112 @@ int cmd_model(sh_session *S, const sh_line *l)
 	return 0;
 }
 
+/* Whether kind is one of the space-separated words of list. */
+static int kind_in(const char *kind, const char *list)
+{
+	size_t n = strlen(kind);
+
+	for (const char *p = strstr(list, kind); p; p = strstr(p + 1, kind))
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return 1;
+	return 0;
+}
+
+/* A kernel "5" or "5x3" for add KIND: into spec->kh, spec->kw. */
+static int add_kernel(sh_session *S, nn_layer_spec *spec, const char *t)
+{
+	nn_shape k;
+
+	if (nn_shape_parse(t, &k) < 0 || k.ndim > 2 || k.dim[0] > 4096 ||
+	    k.dim[k.ndim - 1] > 4096)
+		return sh_err(S, "add %s: bad kernel '%s' (5, or 5x3 for "
+		              "height x width)", spec->kind, t);
+	spec->kh = k.dim[0];
+	spec->kw = k.dim[k.ndim - 1];
+	return 0;
+}
+
+/* A number or size among add's arguments (the nth): the units of dense,
+ * dropout's rate, the filters then the kernel of conv and convt, the
+ * kernel of pooling, upsample's factor, reshape's shape. */
+static int add_number(sh_session *S, nn_layer_spec *spec, const char *t,
+                      int nth)
+{
+	const char *k = spec->kind;
+	double v;
+
+	if (strcmp(k, "reshape") == 0 && nth == 1) {
+		if (nn_shape_parse(t, &spec->target) < 0)
+			return sh_err(S, "add reshape: %s", nn_error());
+		return 0;
+	}
+	if ((nth == 1 && kind_in(k, "maxpool avgpool")) ||
+	    (nth == 2 && kind_in(k, "conv convt")))
+		return add_kernel(S, spec, t);
+	if (nth > 1)
+		return sh_err(S, "add %s: one number expected, got another: "
+		              "%s", k, t);
+	if (sh_parse_double(t, &v) < 0)
+		return sh_err(S, "add %s: %s is not a number", k, t);
+	if (strcmp(k, "dropout") == 0)
+		spec->rate = (float)v;
+	else if (v != floor(v) || v < 1 || v > 1 << 24)
+		return sh_err(S, "add %s: %s is not a %s", k, t,
+		              strcmp(k, "upsample") ? "number of units"
+		                                    : "whole factor");
+	else if (strcmp(k, "upsample") == 0)
+		spec->scale = (int)v;
+	else
+		spec->units = (int)v;
+	return 0;
+}
+
+/* The options of the convolutional kinds: kernel=, stride=, pad= (or
+ * padding=, a number or `same`), outpad=, scale=, momentum=, eps=. */
+static int add_options(sh_session *S, const sh_line *l, nn_layer_spec *spec)
+{
+	static const struct { const char *key, *kinds; } opts[] = {
+		{ "kernel", "conv convt maxpool avgpool" },
+		{ "stride", "conv convt maxpool avgpool" },
+		{ "pad", "conv convt maxpool avgpool" },
+		{ "padding", "conv convt maxpool avgpool" },
+		{ "outpad", "convt" },
+		{ "scale", "upsample" },
+		{ "momentum", "batchnorm" },
+		{ "eps", "batchnorm layernorm" },
+	};
+	const char *pad = sh_opt(l, "pad") ? sh_opt(l, "pad")
+	                                   : sh_opt(l, "padding");
+	long stride, outpad, scale, p;
+	double mom, eps;
+
+	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		if (sh_opt(l, opts[i].key) && !kind_in(spec->kind,
+		                                       opts[i].kinds))
+			return sh_err(S, "add %s: %s= is an option of %s",
+			              spec->kind, opts[i].key, opts[i].kinds);
+	if (sh_opt(l, "kernel") && add_kernel(S, spec, sh_opt(l, "kernel")))
+		return -1;
+	if (sh_opt_long(S, l, "stride", 0, 1, 4096, &stride) < 0 ||
+	    sh_opt_long(S, l, "outpad", 0, 0, 4096, &outpad) < 0 ||
+	    sh_opt_long(S, l, "scale", spec->scale, 1, 64, &scale) < 0 ||
+	    sh_opt_double(S, l, "momentum", 0.1, 0, 1, &mom) < 0 ||
+	    sh_opt_double(S, l, "eps", 1e-5, 1e-12, 1, &eps) < 0)
+		return -1;
+	if (pad && strcmp(pad, "same") == 0)
+		spec->same = 1;
+	else if (pad && sh_parse_long(S, "pad=", pad, 0, 4096, &p) < 0)
+		return -1;
+	else if (pad)
+		spec->pad = (int)p;
+	spec->stride = (int)stride;
+	spec->outpad = (int)outpad;
+	spec->scale = (int)scale;
+	spec->momentum = (float)mom;
+	spec->eps = (float)eps;
+	return 0;
+}
+
 int cmd_add(sh_session *S, const sh_line *l)
 {
 	sh_model *sm = sh_model_arg(S, NULL);
@@ -39,18 +146,10 @@ int cmd_add(sh_session *S, const sh_line *l)
 		double v;
 		int act;
 
-		if (sh_parse_double(t, &v) == 0) {
-			if (numbers++)
-				return sh_err(S, "add %s: one number expected, "
-				              "got another: %s", spec.kind, t);
-			if (strcmp(spec.kind, "dropout") == 0) {
-				spec.rate = (float)v;
-			} else if (v != floor(v) || v < 1 || v > 1 << 24) {
-				return sh_err(S, "add %s: %s is not a number "
-				              "of units", spec.kind, t);
-			} else {
-				spec.units = (int)v;
-			}
+		if (sh_parse_double(t, &v) == 0 ||
+		    (isdigit((unsigned char)t[0]) && strchr(t, 'x'))) {
+			if (add_number(S, &spec, t, ++numbers) < 0)
+				return -1;
 		} else if (strcmp(t, "nobias") == 0) {
 			spec.nobias = 1;
 		} else if ((act = nn_act_parse(t)) >= 0) {
@@ -62,7 +161,8 @@ int cmd_add(sh_session *S, const sh_line *l)
 			              t);
 		}
 	}
-	if (sh_opt_double(S, l, "alpha", 0.01, 0, 1, &alpha) < 0)
+	if (sh_opt_double(S, l, "alpha", 0.01, 0, 1, &alpha) < 0 ||
+	    add_options(S, l, &spec) < 0)
 		return -1;
 	spec.alpha = (float)alpha;
 	if (strcmp(spec.kind, "activation") == 0) {
@@ -82,22 +182,30 @@ int cmd_summary(sh_session *S, const sh_line *l)
 	sh_model *sm = sh_model_arg(S, a ? a->text : NULL);
 	char shape[32];
 	size_t n;
+	int width = 24;         /* of the layer column: the longest row */
 
 	if (!sm)
 		return -1;
 	n = nn_model_layers(sm->m);
+	for (size_t i = 0; i < n; i++) {
+		nn_layer_info info;
+
+		nn_model_layer_info(sm->m, i, &info);
+		if ((int)strlen(info.desc) > width)
+			width = (int)strlen(info.desc);
+	}
 	sh_printf(S, "model %s: input %s\n", sm->name,
 	          nn_shape_str(nn_model_input_shape(sm->m), shape,
 	                       sizeof shape));
-	sh_printf(S, "%3s  %-24s %-12s %10s\n", "#", "layer", "output",
+	sh_printf(S, "%3s  %-*s %-12s %10s\n", "#", width, "layer", "output",
 	          "params");
 	for (size_t i = 0; i < n; i++) {
 		nn_layer_info info;
 
 		nn_model_layer_info(sm->m, i, &info);
-		sh_printf(S, "%3zu  %-24s %-12s %10zu\n", i + 1, info.desc,
-		          nn_shape_str(&info.out, shape, sizeof shape),
-		          info.params);
+		sh_printf(S, "%3zu  %-*s %-12s %10zu\n", i + 1, width,
+		          info.desc, nn_shape_str(&info.out, shape,
+		                                  sizeof shape), info.params);
 	}
 	sh_printf(S, "total parameters: %zu\n", nn_model_param_count(sm->m));
 	return 0;

@@ -16,19 +16,41 @@ const sh_cmd sh_commands[] = {
 	  "model that add, summary, init, loss, optim and train apply to.\n"
 	  "A model of the same name is replaced.\n"
 	  "Example:\n  model net input=1x28x28" },
-	{ "add", "models", cmd_add, 1, 4, "alpha",
+	{ "add", "models", cmd_add, 1, 5,
+	  "alpha kernel stride pad padding outpad scale momentum eps",
 	  "add KIND [ARGS] [ACTIVATION]",
 	  "append a layer to the current model",
 	  "Layer kinds:\n"
 	  "  dense UNITS [ACTIVATION] [nobias]  fully connected, W is units x inputs\n"
 	  "  dropout RATE                       inverted dropout while training\n"
 	  "  flatten                            C x H x W -> one dimension\n"
+	  "  reshape SHAPE                      same values, new shape (8x7x7)\n"
+	  "  conv FILTERS KERNEL [ACTIVATION] [nobias] [stride=S] [pad=P]\n"
+	  "                                     2-D convolution, W is filters x\n"
+	  "                                     C x kh x kw; pad=same keeps\n"
+	  "                                     ceil(size / stride)\n"
+	  "  convt FILTERS KERNEL [stride=S] [pad=P] [outpad=Q]\n"
+	  "                                     transposed convolution: size\n"
+	  "                                     (in-1)*S - 2P + kernel + Q\n"
+	  "  maxpool KERNEL [stride=S] [pad=P]  max of each window (stride:\n"
+	  "  avgpool KERNEL [stride=S] [pad=P]  the kernel) or its mean\n"
+	  "  globalavgpool                      mean of each channel: C x H x W -> C\n"
+	  "  upsample FACTOR                    nearest: each pixel a block\n"
+	  "  batchnorm [momentum=M] [eps=E]     normalise each feature or channel\n"
+	  "                                     over the batch (running statistics\n"
+	  "                                     while evaluating)\n"
+	  "  layernorm [eps=E]                  normalise each sample\n"
 	  "  ACTIVATION                         an activation on its own\n"
+	  "A KERNEL is 5 or 5x3 (height x width), or kernel=; conv's output\n"
+	  "is floor((size + 2P - kernel) / S) + 1. summary shows each shape.\n"
 	  "Activations: linear step sigmoid tanh lecun relu leaky softmax\n"
 	  "logsoftmax. step is 1 for z >= 0 else 0 (its gradient is 0); lecun\n"
 	  "is 1.7159 tanh(2z/3); leaky takes alpha= (default 0.01).\n"
 	  "New weights are Glorot-uniform, biases 0, until you run init.\n"
-	  "Examples:\n  add dense 200 sigmoid\n  add dropout 0.2\n  add relu" },
+	  "Examples:\n  add dense 200 sigmoid\n  add dropout 0.2\n  add relu\n"
+	  "  add conv 8 5x5 stride=2 pad=2 relu\n"
+	  "  add conv 8 kernel=5 padding=same\n  add maxpool 2\n"
+	  "  add convt 16 4x4 stride=2 pad=1\n  add reshape 8x7x7" },
 	{ "summary", "models", cmd_summary, 0, 1, NULL,
 	  "summary [MODEL]",
 	  "table of layers, output shapes and parameter counts",
