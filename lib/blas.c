@@ -41,6 +41,30 @@ void nn_set_threads(int n)
 	max_threads = n > 0 ? n : default_threads;
 }
 
+/* C = alpha * a b^T + beta * C for an M x N matrix C: the product of an
+ * M x 1 and a 1 x N matrix (a batch of one sample, for weight gradients),
+ * where a general product would spend its time packing. Compiled for AVX2
+ * and for any x86-64, the right one chosen when the program loads. */
+NN_HOT static void outer(size_t M, size_t N, float alpha, const float *a,
+                  size_t inca, const float *b, size_t incb, float beta,
+                  float *C, size_t ldc)
+{
+	for (size_t i = 0; i < M; i++) {
+		float ai = alpha * a[i * inca];
+		float *restrict c = C + i * ldc;
+
+		if (beta == 0 && incb == 1)
+			for (size_t j = 0; j < N; j++)
+				c[j] = ai * b[j];
+		else if (beta == 0)
+			for (size_t j = 0; j < N; j++)
+				c[j] = ai * b[j * incb];
+		else
+			for (size_t j = 0; j < N; j++)
+				c[j] = ai * b[j * incb] + beta * c[j];
+	}
+}
+
 void nn_sgemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
               const float *A, size_t lda, const float *B, size_t ldb,
               float beta, float *C, size_t ldc)
@@ -51,6 +75,31 @@ void nn_sgemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
 	if (M == 0 || N == 0)
 		return;
 	use_threads(macs >= THREAD_MIN_MACS ? threads : 1);
+	/* one sample at a time (online learning): matrix-vector products */
+	if (K == 1) {
+		outer(M, N, alpha, A, ta ? 1 : lda, B, tb ? ldb : 1, beta, C,
+		      ldc);
+		return;
+	}
+	if (beta == 0 && (M == 1 || N == 1))
+		/* BLAS scales y by beta: NaN * 0 would survive in C */
+		for (size_t i = 0; i < (M == 1 ? N : M); i++)
+			C[M == 1 ? i : i * ldc] = 0;
+	if (M == 1) {
+		/* c = op(B)^T a, with a the single row of op(A) */
+		cblas_sgemv(CblasRowMajor, tb ? CblasNoTrans : CblasTrans,
+		            tb ? (int)N : (int)K, tb ? (int)K : (int)N, alpha,
+		            B, (int)ldb, A, ta ? (int)lda : 1, beta, C, 1);
+		return;
+	}
+	if (N == 1) {
+		/* c = op(A) b, with b the single column of op(B) */
+		cblas_sgemv(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+		            ta ? (int)K : (int)M, ta ? (int)M : (int)K, alpha,
+		            A, (int)lda, B, tb ? 1 : (int)ldb, beta, C,
+		            (int)ldc);
+		return;
+	}
 	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
 	            tb ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K,
 	            alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "layer.h"
 
 static const char *const names[NN_OPT_COUNT] = {
@@ -71,9 +72,12 @@ static int ensure_state(nn_optim *o, size_t n)
 	return 0;
 }
 
-/* Update w[0..n) from g; m and v point at the same range of the state. */
-static void update(nn_optim *o, float *w, const float *g, float *m, float *v,
-                   size_t n, float wd, float c1, float c2)
+/* Update w[0..n) from g; m and v point at the same range of the state.
+ * Compiled twice, for AVX2 and for any x86-64, the right one chosen when
+ * the program loads. */
+NN_HOT static void update(const nn_optim *o, float *restrict w,
+                   const float *restrict g, float *restrict m,
+                   float *restrict v, size_t n, float wd, float c1, float c2)
 {
 	float lr = o->lr, mu = o->momentum, eps = o->eps;
 

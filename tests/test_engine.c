@@ -61,7 +61,8 @@ START_TEST(gemm_matches_naive)
 {
 	static const size_t sizes[][3] = {
 		{ 1, 1, 1 }, { 3, 5, 7 }, { 17, 1, 33 }, { 100, 200, 784 },
-		{ 257, 129, 65 },
+		{ 257, 129, 65 }, { 1, 7, 13 }, { 1, 200, 784 }, { 9, 5, 1 },
+		{ 1, 1, 5 }, { 1, 6, 1 }, { 6, 1, 1 }, { 32, 784, 1 },
 	};
 	nn_rng r;
 
@@ -79,10 +80,15 @@ START_TEST(gemm_matches_naive)
 			gc_fill(&r, B, K * N, -1, 1);
 			gc_fill(&r, C, M * N, -1, 1);
 			memcpy(R, C, M * N * sizeof *R);
+			if (s % 2) {
+				/* beta 0 must ignore C, even NaN */
+				for (size_t i = 0; i < M * N; i++)
+					C[i] = R[i] = NAN;
+			}
 			nn_sgemm(ta, tb, M, N, K, 0.5f, A, ta ? M : K, B,
-			         tb ? K : N, 0.25f, C, N);
+			         tb ? K : N, s % 2 ? 0 : 0.25f, C, N);
 			nn_sgemm_naive(ta, tb, M, N, K, 0.5f, A, ta ? M : K,
-			               B, tb ? K : N, 0.25f, R, N);
+			               B, tb ? K : N, s % 2 ? 0 : 0.25f, R, N);
 			for (size_t i = 0; i < M * N; i++)
 				ck_assert_double_eq_tol(C[i], R[i],
 				                        1e-5 * (1 + K));
