@@ -160,6 +160,8 @@ int cmd_data(sh_session *S, const sh_line *l)
 	const sh_arg *eq = sh_pos(l, 1), *verb = sh_pos(l, 2);
 	nn_dataset *d;
 
+	if (eq->kind == SH_EQUALS && verb->kind == SH_LIST)
+		return sh_inline_data(S, name, l);
 	if (eq->kind != SH_EQUALS || strcmp(verb->text, "load") != 0 ||
 	    sh_npos(l) < 4)
 		return sh_err(S, "usage: data NAME = load mnist | "

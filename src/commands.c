@@ -97,8 +97,8 @@ const sh_cmd sh_commands[] = {
 	  "Examples:\n  optim sgd lr=0.5\n  optim adam lr=1e-3\n"
 	  "  optim sgd lr=0.1 momentum=0.9 nesterov" },
 	/* ---- data */
-	{ "data", "data", cmd_data, 3, 6, "path",
-	  "data NAME = load SOURCE ...",
+	{ "data", "data", cmd_data, 3, 6, "path targets labels",
+	  "data NAME = load SOURCE ... | [[x..] ..] [targets=[..]]",
 	  "load a dataset and name it",
 	  "Sources:\n"
 	  "  load mnist [path=DIR]          NAME.train and NAME.test\n"
@@ -110,7 +110,12 @@ const sh_cmd sh_commands[] = {
 	  "Without MNIST files, load mnist uses the 10,000 bundled digits\n"
 	  "(8,000 for NAME.train, 2,000 for NAME.test) and says so.\n"
 	  "Images stay bytes in memory and are scaled to [0, 1] per batch.\n"
+	  "Typed inline: data NAME = [[x..] [x..]] with targets=[[y..] [y..]]\n"
+	  "(one 0/1 column or one-hot rows make classes, others are float\n"
+	  "targets) or labels=[c c ..] (class numbers); without either, the\n"
+	  "set only has inputs, for eval. A flat list gives 1-input samples.\n"
 	  "Examples:\n  data digits = load mnist\n"
+	  "  data tiny = [[0 0] [0 1] [1 0] [1 1]] targets=[0 1 1 0]\n"
 	  "  data d = load idx t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz" },
 	/* ---- training */
 	{ "train", "training", cmd_train, 1, 1,
@@ -130,6 +135,69 @@ const sh_cmd sh_commands[] = {
 	  "Prints the loss, the accuracy and correct/total, without changing\n"
 	  "the model (dropout is off).\n"
 	  "Example:\n  evaluate digits.test" },
+	/* ---- teaching */
+	{ "set", "teaching", cmd_set, 0, 3, "*",
+	  "set MODEL.LAYER.PARAM[INDEX...] = VALUE",
+	  "set a parameter, or one element of it, by name",
+	  "Layers are numbered from 1 as in summary; dense layers have W\n"
+	  "(units x inputs) and b. The value has the parameter's shape, or is\n"
+	  "one number for every element; [i][j] (from 0) names one element.\n"
+	  "A value of the wrong shape changes nothing. 1.W means the current\n"
+	  "model's; the blanks around = may be left out.\n"
+	  "Examples:\n  set net.1.W = [[1 -1] [-1 1]]\n  set net.1.b = [0 0]\n"
+	  "  set net.2.W[0][1] = 0.5\n  set net.2.b = 0" },
+	{ "show", "teaching", cmd_show, 0, 1, NULL,
+	  "show [MODEL[.LAYER[.PARAM[INDEX...]]]]",
+	  "print parameters: a model's, a layer's, one tensor or element",
+	  "show MODEL prints every parameter of a small model (a table of\n"
+	  "shapes and statistics for a large one); show MODEL.LAYER that\n"
+	  "layer's; show MODEL.LAYER.PARAM one tensor. Small tensors are\n"
+	  "printed in full, large ones as their first and last rows and\n"
+	  "columns with their shape, min, max and mean.\n"
+	  "Examples:\n  show net\n  show net.1\n  show net.1.W\n"
+	  "  show net.1.W[0][2]" },
+	{ "eval", "teaching", cmd_eval, 1, 2, "n",
+	  "eval [MODEL] [x1 x2 ...] | DATA:I | DATA [n=K]",
+	  "run a model on typed inputs or dataset samples",
+	  "Prints the output (no dropout). After softmax or logsoftmax the\n"
+	  "predicted class follows (-> class 3); after a single sigmoid or\n"
+	  "step unit the 0/1 decision (-> 1). Rows [[..] [..]] give a table,\n"
+	  "DATA:I one sample with its target, DATA a table of inputs,\n"
+	  "targets, outputs and decisions (at most 64 samples: n=K shows\n"
+	  "the first K). Without MODEL the current model is used.\n"
+	  "Examples:\n  eval desc [5 4 3 2 1]\n  eval net digits.test:0\n"
+	  "  eval net tiny\n  eval net digits.test n=10" },
+	{ "grad", "teaching", cmd_grad, 0, 1, "x y",
+	  "grad [MODEL] x=[...] y=[...] | x=DATA:I",
+	  "one forward and backward pass, shown layer by layer",
+	  "Runs the model on one example (or rows of examples) without\n"
+	  "dropout, with its loss (see loss), and prints the loss, then for\n"
+	  "each layer its pre-activation z, activation a and delta dL/dz,\n"
+	  "and the gradient of each parameter (averaged over the samples).\n"
+	  "x=DATA:I takes sample I and its target from a dataset. For a\n"
+	  "classifier y= may be the class number. step applies the result.\n"
+	  "Examples:\n  grad net x=[0.05 0.1] y=[0.01 0.99]\n"
+	  "  grad net x=digits.test:0" },
+	{ "step", "teaching", cmd_step, 0, 1, NULL,
+	  "step [MODEL]",
+	  "one optimizer update from the gradient of the last grad",
+	  "Applies the model's optimizer (see optim) once, using the gradient\n"
+	  "the last grad computed, and prints the new parameters. If the\n"
+	  "parameters changed since that grad (set, train, a step), run grad\n"
+	  "again first.\n"
+	  "Example:\n  grad net x=[0.05 0.1] y=[0.01 0.99]\n  step net" },
+	{ "gradcheck", "teaching", cmd_gradcheck, 0, 2, "x y data n",
+	  "gradcheck [MODEL] [x=[...] y=[...] | data=DATA] [n=N] [quiet]",
+	  "compare backprop with finite differences",
+	  "For every parameter tensor, compares the gradient from backprop\n"
+	  "with central differences of the loss (steps 0.01 and 0.001, the\n"
+	  "better kept) and prints the worst relative error |a-b|/(|a|+|b|)\n"
+	  "(absolute below 0.001), where it is, and both values; then ok, or\n"
+	  "an error when an error reaches 0.01. It uses the given example,\n"
+	  "the first n= samples (default 4) of data=, or n= random inputs and\n"
+	  "targets. Large tensors are checked at 100 random elements. quiet\n"
+	  "leaves out the table (whose last digits are rounding noise).\n"
+	  "Examples:\n  gradcheck net\n  gradcheck net data=tiny quiet" },
 	/* ---- session */
 	{ "ls", "session", cmd_ls, 0, 0, NULL,
 	  "ls",

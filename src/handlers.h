@@ -16,6 +16,14 @@ int cmd_optim(sh_session *S, const sh_line *l);
 /* cmd_data.c */
 int cmd_data(sh_session *S, const sh_line *l);
 
+/* cmd_teach.c */
+int cmd_set(sh_session *S, const sh_line *l);
+int cmd_show(sh_session *S, const sh_line *l);
+int cmd_eval(sh_session *S, const sh_line *l);
+int cmd_grad(sh_session *S, const sh_line *l);
+int cmd_step(sh_session *S, const sh_line *l);
+int cmd_gradcheck(sh_session *S, const sh_line *l);
+
 /* cmd_train.c */
 int cmd_train(sh_session *S, const sh_line *l);
 int cmd_evaluate(sh_session *S, const sh_line *l);

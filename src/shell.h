@@ -175,6 +175,32 @@ nn_loss_kind sh_model_loss(const sh_model *sm);
 /* Print a tensor: in full when small, else summarised. */
 void sh_print_tensor(sh_session *S, const char *name, const float *v,
                      const nn_shape *shape);
+
+/* ---- printing numbers alike (print.c) ----------------------------------- */
+
+/* One format for a group of numbers (a tensor, a table column): whole
+ * numbers, fixed decimals or scientific, right-aligned in one width.
+ * Start from { 0 }, add every number to show, then format them. */
+typedef struct sh_fmt {
+	double maxabs, minnz;   /* largest and smallest non-zero finite |v| */
+	int neg, nonint, nonfinite;
+} sh_fmt;
+void sh_fmt_add(sh_fmt *f, const float *v, size_t n);
+/* The width every number takes. */
+int sh_fmt_width(const sh_fmt *f);
+/* v in the format, padded to the width; returns buf. */
+const char *sh_fmt_str(const sh_fmt *f, double v, char *buf, size_t len);
+/* Print count tensors of one shape in one format under their labels (no
+ * shape shown): on one line each when they fit, else label then rows,
+ * indented two more than the label's leading blanks. */
+void sh_print_tensors(sh_session *S, int count, const char *const *labels,
+                      const float *const *v, const nn_shape *shape);
+
+/* ---- teaching (cmd_teach.c) --------------------------------------------- */
+
+/* `data NAME = [[x..] ..] [targets=[..] | labels=[..]]`: a dataset typed
+ * inline. Returns 0, or -1 with the session unchanged. */
+int sh_inline_data(sh_session *S, const char *name, const sh_line *l);
 /* Format a number for tables: 4 decimals (%.4g when very large or
  * small), and "-" for NaN. */
 const char *sh_num(double v, char *buf, size_t len);
