@@ -97,26 +97,91 @@ const sh_cmd sh_commands[] = {
 	  "Examples:\n  optim sgd lr=0.5\n  optim adam lr=1e-3\n"
 	  "  optim sgd lr=0.1 momentum=0.9 nesterov" },
 	/* ---- data */
-	{ "data", "data", cmd_data, 3, 6, "path targets labels",
-	  "data NAME = load SOURCE ... | [[x..] ..] [targets=[..]]",
-	  "load a dataset and name it",
-	  "Sources:\n"
+	{ "data", "data", cmd_data, 3, 16, "*",
+	  "data NAME = load SOURCE | make KIND | TRANSFORM DATA ... | [[x..] ..]",
+	  "load, generate, transform or type a dataset and name it",
+	  "Every form makes a new dataset NAME (replacing one of that name);\n"
+	  "the sets it reads are kept ('ls' lists them).\n"
+	  "Loading:\n"
 	  "  load mnist [path=DIR]          NAME.train and NAME.test\n"
 	  "  load fashion-mnist [path=DIR]  NAME.train and NAME.test\n"
 	  "  load idx IMAGES LABELS         IDX files (MNIST format, plain or .gz)\n"
-	  "mnist is looked for in path=, then $NNSH_DATA, then\n"
-	  "~/.cache/nnsh/mnist; fashion-mnist also in\n"
+	  "  load csv FILE [label=COL | targets=COL,...] [skip=COL,...]\n"
+	  "                                 [header=0|1] [sep=C]\n"
+	  "mnist and fashion-mnist are looked for in path=, $NNSH_DATA/SET,\n"
+	  "$NNSH_DATA, then ~/.cache/nnsh/SET; fashion-mnist also in\n"
 	  "/usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist).\n"
 	  "Without MNIST files, load mnist uses the 10,000 bundled digits\n"
-	  "(8,000 for NAME.train, 2,000 for NAME.test) and says so.\n"
-	  "Images stay bytes in memory and are scaled to [0, 1] per batch.\n"
+	  "(8,000 for NAME.train, 2,000 for NAME.test) and says so. Images stay\n"
+	  "bytes in memory and are scaled to [0, 1] per batch.\n"
+	  "CSV: numbers separated by commas (sep=; or sep=tab), \"quoted\" fields,\n"
+	  "a header line when the first line is not numbers (or header=1).\n"
+	  "The label column (label=NAME or a number from 1; default the last)\n"
+	  "holds classes 0,1,2... or words (classes in sorted order);\n"
+	  "targets=COLS takes float targets instead (regression); skip=COLS\n"
+	  "leaves columns out; every other column is an input.\n"
+	  "Generating (make KIND [n=N] [seed=S] ...; two-class sets have one 0/1\n"
+	  "target, onehot makes two; 1-D sets are regression):\n"
+	  "  xor        n=4: the corners of [0,1]^2, label a xor b; noise=\n"
+	  "  moons      n=200 noise=0.1: two half circles in [-1,2]x[-0.5,1]\n"
+	  "  circles    n=200 noise=0.05 factor=0.5: a ring inside a ring\n"
+	  "  blobs      n=300 centers=3 (or [[x y]...]) std=1: centres drawn\n"
+	  "             in [-10,10]^2\n"
+	  "  spiral     n=300 classes=3 turns=1 noise=0.02: arms in [-1,1]^2\n"
+	  "  gaussian   n=200 classes=2 dim=2 std=1 sep=1: clusters whose\n"
+	  "             centres lie sep from 0, on a circle in the first 2 dims\n"
+	  "  symmetry   bits=6: all 2^bits 0/1 vectors, label 1 for palindromes\n"
+	  "             (8 of 64); n=N draws N, balanced=1 makes half symmetric\n"
+	  "  descending n=300 bits=5 lo=0 hi=9: whole numbers, label 1 when\n"
+	  "             strictly decreasing; a third are, a third decrease with\n"
+	  "             one tie (label 0, on purpose), a third are random\n"
+	  "  parity     bits=4: all 2^bits vectors, label 1 for an odd number\n"
+	  "             of ones (balanced); n=N draws N\n"
+	  "  encoder    bits=8 n=8: one-hot vectors, target = input (8-3-8)\n"
+	  "  box        n=200 lo=-2 hi=2 h=1 delta=1 center=0 noise=0:\n"
+	  "             y = h where |x - center| <= delta/2, else 0\n"
+	  "  sine       n=200 lo=-pi hi=pi freq=1 noise=0: y = sin(freq x)\n"
+	  "  poly       n=200 lo=-1 hi=1 coef=[0 0 1] noise=0: y = c0 + c1 x...\n"
+	  "Classes are dealt in turn (counts differ by at most one) unless\n"
+	  "said otherwise; 1-D sets take x evenly spaced over [lo, hi].\n"
+	  "Transforms (seed= gives a command its own random numbers):\n"
+	  "  split DATA FRACTION   NAME.train (that fraction of each class)\n"
+	  "                        and NAME.val (the rest)\n"
+	  "  take DATA N           the first N samples\n"
+	  "  slice DATA FROM TO    samples FROM..TO-1\n"
+	  "  shuffle DATA          a random order\n"
+	  "  normalize DATA        mean 0, std 1 per feature (per=all: over all\n"
+	  "                        values); from=TRAIN uses TRAIN's statistics\n"
+	  "  scale DATA MIN MAX    min-max to [MIN, MAX] (per=, from= as above)\n"
+	  "  noise DATA gaussian std=S | mask p=P | saltpepper p=P [clip]\n"
+	  "                        corrupted inputs, same targets; clip keeps\n"
+	  "                        values within the clean inputs' range\n"
+	  "  onehot DATA           one-hot targets (two outputs for 0/1 sets)\n"
+	  "  flatten DATA          inputs as one dimension\n"
+	  "  reshape DATA SHAPE    inputs as SHAPE (1x28x28)\n"
+	  "  decorrelate DATA      PCA whitening (up to 256 features); dims=K\n"
+	  "                        keeps K components; eps= (1e-5); from=\n"
+	  "  autoencode DATA       targets = inputs, for autoencoders\n"
+	  "normalize, scale, noise, decorrelate and autoencode give float\n"
+	  "inputs (4 bytes a value instead of 1).\n"
 	  "Typed inline: data NAME = [[x..] [x..]] with targets=[[y..] [y..]]\n"
 	  "(one 0/1 column or one-hot rows make classes, others are float\n"
 	  "targets) or labels=[c c ..] (class numbers); without either, the\n"
 	  "set only has inputs, for eval. A flat list gives 1-input samples.\n"
 	  "Examples:\n  data digits = load mnist\n"
-	  "  data tiny = [[0 0] [0 1] [1 0] [1 1]] targets=[0 1 1 0]\n"
-	  "  data d = load idx t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz" },
+	  "  data m = make moons n=400 noise=0.2 seed=3\n"
+	  "  data m = split m 0.8\n"
+	  "  data mtest = normalize m.val from=m.train\n"
+	  "  data iris = load csv iris.csv label=species\n"
+	  "  data tiny = [[0 0] [0 1] [1 0] [1 1]] targets=[0 1 1 0]" },
+	{ "info", "data", cmd_info, 1, 1, NULL,
+	  "info DATA",
+	  "count, shapes, value range and classes of a dataset",
+	  "Prints the number of samples, the input shape and how it is stored,\n"
+	  "the range, mean and standard deviation of the input values, and\n"
+	  "either the classes with their counts (and names) or the range of\n"
+	  "the float targets.\n"
+	  "Example:\n  info digits.train" },
 	/* ---- training */
 	{ "train", "training", cmd_train, 1, 1,
 	  "epochs iters batch val every shuffle model",
@@ -146,16 +211,26 @@ const sh_cmd sh_commands[] = {
 	  "model's; the blanks around = may be left out.\n"
 	  "Examples:\n  set net.1.W = [[1 -1] [-1 1]]\n  set net.1.b = [0 0]\n"
 	  "  set net.2.W[0][1] = 0.5\n  set net.2.b = 0" },
-	{ "show", "teaching", cmd_show, 0, 1, NULL,
-	  "show [MODEL[.LAYER[.PARAM[INDEX...]]]]",
-	  "print parameters: a model's, a layer's, one tensor or element",
+	{ "show", "teaching", cmd_show_data, 0, 2, "width height",
+	  "show [MODEL[.LAYER[.PARAM[INDEX...]]]] | DATA [I | FROM:TO]",
+	  "print parameters, or draw a dataset's samples",
 	  "show MODEL prints every parameter of a small model (a table of\n"
 	  "shapes and statistics for a large one); show MODEL.LAYER that\n"
 	  "layer's; show MODEL.LAYER.PARAM one tensor. Small tensors are\n"
 	  "printed in full, large ones as their first and last rows and\n"
 	  "columns with their shape, min, max and mean.\n"
+	  "show DATA I draws sample I of an image set in shades (half-blocks\n"
+	  "in grey at a colour terminal; the ramp \" .:-=+*#%@\" under NO_COLOR,\n"
+	  "TERM=dumb or into a file) with its label and class name; FROM:TO\n"
+	  "draws samples FROM..TO-1 side by side (at most 100); show DATA\n"
+	  "alone draws the first 8. For a set with two inputs, show DATA draws\n"
+	  "a scatter plot coloured by class (braille dots, or class digits in\n"
+	  "plain text), for 1-D regression the target against the input;\n"
+	  "width= and height= size it (default: the terminal's width, 22\n"
+	  "rows). Other sets print their samples' numbers.\n"
 	  "Examples:\n  show net\n  show net.1\n  show net.1.W\n"
-	  "  show net.1.W[0][2]" },
+	  "  show net.1.W[0][2]\n  show digits.test 0\n  show digits.test 0:8\n"
+	  "  show moons" },
 	{ "eval", "teaching", cmd_eval, 1, 2, "n",
 	  "eval [MODEL] [x1 x2 ...] | DATA:I | DATA [n=K]",
 	  "run a model on typed inputs or dataset samples",

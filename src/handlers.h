@@ -15,6 +15,8 @@ int cmd_optim(sh_session *S, const sh_line *l);
 
 /* cmd_data.c */
 int cmd_data(sh_session *S, const sh_line *l);
+int cmd_info(sh_session *S, const sh_line *l);
+int cmd_show_data(sh_session *S, const sh_line *l);
 
 /* cmd_teach.c */
 int cmd_set(sh_session *S, const sh_line *l);
