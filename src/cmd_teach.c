@@ -993,8 +993,8 @@ static void print_grads(sh_session *S, sh_model *sm, const float *x,
 	nn_model *m = sm->m;
 	nn_shape xs = batch_shape(nn_model_input_shape(m), n);
 	nn_shape ys = batch_shape(nn_model_output_shape(m), n);
-	const char *lab[3] = { "x", "y" };
-	const float *v[3] = { x };
+	const char *lab[3];
+	const float *v[3];
 	char buf[32];
 
 	sh_printf(S, "%s loss %s on %zu sample%s\n",
