@@ -1,9 +1,19 @@
 /* conv2d.c - 2-D convolution over C x H x W inputs: O filters of C x kh x kw
  * (W is O x C x kh x kw, PyTorch's layout), a stride, zero padding (or
- * `same`) and a bias. The batch is lowered with im2col into one matrix of
- * K = C*kh*kw rows and n*P columns (P = output pixels), so that each pass
- * is one product through the BLAS seam; the lowered input is kept in the
- * scratch from forward to backward, which then reuses it for dL/dcol. */
+ * `same`) and a bias.
+ *
+ * The lowering is an im2col made of long copies. Each sample is first laid
+ * out zero-padded and split by stride phase into planes: pixel (y, x) of
+ * the padded image goes to plane (y % s, x % s) at (y / s, x / s). With a
+ * row pitch of wq >= OW columns, kernel tap (i, j) of every output
+ * (oy, ox) then reads one plane at (oy + i / s, ox + j / s), so the row of
+ * the lowered matrix for tap (c, i, j) is one contiguous run of q = OH *
+ * wq floats. The product computes "wide" outputs whose columns ox >= OW
+ * are junk: dropped when the result is written out, and given zero
+ * gradients in backward, so that they add nothing. A few samples are
+ * lowered at a time so that the columns stay in cache; backward lowers
+ * them again rather than keeping them. The tests compare this with the
+ * direct loops of nn_conv2d_naive. */
 #include <stdio.h>
 #include <string.h>
 
@@ -40,77 +50,261 @@ static int conv_setup(nn_layer *L, const nn_layer_spec *spec)
 	return 0;
 }
 
-/* Rows of the lowered input (K) and output pixels per sample (P). */
-static size_t conv_k(const nn_layer *L)
+/* The planes of a layer: stride, rows and pitch of each plane, floats
+ * per sample (with slack for the junk columns' reads), wide outputs per
+ * sample, and rows of the lowered matrix (K = C * kh * kw). */
+typedef struct planes {
+	int s, hq, wq;
+	size_t plane, size, q, k;
+} planes;
+
+static planes conv_planes(const nn_layer *L)
 {
-	return (size_t)L->in.dim[0] * L->kh * L->kw;
+	planes g;
+
+	g.s = L->sh;
+	g.hq = L->out.dim[1] + (L->kh - 1) / g.s;
+	g.wq = L->out.dim[2] + (L->kw - 1) / g.s;
+	g.plane = (size_t)g.hq * g.wq;
+	g.size = (size_t)L->in.dim[0] * g.s * g.s * g.plane + (size_t)g.wq;
+	g.q = (size_t)L->out.dim[1] * g.wq;
+	g.k = (size_t)L->in.dim[0] * L->kh * L->kw;
+	return g;
 }
 
-static size_t conv_p(const nn_layer *L)
+/* Where padded pixel (y, x) of channel c sits in the planes; also where
+ * the lowered row of kernel tap (c, y, x) starts. */
+static size_t slot(const planes *g, int c, int y, int x)
 {
-	return (size_t)L->out.dim[1] * L->out.dim[2];
+	return ((size_t)(c * g->s + y % g->s) * g->s + x % g->s) * g->plane +
+	       (size_t)(y / g->s) * g->wq + (size_t)(x / g->s);
 }
 
+/* Copy the pixels of one input row that some output reads between the
+ * row and the planes buf: into the planes, or back (back set). */
+static inline void row_planes(const nn_layer *L, const planes *g, int c,
+                              int y, float *row, float *buf, int back)
+{
+	int s = g->s, py = y + L->ph, w = L->in.dim[2];
+
+	if (py / s >= g->hq)
+		return;
+	for (int b = 0; b < s; b++) {
+		int x = ((b - L->pw) % s + s) % s, k = (x + L->pw) / s;
+		float *p = buf + slot(g, c, py, x + L->pw);
+		int m = (w - x + s - 1) / s;
+
+		if (m > g->wq - k)
+			m = g->wq - k;
+		if (s == 1 && m > 0) {
+			memcpy(back ? row + x : p, back ? p : row + x,
+			       (size_t)m * sizeof *p);
+			continue;
+		}
+		for (int e = 0; e < m; e++, x += s)
+			if (back)
+				row[x] = p[e];
+			else
+				p[e] = row[x];
+	}
+}
+
+/* Lay sample x out in the planes buf (g->size floats). */
+static void to_planes(const nn_layer *L, const planes *g, const float *x,
+                      float *buf)
+{
+	int h = L->in.dim[1], w = L->in.dim[2];
+
+	memset(buf, 0, g->size * sizeof *buf);
+	for (int c = 0; c < L->in.dim[0]; c++)
+		for (int y = 0; y < h; y++)
+			row_planes(L, g, c, y, (float *)x + ((size_t)c * h + y)
+			           * w, buf, 0);
+}
+
+/* The adjoint gather: dx of one sample from the planes (pixels no output
+ * reads get 0). */
+static void from_planes(const nn_layer *L, const planes *g, float *buf,
+                        float *dx)
+{
+	int h = L->in.dim[1], w = L->in.dim[2];
+
+	memset(dx, 0, L->in_size * sizeof *dx);
+	for (int c = 0; c < L->in.dim[0]; c++)
+		for (int y = 0; y < h; y++)
+			row_planes(L, g, c, y, dx + ((size_t)c * h + y) * w,
+			           buf, 1);
+}
+
+/* Row k of col (rows of ld floats) for each kernel tap: q floats. */
+static void lower(const nn_layer *L, const planes *g, const float *buf,
+                  float *col, size_t ld)
+{
+	for (int c = 0; c < L->in.dim[0]; c++)
+		for (int i = 0; i < L->kh; i++)
+			for (int j = 0; j < L->kw; j++, col += ld)
+				memcpy(col, buf + slot(g, c, i, j),
+				       g->q * sizeof *col);
+}
+
+typedef float v4 __attribute__((vector_size(16), aligned(4), may_alias));
+
+/* d[0..n) += s[0..n), four at a time. */
+static void add_floats(float *d, const float *s, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 4 <= n; i += 4)
+		*(v4 *)(d + i) += *(const v4 *)(s + i);
+	for (; i < n; i++)
+		d[i] += s[i];
+}
+
+/* The sum of v[0..n), four lanes at a time. */
+static float sum_floats(const float *v, size_t n)
+{
+	v4 acc = { 0 };
+	float sum = 0;
+	size_t i = 0;
+
+	for (; i + 4 <= n; i += 4)
+		acc += *(const v4 *)(v + i);
+	for (; i < n; i++)
+		sum += v[i];
+	return sum + acc[0] + acc[1] + acc[2] + acc[3];
+}
+
+/* The adjoint of lower: add every row back where it was read. */
+static void raise(const nn_layer *L, const planes *g, const float *col,
+                  size_t ld, float *buf)
+{
+	for (int c = 0; c < L->in.dim[0]; c++)
+		for (int i = 0; i < L->kh; i++)
+			for (int j = 0; j < L->kw; j++, col += ld)
+				add_floats(buf + slot(g, c, i, j), col, g->q);
+}
+
+/* Samples lowered at once: enough for long products, few enough that the
+ * columns and the product stay in the core's cache between the steps. */
+static size_t conv_chunk(const nn_layer *L, size_t n)
+{
+	planes g = conv_planes(L);
+	size_t s = NN_CHUNK_FLOATS / (g.q * (g.k + (size_t)L->units));
+
+	s = s ? s : 1;
+	return s < n ? s : n;
+}
+
+/* Scratch: the planes of the n samples of the last forward pass (kept for
+ * backward), those of one sample's dL/dx, then the columns (K x sq) and
+ * the product (O x sq) of a chunk of s samples. */
 static size_t conv_scratch(const nn_layer *L, size_t n)
 {
-	return n * conv_p(L) * (conv_k(L) + (size_t)L->units);
+	planes g = conv_planes(L);
+
+	return (n + 1) * g.size + conv_chunk(L, n) * g.q *
+	       (g.k + (size_t)L->units);
+}
+
+/* The parts of the scratch. */
+static void conv_parts(const nn_layer *L, const planes *g, float **xp,
+                       float **dxp, float **col, float **t)
+{
+	*xp = L->scratch;
+	*dxp = *xp + L->cap * g->size;
+	*col = *dxp + g->size;
+	*t = *col + g->k * conv_chunk(L, L->cap) * g->q;
 }
 
 static void conv_forward(nn_layer *L, const float *x, float *z, size_t n,
                          int training, nn_rng *rng)
 {
-	size_t K = conv_k(L), P = conv_p(L), O = (size_t)L->units, N = n * P;
-	float *col = L->scratch, *t = col + K * N;
-	nn_window g;
+	planes g = conv_planes(L);
+	size_t S = conv_chunk(L, L->cap), O = (size_t)L->units;
+	size_t oh = (size_t)L->out.dim[1], ow = (size_t)L->out.dim[2];
+	float *xp, *dxp, *col, *t;
 
 	(void)training;
 	(void)rng;
-	nn_window_of(L, &g);
-	for (size_t i = 0; i < n; i++)
-		nn_im2col(&g, x + i * L->in_size, col + i * P, N);
-	/* t (O x nP) = W (O x K) col (K x nP), then to n x O x P */
-	nn_sgemm(0, 0, O, N, K, 1, L->p[0].val, K, col, N, 0, t, N);
-	for (size_t i = 0; i < n; i++)
-		for (size_t o = 0; o < O; o++) {
-			const float *src = t + o * N + i * P;
-			float *dst = z + (i * O + o) * P;
-			float b = L->nobias ? 0 : L->p[1].val[o];
+	conv_parts(L, &g, &xp, &dxp, &col, &t);
+	for (size_t i0 = 0; i0 < n; i0 += S) {
+		size_t s = n - i0 < S ? n - i0 : S, N = s * g.q;
 
-			for (size_t p = 0; p < P; p++)
-				dst[p] = src[p] + b;
+		for (size_t i = 0; i < s; i++) {
+			float *buf = xp + (i0 + i) * g.size;
+
+			to_planes(L, &g, x + (i0 + i) * L->in_size, buf);
+			lower(L, &g, buf, col + i * g.q, N);
 		}
+		/* t (O x sq) = W (O x K) col (K x sq) */
+		nn_sgemm(0, 0, O, N, g.k, 1, L->p[0].val, g.k, col, N, 0, t,
+		         N);
+		for (size_t i = 0; i < s; i++)
+			for (size_t o = 0; o < O; o++) {
+				const float *src = t + o * N + i * g.q;
+				float *dst = z + ((i0 + i) * O + o) * oh * ow;
+				float b = L->nobias ? 0 : L->p[1].val[o];
+
+				for (size_t y = 0; y < oh; y++, src += g.wq)
+					for (size_t xx = 0; xx < ow; xx++)
+						*dst++ = src[xx] + b;
+			}
+	}
+}
+
+/* The gradients of s samples from i0: dW and db added to (set when
+ * first), dx written. */
+static void conv_backward_chunk(nn_layer *L, const float *dz, float *dx,
+                                size_t i0, size_t s, int first)
+{
+	planes g = conv_planes(L);
+	size_t O = (size_t)L->units, N = s * g.q;
+	size_t oh = (size_t)L->out.dim[1], ow = (size_t)L->out.dim[2];
+	float *xp, *dxp, *col, *t;
+
+	conv_parts(L, &g, &xp, &dxp, &col, &t);
+	/* t (O x sq): dL/dz, wide, with zeros in the junk columns */
+	for (size_t i = 0; i < s; i++)
+		for (size_t o = 0; o < O; o++) {
+			const float *src = dz + ((i0 + i) * O + o) * oh * ow;
+			float *dst = t + o * N + i * g.q;
+
+			for (size_t y = 0; y < oh; y++, dst += g.wq) {
+				memcpy(dst, src + y * ow, ow * sizeof *dst);
+				memset(dst + ow, 0, (g.wq - ow) * sizeof *dst);
+			}
+		}
+	if (!L->nobias)
+		for (size_t o = 0; o < O; o++) {
+			float sum = sum_floats(t + o * N, N);
+
+			L->p[1].grad[o] = first ? sum : L->p[1].grad[o] + sum;
+		}
+	for (size_t i = 0; i < s; i++)
+		lower(L, &g, xp + (i0 + i) * g.size, col + i * g.q, N);
+	/* dW (O x K) += t (O x sq) col^T (sq x K) */
+	nn_sgemm(0, 1, O, g.k, N, 1, t, N, col, N, first ? 0 : 1,
+	         L->p[0].grad, g.k);
+	if (!dx)
+		return;
+	/* dcol (K x sq) = W^T (K x O) t (O x sq), then back to the pixels */
+	nn_sgemm(1, 0, g.k, N, O, 1, L->p[0].val, g.k, t, N, 0, col, N);
+	for (size_t i = 0; i < s; i++) {
+		memset(dxp, 0, g.size * sizeof *dxp);
+		raise(L, &g, col + i * g.q, N, dxp);
+		from_planes(L, &g, dxp, dx + (i0 + i) * L->in_size);
+	}
 }
 
 static void conv_backward(nn_layer *L, const float *x, const float *dz,
                           float *dx, size_t n)
 {
-	size_t K = conv_k(L), P = conv_p(L), O = (size_t)L->units, N = n * P;
-	float *col = L->scratch, *t = col + K * N;
-	nn_window g;
+	size_t S = conv_chunk(L, L->cap);
 
-	(void)x;
-	for (size_t i = 0; i < n; i++)
-		for (size_t o = 0; o < O; o++)
-			memcpy(t + o * N + i * P, dz + (i * O + o) * P,
-			       P * sizeof *t);
-	if (!L->nobias)
-		for (size_t o = 0; o < O; o++) {
-			double s = 0;
-
-			for (size_t j = 0; j < N; j++)
-				s += t[o * N + j];
-			L->p[1].grad[o] = (float)s;
-		}
-	/* dW (O x K) = t (O x nP) col^T (nP x K) */
-	nn_sgemm(0, 1, O, K, N, 1, t, N, col, N, 0, L->p[0].grad, K);
-	if (!dx)
-		return;
-	/* dcol (K x nP) = W^T (K x O) t (O x nP), over the lowered input */
-	nn_sgemm(1, 0, K, N, O, 1, L->p[0].val, K, t, N, 0, col, N);
-	nn_window_of(L, &g);
-	memset(dx, 0, n * L->in_size * sizeof *dx);
-	for (size_t i = 0; i < n; i++)
-		nn_col2im(&g, col + i * P, N, dx + i * L->in_size);
+	(void)x;                /* its planes are kept from forward */
+	for (size_t i0 = 0; i0 < n; i0 += S)
+		conv_backward_chunk(L, dz, dx, i0, n - i0 < S ? n - i0 : S,
+		                    i0 == 0);
 }
 
 static void conv_describe(const nn_layer *L, char *buf, size_t len)

@@ -9,6 +9,10 @@
 
 #include "layer.h"
 
+/* Floats of columns and products that the layers lower at once: they
+ * should stay in a core's cache (1 MB here) from one step to the next. */
+#define NN_CHUNK_FLOATS (64 * 1024)
+
 /* A kernel of kh x kw sliding with strides sh, sw over c x h x w images padded
  * by ph rows above and pw columns on the left; oh x ow positions (rows and
  * columns past the bottom and right edges read as zeros). */
