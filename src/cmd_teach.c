@@ -10,22 +10,6 @@
 
 #include "handlers.h"
 
-/* A number or list typed by the user, as floats: sh_parse_tensor, and
- * no value beyond float range (1e40 would become inf). */
-static nn_tensor *parse_values(const char *text, char *err, size_t len)
-{
-	nn_tensor *t = sh_parse_tensor(text, err, len);
-
-	for (size_t i = 0; t && i < nn_tensor_size(t); i++)
-		if (!isfinite(t->data[i])) {
-			snprintf(err, len, "a value is beyond float range "
-			         "(3.4e38 at most)");
-			nn_tensor_free(t);
-			return NULL;
-		}
-	return t;
-}
-
 /* ---- parameter paths: MODEL[.LAYER[.PARAM]][i][j] ---------------------- */
 
 typedef struct ppath {
@@ -230,7 +214,7 @@ int cmd_set(sh_session *S, const sh_line *l)
 	if (!pp.has_param)
 		return sh_err(S, "set %s: name a parameter, as in 'set "
 		              "%s.1.W = ...'", path, pp.sm->name);
-	if (!(t = parse_values(val, err, sizeof err)))
+	if (!(t = sh_parse_tensor(val, err, sizeof err)))
 		return sh_err(S, "set %s: %s", pp.name, err);
 	if (pp.nidx > 0 || nn_tensor_size(t) == 1) {
 		if (nn_tensor_size(t) != 1) {
@@ -468,7 +452,7 @@ static nn_tensor *typed_input(sh_session *S, const sh_model *sm,
 	const nn_shape *is = nn_model_input_shape(sm->m);
 	size_t in = nn_shape_size(is), size;
 	char err[256], a[32];
-	nn_tensor *t = parse_values(text, err, sizeof err);
+	nn_tensor *t = sh_parse_tensor(text, err, sizeof err);
 
 	if (!t) {
 		sh_err(S, "%s: %s", text, err);
@@ -503,7 +487,7 @@ static float *typed_target(sh_session *S, const sh_model *sm,
                            const char *text, size_t n, size_t w)
 {
 	char err[256];
-	nn_tensor *t = parse_values(text, err, sizeof err);
+	nn_tensor *t = sh_parse_tensor(text, err, sizeof err);
 	float *y;
 	size_t size;
 
@@ -1370,7 +1354,7 @@ static int one_hot(const nn_tensor *t, size_t n, size_t k)
 static int inline_targets(sh_session *S, nn_dataset *d, const char *text)
 {
 	char err[256];
-	nn_tensor *t = parse_values(text, err, sizeof err);
+	nn_tensor *t = sh_parse_tensor(text, err, sizeof err);
 	size_t size, k, n = d->n;
 	int binary = 1;
 
@@ -1408,7 +1392,7 @@ static int inline_targets(sh_session *S, nn_dataset *d, const char *text)
 static int inline_labels(sh_session *S, nn_dataset *d, const char *text)
 {
 	char err[256];
-	nn_tensor *t = parse_values(text, err, sizeof err);
+	nn_tensor *t = sh_parse_tensor(text, err, sizeof err);
 	int max = 1;
 
 	if (!t)
@@ -1464,7 +1448,7 @@ int sh_inline_data(sh_session *S, const char *name, const sh_line *l)
 	if (targets && labels)
 		return sh_err(S, "data %s: give targets= or labels=, not both",
 		              name);
-	if (!(t = parse_values(list->text, err, sizeof err)))
+	if (!(t = sh_parse_tensor(list->text, err, sizeof err)))
 		return sh_err(S, "data %s: %s", name, err);
 	if (!(d = nn_dataset_new())) {
 		nn_tensor_free(t);

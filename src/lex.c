@@ -2,6 +2,7 @@
  * in it: numbers in C syntax, vectors [1 2 3] and matrices [[1 2] [3 4]]. */
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -255,6 +256,9 @@ static int lp_number(lparse *ps)
 	tok[len] = '\0';
 	if (sh_parse_double(tok, &d) < 0)
 		return lex_err(ps->err, ps->errlen, "bad number '%s'", tok);
+	if (fabs(d) > FLT_MAX)
+		return lex_err(ps->err, ps->errlen, "%s is beyond float range "
+		               "(3.4e38 at most)", tok);
 	if (ps->n == ps->cap) {
 		size_t cap = ps->cap ? 2 * ps->cap : 16;
 		float *v = realloc(ps->v, cap * sizeof *v);
@@ -324,6 +328,11 @@ nn_tensor *sh_parse_tensor(const char *text, char *err, size_t errlen)
 		if (sh_parse_double(text, &d) < 0) {
 			lex_err(err, errlen, "expected a number or a list, "
 			        "got '%s'", text);
+			return NULL;
+		}
+		if (fabs(d) > FLT_MAX) {
+			lex_err(err, errlen, "%s is beyond float range (3.4e38 "
+			        "at most)", text);
 			return NULL;
 		}
 		s.ndim = 1;

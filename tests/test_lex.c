@@ -119,6 +119,8 @@ START_TEST(tensors)
 	tensor_bad("[1 two]", "bad number 'two'");
 	tensor_bad("[1 nan]", "bad number 'nan'");
 	tensor_bad("[1 1e999]", "bad number");
+	tensor_bad("[1 1e40]", "beyond float range");
+	tensor_bad("-1e39", "beyond float range");
 	tensor_bad("[]", "empty");
 	tensor_bad("[1 2", "missing ']'");
 	tensor_bad("[1 2] 3", "after the list");
