@@ -114,6 +114,8 @@ double nn_loss(nn_loss_kind k, nn_act act, const float *z, const float *out,
 
 	if (dz_given)
 		*dz_given = nn_loss_fuses(k, act);
+	if (k == NN_LOSS_CE && act == NN_ACT_SIGMOID)
+		k = NN_LOSS_BCE;        /* cross-entropy of sigmoid outputs */
 	switch (k) {
 	case NN_LOSS_MSE:
 		for (size_t i = 0; i < len; i++) {
@@ -125,13 +127,6 @@ double nn_loss(nn_loss_kind k, nn_act act, const float *z, const float *out,
 		}
 		break;
 	case NN_LOSS_CE:
-		if (act == NN_ACT_SIGMOID) {
-			for (size_t i = 0; i < len; i++)
-				total += bce_logits(z[i], y[i],
-				                    grad ? grad + i : NULL,
-				                    inv_n);
-			break;
-		}
 		for (size_t r = 0; r < n; r++)
 			total += ce_logits(z + r * w, y + r * w, w,
 			                   grad ? grad + r * w : NULL, inv_n);
