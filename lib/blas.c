@@ -105,6 +105,23 @@ void nn_sgemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
 	            alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
 }
 
+void nn_blas_serial(void)
+{
+	nn_threads();
+	use_threads(1);
+}
+
+void nn_sgemm_serial(int ta, int tb, size_t M, size_t N, size_t K,
+                     float alpha, const float *A, size_t lda, const float *B,
+                     size_t ldb, float beta, float *C, size_t ldc)
+{
+	if (M == 0 || N == 0)
+		return;
+	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+	            tb ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K,
+	            alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+}
+
 void nn_sgemm_naive(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
                     const float *A, size_t lda, const float *B, size_t ldb,
                     float beta, float *C, size_t ldc)

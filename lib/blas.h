@@ -19,6 +19,16 @@ void nn_sgemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
               const float *A, size_t lda, const float *B, size_t ldb,
               float beta, float *C, size_t ldc);
 
+/* Products of the following nn_sgemm_serial calls run on the calling
+ * thread only: call it before spreading products over threads of one's
+ * own (workers.c does). */
+void nn_blas_serial(void);
+/* nn_sgemm on the calling thread alone, after nn_blas_serial; several
+ * threads may call it at once. */
+void nn_sgemm_serial(int ta, int tb, size_t M, size_t N, size_t K,
+                     float alpha, const float *A, size_t lda, const float *B,
+                     size_t ldb, float beta, float *C, size_t ldc);
+
 /* The same product with plain loops in double precision: the reference
  * that tests compare nn_sgemm against. */
 void nn_sgemm_naive(int ta, int tb, size_t M, size_t N, size_t K, float alpha,

@@ -20,6 +20,7 @@
 #include "blas.h"
 #include "im2col.h"
 #include "layer.h"
+#include "workers.h"
 
 static int conv_setup(nn_layer *L, const nn_layer_spec *spec)
 {
@@ -195,116 +196,180 @@ static size_t conv_chunk(const nn_layer *L, size_t n)
 	return s < n ? s : n;
 }
 
+/* A part's workspace: the planes of one sample's dL/dx, the columns
+ * (K x sq) and the product (O x sq) of a chunk, and its share of dW and
+ * db. */
+static size_t conv_work(const nn_layer *L, const planes *g, size_t n)
+{
+	size_t O = (size_t)L->units;
+
+	return g->size + conv_chunk(L, n) * g->q * (g->k + O) + O * g->k + O;
+}
+
 /* Scratch: the planes of the n samples of the last forward pass (kept for
- * backward), those of one sample's dL/dx, then the columns (K x sq) and
- * the product (O x sq) of a chunk of s samples. */
+ * backward), then a workspace for each part nn_parallel may use (only
+ * those used are ever touched). */
 static size_t conv_scratch(const nn_layer *L, size_t n)
 {
 	planes g = conv_planes(L);
 
-	return (n + 1) * g.size + conv_chunk(L, n) * g.q *
-	       (g.k + (size_t)L->units);
+	return n * g.size + NN_MAX_PARTS * conv_work(L, &g, n);
 }
 
-/* The parts of the scratch. */
-static void conv_parts(const nn_layer *L, const planes *g, float **xp,
-                       float **dxp, float **col, float **t)
+/* One parallel loop over the chunks of a batch. */
+typedef struct conv_job {
+	nn_layer *L;
+	planes g;
+	const float *x, *dz;
+	float *z, *dx;
+	size_t n, chunk;
+} conv_job;
+
+/* The chunks [*c0, *c1) of a part, and its workspace. */
+static float *part_of(const conv_job *j, int part, int parts, size_t *c0,
+                      size_t *c1)
 {
-	*xp = L->scratch;
-	*dxp = *xp + L->cap * g->size;
-	*col = *dxp + g->size;
-	*t = *col + g->k * conv_chunk(L, L->cap) * g->q;
+	size_t chunks = (j->n + j->chunk - 1) / j->chunk;
+
+	*c0 = chunks * (size_t)part / (size_t)parts;
+	*c1 = chunks * (size_t)(part + 1) / (size_t)parts;
+	return j->L->scratch + j->L->cap * j->g.size +
+	       (size_t)part * conv_work(j->L, &j->g, j->L->cap);
 }
 
-static void conv_forward(nn_layer *L, const float *x, float *z, size_t n,
-                         int training, nn_rng *rng)
+static void forward_part(void *ud, int part, int parts)
 {
-	planes g = conv_planes(L);
-	size_t S = conv_chunk(L, L->cap), O = (size_t)L->units;
+	const conv_job *j = ud;
+	const nn_layer *L = j->L;
+	const planes *g = &j->g;
+	size_t O = (size_t)L->units, c0, c1, S = j->chunk;
 	size_t oh = (size_t)L->out.dim[1], ow = (size_t)L->out.dim[2];
-	float *xp, *dxp, *col, *t;
+	float *col = part_of(j, part, parts, &c0, &c1) + g->size;
+	float *t = col + g->k * S * g->q;
 
-	(void)training;
-	(void)rng;
-	conv_parts(L, &g, &xp, &dxp, &col, &t);
-	for (size_t i0 = 0; i0 < n; i0 += S) {
-		size_t s = n - i0 < S ? n - i0 : S, N = s * g.q;
+	for (size_t i0 = c0 * S; i0 < c1 * S && i0 < j->n; i0 += S) {
+		size_t s = j->n - i0 < S ? j->n - i0 : S, N = s * g->q;
 
 		for (size_t i = 0; i < s; i++) {
-			float *buf = xp + (i0 + i) * g.size;
+			float *buf = L->scratch + (i0 + i) * g->size;
 
-			to_planes(L, &g, x + (i0 + i) * L->in_size, buf);
-			lower(L, &g, buf, col + i * g.q, N);
+			to_planes(L, g, j->x + (i0 + i) * L->in_size, buf);
+			lower(L, g, buf, col + i * g->q, N);
 		}
 		/* t (O x sq) = W (O x K) col (K x sq) */
-		nn_sgemm(0, 0, O, N, g.k, 1, L->p[0].val, g.k, col, N, 0, t,
-		         N);
+		nn_sgemm_serial(0, 0, O, N, g->k, 1, L->p[0].val, g->k, col,
+		                N, 0, t, N);
 		for (size_t i = 0; i < s; i++)
 			for (size_t o = 0; o < O; o++) {
-				const float *src = t + o * N + i * g.q;
-				float *dst = z + ((i0 + i) * O + o) * oh * ow;
+				const float *src = t + o * N + i * g->q;
+				float *dst = j->z + ((i0 + i) * O + o) * oh * ow;
 				float b = L->nobias ? 0 : L->p[1].val[o];
 
-				for (size_t y = 0; y < oh; y++, src += g.wq)
+				for (size_t y = 0; y < oh; y++, src += g->wq)
 					for (size_t xx = 0; xx < ow; xx++)
 						*dst++ = src[xx] + b;
 			}
 	}
 }
 
-/* The gradients of s samples from i0: dW and db added to (set when
- * first), dx written. */
-static void conv_backward_chunk(nn_layer *L, const float *dz, float *dx,
-                                size_t i0, size_t s, int first)
+static void conv_forward(nn_layer *L, const float *x, float *z, size_t n,
+                         int training, nn_rng *rng)
 {
-	planes g = conv_planes(L);
-	size_t O = (size_t)L->units, N = s * g.q;
-	size_t oh = (size_t)L->out.dim[1], ow = (size_t)L->out.dim[2];
-	float *xp, *dxp, *col, *t;
+	conv_job j = { L, conv_planes(L), x, NULL, z, NULL, n,
+	               conv_chunk(L, L->cap) };
 
-	conv_parts(L, &g, &xp, &dxp, &col, &t);
+	(void)training;
+	(void)rng;
+	nn_parallel((int)((n + j.chunk - 1) / j.chunk), forward_part, &j);
+}
+
+/* The gradients of s samples from i0: dW (O x K) and db added to (set
+ * when first), dx written; w is the part's workspace. */
+static void backward_chunk(const conv_job *j, float *w, float *dW, float *db,
+                           size_t i0, size_t s, int first)
+{
+	const nn_layer *L = j->L;
+	const planes *g = &j->g;
+	size_t O = (size_t)L->units, N = s * g->q;
+	size_t oh = (size_t)L->out.dim[1], ow = (size_t)L->out.dim[2];
+	float *dxp = w, *col = dxp + g->size, *t = col + g->k * j->chunk *
+	                                            g->q;
+
 	/* t (O x sq): dL/dz, wide, with zeros in the junk columns */
 	for (size_t i = 0; i < s; i++)
 		for (size_t o = 0; o < O; o++) {
-			const float *src = dz + ((i0 + i) * O + o) * oh * ow;
-			float *dst = t + o * N + i * g.q;
+			const float *src = j->dz + ((i0 + i) * O + o) * oh * ow;
+			float *dst = t + o * N + i * g->q;
 
-			for (size_t y = 0; y < oh; y++, dst += g.wq) {
+			for (size_t y = 0; y < oh; y++, dst += g->wq) {
 				memcpy(dst, src + y * ow, ow * sizeof *dst);
-				memset(dst + ow, 0, (g.wq - ow) * sizeof *dst);
+				memset(dst + ow, 0, (g->wq - ow) * sizeof *dst);
 			}
 		}
-	if (!L->nobias)
-		for (size_t o = 0; o < O; o++) {
-			float sum = sum_floats(t + o * N, N);
+	for (size_t o = 0; o < O && db; o++) {
+		float sum = sum_floats(t + o * N, N);
 
-			L->p[1].grad[o] = first ? sum : L->p[1].grad[o] + sum;
-		}
+		db[o] = first ? sum : db[o] + sum;
+	}
 	for (size_t i = 0; i < s; i++)
-		lower(L, &g, xp + (i0 + i) * g.size, col + i * g.q, N);
+		lower(L, g, L->scratch + (i0 + i) * g->size, col + i * g->q,
+		      N);
 	/* dW (O x K) += t (O x sq) col^T (sq x K) */
-	nn_sgemm(0, 1, O, g.k, N, 1, t, N, col, N, first ? 0 : 1,
-	         L->p[0].grad, g.k);
-	if (!dx)
+	nn_sgemm_serial(0, 1, O, g->k, N, 1, t, N, col, N, first ? 0 : 1, dW,
+	                g->k);
+	if (!j->dx)
 		return;
 	/* dcol (K x sq) = W^T (K x O) t (O x sq), then back to the pixels */
-	nn_sgemm(1, 0, g.k, N, O, 1, L->p[0].val, g.k, t, N, 0, col, N);
+	nn_sgemm_serial(1, 0, g->k, N, O, 1, L->p[0].val, g->k, t, N, 0, col,
+	                N);
 	for (size_t i = 0; i < s; i++) {
-		memset(dxp, 0, g.size * sizeof *dxp);
-		raise(L, &g, col + i * g.q, N, dxp);
-		from_planes(L, &g, dxp, dx + (i0 + i) * L->in_size);
+		memset(dxp, 0, g->size * sizeof *dxp);
+		raise(L, g, col + i * g->q, N, dxp);
+		from_planes(L, g, dxp, j->dx + (i0 + i) * L->in_size);
 	}
+}
+
+/* Part 0 writes the layer's gradients, the others their own shares. */
+static void backward_part(void *ud, int part, int parts)
+{
+	const conv_job *j = ud;
+	const nn_layer *L = j->L;
+	size_t c0, c1, S = j->chunk, O = (size_t)L->units;
+	float *w = part_of(j, part, parts, &c0, &c1);
+	float *dW = w + conv_work(L, &j->g, L->cap) - O * j->g.k - O;
+	float *db = dW + O * j->g.k;
+
+	if (part == 0) {
+		dW = L->p[0].grad;
+		db = L->nobias ? NULL : L->p[1].grad;
+	} else if (L->nobias) {
+		db = NULL;
+	}
+	for (size_t i0 = c0 * S; i0 < c1 * S && i0 < j->n; i0 += S)
+		backward_chunk(j, w, dW, db, i0, j->n - i0 < S ? j->n - i0 : S,
+		               i0 == c0 * S);
 }
 
 static void conv_backward(nn_layer *L, const float *x, const float *dz,
                           float *dx, size_t n)
 {
-	size_t S = conv_chunk(L, L->cap);
+	conv_job j = { L, conv_planes(L), x, dz, NULL, dx, n,
+	               conv_chunk(L, L->cap) };
+	size_t O = (size_t)L->units;
+	int parts;
 
-	(void)x;                /* its planes are kept from forward */
-	for (size_t i0 = 0; i0 < n; i0 += S)
-		conv_backward_chunk(L, dz, dx, i0, n - i0 < S ? n - i0 : S,
-		                    i0 == 0);
+	/* x is not read: its planes are kept from forward */
+	parts = nn_parallel((int)((n + j.chunk - 1) / j.chunk), backward_part,
+	                    &j);
+	for (int p = 1; p < parts; p++) {
+		size_t c0, c1;
+		float *w = part_of(&j, p, parts, &c0, &c1);
+		float *dW = w + conv_work(L, &j.g, L->cap) - O * j.g.k - O;
+
+		add_floats(L->p[0].grad, dW, O * j.g.k);
+		if (!L->nobias)
+			add_floats(L->p[1].grad, dW + O * j.g.k, O);
+	}
 }
 
 static void conv_describe(const nn_layer *L, char *buf, size_t len)

@@ -3,7 +3,6 @@
  * pooling (C x H x W -> C). Padding never wins a max; average pooling
  * divides by the whole kernel, padding included (PyTorch's default). Max
  * pooling keeps the position of each maximum in its scratch for backward. */
-#include <float.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,6 +60,29 @@ static size_t maxpool_scratch(const nn_layer *L, size_t n)
 	return n * L->out_size;
 }
 
+/* The maximum of the window at (oy, ox) of the plane xc; *at receives
+ * where it is. Selects rather than branches: the comparisons are random. */
+static inline float window_max(const nn_window *g, const float *xc, int oy,
+                               int ox, int32_t *at)
+{
+	int y0, y1, x0, x1, best;
+	float m;
+
+	clip(g, oy, ox, &y0, &y1, &x0, &x1);
+	best = y0 * g->w + x0;
+	m = xc[best];
+	for (int y = y0; y < y1; y++)
+		for (int xx = x0; xx < x1; xx++) {
+			int k = y * g->w + xx;
+			float v = xc[k];
+
+			best = v > m ? k : best;
+			m = v > m ? v : m;
+		}
+	*at = best;
+	return m;
+}
+
 static void maxpool_forward(nn_layer *L, const float *x, float *z, size_t n,
                             int training, nn_rng *rng)
 {
@@ -75,21 +97,8 @@ static void maxpool_forward(nn_layer *L, const float *x, float *z, size_t n,
 		const float *xc = x + c * g.h * g.w;
 
 		for (int oy = 0; oy < g.oh; oy++)
-			for (int ox = 0; ox < g.ow; ox++) {
-				int y0, y1, x0, x1, best = -1;
-				float m = -FLT_MAX;
-
-				clip(&g, oy, ox, &y0, &y1, &x0, &x1);
-				for (int y = y0; y < y1; y++)
-					for (int xx = x0; xx < x1; xx++)
-						if (best < 0 ||
-						    xc[y * g.w + xx] > m) {
-							best = y * g.w + xx;
-							m = xc[best];
-						}
-				*z++ = m;
-				*arg++ = best;
-			}
+			for (int ox = 0; ox < g.ow; ox++)
+				*z++ = window_max(&g, xc, oy, ox, arg++);
 	}
 }
 

@@ -513,6 +513,62 @@ START_TEST(refused_configurations)
 }
 END_TEST
 
+/* Outputs and gradients are the same whether the layers split a batch
+ * over one thread or over several. */
+START_TEST(threads_agree)
+{
+	nn_layer_spec s[5] = {
+		{ .kind = "conv", .units = 4, .kh = 5, .kw = 5, .pad = 2,
+		  .act = NN_ACT_RELU },
+		{ .kind = "conv", .units = 8, .kh = 5, .kw = 5, .stride = 2,
+		  .pad = 2, .act = NN_ACT_RELU },
+		{ .kind = "conv", .units = 12, .kh = 4, .kw = 4, .stride = 2,
+		  .pad = 1 },
+		{ .kind = "flatten" },
+		{ .kind = "dense", .units = 10 },
+	};
+	size_t n = 64, in = 784, np;
+	float *x = malloc(n * in * sizeof *x), *g = malloc(n * 10 * sizeof *g);
+	float *out1 = malloc(n * 10 * sizeof *out1), *grad1;
+	nn_rng r;
+	nn_model *m;
+
+	nn_rng_seed(&r, 9);
+	m = chain("1x28x28", s, 5, &r);
+	np = nn_model_param_count(m);
+	grad1 = malloc(np * sizeof *grad1);
+	gc_fill(&r, x, n * in, 0, 1);
+	gc_fill(&r, g, n * 10, -1, 1);
+	for (int threads = 1; threads <= 3; threads++) {
+		const float *out;
+		const float *grad = nn_model_grads(m);
+
+		nn_set_threads(threads);
+		out = nn_model_forward(m, x, n, 1, &r);
+		nn_model_backward(m, g, 0);
+		if (threads == 1) {
+			memcpy(out1, out, n * 10 * sizeof *out1);
+			memcpy(grad1, grad, np * sizeof *grad1);
+			continue;
+		}
+		for (size_t i = 0; i < n * 10; i++)
+			ck_assert_msg(fabsf(out[i] - out1[i]) < 1e-5f, "%d "
+			              "threads: output %zu", threads, i);
+		for (size_t i = 0; i < np; i++)
+			ck_assert_msg(fabsf(grad[i] - grad1[i]) <= 1e-4f *
+			              (1 + fabsf(grad1[i])), "%d threads: "
+			              "gradient %zu: %g, one thread %g", threads,
+			              i, grad[i], grad1[i]);
+	}
+	nn_set_threads(0);
+	nn_model_free(m);
+	free(x);
+	free(g);
+	free(out1);
+	free(grad1);
+}
+END_TEST
+
 /* A tiny CNN learns 20 digits of the bundled sample by heart. */
 START_TEST(tiny_cnn_overfits)
 {
@@ -583,6 +639,7 @@ int main(void)
 	tcase_add_test(tc, batchnorm_stats_not_trained);
 	tcase_add_test(tc, exercise_shapes);
 	tcase_add_test(tc, refused_configurations);
+	tcase_add_test(tc, threads_agree);
 	tcase_add_test(tc, tiny_cnn_overfits);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

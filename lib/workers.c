@@ -1,0 +1,106 @@
+/* workers.c - a pool of threads started on first use and kept, woken for
+ * each parallel loop (a few per layer and batch) through one condition
+ * variable: cheap next to the work of a part. */
+#include <pthread.h>
+#include <stdint.h>
+
+#include "blas.h"
+#include "nn.h"
+#include "workers.h"
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	int workers;            /* threads started (parts 1 .. workers) */
+	unsigned long job;      /* incremented for each loop */
+	int busy;               /* workers still running the current job */
+	void (*fn)(void *ud, int part, int parts);
+	void *ud;
+	int parts;
+} P = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+        PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0 };
+
+static void *work(void *arg)
+{
+	int part = (int)(intptr_t)arg;
+	unsigned long seen = 0;
+
+	pthread_mutex_lock(&P.mu);
+	for (;;) {
+		void (*fn)(void *, int, int);
+		void *ud;
+		int parts;
+
+		while (P.job == seen)
+			pthread_cond_wait(&P.go, &P.mu);
+		seen = P.job;
+		fn = P.fn;
+		ud = P.ud;
+		parts = P.parts;
+		pthread_mutex_unlock(&P.mu);
+		if (part < parts)
+			fn(ud, part, parts);
+		pthread_mutex_lock(&P.mu);
+		if (--P.busy == 0)
+			pthread_cond_signal(&P.done);
+	}
+	return NULL;
+}
+
+int nn_parallel_parts(void)
+{
+	int t = nn_threads();
+
+	return t < 1 ? 1 : t > NN_MAX_PARTS ? NN_MAX_PARTS : t;
+}
+
+/* Start workers up to parts - 1; returns how many parts can run. */
+static int start_workers(int parts)
+{
+	while (P.workers < parts - 1) {
+		pthread_t th;
+		pthread_attr_t at;
+		int rc;
+
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		rc = pthread_create(&th, &at, work,
+		                    (void *)(intptr_t)(P.workers + 1));
+		pthread_attr_destroy(&at);
+		if (rc != 0)
+			break;
+		P.workers++;
+	}
+	return P.workers + 1 < parts ? P.workers + 1 : parts;
+}
+
+int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
+                void *ud)
+{
+	int parts = want < nn_parallel_parts() ? want : nn_parallel_parts();
+
+	nn_blas_serial();
+	if (parts > 1) {
+		pthread_mutex_lock(&P.mu);
+		parts = start_workers(parts);
+		pthread_mutex_unlock(&P.mu);
+	}
+	if (parts <= 1) {
+		fn(ud, 0, 1);
+		return 1;
+	}
+	pthread_mutex_lock(&P.mu);
+	P.fn = fn;
+	P.ud = ud;
+	P.parts = parts;
+	P.busy = P.workers;
+	P.job++;
+	pthread_cond_broadcast(&P.go);
+	pthread_mutex_unlock(&P.mu);
+	fn(ud, 0, parts);
+	pthread_mutex_lock(&P.mu);
+	while (P.busy > 0)
+		pthread_cond_wait(&P.done, &P.mu);
+	pthread_mutex_unlock(&P.mu);
+	return parts;
+}
