@@ -1,8 +1,8 @@
 /* cmd_data.c - datasets: `data NAME = VERB ...` loads (MNIST and
  * Fashion-MNIST found in the usual places, IDX and CSV files, the bundled
- * digit sample), generates (the built-in teaching sets) or transforms a
- * dataset into a new one; `info` describes a set and `show` draws its
- * samples or a scatter plot. */
+ * digit sample), generates (the built-in teaching sets), transforms a
+ * dataset into a new one, or hands a typed one to cmd_teach.c; `info`
+ * describes a set and `show` draws its samples or a scatter plot. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -644,19 +644,6 @@ static int verb_transform(sh_session *S, const sh_line *l, const char *name,
 
 /* ---- the data command -------------------------------------------------- */
 
-/* A dataset name: letters, digits, _ and dots, starting with a letter. */
-static int valid_name(const char *s)
-{
-	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-	      *s == '_'))
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '.'))
-			return 0;
-	return 1;
-}
-
 int cmd_data(sh_session *S, const sh_line *l)
 {
 	const char *args[16], *name, *verb;
@@ -666,7 +653,7 @@ int cmd_data(sh_session *S, const sh_line *l)
 	if (npos < 3 || sh_pos(l, 1)->kind != SH_EQUALS)
 		return sh_err(S, "usage: data NAME = load SOURCE | make KIND | "
 		              "TRANSFORM DATA ... (see 'help data')");
-	if (!valid_name(name))
+	if (!sh_valid_name(name, 1))
 		return sh_err(S, "'%s' is not a dataset name (letters, digits, "
 		              "_ and dots, starting with a letter)", name);
 	if (sh_pos(l, 2)->kind == SH_LIST)
