@@ -48,6 +48,7 @@ struct nn_layer {
 	int outpad;             /* convt */
 	int scale;              /* upsample */
 	float momentum, eps;    /* batchnorm, layernorm */
+	nn_layer_spec spec;     /* as added (kind unset), to rebuild it */
 	/* parameters */
 	int nparams;
 	nn_param_slot p[NN_MAXPARAMS];

@@ -15,6 +15,7 @@ struct nn_model {
 	size_t nlayers, cap;
 	float *params, *grads;
 	size_t nparams;
+	size_t max_params;      /* nn_model_add refuses more; 0: no limit */
 	/* buffers for batches of up to `batch` samples */
 	size_t batch;
 	float **z, **a, **dz, **da;
@@ -182,6 +183,8 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 		return -1;
 	}
 	L->out_size = nn_shape_size(&L->out);
+	L->spec = *spec;
+	L->spec.kind = NULL;
 	if ((act == NN_ACT_SOFTMAX || act == NN_ACT_LOGSOFTMAX) &&
 	    L->out.ndim != 1) {
 		free_layer(L);
@@ -192,6 +195,11 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 	for (int k = 0; k < L->nparams; k++) {
 		L->p[k].offset = need;
 		need += L->p[k].size;
+	}
+	if (m->max_params && need > m->max_params) {
+		free_layer(L);
+		return nn_fail("the model would have %zu parameters, more than "
+		               "the %zu allowed", need, m->max_params);
 	}
 	params = realloc(m->params, (need ? need : 1) * sizeof *params);
 	if (params)
@@ -265,6 +273,11 @@ fail:
 	return NULL;
 }
 
+void nn_model_limit(nn_model *m, size_t max_params)
+{
+	m->max_params = max_params;
+}
+
 size_t nn_model_layers(const nn_model *m)
 {
 	return m->nlayers;
@@ -314,6 +327,20 @@ int nn_model_layer_info(const nn_model *m, size_t i, nn_layer_info *info)
 	info->nparams = L->nparams;
 	for (int k = 0; k < L->nparams; k++)
 		info->params += L->p[k].size;
+	return 0;
+}
+
+int nn_model_layer_spec(const nn_model *m, size_t i, nn_layer_spec *spec)
+{
+	const nn_layer *L;
+
+	if (i >= m->nlayers)
+		return nn_fail("layer %zu does not exist (the model has %zu)",
+		               i + 1, m->nlayers);
+	L = m->layers[i];
+	*spec = L->spec;
+	spec->kind = L->cls == &nn_activation_class ? nn_act_name(L->act)
+	                                            : L->cls->kind;
 	return 0;
 }
 

@@ -301,6 +301,9 @@ nn_model *nn_model_copy(const nn_model *m);
  * with rng (Glorot uniform weights, zero biases) until nn_model_init. On
  * failure the model is unchanged. */
 int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng);
+/* Make nn_model_add refuse layers that would take the model above
+ * max_params parameters (0: no limit), e.g. while reading a file. */
+void nn_model_limit(nn_model *m, size_t max_params);
 /* Remove the last layer; -1 when there is none. */
 int nn_model_pop(nn_model *m);
 
@@ -319,6 +322,9 @@ typedef struct nn_layer_info {
 	int nparams;            /* parameter tensors: W, b, ... */
 } nn_layer_info;
 int nn_model_layer_info(const nn_model *m, size_t i, nn_layer_info *info);
+/* The spec layer i was added with (kind is the class or activation name),
+ * so that the same layer can be built again. */
+int nn_model_layer_spec(const nn_model *m, size_t i, nn_layer_spec *spec);
 
 /* A parameter tensor of layer i (0-based): its name ("W", "b"), shape and
  * where its values and gradients live (inside the model's one block). */
@@ -434,7 +440,7 @@ void nn_optim_reset(nn_optim *o);
 /* One update of every parameter of m from its gradients. */
 int nn_optim_step(nn_optim *o, nn_model *m);
 
-/* ---- training ---------------------------------------------------------- */
+/* ---- history of a run -------------------------------------------------- */
 
 /* One point of a run's history. */
 typedef struct nn_metrics {
@@ -454,6 +460,71 @@ typedef struct nn_history {
 int nn_history_push(nn_history *h, const nn_metrics *m);
 void nn_history_free(nn_history *h);
 
+/* ---- learning-rate schedules (schedule.c) ------------------------------ */
+
+typedef enum nn_sched_kind {
+	NN_SCHED_CONSTANT, NN_SCHED_STEP, NN_SCHED_EXP, NN_SCHED_COSINE,
+	NN_SCHED_COUNT
+} nn_sched_kind;
+
+/* The rate of step t (the optimizer's step count, 0 for the first step):
+ *   constant  max
+ *   step      max * gamma^floor(t / every)
+ *   exp       min + (max - min) * exp(-t / T)
+ *   cosine    min + (max - min) * (1 + cos(pi * min(t, T) / T)) / 2
+ * With warmup W, steps 0..W-1 rise linearly to the rate of step 0,
+ * f(0) * (t + 1) / W, and f then runs from t - W. All zero is the constant
+ * schedule at the optimizer's own rate. */
+typedef struct nn_schedule {
+	nn_sched_kind kind;
+	double max;             /* rate at the start; 0: the optimizer's lr */
+	double min;             /* exp, cosine: the rate approached */
+	double gamma;           /* step: the factor */
+	long every;             /* step: steps between changes */
+	double T;               /* exp: time constant; cosine: length */
+	long warmup;            /* steps of linear warmup */
+} nn_schedule;
+
+const char *nn_sched_name(nn_sched_kind k);
+int nn_sched_parse(const char *name);
+/* Check the parameters the kind needs; -1 with a message naming one. */
+int nn_schedule_check(const nn_schedule *s);
+/* The rate of step t when the optimizer's own rate is base. */
+double nn_schedule_lr(const nn_schedule *s, double base, long t);
+
+/* ---- early stopping ---------------------------------------------------- */
+
+typedef enum nn_monitor {
+	NN_MON_VAL_LOSS, NN_MON_VAL_ACC, NN_MON_LOSS, NN_MON_ACC, NN_MON_COUNT
+} nn_monitor;
+const char *nn_monitor_name(nn_monitor k);
+int nn_monitor_parse(const char *name);
+
+/* Watches one metric of each history point (losses fall, accuracies
+ * rise). Off when patience and restore are both 0. */
+typedef struct nn_early {
+	nn_monitor monitor;
+	int patience;           /* stop after this many points without
+	                         * improvement; 0: never stop */
+	double min_delta;       /* smallest change that counts */
+	int restore;            /* put back the best weights at the end */
+	/* state */
+	double best;            /* best value so far; NAN before the first */
+	int best_epoch;
+	long best_iter;
+	int wait;               /* points since the best */
+} nn_early;
+
+/* The monitored value of point p (NAN when p does not have it). */
+double nn_early_value(const nn_early *e, const nn_metrics *p);
+/* Feed point p. Returns 1 when it is a new best (recorded in e), else 0;
+ * sets *stop when patience has run out. A NaN value never improves. */
+int nn_early_update(nn_early *e, const nn_metrics *p, int *stop);
+
+/* ---- training ---------------------------------------------------------- */
+
+typedef struct nn_run nn_run;
+
 typedef struct nn_progress {
 	long iter, iters;       /* done, total */
 	int epoch, epochs;
@@ -462,6 +533,8 @@ typedef struct nn_progress {
 	double lr;
 	double seconds;
 	const nn_metrics *point;  /* set when a history point was just added */
+	int improved;           /* that point is the best so far (early) */
+	const nn_run *run;      /* the run's whole state */
 } nn_progress;
 
 typedef struct nn_train_opts {
@@ -470,16 +543,55 @@ typedef struct nn_train_opts {
 	size_t batch;           /* 1 .. n */
 	int shuffle;            /* 1 by default */
 	const nn_dataset *val;  /* may be NULL */
-	long every;             /* history point every N iterations (0: epochs) */
+	double val_split;       /* or hold out this last fraction of the
+	                         * training data (Keras's validation_split) */
+	long every;             /* a point every N iterations (0: epochs) */
+	nn_schedule schedule;   /* zero: constant, the optimizer's rate */
+	double clip;            /* scale gradients to this L2 norm at most */
+	float target_lo, target_hi;  /* label targets 0 and 1 become these
+	                              * (both 0: unchanged) */
+	nn_early early;         /* early stopping and restoring; zero: off */
 	volatile int *stop;     /* set non-zero to stop between batches */
 	/* Called after every batch; a non-zero return stops the run. */
 	int (*callback)(const nn_progress *p, void *ud);
 	void *ud;
+	nn_run *run;            /* keeps the progress; NULL: a private one */
+	int resume;             /* continue *run, with its own settings */
 } nn_train_opts;
 
+/* A run's progress, kept so that a stopped run can be resumed exactly
+ * (also from a file): the same weights as a run that never stopped. */
+struct nn_run {
+	nn_train_opts opts;     /* its settings (pointers cleared) */
+	int active;             /* stopped before its end: can be resumed */
+	long iter, iters;       /* batches done, and in all */
+	int epoch, epochs;      /* the current epoch (1-based) and in all */
+	size_t n;               /* training samples (after val_split) */
+	size_t nparams;         /* parameters of the model it trains */
+	size_t pos;             /* samples of this epoch already used */
+	size_t *perm;           /* this epoch's order of the n samples */
+	double span_loss;       /* sums since the last history point */
+	size_t span_correct, span_seen;
+	double seconds;         /* time spent in the run so far */
+	nn_rng rng;             /* shuffling and dropout draw from it */
+	nn_early early;         /* its early-stopping state */
+	float *best;            /* weights at the best point (restore) */
+	size_t nbest;
+	int stopped_early;      /* patience ran out */
+	int restored;           /* the best weights were put back */
+	long nan_iter;          /* where the NaN guard stopped it, or 0 */
+	char val_name[64];      /* the caller's name for opts.val */
+};
+/* Free what a run holds and zero it. */
+void nn_run_free(nn_run *r);
+
 /* Train m on d. Appends points to h (which may already hold points of an
- * earlier run of the same model). Returns 0 when the run finished or was
- * stopped, -1 on an error (message set); the model is always left usable. */
+ * earlier run of the same model). Each batch: the learning rate from the
+ * schedule, forward, loss, backward, the NaN guard (a non-finite loss or
+ * delta stops the run before the update, naming the iteration and the
+ * layer), clipping, the optimizer step. Returns 0 when the run finished,
+ * stopped early or was stopped, -1 on an error (message set); the model
+ * is always left usable. */
 int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
              const nn_train_opts *opts, nn_rng *rng, nn_history *h);
 
@@ -488,11 +600,51 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 int nn_evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
                 size_t batch, double *loss_out, double *acc_out,
                 size_t *correct);
+/* The same with label targets 0 and 1 mapped to lo and hi (see
+ * nn_train_opts; lo == hi leaves them). */
+int nn_evaluate_targets(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
+                        size_t batch, float lo, float hi, double *loss_out,
+                        double *acc_out, size_t *correct);
 
 /* Predicted class of each of the n samples idx (argmax, or 0/1 for a
  * single output); pred receives n ints. */
 int nn_predict(nn_model *m, const nn_dataset *d, const size_t *idx, size_t n,
                int *pred);
+
+/* ---- model files (modelfile.c) ----------------------------------------- */
+
+/* What a model file holds. nn_save writes what is set (the training state
+ * only with `state`); nn_load fills a zeroed one, and the caller then owns
+ * what it holds (nn_file_free). */
+typedef struct nn_file {
+	nn_model *model;
+	char name[64];          /* the model's name in the session */
+	int loss;               /* an nn_loss_kind, or -1: not chosen */
+	int has_optim;          /* optim holds settings (always saved) */
+	nn_optim optim;         /* with state also its step and moments */
+	nn_schedule schedule;
+	float target_lo, target_hi;
+	int state;              /* the training state: optimizer step and
+	                         * moments, history, run (with its RNG) */
+	nn_history hist;
+	nn_run run;
+} nn_file;
+
+/* Write f to path in the safetensors format: an 8-byte little-endian
+ * header length, a JSON header, then raw little-endian tensors. The
+ * parameters are float32 named "LAYER.NAME" with 1-based layers ("2.W");
+ * the architecture, settings and version are strings in the header's
+ * __metadata__. Atomic: the file is written beside path under another
+ * name, flushed to disk and renamed over path, so path holds the old
+ * contents or the new, never part of them. */
+int nn_save(const char *path, const nn_file *f);
+/* Read a file written by nn_save into a zeroed f, checking everything it
+ * reads (header length, JSON, names, dtypes, shapes against offsets and
+ * the file size, the architecture): a damaged or hostile file fails with
+ * a message and leaves nothing to free. */
+int nn_load(const char *path, nn_file *f);
+/* Free what nn_load put into f and zero it. */
+void nn_file_free(nn_file *f);
 
 /* Wall clock in seconds (monotonic). */
 double nn_now(void);

@@ -1,7 +1,13 @@
 /* train.c - the training loop, evaluation and prediction. The loop never
  * draws: it appends points to a history and calls back after each batch;
- * a stop flag is checked between batches, so the model is always whole. */
+ * a stop flag is checked between batches, so the model is always whole.
+ *
+ * A run keeps its progress in an nn_run: the order of the current epoch,
+ * the position in it, its own random numbers and the early-stopping
+ * state. A stopped run therefore resumes exactly where it stopped, and
+ * gives the same weights as a run that never stopped. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,6 +45,74 @@ void nn_history_free(nn_history *h)
 	memset(h, 0, sizeof *h);
 }
 
+void nn_run_free(nn_run *r)
+{
+	free(r->perm);
+	free(r->best);
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- early stopping ---------------------------------------------------- */
+
+static const char *const monitor_names[NN_MON_COUNT] = {
+	"val_loss", "val_acc", "loss", "acc",
+};
+
+const char *nn_monitor_name(nn_monitor k)
+{
+	return (unsigned)k < NN_MON_COUNT ? monitor_names[k] : "?";
+}
+
+int nn_monitor_parse(const char *name)
+{
+	for (int i = 0; i < NN_MON_COUNT; i++)
+		if (strcmp(name, monitor_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+double nn_early_value(const nn_early *e, const nn_metrics *p)
+{
+	switch (e->monitor) {
+	case NN_MON_VAL_LOSS: return p->val_loss;
+	case NN_MON_VAL_ACC: return p->val_acc;
+	case NN_MON_LOSS: return p->loss;
+	case NN_MON_ACC: return p->acc;
+	default: return NAN;
+	}
+}
+
+int nn_early_update(nn_early *e, const nn_metrics *p, int *stop)
+{
+	double v = nn_early_value(e, p);
+	int rises = e->monitor == NN_MON_VAL_ACC || e->monitor == NN_MON_ACC;
+	int better;
+
+	if (isnan(e->best))
+		better = !isnan(v);
+	else if (rises)
+		better = v > e->best + e->min_delta;
+	else
+		better = v < e->best - e->min_delta;
+	if (better) {
+		e->best = v;
+		e->best_epoch = p->epoch;
+		e->best_iter = p->iter;
+		e->wait = 0;
+	} else {
+		e->wait++;
+	}
+	*stop = e->patience > 0 && e->wait >= e->patience;
+	return better;
+}
+
+static int early_on(const nn_early *e)
+{
+	return e->patience > 0 || e->restore;
+}
+
+/* ---- evaluation and prediction ----------------------------------------- */
+
 /* Check that d fits m: input size and target width. */
 static int check_fit(const nn_model *m, const nn_dataset *d, const char *what)
 {
@@ -57,8 +131,8 @@ static int check_fit(const nn_model *m, const nn_dataset *d, const char *what)
 		               nn_shape_str(nn_model_input_shape(m), b,
 		                            sizeof b));
 	if (d->ysize != out)
-		return nn_fail("the %s data has %zu target%s per sample but the "
-		               "model has %zu output%s", what, d->ysize,
+		return nn_fail("the %s data has %zu target%s per sample but "
+		               "the model has %zu output%s", what, d->ysize,
 		               d->ysize == 1 ? "" : "s", out,
 		               out == 1 ? "" : "s");
 	return 0;
@@ -84,7 +158,7 @@ static int alloc_bufs(batch_bufs *b, const nn_dataset *d, size_t batch,
 	b->x = malloc(batch * d->xsize * sizeof *b->x);
 	b->y = malloc(batch * d->ysize * sizeof *b->y);
 	b->grad = malloc(batch * d->ysize * sizeof *b->grad);
-	b->idx = malloc(nidx * sizeof *b->idx);
+	b->idx = malloc((nidx ? nidx : 1) * sizeof *b->idx);
 	if (!b->x || !b->y || !b->grad || !b->idx) {
 		free_bufs(b);
 		return nn_fail("out of memory for batches of %zu", batch);
@@ -92,9 +166,19 @@ static int alloc_bufs(batch_bufs *b, const nn_dataset *d, size_t batch,
 	return 0;
 }
 
-int nn_evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
-                size_t batch, double *loss_out, double *acc_out,
-                size_t *correct_out)
+/* Map the 0/1 targets of a labelled set to lo/hi. */
+static void map_targets(const nn_dataset *d, float *y, size_t len, float lo,
+                        float hi)
+{
+	if (lo == hi || d->nclasses <= 0)
+		return;
+	for (size_t i = 0; i < len; i++)
+		y[i] = lo + (hi - lo) * y[i];
+}
+
+int nn_evaluate_targets(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
+                        size_t batch, float lo, float hi, double *loss_out,
+                        double *acc_out, size_t *correct_out)
 {
 	size_t w = d->ysize, correct = 0;
 	double total = 0;
@@ -119,10 +203,11 @@ int nn_evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
 			free_bufs(&b);
 			return -1;
 		}
+		correct += nn_count_correct(out, b.y, cnt, w);
+		map_targets(d, b.y, cnt * w, lo, hi);
 		total += cnt * nn_loss(loss, nn_model_output_act(m),
 		                       nn_model_z(m, nn_model_layers(m) - 1),
 		                       out, b.y, cnt, w, NULL, NULL);
-		correct += nn_count_correct(out, b.y, cnt, w);
 	}
 	free_bufs(&b);
 	if (loss_out)
@@ -132,6 +217,14 @@ int nn_evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
 	if (correct_out)
 		*correct_out = correct;
 	return 0;
+}
+
+int nn_evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
+                size_t batch, double *loss_out, double *acc_out,
+                size_t *correct_out)
+{
+	return nn_evaluate_targets(m, loss, d, batch, 0, 0, loss_out, acc_out,
+	                           correct_out);
 }
 
 int nn_predict(nn_model *m, const nn_dataset *d, const size_t *idx, size_t n,
@@ -169,131 +262,468 @@ int nn_predict(nn_model *m, const nn_dataset *d, const size_t *idx, size_t n,
 	return 0;
 }
 
-/* Running sums between two history points. */
-typedef struct span {
-	double loss;
-	size_t correct, seen;
-	double t0;
-} span;
+/* ---- the NaN guard ----------------------------------------------------- */
 
-static int add_point(nn_model *m, nn_loss_kind loss, const nn_optim *o,
-                     const nn_dataset *d, const nn_train_opts *opts,
-                     nn_history *h, span *s, int epoch, long iter, double t0)
+/* The first value of v[0..n) that is NaN or infinite, or 0 when none. */
+static const char *bad_value(const float *v, size_t n)
 {
+	for (size_t i = 0; v && i < n; i++)
+		if (!isfinite(v[i]))
+			return isnan(v[i]) ? "nan" : "inf";
+	return NULL;
+}
+
+/* Whether every layer's delta of the last backward pass is finite. */
+static int deltas_finite(const nn_model *m, const size_t *osz, size_t n)
+{
+	for (size_t i = 0; i < nn_model_layers(m); i++) {
+		const float *dz = nn_model_dz(m, i);
+		float acc = 0;
+
+		/* 0 * x is NaN when x is NaN or infinite, else 0 */
+		for (size_t j = 0; dz && j < n * osz[i]; j++)
+			acc += dz[j] * 0;
+		if (isnan(acc))
+			return 0;
+	}
+	return 1;
+}
+
+/* Say where the first NaN or infinity of this batch came from: the first
+ * layer whose output has one, else the loss, else the first layer (from
+ * the top) whose delta has one. */
+static int guard_fail(const nn_model *m, nn_loss_kind loss, const size_t *osz,
+                      size_t n, long iter, double l, double lr)
+{
+	size_t nl = nn_model_layers(m), last = nl - 1;
+	nn_layer_info info;
+	const char *bad;
+	char lrs[32];
+
+	snprintf(lrs, sizeof lrs, "%g", lr);
+	for (size_t i = 0; i < nl; i++) {
+		bad = bad_value(nn_model_z(m, i), n * osz[i]);
+		if (!bad)
+			bad = bad_value(nn_model_a(m, i), n * osz[i]);
+		if (!bad)
+			continue;
+		nn_model_layer_info(m, i, &info);
+		return nn_fail("NaN guard: iteration %ld: layer %zu (%s) "
+		               "produced %s; the weights from before this "
+		               "batch are kept (is the learning rate, %s, too "
+		               "high?)", iter, i + 1, info.desc, bad, lrs);
+	}
+	nn_model_layer_info(m, last, &info);
+	if (!isfinite(l) && loss == NN_LOSS_CE_NAIVE)
+		return nn_fail("NaN guard: iteration %ld: the loss is %s: "
+		               "layer %zu (%s) gave a probability of 0 and "
+		               "crossentropy naive took its log; the weights "
+		               "from before this batch are kept (use the fused "
+		               "'loss crossentropy', or a learning rate below "
+		               "%s)", iter, isnan(l) ? "nan" : "inf", last + 1,
+		               info.desc, lrs);
+	if (!isfinite(l))
+		return nn_fail("NaN guard: iteration %ld: the loss (%s) is %s "
+		               "on the finite outputs of layer %zu (%s); the "
+		               "weights from before this batch are kept", iter,
+		               nn_loss_name(loss), isnan(l) ? "nan" : "inf",
+		               last + 1, info.desc);
+	for (size_t i = nl; i-- > 0;) {
+		bad = bad_value(nn_model_dz(m, i), n * osz[i]);
+		if (!bad)
+			continue;
+		nn_model_layer_info(m, i, &info);
+		return nn_fail("NaN guard: iteration %ld: the gradient became "
+		               "%s in layer %zu (%s); the weights from before "
+		               "this batch are kept (lower the learning rate, "
+		               "%s, or clip gradients with clip=)", iter, bad,
+		               i + 1, info.desc, lrs);
+	}
+	return nn_fail("NaN guard: iteration %ld: a value became NaN or "
+	               "infinite", iter);
+}
+
+/* Scale the gradients down to L2 norm at most max. */
+static void clip_grads(nn_model *m, double max)
+{
+	float *g = nn_model_grads(m);
+	size_t n = nn_model_param_count(m);
+	double sq = 0, norm;
+
+	for (size_t i = 0; i < n; i++)
+		sq += (double)g[i] * g[i];
+	norm = sqrt(sq);
+	if (norm > max) {
+		float s = (float)(max / norm);
+
+		for (size_t i = 0; i < n; i++)
+			g[i] *= s;
+	}
+}
+
+/* ---- the loop ---------------------------------------------------------- */
+
+/* What one call of nn_train works with. */
+typedef struct trainer {
+	nn_model *m;
+	nn_loss_kind loss;
+	nn_act act;
+	nn_optim *o;
+	const nn_dataset *d;    /* training samples are d's first run->n */
+	const nn_dataset *val;
+	nn_dataset *split;      /* val when it was split off d */
+	nn_train_opts cfg;      /* the run's settings with the caller's
+	                         * pointers */
+	nn_run *run;
+	nn_history *h;
+	batch_bufs b;
+	size_t *osz;            /* output size of each layer */
+	double t0;              /* the run's start on the clock */
+	double base_lr;         /* the optimizer's own rate */
+} trainer;
+
+static int add_point(trainer *t)
+{
+	nn_run *r = t->run;
 	nn_metrics p = { 0 };
 	double now = nn_now();
 
-	p.epoch = epoch;
-	p.iter = iter;
-	p.loss = s->seen ? s->loss / s->seen : NAN;
-	p.acc = d->nclasses > 0 && s->seen ? (double)s->correct / s->seen
-	                                   : NAN;
+	p.epoch = r->epoch;
+	p.iter = r->iter;
+	p.loss = r->span_seen ? r->span_loss / r->span_seen : NAN;
+	p.acc = t->d->nclasses > 0 && r->span_seen
+	        ? (double)r->span_correct / r->span_seen : NAN;
 	p.val_loss = p.val_acc = NAN;
-	p.lr = o->lr;
-	p.seconds = now - t0;
-	p.samples_per_s = now > s->t0 ? s->seen / (now - s->t0) : 0;
-	if (opts->val && nn_evaluate(m, loss, opts->val, 0, &p.val_loss,
-	                             &p.val_acc, NULL) < 0)
+	p.lr = t->o->lr;
+	p.seconds = now - t->t0;
+	p.samples_per_s = p.seconds > r->seconds
+	                  ? r->span_seen / (p.seconds - r->seconds) : 0;
+	if (t->val && nn_evaluate_targets(t->m, t->loss, t->val, 0,
+	                                  t->cfg.target_lo, t->cfg.target_hi,
+	                                  &p.val_loss, &p.val_acc, NULL) < 0)
 		return -1;
-	memset(s, 0, sizeof *s);
-	s->t0 = nn_now();
-	return nn_history_push(h, &p);
+	r->span_loss = 0;
+	r->span_correct = r->span_seen = 0;
+	r->seconds = nn_now() - t->t0;
+	return nn_history_push(t->h, &p);
+}
+
+/* Check the settings of a new run and hold out its validation split. */
+static int check_settings(trainer *t, const nn_train_opts *o)
+{
+	const nn_early *e = &o->early;
+	size_t n = t->d->n;
+
+	if (o->val && o->val_split > 0)
+		return nn_fail("give validation data or a fraction to hold "
+		               "out, not both");
+	if (!(o->val_split >= 0 && o->val_split < 1))
+		return nn_fail("the validation fraction must be in [0, 1)");
+	if (!(o->clip >= 0) || !isfinite(o->clip))
+		return nn_fail("clip must be a norm of 0 (off) or more");
+	if (nn_schedule_check(&o->schedule) < 0)
+		return -1;
+	if ((unsigned)e->monitor >= NN_MON_COUNT || e->patience < 0 ||
+	    !(e->min_delta >= 0))
+		return nn_fail("early stopping: bad monitor, patience or "
+		               "min_delta");
+	if (o->val_split > 0) {
+		size_t nval = (size_t)(n * o->val_split + 0.5);
+		size_t *idx;
+
+		if (nval == 0 || nval >= n)
+			return nn_fail("holding out %g of %zu samples leaves "
+			               "%s", o->val_split, n,
+			               nval ? "none to train on"
+			                    : "none to validate on");
+		idx = malloc(nval * sizeof *idx);
+		if (!idx)
+			return nn_fail("out of memory");
+		for (size_t i = 0; i < nval; i++)
+			idx[i] = n - nval + i;
+		t->split = nn_dataset_subset(t->d, idx, nval);
+		free(idx);
+		if (!t->split)
+			return -1;
+		t->val = t->split;
+	}
+	if (early_on(e) && !t->val &&
+	    (e->monitor == NN_MON_VAL_LOSS || e->monitor == NN_MON_VAL_ACC))
+		return nn_fail("monitor=%s needs validation data (val=DATA or "
+		               "val=0.1); or monitor=loss",
+		               nn_monitor_name(e->monitor));
+	return 0;
+}
+
+/* Set up a new run in t->run from the caller's settings. */
+static int start_run(trainer *t, const nn_train_opts *o, nn_rng *rng)
+{
+	nn_run *r = t->run;
+	size_t n = t->d->n - (t->split ? t->split->n : 0), batch, nb;
+
+	nn_run_free(r);
+	r->opts = *o;
+	r->opts.val = NULL;
+	r->opts.stop = NULL;
+	r->opts.callback = NULL;
+	r->opts.ud = NULL;
+	r->opts.run = NULL;
+	r->opts.resume = 0;
+	batch = o->batch == 0 || o->batch > n ? n : o->batch;
+	r->opts.batch = batch;
+	nb = (n + batch - 1) / batch;
+	r->iters = o->iters > 0 ? o->iters : (long)nb * o->epochs;
+	if (r->iters <= 0)
+		return nn_fail("nothing to do: give epochs= or iters=");
+	r->epochs = (int)((r->iters + (long)nb - 1) / (long)nb);
+	r->n = n;
+	r->nparams = nn_model_param_count(t->m);
+	r->perm = malloc(n * sizeof *r->perm);
+	if (!r->perm)
+		return nn_fail("out of memory");
+	for (size_t i = 0; i < n; i++)
+		r->perm[i] = i;
+	nn_rng_seed(&r->rng, nn_rng_next(rng));
+	r->early = o->early;
+	r->early.best = NAN;
+	r->early.best_epoch = 0;
+	r->early.best_iter = 0;
+	r->early.wait = 0;
+	if (o->early.restore) {
+		r->nbest = r->nparams;
+		r->best = malloc((r->nbest ? r->nbest : 1) * sizeof *r->best);
+		if (!r->best)
+			return nn_fail("out of memory for the best weights");
+	}
+	r->active = 1;
+	return 0;
+}
+
+/* Check that a stopped run can go on with this model and data. */
+static int check_resume(trainer *t)
+{
+	nn_run *r = t->run;
+	size_t n = t->d->n - (t->split ? t->split->n : 0);
+
+	if (!r->active || !r->perm)
+		return nn_fail("there is no stopped run to resume");
+	if (r->nparams != nn_model_param_count(t->m))
+		return nn_fail("the model has changed since the run stopped");
+	if (r->n != n)
+		return nn_fail("the run trained on %zu samples, this data has "
+		               "%zu", r->n, n);
+	if (r->opts.val_split == 0 && r->val_name[0] && !t->val)
+		return nn_fail("the run validated on %s: give val=%s",
+		               r->val_name, r->val_name);
+	return 0;
+}
+
+/* Whether a history point is due after the batch just done. */
+static int point_due(const trainer *t)
+{
+	const nn_run *r = t->run;
+
+	if (t->cfg.every > 0)
+		return r->iter % t->cfg.every == 0 || r->iter == r->iters;
+	return r->pos >= r->n || r->iter == r->iters;
+}
+
+/* One batch: forward, loss, backward, the NaN guard, clipping, the step.
+ * Returns 0, or -1 when the guard fired or a step failed. */
+static int train_batch(trainer *t, size_t cnt, double *loss)
+{
+	nn_model *m = t->m;
+	nn_run *r = t->run;
+	size_t w = t->d->ysize;
+	batch_bufs *b = &t->b;
+	const float *out;
+	int dz_given;
+	double l;
+
+	nn_dataset_gather(t->d, r->perm + r->pos, cnt, b->x, b->y);
+	out = nn_model_forward(m, b->x, cnt, 1, &r->rng);
+	if (!out)
+		return -1;
+	r->span_correct += nn_count_correct(out, b->y, cnt, w);
+	map_targets(t->d, b->y, cnt * w, t->cfg.target_lo, t->cfg.target_hi);
+	l = nn_loss(t->loss, t->act, nn_model_z(m, nn_model_layers(m) - 1),
+	            out, b->y, cnt, w, b->grad, &dz_given);
+	if (isfinite(l))
+		nn_model_backward(m, b->grad, dz_given);
+	if (!isfinite(l) || !deltas_finite(m, t->osz, cnt)) {
+		r->nan_iter = r->iter + 1;
+		return guard_fail(m, t->loss, t->osz, cnt, r->nan_iter, l,
+		                  t->o->lr);
+	}
+	if (t->cfg.clip > 0)
+		clip_grads(m, t->cfg.clip);
+	if (nn_optim_step(t->o, m) < 0)
+		return -1;
+	*loss = l;
+	return 0;
+}
+
+/* The loop proper; returns 0 or -1. */
+static int run_loop(trainer *t)
+{
+	nn_run *r = t->run;
+	const nn_train_opts *c = &t->cfg;
+	const nn_schedule *sc = &c->schedule;
+	int scheduled = sc->kind != NN_SCHED_CONSTANT || sc->max > 0 ||
+	                sc->warmup > 0;
+	nn_progress pr = { 0 };
+	double epoch_loss = 0;
+
+	pr.iters = r->iters;
+	pr.epochs = r->epochs;
+	pr.run = r;
+	while (r->iter < r->iters) {
+		size_t cnt;
+		double l = 0;
+		int stop = 0;
+
+		if (c->stop && *c->stop)
+			return 0;
+		if (r->epoch == 0 || r->pos >= r->n) {
+			r->epoch++;
+			r->pos = 0;
+			if (c->shuffle)
+				nn_rng_shuffle(&r->rng, r->perm, r->n);
+		}
+		if (r->pos == 0)
+			epoch_loss = 0;
+		cnt = r->n - r->pos < c->batch ? r->n - r->pos : c->batch;
+		if (scheduled)
+			t->o->lr = (float)nn_schedule_lr(sc, t->base_lr,
+			                                 t->o->t);
+		if (train_batch(t, cnt, &l) < 0)
+			return -1;
+		r->iter++;
+		r->span_loss += l * cnt;
+		r->span_seen += cnt;
+		epoch_loss += l * cnt;
+		r->pos += cnt;
+		pr.iter = r->iter;
+		pr.epoch = r->epoch;
+		pr.seen = r->pos;
+		pr.loss = epoch_loss / (double)r->pos;
+		pr.lr = t->o->lr;
+		pr.seconds = nn_now() - t->t0;
+		pr.point = NULL;
+		pr.improved = 0;
+		if (point_due(t)) {
+			if (add_point(t) < 0)
+				return -1;
+			pr.point = &t->h->p[t->h->n - 1];
+			if (early_on(&r->early)) {
+				pr.improved = nn_early_update(&r->early,
+				                              pr.point, &stop);
+				if (pr.improved && r->best)
+					memcpy(r->best, nn_model_params(t->m),
+					       r->nbest * sizeof *r->best);
+			}
+		}
+		if (c->callback && c->callback(&pr, c->ud))
+			return 0;
+		if (stop) {
+			r->stopped_early = 1;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Close the run: a last point for a stopped run's partial span, the best
+ * weights back, the run no longer active once it has ended. */
+static int finish_run(trainer *t, int rc)
+{
+	nn_run *r = t->run;
+	int ended = r->iter >= r->iters || r->stopped_early;
+
+	if (rc < 0) {
+		r->active = 0;
+		return -1;
+	}
+	if (!ended) {
+		if (r->span_seen > 0 && add_point(t) < 0)
+			return -1;
+		r->seconds = nn_now() - t->t0;
+		return 0;
+	}
+	r->active = 0;
+	if (r->best && !isnan(r->early.best) && t->h->n > 0 &&
+	    t->h->p[t->h->n - 1].iter != r->early.best_iter) {
+		memcpy(nn_model_params(t->m), r->best,
+		       r->nbest * sizeof *r->best);
+		r->restored = 1;
+	}
+	return 0;
 }
 
 int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
              const nn_train_opts *opts, nn_rng *rng, nn_history *h)
 {
-	size_t w = d->ysize, batch = opts->batch, nb;
-	long iters, iter = 0;
-	int epochs, rc = 0, dz_given;
-	nn_act act = nn_model_output_act(m);
-	double t0 = nn_now();
-	batch_bufs b;
-	span s = { 0 };
-	nn_progress pr = { 0 };
+	nn_run own = { 0 };
+	trainer t = { 0 };
+	size_t nl = nn_model_layers(m);
+	int rc;
 
+	t.m = m;
+	t.loss = loss;
+	t.act = nn_model_output_act(m);
+	t.o = o;
+	t.d = d;
+	t.val = opts->val;
+	t.run = opts->run ? opts->run : &own;
+	t.h = h;
 	if (check_fit(m, d, "training") < 0 ||
-	    nn_loss_check(loss, act, w) < 0)
+	    nn_loss_check(loss, t.act, d->ysize) < 0)
 		return -1;
 	if (opts->val && check_fit(m, opts->val, "validation") < 0)
 		return -1;
-	if (batch == 0 || batch > d->n)
-		batch = d->n;
-	nb = (d->n + batch - 1) / batch;
-	iters = opts->iters > 0 ? opts->iters : (long)nb * opts->epochs;
-	epochs = (int)((iters + (long)nb - 1) / (long)nb);
-	if (iters <= 0)
-		return nn_fail("nothing to do: give epochs= or iters=");
-	if (alloc_bufs(&b, d, batch, d->n) < 0)
-		return -1;
-	if (nn_model_reserve(m, batch) < 0) {
-		free_bufs(&b);
-		return -1;
-	}
-	for (size_t i = 0; i < d->n; i++)
-		b.idx[i] = i;
-	pr.iters = iters;
-	pr.epochs = epochs;
-	s.t0 = t0;
-	for (int epoch = 1; iter < iters; epoch++) {
-		if (opts->shuffle)
-			nn_rng_shuffle(rng, b.idx, d->n);
-		pr.epoch = epoch;
-		pr.seen = 0;
-		pr.loss = 0;
-		for (size_t start = 0; start < d->n && iter < iters;
-		     start += batch) {
-			size_t cnt = d->n - start < batch ? d->n - start
-			                                  : batch;
-			const float *out;
-			double l;
+	if (check_settings(&t, opts->resume ? &t.run->opts : opts) < 0)
+		goto fail;
+	if (opts->resume ? check_resume(&t) < 0 : start_run(&t, opts, rng) < 0)
+		goto fail;
+	t.cfg = t.run->opts;
+	t.cfg.val = t.val;
+	t.cfg.stop = opts->stop;
+	t.cfg.callback = opts->callback;
+	t.cfg.ud = opts->ud;
+	t.run->stopped_early = t.run->restored = 0;
+	t.run->nan_iter = 0;
+	t.osz = malloc((nl ? nl : 1) * sizeof *t.osz);
+	if (!t.osz)
+		goto oom;
+	for (size_t i = 0; i < nl; i++) {
+		nn_layer_info info;
 
-			if (opts->stop && *opts->stop)
-				goto done;
-			nn_dataset_gather(d, b.idx + start, cnt, b.x, b.y);
-			out = nn_model_forward(m, b.x, cnt, 1, rng);
-			if (!out) {
-				rc = -1;
-				goto done;
-			}
-			l = nn_loss(loss, act,
-			            nn_model_z(m, nn_model_layers(m) - 1), out,
-			            b.y, cnt, w, b.grad, &dz_given);
-			s.correct += nn_count_correct(out, b.y, cnt, w);
-			nn_model_backward(m, b.grad, dz_given);
-			if (nn_optim_step(o, m) < 0) {
-				rc = -1;
-				goto done;
-			}
-			iter++;
-			s.loss += l * cnt;
-			s.seen += cnt;
-			pr.loss = (pr.loss * pr.seen + l * cnt) /
-			          (double)(pr.seen + cnt);
-			pr.seen += cnt;
-			pr.iter = iter;
-			pr.lr = o->lr;
-			pr.seconds = nn_now() - t0;
-			pr.point = NULL;
-			if ((opts->every > 0 && iter % opts->every == 0) ||
-			    (opts->every <= 0 &&
-			     (start + cnt >= d->n || iter == iters))) {
-				if (add_point(m, loss, o, d, opts, h, &s, epoch,
-				              iter, t0) < 0) {
-					rc = -1;
-					goto done;
-				}
-				pr.point = &h->p[h->n - 1];
-			}
-			if (opts->callback && opts->callback(&pr, opts->ud))
-				goto done;
-		}
+		nn_model_layer_info(m, i, &info);
+		t.osz[i] = nn_shape_size(&info.out);
 	}
-done:
-	/* a stopped run keeps the metrics of its last partial span */
-	if (rc == 0 && s.seen > 0 &&
-	    add_point(m, loss, o, d, opts, h, &s, pr.epoch, iter, t0) < 0)
-		rc = -1;
-	free_bufs(&b);
+	if (alloc_bufs(&t.b, d, t.cfg.batch, 0) < 0)
+		goto fail;
+	if (nn_model_reserve(m, t.cfg.batch) < 0) {
+		free_bufs(&t.b);
+		goto fail;
+	}
+	t.t0 = nn_now() - t.run->seconds;
+	t.base_lr = o->lr;
+	rc = run_loop(&t);
+	o->lr = (float)t.base_lr;
+	rc = finish_run(&t, rc);
+	free_bufs(&t.b);
+	free(t.osz);
+	nn_dataset_free(t.split);
+	if (t.run == &own)
+		nn_run_free(&own);
 	return rc;
+oom:
+	nn_fail("out of memory");
+fail:
+	free(t.osz);
+	nn_dataset_free(t.split);
+	if (t.run == &own)
+		nn_run_free(&own);
+	return -1;
 }

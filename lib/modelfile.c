@@ -1,0 +1,1373 @@
+/* modelfile.c - model files in the safetensors format, read and written
+ * with jansson for the JSON header.
+ *
+ * Layout: 8 bytes of little-endian header length N; N bytes of JSON (padded
+ * with blanks to a multiple of 8); the tensors, raw and little-endian, one
+ * after another. Each tensor's header entry gives dtype, shape and
+ * data_offsets into the data; "__metadata__" maps strings to strings.
+ *
+ * Parameters are F32 tensors "LAYER.NAME" with 1-based layers ("2.W",
+ * "2.b"). The metadata holds "nnsh.version", "nnsh.input" and
+ * "nnsh.layers" (a JSON array of layer specs) to rebuild the model, and
+ * the loss, optimizer, schedule and targets settings. A saved training
+ * state adds "nnsh.run" and the tensors "optim.m", "optim.v" (moments),
+ * "history" (F64, one row of nn_metrics per point), "run.perm" (I64, the
+ * epoch's order) and "run.best" (the best weights so far).
+ *
+ * Loading trusts nothing: lengths, JSON, names, dtypes, shapes, offsets
+ * (which must tile the data exactly), values of settings and the
+ * permutation are all checked before anything is used. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "nn.h"
+
+#define MAX_HEADER (100u << 20)         /* safetensors' own limit */
+#define MAX_DIMS 8
+#define HIST_COLS 9
+
+/* Testing only: when >= 0, nn_save stops after writing this many bytes of
+ * its temporary file and fails, as if the process had been killed. */
+long nn_save_crash_after = -1;
+
+/* ---- little-endian values ---------------------------------------------- */
+
+typedef enum dtype { DT_F32, DT_F64, DT_I64 } dtype;
+static const char *const dtype_names[] = { "F32", "F64", "I64" };
+static const size_t dtype_size[] = { 4, 8, 8 };
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+	uint32_t v = 0;
+
+	for (int i = 3; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+/* A tensor to write: count elements of src, which holds floats (F32),
+ * doubles (F64) or size_t values (I64). */
+typedef struct out_tensor {
+	char name[32];
+	dtype type;
+	int ndim;
+	size_t shape[MAX_DIMS];
+	size_t count;
+	const void *src;
+} out_tensor;
+
+typedef struct writer {
+	FILE *f;
+	size_t written;
+	int crashed;
+} writer;
+
+static int put(writer *w, const void *p, size_t n)
+{
+	if (nn_save_crash_after >= 0 &&
+	    w->written + n > (size_t)nn_save_crash_after) {
+		fwrite(p, 1, (size_t)nn_save_crash_after - w->written, w->f);
+		w->crashed = 1;
+		return -1;
+	}
+	if (fwrite(p, 1, n, w->f) != n)
+		return -1;
+	w->written += n;
+	return 0;
+}
+
+static int put_tensor(writer *w, const out_tensor *t)
+{
+	unsigned char buf[8192];
+	size_t es = dtype_size[t->type], per = sizeof buf / es;
+
+	for (size_t i = 0; i < t->count; i += per) {
+		size_t k = t->count - i < per ? t->count - i : per;
+
+		for (size_t j = 0; j < k; j++) {
+			unsigned char *p = buf + j * es;
+			uint32_t u;
+			uint64_t v;
+
+			switch (t->type) {
+			case DT_F32:
+				memcpy(&u, (const float *)t->src + i + j, 4);
+				put_u32(p, u);
+				break;
+			case DT_F64:
+				memcpy(&v, (const double *)t->src + i + j, 8);
+				put_u64(p, v);
+				break;
+			case DT_I64:
+				put_u64(p, ((const size_t *)t->src)[i + j]);
+				break;
+			}
+		}
+		if (put(w, buf, k * es) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The tensors of f, in the order they are written. */
+typedef struct tensor_list {
+	out_tensor *v;
+	size_t n, cap;
+} tensor_list;
+
+static out_tensor *add_tensor(tensor_list *l, const char *name, dtype type,
+                              const void *src, size_t count)
+{
+	out_tensor *t;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		out_tensor *v = realloc(l->v, cap * sizeof *v);
+
+		if (!v) {
+			nn_fail("out of memory");
+			return NULL;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	t = &l->v[l->n++];
+	memset(t, 0, sizeof *t);
+	snprintf(t->name, sizeof t->name, "%s", name);
+	t->type = type;
+	t->src = src;
+	t->count = count;
+	t->ndim = 1;
+	t->shape[0] = count;
+	return t;
+}
+
+/* JSON helpers that cope with allocation failure by failing the save. */
+static int set_new(json_t *o, const char *key, json_t *v)
+{
+	return v && json_object_set_new(o, key, v) == 0 ? 0 : -1;
+}
+
+/* A double, or null for NaN (JSON has no NaN). */
+static json_t *jnum(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *spec_json(const nn_layer_spec *s)
+{
+	json_t *o = json_object();
+	char shape[64];
+	int bad = !o;
+
+	bad |= set_new(o, "kind", json_string(s->kind));
+#define INT(field) \
+	if (s->field) \
+		bad |= set_new(o, #field, json_integer(s->field))
+#define REAL(field) \
+	if (s->field != 0) \
+		bad |= set_new(o, #field, json_real(s->field))
+	INT(units);
+	if (s->act != NN_ACT_LINEAR)
+		bad |= set_new(o, "act", json_string(nn_act_name(s->act)));
+	INT(has_act);
+	REAL(alpha);
+	REAL(rate);
+	INT(nobias);
+	INT(kh);
+	INT(kw);
+	INT(stride);
+	INT(pad);
+	INT(same);
+	INT(outpad);
+	INT(scale);
+	REAL(momentum);
+	REAL(eps);
+#undef INT
+#undef REAL
+	if (s->target.ndim > 0)
+		bad |= set_new(o, "target", json_string(nn_shape_str(
+		               &s->target, shape, sizeof shape)));
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *optim_json(const nn_optim *o, int state)
+{
+	json_t *j = json_pack("{s:s, s:f, s:f, s:b, s:f, s:f, s:f, s:f, s:f}",
+	                      "kind", nn_optim_name(o->kind), "lr", o->lr,
+	                      "momentum", o->momentum, "nesterov",
+	                      o->nesterov, "weight_decay", o->weight_decay,
+	                      "beta1", o->beta1, "beta2", o->beta2, "rho",
+	                      o->rho, "eps", o->eps);
+
+	if (j && state && set_new(j, "t", json_integer(o->t)) < 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+static json_t *schedule_json(const nn_schedule *s)
+{
+	return json_pack("{s:s, s:f, s:f, s:f, s:I, s:f, s:I}",
+	                 "kind", nn_sched_name(s->kind), "max", s->max,
+	                 "min", s->min, "gamma", s->gamma, "every",
+	                 (json_int_t)s->every, "T", s->T, "warmup",
+	                 (json_int_t)s->warmup);
+}
+
+static json_t *run_json(const nn_run *r)
+{
+	const nn_train_opts *o = &r->opts;
+	const nn_early *e = &r->early;
+	char rng[4][20];
+	json_t *j;
+
+	for (int i = 0; i < 4; i++)
+		snprintf(rng[i], sizeof rng[i], "%016llx",
+		         (unsigned long long)r->rng.s[i]);
+	j = json_pack("{s:i, s:I, s:I, s:i, s:I, s:I, s:I, s:f, s:i, s:i,"
+	              " s:i, s:I, s:[ssss], s:s, s:i, s:i, s:I}",
+	              "active", r->active, "iter", (json_int_t)r->iter,
+	              "iters", (json_int_t)r->iters, "epoch", r->epoch,
+	              "n", (json_int_t)r->n, "nparams",
+	              (json_int_t)r->nparams, "pos", (json_int_t)r->pos,
+	              "seconds", r->seconds, "epochs", r->epochs,
+	              "shuffle", o->shuffle, "stopped_early",
+	              r->stopped_early, "every", (json_int_t)o->every,
+	              "rng", rng[0], rng[1], rng[2], rng[3],
+	              "val_name", r->val_name, "restored", r->restored,
+	              "batch", (int)o->batch, "nan_iter",
+	              (json_int_t)r->nan_iter);
+	if (!j)
+		return NULL;
+	if (set_new(j, "val_split", json_real(o->val_split)) < 0 ||
+	    set_new(j, "clip", json_real(o->clip)) < 0 ||
+	    set_new(j, "targets", json_pack("[f, f]", o->target_lo,
+	                                    o->target_hi)) < 0 ||
+	    set_new(j, "schedule", schedule_json(&o->schedule)) < 0 ||
+	    set_new(j, "early", json_pack("{s:s, s:i, s:f, s:b, s:o, s:i,"
+	                                  " s:I, s:i}",
+	                                  "monitor",
+	                                  nn_monitor_name(e->monitor),
+	                                  "patience", e->patience,
+	                                  "min_delta", e->min_delta,
+	                                  "restore", e->restore,
+	                                  "best", jnum(e->best),
+	                                  "best_epoch", e->best_epoch,
+	                                  "best_iter",
+	                                  (json_int_t)e->best_iter,
+	                                  "wait", e->wait)) < 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* Add a metadata entry holding v as JSON text (v is consumed). */
+static int meta_json(json_t *meta, const char *key, json_t *v)
+{
+	char *text;
+	int rc;
+
+	if (!v)
+		return -1;
+	text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(v);
+	if (!text)
+		return -1;
+	rc = set_new(meta, key, json_string(text));
+	free(text);
+	return rc;
+}
+
+/* The metadata of f. */
+static json_t *metadata(const nn_file *f)
+{
+	json_t *meta = json_object(), *layers = json_array();
+	char shape[64];
+	int bad = !meta || !layers;
+
+	for (size_t i = 0; !bad && i < nn_model_layers(f->model); i++) {
+		nn_layer_spec s;
+
+		nn_model_layer_spec(f->model, i, &s);
+		bad |= json_array_append_new(layers, spec_json(&s));
+	}
+	bad |= !meta || set_new(meta, "format", json_string("pt"));
+	bad |= bad || set_new(meta, "nnsh.version", json_string(NN_VERSION));
+	if (f->name[0])
+		bad |= bad || set_new(meta, "nnsh.name", json_string(f->name));
+	bad |= bad || set_new(meta, "nnsh.input", json_string(nn_shape_str(
+	       nn_model_input_shape(f->model), shape, sizeof shape)));
+	bad |= meta_json(meta, "nnsh.layers", layers);
+	if (f->loss >= 0)
+		bad |= bad || set_new(meta, "nnsh.loss", json_string(
+		       nn_loss_name((nn_loss_kind)f->loss)));
+	if (f->has_optim)
+		bad |= bad || meta_json(meta, "nnsh.optim",
+		                        optim_json(&f->optim, f->state));
+	bad |= bad || meta_json(meta, "nnsh.schedule",
+	                        schedule_json(&f->schedule));
+	bad |= bad || meta_json(meta, "nnsh.targets", json_pack("[f, f]",
+	                        f->target_lo, f->target_hi));
+	if (f->state) {
+		bad |= bad || set_new(meta, "nnsh.state", json_string("1"));
+		bad |= bad || set_new(meta, "nnsh.history", json_string(
+		       "epoch,iter,loss,acc,val_loss,val_acc,lr,seconds,"
+		       "samples_per_s"));
+	}
+	if (f->state && f->run.perm)
+		bad |= bad || meta_json(meta, "nnsh.run", run_json(&f->run));
+	if (bad) {
+		json_decref(meta);
+		nn_fail("out of memory for the file header");
+		return NULL;
+	}
+	return meta;
+}
+
+/* The history as rows of HIST_COLS doubles. */
+static double *history_rows(const nn_history *h)
+{
+	double *v = malloc((h->n ? h->n : 1) * HIST_COLS * sizeof *v);
+
+	for (size_t i = 0; v && i < h->n; i++) {
+		const nn_metrics *p = &h->p[i];
+		double *r = v + i * HIST_COLS;
+
+		r[0] = p->epoch;
+		r[1] = (double)p->iter;
+		r[2] = p->loss;
+		r[3] = p->acc;
+		r[4] = p->val_loss;
+		r[5] = p->val_acc;
+		r[6] = p->lr;
+		r[7] = p->seconds;
+		r[8] = p->samples_per_s;
+	}
+	if (!v)
+		nn_fail("out of memory");
+	return v;
+}
+
+/* List the tensors of f: the 8-byte ones first, so that every tensor is
+ * aligned to its size (the data starts at a multiple of 8). */
+static int list_tensors(const nn_file *f, tensor_list *l, double *hist)
+{
+	const nn_model *m = f->model;
+	out_tensor *t;
+
+	if (f->state) {
+		if (!(t = add_tensor(l, "history", DT_F64, hist,
+		                     f->hist.n * HIST_COLS)))
+			return -1;
+		t->ndim = 2;
+		t->shape[0] = f->hist.n;
+		t->shape[1] = HIST_COLS;
+		if (f->run.perm && !add_tensor(l, "run.perm", DT_I64,
+		                               f->run.perm, f->run.n))
+			return -1;
+	}
+	for (size_t i = 0; i < nn_model_layers(m); i++)
+		for (int k = 0; k < nn_model_layer_nparams(m, i); k++) {
+			nn_param p;
+			char name[32];
+
+			nn_model_param(m, i, k, &p);
+			snprintf(name, sizeof name, "%zu.%s", i + 1, p.name);
+			if (!(t = add_tensor(l, name, DT_F32, p.value, p.size)))
+				return -1;
+			t->ndim = p.shape.ndim;
+			for (int d = 0; d < p.shape.ndim; d++)
+				t->shape[d] = (size_t)p.shape.dim[d];
+		}
+	if (!f->state)
+		return 0;
+	if ((f->optim.m && !add_tensor(l, "optim.m", DT_F32, f->optim.m,
+	                               f->optim.nstate)) ||
+	    (f->optim.v && !add_tensor(l, "optim.v", DT_F32, f->optim.v,
+	                               f->optim.nstate)))
+		return -1;
+	if (f->run.best && !add_tensor(l, "run.best", DT_F32, f->run.best,
+	                               f->run.nbest))
+		return -1;
+	return 0;
+}
+
+/* The header text, padded with blanks to a multiple of 8 bytes. */
+static char *header_text(const nn_file *f, const tensor_list *l,
+                         size_t *len)
+{
+	json_t *root, *meta = metadata(f);
+	size_t off = 0, n;
+	char *text, *padded;
+	int bad = 0;
+
+	if (!meta)
+		return NULL;
+	root = json_object();
+	if (!root || json_object_set_new(root, "__metadata__", meta) < 0) {
+		json_decref(root);
+		nn_fail("out of memory for the file header");
+		return NULL;
+	}
+	for (size_t i = 0; !bad && i < l->n; i++) {
+		const out_tensor *t = &l->v[i];
+		size_t bytes = t->count * dtype_size[t->type];
+		json_t *shape = json_array(), *e;
+
+		for (int d = 0; shape && d < t->ndim; d++)
+			bad |= json_array_append_new(shape, json_integer(
+			       (json_int_t)t->shape[d]));
+		e = json_pack("{s:s, s:o, s:[I, I]}", "dtype",
+		              dtype_names[t->type], "shape", shape,
+		              "data_offsets", (json_int_t)off,
+		              (json_int_t)(off + bytes));
+		bad |= set_new(root, t->name, e);
+		off += bytes;
+	}
+	text = bad ? NULL : json_dumps(root, JSON_COMPACT |
+	                                      JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (!text) {
+		nn_fail("out of memory for the file header");
+		return NULL;
+	}
+	n = strlen(text);
+	*len = (n + 7) / 8 * 8;
+	padded = realloc(text, *len + 1);
+	if (!padded) {
+		free(text);
+		nn_fail("out of memory for the file header");
+		return NULL;
+	}
+	memset(padded + n, ' ', *len - n);
+	padded[*len] = '\0';
+	return padded;
+}
+
+/* Make the rename of a file in the directory of path durable. */
+static void sync_dir(const char *path)
+{
+	char *dir = strdup(path), *slash;
+	int fd;
+
+	if (!dir)
+		return;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int nn_save(const char *path, const nn_file *f)
+{
+	tensor_list l = { 0 };
+	double *hist = NULL;
+	char *head = NULL, *tmp = NULL;
+	unsigned char len8[8];
+	size_t hlen = 0;
+	writer w = { 0 };
+	int fd = -1, rc = -1;
+
+	if (f->state && !(hist = history_rows(&f->hist)))
+		return -1;
+	if (list_tensors(f, &l, hist) < 0 || !(head = header_text(f, &l,
+	                                                          &hlen)))
+		goto out;
+	tmp = malloc(strlen(path) + 16);
+	if (!tmp) {
+		nn_fail("out of memory");
+		goto out;
+	}
+	sprintf(tmp, "%s.tmp-XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		nn_fail("cannot write beside %s: %s", path, strerror(errno));
+		goto out;
+	}
+	fchmod(fd, 0644);
+	if (!(w.f = fdopen(fd, "wb"))) {
+		close(fd);
+		nn_fail("cannot write %s: %s", tmp, strerror(errno));
+		goto remove;
+	}
+	put_u64(len8, hlen);
+	if (put(&w, len8, 8) < 0 || put(&w, head, hlen) < 0)
+		goto failed;
+	for (size_t i = 0; i < l.n; i++)
+		if (put_tensor(&w, &l.v[i]) < 0)
+			goto failed;
+	if (fflush(w.f) != 0 || fsync(fileno(w.f)) != 0)
+		goto failed;
+	if (fclose(w.f) != 0) {
+		w.f = NULL;
+		goto failed;
+	}
+	w.f = NULL;
+	if (rename(tmp, path) != 0) {
+		nn_fail("cannot rename %s to %s: %s", tmp, path,
+		        strerror(errno));
+		goto remove;
+	}
+	sync_dir(path);
+	rc = 0;
+	goto out;
+failed:
+	if (w.crashed) {
+		fflush(w.f);
+		fclose(w.f);
+		nn_fail("simulated crash after %ld bytes", nn_save_crash_after);
+		goto out;       /* a killed process leaves its temporary */
+	}
+	nn_fail("cannot write %s: %s", path, strerror(errno));
+	if (w.f)
+		fclose(w.f);
+remove:
+	unlink(tmp);
+out:
+	free(hist);
+	free(l.v);
+	free(head);
+	free(tmp);
+	return rc;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+typedef struct in_tensor {
+	const char *name;
+	dtype type;
+	int ndim;
+	size_t shape[MAX_DIMS];
+	size_t count;
+	size_t begin, end;      /* into the data */
+	int used;
+} in_tensor;
+
+typedef struct reader {
+	const char *path;
+	unsigned char *buf;     /* the whole file */
+	size_t size;
+	const unsigned char *data;
+	size_t dlen;
+	json_t *root, *meta;
+	in_tensor *t;
+	size_t nt;
+} reader;
+
+/* Fail with the file's name in front of the message. */
+static int bad(const reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int bad(const reader *r, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return nn_fail("%s: %s", r->path, msg);
+}
+
+static int read_whole(reader *r)
+{
+	FILE *f = fopen(r->path, "rb");
+	struct stat st;
+
+	if (!f)
+		return nn_fail("cannot open %s: %s", r->path, strerror(errno));
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return nn_fail("%s is not a regular file", r->path);
+	}
+	r->size = (size_t)st.st_size;
+	r->buf = malloc(r->size ? r->size : 1);
+	if (!r->buf) {
+		fclose(f);
+		return nn_fail("out of memory for %s (%zu bytes)", r->path,
+		               r->size);
+	}
+	if (fread(r->buf, 1, r->size, f) != r->size) {
+		fclose(f);
+		return nn_fail("cannot read %s", r->path);
+	}
+	fclose(f);
+	return 0;
+}
+
+static int cmp_begin(const void *a, const void *b)
+{
+	const in_tensor *x = *(in_tensor *const *)a;
+	const in_tensor *y = *(in_tensor *const *)b;
+
+	if (x->begin != y->begin)
+		return x->begin < y->begin ? -1 : 1;
+	return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/* A whole number in [0, max] from a JSON integer. */
+static int json_size(const json_t *v, size_t max, size_t *out)
+{
+	json_int_t i;
+
+	if (!json_is_integer(v))
+		return -1;
+	i = json_integer_value(v);
+	if (i < 0 || (unsigned long long)i > max)
+		return -1;
+	*out = (size_t)i;
+	return 0;
+}
+
+static int parse_tensor(reader *r, const char *name, json_t *e,
+                        in_tensor *t)
+{
+	json_t *dt = json_object_get(e, "dtype");
+	json_t *shape = json_object_get(e, "shape");
+	json_t *offs = json_object_get(e, "data_offsets");
+	size_t nd, count = 1;
+	int k;
+
+	t->name = name;
+	if (!json_is_object(e) || !json_is_string(dt) ||
+	    !json_is_array(shape) || !json_is_array(offs) ||
+	    json_array_size(offs) != 2)
+		return bad(r, "tensor '%s' needs dtype, shape and "
+		           "data_offsets", name);
+	for (k = 0; k < 3; k++)
+		if (strcmp(json_string_value(dt), dtype_names[k]) == 0)
+			break;
+	if (k == 3)
+		return bad(r, "tensor '%s' has dtype %s (nnsh reads F32, F64 "
+		           "and I64)", name, json_string_value(dt));
+	t->type = (dtype)k;
+	nd = json_array_size(shape);
+	if (nd > MAX_DIMS)
+		return bad(r, "tensor '%s' has %zu dimensions", name, nd);
+	t->ndim = (int)nd;
+	for (size_t d = 0; d < nd; d++) {
+		if (json_size(json_array_get(shape, d), SIZE_MAX, &t->shape[d]))
+			return bad(r, "tensor '%s' has a bad shape", name);
+		if (t->shape[d] && count > SIZE_MAX / 8 / t->shape[d])
+			return bad(r, "tensor '%s' is too large", name);
+		count *= t->shape[d];
+	}
+	t->count = count;
+	if (json_size(json_array_get(offs, 0), r->dlen, &t->begin) ||
+	    json_size(json_array_get(offs, 1), r->dlen, &t->end) ||
+	    t->begin > t->end)
+		return bad(r, "tensor '%s' has data_offsets outside the %zu "
+		           "bytes of data", name, r->dlen);
+	if (t->end - t->begin != count * dtype_size[t->type])
+		return bad(r, "tensor '%s': its shape needs %zu bytes, its "
+		           "offsets give %zu", name,
+		           count * dtype_size[t->type], t->end - t->begin);
+	return 0;
+}
+
+/* Parse the header and check that the tensors tile the data exactly. */
+static int parse_header(reader *r)
+{
+	uint64_t n;
+	json_error_t err;
+	const char *key;
+	json_t *v;
+	in_tensor **order;
+	size_t at = 0;
+
+	if (r->size < 8)
+		return bad(r, "too short (%zu bytes) for a safetensors file",
+		           r->size);
+	n = get_u64(r->buf);
+	if (n > r->size - 8)
+		return bad(r, "the header length %llu is beyond the file's "
+		           "%zu bytes: not a safetensors file, or cut short",
+		           (unsigned long long)n, r->size);
+	if (n > MAX_HEADER)
+		return bad(r, "the header length %llu is too large",
+		           (unsigned long long)n);
+	r->root = json_loadb((const char *)r->buf + 8, (size_t)n,
+	                     JSON_REJECT_DUPLICATES, &err);
+	if (!r->root)
+		return bad(r, "the header is not valid JSON: %s", err.text);
+	if (!json_is_object(r->root))
+		return bad(r, "the header is not a JSON object");
+	r->data = r->buf + 8 + n;
+	r->dlen = r->size - 8 - (size_t)n;
+	r->t = calloc(json_object_size(r->root) + 1, sizeof *r->t);
+	if (!r->t)
+		return nn_fail("out of memory");
+	json_object_foreach(r->root, key, v) {
+		if (strcmp(key, "__metadata__") == 0) {
+			r->meta = v;
+			continue;
+		}
+		if (parse_tensor(r, key, v, &r->t[r->nt]) < 0)
+			return -1;
+		r->nt++;
+	}
+	order = malloc((r->nt + 1) * sizeof *order);
+	if (!order)
+		return nn_fail("out of memory");
+	for (size_t i = 0; i < r->nt; i++)
+		order[i] = &r->t[i];
+	qsort(order, r->nt, sizeof *order, cmp_begin);
+	for (size_t i = 0; i < r->nt; i++) {
+		size_t begin = order[i]->begin;
+
+		if (begin != at) {
+			free(order);
+			return bad(r, "the tensors %s the data at byte %zu",
+			           begin < at ? "overlap in"
+			                      : "leave a hole in", at);
+		}
+		at = order[i]->end;
+	}
+	free(order);
+	if (at != r->dlen)
+		return bad(r, "the tensors end at byte %zu of %zu bytes of "
+		           "data: damaged?", at, r->dlen);
+	if (r->meta && !json_is_object(r->meta))
+		return bad(r, "__metadata__ is not an object");
+	return 0;
+}
+
+static in_tensor *find_tensor(reader *r, const char *name)
+{
+	for (size_t i = 0; i < r->nt; i++)
+		if (strcmp(r->t[i].name, name) == 0)
+			return &r->t[i];
+	return NULL;
+}
+
+/* The tensor name, which must be of type and hold count elements in
+ * ndim dimensions (ndim 0: any). NULL with a message otherwise, or
+ * quietly when it is absent and optional. */
+static in_tensor *want_tensor(reader *r, const char *name, dtype type,
+                              size_t count, int optional)
+{
+	in_tensor *t = find_tensor(r, name);
+
+	if (!t) {
+		if (!optional)
+			bad(r, "tensor '%s' is missing", name);
+		return NULL;
+	}
+	if (t->type != type || t->count != count) {
+		bad(r, "tensor '%s' should be %s with %zu values, not %s with "
+		    "%zu", name, dtype_names[type], count,
+		    dtype_names[t->type], t->count);
+		return NULL;
+	}
+	t->used = 1;
+	return t;
+}
+
+static void read_f32(const in_tensor *t, const unsigned char *data,
+                     float *out)
+{
+	for (size_t i = 0; i < t->count; i++) {
+		uint32_t u = get_u32(data + t->begin + 4 * i);
+
+		memcpy(&out[i], &u, 4);
+	}
+}
+
+/* A metadata string, or NULL when absent (or not a string: checked). */
+static const char *meta_str(reader *r, const char *key)
+{
+	json_t *v = r->meta ? json_object_get(r->meta, key) : NULL;
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* A metadata entry holding JSON text, parsed; NULL when absent or bad
+ * (with a message when bad). */
+static json_t *meta_parse(reader *r, const char *key, int *failed)
+{
+	const char *text = meta_str(r, key);
+	json_error_t err;
+	json_t *v;
+
+	*failed = 0;
+	if (!text)
+		return NULL;
+	v = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+	if (!v) {
+		*failed = 1;
+		bad(r, "%s is not valid JSON: %s", key, err.text);
+	}
+	return v;
+}
+
+/* Number fields of a JSON object, integer or real; a missing or mistyped
+ * field, or one out of [lo, hi], fails. */
+static int get_real(reader *r, json_t *o, const char *what, const char *key,
+                    double lo, double hi, double *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_number(v))
+		return bad(r, "%s: %s is missing or not a number", what, key);
+	*out = json_number_value(v);
+	if (!(*out >= lo && *out <= hi))
+		return bad(r, "%s: %s=%g is out of range", what, key, *out);
+	return 0;
+}
+
+static int get_long(reader *r, json_t *o, const char *what, const char *key,
+                    long lo, long hi, long *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_boolean(v)) {
+		*out = json_is_true(v);
+		return 0;
+	}
+	if (!json_is_integer(v))
+		return bad(r, "%s: %s is missing or not a whole number", what,
+		           key);
+	if (json_integer_value(v) < lo || json_integer_value(v) > hi)
+		return bad(r, "%s: %s=%lld is out of range", what, key,
+		           (long long)json_integer_value(v));
+	*out = (long)json_integer_value(v);
+	return 0;
+}
+
+/* An optional whole number field (0 when absent). */
+static int opt_int(reader *r, json_t *o, const char *what, const char *key,
+                   int *out)
+{
+	long v = 0;
+
+	if (json_object_get(o, key) &&
+	    get_long(r, o, what, key, -(1L << 30), 1L << 30, &v) < 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int opt_float(reader *r, json_t *o, const char *what, const char *key,
+                     float *out)
+{
+	double v = 0;
+
+	if (json_object_get(o, key) &&
+	    get_real(r, o, what, key, -1e30, 1e30, &v) < 0)
+		return -1;
+	*out = (float)v;
+	return 0;
+}
+
+static int parse_spec(reader *r, json_t *o, size_t i, nn_layer_spec *s)
+{
+	json_t *kind = json_object_get(o, "kind");
+	json_t *act = json_object_get(o, "act");
+	json_t *target = json_object_get(o, "target");
+	char what[32];
+	int a = NN_ACT_LINEAR;
+
+	snprintf(what, sizeof what, "layer %zu", i + 1);
+	memset(s, 0, sizeof *s);
+	if (!json_is_object(o) || !json_is_string(kind))
+		return bad(r, "%s has no kind", what);
+	s->kind = json_string_value(kind);
+	if (act && (!json_is_string(act) ||
+	            (a = nn_act_parse(json_string_value(act))) < 0))
+		return bad(r, "%s has an unknown activation", what);
+	s->act = (nn_act)a;
+	if (opt_int(r, o, what, "units", &s->units) < 0 ||
+	    opt_int(r, o, what, "has_act", &s->has_act) < 0 ||
+	    opt_float(r, o, what, "alpha", &s->alpha) < 0 ||
+	    opt_float(r, o, what, "rate", &s->rate) < 0 ||
+	    opt_int(r, o, what, "nobias", &s->nobias) < 0 ||
+	    opt_int(r, o, what, "kh", &s->kh) < 0 ||
+	    opt_int(r, o, what, "kw", &s->kw) < 0 ||
+	    opt_int(r, o, what, "stride", &s->stride) < 0 ||
+	    opt_int(r, o, what, "pad", &s->pad) < 0 ||
+	    opt_int(r, o, what, "same", &s->same) < 0 ||
+	    opt_int(r, o, what, "outpad", &s->outpad) < 0 ||
+	    opt_int(r, o, what, "scale", &s->scale) < 0 ||
+	    opt_float(r, o, what, "momentum", &s->momentum) < 0 ||
+	    opt_float(r, o, what, "eps", &s->eps) < 0)
+		return -1;
+	if (target && (!json_is_string(target) ||
+	               nn_shape_parse(json_string_value(target),
+	                              &s->target) < 0))
+		return bad(r, "%s has a bad target shape", what);
+	return 0;
+}
+
+/* Rebuild the model from the metadata and fill in its parameters. */
+static int read_model(reader *r, nn_file *f)
+{
+	const char *input = meta_str(r, "nnsh.input");
+	json_t *layers;
+	nn_shape shape;
+	nn_rng rng;
+	int failed;
+
+	if (!meta_str(r, "nnsh.version") || !input)
+		return bad(r, "not an nnsh model file (no nnsh.version and "
+		           "nnsh.input in its metadata)");
+	if (nn_shape_parse(input, &shape) < 0)
+		return bad(r, "nnsh.input: %s", nn_error());
+	layers = meta_parse(r, "nnsh.layers", &failed);
+	if (!json_is_array(layers)) {
+		json_decref(layers);
+		return failed ? -1 : bad(r, "nnsh.layers is missing or not a "
+		                         "list");
+	}
+	if (!(f->model = nn_model_new(&shape))) {
+		json_decref(layers);
+		return -1;
+	}
+	/* every parameter must be in the data: refuse to build more */
+	nn_model_limit(f->model, r->dlen / 4 ? r->dlen / 4 : 1);
+	nn_rng_seed(&rng, 0);
+	for (size_t i = 0; i < json_array_size(layers); i++) {
+		nn_layer_spec s;
+
+		if (parse_spec(r, json_array_get(layers, i), i, &s) < 0 ||
+		    (nn_model_add(f->model, &s, &rng) < 0 &&
+		     bad(r, "layer %zu: %s", i + 1, nn_error()) < 0)) {
+			json_decref(layers);
+			return -1;
+		}
+	}
+	json_decref(layers);
+	for (size_t i = 0; i < nn_model_layers(f->model); i++)
+		for (int k = 0; k < nn_model_layer_nparams(f->model, i); k++) {
+			nn_param p;
+			in_tensor *t;
+			char name[32];
+
+			nn_model_param(f->model, i, k, &p);
+			snprintf(name, sizeof name, "%zu.%s", i + 1, p.name);
+			if (!(t = want_tensor(r, name, DT_F32, p.size, 0)))
+				return -1;
+			if (t->ndim != p.shape.ndim)
+				return bad(r, "tensor '%s' has %d dimensions, "
+				           "the layer's %d", name, t->ndim,
+				           p.shape.ndim);
+			for (int d = 0; d < t->ndim; d++)
+				if (t->shape[d] != (size_t)p.shape.dim[d])
+					return bad(r, "tensor '%s' does not "
+					           "have the layer's shape",
+					           name);
+			read_f32(t, r->data, p.value);
+		}
+	return 0;
+}
+
+static int read_optim(reader *r, nn_file *f, json_t *o, int state)
+{
+	const char *w = "nnsh.optim";
+	json_t *kind = json_object_get(o, "kind");
+	nn_optim *op = &f->optim;
+	double lr, mom, wd, b1, b2, rho, eps;
+	long nesterov, t = 0;
+	int k;
+
+	if (!json_is_string(kind) ||
+	    (k = nn_optim_parse(json_string_value(kind))) < 0)
+		return bad(r, "%s: unknown kind", w);
+	nn_optim_defaults(op, (nn_optim_kind)k);
+	if (get_real(r, o, w, "lr", 0, 1e6, &lr) < 0 ||
+	    get_real(r, o, w, "momentum", 0, 1, &mom) < 0 ||
+	    get_long(r, o, w, "nesterov", 0, 1, &nesterov) < 0 ||
+	    get_real(r, o, w, "weight_decay", 0, 1e3, &wd) < 0 ||
+	    get_real(r, o, w, "beta1", 0, 1, &b1) < 0 ||
+	    get_real(r, o, w, "beta2", 0, 1, &b2) < 0 ||
+	    get_real(r, o, w, "rho", 0, 1, &rho) < 0 ||
+	    get_real(r, o, w, "eps", 0, 1, &eps) < 0 ||
+	    (state && get_long(r, o, w, "t", 0, 1L << 50, &t) < 0))
+		return -1;
+	op->lr = (float)lr;
+	op->momentum = (float)mom;
+	op->nesterov = (int)nesterov;
+	op->weight_decay = (float)wd;
+	op->beta1 = (float)b1;
+	op->beta2 = (float)b2;
+	op->rho = (float)rho;
+	op->eps = (float)eps;
+	op->t = t;
+	f->has_optim = 1;
+	return 0;
+}
+
+static int read_schedule(reader *r, json_t *o, const char *w,
+                         nn_schedule *s)
+{
+	json_t *kind = json_object_get(o, "kind");
+	long every, warmup;
+	int k;
+
+	if (!json_is_object(o) || !json_is_string(kind) ||
+	    (k = nn_sched_parse(json_string_value(kind))) < 0)
+		return bad(r, "%s: unknown schedule", w);
+	memset(s, 0, sizeof *s);
+	s->kind = (nn_sched_kind)k;
+	if (get_real(r, o, w, "max", 0, 1e6, &s->max) < 0 ||
+	    get_real(r, o, w, "min", 0, 1e6, &s->min) < 0 ||
+	    get_real(r, o, w, "gamma", 0, 1e6, &s->gamma) < 0 ||
+	    get_long(r, o, w, "every", 0, 1L << 50, &every) < 0 ||
+	    get_real(r, o, w, "T", 0, 1e18, &s->T) < 0 ||
+	    get_long(r, o, w, "warmup", 0, 1L << 50, &warmup) < 0)
+		return -1;
+	s->every = every;
+	s->warmup = warmup;
+	if (nn_schedule_check(s) < 0)
+		return bad(r, "%s: %s", w, nn_error());
+	return 0;
+}
+
+static int read_targets(reader *r, json_t *v, const char *w, float *lo,
+                        float *hi)
+{
+	if (!json_is_array(v) || json_array_size(v) != 2 ||
+	    !json_is_number(json_array_get(v, 0)) ||
+	    !json_is_number(json_array_get(v, 1)))
+		return bad(r, "%s: targets are not two numbers", w);
+	*lo = (float)json_number_value(json_array_get(v, 0));
+	*hi = (float)json_number_value(json_array_get(v, 1));
+	if (!isfinite(*lo) || !isfinite(*hi))
+		return bad(r, "%s: targets are not finite", w);
+	return 0;
+}
+
+static int read_settings(reader *r, nn_file *f, int state)
+{
+	const char *loss = meta_str(r, "nnsh.loss");
+	json_t *v;
+	int failed, rc = 0;
+
+	f->loss = -1;
+	if (loss && (f->loss = nn_loss_parse(loss)) < 0)
+		return bad(r, "nnsh.loss: unknown loss '%s'", loss);
+	if ((v = meta_parse(r, "nnsh.optim", &failed)))
+		rc = json_is_object(v) ? read_optim(r, f, v, state)
+		                       : bad(r, "nnsh.optim is not an object");
+	json_decref(v);
+	if (failed || rc < 0)
+		return -1;
+	if ((v = meta_parse(r, "nnsh.schedule", &failed)))
+		rc = read_schedule(r, v, "nnsh.schedule", &f->schedule);
+	json_decref(v);
+	if (failed || rc < 0)
+		return -1;
+	if ((v = meta_parse(r, "nnsh.targets", &failed)))
+		rc = read_targets(r, v, "nnsh.targets", &f->target_lo,
+		                  &f->target_hi);
+	json_decref(v);
+	return failed || rc < 0 ? -1 : 0;
+}
+
+static int parse_rng(reader *r, json_t *a, nn_rng *rng)
+{
+	int zero = 1;
+
+	if (!json_is_array(a) || json_array_size(a) != 4)
+		return bad(r, "nnsh.run: rng is not four numbers");
+	for (int i = 0; i < 4; i++) {
+		json_t *s = json_array_get(a, (size_t)i);
+		const char *t = json_is_string(s) ? json_string_value(s) : "";
+		char *end;
+
+		errno = 0;
+		rng->s[i] = strtoull(t, &end, 16);
+		if (strlen(t) != 16 || *end || errno)
+			return bad(r, "nnsh.run: rng is not four 64-bit "
+			           "hex numbers");
+		zero &= rng->s[i] == 0;
+	}
+	if (zero)
+		return bad(r, "nnsh.run: the rng state is all zero");
+	return 0;
+}
+
+static int read_early(reader *r, json_t *o, nn_early *e)
+{
+	const char *w = "nnsh.run.early";
+	json_t *mon = json_object_get(o, "monitor");
+	long patience, restore, be, bi, wait;
+	int k;
+
+	if (!json_is_object(o) || !json_is_string(mon) ||
+	    (k = nn_monitor_parse(json_string_value(mon))) < 0)
+		return bad(r, "%s: unknown monitor", w);
+	e->monitor = (nn_monitor)k;
+	if (get_long(r, o, w, "patience", 0, 1L << 30, &patience) < 0 ||
+	    get_real(r, o, w, "min_delta", 0, 1e30, &e->min_delta) < 0 ||
+	    get_long(r, o, w, "restore", 0, 1, &restore) < 0 ||
+	    (json_is_null(json_object_get(o, "best")) ? (e->best = NAN, 0)
+	     : get_real(r, o, w, "best", -1e300, 1e300, &e->best)) < 0 ||
+	    get_long(r, o, w, "best_epoch", 0, 1L << 30, &be) < 0 ||
+	    get_long(r, o, w, "best_iter", 0, 1L << 50, &bi) < 0 ||
+	    get_long(r, o, w, "wait", 0, 1L << 30, &wait) < 0)
+		return -1;
+	e->patience = (int)patience;
+	e->restore = (int)restore;
+	e->best_epoch = (int)be;
+	e->best_iter = bi;
+	e->wait = (int)wait;
+	return 0;
+}
+
+static int read_run(reader *r, nn_file *f, json_t *o)
+{
+	const char *w = "nnsh.run";
+	nn_run *run = &f->run;
+	nn_train_opts *op = &run->opts;
+	json_t *vn = json_object_get(o, "val_name");
+	long active, iter, iters, epoch, epochs, n, np, pos, shuffle, se,
+	     every, restored, batch, nan_iter;
+	double secs;
+
+	if (get_long(r, o, w, "active", 0, 1, &active) < 0 ||
+	    get_long(r, o, w, "iters", 1, 1L << 50, &iters) < 0 ||
+	    get_long(r, o, w, "iter", 0, iters, &iter) < 0 ||
+	    get_long(r, o, w, "epochs", 1, 1L << 30, &epochs) < 0 ||
+	    get_long(r, o, w, "epoch", 0, epochs, &epoch) < 0 ||
+	    get_long(r, o, w, "n", 1, 1L << 40, &n) < 0 ||
+	    get_long(r, o, w, "nparams", 0, 1L << 40, &np) < 0 ||
+	    get_long(r, o, w, "pos", 0, n, &pos) < 0 ||
+	    get_real(r, o, w, "seconds", 0, 1e12, &secs) < 0 ||
+	    get_long(r, o, w, "shuffle", 0, 1, &shuffle) < 0 ||
+	    get_long(r, o, w, "stopped_early", 0, 1, &se) < 0 ||
+	    get_long(r, o, w, "every", 0, 1L << 50, &every) < 0 ||
+	    get_long(r, o, w, "restored", 0, 1, &restored) < 0 ||
+	    get_long(r, o, w, "batch", 1, n, &batch) < 0 ||
+	    get_long(r, o, w, "nan_iter", 0, 1L << 50, &nan_iter) < 0 ||
+	    get_real(r, o, w, "val_split", 0, 0.999999, &op->val_split) < 0 ||
+	    get_real(r, o, w, "clip", 0, 1e30, &op->clip) < 0 ||
+	    read_targets(r, json_object_get(o, "targets"), w, &op->target_lo,
+	                 &op->target_hi) < 0 ||
+	    read_schedule(r, json_object_get(o, "schedule"), "nnsh.run",
+	                  &op->schedule) < 0 ||
+	    read_early(r, json_object_get(o, "early"), &run->early) < 0 ||
+	    parse_rng(r, json_object_get(o, "rng"), &run->rng) < 0)
+		return -1;
+	if (!json_is_string(vn) ||
+	    strlen(json_string_value(vn)) >= sizeof run->val_name)
+		return bad(r, "%s: val_name is not a short string", w);
+	strcpy(run->val_name, json_string_value(vn));
+	if ((size_t)np != nn_model_param_count(f->model))
+		return bad(r, "%s: the run is for %ld parameters, the model "
+		           "has %zu", w, np, nn_model_param_count(f->model));
+	run->active = (int)active;
+	run->iter = iter;
+	run->iters = iters;
+	run->epoch = (int)epoch;
+	run->epochs = (int)epochs;
+	run->n = (size_t)n;
+	run->nparams = (size_t)np;
+	run->pos = (size_t)pos;
+	run->seconds = secs;
+	run->stopped_early = (int)se;
+	run->restored = (int)restored;
+	run->nan_iter = nan_iter;
+	op->shuffle = (int)shuffle;
+	op->every = every;
+	op->batch = (size_t)batch;
+	op->iters = iters;
+	op->epochs = (int)epochs;
+	op->early = run->early;
+	return 0;
+}
+
+/* A saved run: its settings and progress, the epoch's order (which must
+ * be a permutation) and the best weights. */
+static int read_run_state(reader *r, nn_file *f, json_t *o)
+{
+	nn_run *run = &f->run;
+	size_t np = nn_model_param_count(f->model);
+	unsigned char *seen;
+	in_tensor *t;
+
+	if (!json_is_object(o))
+		return bad(r, "nnsh.run is not an object");
+	if (read_run(r, f, o) < 0 ||
+	    !(t = want_tensor(r, "run.perm", DT_I64, run->n, 0)))
+		return -1;
+	run->perm = malloc(run->n * sizeof *run->perm);
+	seen = calloc(run->n, 1);
+	if (!run->perm || !seen) {
+		free(seen);
+		return nn_fail("out of memory");
+	}
+	for (size_t i = 0; i < run->n; i++) {
+		uint64_t v = get_u64(r->data + t->begin + 8 * i);
+
+		if (v >= run->n || seen[v]) {
+			free(seen);
+			return bad(r, "run.perm is not an order of %zu "
+			           "samples", run->n);
+		}
+		seen[v] = 1;
+		run->perm[i] = (size_t)v;
+	}
+	free(seen);
+	if ((t = want_tensor(r, "run.best", DT_F32, np, 1))) {
+		if (!(run->best = malloc((np ? np : 1) * sizeof *run->best)))
+			return nn_fail("out of memory");
+		run->nbest = np;
+		read_f32(t, r->data, run->best);
+	} else if (find_tensor(r, "run.best")) {
+		return -1;
+	}
+	if (run->early.restore && !run->best)
+		return bad(r, "the run restores the best weights but has no "
+		           "run.best");
+	return 0;
+}
+
+/* The training state: optimizer moments, history and the run if any. */
+static int read_state(reader *r, nn_file *f)
+{
+	size_t np = nn_model_param_count(f->model);
+	json_t *run;
+	in_tensor *t;
+	int failed, rc;
+
+	f->state = 1;
+	for (int k = 0; k < 2; k++) {
+		const char *name = k ? "optim.v" : "optim.m";
+		float **dst = k ? &f->optim.v : &f->optim.m;
+
+		if (!(t = want_tensor(r, name, DT_F32, np, 1))) {
+			if (find_tensor(r, name))
+				return -1;
+			continue;
+		}
+		if (!(*dst = malloc((np ? np : 1) * sizeof **dst)))
+			return nn_fail("out of memory");
+		read_f32(t, r->data, *dst);
+		f->optim.nstate = np;
+	}
+	if (!(t = find_tensor(r, "history")) || t->ndim != 2 ||
+	    t->shape[1] != HIST_COLS || t->type != DT_F64)
+		return bad(r, "tensor 'history' is missing or not F64 rows of "
+		           "%d", HIST_COLS);
+	t->used = 1;
+	for (size_t i = 0; i < t->shape[0]; i++) {
+		nn_metrics p;
+		double v[HIST_COLS];
+
+		for (int c = 0; c < HIST_COLS; c++) {
+			uint64_t u = get_u64(r->data + t->begin +
+			                     8 * (i * HIST_COLS + c));
+
+			memcpy(&v[c], &u, 8);
+		}
+		if (!(v[0] >= 0 && v[0] < 1e9 && v[1] >= 0 && v[1] < 1e15))
+			return bad(r, "history row %zu has a bad epoch or "
+			           "iteration", i);
+		p.epoch = (int)v[0];
+		p.iter = (long)v[1];
+		p.loss = v[2];
+		p.acc = v[3];
+		p.val_loss = v[4];
+		p.val_acc = v[5];
+		p.lr = v[6];
+		p.seconds = v[7];
+		p.samples_per_s = v[8];
+		if (nn_history_push(&f->hist, &p) < 0)
+			return -1;
+	}
+	run = meta_parse(r, "nnsh.run", &failed);
+	rc = failed ? -1 : run ? read_run_state(r, f, run) : 0;
+	json_decref(run);
+	return rc;
+}
+
+int nn_load(const char *path, nn_file *f)
+{
+	reader r = { 0 };
+	const char *name;
+	int state, rc = -1;
+
+	memset(f, 0, sizeof *f);
+	r.path = path;
+	if (read_whole(&r) < 0 || parse_header(&r) < 0 ||
+	    read_model(&r, f) < 0)
+		goto out;
+	state = meta_str(&r, "nnsh.state") != NULL;
+	if (read_settings(&r, f, state) < 0 ||
+	    (state && read_state(&r, f) < 0))
+		goto out;
+	for (size_t i = 0; i < r.nt; i++)
+		if (!r.t[i].used) {
+			bad(&r, "unexpected tensor '%s'", r.t[i].name);
+			goto out;
+		}
+	if ((name = meta_str(&r, "nnsh.name")))
+		snprintf(f->name, sizeof f->name, "%s", name);
+	nn_model_limit(f->model, 0);
+	rc = 0;
+out:
+	json_decref(r.root);
+	free(r.t);
+	free(r.buf);
+	if (rc < 0)
+		nn_file_free(f);
+	return rc;
+}
+
+void nn_file_free(nn_file *f)
+{
+	nn_model_free(f->model);
+	nn_optim_reset(&f->optim);
+	nn_history_free(&f->hist);
+	nn_run_free(&f->run);
+	memset(f, 0, sizeof *f);
+	f->loss = -1;
+}
