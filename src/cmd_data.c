@@ -70,25 +70,15 @@ static int check_opts(sh_session *S, const sh_line *l, const char *allowed,
                       const char *what)
 {
 	for (int i = 1; i < l->n; i++) {
-		const char *key = l->v[i].key, *p = allowed;
-		size_t len;
-		int ok = 0;
+		const char *key = l->v[i].key;
 
-		if (!key)
+		if (!key || sh_option_allowed(allowed, key))
 			continue;
-		len = strlen(key);
-		while (p && *p && !ok) {
-			size_t n = strcspn(p, " ");
-
-			ok = n == len && strncmp(p, key, len) == 0;
-			p += n + (p[n] == ' ');
-		}
-		if (!ok)
-			return *allowed
-			       ? sh_err(S, "%s: unknown option '%s' (options: "
-			                "%s)", what, key, allowed)
-			       : sh_err(S, "%s takes no options (got %s=)",
-			                what, key);
+		return *allowed
+		       ? sh_err(S, "%s: unknown option '%s' (options: %s)",
+		                what, key, allowed)
+		       : sh_err(S, "%s takes no options (got %s=)", what,
+		                key);
 	}
 	return 0;
 }

@@ -407,7 +407,7 @@ const sh_cmd *sh_find_command(const char *name, char *err, size_t errlen)
 }
 
 /* Whether key is in the space-separated list. */
-static int allowed(const char *list, const char *key)
+int sh_option_allowed(const char *list, const char *key)
 {
 	size_t len = strlen(key);
 
@@ -429,7 +429,8 @@ static int check_line(sh_session *S, const sh_cmd *c, const sh_line *l)
 	int npos = sh_npos(l);
 
 	for (int i = 1; i < l->n; i++)
-		if (l->v[i].key && !allowed(c->options, l->v[i].key)) {
+		if (l->v[i].key &&
+		    !sh_option_allowed(c->options, l->v[i].key)) {
 			if (!c->options)
 				return sh_err(S, "%s takes no options "
 				              "(usage: %s)", c->name, c->usage);

@@ -129,6 +129,8 @@ typedef struct sh_cmd {
 /* The table, terminated by an entry with a NULL name. */
 extern const sh_cmd sh_commands[];
 const sh_cmd *sh_find_command(const char *name, char *err, size_t errlen);
+/* Whether key is in the space-separated list of options ("*": any). */
+int sh_option_allowed(const char *list, const char *key);
 
 /* Run one line (lexed with the session's variables). Returns 0, or -1 with
  * S->err set. */
