@@ -273,6 +273,17 @@ const sh_cmd sh_commands[] = {
 	  "targets. Large tensors are checked at 100 random elements. quiet\n"
 	  "leaves out the table (whose last digits are rounding noise).\n"
 	  "Examples:\n  gradcheck net\n  gradcheck net data=tiny quiet" },
+	/* ---- inspection */
+	{ "filters", "inspection", cmd_filters, 1, 2, NULL,
+	  "filters [MODEL] LAYER",
+	  "draw the kernels of a conv layer as shaded blocks",
+	  "Draws each filter of conv (or convt) layer LAYER (1-based, as in\n"
+	  "summary) as a small image: its kernels for the first 8 input\n"
+	  "channels side by side, black for the most negative weight of the\n"
+	  "layer, grey for 0, white for the most positive, numbered. On a\n"
+	  "colour terminal two pixels share a cell, so 40 filters of 5x5 fit\n"
+	  "in 20 lines; otherwise one character per pixel (\" .:-=+*#%@\").\n"
+	  "Example:\n  filters cnn 1" },
 	/* ---- session */
 	{ "ls", "session", cmd_ls, 0, 0, NULL,
 	  "ls",

@@ -30,6 +30,9 @@ int cmd_gradcheck(sh_session *S, const sh_line *l);
 int cmd_train(sh_session *S, const sh_line *l);
 int cmd_evaluate(sh_session *S, const sh_line *l);
 
+/* cmd_conv.c */
+int cmd_filters(sh_session *S, const sh_line *l);
+
 /* cmd_session.c */
 int cmd_help(sh_session *S, const sh_line *l);
 int cmd_seed(sh_session *S, const sh_line *l);
