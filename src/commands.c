@@ -183,23 +183,164 @@ const sh_cmd sh_commands[] = {
 	  "the float targets.\n"
 	  "Example:\n  info digits.train" },
 	/* ---- training */
-	{ "train", "training", cmd_train, 1, 1,
-	  "epochs iters batch val every shuffle model",
-	  "train DATA [epochs=N | iters=N] [batch=B] [val=DATA] [every=K]",
+	{ "train", "training", cmd_train, 1, 3,
+	  "epochs iters batch val every shuffle patience monitor min_delta "
+	  "clip model",
+	  "train DATA [epochs=N | iters=N] [batch=B] [val=DATA|F] [every=K] "
+	  "[patience=P] [restore] [clip=C] | train DATA resume",
 	  "train the current model",
-	  "Trains with the model's loss and optimizer for epochs= passes over\n"
-	  "DATA (default 1) or iters= batches, batch= samples per step\n"
-	  "(default 32; 1 is online learning; 0 is the whole set), shuffling\n"
-	  "each epoch unless shuffle=0. val= evaluates on another dataset at\n"
-	  "each point. One line is printed per epoch, or every K iterations\n"
-	  "with every=K. Ctrl-C stops between batches, keeping the weights.\n"
-	  "Example:\n  train digits.train epochs=5 batch=100 val=digits.test" },
+	  "Trains with the model's loss, optimizer, schedule and targets for\n"
+	  "epochs= passes over DATA (default 1) or iters= batches, batch=\n"
+	  "samples per step (default 32; 1 is online learning; 0 is the whole\n"
+	  "set), shuffling each epoch unless shuffle=0. One line is printed\n"
+	  "per epoch, or every K iterations with every=K; each line is a\n"
+	  "point of the model's history.\n"
+	  "  val=DATA      evaluate on another dataset at each point\n"
+	  "  val=0.1       hold out the last tenth of DATA instead (as\n"
+	  "                Keras's validation_split)\n"
+	  "  patience=P    early stopping: stop after P points without\n"
+	  "                improvement of monitor= (val_loss by default, or\n"
+	  "                val_acc, loss, acc) by more than min_delta=\n"
+	  "  restore       at the end put back the weights of the best point,\n"
+	  "                also when the run did not stop early; the summary\n"
+	  "                names their epoch; a new best is marked *\n"
+	  "  clip=C        scale the gradients down to L2 norm C at most\n"
+	  "L2 weight decay is an optimizer setting (optim ... weight_decay=).\n"
+	  "A NaN guard stops the run when the loss or a gradient becomes NaN\n"
+	  "or infinite, before the update: it names the iteration and the\n"
+	  "layer that produced it, and the weights stay as they were.\n"
+	  "Ctrl-C stops between batches; 'train DATA resume' continues that\n"
+	  "run exactly where it stopped, with its own settings, also after\n"
+	  "'save MODEL FILE state' and 'load FILE'.\n"
+	  "Example:\n"
+	  "  train digits.train epochs=50 val=0.1 patience=5 restore" },
 	{ "evaluate", "training", cmd_evaluate, 1, 1, "batch model",
 	  "evaluate DATA [batch=B] [model=NAME]",
 	  "loss and accuracy of the current model on a dataset",
 	  "Prints the loss, the accuracy and correct/total, without changing\n"
 	  "the model (dropout is off).\n"
 	  "Example:\n  evaluate digits.test" },
+	{ "schedule", "training", cmd_schedule, 0, 1,
+	  "max min gamma every T warmup model",
+	  "schedule [constant|step|exp|cosine] [max=R] [min=R] [T=N] "
+	  "[every=N] [gamma=G] [warmup=N]",
+	  "set or show the learning-rate schedule",
+	  "The rate of each step t (the optimizer's step count, so a schedule\n"
+	  "goes on across train commands and resumes with the state):\n"
+	  "  constant  max                          (the default)\n"
+	  "  step      max * gamma^floor(t / every) (gamma 0.1 by default)\n"
+	  "  exp       min + (max - min) * exp(-t / T)\n"
+	  "  cosine    min + (max - min) * (1 + cos(pi * min(t, T) / T)) / 2\n"
+	  "max= defaults to the optimizer's lr; min= to 0. warmup=W rises\n"
+	  "linearly to the first rate over W steps, then the schedule starts.\n"
+	  "The rate is printed with each point and kept in the history.\n"
+	  "Without arguments, shows the schedule and the next step's rate.\n"
+	  "Examples:\n  schedule exp max=0.1 min=0.001 T=2000\n"
+	  "  schedule step every=1000 gamma=0.5" },
+	{ "targets", "training", cmd_targets, 0, 2, "model",
+	  "targets [LO HI | off]",
+	  "train towards LO/HI instead of 0/1 labels",
+	  "LeCun's 'efficient backprop' advice: sigmoid or tanh outputs\n"
+	  "should be trained towards values inside their range (0.1 and 0.9,\n"
+	  "or -1 and 1 for lecun's 1.7159 tanh(2z/3)), not their asymptotes.\n"
+	  "One-hot or 0/1 targets made from labels become LO and HI in\n"
+	  "training, validation and evaluate; float targets are left alone.\n"
+	  "Accuracy counts the largest output (a single output: above 0.5).\n"
+	  "The other settings of that advice: shuffling (train, on by\n"
+	  "default), centred and scaled inputs (data ... normalize), the\n"
+	  "lecun activation and init lecun.\n"
+	  "Examples:\n  targets 0.1 0.9\n  targets off" },
+	{ "checkpoint", "training", cmd_checkpoint, 0, 2, "every model",
+	  "checkpoint [FILE every=N | best FILE | off]",
+	  "save the model during training",
+	  "checkpoint FILE every=N saves the model with its training state\n"
+	  "(as 'save MODEL FILE state') after every N epochs, so a long run\n"
+	  "killed half-way goes on with 'load FILE' and 'train DATA resume'.\n"
+	  "checkpoint best FILE saves the weights at each new best point of\n"
+	  "early stopping (patience= or restore). Files are replaced\n"
+	  "atomically. Without arguments, shows the checkpoints.\n"
+	  "Examples:\n  checkpoint run.safetensors every=5\n"
+	  "  checkpoint best best.safetensors" },
+	/* ---- files */
+	{ "save", "files", cmd_save, 2, 3, NULL,
+	  "save MODEL FILE [state]",
+	  "write a model to a safetensors file",
+	  "Writes the weights as float32 tensors named LAYER.PARAM ('2.W',\n"
+	  "'2.b'; layers count from 1) in the safetensors format, which\n"
+	  "PyTorch's safetensors reader opens; the architecture, loss,\n"
+	  "optimizer, schedule, targets and nnsh version are strings in its\n"
+	  "metadata, so 'load' rebuilds the same model. With state, also\n"
+	  "the optimizer's moments and step, the history and the last run\n"
+	  "(its order, position and random numbers), so 'train DATA resume'\n"
+	  "continues exactly. The file is written under another name, flushed\n"
+	  "and renamed: a crash leaves the old file or the new one.\n"
+	  "Examples:\n  save net net.safetensors\n"
+	  "  save net run.safetensors state" },
+	{ "load", "files", cmd_load, 1, 3, NULL,
+	  "load FILE [as NAME]",
+	  "read a model file written by save",
+	  "Rebuilds the model with its weights and settings (and training\n"
+	  "state, if saved) under NAME, or the name it was saved with, and\n"
+	  "makes it the current model. Everything read is checked (header,\n"
+	  "JSON, dtypes, shapes, offsets, file size): a damaged file is\n"
+	  "rejected with a message and the session is left as it was.\n"
+	  "Example:\n  load net.safetensors as net2" },
+	{ "history", "files", cmd_history, 0, 3, NULL,
+	  "history [MODEL] [export FILE.csv]",
+	  "the model's training history, or write it as CSV",
+	  "One row per point (each epoch, or every K iterations): epoch,\n"
+	  "iteration, loss, acc, val_loss, val_acc, lr and time. With export,\n"
+	  "writes them as CSV with a header line (empty cells for metrics not\n"
+	  "measured; times are 0 with --no-timing).\n"
+	  "Examples:\n  history\n  history net export curves.csv" },
+	{ "plot", "files", cmd_plot, 1, 2, "out",
+	  "plot loss|accuracy|lr [MODEL] out=FILE.svg",
+	  "draw training curves into an SVG file",
+	  "Draws the training and validation curves of the model's history\n"
+	  "(against epochs when there is one point per epoch, else\n"
+	  "iterations) as a self-contained SVG figure for a report.\n"
+	  "Example:\n  plot loss out=loss.svg" },
+	/* ---- inspection */
+	{ "confusion", "inspection", cmd_confusion, 1, 2, NULL,
+	  "confusion [MODEL] DATA",
+	  "confusion matrix, per-class accuracy, most confused pairs",
+	  "Counts each (true class, predicted class) pair over DATA, prints\n"
+	  "the matrix with each class's accuracy, and lists the five most\n"
+	  "frequent confusions.\n"
+	  "Example:\n  confusion digits.test" },
+	{ "stats", "inspection", cmd_stats, 0, 2, "n",
+	  "stats [MODEL] [DATA] [n=100]",
+	  "per-layer statistics and histograms of weights, outputs, gradients",
+	  "For each layer: min, max, mean, std, share of zeros and a\n"
+	  "histogram of each parameter tensor; with DATA, also of the layer's\n"
+	  "outputs and the parameters' gradients for its first n samples\n"
+	  "(dropout off). Dead ReLUs show as zeros, saturated sigmoids as a\n"
+	  "histogram piled at the ends, exploding gradients as huge ranges.\n"
+	  "Example:\n  stats net digits.test n=100" },
+	{ "probs", "inspection", cmd_probs, 1, 2, NULL,
+	  "probs [MODEL] DATA:INDEX",
+	  "class probabilities of one sample as bars",
+	  "Runs one sample and draws a bar per class, marking the predicted\n"
+	  "and the true class. Softmax outputs are shown as they are;\n"
+	  "logsoftmax outputs are exponentiated; linear outputs go through a\n"
+	  "softmax (and say so).\n"
+	  "Example:\n  probs digits.test:0" },
+	{ "params", "inspection", cmd_params, 0, 1, NULL,
+	  "params [MODEL]",
+	  "parameter tensors and counts per layer, and the total",
+	  "Lists each layer's parameter tensors with their shapes (dense W is\n"
+	  "units x inputs, so 784 -> 200 has 200*784 + 200 = 157000) and the\n"
+	  "total, with its size as float32.\n"
+	  "Example:\n  params net" },
+	{ "predict", "inspection", cmd_predict, 1, 2, "n from",
+	  "predict [MODEL] DATA [n=100] [from=0]",
+	  "a grid of images with the predicted labels, wrong ones marked",
+	  "Shows n samples from index from= with the model's predictions\n"
+	  "('12: 7'); a wrong one reads '12:2 not 7', in red at a colour\n"
+	  "terminal. Images are drawn at half size; data that is not images\n"
+	  "gets one line per sample. Ends with the count right and the\n"
+	  "indices of the wrong ones.\n"
+	  "Example:\n  predict digits.test n=20" },
 	/* ---- teaching */
 	{ "set", "teaching", cmd_set, 0, 3, "*",
 	  "set MODEL.LAYER.PARAM[INDEX...] = VALUE",
@@ -273,17 +414,6 @@ const sh_cmd sh_commands[] = {
 	  "targets. Large tensors are checked at 100 random elements. quiet\n"
 	  "leaves out the table (whose last digits are rounding noise).\n"
 	  "Examples:\n  gradcheck net\n  gradcheck net data=tiny quiet" },
-	/* ---- inspection */
-	{ "filters", "inspection", cmd_filters, 1, 2, NULL,
-	  "filters [MODEL] LAYER",
-	  "draw the kernels of a conv layer as shaded blocks",
-	  "Draws each filter of conv (or convt) layer LAYER (1-based, as in\n"
-	  "summary) as a small image: its kernels for the first 8 input\n"
-	  "channels side by side, black for the most negative weight of the\n"
-	  "layer, grey for 0, white for the most positive, numbered. On a\n"
-	  "colour terminal two pixels share a cell, so 40 filters of 5x5 fit\n"
-	  "in 20 lines; otherwise one character per pixel (\" .:-=+*#%@\").\n"
-	  "Example:\n  filters cnn 1" },
 	/* ---- session */
 	{ "ls", "session", cmd_ls, 0, 0, NULL,
 	  "ls",

@@ -29,9 +29,22 @@ int cmd_gradcheck(sh_session *S, const sh_line *l);
 /* cmd_train.c */
 int cmd_train(sh_session *S, const sh_line *l);
 int cmd_evaluate(sh_session *S, const sh_line *l);
+int cmd_schedule(sh_session *S, const sh_line *l);
+int cmd_targets(sh_session *S, const sh_line *l);
+int cmd_checkpoint(sh_session *S, const sh_line *l);
 
-/* cmd_conv.c */
-int cmd_filters(sh_session *S, const sh_line *l);
+/* cmd_file.c */
+int cmd_save(sh_session *S, const sh_line *l);
+int cmd_load(sh_session *S, const sh_line *l);
+int cmd_history(sh_session *S, const sh_line *l);
+int cmd_plot(sh_session *S, const sh_line *l);
+
+/* cmd_inspect.c */
+int cmd_confusion(sh_session *S, const sh_line *l);
+int cmd_stats(sh_session *S, const sh_line *l);
+int cmd_probs(sh_session *S, const sh_line *l);
+int cmd_params(sh_session *S, const sh_line *l);
+int cmd_predict(sh_session *S, const sh_line *l);
 
 /* cmd_session.c */
 int cmd_help(sh_session *S, const sh_line *l);

@@ -28,6 +28,7 @@ static void free_model(sh_model *sm)
 	nn_model_free(sm->m);
 	nn_optim_reset(&sm->opt);
 	nn_history_free(&sm->hist);
+	sh_train_reset(sm);
 	free(sm);
 }
 
@@ -131,6 +132,7 @@ sh_model *sh_put_model(sh_session *S, const char *name, nn_model *m)
 		nn_model_free(sm->m);
 		nn_optim_reset(&sm->opt);
 		nn_history_free(&sm->hist);
+		sh_train_reset(sm);
 		sm->m = m;
 	} else {
 		sm = calloc(1, sizeof *sm);

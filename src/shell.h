@@ -50,6 +50,13 @@ typedef struct sh_model {
 	nn_optim opt;
 	int opt_set;
 	nn_history hist;
+	/* training settings and state (cmd_train.c) */
+	nn_schedule sched;      /* `schedule` */
+	float target_lo, target_hi;  /* `targets` (both 0: labels give 0/1) */
+	nn_run run;             /* the last run, for `train DATA resume` */
+	char *ckpt_path;        /* `checkpoint FILE every=N` (epochs) */
+	long ckpt_every;
+	char *best_path;        /* `checkpoint best FILE` */
 } sh_model;
 
 typedef struct sh_data {
@@ -160,6 +167,15 @@ int sh_parse_long(sh_session *S, const char *what, const char *text,
 sh_model *sh_model_arg(sh_session *S, const char *name);
 /* The named dataset, with an error naming it when it does not exist. */
 sh_data *sh_data_arg(sh_session *S, const char *name);
+
+/* ---- training settings (cmd_train.c) ----------------------------------- */
+
+/* Forget sm's schedule, targets, checkpoints and last run (a model that
+ * is replaced or freed). */
+void sh_train_reset(sh_model *sm);
+/* Save sm to path (with its training state when state is set); -1 with
+ * S->err set on failure. */
+int sh_save_model(sh_session *S, sh_model *sm, const char *path, int state);
 
 /* ---- runs (runs.c) ------------------------------------------------------ */
 

@@ -1,0 +1,325 @@
+/* cmd_file.c - keeping what training made: save and load model files
+ * (safetensors, optionally with the whole training state), the history as
+ * a table or CSV, and its curves as SVG figures. Every file is written
+ * beside its final name and renamed into place, so a crash never leaves
+ * half of one. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "handlers.h"
+#include "svg.h"
+
+/* Open "path.tmp" for writing; *tmp receives its name. */
+static FILE *open_atomic(sh_session *S, const char *what, const char *path,
+                         char **tmp)
+{
+	FILE *f;
+
+	*tmp = malloc(strlen(path) + 5);
+	if (!*tmp) {
+		sh_err(S, "out of memory");
+		return NULL;
+	}
+	sprintf(*tmp, "%s.tmp", path);
+	if (!(f = fopen(*tmp, "w"))) {
+		sh_err(S, "%s: %s: %s", what, path, strerror(errno));
+		free(*tmp);
+	}
+	return f;
+}
+
+/* Flush f to disk and rename it over path; frees tmp. */
+static int close_atomic(sh_session *S, const char *what, const char *path,
+                        FILE *f, char *tmp)
+{
+	int fail = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+	int e;
+
+	fail |= fclose(f) != 0;
+	if (!fail && rename(tmp, path) == 0) {
+		free(tmp);
+		return 0;
+	}
+	e = errno;
+	unlink(tmp);
+	free(tmp);
+	return sh_err(S, "%s: %s: %s", what, path, strerror(e));
+}
+
+int cmd_save(sh_session *S, const sh_line *l)
+{
+	sh_model *sm = sh_model_arg(S, sh_pos(l, 0)->text);
+	const char *path = sh_pos(l, 1)->text;
+	const sh_arg *flag = sh_pos(l, 2);
+	int state = 0;
+
+	if (!sm)
+		return -1;
+	if (flag && !(state = strcmp(flag->text, "state") == 0))
+		return sh_err(S, "save: unexpected '%s' (state?)", flag->text);
+	if (sh_save_model(S, sm, path, state) < 0)
+		return -1;
+	sh_printf(S, "saved %s to %s: %zu parameters%s\n", sm->name, path,
+	          nn_model_param_count(sm->m),
+	          state ? ", optimizer state, history and run" : "");
+	return 0;
+}
+
+/* The name a loaded model takes: `as NAME`, the name saved in the file,
+ * or the file's base name without its extension. */
+static int load_name(sh_session *S, const sh_line *l, const nn_file *f,
+                     char *name, size_t len)
+{
+	const char *path = sh_pos(l, 0)->text, *base, *dot;
+
+	if (sh_npos(l) == 3) {
+		if (strcmp(sh_pos(l, 1)->text, "as") != 0)
+			return sh_err(S, "usage: load FILE [as NAME]");
+		snprintf(name, len, "%s", sh_pos(l, 2)->text);
+	} else if (sh_npos(l) == 2) {
+		return sh_err(S, "usage: load FILE [as NAME]");
+	} else if (f->name[0]) {
+		snprintf(name, len, "%s", f->name);
+	} else {
+		base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		dot = strchr(base, '.');
+		snprintf(name, len, "%.*s", dot ? (int)(dot - base)
+		                                : (int)strlen(base), base);
+	}
+	if (!sh_valid_name(name, 0))
+		return sh_err(S, "load: '%s' is not a model name: load FILE as "
+		              "NAME", name);
+	if (sh_find_data(S, name))
+		return sh_err(S, "load: '%s' is a dataset: load FILE as NAME",
+		              name);
+	return 0;
+}
+
+int cmd_load(sh_session *S, const sh_line *l)
+{
+	const char *path = sh_pos(l, 0)->text;
+	nn_file f;
+	sh_model *sm;
+	char name[64];
+
+	if (nn_load(path, &f) < 0)
+		return sh_err(S, "load: %s", nn_error());
+	if (load_name(S, l, &f, name, sizeof name) < 0) {
+		nn_file_free(&f);
+		return -1;
+	}
+	if (!(sm = sh_put_model(S, name, f.model))) {
+		f.model = NULL;
+		nn_file_free(&f);
+		return sh_err(S, "out of memory");
+	}
+	f.model = NULL;
+	sm->loss = f.loss >= 0 ? (nn_loss_kind)f.loss : NN_LOSS_MSE;
+	sm->loss_set = f.loss >= 0;
+	if (f.has_optim) {
+		sm->opt = f.optim;
+		sm->opt_set = 1;
+		memset(&f.optim, 0, sizeof f.optim);
+	}
+	sm->sched = f.schedule;
+	sm->target_lo = f.target_lo;
+	sm->target_hi = f.target_hi;
+	sm->hist = f.hist;
+	memset(&f.hist, 0, sizeof f.hist);
+	sm->run = f.run;
+	memset(&f.run, 0, sizeof f.run);
+	nn_file_free(&f);
+	S->cur = sm;
+	sh_printf(S, "loaded %s from %s: %zu layers, %zu parameters", name,
+	          path, nn_model_layers(sm->m), nn_model_param_count(sm->m));
+	if (sm->run.active)
+		sh_printf(S, "; a stopped run at iteration %ld of %ld "
+		          "(epoch %d of %d)", sm->run.iter, sm->run.iters,
+		          sm->run.epoch, sm->run.epochs);
+	sh_printf(S, "\n");
+	return 0;
+}
+
+/* ---- history ----------------------------------------------------------- */
+
+/* The x of each point: iterations counted across the runs of the history
+ * (a run starts again from 1); or, when every point ends an epoch, the
+ * epochs counted the same way. *by_epoch says which. */
+static double *point_x(const nn_history *h, int *by_epoch)
+{
+	double *x = malloc((h->n ? 2 * h->n : 1) * sizeof *x), *xe;
+	long oi = 0, oe = 0, pi = 0, pe = 0;
+
+	if (!x)
+		return NULL;
+	xe = x + h->n;
+	*by_epoch = 1;
+	for (size_t i = 0; i < h->n; i++) {
+		const nn_metrics *p = &h->p[i];
+
+		if (i > 0 && p->iter <= pi) {   /* a new run */
+			oi += pi;
+			oe += pe;
+			pe = 0;
+		}
+		if (p->epoch != pe + 1)
+			*by_epoch = 0;
+		pi = p->iter;
+		pe = p->epoch;
+		x[i] = (double)(oi + p->iter);
+		xe[i] = (double)(oe + p->epoch);
+	}
+	if (*by_epoch)
+		memcpy(x, xe, h->n * sizeof *x);
+	return x;
+}
+
+static void csv_num(FILE *f, double v)
+{
+	if (isnan(v))
+		fputc(',', f);
+	else
+		fprintf(f, ",%.9g", v);
+}
+
+static int export_history(sh_session *S, const sh_model *sm,
+                          const char *path)
+{
+	char *tmp;
+	FILE *f = open_atomic(S, "history export", path, &tmp);
+
+	if (!f)
+		return -1;
+	fprintf(f, "point,epoch,iter,loss,acc,val_loss,val_acc,lr,seconds,"
+	        "samples_per_s\n");
+	for (size_t i = 0; i < sm->hist.n; i++) {
+		const nn_metrics *p = &sm->hist.p[i];
+
+		fprintf(f, "%zu,%d,%ld", i + 1, p->epoch, p->iter);
+		csv_num(f, p->loss);
+		csv_num(f, p->acc);
+		csv_num(f, p->val_loss);
+		csv_num(f, p->val_acc);
+		csv_num(f, p->lr);
+		csv_num(f, S->timing ? p->seconds : 0);
+		csv_num(f, S->timing ? p->samples_per_s : 0);
+		fputc('\n', f);
+	}
+	if (close_atomic(S, "history export", path, f, tmp) < 0)
+		return -1;
+	sh_printf(S, "wrote %zu points of %s to %s\n", sm->hist.n, sm->name,
+	          path);
+	return 0;
+}
+
+int cmd_history(sh_session *S, const sh_line *l)
+{
+	int n = sh_npos(l), ex = n >= 2 &&
+	        strcmp(sh_pos(l, n - 2)->text, "export") == 0;
+	const sh_arg *name = n == (ex ? 3 : 1) ? sh_pos(l, 0) : NULL;
+	sh_model *sm;
+	char v[6][32];
+
+	if (n != (name ? 1 : 0) + (ex ? 2 : 0))
+		return sh_err(S, "usage: history [MODEL] [export FILE.csv]");
+	if (!(sm = sh_model_arg(S, name ? name->text : NULL)))
+		return -1;
+	if (ex)
+		return export_history(S, sm, sh_pos(l, n - 1)->text);
+	if (sm->hist.n == 0) {
+		sh_printf(S, "%s has not been trained yet\n", sm->name);
+		return 0;
+	}
+	sh_printf(S, "%5s %6s %8s %9s %9s %9s %9s %10s%s\n", "point", "epoch",
+	          "iter", "loss", "acc", "val_loss", "val_acc", "lr",
+	          S->timing ? "  seconds" : "");
+	for (size_t i = 0; i < sm->hist.n; i++) {
+		const nn_metrics *p = &sm->hist.p[i];
+
+		sh_printf(S, "%5zu %6d %8ld %9s %9s %9s %9s %10.4g", i + 1,
+		          p->epoch, p->iter, sh_num(p->loss, v[0], 32),
+		          sh_num(p->acc, v[1], 32),
+		          sh_num(p->val_loss, v[2], 32),
+		          sh_num(p->val_acc, v[3], 32), p->lr);
+		if (S->timing)
+			sh_printf(S, " %8.2f", p->seconds);
+		sh_printf(S, "\n");
+	}
+	return 0;
+}
+
+/* ---- plot -------------------------------------------------------------- */
+
+int cmd_plot(sh_session *S, const sh_line *l)
+{
+	const char *what = sh_pos(l, 0)->text, *out = sh_opt(l, "out");
+	const sh_arg *name = sh_pos(l, 1);
+	sh_model *sm = sh_model_arg(S, name ? name->text : NULL);
+	double *x, *y[2];
+	svg_series s[2];
+	int by_epoch, ns = 0, kind, rc;
+	char title[128], *tmp;
+	FILE *f;
+
+	if (!sm)
+		return -1;
+	kind = strcmp(what, "loss") == 0 ? 0 : strcmp(what, "accuracy") == 0 ||
+	       strcmp(what, "acc") == 0 ? 1 : strcmp(what, "lr") == 0 ? 2 : -1;
+	if (kind < 0)
+		return sh_err(S, "plot: '%s'? (loss accuracy lr)", what);
+	if (!out)
+		return sh_err(S, "plot needs out=FILE.svg");
+	if (sm->hist.n == 0)
+		return sh_err(S, "plot: %s has not been trained yet", sm->name);
+	x = point_x(&sm->hist, &by_epoch);
+	y[0] = malloc(sm->hist.n * sizeof *y[0]);
+	y[1] = malloc(sm->hist.n * sizeof *y[1]);
+	if (!x || !y[0] || !y[1]) {
+		free(x);
+		free(y[0]);
+		free(y[1]);
+		return sh_err(S, "out of memory");
+	}
+	for (size_t i = 0; i < sm->hist.n; i++) {
+		const nn_metrics *p = &sm->hist.p[i];
+
+		y[0][i] = kind == 0 ? p->loss : kind == 1 ? p->acc : p->lr;
+		y[1][i] = kind == 0 ? p->val_loss : p->val_acc;
+	}
+	s[ns++] = (svg_series){ kind == 2 ? "learning rate" : "training",
+	                        x, y[0], sm->hist.n };
+	for (size_t i = 0; kind < 2 && i < sm->hist.n; i++)
+		if (!isnan(y[1][i])) {
+			s[ns++] = (svg_series){ "validation", x, y[1],
+			                        sm->hist.n };
+			break;
+		}
+	snprintf(title, sizeof title, "%s: %s", sm->name,
+	         kind == 0 ? "loss" : kind == 1 ? "accuracy"
+	                                        : "learning rate");
+	rc = -1;
+	if ((f = open_atomic(S, "plot", out, &tmp))) {
+		if (svg_chart(f, 640, 400, title,
+		              by_epoch ? "epoch" : "iteration",
+		              kind == 0 ? "loss" : kind == 1 ? "accuracy"
+		                                             : "lr",
+		              s, ns) < 0) {
+			fclose(f);
+			unlink(tmp);
+			free(tmp);
+			sh_err(S, "plot: %s has no %s to plot", sm->name, what);
+		} else {
+			rc = close_atomic(S, "plot", out, f, tmp);
+		}
+	}
+	free(x);
+	free(y[0]);
+	free(y[1]);
+	if (rc == 0)
+		sh_printf(S, "wrote %s\n", out);
+	return rc;
+}
