@@ -102,5 +102,6 @@ extern const nn_layer_class nn_upsample_class;
 extern const nn_layer_class nn_batchnorm_class;
 extern const nn_layer_class nn_layernorm_class;
 extern const nn_layer_class nn_reshape_class;
+extern const nn_layer_class nn_shift_class;
 
 #endif

@@ -17,6 +17,7 @@ static const nn_layer_class *const classes[] = {
 	&nn_batchnorm_class,
 	&nn_layernorm_class,
 	&nn_reshape_class,
+	&nn_shift_class,
 };
 
 #define NCLASSES (sizeof classes / sizeof classes[0])
@@ -24,7 +25,7 @@ static const nn_layer_class *const classes[] = {
 const char *const nn_layer_kinds[] = {
 	"dense", "activation", "dropout", "flatten",
 	"conv", "convt", "maxpool", "avgpool", "globalavgpool", "upsample",
-	"batchnorm", "layernorm", "reshape", NULL,
+	"batchnorm", "layernorm", "reshape", "shift", NULL,
 };
 
 const nn_layer_class *nn_layer_class_find(const char *kind)

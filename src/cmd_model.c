@@ -52,7 +52,8 @@ static int add_kernel(sh_session *S, nn_layer_spec *spec, const char *t)
 
 /* A number or size among add's arguments (the nth): the units of dense,
  * dropout's rate, the filters then the kernel of conv and convt, the
- * kernel of pooling, upsample's factor, reshape's shape. */
+ * kernel of pooling, the factor of upsample and the pixels of shift,
+ * reshape's shape. */
 static int add_number(sh_session *S, nn_layer_spec *spec, const char *t,
                       int nth)
 {
@@ -78,7 +79,7 @@ static int add_number(sh_session *S, nn_layer_spec *spec, const char *t,
 		return sh_err(S, "add %s: %s is not a %s", k, t,
 		              strcmp(k, "upsample") ? "number of units"
 		                                    : "whole factor");
-	else if (strcmp(k, "upsample") == 0)
+	else if (kind_in(k, "upsample shift"))
 		spec->scale = (int)v;
 	else
 		spec->units = (int)v;

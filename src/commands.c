@@ -40,6 +40,9 @@ const sh_cmd sh_commands[] = {
 	  "                                     over the batch (running statistics\n"
 	  "                                     while evaluating)\n"
 	  "  layernorm [eps=E]                  normalise each sample\n"
+	  "  shift PIXELS                       move each image by up to PIXELS\n"
+	  "                                     at random while training (data\n"
+	  "                                     augmentation); off when evaluating\n"
 	  "  ACTIVATION                         an activation on its own\n"
 	  "A KERNEL is 5 or 5x3 (height x width), or kernel=; conv's output\n"
 	  "is floor((size + 2P - kernel) / S) + 1. summary shows each shape.\n"
@@ -301,6 +304,16 @@ const sh_cmd sh_commands[] = {
 	  "iterations) as a self-contained SVG figure for a report.\n"
 	  "Example:\n  plot loss out=loss.svg" },
 	/* ---- inspection */
+	{ "filters", "inspection", cmd_filters, 1, 2, NULL,
+	  "filters [MODEL] LAYER",
+	  "draw the kernels of a conv layer as shaded blocks",
+	  "Draws each filter of conv (or convt) layer LAYER (1-based, as in\n"
+	  "summary) as a small image: its kernels for the first 8 input\n"
+	  "channels side by side, black for the most negative weight of the\n"
+	  "layer, grey for 0, white for the most positive, numbered. On a\n"
+	  "colour terminal two pixels share a cell, so 40 filters of 5x5 fit\n"
+	  "in 20 lines; otherwise one character per pixel (\" .:-=+*#%@\").\n"
+	  "Example:\n  filters cnn 1" },
 	{ "confusion", "inspection", cmd_confusion, 1, 2, NULL,
 	  "confusion [MODEL] DATA",
 	  "confusion matrix, per-class accuracy, most confused pairs",

@@ -46,6 +46,9 @@ int cmd_probs(sh_session *S, const sh_line *l);
 int cmd_params(sh_session *S, const sh_line *l);
 int cmd_predict(sh_session *S, const sh_line *l);
 
+/* cmd_conv.c */
+int cmd_filters(sh_session *S, const sh_line *l);
+
 /* cmd_session.c */
 int cmd_help(sh_session *S, const sh_line *l);
 int cmd_seed(sh_session *S, const sh_line *l);

@@ -348,6 +348,43 @@ START_TEST(grad_batchnorm)
 }
 END_TEST
 
+/* shift moves each sample while training (gradients move back with it)
+ * and is the identity when evaluating. */
+START_TEST(shift_augments)
+{
+	nn_layer_spec s[3] = {
+		{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
+		{ .kind = "shift", .scale = 2 },
+		{ .kind = "dense", .units = 3 },
+	};
+	nn_layer_spec one = { .kind = "shift", .scale = 1 };
+	float x[2 * 9], moved = 0;
+	const float *z;
+	nn_rng r;
+	nn_model *m;
+
+	nn_rng_seed(&r, 4);
+	m = chain("2x6x5", s, 3, &r);
+	check_grad(m, 1, "shift 2 (training, fixed moves)");
+	nn_model_free(m);
+	m = chain("2x3x3", &one, 1, &r);
+	for (int i = 0; i < 18; i++)
+		x[i] = (float)(i + 1);
+	z = nn_model_forward(m, x, 1, 0, NULL);
+	for (int i = 0; i < 18; i++)
+		ck_assert(z[i] == x[i]);
+	for (int k = 0; k < 20; k++) {
+		z = nn_model_forward(m, x, 1, 1, &r);
+		for (int i = 0; i < 18; i++)
+			moved += z[i] != x[i];
+		/* both channels move alike: the centre pixels stay paired */
+		ck_assert(z[4] == 0 || z[13] == z[4] + 9);
+	}
+	ck_assert(moved > 0);
+	nn_model_free(m);
+}
+END_TEST
+
 /* Training moves the running statistics as PyTorch does; evaluation uses
  * them; copies keep them; init resets them. */
 START_TEST(batchnorm_statistics)
@@ -491,6 +528,7 @@ START_TEST(refused_configurations)
 		{ "1x2x2", { .kind = "convt", .units = 1, .kh = 1, .kw = 1,
 		             .pad = 2 }, "no output" },
 		{ "1x4x4", { .kind = "upsample" }, "factor" },
+		{ "1x4x4", { .kind = "shift", .scale = 4 }, "pixels" },
 		{ "3x4", { .kind = "batchnorm" }, "2-D" },
 	};
 	nn_rng r;
@@ -635,6 +673,7 @@ int main(void)
 	tcase_add_test(tc, col2im_is_adjoint);
 	tcase_add_test(tc, grad_layers);
 	tcase_add_test(tc, grad_batchnorm);
+	tcase_add_test(tc, shift_augments);
 	tcase_add_test(tc, batchnorm_statistics);
 	tcase_add_test(tc, batchnorm_stats_not_trained);
 	tcase_add_test(tc, exercise_shapes);
