@@ -24,7 +24,8 @@ EPOCH_SAMPLES = 60000
 
 def parse_args():
     p = argparse.ArgumentParser(description="PyTorch side of the nnsh benchmarks")
-    p.add_argument("--workload", required=True, choices=["W1", "W2", "W3", "W6"])
+    p.add_argument("--workload", required=True,
+                   choices=["W1", "W2", "W3", "W4", "W5", "W6"])
     p.add_argument("--epochs", type=int, default=1,
                    help="training epochs (W6: epochs of W1 before inference)")
     p.add_argument("--threads", type=int, default=1)
@@ -100,6 +101,24 @@ def build(workload):
                               nn.Linear(32, 10))
         maxfan_init(model)
         return model, torch.optim.SGD(model.parameters(), lr=0.003), 1
+    if workload == "W4":
+        # LeNet; its log-softmax output makes CrossEntropyLoss the NLL loss
+        # (log_softmax of log-probabilities changes nothing).
+        model = nn.Sequential(nn.Unflatten(1, (1, 28, 28)),
+                              nn.Conv2d(1, 10, 5), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Conv2d(10, 20, 5), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Flatten(), nn.Linear(320, 50), nn.ReLU(),
+                              nn.Dropout(0.5), nn.Linear(50, 10),
+                              nn.LogSoftmax(dim=1))
+        return model, torch.optim.Adam(model.parameters(), lr=1e-3), 64
+    if workload == "W5":
+        model = nn.Sequential(nn.Unflatten(1, (1, 28, 28)),
+                              nn.Conv2d(1, 4, 5, 1, 2), nn.ReLU(),
+                              nn.Conv2d(4, 8, 5, 2, 2), nn.ReLU(),
+                              nn.Conv2d(8, 12, 4, 2, 1), nn.ReLU(),
+                              nn.Flatten(), nn.Linear(588, 200), nn.ReLU(),
+                              nn.Linear(200, 10))
+        return model, torch.optim.Adam(model.parameters(), lr=3e-3), 100
     raise ValueError(workload)
 
 
