@@ -352,6 +352,7 @@ static void fill_param(const nn_param_slot *s, nn_param *p)
 	p->value = s->val;
 	p->grad = s->grad;
 	p->decay = s->decay;
+	p->fan_in = s->fan_in;
 }
 
 int nn_model_param(const nn_model *m, size_t layer, int k, nn_param *p)

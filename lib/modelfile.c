@@ -279,6 +279,7 @@ static json_t *run_json(const nn_run *r)
 		return NULL;
 	if (set_new(j, "val_split", json_real(o->val_split)) < 0 ||
 	    set_new(j, "clip", json_real(o->clip)) < 0 ||
+	    set_new(j, "fanin", json_boolean(o->fanin)) < 0 ||
 	    set_new(j, "targets", json_pack("[f, f]", o->target_lo,
 	                                    o->target_hi)) < 0 ||
 	    set_new(j, "schedule", schedule_json(&o->schedule)) < 0 ||
@@ -1189,6 +1190,7 @@ static int read_run(reader *r, nn_file *f, json_t *o)
 	    get_long(r, o, w, "nan_iter", 0, 1L << 50, &nan_iter) < 0 ||
 	    get_real(r, o, w, "val_split", 0, 0.999999, &op->val_split) < 0 ||
 	    get_real(r, o, w, "clip", 0, 1e30, &op->clip) < 0 ||
+	    opt_int(r, o, w, "fanin", &op->fanin) < 0 ||
 	    read_targets(r, json_object_get(o, "targets"), w, &op->target_lo,
 	                 &op->target_hi) < 0 ||
 	    read_schedule(r, json_object_get(o, "schedule"), "nnsh.run",

@@ -335,6 +335,7 @@ typedef struct nn_param {
 	float *value;
 	float *grad;
 	int decay;              /* weight decay applies (weights, not biases) */
+	int fan_in;             /* inputs of each unit it belongs to, or 0 */
 } nn_param;
 int nn_model_param(const nn_model *m, size_t layer, int k, nn_param *p);
 /* Number of parameter tensors of layer i (0 when there is no such layer). */
@@ -548,6 +549,8 @@ typedef struct nn_train_opts {
 	long every;             /* a point every N iterations (0: epochs) */
 	nn_schedule schedule;   /* zero: constant, the optimizer's rate */
 	double clip;            /* scale gradients to this L2 norm at most */
+	int fanin;              /* scale each layer's gradients, and so its
+	                         * SGD steps, by 1/sqrt(fan-in) (LeCun) */
 	float target_lo, target_hi;  /* label targets 0 and 1 become these
 	                              * (both 0: unchanged) */
 	nn_early early;         /* early stopping and restoring; zero: off */

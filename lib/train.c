@@ -361,6 +361,24 @@ static void clip_grads(nn_model *m, double max)
 	}
 }
 
+/* LeCun's fan-in rates: each parameter's gradient times 1/sqrt(fan-in)
+ * of the units it feeds, so wide layers take smaller steps. */
+static void scale_fanin(nn_model *m)
+{
+	for (size_t i = 0; i < nn_model_layers(m); i++)
+		for (int k = 0; k < nn_model_layer_nparams(m, i); k++) {
+			nn_param p;
+			float s;
+
+			nn_model_param(m, i, k, &p);
+			if (p.fan_in <= 1)
+				continue;
+			s = (float)(1 / sqrt((double)p.fan_in));
+			for (size_t j = 0; j < p.size; j++)
+				p.grad[j] *= s;
+		}
+}
+
 /* ---- the loop ---------------------------------------------------------- */
 
 /* What one call of nn_train works with. */
@@ -557,6 +575,8 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 	}
 	if (t->cfg.clip > 0)
 		clip_grads(m, t->cfg.clip);
+	if (t->cfg.fanin)
+		scale_fanin(m);
 	if (nn_optim_step(t->o, m) < 0)
 		return -1;
 	*loss = l;

@@ -162,6 +162,7 @@ static int run_options(sh_session *S, const sh_line *l, sh_model *sm,
 	o->early.patience = (int)patience;
 	o->early.min_delta = delta;
 	o->early.restore = sh_flag(l, "restore");
+	o->fanin = sh_flag(l, "fanin");
 	o->early.monitor = o->val || o->val_split > 0 ? NN_MON_VAL_LOSS
 	                                              : NN_MON_LOSS;
 	if (mon) {
@@ -177,15 +178,16 @@ static int run_options(sh_session *S, const sh_line *l, sh_model *sm,
 	return 0;
 }
 
-/* The positional words after DATA: restore and resume. */
+/* The positional words after DATA: restore, fanin and resume. */
 static int check_flags(sh_session *S, const sh_line *l)
 {
 	for (int i = 1; i < sh_npos(l); i++) {
 		const char *w = sh_pos(l, i)->text;
 
-		if (strcmp(w, "restore") != 0 && strcmp(w, "resume") != 0)
-			return sh_err(S, "train: unexpected '%s' (restore or "
-			              "resume?)", w);
+		if (strcmp(w, "restore") != 0 && strcmp(w, "resume") != 0 &&
+		    strcmp(w, "fanin") != 0)
+			return sh_err(S, "train: unexpected '%s' (restore, "
+			              "fanin or resume?)", w);
 	}
 	return 0;
 }

@@ -186,11 +186,11 @@ const sh_cmd sh_commands[] = {
 	  "the float targets.\n"
 	  "Example:\n  info digits.train" },
 	/* ---- training */
-	{ "train", "training", cmd_train, 1, 3,
+	{ "train", "training", cmd_train, 1, 4,
 	  "epochs iters batch val every shuffle patience monitor min_delta "
 	  "clip model",
 	  "train DATA [epochs=N | iters=N] [batch=B] [val=DATA|F] [every=K] "
-	  "[patience=P] [restore] [clip=C] | train DATA resume",
+	  "[patience=P] [restore] [clip=C] [fanin] | train DATA resume",
 	  "train the current model",
 	  "Trains with the model's loss, optimizer, schedule and targets for\n"
 	  "epochs= passes over DATA (default 1) or iters= batches, batch=\n"
@@ -208,6 +208,8 @@ const sh_cmd sh_commands[] = {
 	  "                also when the run did not stop early; the summary\n"
 	  "                names their epoch; a new best is marked *\n"
 	  "  clip=C        scale the gradients down to L2 norm C at most\n"
+	  "  fanin         LeCun's fan-in rates: each layer's gradients (so\n"
+	  "                its SGD steps) times 1/sqrt(inputs per unit)\n"
 	  "L2 weight decay is an optimizer setting (optim ... weight_decay=).\n"
 	  "A NaN guard stops the run when the loss or a gradient becomes NaN\n"
 	  "or infinite, before the update: it names the iteration and the\n"

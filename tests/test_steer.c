@@ -315,6 +315,54 @@ START_TEST(clip_limits_the_step)
 }
 END_TEST
 
+/* fanin: an SGD step of a layer with F inputs per unit is 1/sqrt(F) of
+ * the plain one, biases included. */
+START_TEST(fanin_scales_steps)
+{
+	nn_dataset *d = random_set(16, 9, 3, 22);
+	nn_model *a = mlp(9, 4, NN_ACT_TANH, 0, 3, 23);
+	nn_model *b = nn_model_copy(a);
+	size_t n = nn_model_param_count(a);
+	float *w0 = malloc(n * sizeof *w0);
+	nn_train_opts o = { .iters = 1, .batch = 16 };
+	nn_history h = { 0 };
+	nn_optim op;
+	nn_rng r;
+
+	memcpy(w0, nn_model_params(a), n * sizeof *w0);
+	nn_optim_defaults(&op, NN_OPT_SGD);
+	op.lr = 1;
+	o.fanin = 1;
+	nn_rng_seed(&r, 1);
+	ck_assert_int_eq(nn_train(a, NN_LOSS_CE, &op, d, &o, &r, &h), 0);
+	o.fanin = 0;
+	nn_rng_seed(&r, 1);
+	ck_assert_int_eq(nn_train(b, NN_LOSS_CE, &op, d, &o, &r, &h), 0);
+	for (size_t i = 0; i < 2; i++)
+		for (int k = 0; k < 2; k++) {
+			nn_param pa, pb;
+			double f = i == 0 ? 9 : 4;
+
+			nn_model_param(a, i, k, &pa);
+			nn_model_param(b, i, k, &pb);
+			ck_assert_int_eq(pa.fan_in, (int)f);
+			for (size_t j = 0; j < pa.size; j++) {
+				double w = w0[pa.value - nn_model_params(a) + j];
+
+				ck_assert_double_eq_tol(pa.value[j] - w,
+				                        (pb.value[j] - w) / sqrt(f),
+				                        1e-6);
+			}
+		}
+	free(w0);
+	nn_optim_reset(&op);
+	nn_history_free(&h);
+	nn_model_free(a);
+	nn_model_free(b);
+	nn_dataset_free(d);
+}
+END_TEST
+
 START_TEST(targets_and_val_split)
 {
 	nn_dataset *d = random_set(100, 3, 2, 30);
@@ -821,6 +869,7 @@ int main(void)
 	tcase_add_test(tc, early_constructed_history);
 	tcase_add_test(tc, early_restore_in_training);
 	tcase_add_test(tc, clip_limits_the_step);
+	tcase_add_test(tc, fanin_scales_steps);
 	tcase_add_test(tc, targets_and_val_split);
 	tcase_add_test(tc, nan_guard_names_layer);
 	tcase_add_test(tc, file_roundtrip_exact);
