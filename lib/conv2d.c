@@ -52,8 +52,9 @@ static int conv_setup(nn_layer *L, const nn_layer_spec *spec)
 }
 
 /* The planes of a layer: stride, rows and pitch of each plane, floats
- * per sample (with slack for the junk columns' reads), wide outputs per
- * sample, and rows of the lowered matrix (K = C * kh * kw). */
+ * per sample (with slack for the reads of the junk columns and of the
+ * SIMD kernel's last block), wide outputs per sample, and rows of the
+ * lowered matrix (K = C * kh * kw). */
 typedef struct planes {
 	int s, hq, wq;
 	size_t plane, size, q, k;
@@ -67,7 +68,8 @@ static planes conv_planes(const nn_layer *L)
 	g.hq = L->out.dim[1] + (L->kh - 1) / g.s;
 	g.wq = L->out.dim[2] + (L->kw - 1) / g.s;
 	g.plane = (size_t)g.hq * g.wq;
-	g.size = (size_t)L->in.dim[0] * g.s * g.s * g.plane + (size_t)g.wq;
+	g.size = (size_t)L->in.dim[0] * g.s * g.s * g.plane + (size_t)g.wq +
+	         16;
 	g.q = (size_t)L->out.dim[1] * g.wq;
 	g.k = (size_t)L->in.dim[0] * L->kh * L->kw;
 	return g;
@@ -81,46 +83,64 @@ static size_t slot(const planes *g, int c, int y, int x)
 	       (size_t)(y / g->s) * g->wq + (size_t)(x / g->s);
 }
 
-/* Copy the pixels of one input row that some output reads between the
- * row and the planes buf: into the planes, or back (back set). */
-static inline void row_planes(const nn_layer *L, const planes *g, int c,
-                              int y, float *row, float *buf, int back)
+/* The rows (or columns) [*k0, *k1) of phase b of the planes that hold
+ * pixels: plane row k holds image row k * s + b - pad, which must lie in
+ * [0, n), and k must lie in [0, len). */
+static void phase_range(int n, int s, int b, int pad, int len, int *k0,
+                        int *k1)
 {
-	int s = g->s, py = y + L->ph, w = L->in.dim[2];
+	*k0 = pad > b ? (pad - b + s - 1) / s : 0;
+	*k1 = n + pad > b ? (n + pad - b + s - 1) / s : 0;
+	*k1 = *k1 < len ? *k1 : len;
+	*k1 = *k1 > *k0 ? *k1 : *k0;
+}
 
-	if (py / s >= g->hq)
-		return;
-	for (int b = 0; b < s; b++) {
-		int x = ((b - L->pw) % s + s) % s, k = (x + L->pw) / s;
-		float *p = buf + slot(g, c, py, x + L->pw);
-		int m = (w - x + s - 1) / s;
+/* Copy between sample x (C x H x W) and the pixels of its planes buf that
+ * some output reads: into the planes, or back into x (back set). */
+static void copy_planes(const nn_layer *L, const planes *g, float *x,
+                        float *buf, int back)
+{
+	int s = g->s, h = L->in.dim[1], w = L->in.dim[2];
 
-		if (m > g->wq - k)
-			m = g->wq - k;
-		if (s == 1 && m > 0) {
-			memcpy(back ? row + x : p, back ? p : row + x,
-			       (size_t)m * sizeof *p);
-			continue;
+	for (int a = 0; a < s; a++)
+		for (int b = 0; b < s; b++) {
+			int y0, y1, x0, x1;
+
+			phase_range(h, s, a, L->ph, g->hq, &y0, &y1);
+			phase_range(w, s, b, L->pw, g->wq, &x0, &x1);
+			for (int c = 0; c < L->in.dim[0]; c++) {
+				float *pl = buf + ((size_t)(c * s + a) * s + b) *
+				                  g->plane;
+
+				for (int yq = y0; yq < y1; yq++) {
+					float *p = pl + (size_t)yq * g->wq;
+					/* plane column x0 + k is r[k * s] */
+					float *r = x + ((size_t)c * h + (size_t)(yq
+					           * s + a - L->ph)) * w +
+					           (x0 * s + b - L->pw);
+
+					p += x0;
+					if (s == 1)
+						memcpy(back ? r : p, back ? p : r,
+						       (size_t)(x1 - x0) *
+						       sizeof *p);
+					else if (back)
+						for (int k = 0; k < x1 - x0; k++)
+							r[k * s] = p[k];
+					else
+						for (int k = 0; k < x1 - x0; k++)
+							p[k] = r[k * s];
+				}
+			}
 		}
-		for (int e = 0; e < m; e++, x += s)
-			if (back)
-				row[x] = p[e];
-			else
-				p[e] = row[x];
-	}
 }
 
 /* Lay sample x out in the planes buf (g->size floats). */
 static void to_planes(const nn_layer *L, const planes *g, const float *x,
                       float *buf)
 {
-	int h = L->in.dim[1], w = L->in.dim[2];
-
 	memset(buf, 0, g->size * sizeof *buf);
-	for (int c = 0; c < L->in.dim[0]; c++)
-		for (int y = 0; y < h; y++)
-			row_planes(L, g, c, y, (float *)x + ((size_t)c * h + y)
-			           * w, buf, 0);
+	copy_planes(L, g, (float *)x, buf, 0);
 }
 
 /* The adjoint gather: dx of one sample from the planes (pixels no output
@@ -128,13 +148,8 @@ static void to_planes(const nn_layer *L, const planes *g, const float *x,
 static void from_planes(const nn_layer *L, const planes *g, float *buf,
                         float *dx)
 {
-	int h = L->in.dim[1], w = L->in.dim[2];
-
 	memset(dx, 0, L->in_size * sizeof *dx);
-	for (int c = 0; c < L->in.dim[0]; c++)
-		for (int y = 0; y < h; y++)
-			row_planes(L, g, c, y, dx + ((size_t)c * h + y) * w,
-			           buf, 1);
+	copy_planes(L, g, dx, buf, 1);
 }
 
 /* Row k of col (rows of ld floats) for each kernel tap: q floats. */
@@ -186,67 +201,150 @@ static void raise(const nn_layer *L, const planes *g, const float *col,
 }
 
 /* Samples lowered at once: enough for long products, few enough that the
- * columns and the product stay in the core's cache between the steps. */
-static size_t conv_chunk(const nn_layer *L, size_t n)
+ * columns and the product stay in the core's cache between the steps. The
+ * SIMD kernels need no columns for a chunk, only dL/dz, so their chunks
+ * are longer (fewer sums across lanes in dW). */
+static size_t conv_chunk(const nn_layer *L, size_t n, int simd)
 {
 	planes g = conv_planes(L);
-	size_t s = NN_CHUNK_FLOATS / (g.q * (g.k + (size_t)L->units));
+	size_t s = NN_CHUNK_FLOATS / (g.q * ((simd ? 0 : g.k) +
+	                                     (size_t)L->units));
 
 	s = s ? s : 1;
 	return s < n ? s : n;
 }
 
-/* A part's workspace: the planes of one sample's dL/dx, the columns
- * (K x sq) and the product (O x sq) of a chunk, and its share of dW and
- * db. */
+/* Output channels rounded up to the SIMD kernel's block of 4, and wide
+ * outputs per sample rounded up to its 16. */
+static size_t conv_o4(const nn_layer *L)
+{
+	return ((size_t)L->units + 3) & ~(size_t)3;
+}
+
+static size_t conv_qp(const planes *g)
+{
+	return (g->q + 15) & ~(size_t)15;
+}
+
+/* The pieces of a part's workspace: the planes of one sample's dL/dx, the
+ * columns (K x sq) and the product (O x sq) of a chunk, the SIMD kernel's
+ * wide output of one sample (o4 x qp), and the part's share of dW, db. */
+typedef struct work {
+	float *dxp, *col, *t, *tq, *dW, *db;
+} work;
+
 static size_t conv_work(const nn_layer *L, const planes *g, size_t n)
 {
 	size_t O = (size_t)L->units;
 
-	return g->size + conv_chunk(L, n) * g->q * (g->k + O) + O * g->k + O;
+	return g->size + g->k * g->q * conv_chunk(L, n, 0) +
+	       O * g->q * conv_chunk(L, n, 1) + conv_o4(L) * conv_qp(g) +
+	       O * g->k + O;
+}
+
+/* The values shared by the parts, after the planes of the batch: the
+ * weights transposed and padded for the SIMD kernel (K x o4), the biases
+ * padded (o4), and where each kernel tap's row starts in the planes. */
+static size_t conv_shared(const nn_layer *L, const planes *g)
+{
+	return g->k * conv_o4(L) + conv_o4(L) + g->k;
 }
 
 /* Scratch: the planes of the n samples of the last forward pass (kept for
- * backward), then a workspace for each part nn_parallel may use (only
- * those used are ever touched). */
+ * backward), the shared values, then a workspace for each part nn_parallel
+ * may use (only those used are ever touched). */
 static size_t conv_scratch(const nn_layer *L, size_t n)
 {
 	planes g = conv_planes(L);
 
-	return n * g.size + NN_MAX_PARTS * conv_work(L, &g, n);
+	return n * g.size + conv_shared(L, &g) +
+	       NN_MAX_PARTS * conv_work(L, &g, n);
 }
 
-/* One parallel loop over the chunks of a batch. */
+/* One parallel loop over the samples (SIMD) or chunks of a batch. */
 typedef struct conv_job {
 	nn_layer *L;
 	planes g;
 	const float *x, *dz;
 	float *z, *dx;
 	size_t n, chunk;
+	float *wt, *bias;       /* the shared values */
+	int32_t *off;
 } conv_job;
 
-/* The chunks [*c0, *c1) of a part, and its workspace. */
-static float *part_of(const conv_job *j, int part, int parts, size_t *c0,
-                      size_t *c1)
+static conv_job conv_job_of(nn_layer *L, size_t n)
 {
-	size_t chunks = (j->n + j->chunk - 1) / j->chunk;
+	conv_job j = { L, conv_planes(L), NULL, NULL, NULL, NULL, n,
+	               conv_chunk(L, L->cap, nn_conv_simd_ok()), NULL, NULL,
+	               NULL };
 
-	*c0 = chunks * (size_t)part / (size_t)parts;
-	*c1 = chunks * (size_t)(part + 1) / (size_t)parts;
-	return j->L->scratch + j->L->cap * j->g.size +
-	       (size_t)part * conv_work(j->L, &j->g, j->L->cap);
+	j.wt = L->scratch + L->cap * j.g.size;
+	j.bias = j.wt + j.g.k * conv_o4(L);
+	j.off = (int32_t *)(j.bias + conv_o4(L));
+	return j;
 }
 
-static void forward_part(void *ud, int part, int parts)
+static work work_of(const conv_job *j, int part)
+{
+	const nn_layer *L = j->L;
+	size_t O = (size_t)L->units;
+	work w;
+
+	w.dxp = j->wt + conv_shared(L, &j->g) +
+	        (size_t)part * conv_work(L, &j->g, L->cap);
+	w.col = w.dxp + j->g.size;
+	w.t = w.col + j->g.k * j->g.q * conv_chunk(L, L->cap, 0);
+	w.tq = w.t + O * j->g.q * conv_chunk(L, L->cap, 1);
+	w.dW = w.tq + conv_o4(L) * conv_qp(&j->g);
+	w.db = w.dW + O * j->g.k;
+	return w;
+}
+
+/* The range [*i0, *i1) of a part among `count` items. */
+static void share(size_t count, int part, int parts, size_t *i0, size_t *i1)
+{
+	*i0 = count * (size_t)part / (size_t)parts;
+	*i1 = count * (size_t)(part + 1) / (size_t)parts;
+}
+
+/* Forward with the SIMD kernel, one sample at a time. */
+static void forward_simd(void *ud, int part, int parts)
 {
 	const conv_job *j = ud;
 	const nn_layer *L = j->L;
 	const planes *g = &j->g;
-	size_t O = (size_t)L->units, c0, c1, S = j->chunk;
+	size_t O = (size_t)L->units, qp = conv_qp(g), i0, i1;
 	size_t oh = (size_t)L->out.dim[1], ow = (size_t)L->out.dim[2];
-	float *col = part_of(j, part, parts, &c0, &c1) + g->size;
-	float *t = col + g->k * S * g->q;
+	work w = work_of(j, part);
 
+	share(j->n, part, parts, &i0, &i1);
+	for (size_t i = i0; i < i1; i++) {
+		float *buf = L->scratch + i * g->size;
+
+		to_planes(L, g, j->x + i * L->in_size, buf);
+		nn_conv_fwd_simd(buf, j->off, g->k, j->wt, j->bias, conv_o4(L),
+		                 w.tq, qp);
+		for (size_t o = 0; o < O; o++) {
+			const float *src = w.tq + o * qp;
+			float *dst = j->z + (i * O + o) * oh * ow;
+
+			for (size_t y = 0; y < oh; y++, src += g->wq, dst += ow)
+				memcpy(dst, src, ow * sizeof *dst);
+		}
+	}
+}
+
+/* Forward through BLAS, a chunk of samples at a time. */
+static void forward_blas(void *ud, int part, int parts)
+{
+	const conv_job *j = ud;
+	const nn_layer *L = j->L;
+	const planes *g = &j->g;
+	size_t O = (size_t)L->units, S = j->chunk, c0, c1;
+	size_t oh = (size_t)L->out.dim[1], ow = (size_t)L->out.dim[2];
+	work w = work_of(j, part);
+
+	share((j->n + S - 1) / S, part, parts, &c0, &c1);
 	for (size_t i0 = c0 * S; i0 < c1 * S && i0 < j->n; i0 += S) {
 		size_t s = j->n - i0 < S ? j->n - i0 : S, N = s * g->q;
 
@@ -254,14 +352,14 @@ static void forward_part(void *ud, int part, int parts)
 			float *buf = L->scratch + (i0 + i) * g->size;
 
 			to_planes(L, g, j->x + (i0 + i) * L->in_size, buf);
-			lower(L, g, buf, col + i * g->q, N);
+			lower(L, g, buf, w.col + i * g->q, N);
 		}
 		/* t (O x sq) = W (O x K) col (K x sq) */
-		nn_sgemm_serial(0, 0, O, N, g->k, 1, L->p[0].val, g->k, col,
-		                N, 0, t, N);
+		nn_sgemm_serial(0, 0, O, N, g->k, 1, L->p[0].val, g->k, w.col,
+		                N, 0, w.t, N);
 		for (size_t i = 0; i < s; i++)
 			for (size_t o = 0; o < O; o++) {
-				const float *src = t + o * N + i * g->q;
+				const float *src = w.t + o * N + i * g->q;
 				float *dst = j->z + ((i0 + i) * O + o) * oh * ow;
 				float b = L->nobias ? 0 : L->p[1].val[o];
 
@@ -272,28 +370,50 @@ static void forward_part(void *ud, int part, int parts)
 	}
 }
 
+/* Where each kernel tap's row starts in the planes. */
+static void tap_offsets(const nn_layer *L, const planes *g, int32_t *off)
+{
+	for (int c = 0; c < L->in.dim[0]; c++)
+		for (int i = 0; i < L->kh; i++)
+			for (int jj = 0; jj < L->kw; jj++)
+				*off++ = (int32_t)slot(g, c, i, jj);
+}
+
 static void conv_forward(nn_layer *L, const float *x, float *z, size_t n,
                          int training, nn_rng *rng)
 {
-	conv_job j = { L, conv_planes(L), x, NULL, z, NULL, n,
-	               conv_chunk(L, L->cap) };
+	conv_job j = conv_job_of(L, n);
+	size_t O = (size_t)L->units, o4 = conv_o4(L);
 
 	(void)training;
 	(void)rng;
-	nn_parallel((int)((n + j.chunk - 1) / j.chunk), forward_part, &j);
+	j.x = x;
+	j.z = z;
+	tap_offsets(L, &j.g, j.off);
+	if (!nn_conv_simd_ok()) {
+		nn_parallel((int)((n + j.chunk - 1) / j.chunk), forward_blas,
+		            &j);
+		return;
+	}
+	memset(j.wt, 0, (j.g.k + 1) * o4 * sizeof *j.wt);
+	for (size_t o = 0; o < O; o++) {
+		for (size_t k = 0; k < j.g.k; k++)
+			j.wt[k * o4 + o] = L->p[0].val[o * j.g.k + k];
+		j.bias[o] = L->nobias ? 0 : L->p[1].val[o];
+	}
+	nn_parallel((int)n, forward_simd, &j);
 }
 
 /* The gradients of s samples from i0: dW (O x K) and db added to (set
- * when first), dx written; w is the part's workspace. */
-static void backward_chunk(const conv_job *j, float *w, float *dW, float *db,
-                           size_t i0, size_t s, int first)
+ * when first), dx written, in the part's workspace w. */
+static void backward_chunk(const conv_job *j, const work *w, float *dW,
+                           float *db, size_t i0, size_t s, int first)
 {
 	const nn_layer *L = j->L;
 	const planes *g = &j->g;
 	size_t O = (size_t)L->units, N = s * g->q;
 	size_t oh = (size_t)L->out.dim[1], ow = (size_t)L->out.dim[2];
-	float *dxp = w, *col = dxp + g->size, *t = col + g->k * j->chunk *
-	                                            g->q;
+	float *t = w->t, *col = w->col;
 
 	/* t (O x sq): dL/dz, wide, with zeros in the junk columns */
 	for (size_t i = 0; i < s; i++)
@@ -311,21 +431,35 @@ static void backward_chunk(const conv_job *j, float *w, float *dW, float *db,
 
 		db[o] = first ? sum : db[o] + sum;
 	}
-	for (size_t i = 0; i < s; i++)
-		lower(L, g, L->scratch + (i0 + i) * g->size, col + i * g->q,
-		      N);
-	/* dW (O x K) += t (O x sq) col^T (sq x K) */
-	nn_sgemm_serial(0, 1, O, g->k, N, 1, t, N, col, N, first ? 0 : 1, dW,
-	                g->k);
+	if (nn_conv_simd_ok()) {
+		if (first)
+			memset(dW, 0, O * g->k * sizeof *dW);
+		nn_conv_dw_simd(L->scratch + i0 * g->size, g->size, j->off,
+		                g->k, t, g->q, N, s, O, g->q, dW);
+	} else {
+		for (size_t i = 0; i < s; i++)
+			lower(L, g, L->scratch + (i0 + i) * g->size,
+			      col + i * g->q, N);
+		/* dW (O x K) += t (O x sq) col^T (sq x K) */
+		nn_sgemm_serial(0, 1, O, g->k, N, 1, t, N, col, N,
+		                first ? 0 : 1, dW, g->k);
+	}
 	if (!j->dx)
 		return;
 	/* dcol (K x sq) = W^T (K x O) t (O x sq), then back to the pixels */
-	nn_sgemm_serial(1, 0, g->k, N, O, 1, L->p[0].val, g->k, t, N, 0, col,
-	                N);
+	if (!nn_conv_simd_ok())
+		nn_sgemm_serial(1, 0, g->k, N, O, 1, L->p[0].val, g->k, t, N, 0,
+		                col, N);
 	for (size_t i = 0; i < s; i++) {
-		memset(dxp, 0, g->size * sizeof *dxp);
-		raise(L, g, col + i * g->q, N, dxp);
-		from_planes(L, g, dxp, j->dx + (i0 + i) * L->in_size);
+		memset(w->dxp, 0, g->size * sizeof *w->dxp);
+		if (nn_conv_simd_ok()) {
+			nn_conv_dcol_simd(L->p[0].val, t + i * g->q, N, O, g->k,
+			                  g->q, col);
+			raise(L, g, col, g->q, w->dxp);
+		} else {
+			raise(L, g, col + i * g->q, N, w->dxp);
+		}
+		from_planes(L, g, w->dxp, j->dx + (i0 + i) * L->in_size);
 	}
 }
 
@@ -334,41 +468,37 @@ static void backward_part(void *ud, int part, int parts)
 {
 	const conv_job *j = ud;
 	const nn_layer *L = j->L;
-	size_t c0, c1, S = j->chunk, O = (size_t)L->units;
-	float *w = part_of(j, part, parts, &c0, &c1);
-	float *dW = w + conv_work(L, &j->g, L->cap) - O * j->g.k - O;
-	float *db = dW + O * j->g.k;
+	size_t c0, c1, S = j->chunk;
+	work w = work_of(j, part);
+	float *dW = part ? w.dW : L->p[0].grad;
+	float *db = L->nobias ? NULL : part ? w.db : L->p[1].grad;
 
-	if (part == 0) {
-		dW = L->p[0].grad;
-		db = L->nobias ? NULL : L->p[1].grad;
-	} else if (L->nobias) {
-		db = NULL;
-	}
+	share((j->n + S - 1) / S, part, parts, &c0, &c1);
 	for (size_t i0 = c0 * S; i0 < c1 * S && i0 < j->n; i0 += S)
-		backward_chunk(j, w, dW, db, i0, j->n - i0 < S ? j->n - i0 : S,
+		backward_chunk(j, &w, dW, db, i0, j->n - i0 < S ? j->n - i0 : S,
 		               i0 == c0 * S);
 }
 
 static void conv_backward(nn_layer *L, const float *x, const float *dz,
                           float *dx, size_t n)
 {
-	conv_job j = { L, conv_planes(L), x, dz, NULL, dx, n,
-	               conv_chunk(L, L->cap) };
+	conv_job j = conv_job_of(L, n);
 	size_t O = (size_t)L->units;
 	int parts;
 
-	/* x is not read: its planes are kept from forward */
+	/* x is not read: its planes are kept from forward, with the taps'
+	 * offsets */
+	(void)x;
+	j.dz = dz;
+	j.dx = dx;
 	parts = nn_parallel((int)((n + j.chunk - 1) / j.chunk), backward_part,
 	                    &j);
 	for (int p = 1; p < parts; p++) {
-		size_t c0, c1;
-		float *w = part_of(&j, p, parts, &c0, &c1);
-		float *dW = w + conv_work(L, &j.g, L->cap) - O * j.g.k - O;
+		work w = work_of(&j, p);
 
-		add_floats(L->p[0].grad, dW, O * j.g.k);
+		add_floats(L->p[0].grad, w.dW, O * j.g.k);
 		if (!L->nobias)
-			add_floats(L->p[1].grad, dW + O * j.g.k, O);
+			add_floats(L->p[1].grad, w.db, O);
 	}
 }
 

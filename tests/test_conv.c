@@ -663,7 +663,7 @@ int main(void)
 	Suite *s = suite_create("conv");
 	TCase *tc = tcase_create("core");
 	SRunner *sr;
-	int failed;
+	int failed = 0;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, conv_matches_reference, 0,
@@ -682,8 +682,15 @@ int main(void)
 	tcase_add_test(tc, tiny_cnn_overfits);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
+	/* every test with conv's SIMD kernels (where the CPU has them), then
+	 * with the lowering through BLAS */
+	for (int simd = 1; simd >= 0; simd--) {
+		nn_conv_simd(simd);
+		printf("conv through %s\n", nn_conv_simd_ok() ? "the SIMD "
+		       "kernels" : "BLAS");
+		srunner_run_all(sr, CK_NORMAL);
+		failed += srunner_ntests_failed(sr);
+	}
 	srunner_free(sr);
 	return failed ? 1 : 0;
 }
