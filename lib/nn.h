@@ -555,7 +555,9 @@ typedef struct nn_train_opts {
 	                              * (both 0: unchanged) */
 	nn_early early;         /* early stopping and restoring; zero: off */
 	volatile int *stop;     /* set non-zero to stop between batches */
-	/* Called after every batch; a non-zero return stops the run. */
+	/* Called after every batch; a non-zero return stops the run. It
+	 * may change the optimizer's momentum and lr: a new lr is the rate
+	 * from the next batch on (with a schedule, it scales the schedule). */
 	int (*callback)(const nn_progress *p, void *ud);
 	void *ud;
 	nn_run *run;            /* keeps the progress; NULL: a private one */

@@ -398,6 +398,7 @@ typedef struct trainer {
 	size_t *osz;            /* output size of each layer */
 	double t0;              /* the run's start on the clock */
 	double base_lr;         /* the optimizer's own rate */
+	double lr_scale;        /* live changes of a scheduled rate */
 } trainer;
 
 static int add_point(trainer *t)
@@ -583,6 +584,19 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 	return 0;
 }
 
+/* The callback may set the optimizer's rate between batches: without a
+ * schedule it is the rate from then on (and after the run); with one it
+ * scales the schedule. */
+static void keep_rate(trainer *t, double was, int scheduled)
+{
+	if (t->o->lr == (float)was)
+		return;
+	if (!scheduled)
+		t->base_lr = t->o->lr;
+	else if (was > 0)
+		t->lr_scale *= t->o->lr / was;
+}
+
 /* The loop proper; returns 0 or -1. */
 static int run_loop(trainer *t)
 {
@@ -600,7 +614,7 @@ static int run_loop(trainer *t)
 	while (r->iter < r->iters) {
 		size_t cnt;
 		double l = 0;
-		int stop = 0;
+		int stop = 0, quit;
 
 		if (c->stop && *c->stop)
 			return 0;
@@ -614,8 +628,8 @@ static int run_loop(trainer *t)
 			epoch_loss = 0;
 		cnt = r->n - r->pos < c->batch ? r->n - r->pos : c->batch;
 		if (scheduled)
-			t->o->lr = (float)nn_schedule_lr(sc, t->base_lr,
-			                                 t->o->t);
+			t->o->lr = (float)(t->lr_scale *
+			        nn_schedule_lr(sc, t->base_lr, t->o->t));
 		if (train_batch(t, cnt, &l) < 0)
 			return -1;
 		r->iter++;
@@ -643,7 +657,9 @@ static int run_loop(trainer *t)
 					       r->nbest * sizeof *r->best);
 			}
 		}
-		if (c->callback && c->callback(&pr, c->ud))
+		quit = c->callback && c->callback(&pr, c->ud);
+		keep_rate(t, pr.lr, scheduled);
+		if (quit)
 			return 0;
 		if (stop) {
 			r->stopped_early = 1;
@@ -729,6 +745,7 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	}
 	t.t0 = nn_now() - t.run->seconds;
 	t.base_lr = o->lr;
+	t.lr_scale = 1;
 	rc = run_loop(&t);
 	o->lr = (float)t.base_lr;
 	rc = finish_run(&t, rc);
