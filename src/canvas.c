@@ -114,6 +114,35 @@ int cv_text(cv_canvas *c, int x, int y, const char *utf8, int fg, int bold)
 	return n;
 }
 
+int cv_textn(cv_canvas *c, int x, int y, int maxw, const char *utf8, int fg,
+             int bold)
+{
+	const unsigned char *s = (const unsigned char *)utf8;
+	int n = 0;
+
+	while (*s && n < maxw) {
+		uint32_t cp = utf8_next(&s);
+		cv_cell *cell = cv_at(c, x + n, y);
+
+		if (cell) {
+			cell->ch = cp;
+			cell->fg = (uint8_t)fg;
+			cell->bold = (uint8_t)(bold != 0);
+		}
+		n++;
+	}
+	return n;
+}
+
+int cv_width(const char *utf8)
+{
+	int n = 0;
+
+	for (; *utf8; utf8++)
+		n += ((unsigned char)*utf8 & 0xc0) != 0x80;
+	return n;
+}
+
 int cv_grey(int v)
 {
 	v = v < 0 ? 0 : v > 255 ? 255 : v;

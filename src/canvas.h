@@ -57,6 +57,11 @@ void cv_put(cv_canvas *c, int x, int y, uint32_t ch, int fg, int bg,
 /* Write UTF-8 text from (x, y) rightwards with colour fg, clipped at the
  * edge; returns the number of cells it covers (clipped or not). */
 int cv_text(cv_canvas *c, int x, int y, const char *utf8, int fg, int bold);
+/* cv_text clipped to at most maxw cells; returns the cells written. */
+int cv_textn(cv_canvas *c, int x, int y, int maxw, const char *utf8, int fg,
+             int bold);
+/* The number of cells (code points) of UTF-8 text. */
+int cv_width(const char *utf8);
 /* The grey colour (CV_GREY0 + 0..23) nearest to a byte value 0..255. */
 int cv_grey(int v);
 
