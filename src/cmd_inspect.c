@@ -187,40 +187,6 @@ int cmd_stats(sh_session *S, const sh_line *l)
 	return 0;
 }
 
-/* Probabilities from the outputs o (w of them) of a model whose output
- * activation is act; *kind names what they are. Writes k values. */
-static int to_probs(const float *o, size_t w, nn_act act, float *p,
-                    const char **kind)
-{
-	double max = o[0], sum = 0;
-
-	*kind = "probabilities";
-	if (w == 1) {
-		p[1] = o[0] < 0 ? 0 : o[0] > 1 ? 1 : o[0];
-		p[0] = 1 - p[1];
-		if (act != NN_ACT_SIGMOID)
-			*kind = "output as P(class 1), clipped to [0, 1]";
-		return 2;
-	}
-	if (act == NN_ACT_SOFTMAX || act == NN_ACT_SIGMOID) {
-		memcpy(p, o, w * sizeof *p);
-		return (int)w;
-	}
-	if (act == NN_ACT_LOGSOFTMAX) {
-		for (size_t j = 0; j < w; j++)
-			p[j] = expf(o[j]);
-		return (int)w;
-	}
-	for (size_t j = 1; j < w; j++)
-		max = o[j] > max ? o[j] : max;
-	for (size_t j = 0; j < w; j++)
-		sum += exp(o[j] - max);
-	for (size_t j = 0; j < w; j++)
-		p[j] = (float)(exp(o[j] - max) / sum);
-	*kind = "softmax of the outputs";
-	return (int)w;
-}
-
 int cmd_probs(sh_session *S, const sh_line *l)
 {
 	const char *word, *colon, *kind;
@@ -261,7 +227,7 @@ int cmd_probs(sh_session *S, const sh_line *l)
 		free(p);
 		return sh_err(S, "%s", nn_error());
 	}
-	k = to_probs(out, w, nn_model_output_act(sm->m), p, &kind);
+	k = ri_to_probs(out, w, nn_model_output_act(sm->m), p, &kind);
 	truth = nn_dataset_label(sd->d, idx);
 	sh_printf(S, "%s on %s:%ld", sm->name, name, i);
 	if (truth >= 0)

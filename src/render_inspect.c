@@ -202,6 +202,38 @@ void ri_probs(FILE *f, const float *p, int k, char *const *names, int truth,
 	}
 }
 
+int ri_to_probs(const float *o, size_t w, nn_act act, float *p,
+                const char **kind)
+{
+	double max = o[0], sum = 0;
+
+	*kind = "probabilities";
+	if (w == 1) {
+		p[1] = o[0] < 0 ? 0 : o[0] > 1 ? 1 : o[0];
+		p[0] = 1 - p[1];
+		if (act != NN_ACT_SIGMOID)
+			*kind = "output as P(class 1), clipped to [0, 1]";
+		return 2;
+	}
+	if (act == NN_ACT_SOFTMAX || act == NN_ACT_SIGMOID) {
+		memcpy(p, o, w * sizeof *p);
+		return (int)w;
+	}
+	if (act == NN_ACT_LOGSOFTMAX) {
+		for (size_t j = 0; j < w; j++)
+			p[j] = expf(o[j]);
+		return (int)w;
+	}
+	for (size_t j = 1; j < w; j++)
+		max = o[j] > max ? o[j] : max;
+	for (size_t j = 0; j < w; j++)
+		sum += exp(o[j] - max);
+	for (size_t j = 0; j < w; j++)
+		p[j] = (float)(exp(o[j] - max) / sum);
+	*kind = "softmax of the outputs";
+	return (int)w;
+}
+
 void ri_params(FILE *f, const nn_model *m)
 {
 	size_t total = nn_model_param_count(m);

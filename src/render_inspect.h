@@ -30,6 +30,14 @@ void ri_stats_line(FILE *f, const char *label, const float *v, size_t n,
 void ri_probs(FILE *f, const float *p, int k, char *const *names, int truth,
               int width, int unicode);
 
+/* The class probabilities of a model's outputs o (w of them) by its
+ * output activation act: softmax (or sigmoid) outputs as they are,
+ * logsoftmax ones exponentiated, others through a softmax; one output is
+ * P(class 1) and gives two. Writes them to p and returns their number;
+ * *kind names what they are. */
+int ri_to_probs(const float *o, size_t w, nn_act act, float *p,
+                const char **kind);
+
 /* Each layer's parameter tensors and count, and the total. */
 void ri_params(FILE *f, const nn_model *m);
 
