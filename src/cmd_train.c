@@ -1,12 +1,14 @@
 /* cmd_train.c - training and what steers it: train (with validation,
  * early stopping, clipping, resume), evaluate, schedule, targets and
- * checkpoint. The loop prints one line per history point; Ctrl-C stops it
- * between batches, and `train DATA resume` continues the run. */
+ * checkpoint. The loop prints one line per history point (at a terminal
+ * the live panel, live.c, shows the run instead); Ctrl-C stops it between
+ * batches, and `train DATA resume` continues the run. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "handlers.h"
+#include "live.h"
 
 void sh_train_reset(sh_model *sm)
 {
@@ -48,6 +50,7 @@ typedef struct train_ctx {
 	double last;            /* seconds at the previous printed point */
 	const char *val_name;   /* the validation data's name, or "" */
 	int failed;             /* a checkpoint could not be written */
+	pn_live *live;          /* the panel and log=FILE, or NULL */
 } train_ctx;
 
 static void print_point(train_ctx *c, const nn_progress *pr)
@@ -89,7 +92,7 @@ static int on_batch(const nn_progress *p, void *ud)
 		         c->val_name);
 		c->val_name = NULL;
 	}
-	if (p->point)
+	if (p->point && !pn_live_panel(c->live))
 		print_point(c, p);
 	if (sm->best_path && p->improved &&
 	    sh_save_model(c->S, sm, sm->best_path, 0) < 0)
@@ -100,7 +103,7 @@ static int on_batch(const nn_progress *p, void *ud)
 		if (sh_save_model(c->S, sm, sm->ckpt_path, 1) < 0)
 			c->failed = 1;
 	}
-	return c->failed;
+	return pn_live_batch(c->live, p) || c->failed;
 }
 
 /* val=DATA or val=FRACTION. */
@@ -196,7 +199,7 @@ static int check_flags(sh_session *S, const sh_line *l)
 static int resume_options(sh_session *S, const sh_line *l, sh_model *sm,
                           nn_train_opts *o, sh_data **val)
 {
-	static const char *const allowed[] = { "val", "model", NULL };
+	static const char *const allowed[] = { "val", "model", "log", NULL };
 
 	for (int i = 1; i < l->n; i++) {
 		int ok = !l->v[i].key;
@@ -287,8 +290,11 @@ int cmd_train(sh_session *S, const sh_line *l)
 	S->stop = 0;
 	before = sm->hist.n;
 	before_iter = resume ? sm->run.iter : 0;
+	if (pn_live_open(S, sm, l, train, val, &o, &c.live) < 0)
+		return -1;
 	rc = nn_train(sm->m, sh_model_loss(sm), &sm->opt, train->d, &o,
 	              &S->rng, &sm->hist);
+	pn_live_close(c.live, rc);
 	if (c.failed)
 		return -1;      /* the checkpoint's message is in S->err */
 	if (rc < 0)

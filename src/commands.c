@@ -188,9 +188,10 @@ const sh_cmd sh_commands[] = {
 	/* ---- training */
 	{ "train", "training", cmd_train, 1, 4,
 	  "epochs iters batch val every shuffle patience monitor min_delta "
-	  "clip model",
+	  "clip log model",
 	  "train DATA [epochs=N | iters=N] [batch=B] [val=DATA|F] [every=K] "
-	  "[patience=P] [restore] [clip=C] [fanin] | train DATA resume",
+	  "[patience=P] [restore] [clip=C] [fanin] [log=FILE] | "
+	  "train DATA resume",
 	  "train the current model",
 	  "Trains with the model's loss, optimizer, schedule and targets for\n"
 	  "epochs= passes over DATA (default 1) or iters= batches, batch=\n"
@@ -217,8 +218,20 @@ const sh_cmd sh_commands[] = {
 	  "Ctrl-C stops between batches; 'train DATA resume' continues that\n"
 	  "run exactly where it stopped, with its own settings, also after\n"
 	  "'save MODEL FILE state' and 'load FILE'.\n"
-	  "Example:\n"
-	  "  train digits.train epochs=50 val=0.1 patience=5 restore" },
+	  "At a terminal a live panel shows the run instead of the lines:\n"
+	  "loss and accuracy curves, a status line and a view. Keys: space\n"
+	  "pauses, s runs one batch while paused, q (or Ctrl-C) stops, + and\n"
+	  "- double and halve the learning rate (with a schedule, they scale\n"
+	  "it), 1-5 choose the view (digits confusion boundary stats probs),\n"
+	  "~ smooths the curves, x switches epochs/iterations, and : takes a\n"
+	  "command applied at the next batch: lr R, momentum M, view NAME\n"
+	  "[INDEX], stop, pause, resume, step, smooth A|off. Changes are\n"
+	  "marked on the curves and listed in the summary left at the end.\n"
+	  "nnsh --no-panel (or a pipe) keeps the lines. log=FILE appends the\n"
+	  "run as JSON lines, which 'monitor FILE' follows elsewhere.\n"
+	  "Examples:\n"
+	  "  train digits.train epochs=50 val=0.1 patience=5 restore\n"
+	  "  train digits.train epochs=5 val=digits.test log=run.jsonl" },
 	{ "evaluate", "training", cmd_evaluate, 1, 1, "batch model",
 	  "evaluate DATA [batch=B] [model=NAME]",
 	  "loss and accuracy of the current model on a dataset",
@@ -356,6 +369,38 @@ const sh_cmd sh_commands[] = {
 	  "gets one line per sample. Ends with the count right and the\n"
 	  "indices of the wrong ones.\n"
 	  "Example:\n  predict digits.test n=20" },
+	/* ---- panel */
+	{ "view", "panel", cmd_view, 1, 3, NULL,
+	  "view loss|accuracy|digits|confusion|boundary|stats|probs [MODEL] "
+	  "[DATA]",
+	  "draw one of the live panel's pictures once",
+	  "Draws what the panel shows while training, into the normal output:\n"
+	  "  loss, accuracy  the history's training and validation curves\n"
+	  "                  (rate changes marked)\n"
+	  "  digits          predictions for a fixed random sample of DATA:\n"
+	  "                  images with the predicted label (wrong ones red,\n"
+	  "                  or marked ! without colour); other data: a table\n"
+	  "                  of inputs, targets and outputs\n"
+	  "  confusion       the confusion matrix on DATA, per-class accuracy\n"
+	  "  boundary        for 2 inputs, the plane shaded by predicted class\n"
+	  "                  (or output) with the data on top; for 1 input and\n"
+	  "                  1 output, the model's curve over the data\n"
+	  "  stats           per layer: weights and biases (with DATA, also\n"
+	  "                  outputs and gradients of its first 100 samples)\n"
+	  "  probs           class probabilities of DATA:INDEX as bars\n"
+	  "DATA defaults to the data the model last validated on.\n"
+	  "Examples:\n  view loss\n  view digits digits.test\n"
+	  "  view boundary net moons\n  view probs digits.test:7" },
+	{ "monitor", "panel", cmd_monitor, 1, 1, NULL,
+	  "monitor FILE",
+	  "follow a run that another nnsh logs with log=FILE",
+	  "Reads the JSON lines that 'train ... log=FILE' appends and follows\n"
+	  "the file as it grows (it may not exist yet). At a terminal it shows\n"
+	  "the panel's curves, status line and history points until q or\n"
+	  "Ctrl-C, then leaves a summary; otherwise it prints a line per run,\n"
+	  "point, change and end until the run ends. nnsh --monitor FILE does\n"
+	  "the same from the command line.\n"
+	  "Example:\n  monitor run.jsonl" },
 	/* ---- teaching */
 	{ "set", "teaching", cmd_set, 0, 3, "*",
 	  "set MODEL.LAYER.PARAM[INDEX...] = VALUE",

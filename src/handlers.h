@@ -49,6 +49,12 @@ int cmd_predict(sh_session *S, const sh_line *l);
 /* cmd_conv.c */
 int cmd_filters(sh_session *S, const sh_line *l);
 
+/* cmd_view.c */
+int cmd_view(sh_session *S, const sh_line *l);
+int cmd_monitor(sh_session *S, const sh_line *l);
+/* Follow the JSON log of a run (nnsh --monitor FILE). */
+int sh_monitor(sh_session *S, const char *path);
+
 /* cmd_session.c */
 int cmd_help(sh_session *S, const sh_line *l);
 int cmd_seed(sh_session *S, const sh_line *l);

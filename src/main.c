@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "handlers.h"
 #include "repl.h"
 #include "script.h"
 
@@ -36,6 +37,8 @@ static void usage(FILE *f)
 	"  --seed N        seed the random numbers (default 1)\n"
 	"  --threads N     most BLAS threads a matrix product may use\n"
 	"  --no-timing     leave wall-clock times out of the output\n"
+	"  --no-panel      train prints a line per epoch even at a terminal\n"
+	"  --monitor FILE  watch the run that train ... log=FILE writes\n"
 	"  --commands-md   print the command reference (doc/commands.md)\n"
 	"  --help          this text\n"
 	"  --version       the version\n\n"
@@ -50,6 +53,7 @@ typedef struct opts {
 	int nexprs;
 	const char **scripts;
 	int nscripts;
+	const char *monitor;    /* --monitor FILE */
 } opts;
 
 /* Reader over the -e commands. */
@@ -93,6 +97,14 @@ static int parse_args(int argc, char **argv, opts *o, sh_session *S)
 			S->keep_going = 1;
 		} else if (strcmp(a, "--no-timing") == 0) {
 			S->timing = 0;
+		} else if (strcmp(a, "--no-panel") == 0) {
+			S->no_panel = 1;
+		} else if (strcmp(a, "--monitor") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "nnsh: %s needs a value\n", a);
+				return 2;
+			}
+			o->monitor = argv[++i];
 		} else if (strcmp(a, "-e") == 0 || strcmp(a, "--seed") == 0 ||
 		           strcmp(a, "--threads") == 0) {
 			if (i + 1 >= argc) {
@@ -172,6 +184,14 @@ int main(int argc, char **argv)
 	         (o.interactive == -1 && !o.nscripts && !o.nexprs &&
 	          isatty(STDIN_FILENO));
 	S->interactive = 0;
+	if (o.monitor) {
+		if ((status = sh_monitor(S, o.monitor) < 0))
+			fprintf(stderr, "nnsh: %s\n", S->err);
+		sh_session_free(S);
+		free(o.exprs);
+		free(o.scripts);
+		return status;
+	}
 	status = run_batch(S, &o);
 	if (status == 0 && !S->quit) {
 		if (prompt) {

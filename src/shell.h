@@ -77,6 +77,8 @@ typedef struct sh_session {
 	int timing;             /* print wall-clock times */
 	int quit;               /* `quit` was given */
 	int keep_going;         /* scripts go on after a failing command */
+	int no_panel;           /* --no-panel: train prints lines even at a
+	                         * terminal */
 	int source_depth;       /* files being sourced */
 	struct sh_var { char *name, *value; } *vars;  /* `let` variables */
 	size_t nvars;

@@ -1,0 +1,34 @@
+/* live.h - what watches a training run: the live panel when nnsh is at a
+ * terminal (else `train` prints its lines), and the JSON log of log=FILE.
+ * cmd_train opens it once before nn_train and forwards every batch to
+ * it; between batches the panel redraws (at most about ten times a
+ * second, and less when drawing would cost more than a small share of
+ * the run), computes its view at evaluation points, and applies keys and
+ * ':' commands: pause, single steps, stop, learning rate and momentum,
+ * the view. */
+#ifndef NNSH_LIVE_H
+#define NNSH_LIVE_H
+
+#include "shell.h"
+
+typedef struct pn_live pn_live;
+
+/* Start watching a run of sm on train (val: the validation data, or NULL)
+ * with the options o given to nn_train and the command line l (log=).
+ * *live is NULL when there is neither a panel nor a log. Returns -1 with
+ * S->err set when the log cannot be opened, and nothing changed. */
+int pn_live_open(sh_session *S, sh_model *sm, const sh_line *l,
+                 const sh_data *train, const sh_data *val,
+                 const nn_train_opts *o, pn_live **live);
+/* Whether the panel owns the screen (nothing else may print). 0 for
+ * NULL. */
+int pn_live_panel(const pn_live *L);
+/* The progress after a batch; non-zero stops the run (q, Ctrl-C, stop).
+ * Nothing happens for NULL. */
+int pn_live_batch(pn_live *L, const nn_progress *p);
+/* After nn_train returned rc: give the terminal back, print the summary
+ * of a run the panel showed, end and close the log, free L (may be
+ * NULL). */
+void pn_live_close(pn_live *L, int rc);
+
+#endif

@@ -1,0 +1,99 @@
+/* render_views.h - the views of the live panel and of `view`: digit
+ * predictions, the confusion matrix, the decision boundary, per-layer
+ * statistics and class probabilities. A view is computed from a model and
+ * a dataset into a snapshot (a few forward passes, which the panel runs
+ * only at evaluation points), and the snapshot is drawn into a canvas area
+ * as often as the panel redraws; drawing never touches the model. */
+#ifndef NNSH_RENDER_VIEWS_H
+#define NNSH_RENDER_VIEWS_H
+
+#include "canvas.h"
+#include "nn.h"
+
+typedef enum vw_kind {
+	VW_DIGITS, VW_CONFUSION, VW_BOUNDARY, VW_STATS, VW_PROBS, VW_COUNT
+} vw_kind;
+
+/* "digits", "confusion", "boundary", "stats", "probs". */
+extern const char *const vw_names[VW_COUNT];
+/* The kind of a name (or a unique prefix of one); -1 when unknown. */
+int vw_parse(const char *name);
+
+#define VW_TREND 24             /* stds kept per statistics row */
+
+/* One row of the statistics view: a line of `stats` and the standard
+ * deviations of that tensor at the last updates. */
+typedef struct vw_row {
+	char text[256];
+	int header;             /* a layer's title, not a tensor */
+	double trend[VW_TREND];
+	int ntrend;
+} vw_row;
+
+typedef struct vw_view {
+	vw_kind kind;
+	int mode;               /* the canvas mode it is drawn in */
+	const nn_dataset *d;    /* the samples it shows (not owned) */
+	char what[96];          /* "digits.test", for the titles */
+	char note[160];         /* why there is nothing to show, or "" */
+	int ready;              /* computed at least once */
+	long iter;              /* the iteration it shows; -1: none */
+	/* digits: predictions for a fixed random sample of d */
+	size_t *sample;
+	size_t nsample, npred;
+	int *pred;
+	float *out;             /* npred x outw outputs (tables) */
+	size_t outw;
+	/* confusion: k x k counts, rows true, columns predicted */
+	size_t *counts;
+	int k;
+	/* boundary: gw x gh model outputs over [x0, x1] x [y0, y1] */
+	float *grid;
+	int gw, gh, gk;         /* gk: classes, or 0 for output values */
+	float x0, x1, y0, y1;
+	/* stats */
+	vw_row *rows;
+	int nrows;
+	int grads;              /* the rows include outputs and gradients */
+	/* probs: one sample's class probabilities */
+	size_t index;
+	int has_index;          /* index was chosen (else the first sample) */
+	float *probs;
+	int nprobs, truth;
+	const char *probs_kind;   /* "probabilities", ... */
+} vw_view;
+
+/* A view of kind k of the samples in d (named what in titles), drawn in
+ * canvas mode `mode`; d may be NULL for stats. Nothing is computed yet. */
+void vw_init(vw_view *v, vw_kind k, const nn_dataset *d, const char *what,
+             int mode);
+void vw_free(vw_view *v);
+
+/* Compute what the view shows in a w x h area from model m, as of
+ * iteration iter. Digits, confusion, boundary and probs run forward
+ * passes (dropout off) on a few samples, at most all of d for the
+ * confusion matrix. Stats read the parameters and, when batch > 0, the
+ * outputs and gradients the last training batch of that many samples left
+ * in the model. Returns 0, or -1 with v->note saying why nothing can be
+ * shown. */
+int vw_update(vw_view *v, nn_model *m, int w, int h, size_t batch,
+              long iter);
+
+/* Whether the snapshot was computed for fewer samples than a w x h area
+ * shows (the digits grid grew), so it should be computed again. */
+int vw_stale(const vw_view *v, int w, int h);
+
+/* Draw the snapshot into the w x h area at (x, y); a note when it does
+ * not fit or there is nothing to show. */
+void vw_draw(const vw_view *v, cv_canvas *c, int x, int y, int w, int h);
+
+/* The height a view drawn once (`view`) needs at width w. */
+int vw_height(const vw_view *v, int w);
+
+/* Forward and backward passes over the first n samples of d with loss,
+ * so the model holds the outputs and gradients that stats show; returns
+ * the number of samples used, or 0 with a message (nn_error). */
+size_t vw_stats_pass(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
+                     size_t n);
+
+#endif
