@@ -1014,7 +1014,7 @@ static int read_optim(reader *r, nn_file *f, json_t *o, int state)
 	const char *w = "nnsh.optim";
 	json_t *kind = json_object_get(o, "kind");
 	nn_optim *op = &f->optim;
-	double lr, mom, wd, b1, b2, rho, eps;
+	double lr = 0, mom = 0, wd = 0, b1 = 0, b2 = 0, rho = 0, eps = 0;
 	long nesterov, t = 0;
 	int k;
 
@@ -1171,7 +1171,7 @@ static int read_run(reader *r, nn_file *f, json_t *o)
 	json_t *vn = json_object_get(o, "val_name");
 	long active, iter, iters, epoch, epochs, n, np, pos, shuffle, se,
 	     every, restored, batch, nan_iter;
-	double secs;
+	double secs = 0;
 
 	if (get_long(r, o, w, "active", 0, 1, &active) < 0 ||
 	    get_long(r, o, w, "iters", 1, 1L << 50, &iters) < 0 ||
