@@ -175,8 +175,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	session = S;
-	if ((rc = parse_args(argc, argv, &o, S)) != 0)
+	if ((rc = parse_args(argc, argv, &o, S)) != 0) {
+		sh_session_free(S);
+		free(o.exprs);
+		free(o.scripts);
 		return rc;
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_sigint;      /* no SA_RESTART: the prompt wakes */
 	sigaction(SIGINT, &sa, NULL);
