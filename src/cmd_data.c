@@ -131,16 +131,16 @@ static const nn_dataset *fit_set(sh_session *S, const sh_line *l,
 static int find_pair(const char *dir, const char *prefix, char *images,
                      char *labels, size_t len)
 {
-	static const char *const fmt[][2] = {
-		{ "%s/%s-images-idx3-ubyte%s", "%s/%s-labels-idx1-ubyte%s" },
-		{ "%s/%s-images.idx3-ubyte%s", "%s/%s-labels.idx1-ubyte%s" },
-	};
+	/* train-images-idx3-ubyte.gz, or train-images.idx3-ubyte */
+	static const char *const sep[] = { "-", "." };
 	static const char *const ext[] = { ".gz", "" };
 
 	for (int f = 0; f < 2; f++)
 		for (int i = 0; i < 2; i++) {
-			snprintf(images, len, fmt[f][0], dir, prefix, ext[i]);
-			snprintf(labels, len, fmt[f][1], dir, prefix, ext[i]);
+			snprintf(images, len, "%s/%s-images%sidx3-ubyte%s", dir,
+			         prefix, sep[f], ext[i]);
+			snprintf(labels, len, "%s/%s-labels%sidx1-ubyte%s", dir,
+			         prefix, sep[f], ext[i]);
 			if (access(images, R_OK) == 0 &&
 			    access(labels, R_OK) == 0)
 				return 1;
