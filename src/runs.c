@@ -155,7 +155,7 @@ static int export_csv(sh_session *S, const char *path)
 
 int cmd_runs(sh_session *S, const sh_line *l)
 {
-	size_t w = 12;
+	size_t w = 12, mw = 5;
 	char a[32], b[32], c[32], d[32];
 
 	if (sh_npos(l) > 0) {
@@ -168,20 +168,23 @@ int cmd_runs(sh_session *S, const sh_line *l)
 		sh_printf(S, "no training runs yet\n");
 		return 0;
 	}
-	for (size_t i = 0; i < S->nruns; i++)
+	for (size_t i = 0; i < S->nruns; i++) {
 		if (strlen(S->runs[i].arch) > w)
 			w = strlen(S->runs[i].arch);
+		if (strlen(S->runs[i].model) > mw)
+			mw = strlen(S->runs[i].model);
+	}
 	if (w > 64)
 		w = 64;
-	sh_printf(S, "%3s  %-8s %-*s %-18s %6s %6s %8s %8s %8s %8s%s\n", "#",
-	          "model", (int)w, "architecture", "optimizer", "batch",
+	sh_printf(S, "%3s  %-*s %-*s %-18s %6s %6s %8s %8s %8s %8s%s\n", "#",
+	          (int)mw, "model", (int)w, "architecture", "optimizer", "batch",
 	          "epochs", "loss", "acc", "val_loss", "val_acc",
 	          S->timing ? "     time" : "");
 	for (size_t i = 0; i < S->nruns; i++) {
 		const struct sh_run_rec *r = &S->runs[i];
 
-		sh_printf(S, "%3zu  %-8s %-*.*s %-18s %6zu %6d %8s %8s %8s "
-		          "%8s", i + 1, r->model, (int)w, (int)w, r->arch,
+		sh_printf(S, "%3zu  %-*s %-*.*s %-18s %6zu %6d %8s %8s %8s "
+		          "%8s", i + 1, (int)mw, r->model, (int)w, (int)w, r->arch,
 		          r->optim, r->batch, r->epochs,
 		          sh_num(r->loss, a, sizeof a),
 		          sh_num(r->acc, b, sizeof b),
