@@ -2,7 +2,7 @@
  * every batch; most calls only add the batch to the running sums (a few
  * nanoseconds). Every millisecond or so the clock is read, and at most
  * every 20 ms keys are read, about 10 times a second the panel is drawn
- * (less often when a draw costs more than 2% of the time), and at
+ * (less often when drawing would take more than 1% of the time), and at
  * evaluation points (and now and then between them on small samples) the
  * view is computed from the model, which is at rest between batches.
  * A paused run waits here, in the callback, so the model stays whole. */
@@ -17,9 +17,9 @@
 #include "panel.h"
 
 #define DRAW_EVERY 0.1          /* seconds between draws at least */
-#define DRAW_SHARE 50           /* and at least 50 times a draw's cost */
-#define VIEW_EVERY 0.25         /* the same for views, */
-#define VIEW_SHARE 100          /* at most 1% of the time */
+#define DRAW_SHARE 100          /* and 100 times a draw's cost: draws */
+#define VIEW_EVERY 0.25         /* take at most 1% of the time, and */
+#define VIEW_SHARE 100          /* views at most 1% more */
 #define VIEW_AGAIN 1.0          /* small views are redone this often */
 #define KEYS_EVERY 0.02
 #define LOG_EVERY 0.1
