@@ -74,6 +74,7 @@ pn_screen *pn_screen_open(void)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	set_escdelay(25);       /* Esc closes the command line at once */
 	leaveok(stdscr, TRUE);
 	curs_set(0);
 	if (strcmp(nl_langinfo(CODESET), "UTF-8") == 0)
