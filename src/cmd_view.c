@@ -134,6 +134,7 @@ int cmd_view(sh_session *S, const sh_line *l)
 	sh_data *sd = NULL;
 	vw_view v;
 	long index;
+	size_t batch = 0;
 	cv_canvas *c;
 
 	if (np >= 2)
@@ -160,7 +161,7 @@ int cmd_view(sh_session *S, const sh_line *l)
 	if (nn_model_layers(sm->m) == 0)
 		return sh_err(S, "view: %s has no layers", sm->name);
 	if (k == VW_STATS && sd &&
-	    vw_stats_pass(sm->m, sh_model_loss(sm), sd->d, 100) == 0)
+	    !(batch = vw_stats_pass(sm->m, sh_model_loss(sm), sd->d, 100)))
 		return sh_err(S, "view stats: %s", nn_error());
 	vw_init(&v, (vw_kind)k, sd ? sd->d : NULL, sd ? sd->name : sm->name,
 	        mode);
@@ -169,8 +170,7 @@ int cmd_view(sh_session *S, const sh_line *l)
 		v.has_index = 1;
 	}
 	h = vw_height(&v, w);
-	if (vw_update(&v, sm->m, w, h, sd && k == VW_STATS
-	              ? (sd->d->n < 100 ? sd->d->n : 100) : 0, -1) < 0) {
+	if (vw_update(&v, sm->m, w, h, batch) < 0) {
 		sh_err(S, "view %s: %s", vw_names[k], v.note);
 		vw_free(&v);
 		return -1;

@@ -381,7 +381,7 @@ static void view_work(pn_live *L, double now, int force)
 	if (stats && !L->fresh)
 		return;         /* wait for a batch's own buffers */
 	t0 = nn_now();
-	vw_update(&L->view, L->sm->m, w, h, stats ? L->cnt : 0, L->st.iter);
+	vw_update(&L->view, L->sm->m, w, h, stats ? L->cnt : 0);
 	L->view_cost = nn_now() - t0;
 	L->t_view = now;
 	L->view_due = 0;

@@ -210,7 +210,6 @@ void vw_init(vw_view *v, vw_kind k, const nn_dataset *d, const char *what,
 	v->kind = k;
 	v->mode = mode;
 	v->d = d;
-	v->iter = -1;
 	snprintf(v->what, sizeof v->what, "%s", what);
 	/* a fixed random sample, the same at every update and run */
 	v->nsample = n < SAMPLE_MAX ? n : SAMPLE_MAX;
@@ -884,7 +883,7 @@ static void sparkline(cv_canvas *c, int x, int y, const double *t, int n,
 static void draw_stats(const vw_view *v, cv_canvas *c, int x, int y, int w,
                        int h)
 {
-	int uni = v->mode & CV_UNICODE, tw = 0, shown = 0;
+	int uni = v->mode & CV_UNICODE, tw = 0;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -906,9 +905,10 @@ static void draw_stats(const vw_view *v, cv_canvas *c, int x, int y, int w,
 	free(text);
 	for (int i = 0; i < v->nrows; i++) {
 		const vw_row *r = &v->rows[i];
-		int ry = y + 2 + shown;
+		int ry = y + 2 + i, more = i + 1 < v->nrows;
 
-		if (ry >= y + h - (i + 1 < v->nrows)) {
+		/* keep the last line for saying what does not fit */
+		if (ry >= y + h - more) {
 			textf(c, x, y + h - 1, w, CV_BRIGHT_BLACK, 0,
 			      "... %d more rows (a taller terminal shows "
 			      "them)", v->nrows - i);
@@ -917,7 +917,6 @@ static void draw_stats(const vw_view *v, cv_canvas *c, int x, int y, int w,
 		cv_textn(c, x, ry, w, r->text, CV_DEFAULT, r->header);
 		if (!r->header && tw + 3 + VW_TREND <= w)
 			sparkline(c, x + tw + 2, ry, r->trend, r->ntrend, uni);
-		shown++;
 	}
 }
 
@@ -1042,8 +1041,7 @@ static void draw_probs(const vw_view *v, cv_canvas *c, int x, int y, int w,
 
 /* ---- dispatch ----------------------------------------------------------- */
 
-int vw_update(vw_view *v, nn_model *m, int w, int h, size_t batch,
-              long iter)
+int vw_update(vw_view *v, nn_model *m, int w, int h, size_t batch)
 {
 	int rc;
 
@@ -1067,10 +1065,8 @@ int vw_update(vw_view *v, nn_model *m, int w, int h, size_t batch,
 		rc = update_probs(v, m);
 		break;
 	}
-	if (rc == 0) {
+	if (rc == 0)
 		v->ready = 1;
-		v->iter = iter;
-	}
 	return rc;
 }
 

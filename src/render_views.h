@@ -37,7 +37,6 @@ typedef struct vw_view {
 	char what[96];          /* "digits.test", for the titles */
 	char note[160];         /* why there is nothing to show, or "" */
 	int ready;              /* computed at least once */
-	long iter;              /* the iteration it shows; -1: none */
 	/* digits: predictions for a fixed random sample of d */
 	size_t *sample;
 	size_t nsample, npred;
@@ -69,15 +68,13 @@ void vw_init(vw_view *v, vw_kind k, const nn_dataset *d, const char *what,
              int mode);
 void vw_free(vw_view *v);
 
-/* Compute what the view shows in a w x h area from model m, as of
- * iteration iter. Digits, confusion, boundary and probs run forward
+/* Compute what the view shows in a w x h area from model m. Digits, confusion, boundary and probs run forward
  * passes (dropout off) on a few samples, at most all of d for the
  * confusion matrix. Stats read the parameters and, when batch > 0, the
  * outputs and gradients the last training batch of that many samples left
  * in the model. Returns 0, or -1 with v->note saying why nothing can be
  * shown. */
-int vw_update(vw_view *v, nn_model *m, int w, int h, size_t batch,
-              long iter);
+int vw_update(vw_view *v, nn_model *m, int w, int h, size_t batch);
 
 /* Whether the snapshot was computed for fewer samples than a w x h area
  * shows (the digits grid grew), so it should be computed again. */

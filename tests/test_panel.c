@@ -300,7 +300,7 @@ START_TEST(xor_boundary_corners)
 	cv_canvas *c = cv_new(w, h, 0);
 
 	vw_init(&v, VW_BOUNDARY, d, "xor", 0);
-	ck_assert_int_eq(vw_update(&v, m, w, h, 0, 1), 0);
+	ck_assert_int_eq(vw_update(&v, m, w, h, 0), 0);
 	vw_draw(&v, c, 0, 0, w, h);
 	gw = v.gw;
 	gh = v.gh;
@@ -329,7 +329,7 @@ START_TEST(probs_and_stats_of_a_model)
 	vw_init(&v, VW_PROBS, d, "xor", 0);
 	v.index = 1;
 	v.has_index = 1;
-	ck_assert_int_eq(vw_update(&v, m, 80, 20, 0, 5), 0);
+	ck_assert_int_eq(vw_update(&v, m, 80, 20, 0), 0);
 	ck_assert_int_eq(v.nprobs, 2);
 	ck_assert_float_eq_tol(v.probs[0] + v.probs[1], 1, 1e-6);
 	vw_draw(&v, c, 0, 0, 80, 20);
@@ -339,8 +339,8 @@ START_TEST(probs_and_stats_of_a_model)
 	cv_clear(c);
 	vw_init(&v, VW_STATS, NULL, "net", 0);
 	ck_assert_uint_eq(vw_stats_pass(m, NN_LOSS_BCE, d, 100), 4);
-	ck_assert_int_eq(vw_update(&v, m, 80, 20, 4, 5), 0);
-	ck_assert_int_eq(vw_update(&v, m, 80, 20, 4, 6), 0);
+	ck_assert_int_eq(vw_update(&v, m, 80, 20, 4), 0);
+	ck_assert_int_eq(vw_update(&v, m, 80, 20, 4), 0);
 	ck_assert_int_eq(v.nrows, 2 * 6);     /* title, W, b, out, dW, db */
 	ck_assert_int_eq(v.rows[1].ntrend, 2);
 	vw_draw(&v, c, 0, 0, 80, 20);
