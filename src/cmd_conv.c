@@ -11,24 +11,6 @@
 
 #define MAX_CHANNELS 8          /* kernels drawn side by side per filter */
 
-/* Colours and blocks on a terminal that can show them, plain otherwise. */
-static int canvas_mode(sh_session *S)
-{
-	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
-
-	if ((nc && *nc) || !term || strcmp(term, "dumb") == 0 ||
-	    !isatty(fileno(S->out)))
-		return 0;
-	return CV_UNICODE | CV_COLOR;
-}
-
-static int canvas_width(void)
-{
-	const char *cols = getenv("COLUMNS");
-	int w = cols ? atoi(cols) : 0;
-
-	return w >= 20 && w <= 1000 ? w : 80;
-}
 
 /* The filters of W (O x C x kh x kw) in a grid at most width cells wide:
  * each filter its first MAX_CHANNELS kernels side by side, one pixel
@@ -82,7 +64,7 @@ int cmd_filters(sh_session *S, const sh_line *l)
 	int two = sh_npos(l) == 2;
 	sh_model *sm = sh_model_arg(S, two ? sh_pos(l, 0)->text : NULL);
 	const char *which = sh_pos(l, two)->text;
-	int mode = canvas_mode(S);
+	int mode = sh_canvas_mode(S);
 	nn_layer_info info;
 	nn_param W;
 	cv_canvas *c;
@@ -107,7 +89,7 @@ int cmd_filters(sh_session *S, const sh_line *l)
 	          W.shape.dim[1], W.shape.dim[2], W.shape.dim[3],
 	          W.shape.dim[1] > MAX_CHANNELS ? " (the first 8 channels "
 	          "shown)" : "", -lim, lim);
-	if (!(c = draw_filters(&W, lim, canvas_width(), mode)))
+	if (!(c = draw_filters(&W, lim, sh_term_width(), mode)))
 		return sh_err(S, "out of memory");
 	cv_write(c, S->out, mode & CV_COLOR);
 	cv_free(c);

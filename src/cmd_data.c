@@ -709,25 +709,6 @@ int cmd_info(sh_session *S, const sh_line *l)
 	return 0;
 }
 
-/* Unicode and colour for a person at a colour terminal; plain text under
- * NO_COLOR, TERM=dumb or into a file or pipe. */
-static int term_mode(sh_session *S)
-{
-	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
-
-	if ((nc && *nc) || !term || strcmp(term, "dumb") == 0 ||
-	    !isatty(fileno(S->out)))
-		return 0;
-	return CV_UNICODE | CV_COLOR;
-}
-
-static int term_width(void)
-{
-	const char *cols = getenv("COLUMNS");
-	int w = cols ? atoi(cols) : 0;
-
-	return w >= 20 && w <= 1000 ? w : 80;
-}
 
 /* One line per sample: its inputs (the first 16) and its target. */
 static void print_samples(sh_session *S, const char *name,
@@ -767,7 +748,7 @@ int cmd_show_data(sh_session *S, const sh_line *l)
 	sh_data *sd = arg ? sh_find_data(S, arg->text) : NULL;
 	const char *name;
 	const nn_dataset *d;
-	int mode = term_mode(S), w, h;
+	int mode = sh_canvas_mode(S), w, h;
 	long width, height;
 	size_t from = 0, to = 0;
 	cv_canvas *c;
@@ -780,7 +761,7 @@ int cmd_show_data(sh_session *S, const sh_line *l)
 	}
 	name = sd->name;
 	d = sd->d;
-	if (sh_opt_long(S, l, "width", term_width(), 24, 1000, &width) < 0 ||
+	if (sh_opt_long(S, l, "width", sh_term_width(), 24, 1000, &width) < 0 ||
 	    sh_opt_long(S, l, "height", 22, 8, 1000, &height) < 0)
 		return -1;
 	if (sh_npos(l) == 2) {

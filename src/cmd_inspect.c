@@ -9,25 +9,6 @@
 #include "handlers.h"
 #include "render_inspect.h"
 
-/* Unicode and colour for a person at a colour terminal; plain text under
- * NO_COLOR, TERM=dumb or into a file or pipe (as `show` decides). */
-static int out_mode(sh_session *S)
-{
-	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
-
-	if ((nc && *nc) || !term || strcmp(term, "dumb") == 0 ||
-	    !isatty(fileno(S->out)))
-		return 0;
-	return CV_UNICODE | CV_COLOR;
-}
-
-static int out_width(void)
-{
-	const char *cols = getenv("COLUMNS");
-	int w = cols ? atoi(cols) : 0;
-
-	return w >= 20 && w <= 1000 ? w : 80;
-}
 
 /* [MODEL] DATA: with two words the first names the model. The data word
  * is returned in *data for the caller to look up (it may carry ":i"). */
@@ -135,7 +116,7 @@ out:
 
 int cmd_stats(sh_session *S, const sh_line *l)
 {
-	int np = sh_npos(l), uni = out_mode(S) & CV_UNICODE;
+	int np = sh_npos(l), uni = sh_canvas_mode(S) & CV_UNICODE;
 	const char *first = np ? sh_pos(l, 0)->text : NULL;
 	int model_first = np == 2 || (np == 1 && sh_find_model(S, first));
 	sh_model *sm = sh_model_arg(S, model_first ? first : NULL);
@@ -235,7 +216,7 @@ int cmd_probs(sh_session *S, const sh_line *l)
 	sh_printf(S, ": %s\n", kind);
 	ri_probs(S->out, p, k, sd->d->class_names && k == sd->d->nclasses
 	                       ? sd->d->class_names : NULL,
-	         truth, 40, out_mode(S) & CV_UNICODE);
+	         truth, 40, sh_canvas_mode(S) & CV_UNICODE);
 	free(x);
 	free(p);
 	return 0;
@@ -260,7 +241,7 @@ int cmd_predict(sh_session *S, const sh_line *l)
 	sh_data *sd;
 	long n, from;
 	size_t *idx, right = 0, shown = 0;
-	int *pred, mode = out_mode(S), rc = 0, drawn = 0;
+	int *pred, mode = sh_canvas_mode(S), rc = 0, drawn = 0;
 	cv_canvas *c;
 
 	if (!sm || !(sd = sh_data_arg(S, name)) ||
@@ -284,7 +265,7 @@ int cmd_predict(sh_session *S, const sh_line *l)
 		rc = sh_err(S, "%s", nn_error());
 		goto out;
 	}
-	if ((c = ri_predictions(sd->d, idx, pred, (size_t)n, out_width(),
+	if ((c = ri_predictions(sd->d, idx, pred, (size_t)n, sh_term_width(),
 	                        mode))) {
 		cv_write(c, S->out, mode & CV_COLOR);
 		cv_free(c);

@@ -13,25 +13,6 @@
 #include "panel.h"
 #include "render_panel.h"
 
-/* Unicode and colour at a colour terminal; plain text under NO_COLOR,
- * TERM=dumb or into a file or pipe (as `show` decides). */
-static int out_mode(sh_session *S)
-{
-	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
-
-	if ((nc && *nc) || !term || strcmp(term, "dumb") == 0 ||
-	    !isatty(fileno(S->out)))
-		return 0;
-	return CV_UNICODE | CV_COLOR;
-}
-
-static int out_width(void)
-{
-	const char *cols = getenv("COLUMNS");
-	int w = cols ? atoi(cols) : 0;
-
-	return w >= 40 && w <= 1000 ? w : 80;
-}
 
 static void show(sh_session *S, cv_canvas *c, int mode)
 {
@@ -53,7 +34,7 @@ static int view_history(sh_session *S, sh_model *sm, int acc)
 {
 	const nn_history *h = &sm->hist;
 	const nn_run *r = &sm->run;
-	int mode = out_mode(S), w = out_width(), classes = 0, rc = 0;
+	int mode = sh_canvas_mode(S), w = sh_term_width(), classes = 0, rc = 0;
 	pn_state *st;
 	cv_canvas *c;
 
@@ -129,7 +110,7 @@ static sh_data *view_data(sh_session *S, sh_model *sm, const char *word,
 int cmd_view(sh_session *S, const sh_line *l)
 {
 	const char *what = sh_pos(l, 0)->text, *first = NULL, *dword = NULL;
-	int np = sh_npos(l), mode = out_mode(S), w = out_width(), k, h;
+	int np = sh_npos(l), mode = sh_canvas_mode(S), w = sh_term_width(), k, h;
 	sh_model *sm;
 	sh_data *sd = NULL;
 	vw_view v;

@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "canvas.h"
 #include "shell.h"
 
 sh_session *sh_session_new(FILE *out)
@@ -266,4 +268,22 @@ nn_loss_kind sh_model_loss(const sh_model *sm)
 	if (act == NN_ACT_LOGSOFTMAX)
 		return NN_LOSS_NLL;
 	return NN_LOSS_MSE;
+}
+
+int sh_canvas_mode(sh_session *S)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if ((nc && *nc) || !term || strcmp(term, "dumb") == 0 ||
+	    !isatty(fileno(S->out)))
+		return 0;
+	return CV_UNICODE | CV_COLOR;
+}
+
+int sh_term_width(void)
+{
+	const char *cols = getenv("COLUMNS");
+	int w = cols ? atoi(cols) : 0;
+
+	return w >= 20 && w <= 1000 ? w : 80;
 }

@@ -221,6 +221,12 @@ void sh_print_tensors(sh_session *S, int count, const char *const *labels,
 /* `data NAME = [[x..] ..] [targets=[..] | labels=[..]]`: a dataset typed
  * inline. Returns 0, or -1 with the session unchanged. */
 int sh_inline_data(sh_session *S, const char *name, const sh_line *l);
+/* How to draw pictures for the session's output: CV_UNICODE | CV_COLOR
+ * for a person at a colour terminal, 0 (plain ASCII) under NO_COLOR,
+ * TERM=dumb, or into a file or pipe. */
+int sh_canvas_mode(sh_session *S);
+/* The terminal's width from $COLUMNS, or 80. */
+int sh_term_width(void);
 /* Format a number for tables: 4 decimals (%.4g when very large or
  * small), and "-" for NaN. */
 const char *sh_num(double v, char *buf, size_t len);
