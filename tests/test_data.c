@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "nn.h"
+#include "suite.h"
 
 #ifndef NNSH_SHARED_DIR
 #define NNSH_SHARED_DIR "../../shared/data/mnist"
@@ -902,8 +903,6 @@ int main(void)
 	Suite *s = suite_create("data");
 	TCase *gen = tcase_create("generators"), *files = tcase_create("files");
 	TCase *tr = tcase_create("transforms");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(gen, gen_every_kind_defaults);
 	tcase_add_test(gen, gen_seeds_differ);
@@ -930,9 +929,5 @@ int main(void)
 	suite_add_tcase(s, gen);
 	suite_add_tcase(s, files);
 	suite_add_tcase(s, tr);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

@@ -8,6 +8,7 @@
 
 #include "blas.h"
 #include "gradcheck.h"
+#include "suite.h"
 
 START_TEST(shape_parse)
 {
@@ -337,8 +338,6 @@ int main(void)
 {
 	Suite *s = suite_create("engine");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, shape_parse);
@@ -351,9 +350,5 @@ int main(void)
 	tcase_add_test(tc, xor_learns);
 	tcase_add_test(tc, train_stop_and_misfit);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

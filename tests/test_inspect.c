@@ -9,6 +9,7 @@
 
 #include "render_inspect.h"
 #include "svg.h"
+#include "suite.h"
 
 /* What a renderer wrote, as one string (free it). */
 typedef struct capture {
@@ -177,8 +178,6 @@ int main(void)
 {
 	Suite *s = suite_create("inspect");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, confusion_text);
 	tcase_add_test(tc, stats_and_probs);
@@ -186,9 +185,5 @@ int main(void)
 	tcase_add_test(tc, prediction_grid);
 	tcase_add_test(tc, svg_chart_text);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

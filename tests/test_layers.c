@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gradcheck.h"
+#include "suite.h"
 
 #define TOL 1e-2        /* float32 forward, central differences */
 #define EPS 1e-2
@@ -307,8 +308,6 @@ int main(void)
 {
 	Suite *s = suite_create("layers");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, grad_dense_activations);
@@ -320,9 +319,5 @@ int main(void)
 	tcase_add_test(tc, crossentropy_stability);
 	tcase_add_test(tc, dropout_behaviour);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "shell.h"
+#include "suite.h"
 
 static char err[256];
 
@@ -146,8 +147,6 @@ int main(void)
 {
 	Suite *s = suite_create("lex");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, words_options_strings);
 	tcase_add_test(tc, equals_lists_variables);
@@ -155,9 +154,5 @@ int main(void)
 	tcase_add_test(tc, tensors);
 	tcase_add_test(tc, numbers);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

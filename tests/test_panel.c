@@ -14,6 +14,7 @@
 #include "render_curves.h"
 #include "render_panel.h"
 #include "render_views.h"
+#include "suite.h"
 
 /* Row y of c as UTF-8 text (static buffer). */
 static const char *row(cv_canvas *c, int y)
@@ -584,8 +585,6 @@ int main(void)
 {
 	Suite *s = suite_create("panel");
 	TCase *t = tcase_create("panel");
-	SRunner *r;
-	int failed;
 
 	tcase_add_test(t, curve_crosses_cells);
 	tcase_add_test(t, braille_and_marks);
@@ -602,9 +601,5 @@ int main(void)
 	tcase_add_test(t, log_round_trip);
 	tcase_add_test(t, live_rate_change);
 	suite_add_tcase(s, t);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed != 0;
+	return run_suite(s);
 }

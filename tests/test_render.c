@@ -8,6 +8,7 @@
 
 #include "canvas.h"
 #include "render_data.h"
+#include "suite.h"
 
 /* What cv_write prints, in a static buffer. */
 static const char *written(const cv_canvas *c, int ansi)
@@ -202,8 +203,6 @@ int main(void)
 {
 	Suite *s = suite_create("render");
 	TCase *tc = tcase_create("canvas");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, cells_and_text);
 	tcase_add_test(tc, image_plain_and_colour);
@@ -211,9 +210,5 @@ int main(void)
 	tcase_add_test(tc, images_with_captions);
 	tcase_add_test(tc, scatter_plot_frame_legend);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

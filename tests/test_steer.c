@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "nn.h"
+#include "suite.h"
 
 /* modelfile.c: testing only, make nn_save stop after so many bytes. */
 extern long nn_save_crash_after;
@@ -855,7 +856,6 @@ int main(void)
 {
 	Suite *s = suite_create("steer");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
 	char cmd[300];
 	int failed;
 
@@ -879,12 +879,9 @@ int main(void)
 	tcase_add_test(tc, crashed_save_keeps_old_file);
 	tcase_add_test(tc, killed_saver_leaves_whole_file);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = run_suite(s);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
-	return failed ? 1 : 0;
+	return failed;
 }
