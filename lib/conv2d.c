@@ -101,6 +101,7 @@ static void copy_planes(const nn_layer *L, const planes *g, float *x,
                         float *buf, int back)
 {
 	int s = g->s, h = L->in.dim[1], w = L->in.dim[2];
+	int simd = nn_conv_simd_ok();
 
 	for (int a = 0; a < s; a++)
 		for (int b = 0; b < s; b++) {
@@ -124,6 +125,12 @@ static void copy_planes(const nn_layer *L, const planes *g, float *x,
 						memcpy(back ? r : p, back ? p : r,
 						       (size_t)(x1 - x0) *
 						       sizeof *p);
+					else if (s == 2 && simd && back)
+						nn_scatter2_simd(r, p, (size_t)
+						                 (x1 - x0));
+					else if (s == 2 && simd)
+						nn_gather2_simd(p, r, (size_t)
+						                (x1 - x0));
 					else if (back)
 						for (int k = 0; k < x1 - x0; k++)
 							r[k * s] = p[k];
@@ -194,10 +201,17 @@ static float sum_floats(const float *v, size_t n)
 static void raise(const nn_layer *L, const planes *g, const float *col,
                   size_t ld, float *buf)
 {
+	int simd = nn_conv_simd_ok();
+
 	for (int c = 0; c < L->in.dim[0]; c++)
 		for (int i = 0; i < L->kh; i++)
 			for (int j = 0; j < L->kw; j++, col += ld)
-				add_floats(buf + slot(g, c, i, j), col, g->q);
+				if (simd)
+					nn_add_simd(buf + slot(g, c, i, j), col,
+					            g->q);
+				else
+					add_floats(buf + slot(g, c, i, j), col,
+					           g->q);
 }
 
 /* Samples lowered at once: enough for long products, few enough that the

@@ -232,3 +232,47 @@ void nn_conv_dcol_simd(const float *W, const float *dz, size_t ldz,
 			}
 	}
 }
+
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+SIMD_TARGET
+void nn_add_simd(float *d, const float *src, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		store(d + i, load(d + i) + load(src + i));
+	for (; i < n; i++)
+		d[i] += src[i];
+}
+
+SIMD_TARGET
+void nn_gather2_simd(float *p, const float *r, size_t m)
+{
+	size_t k = 0;
+
+	for (; k + 8 < m; k += 8)
+		store(p + k, __builtin_shuffle(load(r + 2 * k),
+		                               load(r + 2 * k + 8),
+		                               (v8i){ 0, 2, 4, 6, 8, 10, 12,
+		                                      14 }));
+	for (; k < m; k++)
+		p[k] = r[2 * k];
+}
+
+SIMD_TARGET
+void nn_scatter2_simd(float *r, const float *p, size_t m)
+{
+	size_t k = 0;
+
+	for (; k + 8 < m; k += 8) {
+		v8 v = load(p + k);
+
+		store(r + 2 * k, __builtin_shuffle(v, load(r + 2 * k),
+		      (v8i){ 0, 9, 1, 11, 2, 13, 3, 15 }));
+		store(r + 2 * k + 8, __builtin_shuffle(v, load(r + 2 * k + 8),
+		      (v8i){ 4, 9, 5, 11, 6, 13, 7, 15 }));
+	}
+	for (; k < m; k++)
+		r[2 * k] = p[k];
+}

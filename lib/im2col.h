@@ -68,6 +68,13 @@ void nn_conv_dw_simd(const float *P, size_t pstride, const int32_t *off,
 void nn_conv_dcol_simd(const float *W, const float *dz, size_t ldz,
                        size_t O, size_t K, size_t Q, float *col);
 
+/* d[i] += src[i] for i < n. */
+void nn_add_simd(float *d, const float *src, size_t n);
+/* p[k] = r[2k], and its adjoint r[2k] = p[k] (odd r untouched), k < m:
+ * between an image row and a plane of stride 2. */
+void nn_gather2_simd(float *p, const float *r, size_t m);
+void nn_scatter2_simd(float *r, const float *p, size_t m);
+
 /* Reference convolution of one image, plain loops in double precision:
  * z[o] = b[o] + sum W[o][ci][i][j] x[ci][..][..] for o < nout, W is
  * nout x c x kh x kw, b may be NULL. z is nout x oh x ow. */

@@ -99,6 +99,8 @@ static const struct geom_case conv_cases[] = {
 	{ "4x5x5", { .kind = "conv", .units = 2, .kh = 1, .kw = 1 } },
 	{ "2x4x4", { .kind = "conv", .units = 2, .kh = 3, .kw = 3,
 	             .stride = 2, .pad = 3 } },
+	{ "2x12x41", { .kind = "conv", .units = 5, .kh = 3, .kw = 4,
+	               .stride = 2, .pad = 1 } },
 };
 
 START_TEST(conv_matches_reference)
@@ -298,6 +300,11 @@ START_TEST(grad_layers)
 			{ .kind = "dense", .units = 4 },
 			{ .kind = "layernorm" },
 			{ .kind = "dense", .units = 3 } }, 3 },
+		{ "conv stride 2 on wide rows", "1x3x21", {
+			{ .kind = "conv", .units = 1, .kh = 1, .kw = 2 },
+			{ .kind = "conv", .units = 2, .kh = 3, .kw = 3,
+			  .stride = 2, .pad = 1 },
+			{ .kind = "dense", .units = 1 } }, 3 },
 	};
 
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -658,12 +665,10 @@ START_TEST(tiny_cnn_overfits)
 }
 END_TEST
 
-int main(void)
+static Suite *conv_suite(void)
 {
 	Suite *s = suite_create("conv");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed = 0;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, conv_matches_reference, 0,
@@ -681,16 +686,24 @@ int main(void)
 	tcase_add_test(tc, threads_agree);
 	tcase_add_test(tc, tiny_cnn_overfits);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	/* every test with conv's SIMD kernels (where the CPU has them), then
-	 * with the lowering through BLAS */
+	return s;
+}
+
+/* Every test with conv's SIMD kernels (where the CPU has them), then with
+ * the lowering through BLAS. */
+int main(void)
+{
+	int failed = 0;
+
 	for (int simd = 1; simd >= 0; simd--) {
+		SRunner *sr = srunner_create(conv_suite());
+
 		nn_conv_simd(simd);
 		printf("conv through %s\n", nn_conv_simd_ok() ? "the SIMD "
 		       "kernels" : "BLAS");
 		srunner_run_all(sr, CK_NORMAL);
 		failed += srunner_ntests_failed(sr);
+		srunner_free(sr);
 	}
-	srunner_free(sr);
 	return failed ? 1 : 0;
 }
