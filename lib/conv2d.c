@@ -275,7 +275,7 @@ static size_t conv_scratch(const nn_layer *L, size_t n)
 	       NN_MAX_PARTS * conv_work(L, &g, n);
 }
 
-/* One parallel loop over the samples (SIMD) or chunks of a batch. */
+/* One parallel loop over the samples of a batch. */
 typedef struct conv_job {
 	nn_layer *L;
 	planes g;
@@ -314,7 +314,8 @@ static work work_of(const conv_job *j, int part)
 	return w;
 }
 
-/* The range [*i0, *i1) of a part among `count` items. */
+/* The range [*i0, *i1) of a part among `count` samples: even shares, so
+ * that the parts finish together. */
 static void share(size_t count, int part, int parts, size_t *i0, size_t *i1)
 {
 	*i0 = count * (size_t)part / (size_t)parts;
@@ -354,13 +355,13 @@ static void forward_blas(void *ud, int part, int parts)
 	const conv_job *j = ud;
 	const nn_layer *L = j->L;
 	const planes *g = &j->g;
-	size_t O = (size_t)L->units, S = j->chunk, c0, c1;
+	size_t O = (size_t)L->units, S = j->chunk, e0, e1;
 	size_t oh = (size_t)L->out.dim[1], ow = (size_t)L->out.dim[2];
 	work w = work_of(j, part);
 
-	share((j->n + S - 1) / S, part, parts, &c0, &c1);
-	for (size_t i0 = c0 * S; i0 < c1 * S && i0 < j->n; i0 += S) {
-		size_t s = j->n - i0 < S ? j->n - i0 : S, N = s * g->q;
+	share(j->n, part, parts, &e0, &e1);
+	for (size_t i0 = e0; i0 < e1; i0 += S) {
+		size_t s = e1 - i0 < S ? e1 - i0 : S, N = s * g->q;
 
 		for (size_t i = 0; i < s; i++) {
 			float *buf = L->scratch + (i0 + i) * g->size;
@@ -405,8 +406,7 @@ static void conv_forward(nn_layer *L, const float *x, float *z, size_t n,
 	j.z = z;
 	tap_offsets(L, &j.g, j.off);
 	if (!nn_conv_simd_ok()) {
-		nn_parallel((int)((n + j.chunk - 1) / j.chunk), forward_blas,
-		            &j);
+		nn_parallel((int)n, forward_blas, &j);
 		return;
 	}
 	memset(j.wt, 0, (j.g.k + 1) * o4 * sizeof *j.wt);
@@ -482,15 +482,15 @@ static void backward_part(void *ud, int part, int parts)
 {
 	const conv_job *j = ud;
 	const nn_layer *L = j->L;
-	size_t c0, c1, S = j->chunk;
+	size_t e0, e1, S = j->chunk;
 	work w = work_of(j, part);
 	float *dW = part ? w.dW : L->p[0].grad;
 	float *db = L->nobias ? NULL : part ? w.db : L->p[1].grad;
 
-	share((j->n + S - 1) / S, part, parts, &c0, &c1);
-	for (size_t i0 = c0 * S; i0 < c1 * S && i0 < j->n; i0 += S)
-		backward_chunk(j, &w, dW, db, i0, j->n - i0 < S ? j->n - i0 : S,
-		               i0 == c0 * S);
+	share(j->n, part, parts, &e0, &e1);
+	for (size_t i0 = e0; i0 < e1; i0 += S)
+		backward_chunk(j, &w, dW, db, i0, e1 - i0 < S ? e1 - i0 : S,
+		               i0 == e0);
 }
 
 static void conv_backward(nn_layer *L, const float *x, const float *dz,
@@ -505,8 +505,7 @@ static void conv_backward(nn_layer *L, const float *x, const float *dz,
 	(void)x;
 	j.dz = dz;
 	j.dx = dx;
-	parts = nn_parallel((int)((n + j.chunk - 1) / j.chunk), backward_part,
-	                    &j);
+	parts = nn_parallel((int)n, backward_part, &j);
 	for (int p = 1; p < parts; p++) {
 		work w = work_of(&j, p);
 
