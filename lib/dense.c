@@ -1,10 +1,12 @@
 /* dense.c - fully connected layer: z = x W^T + b, W is units x inputs.
- * An input with several dimensions is read as flat. */
+ * An input with several dimensions is read as flat. Large products are
+ * shared between the worker threads (workers.c). */
 #include <stdio.h>
 #include <string.h>
 
 #include "blas.h"
 #include "layer.h"
+#include "workers.h"
 
 static int dense_setup(nn_layer *L, const nn_layer_spec *spec)
 {
@@ -27,39 +29,123 @@ static int dense_setup(nn_layer *L, const nn_layer_spec *spec)
 	return 0;
 }
 
+/* Products of at least this many multiply-adds are shared between the
+ * worker threads; smaller ones are not worth waking them for. */
+#define PARALLEL_MIN_MACS (4.0 * 1024 * 1024)
+
+/* One pass of a dense layer over n samples, cut into parts: samples for
+ * z and dx, units for dW and db, so that no part waits for another. */
+typedef struct dense_job {
+	nn_layer *L;
+	const float *x, *dz;
+	float *z, *dx;
+	size_t n;
+} dense_job;
+
+/* Whether a pass over n samples is shared between threads: the product
+ * is large, there are threads, and at least two parts of `want`. */
+static int shared(const nn_layer *L, size_t n, size_t want)
+{
+	return (double)n * L->in_size * L->units >= PARALLEL_MIN_MACS &&
+	       want > 1 && nn_parallel_parts() > 1;
+}
+
+/* [*lo, *hi): the share of total that part `part` of `parts` takes. */
+static void share(size_t total, int part, int parts, size_t *lo, size_t *hi)
+{
+	*lo = total * (size_t)part / (size_t)parts;
+	*hi = total * (size_t)(part + 1) / (size_t)parts;
+}
+
+/* z = x W^T + b for samples [r0, r1). */
+static void forward_rows(const dense_job *j, size_t r0, size_t r1,
+                         void (*gemm)(int, int, size_t, size_t, size_t,
+                                      float, const float *, size_t,
+                                      const float *, size_t, float, float *,
+                                      size_t))
+{
+	nn_layer *L = j->L;
+	size_t in = L->in_size, out = (size_t)L->units;
+	float *z = j->z + r0 * out, beta = 0;
+
+	if (!L->nobias) {
+		for (size_t r = r0; r < r1; r++)
+			memcpy(j->z + r * out, L->p[1].val, out * sizeof *z);
+		beta = 1;
+	}
+	gemm(0, 1, r1 - r0, out, in, 1, j->x + r0 * in, in, L->p[0].val, in,
+	     beta, z, out);
+}
+
+static void forward_part(void *ud, int part, int parts)
+{
+	const dense_job *j = ud;
+	size_t r0, r1;
+
+	share(j->n, part, parts, &r0, &r1);
+	forward_rows(j, r0, r1, nn_sgemm_serial);
+}
+
 static void dense_forward(nn_layer *L, const float *x, float *z, size_t n,
                           int training, nn_rng *rng)
 {
-	size_t in = L->in_size, out = (size_t)L->units;
-	float beta = 0;
+	dense_job j = { .L = L, .x = x, .z = z, .n = n };
 
 	(void)training;
 	(void)rng;
+	if (shared(L, n, n))
+		nn_parallel((int)n, forward_part, &j);
+	else
+		forward_rows(&j, 0, n, nn_sgemm);
+}
+
+/* dW and db for units [u0, u1) and dx for samples [r0, r1). */
+static void backward_share(const dense_job *j, size_t u0, size_t u1,
+                           size_t r0, size_t r1,
+                           void (*gemm)(int, int, size_t, size_t, size_t,
+                                        float, const float *, size_t,
+                                        const float *, size_t, float,
+                                        float *, size_t))
+{
+	nn_layer *L = j->L;
+	size_t in = L->in_size, out = (size_t)L->units, n = j->n;
+	const float *dz = j->dz;
+
+	gemm(1, 0, u1 - u0, in, n, 1, dz + u0, out, j->x, in, 0,
+	     L->p[0].grad + u0 * in, in);
 	if (!L->nobias) {
-		for (size_t r = 0; r < n; r++)
-			memcpy(z + r * out, L->p[1].val, out * sizeof *z);
-		beta = 1;
+		float *db = L->p[1].grad;
+
+		memcpy(db + u0, dz + u0, (u1 - u0) * sizeof *db);
+		for (size_t r = 1; r < n; r++)
+			for (size_t u = u0; u < u1; u++)
+				db[u] += dz[r * out + u];
 	}
-	nn_sgemm(0, 1, n, out, in, 1, x, in, L->p[0].val, in, beta, z, out);
+	if (j->dx && r1 > r0)
+		gemm(0, 0, r1 - r0, in, out, 1, dz + r0 * out, out,
+		     L->p[0].val, in, 0, j->dx + r0 * in, in);
+}
+
+static void backward_part(void *ud, int part, int parts)
+{
+	const dense_job *j = ud;
+	size_t u0, u1, r0, r1;
+
+	share((size_t)j->L->units, part, parts, &u0, &u1);
+	share(j->n, part, parts, &r0, &r1);
+	backward_share(j, u0, u1, r0, r1, nn_sgemm_serial);
 }
 
 static void dense_backward(nn_layer *L, const float *x, const float *dz,
                            float *dx, size_t n)
 {
-	size_t in = L->in_size, out = (size_t)L->units;
+	dense_job j = { .L = L, .x = x, .dz = dz, .dx = dx, .n = n };
+	size_t want = (size_t)L->units < n ? (size_t)L->units : n;
 
-	nn_sgemm(1, 0, out, in, n, 1, dz, out, x, in, 0, L->p[0].grad, in);
-	if (!L->nobias) {
-		float *db = L->p[1].grad;
-
-		memcpy(db, dz, out * sizeof *db);
-		for (size_t r = 1; r < n; r++)
-			for (size_t j = 0; j < out; j++)
-				db[j] += dz[r * out + j];
-	}
-	if (dx)
-		nn_sgemm(0, 0, n, in, out, 1, dz, out, L->p[0].val, in, 0,
-		         dx, in);
+	if (shared(L, n, want))
+		nn_parallel((int)want, backward_part, &j);
+	else
+		backward_share(&j, 0, (size_t)L->units, 0, n, nn_sgemm);
 }
 
 static void dense_describe(const nn_layer *L, char *buf, size_t len)

@@ -101,6 +101,56 @@ START_TEST(gemm_matches_naive)
 }
 END_TEST
 
+/* Dense layers large enough to be shared between threads (70 x 300 x 256
+ * and 70 x 256 x 256 multiply-adds, above 4M) give the same outputs,
+ * weight gradients and input gradients (the second layer's dx) on one
+ * thread and on two. */
+START_TEST(dense_threads_agree)
+{
+	nn_shape in = { 1, { 300 } };
+	nn_layer_spec s[2] = {
+		{ .kind = "dense", .units = 256, .act = NN_ACT_TANH },
+		{ .kind = "dense", .units = 256 },
+	};
+	size_t n = 70, total;
+	float *x = malloc(n * 300 * sizeof *x), *g = malloc(n * 256 * sizeof *g);
+	float *out1 = malloc(n * 256 * sizeof *out1), *grad1;
+	nn_model *m = nn_model_new(&in);
+	nn_rng r;
+
+	nn_rng_seed(&r, 4);
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(nn_model_add(m, &s[i], &r), 0);
+	total = nn_model_param_count(m);
+	grad1 = malloc(total * sizeof *grad1);
+	gc_fill(&r, x, n * 300, -1, 1);
+	gc_fill(&r, g, n * 256, -1, 1);
+	for (int threads = 1; threads <= 2; threads++) {
+		const float *out;
+
+		nn_set_threads(threads);
+		out = nn_model_forward(m, x, n, 0, NULL);
+		nn_model_backward(m, g, 0);
+		if (threads == 1) {
+			memcpy(out1, out, n * 256 * sizeof *out1);
+			memcpy(grad1, nn_model_grads(m), total * sizeof *grad1);
+			continue;
+		}
+		for (size_t i = 0; i < n * 256; i++)
+			ck_assert_float_eq_tol(out[i], out1[i], 1e-4);
+		for (size_t i = 0; i < total; i++)
+			ck_assert_float_eq_tol(nn_model_grads(m)[i], grad1[i],
+			                       1e-3);
+	}
+	nn_set_threads(0);
+	nn_model_free(m);
+	free(x);
+	free(g);
+	free(out1);
+	free(grad1);
+}
+END_TEST
+
 /* A 1-parameter-tensor model whose gradient we set by hand. */
 static nn_model *one_weight(float w0, float w1)
 {
@@ -343,6 +393,7 @@ int main(void)
 	tcase_add_test(tc, shape_parse);
 	tcase_add_test(tc, rng_deterministic);
 	tcase_add_test(tc, gemm_matches_naive);
+	tcase_add_test(tc, dense_threads_agree);
 	tcase_add_test(tc, optim_sgd_momentum_nesterov);
 	tcase_add_test(tc, optim_adaptive);
 	tcase_add_test(tc, param_counts);
