@@ -1,6 +1,7 @@
 /* dense.c - fully connected layer: z = x W^T + b, W is units x inputs.
  * An input with several dimensions is read as flat. Large products are
  * shared between the worker threads (workers.c). */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,8 +34,9 @@ static int dense_setup(nn_layer *L, const nn_layer_spec *spec)
  * worker threads; smaller ones are not worth waking them for. */
 #define PARALLEL_MIN_MACS (4.0 * 1024 * 1024)
 
-/* One pass of a dense layer over n samples, cut into parts: samples for
- * z and dx, units for dW and db, so that no part waits for another. */
+/* One pass of a dense layer over n samples, cut into parts: units or
+ * samples for z, units for dW and db, samples for dx, so that no part
+ * waits for another. */
 typedef struct dense_job {
 	nn_layer *L;
 	const float *x, *dz;
@@ -57,33 +59,42 @@ static void share(size_t total, int part, int parts, size_t *lo, size_t *hi)
 	*hi = total * (size_t)(part + 1) / (size_t)parts;
 }
 
-/* z = x W^T + b for samples [r0, r1). */
-static void forward_rows(const dense_job *j, size_t r0, size_t r1,
-                         void (*gemm)(int, int, size_t, size_t, size_t,
-                                      float, const float *, size_t,
-                                      const float *, size_t, float, float *,
-                                      size_t))
+/* z = x W^T + b for samples [r0, r1) and units [u0, u1). */
+static void forward_block(const dense_job *j, size_t r0, size_t r1,
+                          size_t u0, size_t u1,
+                          void (*gemm)(int, int, size_t, size_t, size_t,
+                                       float, const float *, size_t,
+                                       const float *, size_t, float,
+                                       float *, size_t))
 {
 	nn_layer *L = j->L;
 	size_t in = L->in_size, out = (size_t)L->units;
-	float *z = j->z + r0 * out, beta = 0;
+	float *z = j->z + r0 * out + u0, beta = 0;
 
 	if (!L->nobias) {
 		for (size_t r = r0; r < r1; r++)
-			memcpy(j->z + r * out, L->p[1].val, out * sizeof *z);
+			memcpy(j->z + r * out + u0, L->p[1].val + u0,
+			       (u1 - u0) * sizeof *z);
 		beta = 1;
 	}
-	gemm(0, 1, r1 - r0, out, in, 1, j->x + r0 * in, in, L->p[0].val, in,
-	     beta, z, out);
+	gemm(0, 1, r1 - r0, u1 - u0, in, 1, j->x + r0 * in, in,
+	     L->p[0].val + u0 * in, in, beta, z, out);
 }
 
+/* A part takes a share of the units when there are more units than
+ * samples (each then reads only its rows of W), else of the samples. */
 static void forward_part(void *ud, int part, int parts)
 {
 	const dense_job *j = ud;
-	size_t r0, r1;
+	size_t lo, hi, units = (size_t)j->L->units;
 
-	share(j->n, part, parts, &r0, &r1);
-	forward_rows(j, r0, r1, nn_sgemm_serial);
+	if (units >= j->n) {
+		share(units, part, parts, &lo, &hi);
+		forward_block(j, 0, j->n, lo, hi, nn_sgemm_serial);
+	} else {
+		share(j->n, part, parts, &lo, &hi);
+		forward_block(j, lo, hi, 0, units, nn_sgemm_serial);
+	}
 }
 
 static void dense_forward(nn_layer *L, const float *x, float *z, size_t n,
@@ -93,10 +104,10 @@ static void dense_forward(nn_layer *L, const float *x, float *z, size_t n,
 
 	(void)training;
 	(void)rng;
-	if (shared(L, n, n))
-		nn_parallel((int)n, forward_part, &j);
+	if (shared(L, n, n > (size_t)L->units ? n : (size_t)L->units))
+		nn_parallel(INT_MAX, forward_part, &j);
 	else
-		forward_rows(&j, 0, n, nn_sgemm);
+		forward_block(&j, 0, n, 0, (size_t)L->units, nn_sgemm);
 }
 
 /* dW and db for units [u0, u1) and dx for samples [r0, r1). */
