@@ -3,13 +3,16 @@
  * The formulas are PyTorch's (torch.optim), so a step can be checked against
  * it: SGD with momentum v = mu v + g and Nesterov g + mu v; Adam with bias
  * correction; RMSProp v = rho v + (1 - rho) g^2; Adagrad s = s + g^2.
- * Weight decay adds wd * w to the gradient of weights (not biases). */
+ * Weight decay adds wd * w to the gradient of weights (not biases). Large
+ * models are updated by the worker threads, each a share of the block. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blas.h"
 #include "layer.h"
+#include "workers.h"
 
 static const char *const names[NN_OPT_COUNT] = {
 	"sgd", "adam", "rmsprop", "adagrad",
@@ -125,30 +128,63 @@ NN_HOT static void update(const nn_optim *o, float *restrict w,
 	}
 }
 
+/* Models with at least this many parameters are updated by the worker
+ * threads, each a share of the block. */
+#define PARALLEL_MIN_PARAMS (64 * 1024)
+
+typedef struct step_job {
+	nn_optim *o;
+	nn_model *m;
+	float c1, c2;
+} step_job;
+
+/* Update the parameters at offsets [lo, hi) of the block, tensor by
+ * tensor (weight decay applies to some tensors only). */
+static void update_range(const step_job *j, size_t lo, size_t hi)
+{
+	nn_optim *o = j->o;
+	float *w = nn_model_params(j->m);
+
+	for (size_t i = 0; i < nn_model_layers(j->m); i++)
+		for (int k = 0; k < nn_model_layer_nparams(j->m, i); k++) {
+			nn_param p;
+			size_t off, a, b;
+
+			nn_model_param(j->m, i, k, &p);
+			off = (size_t)(p.value - w);
+			a = off > lo ? off : lo;
+			b = off + p.size < hi ? off + p.size : hi;
+			if (a >= b)
+				continue;
+			update(o, w + a, nn_model_grads(j->m) + a,
+			       o->m ? o->m + a : NULL, o->v ? o->v + a : NULL,
+			       b - a, p.decay ? o->weight_decay : 0, j->c1,
+			       j->c2);
+		}
+}
+
+static void step_part(void *ud, int part, int parts)
+{
+	const step_job *j = ud;
+	size_t total = nn_model_param_count(j->m);
+
+	update_range(j, total * (size_t)part / (size_t)parts,
+	             total * (size_t)(part + 1) / (size_t)parts);
+}
+
 int nn_optim_step(nn_optim *o, nn_model *model)
 {
 	size_t total = nn_model_param_count(model);
-	float *w = nn_model_params(model);
-	float c1, c2;
+	step_job j = { .o = o, .m = model };
 
 	if (ensure_state(o, total) < 0)
 		return -1;
 	o->t++;
-	c1 = 1 - powf(o->beta1, (float)o->t);
-	c2 = 1 - powf(o->beta2, (float)o->t);
-	for (size_t i = 0; i < nn_model_layers(model); i++) {
-		nn_param p;
-
-		for (int k = 0; k < nn_model_layer_nparams(model, i); k++) {
-			size_t off;
-
-			nn_model_param(model, i, k, &p);
-			off = (size_t)(p.value - w);
-
-			update(o, p.value, p.grad, o->m ? o->m + off : NULL,
-			       o->v ? o->v + off : NULL, p.size,
-			       p.decay ? o->weight_decay : 0, c1, c2);
-		}
-	}
+	j.c1 = 1 - powf(o->beta1, (float)o->t);
+	j.c2 = 1 - powf(o->beta2, (float)o->t);
+	if (total >= PARALLEL_MIN_PARAMS && nn_parallel_parts() > 1)
+		nn_parallel(INT_MAX, step_part, &j);
+	else
+		update_range(&j, 0, total);
 	return 0;
 }

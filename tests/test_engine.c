@@ -151,6 +151,47 @@ START_TEST(dense_threads_agree)
 }
 END_TEST
 
+/* A model large enough for the optimizer to share its update between
+ * threads (over 64k parameters) takes the same Adam steps, weight decay
+ * on weights only, on one thread and on two: bit for bit, since every
+ * parameter is updated on its own. */
+START_TEST(optim_threads_agree)
+{
+	nn_shape in = { 1, { 300 } };
+	nn_layer_spec s[2] = {
+		{ .kind = "dense", .units = 250 },
+		{ .kind = "dense", .units = 7 },
+	};
+	nn_model *m[2];
+	nn_rng r;
+	size_t total;
+
+	for (int t = 0; t < 2; t++) {
+		nn_optim o;
+
+		nn_rng_seed(&r, 8);
+		m[t] = nn_model_new(&in);
+		for (int i = 0; i < 2; i++)
+			ck_assert_int_eq(nn_model_add(m[t], &s[i], &r), 0);
+		total = nn_model_param_count(m[t]);
+		ck_assert_uint_gt(total, 64 * 1024);
+		nn_set_threads(t + 1);
+		nn_optim_defaults(&o, NN_OPT_ADAM);
+		o.weight_decay = 0.1f;
+		for (int step = 0; step < 3; step++) {
+			gc_fill(&r, nn_model_grads(m[t]), total, -1, 1);
+			ck_assert_int_eq(nn_optim_step(&o, m[t]), 0);
+		}
+		nn_optim_reset(&o);
+	}
+	nn_set_threads(0);
+	ck_assert(memcmp(nn_model_params(m[0]), nn_model_params(m[1]),
+	                 total * sizeof(float)) == 0);
+	nn_model_free(m[0]);
+	nn_model_free(m[1]);
+}
+END_TEST
+
 /* A 1-parameter-tensor model whose gradient we set by hand. */
 static nn_model *one_weight(float w0, float w1)
 {
@@ -394,6 +435,7 @@ int main(void)
 	tcase_add_test(tc, rng_deterministic);
 	tcase_add_test(tc, gemm_matches_naive);
 	tcase_add_test(tc, dense_threads_agree);
+	tcase_add_test(tc, optim_threads_agree);
 	tcase_add_test(tc, optim_sgd_momentum_nesterov);
 	tcase_add_test(tc, optim_adaptive);
 	tcase_add_test(tc, param_counts);
