@@ -52,6 +52,16 @@ SIMD_TARGET static inline void store(float *p, v8 v)
 	*(v8u *)p = v;
 }
 
+/* v, kept in a register: without this the compiler folds the load of a
+ * value used twice into both multiply-adds, and loads it twice. */
+SIMD_TARGET static inline v8 in_register(v8 v)
+{
+#if HAVE_SIMD
+	__asm__("" : "+x"(v));
+#endif
+	return v;
+}
+
 SIMD_TARGET static inline v8 splat(float x)
 {
 	return (v8){ x, x, x, x, x, x, x, x };
@@ -130,16 +140,16 @@ void nn_conv_dw_simd(const float *P, size_t pstride, const int32_t *off,
 					v8 x0 = load(p0 + q), x1 = load(p1 + q);
 					v8 y;
 
-					y = load(d + r[0] + q);
+					y = in_register(load(d + r[0] + q));
 					a0 += y * x0;
 					a1 += y * x1;
-					y = load(d + r[1] + q);
+					y = in_register(load(d + r[1] + q));
 					b0 += y * x0;
 					b1 += y * x1;
-					y = load(d + r[2] + q);
+					y = in_register(load(d + r[2] + q));
 					c0 += y * x0;
 					c1 += y * x1;
-					y = load(d + r[3] + q);
+					y = in_register(load(d + r[3] + q));
 					d0 += y * x0;
 					d1 += y * x1;
 				}
