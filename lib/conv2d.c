@@ -95,6 +95,24 @@ static void phase_range(int n, int s, int b, int pad, int len, int *k0,
 	*k1 = *k1 > *k0 ? *k1 : *k0;
 }
 
+/* Copy m pixels between an image row r (every s-th value) and a plane
+ * row p: into the plane, or back into the row (back set). */
+static void copy_row(float *p, float *r, int m, int s, int simd, int back)
+{
+	if (s == 1)
+		memcpy(back ? r : p, back ? p : r, (size_t)m * sizeof *p);
+	else if (s == 2 && simd && back)
+		nn_scatter2_simd(r, p, (size_t)m);
+	else if (s == 2 && simd)
+		nn_gather2_simd(p, r, (size_t)m);
+	else if (back)
+		for (int k = 0; k < m; k++)
+			r[k * s] = p[k];
+	else
+		for (int k = 0; k < m; k++)
+			p[k] = r[k * s];
+}
+
 /* Copy between sample x (C x H x W) and the pixels of its planes buf that
  * some output reads: into the planes, or back into x (back set). */
 static void copy_planes(const nn_layer *L, const planes *g, float *x,
@@ -110,33 +128,19 @@ static void copy_planes(const nn_layer *L, const planes *g, float *x,
 			phase_range(h, s, a, L->ph, g->hq, &y0, &y1);
 			phase_range(w, s, b, L->pw, g->wq, &x0, &x1);
 			for (int c = 0; c < L->in.dim[0]; c++) {
-				float *pl = buf + ((size_t)(c * s + a) * s + b) *
-				                  g->plane;
+				float *pl = buf + ((size_t)(c * s + a) * s +
+				                   b) * g->plane + x0;
+				float *xc = x + (size_t)c * h * w +
+				            (x0 * s + b - L->pw);
 
+				/* plane (yq, x0) is image (yq * s + a - ph,
+				 * x0 * s + b - pw) */
 				for (int yq = y0; yq < y1; yq++) {
-					float *p = pl + (size_t)yq * g->wq;
-					/* plane column x0 + k is r[k * s] */
-					float *r = x + ((size_t)c * h + (size_t)(yq
-					           * s + a - L->ph)) * w +
-					           (x0 * s + b - L->pw);
+					size_t y = (size_t)(yq * s + a - L->ph);
 
-					p += x0;
-					if (s == 1)
-						memcpy(back ? r : p, back ? p : r,
-						       (size_t)(x1 - x0) *
-						       sizeof *p);
-					else if (s == 2 && simd && back)
-						nn_scatter2_simd(r, p, (size_t)
-						                 (x1 - x0));
-					else if (s == 2 && simd)
-						nn_gather2_simd(p, r, (size_t)
-						                (x1 - x0));
-					else if (back)
-						for (int k = 0; k < x1 - x0; k++)
-							r[k * s] = p[k];
-					else
-						for (int k = 0; k < x1 - x0; k++)
-							p[k] = r[k * s];
+					copy_row(pl + (size_t)yq * g->wq,
+					         xc + y * w, x1 - x0, s, simd,
+					         back);
 				}
 			}
 		}
@@ -375,7 +379,8 @@ static void forward_blas(void *ud, int part, int parts)
 		for (size_t i = 0; i < s; i++)
 			for (size_t o = 0; o < O; o++) {
 				const float *src = w.t + o * N + i * g->q;
-				float *dst = j->z + ((i0 + i) * O + o) * oh * ow;
+				float *dst = j->z + ((i0 + i) * O + o) * oh *
+				             ow;
 				float b = L->nobias ? 0 : L->p[1].val[o];
 
 				for (size_t y = 0; y < oh; y++, src += g->wq)

@@ -107,7 +107,8 @@ void nn_conv_fwd_simd(const float *P, const int32_t *off, size_t K,
 
 SIMD_TARGET static inline float hsum(v8 v)
 {
-	return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+	return ((v[0] + v[4]) + (v[1] + v[5])) +
+	       ((v[2] + v[6]) + (v[3] + v[7]));
 }
 
 /* Four output channels times two taps in eight registers, over every
@@ -155,8 +156,10 @@ void nn_conv_dw_simd(const float *P, size_t pstride, const int32_t *off,
 				}
 				for (size_t q = qv; q < Q; q++)
 					for (int i = 0; i < 4; i++) {
-						s[2 * i] += d[r[i] + q] * p0[q];
-						s[2 * i + 1] += d[r[i] + q] * p1[q];
+						float y = d[r[i] + q];
+
+						s[2 * i] += y * p0[q];
+						s[2 * i + 1] += y * p1[q];
 					}
 			}
 			s[0] += hsum(a0);
@@ -194,7 +197,8 @@ void nn_conv_dcol_simd(const float *W, const float *dz, size_t ldz,
 			v8 c1 = a0, d0 = a0, d1 = a0;
 
 			for (size_t o = 0; o < O; o++) {
-				const float *w = W + o * K, *d = dz + o * ldz + q;
+				const float *w = W + o * K;
+				const float *d = dz + o * ldz + q;
 				v8 y0 = load(d), y1 = load(d + 8);
 
 				a0 += w[kk[0]] * y0;
@@ -237,7 +241,8 @@ void nn_conv_dcol_simd(const float *W, const float *dz, size_t ldz,
 				float sum = 0;
 
 				for (size_t o = 0; o < O; o++)
-					sum += W[o * K + k + i] * dz[o * ldz + q];
+					sum += W[o * K + k + i] *
+					       dz[o * ldz + q];
 				col[(k + i) * Q + q] = sum;
 			}
 	}

@@ -41,16 +41,19 @@ static cv_canvas *draw_filters(const nn_param *W, float lim, int width,
 		char cap[16];
 
 		for (int k = 0; k < shown; k++)
-			for (int i = 0; i < kh; i++)
+			for (int i = 0; i < kh; i++) {
+				const float *w = W->value + (((size_t)o * C +
+				                 k) * kh + i) * kw;
+				uint8_t *dst = px + i * iw + k * (kw + 1);
+
 				for (int j = 0; j < kw; j++) {
-					float v = W->value[(((size_t)o * C + k)
-					           * kh + i) * kw + j] / lim;
+					float v = w[j] / lim;
 
 					v = v < -1 ? -1 : v > 1 ? 1 : v;
-					px[i * iw + k * (kw + 1) + j] =
-					        (uint8_t)lrintf(127.5f + 127.5f *
-					                        v);
+					dst[j] = (uint8_t)lrintf(127.5f *
+					                         (1 + v));
 				}
+			}
 		cv_image(c, x, y, px, iw, kh);
 		snprintf(cap, sizeof cap, "%d", o + 1);
 		cv_text(c, x, y + ch, cap, CV_DEFAULT, 0);

@@ -602,8 +602,8 @@ START_TEST(threads_agree)
 		for (size_t i = 0; i < np; i++)
 			ck_assert_msg(fabsf(grad[i] - grad1[i]) <= 1e-4f *
 			              (1 + fabsf(grad1[i])), "%d threads: "
-			              "gradient %zu: %g, one thread %g", threads,
-			              i, grad[i], grad1[i]);
+			              "gradient %zu: %g, one thread %g",
+			              threads, i, grad[i], grad1[i]);
 	}
 	nn_set_threads(0);
 	nn_model_free(m);
