@@ -114,8 +114,14 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 	pthread_cond_broadcast(&P.go);
 	pthread_mutex_unlock(&P.mu);
 	fn(ud, 0, parts);
-	/* the parts are even, so the others are about done: poll briefly
-	 * rather than sleep and be woken */
+	/* the parts are even, so the others are about done: spin, then
+	 * poll yielding the core (another program may need it), rather
+	 * than sleep and be woken */
+	for (int i = 0; i < SPIN; i++) {
+		if (__atomic_load_n(&P.busy, __ATOMIC_ACQUIRE) == 0)
+			return parts;
+		__builtin_ia32_pause();
+	}
 	for (int i = 0; i < 4096; i++) {
 		if (__atomic_load_n(&P.busy, __ATOMIC_ACQUIRE) == 0)
 			return parts;
