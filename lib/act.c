@@ -60,16 +60,31 @@ static void logsoftmax_row(const float *z, float *a, size_t w)
 		a[j] = z[j] - sum;
 }
 
-/* max(v, 0) by masking its bits: a branch would mispredict on about half
- * of the values, which made ReLU layers cost as much as convolutions. */
-static inline float relu(float v)
-{
-	uint32_t u;
+/* ReLU and its derivative by masking bits, four values at a time: a
+ * branch would mispredict on about half of the values, which made ReLU
+ * layers cost as much as convolutions. out[i] = x[i] where z[i] > 0, else
+ * 0 (x is z itself for the forward pass, dL/da for the backward one). */
+typedef float v4f __attribute__((vector_size(16), aligned(4), may_alias));
+typedef int32_t v4i __attribute__((vector_size(16)));
 
-	memcpy(&u, &v, sizeof u);
-	u &= -(uint32_t)(v > 0);
-	memcpy(&v, &u, sizeof v);
-	return v;
+static void relu_mask(const float *z, const float *x, float *out, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 4 <= n; i += 4) {
+		v4i keep = *(const v4f *)(z + i) > (v4f){ 0, 0, 0, 0 };
+
+		*(v4f *)(out + i) = (v4f)((v4i)*(const v4f *)(x + i) & keep);
+	}
+	for (; i < n; i++) {
+		uint32_t u;
+		float v = x[i];
+
+		memcpy(&u, &v, sizeof u);
+		u &= -(uint32_t)(z[i] > 0);
+		memcpy(&v, &u, sizeof v);
+		out[i] = v;
+	}
 }
 
 void nn_act_forward(nn_act kind, float alpha, const float *z, float *a,
@@ -99,8 +114,7 @@ void nn_act_forward(nn_act kind, float alpha, const float *z, float *a,
 			a[i] = LECUN_A * tanhf(LECUN_B * z[i]);
 		break;
 	case NN_ACT_RELU:
-		for (size_t i = 0; i < len; i++)
-			a[i] = relu(z[i]);
+		relu_mask(z, z, a, len);
 		break;
 	case NN_ACT_LEAKY:
 		for (size_t i = 0; i < len; i++)
@@ -148,11 +162,7 @@ void nn_act_backward(nn_act kind, float alpha, const float *z, const float *a,
 		}
 		break;
 	case NN_ACT_RELU:
-		for (size_t i = 0; i < len; i++) {
-			float d = da[i];        /* loaded first: no branch */
-
-			dz[i] = z[i] > 0 ? d : 0.0f;
-		}
+		relu_mask(z, da, dz, len);
 		break;
 	case NN_ACT_LEAKY:
 		for (size_t i = 0; i < len; i++)
