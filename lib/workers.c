@@ -17,6 +17,16 @@
  * (about half a millisecond). */
 #define SPIN 20000
 
+/* A hint to the core that this thread is spinning. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
 static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t go, done;
@@ -45,7 +55,7 @@ static void *work(void *arg)
 		pthread_mutex_unlock(&P.mu);
 		for (int i = 0; i < SPIN &&
 		     __atomic_load_n(&P.job, __ATOMIC_ACQUIRE) == seen; i++)
-			__builtin_ia32_pause();
+			cpu_relax();
 		pthread_mutex_lock(&P.mu);
 		while (P.job == seen)
 			pthread_cond_wait(&P.go, &P.mu);
@@ -120,7 +130,7 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 	for (int i = 0; i < SPIN; i++) {
 		if (__atomic_load_n(&P.busy, __ATOMIC_ACQUIRE) == 0)
 			return parts;
-		__builtin_ia32_pause();
+		cpu_relax();
 	}
 	for (int i = 0; i < 4096; i++) {
 		if (__atomic_load_n(&P.busy, __ATOMIC_ACQUIRE) == 0)
