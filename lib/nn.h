@@ -605,6 +605,12 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 int nn_evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
                 size_t batch, double *loss_out, double *acc_out,
                 size_t *correct);
+/* A flag the front end sets (from its Ctrl-C handler) to interrupt long
+ * work: evaluation then stops between batches and fails with a message
+ * saying so. NULL, the default, means never. Training has its own stop
+ * flag (nn_train_opts) and finishes its validation passes. */
+void nn_set_interrupt(volatile int *flag);
+
 /* The same with label targets 0 and 1 mapped to lo and hi (see
  * nn_train_opts; lo == hi leaves them). */
 int nn_evaluate_targets(nn_model *m, nn_loss_kind loss, const nn_dataset *d,

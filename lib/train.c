@@ -177,9 +177,25 @@ static void map_targets(const nn_dataset *d, float *y, size_t len, float lo,
 		y[i] = lo + (hi - lo) * y[i];
 }
 
-int nn_evaluate_targets(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
-                        size_t batch, float lo, float hi, double *loss_out,
-                        double *acc_out, size_t *correct_out)
+static volatile int *interrupt_flag;
+
+void nn_set_interrupt(volatile int *flag)
+{
+	interrupt_flag = flag;
+}
+
+/* Whether the front end asked to interrupt (Ctrl-C). */
+static int interrupted(void)
+{
+	return interrupt_flag && *interrupt_flag;
+}
+
+/* nn_evaluate_targets; interruptible: give up between batches when the
+ * interrupt flag is set (training's own validation passes run to the end,
+ * and the training loop stops after them). */
+static int evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
+                    size_t batch, float lo, float hi, double *loss_out,
+                    double *acc_out, size_t *correct_out, int interruptible)
 {
 	size_t w = d->ysize, correct = 0;
 	double total = 0;
@@ -196,6 +212,11 @@ int nn_evaluate_targets(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
 		size_t cnt = d->n - start < batch ? d->n - start : batch;
 		const float *out;
 
+		if (interruptible && interrupted()) {
+			free_bufs(&b);
+			return nn_fail("interrupted after %zu of %zu samples",
+			               start, d->n);
+		}
 		for (size_t i = 0; i < cnt; i++)
 			b.idx[i] = start + i;
 		nn_dataset_gather(d, b.idx, cnt, b.x, b.y);
@@ -218,6 +239,14 @@ int nn_evaluate_targets(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
 	if (correct_out)
 		*correct_out = correct;
 	return 0;
+}
+
+int nn_evaluate_targets(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
+                        size_t batch, float lo, float hi, double *loss_out,
+                        double *acc_out, size_t *correct_out)
+{
+	return evaluate(m, loss, d, batch, lo, hi, loss_out, acc_out,
+	                correct_out, 1);
 }
 
 int nn_evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
@@ -430,9 +459,9 @@ static int add_point(trainer *t)
 	p.seconds = now - t->t0;
 	p.samples_per_s = p.seconds > r->seconds
 	                  ? r->span_seen / (p.seconds - r->seconds) : 0;
-	if (t->val && nn_evaluate_targets(t->m, t->loss, t->val, 0,
-	                                  t->cfg.target_lo, t->cfg.target_hi,
-	                                  &p.val_loss, &p.val_acc, NULL) < 0)
+	if (t->val && evaluate(t->m, t->loss, t->val, 0, t->cfg.target_lo,
+	                       t->cfg.target_hi, &p.val_loss, &p.val_acc,
+	                       NULL, 0) < 0)
 		return -1;
 	r->span_loss = 0;
 	r->span_correct = r->span_seen = 0;

@@ -184,6 +184,7 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_sigint;      /* no SA_RESTART: the prompt wakes */
 	sigaction(SIGINT, &sa, NULL);
+	nn_set_interrupt((volatile int *)&S->stop);
 	prompt = o.interactive == 1 ||
 	         (o.interactive == -1 && !o.nscripts && !o.nexprs &&
 	          isatty(STDIN_FILENO));

@@ -388,6 +388,28 @@ START_TEST(xor_learns)
 }
 END_TEST
 
+/* The interrupt flag stops an evaluation; cleared, the next one runs. */
+START_TEST(evaluate_interrupted)
+{
+	static const int sizes[] = { 2, 2, 1 };
+	nn_model *m = mlp(sizes, 3, NN_ACT_SIGMOID, NN_ACT_SIGMOID);
+	nn_dataset *d = xor_data();
+	volatile int flag = 1;
+	double loss;
+
+	nn_set_interrupt(&flag);
+	ck_assert_int_eq(nn_evaluate(m, NN_LOSS_MSE, d, 0, &loss, NULL, NULL),
+	                 -1);
+	ck_assert_ptr_nonnull(strstr(nn_error(), "interrupted"));
+	flag = 0;
+	ck_assert_int_eq(nn_evaluate(m, NN_LOSS_MSE, d, 0, &loss, NULL, NULL),
+	                 0);
+	nn_set_interrupt(NULL);
+	nn_dataset_free(d);
+	nn_model_free(m);
+}
+END_TEST
+
 static int stop_after_three(const nn_progress *p, void *ud)
 {
 	(void)ud;
@@ -441,6 +463,7 @@ int main(void)
 	tcase_add_test(tc, param_counts);
 	tcase_add_test(tc, add_failure_keeps_model);
 	tcase_add_test(tc, xor_learns);
+	tcase_add_test(tc, evaluate_interrupted);
 	tcase_add_test(tc, train_stop_and_misfit);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
