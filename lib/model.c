@@ -21,6 +21,8 @@ struct nn_model {
 	float **z, **a, **dz, **da;
 	const float *x;         /* input of the last forward pass */
 	size_t n;               /* samples in the last forward pass */
+	int pruned;             /* the last backward pass skipped deltas no
+	                         * parameter gradient needs */
 };
 
 nn_model *nn_model_new(const nn_shape *input)
@@ -502,16 +504,32 @@ const float *nn_model_forward(nn_model *m, const float *x, size_t n,
 	return m->a[m->nlayers - 1];
 }
 
-void nn_model_backward(nn_model *m, const float *dout, int dz_given)
+/* Whether parameter gradients depend on layer i's deltas: it, or a layer
+ * it reads from (directly or not), has parameters. */
+static int feeds_params(const nn_model *m, size_t i)
+{
+	for (int j = (int)i; j >= 0; j = m->layers[j]->src)
+		if (m->layers[j]->nparams > 0)
+			return 1;
+	return 0;
+}
+
+static void backward(nn_model *m, const float *dout, int dz_given,
+                     int prune)
 {
 	size_t last = m->nlayers - 1, n = m->n;
 
+	m->pruned = prune;
 	for (size_t i = m->nlayers; i-- > 0;) {
 		nn_layer *L = m->layers[i];
 		size_t len = n * L->out_size;
 		const float *in = L->src < 0 ? m->x : m->a[L->src];
 		float *dx = L->src < 0 ? NULL : m->da[L->src];
 
+		if (prune && !feeds_params(m, i))
+			continue;
+		if (prune && dx && !feeds_params(m, (size_t)L->src))
+			dx = NULL;
 		if (i == last)
 			memcpy(dz_given ? m->dz[i] : m->da[i], dout,
 			       len * sizeof *dout);
@@ -520,6 +538,16 @@ void nn_model_backward(nn_model *m, const float *dout, int dz_given)
 			                m->da[i], m->dz[i], n, L->out_size);
 		L->cls->backward(L, in, m->dz[i], dx, n);
 	}
+}
+
+void nn_model_backward(nn_model *m, const float *dout, int dz_given)
+{
+	backward(m, dout, dz_given, 0);
+}
+
+void nn_model_backward_params(nn_model *m, const float *dout, int dz_given)
+{
+	backward(m, dout, dz_given, 1);
 }
 
 const float *nn_model_z(const nn_model *m, size_t i)
@@ -534,5 +562,7 @@ const float *nn_model_a(const nn_model *m, size_t i)
 
 const float *nn_model_dz(const nn_model *m, size_t i)
 {
-	return i < m->nlayers && m->dz ? m->dz[i] : NULL;
+	if (i >= m->nlayers || !m->dz || (m->pruned && !feeds_params(m, i)))
+		return NULL;
+	return m->dz[i];
 }

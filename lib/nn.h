@@ -376,12 +376,19 @@ const float *nn_model_forward(nn_model *m, const float *x, size_t n,
  * last layer when dz_given is set (fused softmax/sigmoid losses), writes
  * every parameter gradient (overwriting) and every layer's deltas. */
 void nn_model_backward(nn_model *m, const float *dout, int dz_given);
+/* The same, computing only what the parameter gradients need: the deltas
+ * of layers with no parameters at or before them (a leading flatten, say)
+ * are skipped, and nn_model_dz gives NULL for them until the next full
+ * pass. Training uses it. */
+void nn_model_backward_params(nn_model *m, const float *dout, int dz_given);
 
 /* The buffers of layer i from the last pass (n * out size each): its
  * pre-activation z, its output a, and after backward dL/dz. NULL when the
  * buffer does not exist (z is a when the layer has no activation). */
 const float *nn_model_z(const nn_model *m, size_t i);
 const float *nn_model_a(const nn_model *m, size_t i);
+/* NULL also for deltas the last backward pass skipped
+ * (nn_model_backward_params). */
 const float *nn_model_dz(const nn_model *m, size_t i);
 /* The activation of the last layer (for losses that fuse with it). */
 nn_act nn_model_output_act(const nn_model *m);

@@ -610,7 +610,7 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 	l = nn_loss(t->loss, t->act, nn_model_z(m, nn_model_layers(m) - 1),
 	            out, b->y, cnt, w, b->grad, &dz_given);
 	if (isfinite(l))
-		nn_model_backward(m, b->grad, dz_given);
+		nn_model_backward_params(m, b->grad, dz_given);
 	if (!isfinite(l) || !deltas_finite(m, t->osz, cnt)) {
 		r->nan_iter = r->iter + 1;
 		return guard_fail(m, t->loss, t->osz, cnt, r->nan_iter, l,

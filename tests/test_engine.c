@@ -151,6 +151,47 @@ START_TEST(dense_threads_agree)
 }
 END_TEST
 
+/* Training's backward pass skips the deltas no parameter gradient needs
+ * (here the leading flatten's, and so the first dense layer's input
+ * gradient) and gives the same parameter gradients as the full pass;
+ * nn_model_dz says which deltas it skipped. */
+START_TEST(backward_params_prunes)
+{
+	nn_shape in = { 3, { 1, 4, 5 } };
+	nn_layer_spec s[3] = {
+		{ .kind = "flatten" },
+		{ .kind = "dense", .units = 6, .act = NN_ACT_SIGMOID },
+		{ .kind = "dense", .units = 3 },
+	};
+	size_t n = 7, total;
+	float x[7 * 20], g[7 * 3], *full;
+	nn_model *m = nn_model_new(&in);
+	nn_rng r;
+
+	nn_rng_seed(&r, 9);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(nn_model_add(m, &s[i], &r), 0);
+	total = nn_model_param_count(m);
+	full = malloc(total * sizeof *full);
+	gc_fill(&r, x, n * 20, -1, 1);
+	gc_fill(&r, g, n * 3, -1, 1);
+	nn_model_forward(m, x, n, 1, &r);
+	nn_model_backward(m, g, 0);
+	memcpy(full, nn_model_grads(m), total * sizeof *full);
+	ck_assert_ptr_nonnull(nn_model_dz(m, 0));
+	nn_model_backward_params(m, g, 0);
+	for (size_t i = 0; i < total; i++)
+		ck_assert_float_eq(nn_model_grads(m)[i], full[i]);
+	ck_assert_ptr_null(nn_model_dz(m, 0));
+	ck_assert_ptr_nonnull(nn_model_dz(m, 1));
+	ck_assert_ptr_nonnull(nn_model_dz(m, 2));
+	nn_model_backward(m, g, 0);
+	ck_assert_ptr_nonnull(nn_model_dz(m, 0));
+	nn_model_free(m);
+	free(full);
+}
+END_TEST
+
 /* A model large enough for the optimizer to share its update between
  * threads (over 64k parameters) takes the same Adam steps, weight decay
  * on weights only, on one thread and on two: bit for bit, since every
@@ -458,6 +499,7 @@ int main(void)
 	tcase_add_test(tc, gemm_matches_naive);
 	tcase_add_test(tc, dense_threads_agree);
 	tcase_add_test(tc, optim_threads_agree);
+	tcase_add_test(tc, backward_params_prunes);
 	tcase_add_test(tc, optim_sgd_momentum_nesterov);
 	tcase_add_test(tc, optim_adaptive);
 	tcase_add_test(tc, param_counts);
