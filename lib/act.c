@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nn.h"
+#include "vmath.h"
 
 static const char *const names[NN_ACT_COUNT] = {
 	"linear", "step", "sigmoid", "tanh", "lecun", "relu", "leaky",
@@ -39,7 +40,7 @@ static void softmax_row(const float *z, float *a, size_t w)
 		if (z[j] > max)
 			max = z[j];
 	for (size_t j = 0; j < w; j++) {
-		a[j] = expf(z[j] - max);
+		a[j] = nn_vexpf(z[j] - max);
 		sum += a[j];
 	}
 	for (size_t j = 0; j < w; j++)
@@ -54,10 +55,24 @@ static void logsoftmax_row(const float *z, float *a, size_t w)
 		if (z[j] > max)
 			max = z[j];
 	for (size_t j = 0; j < w; j++)
-		sum += expf(z[j] - max);
+		sum += nn_vexpf(z[j] - max);
 	sum = logf(sum) + max;
 	for (size_t j = 0; j < w; j++)
 		a[j] = z[j] - sum;
+}
+
+NN_HOT static void sigmoid(const float *z, float *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		a[i] = nn_vsigmoidf(z[i]);
+}
+
+/* a = scale tanh(slope z): tanh, and LeCun's scaled tanh */
+NN_HOT static void scaled_tanh(const float *z, float *a, size_t n,
+                               float scale, float slope)
+{
+	for (size_t i = 0; i < n; i++)
+		a[i] = scale * nn_vtanhf(slope * z[i]);
 }
 
 /* ReLU and its derivative by masking bits, four values at a time: a
@@ -102,16 +117,13 @@ void nn_act_forward(nn_act kind, float alpha, const float *z, float *a,
 			a[i] = z[i] >= 0 ? 1.0f : 0.0f;
 		break;
 	case NN_ACT_SIGMOID:
-		for (size_t i = 0; i < len; i++)
-			a[i] = 1.0f / (1.0f + expf(-z[i]));
+		sigmoid(z, a, len);
 		break;
 	case NN_ACT_TANH:
-		for (size_t i = 0; i < len; i++)
-			a[i] = tanhf(z[i]);
+		scaled_tanh(z, a, len, 1.0f, 1.0f);
 		break;
 	case NN_ACT_LECUN:
-		for (size_t i = 0; i < len; i++)
-			a[i] = LECUN_A * tanhf(LECUN_B * z[i]);
+		scaled_tanh(z, a, len, LECUN_A, LECUN_B);
 		break;
 	case NN_ACT_RELU:
 		relu_mask(z, z, a, len);
@@ -187,7 +199,7 @@ void nn_act_backward(nn_act kind, float alpha, const float *z, const float *a,
 			for (size_t j = 0; j < w; j++)
 				sum += dr[j];
 			for (size_t j = 0; j < w; j++)
-				out[j] = dr[j] - expf(ar[j]) * sum;
+				out[j] = dr[j] - nn_vexpf(ar[j]) * sum;
 		}
 		break;
 	case NN_ACT_COUNT:

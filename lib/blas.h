@@ -4,13 +4,8 @@
 
 #include <stddef.h>
 
-/* A loop the compiler vectorises: built for AVX2 and for baseline x86-64,
- * picked at load time (GCC's function multiversioning), elsewhere plain. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define NN_HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define NN_HOT
-#endif
+#include "vmath.h"
+
 
 /* C = alpha * op(A) op(B) + beta * C, row-major; op transposes when ta/tb.
  * op(A) is M x K, op(B) is K x N, C is M x N. Picks the thread count for

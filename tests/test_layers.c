@@ -8,6 +8,7 @@
 
 #include "gradcheck.h"
 #include "suite.h"
+#include "vmath.h"
 
 #define TOL 1e-2        /* float32 forward, central differences */
 #define EPS 1e-2
@@ -253,6 +254,50 @@ START_TEST(activation_reference)
 }
 END_TEST
 
+/* Distance in units in the last place between two floats of one sign. */
+static long ulps(float a, float b)
+{
+	int32_t ia, ib;
+
+	memcpy(&ia, &a, sizeof ia);
+	memcpy(&ib, &b, sizeof ib);
+	return labs((long)ia - ib);
+}
+
+/* The vectorisable exp, sigmoid and tanh against libm over their whole
+ * range, one value in about 10,000 of it, and at the edges: overflow to
+ * inf, the flush to 0 below -86.9, NaN kept, and tanh near 0 (where a
+ * formula through exp would lose digits). */
+START_TEST(vmath_against_libm)
+{
+	long worst_exp = 0, worst_tanh = 0, worst_sig = 0;
+
+	for (float x = -86.9f; x < 88.7f; x += 0.0173f)
+		if (ulps(nn_vexpf(x), expf(x)) > worst_exp)
+			worst_exp = ulps(nn_vexpf(x), expf(x));
+	for (float x = -12; x < 12; x += 0.00117f) {
+		if (ulps(nn_vtanhf(x), tanhf(x)) > worst_tanh)
+			worst_tanh = ulps(nn_vtanhf(x), tanhf(x));
+		if (ulps(nn_vsigmoidf(x), 1 / (1 + expf(-x))) > worst_sig)
+			worst_sig = ulps(nn_vsigmoidf(x), 1 / (1 + expf(-x)));
+	}
+	for (float x = 1e-30f; x < 1; x *= 1.01f)
+		if (ulps(nn_vtanhf(x), tanhf(x)) > worst_tanh)
+			worst_tanh = ulps(nn_vtanhf(x), tanhf(x));
+	ck_assert_int_le(worst_exp, 2);
+	ck_assert_int_le(worst_tanh, 3);
+	ck_assert_int_le(worst_sig, 4);
+	ck_assert(nn_vexpf(0) == 1);
+	ck_assert(isinf(nn_vexpf(89)) && isinf(nn_vexpf(INFINITY)));
+	ck_assert(nn_vexpf(-87) == 0 && nn_vexpf(-INFINITY) == 0);
+	ck_assert(isnan(nn_vexpf(NAN)) && isnan(nn_vtanhf(NAN)) &&
+	          isnan(nn_vsigmoidf(NAN)));
+	ck_assert(nn_vtanhf(INFINITY) == 1 && nn_vtanhf(-INFINITY) == -1);
+	ck_assert(nn_vsigmoidf(-200) == 0 && nn_vsigmoidf(200) == 1);
+	ck_assert(nn_vtanhf(-1e-20f) == -1e-20f);
+}
+END_TEST
+
 /* the stable cross-entropy stays finite where the naive one does not */
 START_TEST(crossentropy_stability)
 {
@@ -316,6 +361,7 @@ int main(void)
 	tcase_add_test(tc, grad_losses);
 	tcase_add_test(tc, dense_forward_reference);
 	tcase_add_test(tc, activation_reference);
+	tcase_add_test(tc, vmath_against_libm);
 	tcase_add_test(tc, crossentropy_stability);
 	tcase_add_test(tc, dropout_behaviour);
 	suite_add_tcase(s, tc);
