@@ -1,12 +1,21 @@
-/* blas.c - the one file that calls BLAS (OpenBLAS's cblas_sgemm).
+/* blas.c - the one file that calls BLAS: oneDNN's sgemm for matrix
+ * products (its AVX-512 kernels run whatever OPENBLAS_CORETYPE says),
+ * OpenBLAS for matrix-vector products and as the fallback.
  *
  * Small products run on one thread: on two cores, waking a second thread
  * costs more than it saves below a few million multiply-adds (DESIGN.md
- * section 6). The threshold is measured by bench/gemm_threads.sh. */
+ * section 6). Larger ones are cut into bands for the worker threads
+ * (workers.c), each a product on one thread: oneDNN's own threads would
+ * fight them. */
 #include <cblas.h>
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
+
+#include <limits.h>
 
 #include "blas.h"
 #include "nn.h"
+#include "workers.h"
 
 /* Products with at least this many multiply-adds may use every thread. */
 #define THREAD_MIN_MACS (4.0 * 1024 * 1024)
@@ -65,16 +74,71 @@ NN_HOT static void outer(size_t M, size_t N, float alpha, const float *a,
 	}
 }
 
+/* C = alpha op(A) op(B) + beta C on the calling thread alone. oneDNN
+ * takes its thread count from OpenMP, per thread: this thread's is set to
+ * one on its first product. */
+static void gemm1(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
+                  const float *A, size_t lda, const float *B, size_t ldb,
+                  float beta, float *C, size_t ldc)
+{
+	static __thread int serial;
+
+	if (!serial) {
+		omp_set_num_threads(1);
+		serial = 1;
+	}
+	if (dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', (dnnl_dim_t)M,
+	               (dnnl_dim_t)N, (dnnl_dim_t)K, alpha, A,
+	               (dnnl_dim_t)lda, B, (dnnl_dim_t)ldb, beta, C,
+	               (dnnl_dim_t)ldc) == dnnl_success)
+		return;
+	/* oneDNN could not get its workspace: OpenBLAS needs none */
+	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+	            tb ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K,
+	            alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+}
+
+/* A product shared between the worker threads: each part computes a
+ * band of C's rows (or of its columns, when C is wider than tall). */
+typedef struct gemm_job {
+	int ta, tb;
+	size_t M, N, K;
+	float alpha, beta;
+	const float *A, *B;
+	size_t lda, ldb, ldc;
+	float *C;
+} gemm_job;
+
+static void gemm_part(void *ud, int part, int parts)
+{
+	const gemm_job *j = ud;
+	int rows = j->M >= j->N;
+	size_t total = rows ? j->M : j->N;
+	size_t lo = total * (size_t)part / (size_t)parts;
+	size_t hi = total * (size_t)(part + 1) / (size_t)parts;
+
+	if (hi == lo)
+		return;
+	if (rows)
+		gemm1(j->ta, j->tb, hi - lo, j->N, j->K, j->alpha,
+		      j->A + lo * (j->ta ? 1 : j->lda), j->lda, j->B, j->ldb,
+		      j->beta, j->C + lo * j->ldc, j->ldc);
+	else
+		gemm1(j->ta, j->tb, j->M, hi - lo, j->K, j->alpha, j->A,
+		      j->lda, j->B + lo * (j->tb ? j->ldb : 1), j->ldb,
+		      j->beta, j->C + lo, j->ldc);
+}
+
 void nn_sgemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
               const float *A, size_t lda, const float *B, size_t ldb,
               float beta, float *C, size_t ldc)
 {
-	double macs = (double)M * N * K;
 	int threads = nn_threads();
+	int big = (double)M * N * K >= THREAD_MIN_MACS && threads > 1;
 
 	if (M == 0 || N == 0)
 		return;
-	use_threads(macs >= THREAD_MIN_MACS ? threads : 1);
+	use_threads(big ? threads : 1);
 	/* one sample at a time (online learning): matrix-vector products */
 	if (K == 1) {
 		outer(M, N, alpha, A, ta ? 1 : lda, B, tb ? ldb : 1, beta, C,
@@ -100,9 +164,14 @@ void nn_sgemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
 		            (int)ldc);
 		return;
 	}
-	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-	            tb ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K,
-	            alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+	if (big) {
+		gemm_job j = { ta, tb, M, N, K, alpha, beta, A, B, lda, ldb,
+		               ldc, C };
+
+		nn_parallel(INT_MAX, gemm_part, &j);
+		return;
+	}
+	gemm1(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void nn_blas_serial(void)
@@ -117,9 +186,7 @@ void nn_sgemm_serial(int ta, int tb, size_t M, size_t N, size_t K,
 {
 	if (M == 0 || N == 0)
 		return;
-	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-	            tb ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K,
-	            alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+	gemm1(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void nn_sgemm_naive(int ta, int tb, size_t M, size_t N, size_t K, float alpha,

@@ -35,7 +35,7 @@ static void usage(FILE *f)
 	"                  standard input is not a terminal)\n"
 	"  --keep-going    in batch mode, go on after a failing command\n"
 	"  --seed N        seed the random numbers (default 1)\n"
-	"  --threads N     most BLAS threads a matrix product may use\n"
+	"  --threads N     most threads to share products and layers between\n"
 	"  --no-timing     leave wall-clock times out of the output\n"
 	"  --no-panel      train prints a line per epoch even at a terminal\n"
 	"  --monitor FILE  watch the run that train ... log=FILE writes\n"

@@ -56,18 +56,21 @@ START_TEST(rng_deterministic)
 }
 END_TEST
 
-/* nn_sgemm against the naive loops, every transposition, odd sizes, both
- * one and several threads (large products take the threaded path) */
+/* nn_sgemm against the naive loops, every transposition, odd sizes, on
+ * two threads (products above 4M multiply-adds are cut into bands of rows,
+ * or of columns when wider than tall) */
 START_TEST(gemm_matches_naive)
 {
 	static const size_t sizes[][3] = {
 		{ 1, 1, 1 }, { 3, 5, 7 }, { 17, 1, 33 }, { 100, 200, 784 },
 		{ 257, 129, 65 }, { 1, 7, 13 }, { 1, 200, 784 }, { 9, 5, 1 },
 		{ 1, 1, 5 }, { 1, 6, 1 }, { 6, 1, 1 }, { 32, 784, 1 },
+		{ 33, 513, 301 }, { 301, 35, 513 },
 	};
 	nn_rng r;
 
 	nn_rng_seed(&r, 9);
+	nn_set_threads(2);
 	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
 		for (int t = 0; t < 4; t++) {
 			size_t M = sizes[s][0], N = sizes[s][1], K = sizes[s][2];
@@ -98,6 +101,7 @@ START_TEST(gemm_matches_naive)
 			free(C);
 			free(R);
 		}
+	nn_set_threads(0);
 }
 END_TEST
 

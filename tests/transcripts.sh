@@ -19,7 +19,7 @@ dir=$here/transcripts
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-export OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell
+export OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2
 export HOME=$tmp/home XDG_CACHE_HOME=/nonexistent-cache NNSH_DATA= NO_COLOR=1 TERM=dumb
 export NNSH_TEST_ENV=yes
 export NNSH_SHARED=$(cd "$here/../.." && pwd)/shared/data/mnist
