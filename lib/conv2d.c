@@ -52,9 +52,8 @@ static int conv_setup(nn_layer *L, const nn_layer_spec *spec)
 }
 
 /* The planes of a layer: stride, rows and pitch of each plane, floats
- * per sample (with slack for the reads of the junk columns and of the
- * SIMD kernel's last block), wide outputs per sample, and rows of the
- * lowered matrix (K = C * kh * kw). */
+ * per sample (with slack for the reads of the junk columns), wide outputs
+ * per sample, and rows of the lowered matrix (K = C * kh * kw). */
 typedef struct planes {
 	int s, hq, wq;
 	size_t plane, size, q, k;
@@ -68,8 +67,7 @@ static planes conv_planes(const nn_layer *L)
 	g.hq = L->out.dim[1] + (L->kh - 1) / g.s;
 	g.wq = L->out.dim[2] + (L->kw - 1) / g.s;
 	g.plane = (size_t)g.hq * g.wq;
-	g.size = (size_t)L->in.dim[0] * g.s * g.s * g.plane + (size_t)g.wq +
-	         16;
+	g.size = (size_t)L->in.dim[0] * g.s * g.s * g.plane + (size_t)g.wq;
 	g.q = (size_t)L->out.dim[1] * g.wq;
 	g.k = (size_t)L->in.dim[0] * L->kh * L->kw;
 	return g;
@@ -97,14 +95,10 @@ static void phase_range(int n, int s, int b, int pad, int len, int *k0,
 
 /* Copy m pixels between an image row r (every s-th value) and a plane
  * row p: into the plane, or back into the row (back set). */
-static void copy_row(float *p, float *r, int m, int s, int simd, int back)
+static void copy_row(float *p, float *r, int m, int s, int back)
 {
 	if (s == 1)
 		memcpy(back ? r : p, back ? p : r, (size_t)m * sizeof *p);
-	else if (s == 2 && simd && back)
-		nn_scatter2_simd(r, p, (size_t)m);
-	else if (s == 2 && simd)
-		nn_gather2_simd(p, r, (size_t)m);
 	else if (back)
 		for (int k = 0; k < m; k++)
 			r[k * s] = p[k];
@@ -119,7 +113,6 @@ static void copy_planes(const nn_layer *L, const planes *g, float *x,
                         float *buf, int back)
 {
 	int s = g->s, h = L->in.dim[1], w = L->in.dim[2];
-	int simd = nn_conv_simd_ok();
 
 	for (int a = 0; a < s; a++)
 		for (int b = 0; b < s; b++) {
@@ -139,8 +132,7 @@ static void copy_planes(const nn_layer *L, const planes *g, float *x,
 					size_t y = (size_t)(yq * s + a - L->ph);
 
 					copy_row(pl + (size_t)yq * g->wq,
-					         xc + y * w, x1 - x0, s, simd,
-					         back);
+					         xc + y * w, x1 - x0, s, back);
 				}
 			}
 		}
@@ -205,78 +197,45 @@ static float sum_floats(const float *v, size_t n)
 static void raise(const nn_layer *L, const planes *g, const float *col,
                   size_t ld, float *buf)
 {
-	int simd = nn_conv_simd_ok();
-
 	for (int c = 0; c < L->in.dim[0]; c++)
 		for (int i = 0; i < L->kh; i++)
 			for (int j = 0; j < L->kw; j++, col += ld)
-				if (simd)
-					nn_add_simd(buf + slot(g, c, i, j), col,
-					            g->q);
-				else
-					add_floats(buf + slot(g, c, i, j), col,
-					           g->q);
+				add_floats(buf + slot(g, c, i, j), col, g->q);
 }
 
 /* Samples lowered at once: enough for long products, few enough that the
- * columns and the product stay in the core's cache between the steps. The
- * SIMD kernels need no columns for a chunk, only dL/dz, so their chunks
- * are longer (fewer sums across lanes in dW). */
-static size_t conv_chunk(const nn_layer *L, size_t n, int simd)
+ * columns and the product stay in the core's cache between the steps. */
+static size_t conv_chunk(const nn_layer *L, size_t n)
 {
 	planes g = conv_planes(L);
-	size_t s = NN_CHUNK_FLOATS / (g.q * ((simd ? 0 : g.k) +
-	                                     (size_t)L->units));
+	size_t s = NN_CHUNK_FLOATS / (g.q * (g.k + (size_t)L->units));
 
 	s = s ? s : 1;
 	return s < n ? s : n;
 }
 
-/* Output channels rounded up to the SIMD kernel's block of 4, and wide
- * outputs per sample rounded up to its 16. */
-static size_t conv_o4(const nn_layer *L)
-{
-	return ((size_t)L->units + 3) & ~(size_t)3;
-}
-
-static size_t conv_qp(const planes *g)
-{
-	return (g->q + 15) & ~(size_t)15;
-}
-
 /* The pieces of a part's workspace: the planes of one sample's dL/dx, the
- * columns (K x sq) and the product (O x sq) of a chunk, the SIMD kernel's
- * wide output of one sample (o4 x qp), and the part's share of dW, db. */
+ * columns (K x sq) and the product (O x sq) of a chunk, and the part's
+ * share of dW, db. */
 typedef struct work {
-	float *dxp, *col, *t, *tq, *dW, *db;
+	float *dxp, *col, *t, *dW, *db;
 } work;
 
 static size_t conv_work(const nn_layer *L, const planes *g, size_t n)
 {
 	size_t O = (size_t)L->units;
 
-	return g->size + g->k * g->q * conv_chunk(L, n, 0) +
-	       O * g->q * conv_chunk(L, n, 1) + conv_o4(L) * conv_qp(g) +
-	       O * g->k + O;
-}
-
-/* The values shared by the parts, after the planes of the batch: the
- * weights transposed and padded for the SIMD kernel (K x o4), the biases
- * padded (o4), and where each kernel tap's row starts in the planes. */
-static size_t conv_shared(const nn_layer *L, const planes *g)
-{
-	return g->k * conv_o4(L) + conv_o4(L) + g->k;
+	return g->size + (g->k + O) * g->q * conv_chunk(L, n) + O * g->k + O;
 }
 
 /* Scratch: the planes of the n samples of the last forward pass (kept for
- * backward), the shared values, then a workspace for each part nn_parallel
- * may use (only those used are ever touched). */
+ * backward), then a workspace for each part nn_parallel may use (only
+ * those used are ever touched). */
 static size_t conv_scratch(const nn_layer *L, size_t n)
 {
 	planes g = conv_planes(L);
 
-	return n * g.size + conv_shared(L, &g) +
-	       NN_MAX_PARTS * conv_work(L, &g, n);
+	return n * g.size + NN_MAX_PARTS * conv_work(L, &g, n);
 }
 
 /* One parallel loop over the samples of a batch. */
@@ -286,19 +245,13 @@ typedef struct conv_job {
 	const float *x, *dz;
 	float *z, *dx;
 	size_t n, chunk;
-	float *wt, *bias;       /* the shared values */
-	int32_t *off;
 } conv_job;
 
 static conv_job conv_job_of(nn_layer *L, size_t n)
 {
 	conv_job j = { L, conv_planes(L), NULL, NULL, NULL, NULL, n,
-	               conv_chunk(L, L->cap, nn_conv_simd_ok()), NULL, NULL,
-	               NULL };
+	               conv_chunk(L, L->cap) };
 
-	j.wt = L->scratch + L->cap * j.g.size;
-	j.bias = j.wt + j.g.k * conv_o4(L);
-	j.off = (int32_t *)(j.bias + conv_o4(L));
 	return j;
 }
 
@@ -308,12 +261,11 @@ static work work_of(const conv_job *j, int part)
 	size_t O = (size_t)L->units;
 	work w;
 
-	w.dxp = j->wt + conv_shared(L, &j->g) +
+	w.dxp = L->scratch + L->cap * j->g.size +
 	        (size_t)part * conv_work(L, &j->g, L->cap);
 	w.col = w.dxp + j->g.size;
-	w.t = w.col + j->g.k * j->g.q * conv_chunk(L, L->cap, 0);
-	w.tq = w.t + O * j->g.q * conv_chunk(L, L->cap, 1);
-	w.dW = w.tq + conv_o4(L) * conv_qp(&j->g);
+	w.t = w.col + j->g.k * j->g.q * j->chunk;
+	w.dW = w.t + O * j->g.q * j->chunk;
 	w.db = w.dW + O * j->g.k;
 	return w;
 }
@@ -326,35 +278,8 @@ static void share(size_t count, int part, int parts, size_t *i0, size_t *i1)
 	*i1 = count * (size_t)(part + 1) / (size_t)parts;
 }
 
-/* Forward with the SIMD kernel, one sample at a time. */
-static void forward_simd(void *ud, int part, int parts)
-{
-	const conv_job *j = ud;
-	const nn_layer *L = j->L;
-	const planes *g = &j->g;
-	size_t O = (size_t)L->units, qp = conv_qp(g), i0, i1;
-	size_t oh = (size_t)L->out.dim[1], ow = (size_t)L->out.dim[2];
-	work w = work_of(j, part);
-
-	share(j->n, part, parts, &i0, &i1);
-	for (size_t i = i0; i < i1; i++) {
-		float *buf = L->scratch + i * g->size;
-
-		to_planes(L, g, j->x + i * L->in_size, buf);
-		nn_conv_fwd_simd(buf, j->off, g->k, j->wt, j->bias, conv_o4(L),
-		                 w.tq, qp);
-		for (size_t o = 0; o < O; o++) {
-			const float *src = w.tq + o * qp;
-			float *dst = j->z + (i * O + o) * oh * ow;
-
-			for (size_t y = 0; y < oh; y++, src += g->wq, dst += ow)
-				memcpy(dst, src, ow * sizeof *dst);
-		}
-	}
-}
-
-/* Forward through BLAS, a chunk of samples at a time. */
-static void forward_blas(void *ud, int part, int parts)
+/* Forward, a chunk of samples at a time. */
+static void forward_part(void *ud, int part, int parts)
 {
 	const conv_job *j = ud;
 	const nn_layer *L = j->L;
@@ -390,37 +315,16 @@ static void forward_blas(void *ud, int part, int parts)
 	}
 }
 
-/* Where each kernel tap's row starts in the planes. */
-static void tap_offsets(const nn_layer *L, const planes *g, int32_t *off)
-{
-	for (int c = 0; c < L->in.dim[0]; c++)
-		for (int i = 0; i < L->kh; i++)
-			for (int jj = 0; jj < L->kw; jj++)
-				*off++ = (int32_t)slot(g, c, i, jj);
-}
-
 static void conv_forward(nn_layer *L, const float *x, float *z, size_t n,
                          int training, nn_rng *rng)
 {
 	conv_job j = conv_job_of(L, n);
-	size_t O = (size_t)L->units, o4 = conv_o4(L);
 
 	(void)training;
 	(void)rng;
 	j.x = x;
 	j.z = z;
-	tap_offsets(L, &j.g, j.off);
-	if (!nn_conv_simd_ok()) {
-		nn_parallel((int)n, forward_blas, &j);
-		return;
-	}
-	memset(j.wt, 0, (j.g.k + 1) * o4 * sizeof *j.wt);
-	for (size_t o = 0; o < O; o++) {
-		for (size_t k = 0; k < j.g.k; k++)
-			j.wt[k * o4 + o] = L->p[0].val[o * j.g.k + k];
-		j.bias[o] = L->nobias ? 0 : L->p[1].val[o];
-	}
-	nn_parallel((int)n, forward_simd, &j);
+	nn_parallel((int)n, forward_part, &j);
 }
 
 /* The gradients of s samples from i0: dW (O x K) and db added to (set
@@ -450,34 +354,19 @@ static void backward_chunk(const conv_job *j, const work *w, float *dW,
 
 		db[o] = first ? sum : db[o] + sum;
 	}
-	if (nn_conv_simd_ok()) {
-		if (first)
-			memset(dW, 0, O * g->k * sizeof *dW);
-		nn_conv_dw_simd(L->scratch + i0 * g->size, g->size, j->off,
-		                g->k, t, g->q, N, s, O, g->q, dW);
-	} else {
-		for (size_t i = 0; i < s; i++)
-			lower(L, g, L->scratch + (i0 + i) * g->size,
-			      col + i * g->q, N);
-		/* dW (O x K) += t (O x sq) col^T (sq x K) */
-		nn_sgemm_serial(0, 1, O, g->k, N, 1, t, N, col, N,
-		                first ? 0 : 1, dW, g->k);
-	}
+	for (size_t i = 0; i < s; i++)
+		lower(L, g, L->scratch + (i0 + i) * g->size, col + i * g->q, N);
+	/* dW (O x K) += t (O x sq) col^T (sq x K) */
+	nn_sgemm_serial(0, 1, O, g->k, N, 1, t, N, col, N, first ? 0 : 1, dW,
+	                g->k);
 	if (!j->dx)
 		return;
 	/* dcol (K x sq) = W^T (K x O) t (O x sq), then back to the pixels */
-	if (!nn_conv_simd_ok())
-		nn_sgemm_serial(1, 0, g->k, N, O, 1, L->p[0].val, g->k, t, N, 0,
-		                col, N);
+	nn_sgemm_serial(1, 0, g->k, N, O, 1, L->p[0].val, g->k, t, N, 0, col,
+	                N);
 	for (size_t i = 0; i < s; i++) {
 		memset(w->dxp, 0, g->size * sizeof *w->dxp);
-		if (nn_conv_simd_ok()) {
-			nn_conv_dcol_simd(L->p[0].val, t + i * g->q, N, O, g->k,
-			                  g->q, col);
-			raise(L, g, col, g->q, w->dxp);
-		} else {
-			raise(L, g, col + i * g->q, N, w->dxp);
-		}
+		raise(L, g, col + i * g->q, N, w->dxp);
 		from_planes(L, g, w->dxp, j->dx + (i0 + i) * L->in_size);
 	}
 }

@@ -48,33 +48,6 @@ void nn_im2col(const nn_window *g, const float *x, float *col, size_t ld);
  * was read from (dx, c x h x w, is accumulated into, not cleared). */
 void nn_col2im(const nn_window *g, const float *col, size_t ld, float *dx);
 
-/* The SIMD kernels of conv2d (convsimd.c). nn_conv_simd_ok: whether they
- * may run (the CPU has AVX2 and FMA, and they are not switched off);
- * nn_conv_simd(0) switches them off (the tests compare both paths). */
-int nn_conv_simd_ok(void);
-void nn_conv_simd(int on);
-/* t[o][q] = bias[o] + sum_k Wt[k][o] P[off[k] + q] for o < o4 (a multiple
- * of 4) and q < qp (a multiple of 16); Wt is K x o4, t has rows of qp. */
-void nn_conv_fwd_simd(const float *P, const int32_t *off, size_t K,
-                      const float *Wt, const float *bias, size_t o4,
-                      float *t, size_t qp);
-/* dW[o][k] += sum over samples e < n and q < Q of dz[e * dstride + o *
- * ldz + q] P[e * pstride + off[k] + q] for o < O, k < K (dW is O x K). */
-void nn_conv_dw_simd(const float *P, size_t pstride, const int32_t *off,
-                     size_t K, const float *dz, size_t dstride, size_t ldz,
-                     size_t n, size_t O, size_t Q, float *dW);
-/* col[k * Q + q] = sum_o W[o][k] dz[o * ldz + q] for k < K, q < Q (W is
- * O x K): dL/d(lowered input) of one sample. */
-void nn_conv_dcol_simd(const float *W, const float *dz, size_t ldz,
-                       size_t O, size_t K, size_t Q, float *col);
-
-/* d[i] += src[i] for i < n. */
-void nn_add_simd(float *d, const float *src, size_t n);
-/* p[k] = r[2k], and its adjoint r[2k] = p[k] (odd r untouched), k < m:
- * between an image row and a plane of stride 2. */
-void nn_gather2_simd(float *p, const float *r, size_t m);
-void nn_scatter2_simd(float *r, const float *p, size_t m);
-
 /* Reference convolution of one image, plain loops in double precision:
  * z[o] = b[o] + sum W[o][ci][i][j] x[ci][..][..] for o < nout, W is
  * nout x c x kh x kw, b may be NULL. z is nout x oh x ow. */

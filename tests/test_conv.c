@@ -11,6 +11,7 @@
 
 #include "gradcheck.h"
 #include "im2col.h"
+#include "suite.h"
 
 #define TOL 1e-2
 #define EPS 1e-2
@@ -689,21 +690,7 @@ static Suite *conv_suite(void)
 	return s;
 }
 
-/* Every test with conv's SIMD kernels (where the CPU has them), then with
- * the lowering through BLAS. */
 int main(void)
 {
-	int failed = 0;
-
-	for (int simd = 1; simd >= 0; simd--) {
-		SRunner *sr = srunner_create(conv_suite());
-
-		nn_conv_simd(simd);
-		printf("conv through %s\n", nn_conv_simd_ok() ? "the SIMD "
-		       "kernels" : "BLAS");
-		srunner_run_all(sr, CK_NORMAL);
-		failed += srunner_ntests_failed(sr);
-		srunner_free(sr);
-	}
-	return failed ? 1 : 0;
+	return run_suite(conv_suite());
 }
