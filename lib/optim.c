@@ -76,13 +76,13 @@ static int ensure_state(nn_optim *o, size_t n)
 }
 
 /* Update w[0..n) from g; m and v point at the same range of the state.
- * Compiled twice, for AVX2 and for any x86-64, the right one chosen when
- * the program loads. */
+ * Adam's step is PyTorch's: lr / c1 * m / (sqrt(v) / sqrt(c2) + eps). */
 NN_HOT static void update(const nn_optim *o, float *restrict w,
                    const float *restrict g, float *restrict m,
                    float *restrict v, size_t n, float wd, float c1, float c2)
 {
 	float lr = o->lr, mu = o->momentum, eps = o->eps;
+	float step = lr / c1, root_c2 = sqrtf(c2);
 
 	switch (o->kind) {
 	case NN_OPT_SGD:
@@ -104,7 +104,7 @@ NN_HOT static void update(const nn_optim *o, float *restrict w,
 
 			m[i] = o->beta1 * m[i] + (1 - o->beta1) * gi;
 			v[i] = o->beta2 * v[i] + (1 - o->beta2) * gi * gi;
-			w[i] -= lr * (m[i] / c1) / (sqrtf(v[i] / c2) + eps);
+			w[i] -= step * (m[i] / (sqrtf(v[i]) / root_c2 + eps));
 		}
 		break;
 	case NN_OPT_RMSPROP:
