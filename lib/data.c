@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "nn.h"
+#include "vmath.h"
 
 nn_dataset *nn_dataset_new(void)
 {
@@ -105,6 +106,14 @@ nn_dataset *nn_dataset_copy(const nn_dataset *d)
 	return c;
 }
 
+/* row[k] = b[k] * scale for k < n: pixels of one sample as floats. */
+NN_HOT static void scale_bytes(const uint8_t *restrict b, float *restrict row,
+                               size_t n, float scale)
+{
+	for (size_t k = 0; k < n; k++)
+		row[k] = b[k] * scale;
+}
+
 void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count,
                        float *x, float *y)
 {
@@ -115,10 +124,7 @@ void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count,
 		float *row = x + i * xs;
 
 		if (d->xbytes) {
-			const uint8_t *b = d->xbytes + j * xs;
-
-			for (size_t k = 0; k < xs; k++)
-				row[k] = b[k] * d->xscale;
+			scale_bytes(d->xbytes + j * xs, row, xs, d->xscale);
 		} else {
 			memcpy(row, d->x + j * xs, xs * sizeof *row);
 		}
