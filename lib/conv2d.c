@@ -93,12 +93,32 @@ static void phase_range(int n, int s, int b, int pad, int len, int *k0,
 	*k1 = *k1 > *k0 ? *k1 : *k0;
 }
 
+/* p[k] = r[2k] for k < m, and its adjoint r[2k] = p[k]: the rows of a
+ * stride-2 layer, split out so that they vectorise (the stride is known). */
+NN_HOT static void gather2(float *restrict p, const float *restrict r,
+                           int m)
+{
+	for (int k = 0; k < m; k++)
+		p[k] = r[2 * k];
+}
+
+NN_HOT static void scatter2(float *restrict r, const float *restrict p,
+                            int m)
+{
+	for (int k = 0; k < m; k++)
+		r[2 * k] = p[k];
+}
+
 /* Copy m pixels between an image row r (every s-th value) and a plane
  * row p: into the plane, or back into the row (back set). */
 static void copy_row(float *p, float *r, int m, int s, int back)
 {
 	if (s == 1)
 		memcpy(back ? r : p, back ? p : r, (size_t)m * sizeof *p);
+	else if (s == 2 && back)
+		scatter2(r, p, m);
+	else if (s == 2)
+		gather2(p, r, m);
 	else if (back)
 		for (int k = 0; k < m; k++)
 			r[k * s] = p[k];
@@ -168,15 +188,34 @@ static void lower(const nn_layer *L, const planes *g, const float *buf,
 
 typedef float v4 __attribute__((vector_size(16), aligned(4), may_alias));
 
-/* d[0..n) += s[0..n), four at a time. */
-static void add_floats(float *d, const float *s, size_t n)
+/* d[0..n) += s[0..n) */
+NN_HOT static void add_floats(float *restrict d, const float *restrict s,
+                              size_t n)
 {
-	size_t i = 0;
-
-	for (; i + 4 <= n; i += 4)
-		*(v4 *)(d + i) += *(const v4 *)(s + i);
-	for (; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		d[i] += s[i];
+}
+
+/* One output plane from the wide layout (rows of pitch wq, junk past
+ * column ow) to the dense one, plus the bias b. */
+NN_HOT static void narrow(float *restrict dst, const float *restrict src,
+                          size_t rows, size_t ow, size_t wq, float b)
+{
+	for (size_t y = 0; y < rows; y++)
+		for (size_t x = 0; x < ow; x++)
+			dst[y * ow + x] = src[y * wq + x] + b;
+}
+
+/* The other way, with zeros in the junk columns. */
+NN_HOT static void widen(float *restrict dst, const float *restrict src,
+                         size_t rows, size_t ow, size_t wq)
+{
+	for (size_t y = 0; y < rows; y++) {
+		for (size_t x = 0; x < ow; x++)
+			dst[y * wq + x] = src[y * ow + x];
+		for (size_t x = ow; x < wq; x++)
+			dst[y * wq + x] = 0;
+	}
 }
 
 /* The sum of v[0..n), four lanes at a time. */
@@ -302,16 +341,10 @@ static void forward_part(void *ud, int part, int parts)
 		nn_sgemm_serial(0, 0, O, N, g->k, 1, L->p[0].val, g->k, w.col,
 		                N, 0, w.t, N);
 		for (size_t i = 0; i < s; i++)
-			for (size_t o = 0; o < O; o++) {
-				const float *src = w.t + o * N + i * g->q;
-				float *dst = j->z + ((i0 + i) * O + o) * oh *
-				             ow;
-				float b = L->nobias ? 0 : L->p[1].val[o];
-
-				for (size_t y = 0; y < oh; y++, src += g->wq)
-					for (size_t xx = 0; xx < ow; xx++)
-						*dst++ = src[xx] + b;
-			}
+			for (size_t o = 0; o < O; o++)
+				narrow(j->z + ((i0 + i) * O + o) * oh * ow,
+				       w.t + o * N + i * g->q, oh, ow, g->wq,
+				       L->nobias ? 0 : L->p[1].val[o]);
 	}
 }
 
@@ -340,15 +373,9 @@ static void backward_chunk(const conv_job *j, const work *w, float *dW,
 
 	/* t (O x sq): dL/dz, wide, with zeros in the junk columns */
 	for (size_t i = 0; i < s; i++)
-		for (size_t o = 0; o < O; o++) {
-			const float *src = j->dz + ((i0 + i) * O + o) * oh * ow;
-			float *dst = t + o * N + i * g->q;
-
-			for (size_t y = 0; y < oh; y++, dst += g->wq) {
-				memcpy(dst, src + y * ow, ow * sizeof *dst);
-				memset(dst + ow, 0, (g->wq - ow) * sizeof *dst);
-			}
-		}
+		for (size_t o = 0; o < O; o++)
+			widen(t + o * N + i * g->q,
+			      j->dz + ((i0 + i) * O + o) * oh * ow, oh, ow, g->wq);
 	for (size_t o = 0; o < O && db; o++) {
 		float sum = sum_floats(t + o * N, N);
 
