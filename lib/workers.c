@@ -39,6 +39,10 @@ static struct {
 } P = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
         PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0 };
 
+/* Set while this thread runs a part: a loop started from inside one runs
+ * there, alone, rather than wait for workers busy with the outer loop. */
+static __thread int in_part;
+
 static void *work(void *arg)
 {
 	int part = (int)(intptr_t)arg;
@@ -64,8 +68,10 @@ static void *work(void *arg)
 		ud = P.ud;
 		parts = P.parts;
 		pthread_mutex_unlock(&P.mu);
+		in_part = 1;
 		if (part < parts)
 			fn(ud, part, parts);
+		in_part = 0;
 		pthread_mutex_lock(&P.mu);
 		if (__atomic_sub_fetch(&P.busy, 1, __ATOMIC_ACQ_REL) == 0)
 			pthread_cond_signal(&P.done);
@@ -106,6 +112,8 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 	int parts = want < nn_parallel_parts() ? want : nn_parallel_parts();
 
 	nn_blas_serial();
+	if (in_part)
+		parts = 1;
 	if (parts > 1) {
 		pthread_mutex_lock(&P.mu);
 		parts = start_workers(parts);
@@ -123,7 +131,9 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 	__atomic_add_fetch(&P.job, 1, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&P.go);
 	pthread_mutex_unlock(&P.mu);
+	in_part = 1;
 	fn(ud, 0, parts);
+	in_part = 0;
 	/* the parts are even, so the others are about done: spin, then
 	 * poll yielding the core (another program may need it), rather
 	 * than sleep and be woken */

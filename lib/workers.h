@@ -13,8 +13,8 @@ int nn_parallel_parts(void);
 /* Call fn(ud, part, parts) for part = 0 .. parts-1, at the same time on
  * `parts` threads (the caller runs part 0), and return parts when all are
  * done. parts is min(want, nn_parallel_parts()), or 1 (fn runs on the
- * caller alone) when threads cannot be had. Products inside fn must use
- * nn_sgemm_serial. */
+ * caller alone) when threads cannot be had, or when called from inside
+ * another loop's fn. Products inside fn must use nn_sgemm_serial. */
 int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
                 void *ud);
 

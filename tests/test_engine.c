@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "blas.h"
+#include "workers.h"
 #include "gradcheck.h"
 #include "suite.h"
 
@@ -152,6 +153,38 @@ START_TEST(dense_threads_agree)
 	free(g);
 	free(out1);
 	free(grad1);
+}
+END_TEST
+
+/* A loop started from inside a part of another runs there, as one part,
+ * instead of waiting for the busy workers; each outer part counts its
+ * inner parts. */
+static void inner_part(void *ud, int part, int parts)
+{
+	int *count = ud;
+
+	(void)part;
+	__atomic_add_fetch(count, parts, __ATOMIC_RELAXED);
+}
+
+static void outer_part(void *ud, int part, int parts)
+{
+	int *counts = ud;
+
+	(void)parts;
+	ck_assert_int_eq(nn_parallel(8, inner_part, &counts[part]), 1);
+}
+
+START_TEST(parallel_nested)
+{
+	int counts[NN_MAX_PARTS] = { 0 }, parts;
+
+	nn_set_threads(2);
+	parts = nn_parallel(2, outer_part, counts);
+	ck_assert_int_eq(parts, 2);
+	ck_assert_int_eq(counts[0], 1);
+	ck_assert_int_eq(counts[1], 1);
+	nn_set_threads(0);
 }
 END_TEST
 
@@ -504,6 +537,7 @@ int main(void)
 	tcase_add_test(tc, dense_threads_agree);
 	tcase_add_test(tc, optim_threads_agree);
 	tcase_add_test(tc, backward_params_prunes);
+	tcase_add_test(tc, parallel_nested);
 	tcase_add_test(tc, optim_sgd_momentum_nesterov);
 	tcase_add_test(tc, optim_adaptive);
 	tcase_add_test(tc, param_counts);
