@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "layer.h"
+#include "workers.h"
 
 struct nn_model {
 	nn_shape input;
@@ -481,6 +482,41 @@ oom:
 	return nn_fail("out of memory for buffers of %zu samples", n);
 }
 
+/* Activations over at least this many values are shared between the
+ * worker threads, by samples. */
+#define PARALLEL_MIN_VALUES (64 * 1024)
+
+/* An activation pass of layer L over n samples: forward (a from z) when
+ * da is NULL, else backward (dz from z, a and da). */
+typedef struct act_job {
+	const nn_layer *L;
+	const float *z, *da;
+	float *a, *dz;
+	size_t n;
+} act_job;
+
+static void act_part(void *ud, int part, int parts)
+{
+	const act_job *j = ud;
+	size_t w = j->L->out_size, lo = j->n * (size_t)part / (size_t)parts;
+	size_t hi = j->n * (size_t)(part + 1) / (size_t)parts, o = lo * w;
+
+	if (j->da)
+		nn_act_backward(j->L->act, j->L->alpha, j->z + o, j->a + o,
+		                j->da + o, j->dz + o, hi - lo, w);
+	else
+		nn_act_forward(j->L->act, j->L->alpha, j->z + o, j->a + o,
+		               hi - lo, w);
+}
+
+static void activate(const act_job *j)
+{
+	if (j->n * j->L->out_size >= PARALLEL_MIN_VALUES && j->n > 1)
+		nn_parallel((int)j->n, act_part, (void *)j);
+	else
+		act_part((void *)j, 0, 1);
+}
+
 const float *nn_model_forward(nn_model *m, const float *x, size_t n,
                               int training, nn_rng *rng)
 {
@@ -495,9 +531,11 @@ const float *nn_model_forward(nn_model *m, const float *x, size_t n,
 		const float *in = L->src < 0 ? x : m->a[L->src];
 
 		L->cls->forward(L, in, m->z[i], n, training, rng);
-		if (is_act(L->act))
-			nn_act_forward(L->act, L->alpha, m->z[i], m->a[i], n,
-			               L->out_size);
+		if (is_act(L->act)) {
+			act_job j = { L, m->z[i], NULL, m->a[i], NULL, n };
+
+			activate(&j);
+		}
 	}
 	m->x = x;
 	m->n = n;
@@ -533,9 +571,12 @@ static void backward(nn_model *m, const float *dout, int dz_given,
 		if (i == last)
 			memcpy(dz_given ? m->dz[i] : m->da[i], dout,
 			       len * sizeof *dout);
-		if (is_act(L->act) && !(i == last && dz_given))
-			nn_act_backward(L->act, L->alpha, m->z[i], m->a[i],
-			                m->da[i], m->dz[i], n, L->out_size);
+		if (is_act(L->act) && !(i == last && dz_given)) {
+			act_job j = { L, m->z[i], m->da[i], m->a[i], m->dz[i],
+			              n };
+
+			activate(&j);
+		}
 		L->cls->backward(L, in, m->dz[i], dx, n);
 	}
 }
