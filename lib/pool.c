@@ -3,12 +3,18 @@
  * pooling (C x H x W -> C). Padding never wins a max; average pooling
  * divides by the whole kernel, padding included (PyTorch's default). Max
  * pooling keeps the position of each maximum in its scratch for backward. */
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "im2col.h"
 #include "layer.h"
+#include "workers.h"
+
+/* Pooling over at least this many input values is shared between the
+ * worker threads, by planes. */
+#define PARALLEL_MIN_VALUES (64 * 1024)
 
 static int pool_setup(nn_layer *L, const nn_layer_spec *spec, const char *what)
 {
@@ -83,71 +89,112 @@ static inline float window_max(const nn_window *g, const float *xc, int oy,
 	return m;
 }
 
-/* The common 2x2 window without padding, which needs no clipping. The
- * comparisons are random, so nothing branches on them: the maxima are
- * maxss instructions and the index is arithmetic on the 0/1 outcomes. */
-static void maxpool2(const nn_window *g, const float *x, float *z,
-                     int32_t *arg, size_t planes)
+/* The maximum of the 2x2 window at offset k of the plane xc (of width
+ * w), for the common 2x2 pooling without padding, which needs no
+ * clipping; *at receives where it is. The comparisons are random, so
+ * nothing branches on them: the maxima are maxss instructions and the
+ * index is arithmetic on the 0/1 outcomes. */
+static inline float max2x2(const float *xc, int k, int w, int32_t *at)
 {
-	int w = g->w;
+	float a = xc[k], b = xc[k + 1], e = xc[k + w], f = xc[k + w + 1];
+	float top = b > a ? b : a, bot = f > e ? f : e;
+	int i = b > a, j = f > e, low = bot > top;
 
-	for (size_t c = 0; c < planes; c++) {
-		const float *xc = x + c * g->h * g->w;
+	*at = k + i + low * (w + j - i);
+	return bot > top ? bot : top;
+}
 
-		for (int oy = 0; oy < g->oh; oy++) {
-			int k = oy * g->sh * w;
+/* Max pooling of the planes [c0, c1) of a batch. */
+typedef struct pool_job {
+	nn_window g;
+	const float *x, *dz;
+	float *z, *dx;
+	int32_t *arg;
+	size_t planes;          /* samples x channels */
+	size_t in, out;         /* values per input and per output plane */
+} pool_job;
 
-			for (int ox = 0; ox < g->ow; ox++, k += g->sw) {
-				float a = xc[k], b = xc[k + 1];
-				float e = xc[k + w], f = xc[k + w + 1];
-				float top = b > a ? b : a, bot = f > e ? f : e;
-				int i = b > a, j = f > e, low = bot > top;
+static void maxpool_part(void *ud, int part, int parts)
+{
+	const pool_job *j = ud;
+	const nn_window *g = &j->g;
+	size_t c0 = j->planes * (size_t)part / (size_t)parts;
+	size_t c1 = j->planes * (size_t)(part + 1) / (size_t)parts;
+	int fast = g->kh == 2 && g->kw == 2 && g->ph == 0 && g->pw == 0;
 
-				*arg++ = k + i + low * (w + j - i);
-				*z++ = bot > top ? bot : top;
-			}
+	for (size_t c = c0; c < c1; c++) {
+		const float *xc = j->x + c * j->in;
+		float *z = j->z + c * j->out;
+		int32_t *arg = j->arg + c * j->out;
+
+		if (fast) {
+			int w = g->w, oh = g->oh, ow = g->ow;
+			int sh = g->sh, sw = g->sw;
+
+			for (int oy = 0; oy < oh; oy++)
+				for (int ox = 0; ox < ow; ox++)
+					*z++ = max2x2(xc, oy * sh * w + ox * sw,
+					              w, arg++);
+			continue;
 		}
+		for (int oy = 0; oy < g->oh; oy++)
+			for (int ox = 0; ox < g->ow; ox++)
+				*z++ = window_max(g, xc, oy, ox, arg++);
 	}
+}
+
+static void maxpool_back_part(void *ud, int part, int parts)
+{
+	const pool_job *j = ud;
+	size_t c0 = j->planes * (size_t)part / (size_t)parts;
+	size_t c1 = j->planes * (size_t)(part + 1) / (size_t)parts;
+
+	memset(j->dx + c0 * j->in, 0, (c1 - c0) * j->in * sizeof *j->dx);
+	for (size_t c = c0; c < c1; c++) {
+		const float *dz = j->dz + c * j->out;
+		const int32_t *arg = j->arg + c * j->out;
+		float *dx = j->dx + c * j->in;
+
+		for (size_t o = 0; o < j->out; o++)
+			dx[arg[o]] += dz[o];
+	}
+}
+
+/* The job over every plane of n samples; planes large enough in all are
+ * shared between the worker threads. */
+static void maxpool_run(nn_layer *L, pool_job *j, size_t n,
+                        void (*fn)(void *, int, int))
+{
+	nn_window_of(L, &j->g);
+	j->planes = n * (size_t)L->in.dim[0];
+	j->in = (size_t)L->in.dim[1] * L->in.dim[2];
+	j->out = (size_t)L->out.dim[1] * L->out.dim[2];
+	j->arg = (int32_t *)L->scratch;
+	if (n * L->in_size >= PARALLEL_MIN_VALUES)
+		nn_parallel(j->planes < INT_MAX ? (int)j->planes : INT_MAX, fn,
+		            j);
+	else
+		fn(j, 0, 1);
 }
 
 static void maxpool_forward(nn_layer *L, const float *x, float *z, size_t n,
                             int training, nn_rng *rng)
 {
-	int32_t *arg = (int32_t *)L->scratch;
-	size_t planes = n * (size_t)L->in.dim[0];
-	nn_window g;
+	pool_job j = { .x = x, .z = z };
 
 	(void)training;
 	(void)rng;
-	nn_window_of(L, &g);
-	if (g.kh == 2 && g.kw == 2 && g.ph == 0 && g.pw == 0) {
-		maxpool2(&g, x, z, arg, planes);
-		return;
-	}
-	for (size_t c = 0; c < planes; c++) {
-		const float *xc = x + c * g.h * g.w;
-
-		for (int oy = 0; oy < g.oh; oy++)
-			for (int ox = 0; ox < g.ow; ox++)
-				*z++ = window_max(&g, xc, oy, ox, arg++);
-	}
+	maxpool_run(L, &j, n, maxpool_part);
 }
 
 static void maxpool_backward(nn_layer *L, const float *x, const float *dz,
                              float *dx, size_t n)
 {
-	const int32_t *arg = (const int32_t *)L->scratch;
-	size_t planes = n * (size_t)L->in.dim[0];
-	size_t in = (size_t)L->in.dim[1] * L->in.dim[2];
-	size_t out = (size_t)L->out.dim[1] * L->out.dim[2];
+	pool_job j = { .dz = dz, .dx = dx };
 
 	(void)x;
-	if (!dx)
-		return;
-	memset(dx, 0, n * L->in_size * sizeof *dx);
-	for (size_t c = 0; c < planes; c++, dx += in)
-		for (size_t o = 0; o < out; o++)
-			dx[arg[c * out + o]] += dz[c * out + o];
+	if (dx)
+		maxpool_run(L, &j, n, maxpool_back_part);
 }
 
 static void avgpool_forward(nn_layer *L, const float *x, float *z, size_t n,

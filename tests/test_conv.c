@@ -560,12 +560,14 @@ START_TEST(refused_configurations)
 END_TEST
 
 /* Outputs and gradients are the same whether the layers split a batch
- * over one thread or over several. */
+ * over one thread or over several (convolutions, and the ReLU and max
+ * pooling of 200k values, which are shared too). */
 START_TEST(threads_agree)
 {
-	nn_layer_spec s[5] = {
+	nn_layer_spec s[6] = {
 		{ .kind = "conv", .units = 4, .kh = 5, .kw = 5, .pad = 2,
 		  .act = NN_ACT_RELU },
+		{ .kind = "maxpool", .kh = 2, .kw = 2 },
 		{ .kind = "conv", .units = 8, .kh = 5, .kw = 5, .stride = 2,
 		  .pad = 2, .act = NN_ACT_RELU },
 		{ .kind = "conv", .units = 12, .kh = 4, .kw = 4, .stride = 2,
@@ -580,7 +582,7 @@ START_TEST(threads_agree)
 	nn_model *m;
 
 	nn_rng_seed(&r, 9);
-	m = chain("1x28x28", s, 5, &r);
+	m = chain("1x28x28", s, 6, &r);
 	np = nn_model_param_count(m);
 	grad1 = malloc(np * sizeof *grad1);
 	gc_fill(&r, x, n * in, 0, 1);
