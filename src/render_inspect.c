@@ -139,6 +139,10 @@ void ri_stats_line(FILE *f, const char *label, const float *v, size_t n,
 		return;
 	}
 	mean = sum / (double)(n - bad);
+	/* a mean below the resolution of the values is rounding (the
+	 * gradients of a softmax layer sum to zero, for one): shown as 0 */
+	if (fabs(mean) < 1e-6 * fmax(fabs(lo), fabs(hi)))
+		mean = 0;
 	for (size_t i = 0; i < n; i++)
 		if (isfinite(v[i]))
 			sq += (v[i] - mean) * (v[i] - mean);

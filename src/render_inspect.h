@@ -19,7 +19,8 @@ void ri_confusion(FILE *f, const size_t *counts, int k,
 
 /* The column titles of ri_stats_line. */
 void ri_stats_header(FILE *f);
-/* One line of statistics of n values: count, min, max, mean, std, the
+/* One line of statistics of n values: count, min, max, mean (0 when it
+ * is below a millionth of the largest value, float rounding), std, the
  * share of exact zeros and a histogram of `bins` bins (Unicode blocks, or
  * the ramp " .:-=+*#%@" when unicode is 0). */
 void ri_stats_line(FILE *f, const char *label, const float *v, size_t n,
