@@ -482,11 +482,8 @@ oom:
 	return nn_fail("out of memory for buffers of %zu samples", n);
 }
 
-/* Activations over at least this many values are shared between the
- * worker threads, by samples. */
-#define PARALLEL_MIN_VALUES (64 * 1024)
-
-/* An activation pass of layer L over n samples: forward (a from z) when
+/* An activation pass of layer L over n samples, shared between the
+ * worker threads by samples when it is large: forward (a from z) when
  * da is NULL, else backward (dz from z, a and da). */
 typedef struct act_job {
 	const nn_layer *L;
@@ -511,7 +508,7 @@ static void act_part(void *ud, int part, int parts)
 
 static void activate(const act_job *j)
 {
-	if (j->n * j->L->out_size >= PARALLEL_MIN_VALUES && j->n > 1)
+	if (j->n * j->L->out_size >= NN_PARALLEL_MIN_VALUES && j->n > 1)
 		nn_parallel((int)j->n, act_part, (void *)j);
 	else
 		act_part((void *)j, 0, 1);

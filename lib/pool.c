@@ -12,10 +12,6 @@
 #include "layer.h"
 #include "workers.h"
 
-/* Pooling over at least this many input values is shared between the
- * worker threads, by planes. */
-#define PARALLEL_MIN_VALUES (64 * 1024)
-
 static int pool_setup(nn_layer *L, const nn_layer_spec *spec, const char *what)
 {
 	int oh, ow;
@@ -170,7 +166,7 @@ static void maxpool_run(nn_layer *L, pool_job *j, size_t n,
 	j->in = (size_t)L->in.dim[1] * L->in.dim[2];
 	j->out = (size_t)L->out.dim[1] * L->out.dim[2];
 	j->arg = (int32_t *)L->scratch;
-	if (n * L->in_size >= PARALLEL_MIN_VALUES)
+	if (n * L->in_size >= NN_PARALLEL_MIN_VALUES)
 		nn_parallel(j->planes < INT_MAX ? (int)j->planes : INT_MAX, fn,
 		            j);
 	else

@@ -6,6 +6,11 @@
 
 #define NN_MAX_PARTS 8
 
+/* Passes over at least this many values (activations, pooling) are worth
+ * sharing between the threads; smaller ones are done before a worker
+ * would have woken. */
+#define NN_PARALLEL_MIN_VALUES (64 * 1024)
+
 /* Most parts nn_parallel splits work into: nn_threads(), at most
  * NN_MAX_PARTS. */
 int nn_parallel_parts(void);
