@@ -63,6 +63,8 @@ int cmd_save(sh_session *S, const sh_line *l)
 		return sh_err(S, "save: unexpected '%s' (state?)", flag->text);
 	if (sh_save_model(S, sm, path, state) < 0)
 		return -1;
+	free(sm->saved_path);
+	sm->saved_path = strdup(path);
 	sh_printf(S, "saved %s to %s: %zu parameters%s\n", sm->name, path,
 	          nn_model_param_count(sm->m),
 	          state ? ", optimizer state, history and run" : "");

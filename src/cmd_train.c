@@ -9,12 +9,15 @@
 
 #include "handlers.h"
 #include "live.h"
+#include "signals.h"
 
 void sh_train_reset(sh_model *sm)
 {
 	nn_run_free(&sm->run);
 	free(sm->ckpt_path);
 	free(sm->best_path);
+	free(sm->saved_path);
+	sm->saved_path = NULL;
 	memset(&sm->sched, 0, sizeof sm->sched);
 	sm->target_lo = sm->target_hi = 0;
 	sm->ckpt_path = sm->best_path = NULL;
@@ -258,6 +261,35 @@ static void report(sh_session *S, const sh_model *sm, long before_iter)
 		          r->iter - before_iter);
 }
 
+/* SIGTERM or SIGHUP stopped the run: keep it in a checkpoint beside the
+ * model's last save (or in the working directory) and say where. */
+static int save_interrupted(sh_session *S, sh_model *sm)
+{
+	const char *last = sm->saved_path, *slash = last ? strrchr(last, '/')
+	                                                : NULL;
+	int sig = sh_signal_fatal(), dir = slash ? (int)(slash - last) + 1 : 0;
+	size_t len = (size_t)dir + strlen(sm->name) + 32;
+	char *path = malloc(len);
+
+	if (!path)
+		return sh_err(S, "out of memory");
+	snprintf(path, len, "%.*snnsh-interrupted-%s.safetensors", dir,
+	         dir ? last : "", sm->name);
+	fflush(S->out);
+	if (sh_save_model(S, sm, path, 1) < 0)
+		fprintf(stderr, "nnsh: %s during train; %s\n",
+		        sig == SIGHUP ? "the terminal closed" : "terminated",
+		        S->err);
+	else
+		fprintf(stderr, "nnsh: %s during train: saved %s with its "
+		        "training state to %s (load it, then 'train DATA "
+		        "resume' goes on)\n", sig == SIGHUP ?
+		        "the terminal closed" : "terminated", sm->name, path);
+	S->err[0] = '\0';
+	free(path);
+	return 0;
+}
+
 int cmd_train(sh_session *S, const sh_line *l)
 {
 	sh_model *sm = sh_model_arg(S, sh_opt(l, "model"));
@@ -301,7 +333,10 @@ int cmd_train(sh_session *S, const sh_line *l)
 		return sh_err(S, "%s", nn_error());
 	report(S, sm, before_iter);
 	S->stop = 0;
-	return sh_record_run(S, sm, train->name, sm->run.opts.batch, before);
+	rc = sh_record_run(S, sm, train->name, sm->run.opts.batch, before);
+	if (sh_signal_fatal() && sm->run.active)
+		return save_interrupted(S, sm);
+	return rc;
 }
 
 int cmd_evaluate(sh_session *S, const sh_line *l)

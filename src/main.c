@@ -12,17 +12,7 @@
 #include "handlers.h"
 #include "repl.h"
 #include "script.h"
-
-static sh_session *session;
-
-/* Ctrl-C only sets a flag: training stops between batches, the prompt
- * clears its line. */
-static void on_sigint(int sig)
-{
-	(void)sig;
-	if (session)
-		session->stop = 1;
-}
+#include "signals.h"
 
 static void usage(FILE *f)
 {
@@ -165,25 +155,25 @@ static int run_batch(sh_session *S, opts *o)
 
 int main(int argc, char **argv)
 {
-	sh_session *S = sh_session_new(stdout);
+	sh_session *S;
 	opts o = { 0 };
-	struct sigaction sa;
 	int status, rc, prompt;
 
-	if (!S) {
+	/* before any thread exists: see signals.c */
+	sh_signals_block();
+	if (!(S = sh_session_new(stdout))) {
 		fprintf(stderr, "nnsh: out of memory\n");
 		return 2;
 	}
-	session = S;
 	if ((rc = parse_args(argc, argv, &o, S)) != 0) {
 		sh_session_free(S);
 		free(o.exprs);
 		free(o.scripts);
 		return rc;
 	}
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigint;      /* no SA_RESTART: the prompt wakes */
-	sigaction(SIGINT, &sa, NULL);
+	if (sh_signals_start(S) < 0)
+		fprintf(stderr, "nnsh: no signal thread: Ctrl-C will not "
+		        "stop training\n");
 	nn_set_interrupt((volatile int *)&S->stop);
 	prompt = o.interactive == 1 ||
 	         (o.interactive == -1 && !o.nscripts && !o.nexprs &&
@@ -210,6 +200,8 @@ int main(int argc, char **argv)
 		}
 	}
 	fflush(stdout);
+	if (sh_signal_fatal())
+		status = 128 + sh_signal_fatal();
 	sh_session_free(S);
 	free(o.exprs);
 	free(o.scripts);

@@ -7,11 +7,13 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <curses.h>
 
 #include "panel.h"
+#include "signals.h"
 
 struct pn_screen {
 	SCREEN *scr;
@@ -182,6 +184,15 @@ int pn_screen_key(pn_screen *s, int wait_ms)
 {
 	int ch;
 
+	if (sh_signal_resized()) {
+		/* signals.c took SIGWINCH, so curses did not see it */
+		struct winsize ws;
+
+		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+		    ws.ws_row > 0 && ws.ws_col > 0)
+			resizeterm(ws.ws_row, ws.ws_col);
+		return PN_KEY_RESIZE;
+	}
 	timeout(wait_ms);
 	ch = getch();
 	switch (ch) {

@@ -14,6 +14,7 @@
 
 #include "repl.h"
 #include "script.h"
+#include "signals.h"
 
 static sh_session *session;     /* for completion */
 static char *got;               /* the line the callback received */
@@ -42,13 +43,28 @@ static char *prompt_next(sh_reader *r, int depth)
 	got = NULL;
 	rl_callback_handler_install(prompt, on_line);
 	while (!done) {
+		int in = fileno(rl_instream), sig = sh_signal_fd();
 		fd_set fds;
 
 		FD_ZERO(&fds);
-		FD_SET(fileno(rl_instream), &fds);
-		if (select(fileno(rl_instream) + 1, &fds, NULL, NULL, NULL) < 0) {
+		FD_SET(in, &fds);
+		if (sig >= 0)
+			FD_SET(sig, &fds);
+		if (select((in > sig ? in : sig) + 1, &fds, NULL, NULL,
+		           NULL) < 0) {
 			if (errno != EINTR)
 				break;
+			continue;
+		}
+		if (sig >= 0 && FD_ISSET(sig, &fds)) {
+			sh_signal_drain();
+			if (sh_signal_resized())
+				rl_resize_terminal();
+			if (sh_signal_fatal()) {
+				/* SIGTERM or a closed terminal: leave */
+				rl_callback_handler_remove();
+				return NULL;
+			}
 			if (session->stop) {
 				/* Ctrl-C: drop the line, a fresh prompt */
 				session->stop = 0;
@@ -258,7 +274,9 @@ void sh_repl(sh_session *S)
 
 	session = S;
 	rl_readline_name = "nnsh";
-	rl_catch_signals = 0;
+	rl_catch_signals = 0;          /* signals.c takes them */
+	rl_catch_sigwinch = 0;
+	rl_change_environment = 0;     /* leave LINES and COLUMNS to curses */
 	rl_attempted_completion_function = complete;
 	using_history();
 	stifle_history(1000);

@@ -9,6 +9,7 @@
 
 #include "handlers.h"
 #include "script.h"
+#include "signals.h"
 
 #define SOURCE_DEPTH 16
 #define MAX_ITEMS 100000
@@ -21,10 +22,15 @@ static char *file_next(sh_reader *r, int depth)
 	size_t cap = 0;
 
 	(void)depth;
+	if (sh_signal_fatal())
+		return NULL;
+	sh_signal_idle(1);
 	if (getline(&buf, &cap, (FILE *)r->ud) < 0) {
+		sh_signal_idle(0);
 		free(buf);
 		return NULL;
 	}
+	sh_signal_idle(0);
 	r->line++;
 	buf[strcspn(buf, "\r\n")] = '\0';
 	return buf;
@@ -311,6 +317,8 @@ int sh_run(sh_session *S, sh_reader *r, int depth)
 		else
 			rc = sh_exec_line(S, text);
 		free(text);
+		if (sh_signal_fatal())
+			return -1;      /* SIGTERM or SIGHUP: main leaves */
 		if (rc == 0)
 			continue;
 		report(S, r);

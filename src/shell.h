@@ -57,6 +57,7 @@ typedef struct sh_model {
 	char *ckpt_path;        /* `checkpoint FILE every=N` (epochs) */
 	long ckpt_every;
 	char *best_path;        /* `checkpoint best FILE` */
+	char *saved_path;       /* the last `save`, for a SIGTERM checkpoint */
 } sh_model;
 
 typedef struct sh_data {

@@ -1,0 +1,179 @@
+#!/bin/sh
+# interrupt.sh - Ctrl-C and SIGTERM while training, at random moments. A
+# script is interrupted N times (SIGINT from outside): nnsh must stop the
+# run, go on to the next command and exit 0, and `evaluate` of the
+# interrupted model must equal `evaluate` of the same weights saved and
+# loaded again. Then a prompt in a pseudo-terminal (tmux, live panel on)
+# gets Ctrl-C N times: the prompt comes back each time and the same
+# evaluate check holds. Last, SIGTERM and a closed terminal (SIGHUP)
+# during train: a checkpoint holding the stopped run, and status 128+signal.
+# The moments come from a seeded generator (INTERRUPT_SEED, default 1);
+# INTERRUPTS (default 50 per part, so 100 in all) sets the count.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+nnsh=${NNSH:-$(pwd)/../src/nnsh}
+[ -x "$nnsh" ] || nnsh=$here/../src/nnsh
+case $nnsh in /*) ;; *) nnsh=$(pwd)/$nnsh ;; esac
+n=${INTERRUPTS:-50}
+seed=${INTERRUPT_SEED:-1}
+tmp=$(mktemp -d)
+sock=nnsh-int-$$
+tm() { tmux -L "$sock" -f /dev/null "$@"; }
+trap 'tm kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 HOME=$tmp LANG=C.UTF-8
+cd "$tmp" || exit 1
+crashes=0
+
+fail() {
+	echo "interrupt: FAIL: $1"
+	exit 1
+}
+
+# The i-th delay in seconds, 0.05 to 0.8, from the seed.
+delay() {
+	awk -v s="$seed" -v i="$1" 'BEGIN { srand(s * 100003 + i);
+		printf "%.2f", 0.05 + rand() * 0.75 }'
+}
+
+cat > train.nn <<'EOF'
+seed 1
+data digits = load mnist
+model net input=1x28x28
+add flatten
+add dense 100 sigmoid
+add dense 10 softmax
+optim sgd lr=0.1
+train digits.train epochs=500 batch=100 val=digits.test
+evaluate digits.test
+save net w.safetensors
+load w.safetensors as back
+evaluate digits.test model=back
+echo script-done
+EOF
+
+# ---- a script, interrupted from outside --------------------------------
+i=1
+while [ $i -le "$n" ]; do
+	rm -f out err w.safetensors
+	"$nnsh" --batch --no-panel --no-timing --threads 1 train.nn \
+		> out 2> err &
+	pid=$!
+	sleep "$(delay $i)"
+	kill -INT $pid 2>/dev/null
+	wait $pid
+	rc=$?
+	if [ $rc -ge 128 ]; then
+		crashes=$((crashes + 1))
+		echo "interrupt: script run $i died with status $rc:"
+		tail -n 5 err
+	elif [ $rc -ne 0 ]; then
+		cat err
+		fail "script run $i exited $rc"
+	else
+		grep -q '^script-done$' out || fail "run $i did not finish"
+		ev=$(grep '^loss [0-9.]*  accuracy' out)
+		[ "$(echo "$ev" | wc -l)" = 2 ] ||
+			fail "run $i: two evaluate lines expected: $ev"
+		[ "$(echo "$ev" | sed -n 1p)" = "$(echo "$ev" | sed -n 2p)" ] ||
+			fail "run $i: evaluate differs after save/load: $ev"
+	fi
+	i=$((i + 1))
+done
+[ $crashes = 0 ] || fail "$crashes of $n script runs crashed"
+echo "interrupt: script: $n interrupts, 0 crashes"
+
+# ---- the prompt in a terminal, with the live panel ----------------------
+if ! command -v tmux >/dev/null 2>&1; then
+	fail "tmux is not installed (./setup installs it)"
+fi
+wait_for() {    # wait_for TEXT: up to 60 s for the pane to show TEXT
+	k=0
+	while [ $k -lt 600 ]; do
+		tm capture-pane -p -S -200 -t run > pane 2>/dev/null
+		grep -q -- "$1" pane && return 0
+		sleep 0.1
+		k=$((k + 1))
+	done
+	cat pane
+	fail "'$1' never appeared"
+}
+tm new-session -d -s run -x 100 -y 32 \
+	"cd '$tmp' && '$nnsh' -i --threads 1 --no-timing; echo nnsh-exit \$?;
+	 sleep 60"
+wait_for 'nnsh>'
+for line in 'data digits = load mnist' 'model net input=1x28x28' \
+	'add flatten' 'add dense 64 sigmoid' 'add dense 10 softmax' \
+	'optim sgd lr=0.1'; do
+	tm send-keys -t run "$line" Enter
+done
+i=1
+while [ $i -le "$n" ]; do
+	tm send-keys -t run "train digits.train epochs=1000 batch=50 model=net" \
+		Enter
+	wait_for 'iter '
+	sleep "$(delay $((i + 5000)))"
+	tm send-keys -t run C-c
+	wait_for "'train DATA resume' goes on"
+	tm send-keys -t run "echo mark-$i" Enter
+	wait_for "^mark-$i"
+	tm send-keys -t run "evaluate digits.test model=net" Enter \
+		"save net w.safetensors" Enter "load w.safetensors as back" \
+		Enter "evaluate digits.test model=back" Enter "echo end-$i" Enter
+	wait_for "^end-$i"
+	ev=$(sed -n "/^mark-$i\$/,\$p" pane | grep '^loss [0-9.]*  accuracy')
+	[ "$(echo "$ev" | wc -l)" = 2 ] ||
+		fail "prompt run $i: two evaluate lines expected: $ev"
+	[ "$(echo "$ev" | sed -n 1p)" = "$(echo "$ev" | sed -n 2p)" ] ||
+		fail "prompt run $i: evaluate differs after save/load: $ev"
+	i=$((i + 1))
+done
+tm send-keys -t run 'partial line' C-c
+tm send-keys -t run 'echo after-clear' Enter
+wait_for '^after-clear'
+grep -q 'partial lineecho' pane && fail "Ctrl-C did not clear the line"
+tm send-keys -t run C-d
+wait_for 'nnsh-exit 0'
+echo "interrupt: prompt: $n interrupts, prompt back each time"
+
+# ---- SIGTERM and SIGHUP: a checkpoint, then 128+signal -----------------
+for sig in TERM:15 HUP:1; do
+	num=${sig#*:}
+	sig=${sig%:*}
+	rm -f nnsh-interrupted-net.safetensors out err
+	"$nnsh" --batch --no-panel --threads 1 train.nn > out 2> err &
+	pid=$!
+	sleep 0.5
+	kill -$sig $pid
+	wait $pid
+	rc=$?
+	want=$((128 + num))
+	[ $rc = $want ] || { cat err; fail "SIG$sig: status $rc, not $want"; }
+	grep -q 'saved net with its training state to nnsh-interrupted-net' \
+		err || { cat err; fail "SIG$sig: no word of the checkpoint"; }
+	"$nnsh" -e 'load nnsh-interrupted-net.safetensors' > out 2>&1 ||
+		{ cat out; fail "SIG$sig: the checkpoint does not load"; }
+	grep -q 'a stopped run at iteration' out ||
+		{ cat out; fail "SIG$sig: the checkpoint holds no run"; }
+done
+# the checkpoint goes beside the model's last save
+mkdir -p keep
+sed 's|^train |save net keep/first.safetensors\ntrain |' train.nn > t2.nn
+"$nnsh" --batch --no-panel --threads 1 t2.nn > out 2> err &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+wait $pid
+[ -f keep/nnsh-interrupted-net.safetensors ] ||
+	{ cat err; fail "no checkpoint beside the last save"; }
+# SIGTERM while nnsh waits for input on a pipe: it leaves at once
+mkfifo in
+"$nnsh" < in > out 2>&1 &
+pid=$!
+exec 3> in
+sleep 0.3
+kill -TERM $pid
+wait $pid
+rc=$?
+exec 3>&-
+[ $rc = 143 ] || fail "SIGTERM at a pipe's read: status $rc, not 143"
+echo "interrupt: SIGTERM and SIGHUP save a checkpoint with the run"
