@@ -1,5 +1,7 @@
 /* dense.c - fully connected layer: z = x W^T + b, W is units x inputs.
- * An input with several dimensions is read as flat. Large products are
+ * An input with several dimensions is read as flat. A weight tied
+ * transposed to another dense layer's (a tied autoencoder's decoder) is
+ * that layer's inputs x units matrix, read as W^T. Large products are
  * shared between the worker threads (workers.c). */
 #include <limits.h>
 #include <stdio.h>
@@ -20,8 +22,9 @@ static int dense_setup(nn_layer *L, const nn_layer_spec *spec)
 	L->nobias = spec->nobias;
 	out.dim[0] = spec->units;
 	L->out = out;
-	w.dim[0] = spec->units;
-	w.dim[1] = (int)L->in_size;
+	L->transpose = spec->tie && spec->transpose;
+	w.dim[L->transpose] = spec->units;
+	w.dim[!L->transpose] = (int)L->in_size;
 	nn_layer_param(L, "W", &w, 0, (int)L->in_size, spec->units);
 	if (!L->nobias) {
 		b.dim[0] = spec->units;
@@ -77,8 +80,12 @@ static void forward_block(const dense_job *j, size_t r0, size_t r1,
 			       (u1 - u0) * sizeof *z);
 		beta = 1;
 	}
-	gemm(0, 1, r1 - r0, u1 - u0, in, 1, j->x + r0 * in, in,
-	     L->p[0].val + u0 * in, in, beta, z, out);
+	if (L->transpose)
+		gemm(0, 0, r1 - r0, u1 - u0, in, 1, j->x + r0 * in, in,
+		     L->p[0].val + u0, out, beta, z, out);
+	else
+		gemm(0, 1, r1 - r0, u1 - u0, in, 1, j->x + r0 * in, in,
+		     L->p[0].val + u0 * in, in, beta, z, out);
 }
 
 /* A part takes a share of the units when there are more units than
@@ -122,8 +129,12 @@ static void backward_share(const dense_job *j, size_t u0, size_t u1,
 	size_t in = L->in_size, out = (size_t)L->units, n = j->n;
 	const float *dz = j->dz;
 
-	gemm(1, 0, u1 - u0, in, n, 1, dz + u0, out, j->x, in, 0,
-	     L->p[0].grad + u0 * in, in);
+	if (L->transpose)
+		gemm(1, 0, in, u1 - u0, n, 1, j->x, in, dz + u0, out, 0,
+		     L->p[0].grad + u0, out);
+	else
+		gemm(1, 0, u1 - u0, in, n, 1, dz + u0, out, j->x, in, 0,
+		     L->p[0].grad + u0 * in, in);
 	if (!L->nobias) {
 		float *db = L->p[1].grad;
 
@@ -132,7 +143,10 @@ static void backward_share(const dense_job *j, size_t u0, size_t u1,
 			for (size_t u = u0; u < u1; u++)
 				db[u] += dz[r * out + u];
 	}
-	if (j->dx && r1 > r0)
+	if (j->dx && r1 > r0 && L->transpose)
+		gemm(0, 1, r1 - r0, in, out, 1, dz + r0 * out, out,
+		     L->p[0].val, out, 0, j->dx + r0 * in, in);
+	else if (j->dx && r1 > r0)
 		gemm(0, 0, r1 - r0, in, out, 1, dz + r0 * out, out,
 		     L->p[0].val, in, 0, j->dx + r0 * in, in);
 }

@@ -7,6 +7,11 @@
  *
  * Parameters live in the model's single block: a layer records an offset
  * per parameter tensor and the model keeps `val`/`grad` pointers current.
+ * A tied slot points at another node's tensor (same offset).
+ *
+ * Most kinds take one input (x, dx). Merge kinds (sum, mul, concat) take
+ * several: their class sets max_in and the forward_n/backward_n pair,
+ * and their setup reads L->nin and L->ins[].
  */
 #ifndef NN_LAYER_H
 #define NN_LAYER_H
@@ -28,12 +33,24 @@ typedef struct nn_param_slot {
 	                         * scale and running statistics) */
 	float start;
 	int fan_in, fan_out;    /* for scaled initialisers */
+	int tied;               /* node (1-based) whose tensor this is, or 0 */
+	int transposed;         /* a tied dense weight read transposed */
+	int clean;              /* during backward: the gradient is not yet
+	                         * written this pass (see model.c) */
 	float *val, *grad;      /* current pointers into the blocks */
 } nn_param_slot;
 
 struct nn_layer {
 	const nn_layer_class *cls;
-	int src;                /* index of the input node, -1 = model input */
+	int src;                /* index of the (first) input node, -1 = the
+	                         * model input */
+	int nin;                /* inputs: src[0..nin) */
+	int srcs[NN_MAXIN];
+	nn_shape ins[NN_MAXIN];  /* their shapes; in is ins[0] */
+	char name[NN_MAXNAME];  /* the node's name, or "" */
+	int feeds;              /* it or a node before it has parameters */
+	int lo, hi;             /* slice */
+	int transpose;          /* dense: its tied weight is read transposed */
 	nn_shape in, out;
 	size_t in_size, out_size;
 	nn_act act;
@@ -75,6 +92,14 @@ struct nn_layer_class {
 	/* One-line description: "dense 200 sigmoid" (the activation is added
 	 * by the caller). */
 	void (*describe)(const nn_layer *L, char *buf, size_t len);
+	/* Merge kinds: at most max_in inputs (0 for single-input kinds),
+	 * z from the inputs x[0..nin), and from dz each dx[k] (overwritten;
+	 * NULL when that input needs no gradient). */
+	int max_in;
+	void (*forward_n)(nn_layer *L, const float *const *x, float *z,
+	                  size_t n);
+	void (*backward_n)(nn_layer *L, const float *const *x,
+	                   const float *dz, float *const *dx, size_t n);
 	/* Release priv (NULL: nothing to do). */
 	void (*destroy)(nn_layer *L);
 	/* Copy priv into a fresh copy of the layer (NULL: no priv). */
@@ -103,5 +128,10 @@ extern const nn_layer_class nn_batchnorm_class;
 extern const nn_layer_class nn_layernorm_class;
 extern const nn_layer_class nn_reshape_class;
 extern const nn_layer_class nn_shift_class;
+/* graph kinds (issue 11) */
+extern const nn_layer_class nn_sum_class;
+extern const nn_layer_class nn_mul_class;
+extern const nn_layer_class nn_concat_class;
+extern const nn_layer_class nn_slice_class;
 
 #endif

@@ -18,6 +18,10 @@ static const nn_layer_class *const classes[] = {
 	&nn_layernorm_class,
 	&nn_reshape_class,
 	&nn_shift_class,
+	&nn_sum_class,
+	&nn_mul_class,
+	&nn_concat_class,
+	&nn_slice_class,
 };
 
 #define NCLASSES (sizeof classes / sizeof classes[0])
@@ -25,7 +29,8 @@ static const nn_layer_class *const classes[] = {
 const char *const nn_layer_kinds[] = {
 	"dense", "activation", "dropout", "flatten",
 	"conv", "convt", "maxpool", "avgpool", "globalavgpool", "upsample",
-	"batchnorm", "layernorm", "reshape", "shift", NULL,
+	"batchnorm", "layernorm", "reshape", "shift", "sum", "mul", "concat",
+	"slice", NULL,
 };
 
 const nn_layer_class *nn_layer_class_find(const char *kind)

@@ -1,30 +1,24 @@
-/* model.c - a model: a graph of layers (each node names its input; a chain
- * for now), one contiguous block of parameters and one of gradients, and
- * per-layer buffers allocated once per batch size and reused. */
+/* model.c - a model: a graph of nodes in topological order, each a layer
+ * naming its inputs (other nodes or the model input); one contiguous block
+ * of parameters and one of gradients, which nodes point into (a tied node
+ * points at another's tensor); per-node buffers allocated once per batch
+ * size and reused.
+ *
+ * Backward runs the nodes in reverse. A node's output gradient is written
+ * by its first reader and added to by the others (through a scratch
+ * buffer), so chains copy nothing extra. Parameter gradients are zeroed
+ * lazily: a slot is "clean" after nn_model_zero_grads, its first writer
+ * overwrites it, later writers add; slots nothing wrote are zeroed at the
+ * end of the pass. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "layer.h"
+#include "model.h"
 #include "workers.h"
 
-struct nn_model {
-	nn_shape input;
-	size_t in_size;
-	nn_layer **layers;
-	size_t nlayers, cap;
-	float *params, *grads;
-	size_t nparams;
-	size_t max_params;      /* nn_model_add refuses more; 0: no limit */
-	/* buffers for batches of up to `batch` samples */
-	size_t batch;
-	float **z, **a, **dz, **da;
-	const float *x;         /* input of the last forward pass */
-	size_t n;               /* samples in the last forward pass */
-	int pruned;             /* the last backward pass skipped deltas no
-	                         * parameter gradient needs */
-};
 
 nn_model *nn_model_new(const nn_shape *input)
 {
@@ -58,7 +52,14 @@ static void free_buffers(nn_model *m)
 	free(m->a);
 	free(m->dz);
 	free(m->da);
+	free(m->dx);
+	free(m->tmp);
+	free(m->gtmp);
+	free(m->written);
 	m->z = m->a = m->dz = m->da = NULL;
+	m->dx = m->tmp = m->gtmp = NULL;
+	m->written = NULL;
+	m->dx_ok = 0;
 	m->batch = 0;
 	m->x = NULL;
 	m->n = 0;
@@ -81,6 +82,8 @@ void nn_model_free(nn_model *m)
 	free_buffers(m);
 	for (size_t i = 0; i < m->nlayers; i++)
 		free_layer(m->layers[i]);
+	for (size_t k = 0; k < m->npen; k++)
+		free(m->pen[k].r);
 	free(m->layers);
 	free(m->params);
 	free(m->grads);
@@ -113,6 +116,8 @@ static void init_slot(nn_param_slot *p, const nn_init *in, nn_rng *rng)
 	double lim = 0, std = 0;
 	int normal = 1;
 
+	if (p->tied)
+		return;         /* its owner's initialisation stands */
 	if (p->is_bias || p->fixed) {
 		for (size_t i = 0; i < p->size; i++)
 			p->val[i] = p->fixed ? p->start : in->bias;
@@ -146,6 +151,66 @@ static void init_slot(nn_param_slot *p, const nn_init *in, nn_rng *rng)
 	}
 }
 
+/* Resolve the inputs of a new node into L: srcs, nin, ins, in. */
+static int connect(nn_model *m, nn_layer *L, const nn_layer_spec *spec)
+{
+	int nin = spec->nfrom > 0 ? spec->nfrom : 1;
+	int most = L->cls->max_in > 0 ? L->cls->max_in : 1;
+
+	if (nin > most)
+		return nn_fail("%s takes %d input%s, not %d", L->cls->kind,
+		               most, most > 1 ? "s" : "", nin);
+	if (L->cls->max_in > 0 && spec->nfrom < 2)
+		return nn_fail("%s joins two or more nodes: add %s A B",
+		               L->cls->kind, L->cls->kind);
+	L->nin = nin;
+	for (int k = 0; k < nin; k++) {
+		int f = spec->nfrom > 0 ? spec->from[k] : (int)m->nlayers;
+
+		if (f < 0 || (size_t)f > m->nlayers)
+			return nn_fail("node %d does not exist (the model has "
+			               "%zu; 0 is the input)", f, m->nlayers);
+		L->srcs[k] = f - 1;
+		L->ins[k] = f ? m->layers[f - 1]->out : m->input;
+	}
+	L->src = L->srcs[0];
+	L->in = L->ins[0];
+	L->in_size = nn_shape_size(&L->in);
+	return 0;
+}
+
+/* Point L's weight slot at node spec->tie's, after checking it fits. */
+static int tie(nn_model *m, nn_layer *L, const nn_layer_spec *spec)
+{
+	const nn_layer *T;
+	nn_param_slot *own;
+	char a[64], b[64];
+
+	if (!spec->tie)
+		return 0;
+	if (spec->tie < 1 || (size_t)spec->tie > m->nlayers)
+		return nn_fail("tie: node %d does not exist", spec->tie);
+	T = m->layers[spec->tie - 1];
+	if (L->nparams == 0 || T->nparams == 0 ||
+	    strcmp(L->p[0].name, "W") != 0 || strcmp(T->p[0].name, "W") != 0)
+		return nn_fail("tie: only dense and convolution layers share "
+		               "weights, and node %d (%s) has none", spec->tie,
+		               T->cls->kind);
+	if (spec->transpose && L->cls != &nn_dense_class)
+		return nn_fail("tie ... transpose is for dense layers");
+	own = &L->p[0];
+	if (!nn_shape_eq(&own->shape, &T->p[0].shape))
+		return nn_fail("tie: this layer needs a weight of %s, node %d's"
+		               " is %s%s", nn_shape_str(&own->shape, a, sizeof a),
+		               spec->tie, nn_shape_str(&T->p[0].shape, b,
+		                                         sizeof b),
+		               spec->transpose ? "" : " (tie=NODE transpose?)");
+	own->tied = T->p[0].tied ? T->p[0].tied : spec->tie;
+	own->transposed = spec->transpose;
+	own->offset = T->p[0].offset;
+	return 0;
+}
+
 int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 {
 	const nn_layer_class *cls = nn_layer_class_find(spec->kind);
@@ -163,6 +228,14 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 		cls = &nn_activation_class;
 		act = (nn_act)a;
 	}
+	if (spec->name && spec->name[0] &&
+	    (strlen(spec->name) >= NN_MAXNAME ||
+	     nn_model_find_node(m, spec->name) >= 0 ||
+	     strcmp(spec->name, "in") == 0))
+		return nn_fail(strlen(spec->name) >= NN_MAXNAME
+		               ? "node name '%s' is longer than 31 bytes"
+		               : "there is a node called '%s' already",
+		               spec->name);
 	if (m->nlayers == m->cap) {
 		size_t cap = m->cap ? 2 * m->cap : 8;
 		nn_layer **ls = realloc(m->layers, cap * sizeof *ls);
@@ -176,9 +249,10 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 	if (!L)
 		return nn_fail("out of memory");
 	L->cls = cls;
-	L->src = (int)m->nlayers - 1;
-	L->in = m->nlayers ? m->layers[m->nlayers - 1]->out : m->input;
-	L->in_size = nn_shape_size(&L->in);
+	if (connect(m, L, spec) < 0) {
+		free_layer(L);
+		return -1;
+	}
 	L->act = act;
 	L->alpha = spec->alpha > 0 ? spec->alpha : 0.01f;
 	if (cls->setup(L, spec) < 0) {
@@ -188,6 +262,9 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 	L->out_size = nn_shape_size(&L->out);
 	L->spec = *spec;
 	L->spec.kind = NULL;
+	L->spec.name = NULL;
+	if (spec->name)
+		snprintf(L->name, sizeof L->name, "%s", spec->name);
 	if ((act == NN_ACT_SOFTMAX || act == NN_ACT_LOGSOFTMAX) &&
 	    L->out.ndim != 1) {
 		free_layer(L);
@@ -199,6 +276,15 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 		L->p[k].offset = need;
 		need += L->p[k].size;
 	}
+	if (tie(m, L, spec) < 0) {
+		free_layer(L);
+		return -1;
+	}
+	if (L->nparams && L->p[0].tied)
+		need -= L->p[0].size;
+	for (int k = 1; k < L->nparams; k++)
+		if (L->p[0].tied)
+			L->p[k].offset -= L->p[0].size;
 	if (m->max_params && need > m->max_params) {
 		free_layer(L);
 		return nn_fail("the model would have %zu parameters, more than "
@@ -217,12 +303,55 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 	memset(m->grads + m->nparams, 0,
 	       (need - m->nparams) * sizeof *m->grads);
 	free_buffers(m);
+	L->feeds = L->nparams > 0;
+	for (int k = 0; k < L->nin; k++)
+		L->feeds |= L->srcs[k] >= 0 && m->layers[L->srcs[k]]->feeds;
 	m->layers[m->nlayers++] = L;
 	m->nparams = need;
 	fix_pointers(m);
 	for (int k = 0; k < L->nparams; k++)
 		init_slot(&L->p[k], &def, rng);
 	return 0;
+}
+
+int nn_model_find_node(const nn_model *m, const char *name)
+{
+	char *end;
+	long v;
+
+	if (strcmp(name, "in") == 0 || strcmp(name, "input") == 0)
+		return 0;
+	for (size_t i = 0; i < m->nlayers; i++)
+		if (strcmp(m->layers[i]->name, name) == 0)
+			return (int)i + 1;
+	v = strtol(name, &end, 10);
+	if (end != name && *end == '\0' && v >= 0 && (size_t)v <= m->nlayers)
+		return (int)v;
+	return nn_fail("no node '%s' in the model (names: 'add ... name=N';"
+	               " numbers 1..%zu; 'in' is the input)", name,
+	               m->nlayers);
+}
+
+const char *nn_model_node_name(const nn_model *m, size_t i)
+{
+	return i < m->nlayers ? m->layers[i]->name : "";
+}
+
+int nn_model_node_inputs(const nn_model *m, size_t i, int *from)
+{
+	if (i >= m->nlayers)
+		return 0;
+	for (int k = 0; k < m->layers[i]->nin; k++)
+		from[k] = m->layers[i]->srcs[k];
+	return m->layers[i]->nin;
+}
+
+int nn_model_is_chain(const nn_model *m)
+{
+	for (size_t i = 0; i < m->nlayers; i++)
+		if (m->layers[i]->nin != 1 || m->layers[i]->src != (int)i - 1)
+			return 0;
+	return 1;
 }
 
 int nn_model_pop(nn_model *m)
@@ -232,9 +361,11 @@ int nn_model_pop(nn_model *m)
 	if (m->nlayers == 0)
 		return nn_fail("the model has no layers");
 	free_buffers(m);
+	nn_model_penalty_remove(m, m->nlayers - 1);
 	L = m->layers[--m->nlayers];
 	for (int k = 0; k < L->nparams; k++)
-		m->nparams -= L->p[k].size;
+		if (!L->p[k].tied)
+			m->nparams -= L->p[k].size;
 	free_layer(L);
 	return 0;
 }
@@ -268,6 +399,14 @@ nn_model *nn_model_copy(const nn_model *m)
 	memcpy(c->params, m->params, m->nparams * sizeof(float));
 	c->nparams = m->nparams;
 	fix_pointers(c);
+	for (size_t k = 0; k < m->npen; k++) {
+		const nn_penalty *p = &m->pen[k];
+		size_t len = m->layers[p->node]->out_size;
+
+		if (nn_model_penalty_add(c, p->node, p->kind, p->weight, p->r,
+		                         p->r ? len : 0) < 0)
+			goto fail;
+	}
 	return c;
 oom:
 	nn_fail("out of memory");
@@ -329,7 +468,8 @@ int nn_model_layer_info(const nn_model *m, size_t i, nn_layer_info *info)
 	info->act = L->act;
 	info->nparams = L->nparams;
 	for (int k = 0; k < L->nparams; k++)
-		info->params += L->p[k].size;
+		if (!L->p[k].tied)
+			info->params += L->p[k].size;
 	return 0;
 }
 
@@ -344,6 +484,7 @@ int nn_model_layer_spec(const nn_model *m, size_t i, nn_layer_spec *spec)
 	*spec = L->spec;
 	spec->kind = L->cls == &nn_activation_class ? nn_act_name(L->act)
 	                                            : L->cls->kind;
+	spec->name = L->name[0] ? L->name : NULL;
 	return 0;
 }
 
@@ -356,6 +497,8 @@ static void fill_param(const nn_param_slot *s, nn_param *p)
 	p->grad = s->grad;
 	p->decay = s->decay;
 	p->fan_in = s->fan_in;
+	p->tied = s->tied;
+	p->transposed = s->transposed;
 }
 
 int nn_model_param(const nn_model *m, size_t layer, int k, nn_param *p)
@@ -447,7 +590,7 @@ static float *alloc_floats(size_t n)
 
 int nn_model_reserve(nn_model *m, size_t n)
 {
-	size_t k = m->nlayers;
+	size_t k = m->nlayers, tmp = 1, gtmp = 1;
 
 	if (n <= m->batch && m->z)
 		return 0;
@@ -456,11 +599,12 @@ int nn_model_reserve(nn_model *m, size_t n)
 	m->a = calloc(k ? k : 1, sizeof *m->a);
 	m->dz = calloc(k ? k : 1, sizeof *m->dz);
 	m->da = calloc(k ? k : 1, sizeof *m->da);
-	if (!m->z || !m->a || !m->dz || !m->da)
+	m->written = calloc(k ? k : 1, 1);
+	if (!m->z || !m->a || !m->dz || !m->da || !m->written)
 		goto oom;
 	for (size_t i = 0; i < k; i++) {
 		nn_layer *L = m->layers[i];
-		size_t len = n * L->out_size;
+		size_t len = n * L->out_size, ins = 0, ps = 0;
 
 		m->a[i] = alloc_floats(len);
 		m->z[i] = is_act(L->act) ? alloc_floats(len) : m->a[i];
@@ -474,7 +618,18 @@ int nn_model_reserve(nn_model *m, size_t n)
 				goto oom;
 			L->cap = n;
 		}
+		for (int j = 0; j < L->nin; j++)
+			ins += nn_shape_size(&L->ins[j]);
+		for (int j = 0; j < L->nparams; j++)
+			ps += L->p[j].size;
+		tmp = ins > tmp ? ins : tmp;
+		gtmp = ps > gtmp ? ps : gtmp;
 	}
+	m->dx = alloc_floats(n * m->in_size);
+	m->tmp = alloc_floats(n * tmp);
+	m->gtmp = alloc_floats(gtmp);
+	if (!m->dx || !m->tmp || !m->gtmp)
+		goto oom;
 	m->batch = n;
 	return 0;
 oom:
@@ -514,6 +669,12 @@ static void activate(const act_job *j)
 		act_part((void *)j, 0, 1);
 }
 
+/* The output of node src (-1: the model input x). */
+static const float *node_out(const nn_model *m, int src, const float *x)
+{
+	return src < 0 ? x : m->a[src];
+}
+
 const float *nn_model_forward(nn_model *m, const float *x, size_t n,
                               int training, nn_rng *rng)
 {
@@ -525,9 +686,17 @@ const float *nn_model_forward(nn_model *m, const float *x, size_t n,
 		return NULL;
 	for (size_t i = 0; i < m->nlayers; i++) {
 		nn_layer *L = m->layers[i];
-		const float *in = L->src < 0 ? x : m->a[L->src];
 
-		L->cls->forward(L, in, m->z[i], n, training, rng);
+		if (L->cls->forward_n) {
+			const float *in[NN_MAXIN];
+
+			for (int k = 0; k < L->nin; k++)
+				in[k] = node_out(m, L->srcs[k], x);
+			L->cls->forward_n(L, in, m->z[i], n);
+		} else {
+			L->cls->forward(L, node_out(m, L->src, x), m->z[i], n,
+			                training, rng);
+		}
 		if (is_act(L->act)) {
 			act_job j = { L, m->z[i], NULL, m->a[i], NULL, n };
 
@@ -536,56 +705,184 @@ const float *nn_model_forward(nn_model *m, const float *x, size_t n,
 	}
 	m->x = x;
 	m->n = n;
+	m->dx_ok = 0;
 	return m->a[m->nlayers - 1];
 }
 
-/* Whether parameter gradients depend on layer i's deltas: it, or a layer
- * it reads from (directly or not), has parameters. */
-static int feeds_params(const nn_model *m, size_t i)
+static void add_floats(float *dst, const float *src, size_t len)
 {
-	for (int j = (int)i; j >= 0; j = m->layers[j]->src)
-		if (m->layers[j]->nparams > 0)
-			return 1;
-	return 0;
+	for (size_t i = 0; i < len; i++)
+		dst[i] += src[i];
+}
+
+void nn_model_zero_grads(nn_model *m)
+{
+	for (size_t i = 0; i < m->nlayers; i++)
+		for (int k = 0; k < m->layers[i]->nparams; k++)
+			m->layers[i]->p[k].clean = 1;
+}
+
+/* The slot whose clean flag stands for this slot's memory. */
+static nn_param_slot *owner(nn_model *m, nn_param_slot *p)
+{
+	return p->tied ? &m->layers[p->tied - 1]->p[0] : p;
+}
+
+/* Run node L's backward into its parameter gradients: straight into them
+ * when all are clean, else through gtmp and added. */
+static void node_backward(nn_model *m, nn_layer *L, const float *dz,
+                          float *const *dx, size_t n)
+{
+	const float *in[NN_MAXIN];
+	float *real[NN_MAXPARAMS];
+	int add = 0;
+	size_t off = 0;
+
+	for (int k = 0; k < L->nparams; k++)
+		add |= !owner(m, &L->p[k])->clean;
+	if (add)
+		for (int k = 0; k < L->nparams; k++) {
+			real[k] = L->p[k].grad;
+			L->p[k].grad = m->gtmp + off;
+			off += L->p[k].size;
+		}
+	if (L->cls->backward_n) {
+		for (int k = 0; k < L->nin; k++)
+			in[k] = node_out(m, L->srcs[k], m->x);
+		L->cls->backward_n(L, in, dz, dx, n);
+	} else {
+		L->cls->backward(L, node_out(m, L->src, m->x), dz, dx[0], n);
+	}
+	off = 0;
+	for (int k = 0; k < L->nparams; k++) {
+		nn_param_slot *o = owner(m, &L->p[k]);
+		size_t size = L->p[k].size;
+
+		if (add) {
+			L->p[k].grad = real[k];
+			if (o->clean)
+				memset(real[k], 0, size * sizeof(float));
+			add_floats(real[k], m->gtmp + off, size);
+			off += size;
+		}
+		o->clean = 0;
+	}
+}
+
+/* Where input k of node L sends its gradient: straight into the
+ * source's buffer when it is the first writer this pass, else into tmp
+ * (then *pending is the buffer to add it to); NULL when not needed. */
+static float *input_target(nn_model *m, const nn_layer *L, int k,
+                           int prune, int want_input, float **pending,
+                           size_t *tmp_off)
+{
+	int src = L->srcs[k];
+	size_t len = m->n * nn_shape_size(&L->ins[k]);
+	float *t;
+
+	*pending = NULL;
+	if (src < 0) {
+		if (!want_input)
+			return NULL;
+		if (!m->dx_ok) {
+			m->dx_ok = 1;
+			return m->dx;
+		}
+		*pending = m->dx;
+	} else {
+		if (prune && !m->layers[src]->feeds)
+			return NULL;
+		if (!m->written[src]) {
+			m->written[src] = 1;
+			return m->da[src];
+		}
+		*pending = m->da[src];
+	}
+	t = m->tmp + *tmp_off;
+	*tmp_off += len;
+	return t;
 }
 
 static void backward(nn_model *m, const float *dout, int dz_given,
-                     int prune)
+                     int prune, int want_input)
 {
 	size_t last = m->nlayers - 1, n = m->n;
 
 	m->pruned = prune;
+	m->dx_ok = 0;
+	memset(m->written, 0, m->nlayers);
 	for (size_t i = m->nlayers; i-- > 0;) {
 		nn_layer *L = m->layers[i];
-		size_t len = n * L->out_size;
-		const float *in = L->src < 0 ? m->x : m->a[L->src];
-		float *dx = L->src < 0 ? NULL : m->da[L->src];
+		size_t len = n * L->out_size, off = 0;
+		float *dx[NN_MAXIN], *pending[NN_MAXIN];
+		int given = i == last && dout && dz_given;
 
-		if (prune && !feeds_params(m, i))
+		if (prune && !L->feeds)
 			continue;
-		if (prune && dx && !feeds_params(m, (size_t)L->src))
-			dx = NULL;
-		if (i == last)
-			memcpy(dz_given ? m->dz[i] : m->da[i], dout,
+		if (i == last && dout) {
+			memcpy(given ? m->dz[i] : m->da[i], dout,
 			       len * sizeof *dout);
-		if (is_act(L->act) && !(i == last && dz_given)) {
+			m->written[i] = 1;
+		}
+		if (nn_has_penalty(m, i) && !given) {
+			if (!m->written[i])
+				memset(m->da[i], 0, len * sizeof(float));
+			m->written[i] = 1;
+			nn_penalty_grads(m, i, m->da[i], n);
+		}
+		if (!m->written[i])
+			continue;       /* no gradient reaches this node */
+		if (is_act(L->act) && !given) {
 			act_job j = { L, m->z[i], m->da[i], m->a[i], m->dz[i],
 			              n };
 
 			activate(&j);
 		}
-		L->cls->backward(L, in, m->dz[i], dx, n);
+		for (int k = 0; k < L->nin; k++)
+			dx[k] = input_target(m, L, k, prune, want_input,
+			                     &pending[k], &off);
+		node_backward(m, L, m->dz[i], dx, n);
+		for (int k = 0; k < L->nin; k++)
+			if (pending[k])
+				add_floats(pending[k], dx[k],
+				           n * nn_shape_size(&L->ins[k]));
 	}
+	if (want_input && !m->dx_ok) {
+		memset(m->dx, 0, n * m->in_size * sizeof(float));
+		m->dx_ok = 1;
+	}
+	/* slots no node wrote: their gradient is zero */
+	for (size_t i = 0; i < m->nlayers; i++)
+		for (int k = 0; k < m->layers[i]->nparams; k++) {
+			nn_param_slot *p = &m->layers[i]->p[k];
+
+			if (p->clean && !p->tied)
+				memset(p->grad, 0, p->size * sizeof(float));
+			p->clean = 0;
+		}
 }
 
 void nn_model_backward(nn_model *m, const float *dout, int dz_given)
 {
-	backward(m, dout, dz_given, 0);
+	nn_model_zero_grads(m);
+	backward(m, dout, dz_given, 0, 1);
 }
 
 void nn_model_backward_params(nn_model *m, const float *dout, int dz_given)
 {
-	backward(m, dout, dz_given, 1);
+	nn_model_zero_grads(m);
+	backward(m, dout, dz_given, 1, 0);
+}
+
+void nn_model_backward_acc(nn_model *m, const float *dout, int dz_given,
+                           int want_input)
+{
+	backward(m, dout, dz_given, !want_input, want_input);
+}
+
+const float *nn_model_input_grad(const nn_model *m)
+{
+	return m->dx_ok ? m->dx : NULL;
 }
 
 const float *nn_model_z(const nn_model *m, size_t i)
@@ -600,7 +897,8 @@ const float *nn_model_a(const nn_model *m, size_t i)
 
 const float *nn_model_dz(const nn_model *m, size_t i)
 {
-	if (i >= m->nlayers || !m->dz || (m->pruned && !feeds_params(m, i)))
+	if (i >= m->nlayers || !m->dz ||
+	    (m->pruned && !m->layers[i]->feeds))
 		return NULL;
 	return m->dz[i];
 }

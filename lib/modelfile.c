@@ -215,8 +215,22 @@ static json_t *spec_json(const nn_layer_spec *s)
 	INT(scale);
 	REAL(momentum);
 	REAL(eps);
+	INT(tie);
+	INT(transpose);
+	INT(lo);
+	INT(hi);
 #undef INT
 #undef REAL
+	if (s->name)
+		bad |= set_new(o, "name", json_string(s->name));
+	if (s->nfrom > 0) {
+		json_t *from = json_array();
+
+		for (int k = 0; from && k < s->nfrom; k++)
+			bad |= json_array_append_new(from,
+			                             json_integer(s->from[k]));
+		bad |= set_new(o, "from", from);
+	}
 	if (s->target.ndim > 0)
 		bad |= set_new(o, "target", json_string(nn_shape_str(
 		               &s->target, shape, sizeof shape)));
@@ -318,6 +332,42 @@ static int meta_json(json_t *meta, const char *key, json_t *v)
 	return rc;
 }
 
+/* The loss terms on the model's nodes: [{node, kind, weight, r}]. */
+static json_t *penalties_json(const nn_model *m)
+{
+	json_t *list = json_array();
+	int bad = !list;
+
+	for (size_t k = 0; !bad && k < nn_model_npenalties(m); k++) {
+		const nn_penalty *p = nn_model_penalty(m, k);
+		json_t *o = json_object(), *r = NULL;
+		size_t w;
+
+		bad |= !o || set_new(o, "node", json_integer(
+		       (json_int_t)p->node + 1));
+		bad |= bad || set_new(o, "kind", json_string(
+		       nn_penalty_name(p->kind)));
+		bad |= bad || set_new(o, "weight", json_real(p->weight));
+		if (p->r) {
+			nn_layer_info info;
+
+			nn_model_layer_info(m, p->node, &info);
+			w = nn_shape_size(&info.out);
+			r = json_array();
+			for (size_t j = 0; r && j < w; j++)
+				bad |= json_array_append_new(r,
+				                             json_real(p->r[j]));
+			bad |= bad || set_new(o, "r", r);
+		}
+		bad |= bad || json_array_append_new(list, o);
+	}
+	if (bad) {
+		json_decref(list);
+		return NULL;
+	}
+	return list;
+}
+
 /* The metadata of f. */
 static json_t *metadata(const nn_file *f)
 {
@@ -338,6 +388,9 @@ static json_t *metadata(const nn_file *f)
 	bad |= bad || set_new(meta, "nnsh.input", json_string(nn_shape_str(
 	       nn_model_input_shape(f->model), shape, sizeof shape)));
 	bad |= meta_json(meta, "nnsh.layers", layers);
+	if (nn_model_npenalties(f->model))
+		bad |= bad || meta_json(meta, "nnsh.penalties",
+		                        penalties_json(f->model));
 	if (f->loss >= 0)
 		bad |= bad || set_new(meta, "nnsh.loss", json_string(
 		       nn_loss_name((nn_loss_kind)f->loss)));
@@ -412,6 +465,8 @@ static int list_tensors(const nn_file *f, tensor_list *l, double *hist)
 			char name[32];
 
 			nn_model_param(m, i, k, &p);
+			if (p.tied)
+				continue;       /* saved with its owner */
 			snprintf(name, sizeof name, "%zu.%s", i + 1, p.name);
 			if (!(t = add_tensor(l, name, DT_F32, p.value, p.size)))
 				return -1;
@@ -908,6 +963,39 @@ static int opt_float(reader *r, json_t *o, const char *what, const char *key,
 	return 0;
 }
 
+/* A node's name and inputs; inputs must come before the node (so the
+ * file cannot make a cycle) and ties must name an earlier node. */
+static int parse_graph(reader *r, json_t *o, size_t i, nn_layer_spec *s)
+{
+	json_t *name = json_object_get(o, "name");
+	json_t *from = json_object_get(o, "from");
+
+	if (name && (!json_is_string(name) ||
+	             strlen(json_string_value(name)) >= NN_MAXNAME))
+		return bad(r, "layer %zu has a bad name", i + 1);
+	s->name = name ? json_string_value(name) : NULL;
+	if (s->tie < 0 || (size_t)s->tie > i)
+		return bad(r, "layer %zu is tied to node %d, which is not "
+		           "before it", i + 1, s->tie);
+	if (!from)
+		return 0;
+	if (!json_is_array(from) || json_array_size(from) == 0 ||
+	    json_array_size(from) > NN_MAXIN)
+		return bad(r, "layer %zu: 'from' must list 1 to %d nodes",
+		           i + 1, NN_MAXIN);
+	s->nfrom = (int)json_array_size(from);
+	for (int k = 0; k < s->nfrom; k++) {
+		json_t *v = json_array_get(from, (size_t)k);
+		json_int_t f = json_is_integer(v) ? json_integer_value(v) : -1;
+
+		if (f < 0 || (size_t)f > i)
+			return bad(r, "layer %zu reads node %lld, which is not "
+			           "before it", i + 1, (long long)f);
+		s->from[k] = (int)f;
+	}
+	return 0;
+}
+
 static int parse_spec(reader *r, json_t *o, size_t i, nn_layer_spec *s)
 {
 	json_t *kind = json_object_get(o, "kind");
@@ -938,13 +1026,69 @@ static int parse_spec(reader *r, json_t *o, size_t i, nn_layer_spec *s)
 	    opt_int(r, o, what, "outpad", &s->outpad) < 0 ||
 	    opt_int(r, o, what, "scale", &s->scale) < 0 ||
 	    opt_float(r, o, what, "momentum", &s->momentum) < 0 ||
-	    opt_float(r, o, what, "eps", &s->eps) < 0)
+	    opt_float(r, o, what, "eps", &s->eps) < 0 ||
+	    opt_int(r, o, what, "tie", &s->tie) < 0 ||
+	    opt_int(r, o, what, "transpose", &s->transpose) < 0 ||
+	    opt_int(r, o, what, "lo", &s->lo) < 0 ||
+	    opt_int(r, o, what, "hi", &s->hi) < 0)
+		return -1;
+	if (parse_graph(r, o, i, s) < 0)
 		return -1;
 	if (target && (!json_is_string(target) ||
 	               nn_shape_parse(json_string_value(target),
 	                              &s->target) < 0))
 		return bad(r, "%s has a bad target shape", what);
 	return 0;
+}
+
+/* The loss terms of nnsh.penalties, added to m. */
+static int read_penalties(reader *r, nn_model *m)
+{
+	int failed;
+	json_t *list = meta_parse(r, "nnsh.penalties", &failed);
+	int rc = failed ? -1 : 0;
+
+	if (list && !json_is_array(list))
+		rc = bad(r, "nnsh.penalties is not a list");
+	for (size_t k = 0; rc == 0 && k < json_array_size(list); k++) {
+		json_t *o = json_array_get(list, k), *rv = json_object_get(o,
+		                                                      "r");
+		json_t *kind = json_object_get(o, "kind");
+		double node = 0, weight = 0;
+		float vals[4096];
+		size_t n = json_array_size(rv);
+		int kk = -1;
+
+		for (int q = 0; q < NN_PEN_COUNT && json_is_string(kind); q++)
+			if (strcmp(json_string_value(kind),
+			           nn_penalty_name((nn_penalty_kind)q)) == 0)
+				kk = q;
+		if (get_real(r, o, "penalty", "node", 1, 1e9, &node) < 0 ||
+		    get_real(r, o, "penalty", "weight", -1e30, 1e30,
+		             &weight) < 0) {
+			rc = -1;
+			break;
+		}
+		if (kk < 0 || n > 4096)
+			rc = bad(r, "penalty %zu: bad kind or too many values",
+			         k + 1);
+		for (size_t j = 0; rc == 0 && j < n; j++) {
+			json_t *v = json_array_get(rv, j);
+
+			if (!json_is_number(v))
+				rc = bad(r, "penalty %zu: r holds a non-number",
+				         k + 1);
+			else
+				vals[j] = (float)json_number_value(v);
+		}
+		if (rc == 0 && nn_model_penalty_add(m, (size_t)node - 1,
+		                                    (nn_penalty_kind)kk,
+		                                    (float)weight, vals,
+		                                    n) < 0)
+			rc = bad(r, "penalty %zu: %s", k + 1, nn_error());
+	}
+	json_decref(list);
+	return rc;
 }
 
 /* Rebuild the model from the metadata and fill in its parameters. */
@@ -985,6 +1129,8 @@ static int read_model(reader *r, nn_file *f)
 		}
 	}
 	json_decref(layers);
+	if (read_penalties(r, f->model) < 0)
+		return -1;
 	for (size_t i = 0; i < nn_model_layers(f->model); i++)
 		for (int k = 0; k < nn_model_layer_nparams(f->model, i); k++) {
 			nn_param p;
@@ -992,6 +1138,8 @@ static int read_model(reader *r, nn_file *f)
 			char name[32];
 
 			nn_model_param(f->model, i, k, &p);
+			if (p.tied)
+				continue;
 			snprintf(name, sizeof name, "%zu.%s", i + 1, p.name);
 			if (!(t = want_tensor(r, name, DT_F32, p.size, 0)))
 				return -1;

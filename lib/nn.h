@@ -15,6 +15,8 @@
 
 #define NN_VERSION "0.1.0"
 #define NN_MAXDIM 4
+#define NN_MAXIN 8              /* inputs of one node of a model */
+#define NN_MAXNAME 32           /* bytes of a node name, with its NUL */
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -287,6 +289,13 @@ typedef struct nn_layer_spec {
 	nn_shape target;       /* reshape: the new per-sample shape */
 	float momentum;        /* batchnorm: running-statistics rate (0.1) */
 	float eps;             /* batchnorm, layernorm: added to the variance */
+	/* the graph: where the node's inputs come from, its name, ties */
+	int nfrom;             /* inputs given in from[]; 0: the last node */
+	int from[NN_MAXIN];    /* 1-based node numbers; 0 is the model input */
+	const char *name;      /* the node's name, or NULL */
+	int tie;               /* dense, conv: use node tie's weight tensor */
+	int transpose;         /* dense: ... transposed */
+	int lo, hi;            /* slice: features [lo, hi) */
 } nn_layer_spec;
 
 /* Names of the layer kinds the engine knows, NULL-terminated. */
@@ -297,10 +306,52 @@ nn_model *nn_model_new(const nn_shape *input);
 void nn_model_free(nn_model *m);
 /* Deep copy: layers, parameters (not optimizer state or buffers). */
 nn_model *nn_model_copy(const nn_model *m);
-/* Append a layer fed by the previous one. Its parameters are initialised
- * with rng (Glorot uniform weights, zero biases) until nn_model_init. On
- * failure the model is unchanged. */
+/* Append a node: a layer fed by the nodes spec->from names (1-based; 0
+ * is the model input), or by the last node when spec->nfrom is 0. Merge
+ * kinds (sum, mul, concat) take several inputs. A node may be named
+ * (spec->name, unique in the model) and may use another node's weight
+ * tensor (spec->tie, transposed with spec->transpose). Its own
+ * parameters are initialised with rng (Glorot uniform weights, zero
+ * biases) until nn_model_init. On failure the model is unchanged and the
+ * message names the node and the shapes. */
 int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng);
+/* The 1-based number of the node called name ("in" is 0, the input;
+ * a number "3" is node 3), or -1 with a message. */
+int nn_model_find_node(const nn_model *m, const char *name);
+/* The name of node i (0-based), or "" when it has none. */
+const char *nn_model_node_name(const nn_model *m, size_t i);
+/* The inputs of node i (0-based): their count, and in from[] their
+ * 0-based node indices, -1 for the model input. */
+int nn_model_node_inputs(const nn_model *m, size_t i, int *from);
+/* Whether the model is a plain chain (each node reads the one before). */
+int nn_model_is_chain(const nn_model *m);
+
+/* Loss terms on a node's output h, added to the output loss and averaged
+ * over the batch like it: dot r.h (the backprop homework's R = r'h), and
+ * activity penalties weight * sum |h| (l1) and weight * sum h^2 (l2). */
+typedef enum nn_penalty_kind {
+	NN_PEN_DOT, NN_PEN_L1, NN_PEN_L2, NN_PEN_COUNT
+} nn_penalty_kind;
+typedef struct nn_penalty {
+	size_t node;            /* 0-based */
+	nn_penalty_kind kind;
+	float weight;           /* l1, l2 */
+	float *r;               /* dot: one value per output of the node */
+} nn_penalty;
+const char *nn_penalty_name(nn_penalty_kind k);
+/* Add a term on node `node` (0-based); r (dot) holds the node's output
+ * size values and is copied. -1 with a message when the node does not
+ * exist, r has the wrong length, or the model has 16 terms already. */
+int nn_model_penalty_add(nn_model *m, size_t node, nn_penalty_kind kind,
+                         float weight, const float *r, size_t rlen);
+/* Remove every term on node `node`; the count removed. */
+size_t nn_model_penalty_remove(nn_model *m, size_t node);
+size_t nn_model_npenalties(const nn_model *m);
+/* Term k (0-based), or NULL. */
+const nn_penalty *nn_model_penalty(const nn_model *m, size_t k);
+/* The value of term k for the last forward pass, averaged over its
+ * samples; the sum of all terms when k is -1. */
+double nn_model_penalty_value(const nn_model *m, long k);
 /* Make nn_model_add refuse layers that would take the model above
  * max_params parameters (0: no limit), e.g. while reading a file. */
 void nn_model_limit(nn_model *m, size_t max_params);
@@ -336,6 +387,9 @@ typedef struct nn_param {
 	float *grad;
 	int decay;              /* weight decay applies (weights, not biases) */
 	int fan_in;             /* inputs of each unit it belongs to, or 0 */
+	int tied;               /* the tensor is node tied's (1-based), used
+	                         * here too: walk it once, at its owner */
+	int transposed;         /* ... and used here transposed */
 } nn_param;
 int nn_model_param(const nn_model *m, size_t layer, int k, nn_param *p);
 /* Number of parameter tensors of layer i (0 when there is no such layer). */
@@ -374,8 +428,23 @@ const float *nn_model_forward(nn_model *m, const float *x, size_t n,
                               int training, nn_rng *rng);
 /* Backward pass after a forward pass: given dL/d(output), or dL/dz of the
  * last layer when dz_given is set (fused softmax/sigmoid losses), writes
- * every parameter gradient (overwriting) and every layer's deltas. */
+ * every parameter gradient (as nn_model_zero_grads then one
+ * nn_model_backward_acc) and every layer's deltas, and dL/dx of the input
+ * (nn_model_input_grad). The gradients of the model's penalties are
+ * included. */
 void nn_model_backward(nn_model *m, const float *dout, int dz_given);
+/* Set every parameter gradient to zero. */
+void nn_model_zero_grads(nn_model *m);
+/* Backward pass that adds its parameter gradients to those already there
+ * (a tensor used by several nodes gets each node's share). dout may be
+ * NULL: the output gets no gradient, only penalties drive the pass. With
+ * want_input set, dL/dx of the model input is computed (replaced, not
+ * added) for nn_model_input_grad. */
+void nn_model_backward_acc(nn_model *m, const float *dout, int dz_given,
+                           int want_input);
+/* dL/dx of the model input from the last backward pass that computed it
+ * (n * input size), or NULL. */
+const float *nn_model_input_grad(const nn_model *m);
 /* The same, computing only what the parameter gradients need: the deltas
  * of layers with no parameters at or before them (a leading flatten, say)
  * are skipped, and nn_model_dz gives NULL for them until the next full

@@ -413,7 +413,7 @@ static void scale_fanin(nn_model *m)
 			float s;
 
 			nn_model_param(m, i, k, &p);
-			if (p.fan_in <= 1)
+			if (p.fan_in <= 1 || p.tied)
 				continue;
 			s = (float)(1 / sqrt((double)p.fan_in));
 			for (size_t j = 0; j < p.size; j++)

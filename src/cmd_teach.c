@@ -1295,6 +1295,8 @@ int cmd_gradcheck(sh_session *S, const sh_line *l)
 			double e;
 
 			nn_model_param(sm->m, i, j, &p);
+			if (p.tied)
+				continue;       /* checked at its owner */
 			sampled |= p.size > GC_MAX;
 			e = check_param(S, sm, x, y, n, i, &p,
 			                analytic + (p.value -

@@ -33,7 +33,8 @@ static double loss_at(nn_model *m, nn_loss_kind loss, const float *x,
 	nn_rng_seed(&r, seed);
 	out = nn_model_forward(m, x, n, training, &r);
 	return nn_loss(loss, nn_model_output_act(m), nn_model_z(m, last),
-	               out, y, n, w, grad, dz_given);
+	               out, y, n, w, grad, dz_given) +
+	       nn_model_penalty_value(m, -1);
 }
 
 /* Central difference of the loss in the parameter *v with step h. */
@@ -105,4 +106,51 @@ double gc_model(nn_model *m, nn_loss_kind loss, const float *x,
 	free(grad);
 	free(analytic);
 	return worst;
+}
+
+double gc_input(nn_model *m, nn_loss_kind loss, const float *x,
+                const float *y, size_t n, double eps, char *worst, size_t len)
+{
+	size_t w = nn_shape_size(nn_model_output_shape(m));
+	size_t in = n * nn_shape_size(nn_model_input_shape(m));
+	float *grad = malloc(n * w * sizeof *grad);
+	float *xv = malloc(in * sizeof *xv), *analytic = malloc(in * 4);
+	double err_worst = 0;
+	int dz_given;
+
+	memcpy(xv, x, in * sizeof *xv);
+	loss_at(m, loss, xv, y, n, 0, 0, grad, &dz_given);
+	nn_model_backward(m, grad, dz_given);
+	memcpy(analytic, nn_model_input_grad(m), in * sizeof *analytic);
+	for (size_t j = 0; j < in; j++) {
+		double err = INFINITY, num = 0;
+
+		for (double h = eps; h > eps / 20; h /= 10) {
+			float keep = xv[j];
+			double lp, lm, d, e;
+
+			xv[j] = (float)(keep + h);
+			lp = loss_at(m, loss, xv, y, n, 0, 0, NULL, NULL);
+			xv[j] = (float)(keep - h);
+			lm = loss_at(m, loss, xv, y, n, 0, 0, NULL, NULL);
+			d = (lp - lm) / ((double)(float)(keep + h) -
+			                 (float)(keep - h));
+			xv[j] = keep;
+			e = gc_relerr(analytic[j], d);
+			if (e < err) {
+				err = e;
+				num = d;
+			}
+		}
+		if (err > err_worst) {
+			err_worst = err;
+			if (worst)
+				snprintf(worst, len, "dx[%zu]: backprop %.6g "
+				         "numeric %.6g", j, analytic[j], num);
+		}
+	}
+	free(grad);
+	free(xv);
+	free(analytic);
+	return err_worst;
 }

@@ -1,0 +1,40 @@
+/* model.h - inside libnn: the model's structure, shared by model.c (the
+ * graph, its buffers and passes) and penalty.c (loss terms on nodes). */
+#ifndef NN_MODEL_H
+#define NN_MODEL_H
+
+#include "layer.h"
+
+#define MAX_PENALTIES 16
+
+struct nn_model {
+	nn_shape input;
+	size_t in_size;
+	nn_layer **layers;
+	size_t nlayers, cap;
+	float *params, *grads;
+	size_t nparams;
+	size_t max_params;      /* nn_model_add refuses more; 0: no limit */
+	nn_penalty pen[MAX_PENALTIES];
+	size_t npen;
+	/* buffers for batches of up to `batch` samples */
+	size_t batch;
+	float **z, **a, **dz, **da;
+	float *dx;              /* dL/dx of the input, when asked for */
+	float *tmp;             /* input gradients to be added */
+	float *gtmp;            /* parameter gradients to be added */
+	char *written;          /* per node: da written in this pass */
+	int dx_ok;              /* dx holds the last pass's input gradient */
+	const float *x;         /* input of the last forward pass */
+	size_t n;               /* samples in the last forward pass */
+	int pruned;             /* the last backward pass skipped deltas no
+	                         * parameter gradient needs */
+};
+
+/* Add the penalty terms' gradient on node i's output to da (the last
+ * forward pass's n samples, averaged like the loss). */
+void nn_penalty_grads(const nn_model *m, size_t i, float *da, size_t n);
+/* Whether node i carries a penalty term. */
+int nn_has_penalty(const nn_model *m, size_t i);
+
+#endif
