@@ -753,6 +753,11 @@ int cmd_show_data(sh_session *S, const sh_line *l)
 	size_t from = 0, to = 0;
 	cv_canvas *c;
 
+	if (!sd && sh_npos(l) == 2 && strcmp(sh_pos(l, 1)->text, "graph") == 0) {
+		sh_model *sm = sh_model_arg(S, arg->text);
+
+		return sm ? sh_show_graph(S, sm) : -1;
+	}
 	if (!sd) {
 		if (sh_npos(l) > 1 || sh_opt(l, "width") || sh_opt(l, "height"))
 			return sh_err(S, "show: no dataset named '%s'",

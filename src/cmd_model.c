@@ -132,22 +132,93 @@ static int add_options(sh_session *S, const sh_line *l, nn_layer_spec *spec)
 	return 0;
 }
 
+/* Node NAME (or number, or `in`) of sm as a 1-based number into *f. */
+static int node_arg(sh_session *S, const sh_model *sm, const char *what,
+                    const char *name, int *f)
+{
+	if ((*f = nn_model_find_node(sm->m, name)) < 0)
+		return sh_err(S, "%s: %s", what, nn_error());
+	return 0;
+}
+
+/* slice's FROM..TO (1-based, inclusive) into spec->lo, spec->hi. */
+static int slice_range(sh_session *S, nn_layer_spec *spec, const char *t)
+{
+	long lo, hi;
+	char *end;
+
+	lo = strtol(t, &end, 10);
+	if (end == t || strncmp(end, "..", 2) != 0)
+		return sh_err(S, "add slice: '%s' is not FROM..TO, as in "
+		              "'add slice 1..6'", t);
+	hi = strtol(end + 2, &end, 10);
+	if (*end || lo < 1 || hi < lo || hi > 1 << 30)
+		return sh_err(S, "add slice: '%s' is not FROM..TO with 1 <= "
+		              "FROM <= TO", t);
+	spec->lo = (int)lo - 1;
+	spec->hi = (int)hi;
+	return 0;
+}
+
+/* The graph's options of add: name=, from=, tie= (with the word
+ * transpose among the arguments). */
+static int add_graph(sh_session *S, const sh_model *sm, const sh_line *l,
+                     nn_layer_spec *spec)
+{
+	const char *name = sh_opt(l, "name"), *from = sh_opt(l, "from");
+	const char *tie = sh_opt(l, "tie");
+
+	if (name && !sh_valid_name(name, 0))
+		return sh_err(S, "add: '%s' is not a node name (a letter or _, "
+		              "then letters, digits, _)", name);
+	spec->name = name;
+	if (from && spec->nfrom)
+		return sh_err(S, "add %s: give the nodes it joins or from=, "
+		              "not both", spec->kind);
+	if (from && node_arg(S, sm, "from", from, &spec->from[0]) < 0)
+		return -1;
+	if (from)
+		spec->nfrom = 1;
+	if (tie && node_arg(S, sm, "tie", tie, &spec->tie) < 0)
+		return -1;
+	if (tie && spec->tie == 0)
+		return sh_err(S, "tie: the input has no weights; name a layer");
+	if (spec->transpose && !tie)
+		return sh_err(S, "add %s: transpose goes with tie=NODE",
+		              spec->kind);
+	return 0;
+}
+
 int cmd_add(sh_session *S, const sh_line *l)
 {
 	sh_model *sm = sh_model_arg(S, NULL);
 	nn_layer_spec spec = { 0 };
 	double alpha;
-	int numbers = 0;
+	int numbers = 0, merge;
 
 	if (!sm)
 		return -1;
 	spec.kind = sh_pos(l, 0)->text;
+	merge = kind_in(spec.kind, "sum mul concat");
 	for (int i = 1; i < sh_npos(l); i++) {
 		const char *t = sh_pos(l, i)->text;
 		double v;
 		int act;
 
-		if (sh_parse_double(t, &v) == 0 ||
+		if (strcmp(spec.kind, "slice") == 0 && i == 1) {
+			if (slice_range(S, &spec, t) < 0)
+				return -1;
+		} else if (merge && spec.nfrom < NN_MAXIN &&
+		           nn_act_parse(t) < 0) {
+			if (node_arg(S, sm, spec.kind, t,
+			             &spec.from[spec.nfrom++]) < 0)
+				return -1;
+		} else if (merge) {
+			return sh_err(S, "add %s: at most %d nodes", spec.kind,
+			              NN_MAXIN);
+		} else if (strcmp(t, "transpose") == 0) {
+			spec.transpose = 1;
+		} else if (sh_parse_double(t, &v) == 0 ||
 		    (isdigit((unsigned char)t[0]) && strchr(t, 'x'))) {
 			if (add_number(S, &spec, t, ++numbers) < 0)
 				return -1;
@@ -162,8 +233,11 @@ int cmd_add(sh_session *S, const sh_line *l)
 			              t);
 		}
 	}
+	if (strcmp(spec.kind, "slice") == 0 && spec.hi == 0)
+		return sh_err(S, "add slice needs FROM..TO, as in 'add slice "
+		              "1..6'");
 	if (sh_opt_double(S, l, "alpha", 0.01, 0, 1, &alpha) < 0 ||
-	    add_options(S, l, &spec) < 0)
+	    add_options(S, l, &spec) < 0 || add_graph(S, sm, l, &spec) < 0)
 		return -1;
 	spec.alpha = (float)alpha;
 	if (strcmp(spec.kind, "activation") == 0) {
@@ -174,6 +248,75 @@ int cmd_add(sh_session *S, const sh_line *l)
 	}
 	if (nn_model_add(sm->m, &spec, &S->rng) < 0)
 		return sh_err(S, "%s", nn_error());
+	return 0;
+}
+
+/* A chain without names, ties or loss terms: the classic table. */
+static int plain(const nn_model *m)
+{
+	if (!nn_model_is_chain(m) || nn_model_npenalties(m))
+		return 0;
+	for (size_t i = 0; i < nn_model_layers(m); i++) {
+		nn_param p;
+
+		if (*nn_model_node_name(m, i) ||
+		    (nn_model_layer_nparams(m, i) &&
+		     nn_model_param(m, i, 0, &p) == 0 && p.tied))
+			return 0;
+	}
+	return 1;
+}
+
+/* Node i's description, with its tie. */
+static void node_desc(const nn_model *m, size_t i, char *buf, size_t len)
+{
+	nn_layer_info info;
+	nn_param p;
+
+	nn_model_layer_info(m, i, &info);
+	snprintf(buf, len, "%s", info.desc);
+	if (info.nparams && nn_model_param(m, i, 0, &p) == 0 && p.tied) {
+		size_t used = strlen(buf);
+
+		snprintf(buf + used, len - used, " tie=%d%s", p.tied,
+		         p.transposed ? " transpose" : "");
+	}
+}
+
+/* summary of a model that is not a plain chain: each node's name and
+ * inputs, its tied tensor, and the loss terms. */
+static int graph_summary(sh_session *S, const sh_model *sm)
+{
+	size_t n = nn_model_layers(sm->m), shared = 0;
+	char shape[32], from[64], desc[96];
+	int width = 20;
+
+	for (size_t i = 0; i < n; i++) {
+		node_desc(sm->m, i, desc, sizeof desc);
+		width = (int)strlen(desc) > width ? (int)strlen(desc) : width;
+	}
+	sh_printf(S, "%3s  %-8s %-*s %-12s %-12s %9s\n", "#", "name", width,
+	          "layer", "output", "from", "params");
+	for (size_t i = 0; i < n; i++) {
+		nn_layer_info info;
+		nn_param p;
+
+		nn_model_layer_info(sm->m, i, &info);
+		node_desc(sm->m, i, desc, sizeof desc);
+		if (info.nparams && nn_model_param(sm->m, i, 0, &p) == 0 &&
+		    p.tied)
+			shared += p.size;
+		sh_node_inputs(sm->m, i, from, sizeof from);
+		sh_printf(S, "%3zu  %-8s %-*s %-12s %-12s %9zu\n", i + 1,
+		          nn_model_node_name(sm->m, i), width, desc,
+		          nn_shape_str(&info.out, shape, sizeof shape), from,
+		          info.params);
+	}
+	sh_printf(S, "total parameters: %zu", nn_model_param_count(sm->m));
+	if (shared)
+		sh_printf(S, " (and %zu shared, counted once)", shared);
+	sh_printf(S, "\n");
+	sh_print_penalties(S, sm->m);
 	return 0;
 }
 
@@ -198,6 +341,8 @@ int cmd_summary(sh_session *S, const sh_line *l)
 	sh_printf(S, "model %s: input %s\n", sm->name,
 	          nn_shape_str(nn_model_input_shape(sm->m), shape,
 	                       sizeof shape));
+	if (!plain(sm->m))
+		return graph_summary(S, sm);
 	sh_printf(S, "%3s  %-*s %-12s %10s\n", "#", width, "layer", "output",
 	          "params");
 	for (size_t i = 0; i < n; i++) {

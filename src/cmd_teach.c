@@ -87,32 +87,32 @@ static int parse_path(sh_session *S, const char *text, ppath *pp)
 		              "net.2.W)", text);
 	memcpy(base, text, blen);
 	base[blen] = '\0';
-	if ((dot = strrchr(base, '.')) && all_digits(dot + 1)) {
+	dot = strchr(base, '.');
+	if (dot) {
+		*dot = '\0';
+		pp->sm = sh_find_model(S, base);
+		*dot = '.';
+	}
+	if (pp->sm) {                   /* MODEL.LAYER[.PARAM] */
 		*dot = '\0';
 		layer = dot + 1;
-	} else if (dot) {
-		char *d2;
-
-		*dot = '\0';
-		d2 = strrchr(base, '.');
-		if ((d2 && all_digits(d2 + 1)) || all_digits(base)) {
+		if ((dot = strchr(layer, '.'))) {
+			*dot = '\0';
 			param = dot + 1;
-			if (d2) {
-				*d2 = '\0';
-				layer = d2 + 1;
-			} else {
-				layer = base;
-			}
-		} else {
-			*dot = '.';
 		}
-	}
-	if (layer == base) {            /* "2.W": the current model */
+	} else if (dot && strchr(dot + 1, '.') == NULL &&
+	           (all_digits(base) || (S->cur && (*dot = '\0',
+	            nn_model_find_node(S->cur->m, base) > 0)))) {
+		*dot = '\0';           /* LAYER.PARAM of the current model */
+		layer = base;
+		param = dot + 1;
 		if (!(pp->sm = sh_model_arg(S, NULL)))
 			return -1;
 	} else if (!(pp->sm = sh_find_model(S, base))) {
 		size_t k = strcspn(text, ".");
 
+		if (dot)
+			*dot = '.';
 		memcpy(base, text, k);
 		base[k] = '\0';
 		if (text[k] == '.' && sh_find_model(S, base))
@@ -129,8 +129,11 @@ static int parse_path(sh_session *S, const char *text, ppath *pp)
 		return 0;
 	}
 	nl = nn_model_layers(pp->sm->m);
-	pp->layer = strtol(layer, NULL, 10);
-	if (pp->layer < 1 || (size_t)pp->layer > nl || strlen(layer) > 9)
+	pp->layer = nn_model_find_node(pp->sm->m, layer);
+	if (pp->layer < 0 && !all_digits(layer))
+		return sh_err(S, "%s: no such layer or parameter (as in "
+		              "%s.1.W, layers from 1)", text, pp->sm->name);
+	if (pp->layer < 1 || (size_t)pp->layer > nl)
 		return sh_err(S, "%s: model %s has %zu layer%s, numbered "
 		              "from 1", text, pp->sm->name, nl,
 		              nl == 1 ? "" : "s");
@@ -924,7 +927,7 @@ static int forward_loss(sh_session *S, sh_model *sm, const float *x,
 		return sh_err(S, "%s", nn_error());
 	}
 	*loss = nn_loss(lk, act, nn_model_z(sm->m, last_layer), out, y, n, w,
-	                g, &dz_given);
+	                g, &dz_given) + nn_model_penalty_value(sm->m, -1);
 	if (backward)
 		nn_model_backward(sm->m, g, dz_given);
 	free(g);
@@ -984,6 +987,18 @@ static void print_grads(sh_session *S, sh_model *sm, const float *x,
 	sh_printf(S, "%s loss %s on %zu sample%s\n",
 	          nn_loss_name(sh_model_loss(sm)),
 	          sh_num(loss, buf, sizeof buf), n, n == 1 ? "" : "s");
+	if (nn_model_npenalties(m)) {
+		double terms = nn_model_penalty_value(m, -1);
+
+		sh_printf(S, "  = %s (the loss of the output)",
+		          sh_num(loss - terms, buf, sizeof buf));
+		for (size_t k = 0; k < nn_model_npenalties(m); k++)
+			sh_printf(S, " + %s (term %zu)",
+			          sh_num(nn_model_penalty_value(m, (long)k), buf,
+			                 sizeof buf), k + 1);
+		sh_printf(S, "\n");
+		sh_print_penalties(S, m);
+	}
 	print_example(S, "x", x, &xs);
 	print_example(S, "y", y, &ys);
 	for (size_t i = 0; i < nn_model_layers(m); i++) {
@@ -994,7 +1009,16 @@ static void print_grads(sh_session *S, sh_model *sm, const float *x,
 		nn_model_layer_info(m, i, &info);
 		s = batch_shape(&info.out, n);
 		linear = info.act == NN_ACT_LINEAR;
-		sh_printf(S, "\nlayer %zu: %s\n", i + 1, info.desc);
+		sh_printf(S, "\nlayer %zu: %s", i + 1, info.desc);
+		if (*nn_model_node_name(m, i))
+			sh_printf(S, "  (%s)", nn_model_node_name(m, i));
+		if (!nn_model_is_chain(m)) {
+			char from[64];
+
+			sh_node_inputs(m, i, from, sizeof from);
+			sh_printf(S, "  from %s", from);
+		}
+		sh_printf(S, "\n");
 		lab[0] = linear ? "  z = a" : "  z";
 		lab[1] = linear ? "  dL/dz" : "  a";
 		lab[2] = "  dL/dz";
@@ -1007,9 +1031,20 @@ static void print_grads(sh_session *S, sh_model *sm, const float *x,
 			nn_param p;
 
 			nn_model_param(m, i, k, &p);
+			if (p.tied) {
+				sh_printf(S, "  %s is layer %d's%s: its dL/d%s, "
+				          "shown there, sums every use\n",
+				          p.name, p.tied, p.transposed ?
+				          ", transposed" : "", p.name);
+				continue;
+			}
 			snprintf(name, sizeof name, "  dL/d%s", p.name);
 			sh_print_tensor(S, name, p.grad, &p.shape);
 		}
+	}
+	if (nn_model_input_grad(m)) {
+		sh_printf(S, "\ninput\n");
+		print_example(S, "  dL/dx", nn_model_input_grad(m), &xs);
 	}
 }
 

@@ -16,10 +16,11 @@ const sh_cmd sh_commands[] = {
 	  "model that add, summary, init, loss, optim and train apply to.\n"
 	  "A model of the same name is replaced.\n"
 	  "Example:\n  model net input=1x28x28" },
-	{ "add", "models", cmd_add, 1, 5,
-	  "alpha kernel stride pad padding outpad scale momentum eps",
-	  "add KIND [ARGS] [ACTIVATION]",
-	  "append a layer to the current model",
+	{ "add", "models", cmd_add, 1, 10,
+	  "alpha kernel stride pad padding outpad scale momentum eps name "
+	  "from tie",
+	  "add KIND [ARGS] [ACTIVATION] [name=N] [from=NODE] [tie=NODE]",
+	  "append a layer (a node) to the current model",
 	  "Layer kinds:\n"
 	  "  dense UNITS [ACTIVATION] [nobias]  fully connected, W is units x inputs\n"
 	  "  dropout RATE                       inverted dropout while training\n"
@@ -44,6 +45,18 @@ const sh_cmd sh_commands[] = {
 	  "                                     at random while training (data\n"
 	  "                                     augmentation); off when evaluating\n"
 	  "  ACTIVATION                         an activation on its own\n"
+	  "Graphs: a node reads the node before it, or from=NODE (a name,\n"
+	  "a number, or in for the model's input); name=N names it.\n"
+	  "  sum A B [C...]                     elementwise sum (same shapes)\n"
+	  "  mul A B [C...]                     elementwise product\n"
+	  "  concat A B [C...]                  features one after another\n"
+	  "                                     (channels, for images)\n"
+	  "  slice FROM..TO [from=NODE]         features FROM to TO (from 1)\n"
+	  "tie=NODE on dense or conv uses that node's weight tensor (shared:\n"
+	  "trained once, counted once); tie=NODE transpose on dense uses it\n"
+	  "transposed (a tied autoencoder's decoder). summary shows each\n"
+	  "node's inputs; show MODEL graph draws them; penalty adds loss\n"
+	  "terms on nodes.\n"
 	  "A KERNEL is 5 or 5x3 (height x width), or kernel=; conv's output\n"
 	  "is floor((size + 2P - kernel) / S) + 1. summary shows each shape.\n"
 	  "Activations: linear step sigmoid tanh lecun relu leaky softmax\n"
@@ -53,7 +66,21 @@ const sh_cmd sh_commands[] = {
 	  "Examples:\n  add dense 200 sigmoid\n  add dropout 0.2\n  add relu\n"
 	  "  add conv 8 5x5 stride=2 pad=2 relu\n"
 	  "  add conv 8 kernel=5 padding=same\n  add maxpool 2\n"
-	  "  add convt 16 4x4 stride=2 pad=1\n  add reshape 8x7x7" },
+	  "  add convt 16 4x4 stride=2 pad=1\n  add reshape 8x7x7\n"
+	  "  add dense 2 sigmoid name=h\n  add dense 2 from=h\n"
+	  "  add sum in 2\n  add dense 784 tie=1 transpose sigmoid" },
+	{ "penalty", "models", cmd_penalty, 0, 3, "model",
+	  "penalty [NODE dot [R...] | NODE l1 W | NODE l2 W | NODE off]",
+	  "add a loss term on a node's output, or list them",
+	  "Adds a term on the output h of NODE (a name or number) to the\n"
+	  "loss the model trains with, averaged over a batch like the loss:\n"
+	  "  dot [r1 r2 ...]   r.h (the backprop homework's R = r'h)\n"
+	  "  l1 W              W * sum |h| (sparse codes)\n"
+	  "  l2 W              W * sum h^2\n"
+	  "off removes the terms on NODE; penalty alone lists them. grad\n"
+	  "prints each term; train's loss includes them.\n"
+	  "Examples:\n  penalty h dot [1 -0.5]\n  penalty code l1 0.001\n"
+	  "  penalty code off" },
 	{ "summary", "models", cmd_summary, 0, 1, NULL,
 	  "summary [MODEL]",
 	  "table of layers, output shapes and parameter counts",
@@ -417,13 +444,16 @@ const sh_cmd sh_commands[] = {
 	  "Examples:\n  set net.1.W = [[1 -1] [-1 1]]\n  set net.1.b = [0 0]\n"
 	  "  set net.2.W[0][1] = 0.5\n  set net.2.b = 0" },
 	{ "show", "teaching", cmd_show_data, 0, 2, "width height",
-	  "show [MODEL[.LAYER[.PARAM[INDEX...]]]] | DATA [I | FROM:TO]",
+	  "show [MODEL[.LAYER[.PARAM[INDEX...]]]] | MODEL graph | DATA [I | "
+	  "FROM:TO]",
 	  "print parameters, or draw a dataset's samples",
 	  "show MODEL prints every parameter of a small model (a table of\n"
 	  "shapes and statistics for a large one); show MODEL.LAYER that\n"
 	  "layer's; show MODEL.LAYER.PARAM one tensor. Small tensors are\n"
 	  "printed in full, large ones as their first and last rows and\n"
-	  "columns with their shape, min, max and mean.\n"
+	  "columns with their shape, min, max and mean. A LAYER is a number\n"
+	  "or a node's name. show MODEL graph draws the nodes of a graph as\n"
+	  "a tree, from the output back to the input.\n"
 	  "show DATA I draws sample I of an image set in shades (half-blocks\n"
 	  "in grey at a colour terminal; the ramp \" .:-=+*#%@\" under NO_COLOR,\n"
 	  "TERM=dumb or into a file) with its label and class name; FROM:TO\n"

@@ -9,6 +9,7 @@
 int cmd_model(sh_session *S, const sh_line *l);
 int cmd_add(sh_session *S, const sh_line *l);
 int cmd_summary(sh_session *S, const sh_line *l);
+int cmd_penalty(sh_session *S, const sh_line *l);
 int cmd_init(sh_session *S, const sh_line *l);
 int cmd_loss(sh_session *S, const sh_line *l);
 int cmd_optim(sh_session *S, const sh_line *l);
@@ -74,5 +75,14 @@ int cmd_end(sh_session *S, const sh_line *l);
 
 /* runs.c */
 int cmd_runs(sh_session *S, const sh_line *l);
+
+/* ---- graphs (cmd_graph.c) ----------------------------------------------- */
+
+/* Node i's inputs as text ("in", names, or 1-based numbers). */
+void sh_node_inputs(const nn_model *m, size_t i, char *buf, size_t len);
+/* One line per loss term of m. */
+void sh_print_penalties(sh_session *S, const nn_model *m);
+/* `show MODEL graph`: the nodes as a tree from the output back. */
+int sh_show_graph(sh_session *S, const sh_model *sm);
 
 #endif
