@@ -808,6 +808,8 @@ static void backward(nn_model *m, const float *dout, int dz_given,
 {
 	size_t last = m->nlayers - 1, n = m->n;
 
+	if (!m->x || n == 0)
+		return;         /* no forward pass to go back through */
 	m->pruned = prune;
 	m->dx_ok = 0;
 	memset(m->written, 0, m->nlayers);

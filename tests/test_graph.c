@@ -381,6 +381,61 @@ START_TEST(files)
 }
 END_TEST
 
+/* The GAN's step: a generator G learns through a discriminator D's input
+ * gradient. G's gradients so found equal those of one model holding G's
+ * and D's layers, and D's own gradients are left as they were. */
+START_TEST(two_models_one_step)
+{
+	nn_rng r;
+	nn_model *g = model(2, 0, 0), *d = model(3, 0, 0), *c = model(2, 0, 0);
+	float z[4] = { 0.3f, -0.7f, 1.1f, 0.2f }, y[2] = { 1, 1 }, dout[2];
+	float keep_d[64];
+	const float *out;
+	size_t ng, nd;
+	int dz;
+
+	nn_rng_seed(&r, 9);
+	ADD(g, &r, NULL, .kind = "dense", .units = 3, .act = NN_ACT_TANH);
+	ADD(d, &r, NULL, .kind = "dense", .units = 1, .act = NN_ACT_SIGMOID);
+	ADD(c, &r, NULL, .kind = "dense", .units = 3, .act = NN_ACT_TANH);
+	ADD(c, &r, NULL, .kind = "dense", .units = 1, .act = NN_ACT_SIGMOID);
+	ng = nn_model_param_count(g);
+	nd = nn_model_param_count(d);
+	memcpy(nn_model_params(c), nn_model_params(g), ng * sizeof(float));
+	memcpy(nn_model_params(c) + ng, nn_model_params(d),
+	       nd * sizeof(float));
+	/* the combined model */
+	out = nn_model_forward(c, z, 2, 0, NULL);
+	nn_loss(NN_LOSS_BCE, NN_ACT_SIGMOID, nn_model_z(c, 1), out, y, 2, 1,
+	        dout, &dz);
+	nn_model_backward(c, dout, dz);
+	/* the same step from the public pieces */
+	nn_model_zero_grads(d);
+	nn_model_forward(d, z, 1, 0, NULL);     /* D's grads: some values */
+	nn_model_backward_acc(d, dout, 0, 0);
+	memcpy(keep_d, nn_model_grads(d), nd * sizeof(float));
+	out = nn_model_forward(g, z, 2, 0, NULL);
+	out = nn_model_forward(d, out, 2, 0, NULL);
+	nn_loss(NN_LOSS_BCE, NN_ACT_SIGMOID, nn_model_z(d, 0), out, y, 2, 1,
+	        dout, &dz);
+	nn_model_zero_grads(g);
+	nn_model_backward_acc(d, dout, dz, 1);
+	nn_model_backward_acc(g, nn_model_input_grad(d), 0, 0);
+	for (size_t i = 0; i < ng; i++)
+		ck_assert_msg(fabsf(nn_model_grads(g)[i] -
+		                    nn_model_grads(c)[i]) < 1e-6f,
+		              "G's gradient %zu: %g, combined %g", i,
+		              nn_model_grads(g)[i], nn_model_grads(c)[i]);
+	/* D's gradients: the earlier values plus this pass's */
+	for (size_t i = 0; i < nd; i++)
+		ck_assert(fabsf(nn_model_grads(d)[i] - keep_d[i] -
+		                nn_model_grads(c)[ng + i]) < 1e-6f);
+	nn_model_free(g);
+	nn_model_free(d);
+	nn_model_free(c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("graph");
@@ -395,6 +450,7 @@ static Suite *suite(void)
 	tcase_add_test(t, accumulate);
 	tcase_add_test(t, bad_graphs);
 	tcase_add_test(t, files);
+	tcase_add_test(t, two_models_one_step);
 	suite_add_tcase(s, t);
 	return s;
 }
