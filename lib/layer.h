@@ -113,25 +113,8 @@ const nn_layer_class *nn_layer_class_find(const char *kind);
 void nn_layer_param(nn_layer *L, const char *name, const nn_shape *shape,
                     int is_bias, int fan_in, int fan_out);
 
+/* The kinds model.c names itself; every kind is listed in layers.c. */
 extern const nn_layer_class nn_dense_class;
 extern const nn_layer_class nn_activation_class;
-extern const nn_layer_class nn_dropout_class;
-extern const nn_layer_class nn_flatten_class;
-/* convolutional kinds (issue 6) */
-extern const nn_layer_class nn_conv2d_class;
-extern const nn_layer_class nn_convt_class;
-extern const nn_layer_class nn_maxpool_class;
-extern const nn_layer_class nn_avgpool_class;
-extern const nn_layer_class nn_globalavgpool_class;
-extern const nn_layer_class nn_upsample_class;
-extern const nn_layer_class nn_batchnorm_class;
-extern const nn_layer_class nn_layernorm_class;
-extern const nn_layer_class nn_reshape_class;
-extern const nn_layer_class nn_shift_class;
-/* graph kinds (issue 11) */
-extern const nn_layer_class nn_sum_class;
-extern const nn_layer_class nn_mul_class;
-extern const nn_layer_class nn_concat_class;
-extern const nn_layer_class nn_slice_class;
 
 #endif

@@ -3,35 +3,36 @@
 
 #include "layer.h"
 
+/* THE list of layer kinds, in the order help and completion show them:
+ * adding a kind is its file (defining nn_NAME_class) and one row here. */
+#define KINDS(X) \
+	X(dense) X(activation) X(dropout) X(flatten) \
+	X(conv2d) X(convt) X(maxpool) X(avgpool) X(globalavgpool) \
+	X(upsample) X(batchnorm) X(layernorm) X(reshape) X(shift) \
+	X(sum) X(mul) X(concat) X(slice)
+
+#define DECLARE(k) extern const nn_layer_class nn_##k##_class;
+KINDS(DECLARE)
+#undef DECLARE
+
 static const nn_layer_class *const classes[] = {
-	&nn_dense_class,
-	&nn_activation_class,
-	&nn_dropout_class,
-	&nn_flatten_class,
-	&nn_conv2d_class,
-	&nn_convt_class,
-	&nn_maxpool_class,
-	&nn_avgpool_class,
-	&nn_globalavgpool_class,
-	&nn_upsample_class,
-	&nn_batchnorm_class,
-	&nn_layernorm_class,
-	&nn_reshape_class,
-	&nn_shift_class,
-	&nn_sum_class,
-	&nn_mul_class,
-	&nn_concat_class,
-	&nn_slice_class,
+#define ADDRESS(k) &nn_##k##_class,
+	KINDS(ADDRESS)
+#undef ADDRESS
 };
 
 #define NCLASSES (sizeof classes / sizeof classes[0])
 
-const char *const nn_layer_kinds[] = {
-	"dense", "activation", "dropout", "flatten",
-	"conv", "convt", "maxpool", "avgpool", "globalavgpool", "upsample",
-	"batchnorm", "layernorm", "reshape", "shift", "sum", "mul", "concat",
-	"slice", NULL,
-};
+/* The names, from the classes, filled on first use. */
+static const char *names[NCLASSES + 1];
+
+const char *const *nn_layer_kind_names(void)
+{
+	if (!names[0])
+		for (size_t i = 0; i < NCLASSES; i++)
+			names[i] = classes[i]->kind;
+	return names;
+}
 
 const nn_layer_class *nn_layer_class_find(const char *kind)
 {

@@ -299,7 +299,7 @@ typedef struct nn_layer_spec {
 } nn_layer_spec;
 
 /* Names of the layer kinds the engine knows, NULL-terminated. */
-extern const char *const nn_layer_kinds[];
+const char *const *nn_layer_kind_names(void);
 
 /* A model with the given per-sample input shape. */
 nn_model *nn_model_new(const nn_shape *input);

@@ -218,7 +218,7 @@ static char **complete(const char *text, int start, int end)
 	c = sh_find_command(word, err, sizeof err);
 	cands = NULL;
 	if (c && strcmp(c->name, "add") == 0)
-		cands = start <= n + (int)strlen(word) + 1 ? nn_layer_kinds
+		cands = start <= n + (int)strlen(word) + 1 ? nn_layer_kind_names()
 		                                           : activations;
 	else if (c && strcmp(c->name, "loss") == 0)
 		cands = losses;
