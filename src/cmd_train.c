@@ -11,19 +11,6 @@
 #include "live.h"
 #include "signals.h"
 
-void sh_train_reset(sh_model *sm)
-{
-	nn_run_free(&sm->run);
-	free(sm->ckpt_path);
-	free(sm->best_path);
-	free(sm->saved_path);
-	sm->saved_path = NULL;
-	memset(&sm->sched, 0, sizeof sm->sched);
-	sm->target_lo = sm->target_hi = 0;
-	sm->ckpt_path = sm->best_path = NULL;
-	sm->ckpt_every = 0;
-}
-
 int sh_save_model(sh_session *S, sh_model *sm, const char *path, int state)
 {
 	nn_file f = { 0 };

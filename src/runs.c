@@ -9,27 +9,6 @@
 
 #include "handlers.h"
 
-struct sh_run_rec {
-	char *model, *arch, *optim, *data;
-	size_t batch;
-	long iters;
-	int epochs;
-	double loss, acc, val_loss, val_acc, seconds;
-};
-
-void sh_runs_clear(sh_session *S)
-{
-	for (size_t i = 0; i < S->nruns; i++) {
-		free(S->runs[i].model);
-		free(S->runs[i].arch);
-		free(S->runs[i].optim);
-		free(S->runs[i].data);
-	}
-	free(S->runs);
-	S->runs = NULL;
-	S->nruns = 0;
-}
-
 /* "784 > 200 sigmoid > 10 softmax": the input, then each layer briefly. */
 static char *arch_string(const nn_model *m)
 {

@@ -22,6 +22,32 @@ sh_session *sh_session_new(FILE *out)
 	return S;
 }
 
+void sh_train_reset(sh_model *sm)
+{
+	nn_run_free(&sm->run);
+	free(sm->ckpt_path);
+	free(sm->best_path);
+	free(sm->saved_path);
+	sm->saved_path = NULL;
+	memset(&sm->sched, 0, sizeof sm->sched);
+	sm->target_lo = sm->target_hi = 0;
+	sm->ckpt_path = sm->best_path = NULL;
+	sm->ckpt_every = 0;
+}
+
+void sh_runs_clear(sh_session *S)
+{
+	for (size_t i = 0; i < S->nruns; i++) {
+		free(S->runs[i].model);
+		free(S->runs[i].arch);
+		free(S->runs[i].optim);
+		free(S->runs[i].data);
+	}
+	free(S->runs);
+	S->runs = NULL;
+	S->nruns = 0;
+}
+
 static void free_model(sh_model *sm)
 {
 	if (!sm)

@@ -65,6 +65,15 @@ typedef struct sh_data {
 	nn_dataset *d;
 } sh_data;
 
+/* One training run, as the runs table shows it (runs.c). */
+struct sh_run_rec {
+	char *model, *arch, *optim, *data;
+	size_t batch;
+	long iters;
+	int epochs;
+	double loss, acc, val_loss, val_acc, seconds;
+};
+
 typedef struct sh_session {
 	sh_model **models;
 	size_t nmodels;
@@ -98,6 +107,11 @@ void sh_session_seed(sh_session *S, unsigned long long seed);
 void sh_remove(sh_session *S, const char *name);
 /* Remove every model, dataset, variable and run; keep the settings. */
 void sh_session_clear(sh_session *S);
+/* Forget sm's schedule, targets, checkpoints and last run (a model that
+ * is replaced or freed). */
+void sh_train_reset(sh_model *sm);
+/* Forget every recorded run. */
+void sh_runs_clear(sh_session *S);
 
 sh_model *sh_find_model(sh_session *S, const char *name);
 sh_data *sh_find_data(sh_session *S, const char *name);
@@ -173,9 +187,7 @@ sh_data *sh_data_arg(sh_session *S, const char *name);
 
 /* ---- training settings (cmd_train.c) ----------------------------------- */
 
-/* Forget sm's schedule, targets, checkpoints and last run (a model that
- * is replaced or freed). */
-void sh_train_reset(sh_model *sm);
+
 /* Save sm to path (with its training state when state is set); -1 with
  * S->err set on failure. */
 int sh_save_model(sh_session *S, sh_model *sm, const char *path, int state);
@@ -186,7 +198,6 @@ int sh_save_model(sh_session *S, sh_model *sm, const char *path, int state);
  * history points start at index first_point. */
 int sh_record_run(sh_session *S, const sh_model *sm, const char *data,
                   size_t batch, size_t first_point);
-void sh_runs_clear(sh_session *S);
 
 /* ---- shared by several handlers ---------------------------------------- */
 
