@@ -1228,8 +1228,11 @@ static double check_param(sh_session *S, sh_model *sm, const float *x,
 	}
 	if (quiet)
 		return worst;
-	snprintf(name, sizeof name, "%s.%zu.%s", sm->name, layer + 1,
-	         p->name);
+	if (layer == SIZE_MAX)
+		snprintf(name, sizeof name, "%s.input", sm->name);
+	else
+		snprintf(name, sizeof name, "%s.%zu.%s", sm->name, layer + 1,
+		         p->name);
 	snprintf(sh, sizeof sh, "%s%s", nn_shape_str(&p->shape, b1, sizeof b1),
 	         count < p->size ? "*" : "");
 	snprintf(e, sizeof e, "%.2e", worst);
@@ -1246,7 +1249,7 @@ int cmd_gradcheck(sh_session *S, const sh_line *l)
 	int quiet = sh_flag(l, "quiet"), sampled = 0, rc = -1;
 	const sh_arg *a = sh_pos(l, 0);
 	const char *dt = sh_opt(l, "data");
-	float *x = NULL, *y = NULL, *analytic = NULL;
+	float *x = NULL, *y = NULL, *analytic = NULL, *dx = NULL;
 	size_t n = 0, in, w, total;
 	double worst = 0, loss;
 	char where[64] = "", what[128];
@@ -1313,6 +1316,11 @@ int cmd_gradcheck(sh_session *S, const sh_line *l)
 		goto done;
 	}
 	memcpy(analytic, nn_model_grads(sm->m), total * sizeof *analytic);
+	if (!(dx = malloc(n * in * sizeof *dx))) {
+		sh_err(S, "out of memory");
+		goto done;
+	}
+	memcpy(dx, nn_model_input_grad(sm->m), n * in * sizeof *dx);
 	snprintf(what, sizeof what, "%s loss on %zu %s sample%s",
 	         nn_loss_name(sh_model_loss(sm)), n,
 	         sd ? sd->name : sh_opt(l, "x") ? "given" : "random",
@@ -1343,6 +1351,19 @@ int cmd_gradcheck(sh_session *S, const sh_line *l)
 				         sm->name, i + 1, p.name);
 			}
 		}
+	{
+		/* dL/dx of the input too: the homework's x-bar */
+		nn_param px = { .name = "input", .size = n * in, .value = x };
+		double e;
+
+		px.shape = batch_shape(nn_model_input_shape(sm->m), n);
+		sampled |= px.size > GC_MAX;
+		e = check_param(S, sm, x, y, n, SIZE_MAX, &px, dx, &r, quiet);
+		if (e > worst) {
+			worst = e;
+			snprintf(where, sizeof where, "%s.input", sm->name);
+		}
+	}
 	if (sampled && !quiet)
 		sh_printf(S, "  * checked at %d elements picked at random\n",
 		          GC_MAX);
@@ -1363,6 +1384,7 @@ done:
 	free(x);
 	free(y);
 	free(analytic);
+	free(dx);
 	return rc;
 }
 

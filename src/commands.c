@@ -499,8 +499,10 @@ const sh_cmd sh_commands[] = {
 	{ "gradcheck", "teaching", cmd_gradcheck, 0, 2, "x y data n",
 	  "gradcheck [MODEL] [x=[...] y=[...] | data=DATA] [n=N] [quiet]",
 	  "compare backprop with finite differences",
-	  "For every parameter tensor, compares the gradient from backprop\n"
-	  "with central differences of the loss (steps 0.01 and 0.001, the\n"
+	  "For every parameter tensor (a tied one once, with the sum of its\n"
+	  "uses) and for the input (dL/dx), compares the gradient from\n"
+	  "backprop with central differences of the loss, penalties\n"
+	  "included (steps 0.01 and 0.001, the\n"
 	  "better kept) and prints the worst relative error |a-b|/(|a|+|b|)\n"
 	  "(absolute below 0.001), where it is, and both values; then ok, or\n"
 	  "an error when an error reaches 0.01. It uses the given example,\n"
