@@ -227,9 +227,10 @@ static int evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
 		}
 		correct += nn_count_correct(out, b.y, cnt, w);
 		map_targets(d, b.y, cnt * w, lo, hi);
-		total += cnt * nn_loss(loss, nn_model_output_act(m),
-		                       nn_model_z(m, nn_model_layers(m) - 1),
-		                       out, b.y, cnt, w, NULL, NULL);
+		total += cnt * (nn_loss(loss, nn_model_output_act(m),
+		                        nn_model_z(m, nn_model_layers(m) - 1),
+		                        out, b.y, cnt, w, NULL, NULL) +
+		                nn_model_penalty_value(m, -1));
 	}
 	free_bufs(&b);
 	if (loss_out)
@@ -335,7 +336,8 @@ static int deltas_finite(const nn_model *m, const size_t *osz, size_t n)
  * layer whose output has one, else the loss, else the first layer (from
  * the top) whose delta has one. */
 static int guard_fail(const nn_model *m, nn_loss_kind loss, const size_t *osz,
-                      size_t n, long iter, double l, double lr)
+                      size_t n, long iter, double l, double lr,
+                      const char *kept)
 {
 	size_t nl = nn_model_layers(m), last = nl - 1;
 	nn_layer_info info;
@@ -351,38 +353,35 @@ static int guard_fail(const nn_model *m, nn_loss_kind loss, const size_t *osz,
 			continue;
 		nn_model_layer_info(m, i, &info);
 		return nn_fail("NaN guard: iteration %ld: layer %zu (%s) "
-		               "produced %s; the weights from before this "
-		               "batch are kept (is the learning rate, %s, too "
-		               "high?)", iter, i + 1, info.desc, bad, lrs);
+		               "produced %s; %s (is the learning rate, %s, "
+		               "too high?)", iter, i + 1, info.desc, bad, kept,
+		               lrs);
 	}
 	nn_model_layer_info(m, last, &info);
 	if (!isfinite(l) && loss == NN_LOSS_CE_NAIVE)
 		return nn_fail("NaN guard: iteration %ld: the loss is %s: "
 		               "layer %zu (%s) gave a probability of 0 and "
-		               "crossentropy naive took its log; the weights "
-		               "from before this batch are kept (use the fused "
-		               "'loss crossentropy', or a learning rate below "
-		               "%s)", iter, isnan(l) ? "nan" : "inf", last + 1,
-		               info.desc, lrs);
+		               "crossentropy naive took its log; %s (use the "
+		               "fused 'loss crossentropy', or a learning rate "
+		               "below %s)", iter, isnan(l) ? "nan" : "inf",
+		               last + 1, info.desc, kept, lrs);
 	if (!isfinite(l))
 		return nn_fail("NaN guard: iteration %ld: the loss (%s) is %s "
-		               "on the finite outputs of layer %zu (%s); the "
-		               "weights from before this batch are kept", iter,
-		               nn_loss_name(loss), isnan(l) ? "nan" : "inf",
-		               last + 1, info.desc);
+		               "on the finite outputs of layer %zu (%s); %s",
+		               iter, nn_loss_name(loss), isnan(l) ? "nan"
+		               : "inf", last + 1, info.desc, kept);
 	for (size_t i = nl; i-- > 0;) {
 		bad = bad_value(nn_model_dz(m, i), n * osz[i]);
 		if (!bad)
 			continue;
 		nn_model_layer_info(m, i, &info);
 		return nn_fail("NaN guard: iteration %ld: the gradient became "
-		               "%s in layer %zu (%s); the weights from before "
-		               "this batch are kept (lower the learning rate, "
-		               "%s, or clip gradients with clip=)", iter, bad,
-		               i + 1, info.desc, lrs);
+		               "%s in layer %zu (%s); %s (lower the learning "
+		               "rate, %s, or clip gradients with clip=)", iter,
+		               bad, i + 1, info.desc, kept, lrs);
 	}
 	return nn_fail("NaN guard: iteration %ld: a value became NaN or "
-	               "infinite", iter);
+	               "infinite; %s", iter, kept);
 }
 
 /* Scale the gradients down to L2 norm at most max. */
@@ -441,6 +440,10 @@ typedef struct trainer {
 	double t0;              /* the run's start on the clock */
 	double base_lr;         /* the optimizer's own rate */
 	double lr_scale;        /* live changes of a scheduled rate */
+	float *safe;            /* weights whose loss was finite, kept for
+	                         * the NaN guard ... */
+	long safe_iter;         /* ... from before this iteration */
+	long safe_every;        /* iterations between two copies */
 } trainer;
 
 static int add_point(trainer *t)
@@ -608,13 +611,31 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 	r->span_correct += nn_count_correct(out, b->y, cnt, w);
 	map_targets(t->d, b->y, cnt * w, t->cfg.target_lo, t->cfg.target_hi);
 	l = nn_loss(t->loss, t->act, nn_model_z(m, nn_model_layers(m) - 1),
-	            out, b->y, cnt, w, b->grad, &dz_given);
+	            out, b->y, cnt, w, b->grad, &dz_given) +
+	    nn_model_penalty_value(m, -1);
 	if (isfinite(l))
 		nn_model_backward_params(m, b->grad, dz_given);
 	if (!isfinite(l) || !deltas_finite(m, t->osz, cnt)) {
+		char kept[128];
+
 		r->nan_iter = r->iter + 1;
+		if (t->safe_iter == r->iter)
+			snprintf(kept, sizeof kept, "the weights from before "
+			         "this batch are kept");
+		else
+			snprintf(kept, sizeof kept, "the weights from before "
+			         "iteration %ld, the last checked finite, are "
+			         "restored", t->safe_iter + 1);
+		memcpy(nn_model_params(m), t->safe,
+		       nn_model_param_count(m) * sizeof *t->safe);
 		return guard_fail(m, t->loss, t->osz, cnt, r->nan_iter, l,
-		                  t->o->lr);
+		                  t->o->lr, kept);
+	}
+	if (r->iter - t->safe_iter >= t->safe_every) {
+		/* these weights gave a finite loss: the guard's fallback */
+		memcpy(t->safe, nn_model_params(m),
+		       nn_model_param_count(m) * sizeof *t->safe);
+		t->safe_iter = r->iter;
 	}
 	if (t->cfg.clip > 0)
 		clip_grads(m, t->cfg.clip);
@@ -788,10 +809,23 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	t.t0 = nn_now() - t.run->seconds;
 	t.base_lr = o->lr;
 	t.lr_scale = 1;
+	/* copying the weights costs about 2/batch of a step: every
+	 * 256/batch steps keeps it near 1% */
+	t.safe_every = 256 / (long)t.cfg.batch > 1 ? 256 / (long)t.cfg.batch
+	                                           : 1;
+	t.safe_iter = t.run->iter;
+	if (!(t.safe = malloc((nn_model_param_count(m) ? nn_model_param_count(m)
+	                                               : 1) * sizeof(float)))) {
+		free_bufs(&t.b);
+		goto oom;
+	}
+	memcpy(t.safe, nn_model_params(m),
+	       nn_model_param_count(m) * sizeof(float));
 	rc = run_loop(&t);
 	o->lr = (float)t.base_lr;
 	rc = finish_run(&t, rc);
 	free_bufs(&t.b);
+	free(t.safe);
 	free(t.osz);
 	nn_dataset_free(t.split);
 	if (t.run == &own)

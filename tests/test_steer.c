@@ -414,18 +414,22 @@ END_TEST
 
 /* ---- the NaN guard ----------------------------------------------------- */
 
+#define KEEP_MAX 600
+
 typedef struct keep {
 	nn_model *m;
-	float *w;               /* weights after the last good batch */
+	float *w;               /* weights after each good batch: iteration
+	                         * i's at w + i * count (0: the start) */
 } keep;
 
 static int keep_weights(const nn_progress *p, void *ud)
 {
 	keep *k = ud;
+	size_t n = nn_model_param_count(k->m);
 
-	(void)p;
-	memcpy(k->w, nn_model_params(k->m),
-	       nn_model_param_count(k->m) * sizeof *k->w);
+	if (p->iter < KEEP_MAX)
+		memcpy(k->w + (size_t)p->iter * n, nn_model_params(k->m),
+		       n * sizeof *k->w);
 	return 0;
 }
 
@@ -434,7 +438,9 @@ START_TEST(nan_guard_names_layer)
 	nn_dataset *d = random_set(200, 8, 10, 40);
 	nn_model *m = mlp(8, 32, NN_ACT_RELU, 0, 10, 41);
 	size_t n = nn_model_param_count(m);
-	keep k = { m, malloc(n * sizeof(float)) };
+	keep k = { m, malloc(KEEP_MAX * n * sizeof(float)) };
+	const char *at;
+	long before;
 	nn_train_opts o = { .epochs = 50, .batch = 20, .shuffle = 1 };
 	nn_run run = { 0 };
 	nn_history h = { 0 };
@@ -460,9 +466,15 @@ START_TEST(nan_guard_names_layer)
 	ck_assert_int_gt(run.nan_iter, 0);
 	ck_assert_int_eq(run.nan_iter, run.iter + 1);
 	ck_assert_int_eq(run.active, 0);
-	ck_assert(memcmp(k.w, nn_model_params(m), n * sizeof(float)) == 0);
+	/* the weights put back: those from before the iteration it names,
+	 * which gave a finite loss, at most 256/batch iterations back */
+	at = strstr(nn_error(), "from before iteration ");
+	before = at ? strtol(at + 22, NULL, 10) : run.iter + 1;
+	ck_assert_int_le(before, run.iter + 1);
+	ck_assert_int_ge(before, run.iter + 1 - 256 / 20);
+	ck_assert(memcmp(k.w + (size_t)(before - 1) * n, nn_model_params(m),
+	                 n * sizeof(float)) == 0);
 	/* the fused loss trains on */
-	memcpy(nn_model_params(m), k.w, n * sizeof(float));
 	nn_optim_reset(&op);
 	op.lr = 0.1f;
 	o.epochs = 2;
