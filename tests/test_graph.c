@@ -436,6 +436,85 @@ START_TEST(two_models_one_step)
 }
 END_TEST
 
+static int stop_at(const nn_progress *p, void *ud)
+{
+	return p->iter == *(long *)ud;
+}
+
+/* A graph autoencoder (a tied, transposed decoder, a skip and a loss term)
+ * trained with Adam on 40 samples for 3 epochs, or stopped after stop
+ * iterations. */
+static void train_graph(nn_file *f, long stop, nn_dataset **data)
+{
+	nn_rng r;
+	nn_model *m = model(6, 0, 0);
+	nn_dataset *d = nn_dataset_new();
+	nn_train_opts o = { .epochs = 3, .batch = 8, .shuffle = 1,
+	                    .callback = stop_at, .ud = &stop };
+	float rv[3] = { 0.1f, -0.2f, 0.3f };
+
+	nn_rng_seed(&r, 10);
+	ADD(m, &r, NULL, .kind = "dense", .units = 3, .act = NN_ACT_TANH,
+	    .name = "code");
+	ADD(m, &r, NULL, .kind = "dense", .units = 6, .tie = 1,
+	    .transpose = 1);
+	ADD(m, &r, "2,in", .kind = "sum");
+	ck_assert_int_eq(nn_model_penalty_add(m, 0, NN_PEN_DOT, 0, rv, 3), 0);
+	d->n = 40;
+	d->xsize = d->ysize = 6;
+	d->xshape = (nn_shape){ 1, { 6 } };
+	d->x = malloc(40 * 6 * sizeof(float));
+	d->y = malloc(40 * 6 * sizeof(float));
+	gc_fill(&r, d->x, 240, -1, 1);
+	memcpy(d->y, d->x, 240 * sizeof(float));
+	memset(f, 0, sizeof *f);
+	f->model = m;
+	f->loss = NN_LOSS_MSE;
+	f->has_optim = 1;
+	f->state = 1;
+	nn_optim_defaults(&f->optim, NN_OPT_ADAM);
+	o.run = &f->run;
+	ck_assert_msg(nn_train(m, NN_LOSS_MSE, &f->optim, d, &o, &r,
+	                       &f->hist) == 0, "%s", nn_error());
+	*data = d;
+}
+
+/* Graph models resume bit-exactly: stop, save with state, load, go on. */
+START_TEST(graph_resume_exact)
+{
+	char path[] = "/tmp/nnsh-graph-resume-XXXXXX";
+	int fd = mkstemp(path);
+	nn_file whole, part, back;
+	nn_dataset *d;
+	nn_train_opts o = { .resume = 1 };
+	nn_rng unused;
+	size_t np;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	train_graph(&whole, 0, &d);
+	nn_dataset_free(d);
+	train_graph(&part, 7, &d);
+	ck_assert_int_eq(part.run.active, 1);
+	ck_assert_msg(nn_save(path, &part) == 0, "%s", nn_error());
+	ck_assert_msg(nn_load(path, &back) == 0, "%s", nn_error());
+	o.run = &back.run;
+	nn_rng_seed(&unused, 3);
+	ck_assert_msg(nn_train(back.model, NN_LOSS_MSE, &back.optim, d, &o,
+	                       &unused, &back.hist) == 0, "%s", nn_error());
+	np = nn_model_param_count(whole.model);
+	ck_assert_uint_eq(np, nn_model_param_count(back.model));
+	ck_assert(memcmp(nn_model_params(whole.model),
+	                 nn_model_params(back.model), np * sizeof(float)) == 0);
+	ck_assert(memcmp(whole.optim.m, back.optim.m, np * sizeof(float)) == 0);
+	unlink(path);
+	nn_dataset_free(d);
+	nn_file_free(&whole);
+	nn_file_free(&part);
+	nn_file_free(&back);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("graph");
@@ -451,6 +530,7 @@ static Suite *suite(void)
 	tcase_add_test(t, bad_graphs);
 	tcase_add_test(t, files);
 	tcase_add_test(t, two_models_one_step);
+	tcase_add_test(t, graph_resume_exact);
 	suite_add_tcase(s, t);
 	return s;
 }
