@@ -66,7 +66,8 @@ typedef struct nn_tensor {
 	float *data;
 } nn_tensor;
 
-/* Allocate a zeroed tensor of the given shape; NULL and a message on failure. */
+/* Allocate a zeroed tensor of the given shape; NULL and a message on
+ * failure. */
 nn_tensor *nn_tensor_new(const nn_shape *s);
 void nn_tensor_free(nn_tensor *t);
 size_t nn_tensor_size(const nn_tensor *t);

@@ -88,13 +88,13 @@ static sh_data *view_data(sh_session *S, sh_model *sm, const char *word,
 		    (sd = sh_find_data(S, sm->run.val_name)))
 			return sd;
 		sh_err(S, "view %s needs DATA (%s has not validated on any)",
-		       vw_names[k], sm->name);
+		       vw_name(k), sm->name);
 		return NULL;
 	}
 	if (k != VW_PROBS || !colon) {
 		if (colon && !sh_find_data(S, word)) {
 			sh_err(S, "view %s takes DATA; DATA:INDEX is for probs",
-			       vw_names[k]);
+			       vw_name(k));
 			return NULL;
 		}
 		return sh_data_arg(S, word);
@@ -134,8 +134,8 @@ int cmd_view(sh_session *S, const sh_line *l)
 		return view_history(S, sm, what[0] == 'a');
 	}
 	if ((k = vw_parse(what)) < 0)
-		return sh_err(S, "view '%s'? (loss accuracy digits confusion "
-		              "boundary stats probs)", what);
+		return sh_err(S, "view '%s'? (loss accuracy %s)", what,
+		              vw_list());
 	if ((dword || k != VW_STATS) &&
 	    !(sd = view_data(S, sm, dword, (vw_kind)k, &index)))
 		return -1;
@@ -152,7 +152,7 @@ int cmd_view(sh_session *S, const sh_line *l)
 	}
 	h = vw_height(&v, w);
 	if (vw_update(&v, sm->m, w, h, batch) < 0) {
-		sh_err(S, "view %s: %s", vw_names[k], v.note);
+		sh_err(S, "view %s: %s", vw_name(k), v.note);
 		vw_free(&v);
 		return -1;
 	}

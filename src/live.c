@@ -246,8 +246,7 @@ static void command(pn_live *L, char *line)
 		set_momentum(L, v);
 	else if (strcmp(w[0], "view") == 0 && (n == 2 || n == 3)) {
 		if ((k = vw_parse(w[1])) < 0) {
-			say(L, "view %s? digits confusion boundary stats "
-			    "probs", w[1]);
+			say(L, "view %s? %s", w[1], vw_list());
 			return;
 		}
 		set_view(L, k);

@@ -320,7 +320,7 @@ static void tabs(const pn_state *st, cv_canvas *c, int y)
 		int cur = k == st->view, from = x;
 
 		put(c, &x, y, c->w, cur && color ? CV_BLACK : CV_DEFAULT, cur,
-		    cur && !color ? "[%d %s]" : " %d %s ", k + 1, vw_names[k]);
+		    cur && !color ? "[%d %s]" : " %d %s ", k + 1, vw_name(k));
 		for (int i = from; cur && color && i < x; i++)
 			cv_at(c, i, y)->bg = CV_CYAN;
 		x++;

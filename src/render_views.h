@@ -14,8 +14,11 @@ typedef enum vw_kind {
 	VW_DIGITS, VW_CONFUSION, VW_BOUNDARY, VW_STATS, VW_PROBS, VW_COUNT
 } vw_kind;
 
-/* "digits", "confusion", "boundary", "stats", "probs". */
-extern const char *const vw_names[VW_COUNT];
+/* The name of view kind k ("digits"), its one-line help, and every name
+ * in order, separated by blanks (for messages). */
+const char *vw_name(int k);
+const char *vw_help(int k);
+const char *vw_list(void);
 /* The kind of a name (or a unique prefix of one); -1 when unknown. */
 int vw_parse(const char *name);
 
