@@ -462,6 +462,11 @@ const float *nn_model_a(const nn_model *m, size_t i);
 const float *nn_model_dz(const nn_model *m, size_t i);
 /* The activation of the last layer (for losses that fuse with it). */
 nn_act nn_model_output_act(const nn_model *m);
+/* The outputs of node `node` (0-based) of m for every sample of d, as a
+ * new dataset with d's labels and targets: an autoencoder's codes. NULL
+ * with a message when the node does not exist or d does not fit m. */
+nn_dataset *nn_model_encode(nn_model *m, const nn_dataset *d, size_t node);
+
 
 /* ---- losses ------------------------------------------------------------ */
 

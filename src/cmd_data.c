@@ -565,8 +565,30 @@ static const transform transforms[] = {
 	{ "decorrelate", 0, 0, "from dims eps",
 	  "decorrelate DATA [from=DATA] [dims=K] [eps=E]" },
 	{ "autoencode", 0, 0, "", "autoencode DATA" },
+	{ "encode", 1, 1, "node", "encode MODEL DATA node=NODE" },
 	{ NULL, 0, 0, NULL, NULL },
 };
+
+/* encode MODEL DATA node=NODE: the node's outputs for every sample. */
+static int verb_encode(sh_session *S, const sh_line *l, const char *name,
+                       const char *const *args)
+{
+	sh_model *sm = sh_model_arg(S, args[0]);
+	const char *node = sh_opt(l, "node");
+	sh_data *sd;
+	int f;
+
+	if (!sm || !(sd = sh_data_arg(S, args[1])))
+		return -1;
+	if (!node)
+		return sh_err(S, "encode needs node=NODE, the layer whose "
+		              "outputs are the codes (a name or a number)");
+	if ((f = nn_model_find_node(sm->m, node)) < 0)
+		return sh_err(S, "encode: %s", nn_error());
+	if (f == 0)
+		return sh_err(S, "encode: node=in is DATA itself; name a layer");
+	return put(S, name, nn_model_encode(sm->m, sd->d, (size_t)f - 1));
+}
 
 static int verb_transform(sh_session *S, const sh_line *l, const char *name,
                           const transform *t, const char *const *args,
@@ -582,8 +604,11 @@ static int verb_transform(sh_session *S, const sh_line *l, const char *name,
 		return sh_err(S, "%s: %s arguments (usage: data NAME = %s)", v,
 		              nargs < 1 + t->min ? "missing" : "too many",
 		              t->usage);
-	if (check_opts(S, l, t->options, v) < 0 ||
-	    !(sd = sh_data_arg(S, args[0])))
+	if (check_opts(S, l, t->options, v) < 0)
+		return -1;
+	if (strcmp(v, "encode") == 0)
+		return verb_encode(S, l, name, args);
+	if (!(sd = sh_data_arg(S, args[0])))
 		return -1;
 	src = sd->d;
 	args++;
@@ -660,7 +685,7 @@ int cmd_data(sh_session *S, const sh_line *l)
 			return verb_transform(S, l, name, t, args, nargs);
 	return sh_err(S, "data: unknown verb '%s' (load make split take slice "
 	              "shuffle normalize scale noise onehot flatten reshape "
-	              "decorrelate autoencode)", verb);
+	              "decorrelate autoencode encode)", verb);
 }
 
 /* ---- info and show ----------------------------------------------------- */

@@ -150,6 +150,18 @@ int cmd_view(sh_session *S, const sh_line *l)
 		v.index = (size_t)index;
 		v.has_index = 1;
 	}
+	if (sh_opt(l, "node") && k != VW_LATENT) {
+		vw_free(&v);
+		return sh_err(S, "view %s: node= is for view latent",
+		              vw_name(k));
+	}
+	if (sh_opt(l, "node") &&
+	    (v.node = nn_model_find_node(sm->m, sh_opt(l, "node")) - 1) < 0) {
+		vw_free(&v);
+		return sh_err(S, "view latent: %s", v.node == -1 ?
+		              "node=in is the data itself; name a layer"
+		              : nn_error());
+	}
 	h = vw_height(&v, w);
 	if (vw_update(&v, sm->m, w, h, batch) < 0) {
 		sh_err(S, "view %s: %s", vw_name(k), v.note);

@@ -403,9 +403,9 @@ const sh_cmd sh_commands[] = {
 	  "indices of the wrong ones.\n"
 	  "Example:\n  predict digits.test n=20" },
 	/* ---- panel */
-	{ "view", "panel", cmd_view, 1, 3, NULL,
-	  "view loss|accuracy|digits|confusion|boundary|stats|probs [MODEL] "
-	  "[DATA]",
+	{ "view", "panel", cmd_view, 1, 3, "node",
+	  "view loss|accuracy|digits|confusion|boundary|stats|probs|latent "
+	  "[MODEL] [DATA] [node=NODE]",
 	  "draw one of the live panel's pictures once",
 	  "Draws what the panel shows while training, into the normal output:\n"
 	  "  loss, accuracy  the history's training and validation curves\n"
@@ -421,9 +421,15 @@ const sh_cmd sh_commands[] = {
 	  "  stats           per layer: weights and biases (with DATA, also\n"
 	  "                  outputs and gradients of its first 100 samples)\n"
 	  "  probs           class probabilities of DATA:INDEX as bars\n"
+	  "  latent          the codes node= (default: the node named code,\n"
+	  "                  else the narrowest) gives DATA's first 2,000\n"
+	  "                  samples, as a scatter plot coloured by class;\n"
+	  "                  wider codes are projected on their first two\n"
+	  "                  principal components (the title says so)\n"
 	  "DATA defaults to the data the model last validated on.\n"
 	  "Examples:\n  view loss\n  view digits digits.test\n"
-	  "  view boundary net moons\n  view probs digits.test:7" },
+	  "  view boundary net moons\n  view probs digits.test:7\n"
+	  "  view latent ae digits.test node=code" },
 	{ "monitor", "panel", cmd_monitor, 1, 1, NULL,
 	  "monitor FILE",
 	  "follow a run that another nnsh logs with log=FILE",

@@ -13,7 +13,7 @@
 /* THE list of views, in the order of vw_kind and of the panel's keys. */
 static const vw_class *const classes[VW_COUNT] = {
 	&vw_digits_class, &vw_confusion_class, &vw_boundary_class,
-	&vw_stats_class, &vw_probs_class,
+	&vw_stats_class, &vw_probs_class, &vw_latent_class,
 };
 
 const char *vw_name(int k)
@@ -218,6 +218,7 @@ void vw_init(vw_view *v, vw_kind k, const nn_dataset *d, const char *what,
 
 	memset(v, 0, sizeof *v);
 	v->kind = k;
+	v->node = -1;
 	v->mode = mode;
 	v->d = d;
 	snprintf(v->what, sizeof v->what, "%s", what);
@@ -252,6 +253,7 @@ void vw_free(vw_view *v)
 	free(v->grid);
 	free(v->rows);
 	free(v->probs);
+	free(v->lat);
 	memset(v, 0, sizeof *v);
 }
 

@@ -11,7 +11,8 @@
 #include "nn.h"
 
 typedef enum vw_kind {
-	VW_DIGITS, VW_CONFUSION, VW_BOUNDARY, VW_STATS, VW_PROBS, VW_COUNT
+	VW_DIGITS, VW_CONFUSION, VW_BOUNDARY, VW_STATS, VW_PROBS, VW_LATENT,
+	VW_COUNT
 } vw_kind;
 
 /* The name of view kind k ("digits"), its one-line help, and every name
@@ -63,6 +64,12 @@ typedef struct vw_view {
 	float *probs;
 	int nprobs, truth;
 	const char *probs_kind;   /* "probabilities", ... */
+	/* latent: 2-D points (codes, or their two principal components) */
+	int node;               /* 0-based; -1: the node named code, else
+	                         * the narrowest hidden one */
+	float *lat;
+	size_t nlat;
+	int latdims;            /* the codes' width */
 } vw_view;
 
 /* A view of kind k of the samples in d (named what in titles), drawn in
@@ -89,6 +96,10 @@ void vw_draw(const vw_view *v, cv_canvas *c, int x, int y, int w, int h);
 
 /* The height a view drawn once (`view`) needs at width w. */
 int vw_height(const vw_view *v, int w);
+
+/* The node the latent view shows by default: the one named "code", else
+ * the narrowest node before the output (0-based). */
+int vw_code_node(const nn_model *m);
 
 /* Forward and backward passes over the first n samples of d with loss,
  * so the model holds the outputs and gradients that stats show; returns
