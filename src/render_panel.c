@@ -323,10 +323,9 @@ static void tabs(const pn_state *st, cv_canvas *c, int y)
 		    cur && !color ? "[%d %s]" : " %d %s ", k + 1, vw_name(k));
 		for (int i = from; cur && color && i < x; i++)
 			cv_at(c, i, y)->bg = CV_CYAN;
-		x++;
 	}
 	if (st->msg[0]) {
-		x += 2;
+		x += 1;
 		put(c, &x, y, c->w, CV_BRIGHT_YELLOW, 0, "%s", st->msg);
 	}
 }
@@ -360,18 +359,21 @@ static void points_table(const pn_state *st, cv_canvas *c, int y, int h)
 static void keyline(const pn_state *st, cv_canvas *c, int y)
 {
 	static const char *const run[] = {
-		"space", "pause", "q", "stop", "+/-", "lr x2 /2", "1-5", "view",
+		"space", "pause", "q", "stop", "+/-", "lr x2 /2", "1-N", "view",
 		"~", "smooth", "x", "axis", ":", "command", NULL,
 	};
 	static const char *const paused[] = {
 		"space", "resume", "s", "one batch", "q", "stop", "+/-",
-		"lr x2 /2", "1-5", "view", ":", "command", NULL,
+		"lr x2 /2", "1-N", "view", ":", "command", NULL,
 	};
 	static const char *const mon[] = {
 		"q", "quit", "~", "smooth", "x", "axis", NULL,
 	};
 	const char *const *k = !st->control ? mon : st->paused ? paused : run;
+	char views[16];
 	int x = 1;
+
+	snprintf(views, sizeof views, "1-%d", VW_COUNT);
 
 	if (st->editing) {
 		put(c, &x, y, c->w, CV_DEFAULT, 1, ":%s", st->line);
@@ -380,7 +382,8 @@ static void keyline(const pn_state *st, cv_canvas *c, int y)
 		return;
 	}
 	for (; *k; k += 2) {
-		put(c, &x, y, c->w, CV_BRIGHT_CYAN, 1, "%s", k[0]);
+		put(c, &x, y, c->w, CV_BRIGHT_CYAN, 1, "%s",
+		    strcmp(k[0], "1-N") == 0 ? views : k[0]);
 		put(c, &x, y, c->w, CV_DEFAULT, 0, " %s  ", k[1]);
 	}
 }
