@@ -255,8 +255,8 @@ const sh_cmd sh_commands[] = {
 	  "loss and accuracy curves, a status line and a view. Keys: space\n"
 	  "pauses, s runs one batch while paused, q (or Ctrl-C) stops, + and\n"
 	  "- double and halve the learning rate (with a schedule, they scale\n"
-	  "it), 1-6 choose the view (digits confusion boundary stats probs\n"
-	  "latent), ~ smooths the curves, x switches epochs/iterations, and\n"
+	  "it), 1-7 choose the view (digits confusion boundary stats probs\n"
+	  "latent recon), ~ smooths the curves, x switches epochs/iterations, and\n"
 	  ": takes a command applied at the next batch: lr R, momentum M,\n"
 	  "view NAME [INDEX], stop, pause, resume, step, smooth A|off.\n"
 	  "Changes are marked on the curves and listed in the summary left\n"
@@ -405,8 +405,8 @@ const sh_cmd sh_commands[] = {
 	  "Example:\n  predict digits.test n=20" },
 	/* ---- panel */
 	{ "view", "panel", cmd_view, 1, 3, "node",
-	  "view loss|accuracy|digits|confusion|boundary|stats|probs|latent "
-	  "[MODEL] [DATA] [node=NODE]",
+	  "view loss|accuracy|digits|confusion|boundary|stats|probs|latent|"
+	  "recon [MODEL] [DATA] [node=NODE]",
 	  "draw one of the live panel's pictures once",
 	  "Draws what the panel shows while training, into the normal output:\n"
 	  "  loss, accuracy  the history's training and validation curves\n"
@@ -427,10 +427,12 @@ const sh_cmd sh_commands[] = {
 	  "                  samples, as a scatter plot coloured by class;\n"
 	  "                  wider codes are projected on their first two\n"
 	  "                  principal components (the title says so)\n"
+	  "  recon           an autoencoder's reconstructions below the\n"
+	  "                  images of DATA, and their mean squared error\n"
 	  "DATA defaults to the data the model last validated on.\n"
 	  "Examples:\n  view loss\n  view digits digits.test\n"
 	  "  view boundary net moons\n  view probs digits.test:7\n"
-	  "  view latent ae digits.test node=code" },
+	  "  view latent ae digits.test node=code\n  view recon ae digits.test" },
 	{ "monitor", "panel", cmd_monitor, 1, 1, NULL,
 	  "monitor FILE",
 	  "follow a run that another nnsh logs with log=FILE",

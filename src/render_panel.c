@@ -312,13 +312,24 @@ static void status(const pn_state *st, cv_canvas *c, int y)
 		put(c, &x, y, w, CV_DEFAULT, 0, "  %.0f samples/s", st->rate);
 }
 
+/* The view tabs, then the last message; when both do not fit, the tabs
+ * other than the current one show only their keys. */
 static void tabs(const pn_state *st, cv_canvas *c, int y)
 {
-	int x = 1, color = c->mode & CV_COLOR;
+	int x = 1, color = c->mode & CV_COLOR, full = 1;
+	int need = (int)strlen(st->msg) + 2;
 
+	for (int k = 0; k < VW_COUNT; k++)
+		need += (int)strlen(vw_name(k)) + 4;
+	if (st->msg[0] && need > c->w)
+		full = 0;
 	for (int k = 0; k < VW_COUNT; k++) {
 		int cur = k == st->view, from = x;
 
+		if (!full && !cur) {
+			put(c, &x, y, c->w, CV_DEFAULT, 0, " %d ", k + 1);
+			continue;
+		}
 		put(c, &x, y, c->w, cur && color ? CV_BLACK : CV_DEFAULT, cur,
 		    cur && !color ? "[%d %s]" : " %d %s ", k + 1, vw_name(k));
 		for (int i = from; cur && color && i < x; i++)

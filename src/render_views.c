@@ -13,7 +13,7 @@
 /* THE list of views, in the order of vw_kind and of the panel's keys. */
 static const vw_class *const classes[VW_COUNT] = {
 	&vw_digits_class, &vw_confusion_class, &vw_boundary_class,
-	&vw_stats_class, &vw_probs_class, &vw_latent_class,
+	&vw_stats_class, &vw_probs_class, &vw_latent_class, &vw_recon_class,
 };
 
 const char *vw_name(int k)

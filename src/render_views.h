@@ -12,7 +12,7 @@
 
 typedef enum vw_kind {
 	VW_DIGITS, VW_CONFUSION, VW_BOUNDARY, VW_STATS, VW_PROBS, VW_LATENT,
-	VW_COUNT
+	VW_RECON, VW_COUNT
 } vw_kind;
 
 /* The name of view kind k ("digits"), its one-line help, and every name

@@ -30,7 +30,8 @@ typedef struct vw_class {
 } vw_class;
 
 extern const vw_class vw_digits_class, vw_confusion_class,
-	vw_boundary_class, vw_stats_class, vw_probs_class, vw_latent_class;
+	vw_boundary_class, vw_stats_class, vw_probs_class, vw_latent_class,
+	vw_recon_class;
 
 /* printf into the canvas at (x, y), cut at maxw columns. */
 void vw_textf(cv_canvas *c, int x, int y, int maxw, int fg, int bold,
