@@ -42,7 +42,17 @@ static int split_line(const char *line, size_t len, char sep, fields *fs)
 {
 	size_t o = 0;
 	const char *p = line, *end = line + len;
+	const char *nul = memchr(line, '\0', len);
 
+	if (nul) {
+		int col = 1;
+
+		for (const char *q = line; q < nul; q++)
+			col += *q == sep;
+		return nn_fail("a NUL byte in column %d (byte %zu of the "
+		               "line): not a text file?", col,
+		               (size_t)(nul - line) + 1);
+	}
 	if (fs->cap < len + 1) {
 		char *b = realloc(fs->buf, len + 1);
 
@@ -406,6 +416,14 @@ static int make_labels(csv_state *s, nn_dataset *d, const long *lines)
 		free(sorted);
 		return nn_fail("%s: %zu different labels", s->path, k);
 	}
+	if (k < 2) {
+		nn_fail("%s: column %d (the label) holds one word, '%.40s', "
+		        "in every line: a classifier needs two classes (use "
+		        "0/1, or targets=)", s->path, s->labelcol + 1,
+		        sorted[0]);
+		free(sorted);
+		return -1;
+	}
 	d->class_names = calloc(k, sizeof *d->class_names);
 	for (size_t i = 0; d->class_names && i < k; i++)
 		if (!(d->class_names[i] = strdup(sorted[i])))
@@ -422,8 +440,6 @@ static int make_labels(csv_state *s, nn_dataset *d, const long *lines)
 		d->labels[i] = (int32_t)(hit - sorted);
 	}
 	free(sorted);
-	if (k < 2)
-		d->nclasses = 2;
 	d->ysize = d->nclasses == 2 ? 1 : (size_t)d->nclasses;
 	return 0;
 }
