@@ -45,7 +45,8 @@ static int idx_open(idx_file *x, const char *path)
 		return nn_fail("%s: named .gz but not gzip data", path);
 	if (!(x->f = gzopen(path, "rb")))
 		return nn_fail("%s: cannot open", path);
-	gzbuffer(x->f, 1 << 18);
+	if (x->size > 1 << 20)          /* small files: zlib's 8 KiB */
+		gzbuffer(x->f, 1 << 18);
 	return 0;
 }
 
