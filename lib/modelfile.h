@@ -1,0 +1,47 @@
+/* modelfile.h - what the writer (modelsave.c) and the reader
+ * (modelfile.c) of model files share: the element types of tensors, the
+ * columns of the history, and little-endian integers. Internal to libnn. */
+#ifndef NN_MODELFILE_H
+#define NN_MODELFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAX_DIMS 8
+#define HIST_COLS 9
+
+typedef enum dtype { DT_F32, DT_F64, DT_I64 } dtype;
+static const char *const dtype_names[] = { "F32", "F64", "I64" };
+static const size_t dtype_size[] = { 4, 8, 8 };
+
+static inline void put_u32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static inline void put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static inline uint32_t get_u32(const unsigned char *p)
+{
+	uint32_t v = 0;
+
+	for (int i = 3; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static inline uint64_t get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+#endif
