@@ -219,6 +219,7 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 	size_t need;
 	float *params, *grads;
 	nn_init def = { .kind = NN_INIT_XAVIER };
+	int moved = 0;
 
 	if (!cls) {
 		int a = nn_act_parse(spec->kind);
@@ -290,16 +291,23 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 		return nn_fail("the model would have %zu parameters, more than "
 		               "the %zu allowed", need, m->max_params);
 	}
-	params = realloc(m->params, (need ? need : 1) * sizeof *params);
-	if (params)
-		m->params = params;
-	grads = params ? realloc(m->grads, (need ? need : 1) * sizeof *grads)
-	               : NULL;
-	if (!grads) {
-		free_layer(L);
-		return nn_fail("out of memory for %zu parameters", need);
+	if (need > m->room) {   /* grow by an eighth at least: linear time */
+		size_t room = need + need / 8 + 1;
+
+		params = realloc(m->params, room * sizeof *params);
+		if (params)
+			m->params = params;
+		grads = params ? realloc(m->grads, room * sizeof *grads) : NULL;
+		if (!grads) {
+			free_layer(L);
+			return nn_fail("out of memory for %zu parameters "
+			               "(%zu bytes with their gradients)", need,
+			               need * 2 * sizeof(float));
+		}
+		m->grads = grads;
+		m->room = room;
+		moved = 1;
 	}
-	m->grads = grads;
 	memset(m->grads + m->nparams, 0,
 	       (need - m->nparams) * sizeof *m->grads);
 	free_buffers(m);
@@ -308,7 +316,12 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 		L->feeds |= L->srcs[k] >= 0 && m->layers[L->srcs[k]]->feeds;
 	m->layers[m->nlayers++] = L;
 	m->nparams = need;
-	fix_pointers(m);
+	if (moved)
+		fix_pointers(m);
+	for (int k = 0; k < L->nparams; k++) {
+		L->p[k].val = m->params + L->p[k].offset;
+		L->p[k].grad = m->grads + L->p[k].offset;
+	}
 	for (int k = 0; k < L->nparams; k++)
 		init_slot(&L->p[k], &def, rng);
 	return 0;

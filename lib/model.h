@@ -14,6 +14,7 @@ struct nn_model {
 	size_t nlayers, cap;
 	float *params, *grads;
 	size_t nparams;
+	size_t room;            /* floats each block has room for */
 	size_t max_params;      /* nn_model_add refuses more; 0: no limit */
 	nn_penalty pen[MAX_PENALTIES];
 	size_t npen;

@@ -51,6 +51,7 @@ typedef struct reader {
 	json_t *root, *meta;
 	in_tensor *t;
 	size_t nt;
+	in_tensor **byname;     /* the nt tensors sorted by name */
 } reader;
 
 /* Fail with the file's name in front of the message. */
@@ -92,6 +93,12 @@ static int read_whole(reader *r)
 	}
 	fclose(f);
 	return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp((*(in_tensor *const *)a)->name,
+	              (*(in_tensor *const *)b)->name);
 }
 
 static int cmp_begin(const void *a, const void *b)
@@ -223,6 +230,11 @@ static int parse_header(reader *r)
 		at = order[i]->end;
 	}
 	free(order);
+	if (!(r->byname = malloc((r->nt + 1) * sizeof *r->byname)))
+		return nn_fail("out of memory");
+	for (size_t i = 0; i < r->nt; i++)
+		r->byname[i] = &r->t[i];
+	qsort(r->byname, r->nt, sizeof *r->byname, cmp_name);
 	if (at != r->dlen)
 		return bad(r, "the tensors end at byte %zu of %zu bytes of "
 		           "data: damaged?", at, r->dlen);
@@ -231,12 +243,16 @@ static int parse_header(reader *r)
 	return 0;
 }
 
+/* The tensor called name, or NULL; a binary search, so that a file of
+ * many layers loads in time proportional to its size. */
 static in_tensor *find_tensor(reader *r, const char *name)
 {
-	for (size_t i = 0; i < r->nt; i++)
-		if (strcmp(r->t[i].name, name) == 0)
-			return &r->t[i];
-	return NULL;
+	in_tensor key = { .name = name }, *kp = &key, **hit;
+
+	if (!r->byname)
+		return NULL;
+	hit = bsearch(&kp, r->byname, r->nt, sizeof *r->byname, cmp_name);
+	return hit ? *hit : NULL;
 }
 
 /* The tensor name, which must be of type and hold count elements in
@@ -429,6 +445,15 @@ static int parse_spec(reader *r, json_t *o, size_t i, nn_layer_spec *s)
 		return -1;
 	if (parse_graph(r, o, i, s) < 0)
 		return -1;
+	if (s->units < 0 || s->kh < 0 || s->kw < 0 || s->stride < 0 ||
+	    s->pad < 0 || s->outpad < 0 || s->scale < 0)
+		return bad(r, "%s has a negative size", what);
+	if (s->units > 1 << 24 || s->kh > 4096 || s->kw > 4096 ||
+	    s->stride > 4096 || s->pad > 4096 || s->outpad > 4096 ||
+	    s->scale > 4096)
+		return bad(r, "%s asks for more than nnsh takes (units up "
+		           "to 2^24; kernel, stride and padding up to 4096)",
+		           what);
 	if (target && (!json_is_string(target) ||
 	               nn_shape_parse(json_string_value(target),
 	                              &s->target) < 0))
@@ -505,6 +530,12 @@ static int read_model(reader *r, nn_file *f)
 		json_decref(layers);
 		return failed ? -1 : bad(r, "nnsh.layers is missing or not a "
 		                         "list");
+	}
+	if (json_array_size(layers) > NN_FILE_MAX_LAYERS) {
+		bad(r, "%zu layers, more than the %d a model file may have",
+		    json_array_size(layers), NN_FILE_MAX_LAYERS);
+		json_decref(layers);
+		return -1;
 	}
 	if (!(f->model = nn_model_new(&shape))) {
 		json_decref(layers);
@@ -894,12 +925,20 @@ int nn_load(const char *path, nn_file *f)
 			bad(&r, "unexpected tensor '%s'", r.t[i].name);
 			goto out;
 		}
-	if ((name = meta_str(&r, "nnsh.name")))
-		snprintf(f->name, sizeof f->name, "%s", name);
+	if ((name = meta_str(&r, "nnsh.name"))) {
+		if (strlen(name) >= sizeof f->name) {
+			bad(&r, "the model's name (nnsh.name) has %zu bytes, "
+			    "more than the %zu a name may have", strlen(name),
+			    sizeof f->name - 1);
+			goto out;
+		}
+		strcpy(f->name, name);
+	}
 	nn_model_limit(f->model, 0);
 	rc = 0;
 out:
 	json_decref(r.root);
+	free(r.byname);
 	free(r.t);
 	free(r.buf);
 	if (rc < 0)

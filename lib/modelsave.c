@@ -2,13 +2,17 @@
  * modelfile.c, which reads them): the tensors and the JSON header built
  * with jansson, written to a temporary file beside the target, flushed
  * and renamed over it. */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -482,14 +486,70 @@ static char *header_text(const nn_file *f, const tensor_list *l,
 	return padded;
 }
 
-/* Make the rename of a file in the directory of path durable. */
-static void sync_dir(const char *path)
+/* ---- where to write ---------------------------------------------------- */
+
+/* When this process started, near enough: temporaries of the old pattern
+ * (no process id in the name) older than that are left by a dead save. */
+static time_t process_start;
+
+__attribute__((constructor)) static void note_start(void)
+{
+	process_start = time(NULL);
+}
+
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISCHR(m) ? "a character device"
+	       : S_ISBLK(m) ? "a block device" : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/* The file a save to path replaces: path, or when path is a symbolic
+ * link the file at the end of its links (the links stay). Anything but
+ * a regular file or a new name is refused. A new string, or NULL. */
+static char *save_target(const char *path)
+{
+	struct stat st;
+	char *target;
+
+	if (lstat(path, &st) != 0) {
+		if (errno != ENOENT) {
+			nn_fail("cannot save to %s: %s", path, strerror(errno));
+			return NULL;
+		}
+		target = strdup(path);
+	} else if (S_ISLNK(st.st_mode)) {
+		if (!(target = realpath(path, NULL)) ||
+		    stat(target, &st) != 0) {
+			nn_fail("%s is a symbolic link to %s: not followed",
+			        path, errno == ENOENT ? "a missing file"
+			                              : strerror(errno));
+			free(target);
+			return NULL;
+		}
+	} else {
+		target = strdup(path);
+	}
+	if (!target) {
+		nn_fail("out of memory");
+		return NULL;
+	}
+	if (lstat(target, &st) == 0 && !S_ISREG(st.st_mode)) {
+		nn_fail("%s is %s: nnsh saves only to regular files", path,
+		        file_kind(st.st_mode));
+		free(target);
+		return NULL;
+	}
+	return target;
+}
+
+/* The directory part of path ("." when it has none), in a new string. */
+static char *dir_of(const char *path)
 {
 	char *dir = strdup(path), *slash;
-	int fd;
 
 	if (!dir)
-		return;
+		return NULL;
 	slash = strrchr(dir, '/');
 	if (!slash)
 		strcpy(dir, ".");
@@ -497,6 +557,73 @@ static void sync_dir(const char *path)
 		dir[1] = '\0';
 	else
 		*slash = '\0';
+	return dir;
+}
+
+/* Whether name, after the prefix "TARGET.tmp-", is a temporary a save
+ * that died left: "PID-XXXXXX" of a process that no longer runs, or the
+ * old pattern "XXXXXX" last written before this process started. */
+static int stale(const char *rest, const struct stat *st)
+{
+	char *end;
+	long pid;
+	size_t n = strlen(rest);
+
+	if (n == 6 && strspn(rest, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+	                     "opqrstuvwxyz0123456789") == 6)
+		return st->st_mtime < process_start;
+	if (!isdigit((unsigned char)rest[0]))
+		return 0;
+	errno = 0;
+	pid = strtol(rest, &end, 10);
+	if (errno || pid <= 0 || pid != (pid_t)pid || *end != '-' ||
+	    strlen(end + 1) != 6 || pid == (long)getpid())
+		return 0;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Remove the temporaries that saves of target killed part-way left
+ * beside it: regular files of this user named TARGET.tmp-PID-XXXXXX
+ * whose process is gone (see stale). Nothing else is touched. */
+static void remove_stale(const char *target)
+{
+	char *dir = dir_of(target), *prefix;
+	const char *base = strrchr(target, '/') ? strrchr(target, '/') + 1
+	                                        : target;
+	size_t plen = strlen(base) + 5;
+	struct dirent *e;
+	DIR *d;
+
+	prefix = malloc(plen + 1);
+	if (!dir || !prefix || !(d = opendir(dir))) {
+		free(dir);
+		free(prefix);
+		return;
+	}
+	sprintf(prefix, "%s.tmp-", base);
+	while ((e = readdir(d))) {
+		struct stat st;
+
+		if (strncmp(e->d_name, prefix, plen) == 0 &&
+		    fstatat(dirfd(d), e->d_name, &st,
+		            AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+		    stale(e->d_name + plen, &st))
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+	free(dir);
+	free(prefix);
+}
+
+/* Make the rename of a file in the directory of path durable. */
+static void sync_dir(const char *path)
+{
+	char *dir = dir_of(path);
+	int fd;
+
+	if (!dir)
+		return;
 	fd = open(dir, O_RDONLY | O_DIRECTORY);
 	if (fd >= 0) {
 		fsync(fd);
@@ -509,23 +636,30 @@ int nn_save(const char *path, const nn_file *f)
 {
 	tensor_list l = { 0 };
 	double *hist = NULL;
-	char *head = NULL, *tmp = NULL;
+	char *head = NULL, *tmp = NULL, *target;
 	unsigned char len8[8];
 	size_t hlen = 0;
 	writer w = { 0 };
 	int fd = -1, rc = -1;
 
-	if (f->state && !(hist = history_rows(&f->hist)))
+	if (nn_model_layers(f->model) > NN_FILE_MAX_LAYERS)
+		return nn_fail("%zu layers, more than the %d a model file may "
+		               "have", nn_model_layers(f->model),
+		               NN_FILE_MAX_LAYERS);
+	if (!(target = save_target(path)))
 		return -1;
+	if (f->state && !(hist = history_rows(&f->hist)))
+		goto out;
 	if (list_tensors(f, &l, hist) < 0 || !(head = header_text(f, &l,
 	                                                          &hlen)))
 		goto out;
-	tmp = malloc(strlen(path) + 16);
+	remove_stale(target);
+	tmp = malloc(strlen(target) + 40);
 	if (!tmp) {
 		nn_fail("out of memory");
 		goto out;
 	}
-	sprintf(tmp, "%s.tmp-XXXXXX", path);
+	sprintf(tmp, "%s.tmp-%ld-XXXXXX", target, (long)getpid());
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		nn_fail("cannot write beside %s: %s", path, strerror(errno));
@@ -550,12 +684,12 @@ int nn_save(const char *path, const nn_file *f)
 		goto failed;
 	}
 	w.f = NULL;
-	if (rename(tmp, path) != 0) {
-		nn_fail("cannot rename %s to %s: %s", tmp, path,
+	if (rename(tmp, target) != 0) {
+		nn_fail("cannot rename %s to %s: %s", tmp, target,
 		        strerror(errno));
 		goto remove;
 	}
-	sync_dir(path);
+	sync_dir(target);
 	rc = 0;
 	goto out;
 failed:
@@ -571,6 +705,7 @@ failed:
 remove:
 	unlink(tmp);
 out:
+	free(target);
 	free(hist);
 	free(l.v);
 	free(head);

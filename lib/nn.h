@@ -706,12 +706,17 @@ int nn_predict(nn_model *m, const nn_dataset *d, const size_t *idx, size_t n,
 
 /* ---- model files (modelfile.c) ----------------------------------------- */
 
+/* The most layers a model file may list: nn_save refuses to write more
+ * and nn_load to read more. */
+#define NN_FILE_MAX_LAYERS 10000
+
 /* What a model file holds. nn_save writes what is set (the training state
  * only with `state`); nn_load fills a zeroed one, and the caller then owns
  * what it holds (nn_file_free). */
 typedef struct nn_file {
 	nn_model *model;
-	char name[64];          /* the model's name in the session */
+	char name[64];          /* the model's name in the session (a
+	                         * longer one in a file is refused) */
 	int loss;               /* an nn_loss_kind, or -1: not chosen */
 	int has_optim;          /* optim holds settings (always saved) */
 	nn_optim optim;         /* with state also its step and moments */

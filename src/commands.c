@@ -325,7 +325,11 @@ const sh_cmd sh_commands[] = {
 	  "the optimizer's moments and step, the history and the last run\n"
 	  "(its order, position and random numbers), so 'train DATA resume'\n"
 	  "continues exactly. The file is written under another name, flushed\n"
-	  "and renamed: a crash leaves the old file or the new one.\n"
+	  "and renamed: a crash leaves the old file or the new one, and the\n"
+	  "next save removes what a killed save left. Only regular files are\n"
+	  "replaced (not devices, FIFOs or directories); a symbolic link is\n"
+	  "followed and the file it points to replaced. A model file holds at\n"
+	  "most 10,000 layers.\n"
 	  "Examples:\n  save net net.safetensors\n"
 	  "  save net run.safetensors state" },
 	{ "load", "files", cmd_load, 1, 3, NULL,
@@ -335,7 +339,9 @@ const sh_cmd sh_commands[] = {
 	  "state, if saved) under NAME, or the name it was saved with, and\n"
 	  "makes it the current model. Everything read is checked (header,\n"
 	  "JSON, dtypes, shapes, offsets, file size): a damaged file is\n"
-	  "rejected with a message and the session is left as it was.\n"
+	  "rejected with a message and the session is left as it was, and so\n"
+	  "is a file of more than 10,000 layers or a saved name over 63\n"
+	  "bytes.\n"
 	  "Example:\n  load net.safetensors as net2" },
 	{ "history", "files", cmd_history, 0, 3, NULL,
 	  "history [MODEL] [export FILE.csv]",

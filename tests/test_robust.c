@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <dirent.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -110,14 +112,321 @@ START_TEST(csv_nul_byte)
 }
 END_TEST
 
+/* ---- model files -------------------------------------------------------- */
+
+/* A growing text buffer. */
+typedef struct text {
+	char *s;
+	size_t n, cap;
+} text;
+
+static void add(text *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add(text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	for (;;) {
+		va_start(ap, fmt);
+		k = vsnprintf(t->s + t->n, t->cap - t->n, fmt, ap);
+		va_end(ap);
+		ck_assert_int_ge(k, 0);
+		if (t->n + (size_t)k < t->cap)
+			break;
+		t->cap = 2 * (t->n + (size_t)k) + 256;
+		t->s = realloc(t->s, t->cap);
+		ck_assert_ptr_nonnull(t->s);
+	}
+	t->n += (size_t)k;
+}
+
+/* Write a model file of input 2 and n layers: dense 2 (with their
+ * tensors, every value 0.5) or relu; named name unless NULL. */
+static void model_file(const char *path, size_t n, int dense,
+                       const char *name)
+{
+	static const unsigned char half[4] = { 0, 0, 0, 0x3f };
+	text h = { 0 };
+	FILE *f;
+	size_t off = 0, len;
+	unsigned char len8[8];
+
+	add(&h, "{\"__metadata__\":{\"format\":\"pt\",\"nnsh.version\":"
+	    "\"0.1.0\",\"nnsh.input\":\"2\",");
+	if (name)
+		add(&h, "\"nnsh.name\":\"%s\",", name);
+	add(&h, "\"nnsh.layers\":\"[");
+	for (size_t i = 0; i < n; i++)
+		add(&h, "%s{\\\"kind\\\":\\\"%s\\\"%s}", i ? "," : "",
+		    dense ? "dense" : "relu",
+		    dense ? ",\\\"units\\\":2" : "");
+	add(&h, "]\"}");
+	for (size_t i = 0; dense && i < n; i++) {
+		add(&h, ",\"%zu.W\":{\"dtype\":\"F32\",\"shape\":[2,2],"
+		    "\"data_offsets\":[%zu,%zu]}", i + 1, off, off + 16);
+		add(&h, ",\"%zu.b\":{\"dtype\":\"F32\",\"shape\":[2],"
+		    "\"data_offsets\":[%zu,%zu]}", i + 1, off + 16, off + 24);
+		off += 24;
+	}
+	add(&h, "}");
+	while (h.n % 8)
+		add(&h, " ");
+	len = h.n;
+	for (int i = 0; i < 8; i++)
+		len8[i] = (unsigned char)(len >> (8 * i));
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	fwrite(len8, 1, 8, f);
+	fwrite(h.s, 1, h.n, f);
+	for (size_t i = 0; i < off / 4; i++)
+		fwrite(half, 1, 4, f);
+	ck_assert_int_eq(fclose(f), 0);
+	free(h.s);
+}
+
+/* A name of 64 bytes or more in a file was cut to 63 without a word:
+ * now the file is refused, saying why. */
+START_TEST(model_name_too_long)
+{
+	char name[80];
+	nn_file f;
+
+	memset(name, 'm', 63);
+	name[63] = '\0';
+	model_file(tmp("n.safetensors"), 1, 1, name);
+	ck_assert_int_eq(nn_load(tmp("n.safetensors"), &f), 0);
+	ck_assert_str_eq(f.name, name);
+	nn_file_free(&f);
+	strcat(name, "m");
+	model_file(tmp("n.safetensors"), 1, 1, name);
+	ck_assert_int_eq(nn_load(tmp("n.safetensors"), &f), -1);
+	assert_error("name (nnsh.name) has 64 bytes, more than the 63");
+	ck_assert_ptr_null(f.model);
+}
+END_TEST
+
+/* Loading was quadratic in the layers (100,002 took 76 s). A file may
+ * list NN_FILE_MAX_LAYERS: that many dense layers load, one more is
+ * refused in one line, before anything is built. */
+START_TEST(model_layer_limit)
+{
+	nn_file f;
+	nn_model *m;
+	nn_rng rng;
+	nn_shape in = { 1, { 2 } };
+	nn_layer_spec relu = { .kind = "relu" };
+
+	model_file(tmp("l.safetensors"), NN_FILE_MAX_LAYERS, 1, NULL);
+	ck_assert_int_eq(nn_load(tmp("l.safetensors"), &f), 0);
+	ck_assert_uint_eq(nn_model_layers(f.model), NN_FILE_MAX_LAYERS);
+	ck_assert_uint_eq(nn_model_param_count(f.model),
+	                  6 * (size_t)NN_FILE_MAX_LAYERS);
+	nn_file_free(&f);
+	model_file(tmp("l.safetensors"), NN_FILE_MAX_LAYERS + 1, 0, NULL);
+	ck_assert_int_eq(nn_load(tmp("l.safetensors"), &f), -1);
+	assert_error("10001 layers, more than the 10000 a model file may "
+	             "have");
+	/* and a model that long is not saved, to be refused later */
+	nn_rng_seed(&rng, 1);
+	m = nn_model_new(&in);
+	for (int i = 0; i <= NN_FILE_MAX_LAYERS; i++)
+		ck_assert_int_eq(nn_model_add(m, &relu, &rng), 0);
+	f = (nn_file){ .model = m, .loss = -1 };
+	ck_assert_int_eq(nn_save(tmp("long.safetensors"), &f), -1);
+	assert_error("10001 layers");
+	ck_assert_int_eq(access(tmp("long.safetensors"), F_OK), -1);
+	nn_model_free(m);
+}
+END_TEST
+
+/* ---- saving -------------------------------------------------------------- */
+
+/* A small model to save. */
+static void small_file(nn_file *f, int units)
+{
+	nn_shape in = { 1, { 3 } };
+	nn_layer_spec d = { .kind = "dense", .units = units };
+	nn_rng rng;
+
+	nn_rng_seed(&rng, (uint64_t)units);
+	memset(f, 0, sizeof *f);
+	f->loss = -1;
+	f->model = nn_model_new(&in);
+	ck_assert_ptr_nonnull(f->model);
+	ck_assert_int_eq(nn_model_add(f->model, &d, &rng), 0);
+}
+
+/* The names in tmpdir that start with prefix. */
+static int count_names(const char *prefix)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
+static size_t loaded_params(const char *path)
+{
+	nn_file f;
+	size_t n;
+
+	ck_assert_msg(nn_load(path, &f) == 0, "%s", nn_error());
+	n = nn_model_param_count(f.model);
+	nn_file_free(&f);
+	return n;
+}
+
+/* A save killed part-way leaves its temporary; the next save of that
+ * file removes it once its process is gone, and nothing else. */
+START_TEST(save_removes_stale_temporaries)
+{
+	char p[512];
+	nn_file a;
+	pid_t pid;
+	int status;
+	struct timeval old[2] = { { time(NULL) - 7200, 0 },
+	                          { time(NULL) - 7200, 0 } };
+
+	snprintf(p, sizeof p, "%s", tmp("m.safetensors"));
+	small_file(&a, 2);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		nn_save_crash_after = 100;
+		_exit(nn_save(p, &a) == -1 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(count_names("m.safetensors.tmp-"), 1);
+	/* the next save (killed too, in this process) removes the dead
+	 * child's temporary and leaves its own */
+	nn_save_crash_after = 100;
+	ck_assert_int_eq(nn_save(p, &a), -1);
+	nn_save_crash_after = -1;
+	ck_assert_int_eq(count_names("m.safetensors.tmp-"), 1);
+	/* one of the old pattern from before this process, and names that
+	 * are not temporaries */
+	write_file(tmp("m.safetensors.tmp-Ab12Cd"), "x", 1);
+	ck_assert_int_eq(utimes(tmp("m.safetensors.tmp-Ab12Cd"), old), 0);
+	write_file(tmp("m.safetensors.tmp-notours"), "x", 1);
+	write_file(tmp("m.safetensors.tmp-1-abc"), "x", 1);
+	write_file(tmp("other.safetensors.tmp-999999999-abcdef"), "x", 1);
+	ck_assert_int_eq(count_names("m.safetensors.tmp-"), 4);
+	ck_assert_int_eq(nn_save(p, &a), 0);
+	ck_assert_int_eq(count_names("m.safetensors.tmp-"), 3);
+	ck_assert_int_eq(access(tmp("m.safetensors.tmp-notours"), F_OK), 0);
+	ck_assert_int_eq(access(tmp("m.safetensors.tmp-1-abc"), F_OK), 0);
+	ck_assert_int_eq(access(tmp("other.safetensors.tmp-999999999-abcdef"),
+	                        F_OK), 0);
+	ck_assert_int_eq(access(tmp("m.safetensors.tmp-Ab12Cd"), F_OK), -1);
+	ck_assert_uint_eq(loaded_params(p), 8);
+	nn_file_free(&a);
+}
+END_TEST
+
+/* A write that fails (here past the file size limit) leaves no
+ * temporary and the old file whole. */
+START_TEST(save_error_leaves_no_temporary)
+{
+	char p[512];
+	nn_file a, b;
+	struct rlimit lim, small;
+
+	snprintf(p, sizeof p, "%s", tmp("m.safetensors"));
+	small_file(&a, 2);
+	small_file(&b, 3000);
+	ck_assert_int_eq(nn_save(p, &a), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &lim), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	small = lim;
+	small.rlim_cur = 4096;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	ck_assert_int_eq(nn_save(p, &b), -1);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_error("cannot write");
+	ck_assert_int_eq(count_names("m.safetensors.tmp-"), 0);
+	ck_assert_uint_eq(loaded_params(p), 8);
+	nn_file_free(&a);
+	nn_file_free(&b);
+}
+END_TEST
+
+/* Only regular files are replaced: a FIFO (as a device would be) or a
+ * directory is refused in one line and left as it was. */
+START_TEST(save_refuses_fifo_and_dir)
+{
+	nn_file a;
+	struct stat st;
+
+	small_file(&a, 2);
+	ck_assert_int_eq(mkfifo(tmp("fifo"), 0600), 0);
+	ck_assert_int_eq(nn_save(tmp("fifo"), &a), -1);
+	assert_error("fifo is a FIFO: nnsh saves only to regular files");
+	ck_assert_int_eq(lstat(tmp("fifo"), &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+	ck_assert_int_eq(mkdir(tmp("dir"), 0700), 0);
+	ck_assert_int_eq(nn_save(tmp("dir"), &a), -1);
+	assert_error("dir is a directory");
+	ck_assert_int_eq(symlink("fifo", tmp("tofifo")), 0);
+	ck_assert_int_eq(nn_save(tmp("tofifo"), &a), -1);
+	assert_error("tofifo is a FIFO");
+	ck_assert_int_eq(count_names("fifo.tmp-") + count_names("dir.tmp-"),
+	                 0);
+	nn_file_free(&a);
+}
+END_TEST
+
+/* A symbolic link is followed: the file at its end is replaced and the
+ * links stay; a link to nothing is refused. */
+START_TEST(save_follows_symlinks)
+{
+	nn_file a;
+	struct stat st;
+
+	small_file(&a, 2);
+	write_file(tmp("real.safetensors"), "old", 3);
+	ck_assert_int_eq(symlink("real.safetensors", tmp("link")), 0);
+	ck_assert_int_eq(symlink("link", tmp("link2")), 0);
+	ck_assert_int_eq(nn_save(tmp("link2"), &a), 0);
+	ck_assert_int_eq(lstat(tmp("link2"), &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_int_eq(lstat(tmp("link"), &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_uint_eq(loaded_params(tmp("real.safetensors")), 8);
+	ck_assert_int_eq(count_names("real.safetensors.tmp-") +
+	                 count_names("link"), 2);
+	ck_assert_int_eq(symlink("nothing", tmp("dangling")), 0);
+	ck_assert_int_eq(nn_save(tmp("dangling"), &a), -1);
+	assert_error("dangling is a symbolic link to a missing file");
+	ck_assert_int_eq(access(tmp("nothing"), F_OK), -1);
+	nn_file_free(&a);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("robust");
-	TCase *csv = tcase_create("csv");
+	TCase *csv = tcase_create("csv"), *files = tcase_create("files");
 
 	tcase_add_checked_fixture(csv, setup, teardown);
 	tcase_add_test(csv, csv_one_label_word);
 	tcase_add_test(csv, csv_nul_byte);
 	suite_add_tcase(s, csv);
+	tcase_add_checked_fixture(files, setup, teardown);
+	tcase_set_timeout(files, 60);
+	tcase_add_test(files, model_name_too_long);
+	tcase_add_test(files, model_layer_limit);
+	tcase_add_test(files, save_removes_stale_temporaries);
+	tcase_add_test(files, save_error_leaves_no_temporary);
+	tcase_add_test(files, save_refuses_fifo_and_dir);
+	tcase_add_test(files, save_follows_symlinks);
+	suite_add_tcase(s, files);
 	return run_suite(s);
 }
