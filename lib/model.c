@@ -291,7 +291,7 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 		return nn_fail("the model would have %zu parameters, more than "
 		               "the %zu allowed", need, m->max_params);
 	}
-	if (need > m->room) {   /* grow by an eighth at least: linear time */
+	if (need > m->room || !m->params) {  /* by an eighth: linear time */
 		size_t room = need + need / 8 + 1;
 
 		params = realloc(m->params, room * sizeof *params);
