@@ -14,6 +14,7 @@
  * lowered at a time so that the columns stay in cache; backward lowers
  * them again rather than keeping them. The tests compare this with the
  * direct loops of nn_conv2d_naive. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,12 +27,22 @@ static int conv_setup(nn_layer *L, const nn_layer_spec *spec)
 {
 	int oh, ow, c = L->in.dim[0], k;
 	nn_shape ws = { 4, { 0 } }, bs = { 1, { 0 } };
+	size_t fan;
 
 	if (spec->units <= 0)
 		return nn_fail("conv needs a number of filters, as in "
 		               "'add conv 8 5x5 relu'");
 	if (nn_window_setup(L, spec, "conv", 0, &oh, &ow) < 0)
 		return -1;
+	fan = (size_t)c * (size_t)L->kh * (size_t)L->kw;
+	if (fan > INT_MAX) {
+		char what[64];
+
+		snprintf(what, sizeof what, "conv %d %dx%d", spec->units, L->kh,
+		         L->kw);
+		return nn_layer_too_large(what, fan, (size_t)spec->units *
+		                          (fan + !spec->nobias));
+	}
 	L->units = spec->units;
 	L->nobias = spec->nobias;
 	L->out.ndim = 3;

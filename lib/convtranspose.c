@@ -6,6 +6,7 @@
  * from the output to the input, so it runs on the same lowering: one
  * product W^T x into columns and col2im forward; im2col of dL/dz backward.
  * The scratch holds the columns and the input as C_in x (n * H * W). */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 static int convt_setup(nn_layer *L, const nn_layer_spec *spec)
 {
 	int c = L->in.dim[0], oh, ow, k;
+	long long oh64, ow64;
 	nn_shape ws = { 4, { 0 } }, bs = { 1, { 0 } };
 
 	if (spec->units <= 0)
@@ -42,8 +44,17 @@ static int convt_setup(nn_layer *L, const nn_layer_spec *spec)
 	if (L->outpad >= L->sh)
 		return nn_fail("convt: outpad=%d must be smaller than the "
 		               "stride (%d)", L->outpad, L->sh);
-	oh = (L->in.dim[1] - 1) * L->sh - 2 * L->ph + L->kh + L->outpad;
-	ow = (L->in.dim[2] - 1) * L->sw - 2 * L->pw + L->kw + L->outpad;
+	oh64 = (long long)(L->in.dim[1] - 1) * L->sh - 2LL * L->ph + L->kh +
+	       L->outpad;
+	ow64 = (long long)(L->in.dim[2] - 1) * L->sw - 2LL * L->pw + L->kw +
+	       L->outpad;
+	if (oh64 > INT_MAX || ow64 > INT_MAX ||
+	    (size_t)c * (size_t)L->kh * (size_t)L->kw > INT_MAX)
+		return nn_fail("convt: a %lldx%lld output with %dx%d "
+		               "kernels on %d channels is more than nnsh can "
+		               "hold", oh64, ow64, L->kh, L->kw, c);
+	oh = (int)oh64;
+	ow = (int)ow64;
 	if (oh <= 0 || ow <= 0)
 		return nn_fail("convt: pad=%d leaves no output from a %dx%d "
 		               "input", L->ph, L->in.dim[1], L->in.dim[2]);

@@ -18,6 +18,14 @@ static int dense_setup(nn_layer *L, const nn_layer_spec *spec)
 	if (spec->units <= 0)
 		return nn_fail("dense needs a number of units, as in "
 		               "'add dense 200 relu'");
+	if (L->in_size > INT_MAX) {  /* no overflow: NN_MAX_VALUES, 2^24 */
+		char what[32];
+
+		snprintf(what, sizeof what, "dense %d", spec->units);
+		return nn_layer_too_large(what, L->in_size,
+		                          (size_t)spec->units *
+		                          (L->in_size + !spec->nobias));
+	}
 	L->units = spec->units;
 	L->nobias = spec->nobias;
 	out.dim[0] = spec->units;

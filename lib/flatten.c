@@ -1,4 +1,5 @@
 /* flatten.c - reshapes each sample to one dimension (C x H x W -> C*H*W). */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,6 +8,8 @@
 static int flatten_setup(nn_layer *L, const nn_layer_spec *spec)
 {
 	(void)spec;
+	if (L->in_size > INT_MAX)
+		return nn_layer_too_large("flatten", L->in_size, 0);
 	L->out.ndim = 1;
 	L->out.dim[0] = (int)L->in_size;
 	return 0;

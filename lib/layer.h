@@ -109,6 +109,11 @@ struct nn_layer_class {
 /* Look up a kind by name; NULL when unknown. */
 const nn_layer_class *nn_layer_class_find(const char *kind);
 
+/* Refuse a layer (what: "dense 2") whose units would each take more
+ * than INT_MAX inputs, saying how many parameters it would have needed
+ * (0: it has none, and inputs are its values per sample). Returns -1. */
+int nn_layer_too_large(const char *what, size_t inputs, size_t params);
+
 /* Add a parameter slot to L during setup. */
 void nn_layer_param(nn_layer *L, const char *name, const nn_shape *shape,
                     int is_bias, int fan_in, int fan_out);

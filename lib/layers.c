@@ -1,4 +1,5 @@
 /* layers.c - the registry of layer kinds: the one list every lookup uses. */
+#include <limits.h>
 #include <string.h>
 
 #include "layer.h"
@@ -40,6 +41,22 @@ const nn_layer_class *nn_layer_class_find(const char *kind)
 		if (strcmp(classes[i]->kind, kind) == 0)
 			return classes[i];
 	return NULL;
+}
+
+int nn_layer_too_large(const char *what, size_t inputs, size_t params)
+{
+	size_t bytes;
+
+	if (params == 0)
+		return nn_fail("%s: %zu values per sample (%zu bytes), more "
+		               "than the %d a layer takes", what, inputs,
+		               inputs * sizeof(float), INT_MAX);
+	/* values and gradients, in float32 */
+	nn_size_mul(params, 2 * sizeof(float), &bytes);
+	return nn_fail("%s with %zu inputs per unit would need %zu parameters "
+	               "(%zu bytes with their gradients): more than nnsh can "
+	               "hold (at most %d inputs)", what, inputs, params, bytes,
+	               INT_MAX);
 }
 
 void nn_layer_param(nn_layer *L, const char *name, const nn_shape *shape,

@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "layer.h"
 #include "model.h"
 #include "workers.h"
-
 
 nn_model *nn_model_new(const nn_shape *input)
 {
@@ -211,6 +211,29 @@ static int tie(nn_model *m, nn_layer *L, const nn_layer_spec *spec)
 	return 0;
 }
 
+/* Refuse a layer whose output or whose model's parameters (need) are
+ * more than nnsh can hold, or than the machine's memory. */
+static int check_size(const nn_layer *L, size_t need)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	double bytes = 2.0 * sizeof(float) * (double)need;
+
+	for (int d = 0; d < L->out.ndim; d++)
+		if (L->out.dim[d] <= 0)
+			return nn_fail("the layer's output would be empty");
+	if (L->out_size > NN_MAX_VALUES)
+		return nn_fail("the layer's output would have %zu values per "
+		               "sample, more than the %zu nnsh can hold",
+		               L->out_size, NN_MAX_VALUES);
+	if (need > NN_MAX_VALUES ||
+	    (pages > 0 && page > 0 && bytes > (double)pages * page))
+		return nn_fail("the model would need %.0f parameters (%.0f "
+		               "bytes with their gradients), more than %s",
+		               (double)need, bytes, need > NN_MAX_VALUES
+		               ? "nnsh can hold" : "this machine's memory");
+	return 0;
+}
+
 int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 {
 	const nn_layer_class *cls = nn_layer_class_find(spec->kind);
@@ -275,7 +298,8 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 	need = m->nparams;
 	for (int k = 0; k < L->nparams; k++) {
 		L->p[k].offset = need;
-		need += L->p[k].size;
+		need = L->p[k].size > NN_MAX_VALUES ? SIZE_MAX
+		                                    : need + L->p[k].size;
 	}
 	if (tie(m, L, spec) < 0) {
 		free_layer(L);
@@ -286,6 +310,10 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 	for (int k = 1; k < L->nparams; k++)
 		if (L->p[0].tied)
 			L->p[k].offset -= L->p[0].size;
+	if (check_size(L, need) < 0) {
+		free_layer(L);
+		return -1;
+	}
 	if (m->max_params && need > m->max_params) {
 		free_layer(L);
 		return nn_fail("the model would have %zu parameters, more than "
@@ -617,8 +645,11 @@ int nn_model_reserve(nn_model *m, size_t n)
 		goto oom;
 	for (size_t i = 0; i < k; i++) {
 		nn_layer *L = m->layers[i];
-		size_t len = n * L->out_size, ins = 0, ps = 0;
+		size_t len, ins = 0, ps = 0;
 
+		if (nn_size_mul(n, L->out_size, &len) < 0 ||
+		    len > SIZE_MAX / 8)
+			goto oom;
 		m->a[i] = alloc_floats(len);
 		m->z[i] = is_act(L->act) ? alloc_floats(len) : m->a[i];
 		m->da[i] = alloc_floats(len);
@@ -638,6 +669,8 @@ int nn_model_reserve(nn_model *m, size_t n)
 		tmp = ins > tmp ? ins : tmp;
 		gtmp = ps > gtmp ? ps : gtmp;
 	}
+	if (n > SIZE_MAX / 8 / (m->in_size > tmp ? m->in_size : tmp + 1))
+		goto oom;
 	m->dx = alloc_floats(n * m->in_size);
 	m->tmp = alloc_floats(n * tmp);
 	m->gtmp = alloc_floats(gtmp);

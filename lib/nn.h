@@ -32,9 +32,17 @@ typedef struct nn_shape {
 	int dim[NN_MAXDIM];
 } nn_shape;
 
-/* Number of elements in a shape. */
+/* The most values one sample may have (2^36): nn_shape_parse refuses
+ * larger shapes and nn_model_add larger layer outputs, so that sizes in
+ * bytes of any batch fit in 64 bits. */
+#define NN_MAX_VALUES ((size_t)1 << 36)
+
+/* Number of elements in a shape; SIZE_MAX when that does not fit. */
 size_t nn_shape_size(const nn_shape *s);
-/* Parse "784", "1x28x28" or "3,32,32" into *s. Returns 0 or -1. */
+/* *r = a * b in 64 bits; -1 (and *r = SIZE_MAX) when it overflows. */
+int nn_size_mul(size_t a, size_t b, size_t *r);
+/* Parse "784", "1x28x28" or "3,32,32" into *s: 1 to NN_MAXDIM sizes of
+ * 1..2^24 each, NN_MAX_VALUES values at most. Returns 0 or -1. */
 int nn_shape_parse(const char *text, nn_shape *s);
 /* Write "1x28x28" into buf; returns buf. */
 char *nn_shape_str(const nn_shape *s, char *buf, size_t len);

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,10 +411,102 @@ START_TEST(save_follows_symlinks)
 }
 END_TEST
 
+/* ---- sizes --------------------------------------------------------------- */
+
+/* A dense layer on 65537x65537 inputs reported 262,148 parameters (its
+ * input count cut to 32 bits) and on 65535x65535 asked for
+ * 18446744073709289476: now it is refused with the 64-bit count and the
+ * bytes it would need. */
+START_TEST(size_dense_past_32_bits)
+{
+	nn_shape in;
+	nn_model *m;
+	nn_rng rng;
+	nn_layer_spec d = { .kind = "dense", .units = 2 };
+	nn_layer_spec fl = { .kind = "flatten" };
+
+	nn_rng_seed(&rng, 1);
+	ck_assert_int_eq(nn_shape_parse("65537x65537", &in), 0);
+	ck_assert_uint_eq(nn_shape_size(&in), 4295098369u);
+	m = nn_model_new(&in);
+	ck_assert_int_eq(nn_model_add(m, &d, &rng), -1);
+	assert_error("8590196740 parameters (68721573920 bytes with their "
+	             "gradients)");
+	ck_assert_int_eq(nn_model_add(m, &fl, &rng), -1);
+	assert_error("flatten: 4295098369 values per sample (17180393476 "
+	             "bytes)");
+	ck_assert_uint_eq(nn_model_layers(m), 0);
+	ck_assert_uint_eq(nn_model_param_count(m), 0);
+	nn_model_free(m);
+	ck_assert_int_eq(nn_shape_parse("65535x65535", &in), 0);
+	m = nn_model_new(&in);
+	ck_assert_int_eq(nn_model_add(m, &d, &rng), -1);
+	assert_error("8589672452 parameters");
+	ck_assert_ptr_null(strstr(nn_error(), "18446744"));
+	nn_model_free(m);
+	/* the largest input a unit takes still builds, on paper */
+	ck_assert_int_eq(nn_shape_parse("3x1000x1000", &in), 0);
+	m = nn_model_new(&in);
+	ck_assert_int_eq(nn_model_add(m, &d, &rng), 0);
+	ck_assert_uint_eq(nn_model_param_count(m), 6000002);
+	nn_model_free(m);
+}
+END_TEST
+
+/* Sizes are 64-bit and checked: a shape too large for 64 bits is
+ * refused with its true size, products saturate instead of wrapping. */
+START_TEST(size_shapes_checked)
+{
+	nn_shape s = { 4, { 1 << 24, 1 << 24, 1 << 24, 1 << 24 } };
+	size_t r;
+
+	ck_assert_uint_eq(nn_shape_size(&s), SIZE_MAX);
+	ck_assert_int_eq(nn_shape_parse("16777216x16777216x16777216x16777216",
+	                                &s), -1);
+	assert_error("79228162514264337593543950336 values per sample");
+	ck_assert_int_eq(nn_shape_parse("16777216x16777216", &s), -1);
+	assert_error("281474976710656 values per sample, more than the "
+	             "68719476736");
+	ck_assert_int_eq(nn_shape_parse("4096x4096x4096", &s), 0);
+	ck_assert_uint_eq(nn_shape_size(&s), (size_t)1 << 36);
+	ck_assert_int_eq(nn_size_mul((size_t)1 << 32, (size_t)1 << 32, &r),
+	                 -1);
+	ck_assert_uint_eq(r, SIZE_MAX);
+	ck_assert_int_eq(nn_size_mul((size_t)1 << 31, (size_t)1 << 32, &r),
+	                 0);
+	ck_assert_uint_eq(r, (size_t)1 << 63);
+}
+END_TEST
+
+/* Convolutions whose units would take more than 2^31 inputs, or whose
+ * output does not fit, are refused. */
+START_TEST(size_conv_layers)
+{
+	nn_shape in = { 3, { 1048576, 64, 64 } };
+	nn_model *m = nn_model_new(&in);
+	nn_rng rng;
+	nn_layer_spec c = { .kind = "conv", .units = 1, .kh = 64, .kw = 64 };
+	nn_layer_spec t = { .kind = "convt", .units = 1, .kh = 2, .kw = 2,
+	                    .stride = 4096 };
+
+	nn_rng_seed(&rng, 1);
+	ck_assert_int_eq(nn_model_add(m, &c, &rng), -1);
+	assert_error("conv 1 64x64 with 4294967296 inputs per unit would need "
+	             "4294967297 parameters (34359738376 bytes");
+	nn_model_free(m);
+	in = (nn_shape){ 3, { 1, 1 << 20, 8 } };
+	m = nn_model_new(&in);
+	ck_assert_int_eq(nn_model_add(m, &t, &rng), -1);
+	assert_error("convt: a 4294963202x28674 output");
+	nn_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("robust");
 	TCase *csv = tcase_create("csv"), *files = tcase_create("files");
+	TCase *sizes = tcase_create("sizes");
 
 	tcase_add_checked_fixture(csv, setup, teardown);
 	tcase_add_test(csv, csv_one_label_word);
@@ -428,5 +521,9 @@ int main(void)
 	tcase_add_test(files, save_refuses_fifo_and_dir);
 	tcase_add_test(files, save_follows_symlinks);
 	suite_add_tcase(s, files);
+	tcase_add_test(sizes, size_dense_past_32_bits);
+	tcase_add_test(sizes, size_shapes_checked);
+	tcase_add_test(sizes, size_conv_layers);
+	suite_add_tcase(s, sizes);
 	return run_suite(s);
 }
