@@ -2,6 +2,7 @@
  * (elementwise, over inputs of one shape), concat (features one after
  * another; for images that is along channels) and slice (a range of an
  * input's features, as two input groups read from one input vector). */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,7 +95,7 @@ static int concat_setup(nn_layer *L, const nn_layer_spec *spec)
 {
 	const nn_shape *s0 = &L->ins[0];
 	char a[64], b[64];
-	int total = 0;
+	long long total = 0;
 
 	(void)spec;
 	if (L->nin < 2)
@@ -114,8 +115,11 @@ static int concat_setup(nn_layer *L, const nn_layer_spec *spec)
 			               nn_shape_str(s0, b, sizeof b));
 		total += s->dim[0];
 	}
+	if (total > INT_MAX)
+		return nn_fail("concat: %lld features or channels, more than "
+		               "the %d nnsh can hold", total, INT_MAX);
 	L->out = *s0;
-	L->out.dim[0] = total;
+	L->out.dim[0] = (int)total;
 	return 0;
 }
 

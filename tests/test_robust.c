@@ -502,6 +502,26 @@ START_TEST(size_conv_layers)
 }
 END_TEST
 
+/* A concat of flattened inputs whose widths add past 2^31 is refused
+ * (the sum was an int). */
+START_TEST(size_concat)
+{
+	nn_shape in = { 3, { 2047, 1024, 1024 } };
+	nn_model *m = nn_model_new(&in);
+	nn_rng rng;
+	nn_layer_spec fl = { .kind = "flatten" };
+	nn_layer_spec cat = { .kind = "concat", .nfrom = 2, .from = { 1, 1 } };
+
+	nn_rng_seed(&rng, 1);
+	ck_assert_int_eq(nn_model_add(m, &fl, &rng), 0);
+	ck_assert_int_eq(nn_model_add(m, &cat, &rng), -1);
+	assert_error("concat: 4292870144 features or channels, more than the "
+	             "2147483647");
+	ck_assert_uint_eq(nn_model_layers(m), 1);
+	nn_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("robust");
@@ -524,6 +544,7 @@ int main(void)
 	tcase_add_test(sizes, size_dense_past_32_bits);
 	tcase_add_test(sizes, size_shapes_checked);
 	tcase_add_test(sizes, size_conv_layers);
+	tcase_add_test(sizes, size_concat);
 	suite_add_tcase(s, sizes);
 	return run_suite(s);
 }
