@@ -156,34 +156,125 @@ START_TEST(dense_threads_agree)
 }
 END_TEST
 
-/* A loop started from inside a part of another runs there, as one part,
- * instead of waiting for the busy workers; each outer part counts its
- * inner parts. */
+/* A loop started from inside a part of another runs there, all its parts
+ * in turn, instead of waiting for the busy workers; each outer part counts
+ * its inner parts, which run on the outer part's thread. */
+typedef struct nest {
+	int count[NN_MAX_PARTS];
+	int slot[NN_MAX_PARTS];
+	int elsewhere;
+} nest;
+
+typedef struct nest_part {
+	nest *n;
+	int outer;
+} nest_part;
+
 static void inner_part(void *ud, int part, int parts)
 {
-	int *count = ud;
+	nest_part *p = ud;
 
 	(void)part;
-	__atomic_add_fetch(count, parts, __ATOMIC_RELAXED);
+	(void)parts;
+	p->n->count[p->outer]++;
+	if (nn_parallel_slot() != p->n->slot[p->outer])
+		__atomic_add_fetch(&p->n->elsewhere, 1, __ATOMIC_RELAXED);
 }
 
 static void outer_part(void *ud, int part, int parts)
 {
-	int *counts = ud;
+	nest_part p = { ud, part };
 
 	(void)parts;
-	ck_assert_int_eq(nn_parallel(8, inner_part, &counts[part]), 1);
+	p.n->slot[part] = nn_parallel_slot();
+	ck_assert_int_eq(nn_parallel(8, inner_part, &p), 8);
 }
 
 START_TEST(parallel_nested)
 {
-	int counts[NN_MAX_PARTS] = { 0 }, parts;
+	nest n = { { 0 }, { 0 }, 0 };
 
 	nn_set_threads(2);
-	parts = nn_parallel(2, outer_part, counts);
-	ck_assert_int_eq(parts, 2);
-	ck_assert_int_eq(counts[0], 1);
-	ck_assert_int_eq(counts[1], 1);
+	ck_assert_int_eq(nn_parallel(2, outer_part, &n), 2);
+	ck_assert_int_eq(n.count[0], 8);
+	ck_assert_int_eq(n.count[1], 8);
+	ck_assert_int_eq(n.elsewhere, 0);
+	nn_set_threads(0);
+}
+END_TEST
+
+/* Every part of a loop runs once, whatever the thread count, and a loop
+ * has min(want, NN_MAX_PARTS) parts on one thread as on eight. */
+static void count_part(void *ud, int part, int parts)
+{
+	int *runs = ud;
+
+	ck_assert_int_lt(part, parts);
+	__atomic_add_fetch(&runs[part], 1, __ATOMIC_RELAXED);
+}
+
+START_TEST(parallel_parts_fixed)
+{
+	static const int wants[] = { 1, 2, 3, 7, 8, 9, 100, 1 << 30 };
+
+	for (int threads = 1; threads <= NN_MAX_PARTS; threads++) {
+		nn_set_threads(threads);
+		for (size_t w = 0; w < sizeof wants / sizeof wants[0]; w++)
+			for (int rep = 0; rep < 50; rep++) {
+				int runs[NN_MAX_PARTS] = { 0 }, parts;
+				int want = wants[w];
+
+				parts = nn_parallel(want, count_part, runs);
+				ck_assert_int_eq(parts, want < NN_MAX_PARTS ?
+				                 want : NN_MAX_PARTS);
+				for (int p = 0; p < NN_MAX_PARTS; p++)
+					ck_assert_int_eq(runs[p], p < parts);
+			}
+	}
+	nn_set_threads(0);
+}
+END_TEST
+
+/* The caller takes every part no worker has begun: a part that a worker
+ * runs here waits until all the others are done, which only the caller
+ * can do while that worker is held (a pool that gave each thread a fixed
+ * share would wait for ever; the wait gives up after 20 s and fails). */
+typedef struct held {
+	int done;               /* parts finished (atomic) */
+	int held;               /* parts a worker ran and held (atomic) */
+	int timeout;
+} held;
+
+static void held_part(void *ud, int part, int parts)
+{
+	held *h = ud;
+
+	(void)part;
+	if (nn_parallel_slot() != 0) {
+		double end = nn_now() + 20;
+
+		__atomic_add_fetch(&h->held, 1, __ATOMIC_RELAXED);
+		while (__atomic_load_n(&h->done, __ATOMIC_ACQUIRE) <
+		       parts - 1)
+			if (nn_now() > end) {
+				h->timeout = 1;
+				break;
+			}
+	}
+	__atomic_add_fetch(&h->done, 1, __ATOMIC_RELEASE);
+}
+
+START_TEST(parallel_caller_takes_over)
+{
+	nn_set_threads(2);
+	for (int rep = 0; rep < 200; rep++) {
+		held h = { 0, 0, 0 };
+
+		ck_assert_int_eq(nn_parallel(8, held_part, &h), 8);
+		ck_assert_int_eq(h.done, 8);
+		ck_assert_int_le(h.held, 1);
+		ck_assert(!h.timeout);
+	}
 	nn_set_threads(0);
 }
 END_TEST
@@ -538,6 +629,8 @@ int main(void)
 	tcase_add_test(tc, optim_threads_agree);
 	tcase_add_test(tc, backward_params_prunes);
 	tcase_add_test(tc, parallel_nested);
+	tcase_add_test(tc, parallel_parts_fixed);
+	tcase_add_test(tc, parallel_caller_takes_over);
 	tcase_add_test(tc, optim_sgd_momentum_nesterov);
 	tcase_add_test(tc, optim_adaptive);
 	tcase_add_test(tc, param_counts);
