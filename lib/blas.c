@@ -5,32 +5,26 @@
  * Small products run on one thread: on two cores, waking a second thread
  * costs more than it saves below a few million multiply-adds (DESIGN.md
  * section 6). Larger ones are cut into bands for the worker threads
- * (workers.c), each a product on one thread: oneDNN's own threads would
- * fight them. */
+ * (workers.c), each a product on one thread: oneDNN's and OpenBLAS's own
+ * threads would fight them. The bands depend on the product's shape, not
+ * on the thread count: oneDNN rounds an element of C differently
+ * depending on the shape of the band it is computed in, and the same
+ * script must give the same numbers on one thread as on two. */
 #include <cblas.h>
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
-
-#include <limits.h>
 
 #include "blas.h"
 #include "nn.h"
 #include "workers.h"
 
-/* Products with at least this many multiply-adds may use every thread. */
+/* Products with at least this many multiply-adds are cut into two bands,
+ * and one more band for each further BAND_MACS, up to NN_MAX_PARTS. */
 #define THREAD_MIN_MACS (4.0 * 1024 * 1024)
+#define BAND_MACS (16.0 * 1024 * 1024)
 
 static int default_threads;     /* OpenBLAS's own count, read once */
 static int max_threads;
-static int cur_threads;
-
-static void use_threads(int n)
-{
-	if (n != cur_threads) {
-		openblas_set_num_threads(n);
-		cur_threads = n;
-	}
-}
 
 int nn_threads(void)
 {
@@ -38,8 +32,10 @@ int nn_threads(void)
 		default_threads = openblas_get_num_threads();
 		if (default_threads < 1)
 			default_threads = 1;
-		cur_threads = default_threads;
 		max_threads = default_threads;
+		/* OpenBLAS's threads would cut its products by their
+		 * count: it runs on the calling thread only */
+		openblas_set_num_threads(1);
 	}
 	return max_threads;
 }
@@ -48,6 +44,20 @@ void nn_set_threads(int n)
 {
 	nn_threads();
 	max_threads = n > 0 ? n : default_threads;
+}
+
+int nn_sgemm_bands(size_t M, size_t N, size_t K)
+{
+	double macs = (double)M * N * K, bands = macs / BAND_MACS;
+
+	if (macs < THREAD_MIN_MACS || (M < 2 && N < 2))
+		return 1;
+	return bands < 2 ? 2 : bands > NN_MAX_PARTS ? NN_MAX_PARTS : (int)bands;
+}
+
+int nn_sgemm_by_rows(size_t M, size_t N, int bands)
+{
+	return M >= N || M >= (size_t)bands * 32;
 }
 
 /* C = alpha * a b^T + beta * C for an M x N matrix C: the product of an
@@ -98,47 +108,13 @@ static void gemm1(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
 	            alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
 }
 
-/* A product shared between the worker threads: each part computes a
- * band of C's rows (or of its columns, when C is wider than tall). */
-typedef struct gemm_job {
-	int ta, tb;
-	size_t M, N, K;
-	float alpha, beta;
-	const float *A, *B;
-	size_t lda, ldb, ldc;
-	float *C;
-} gemm_job;
-
-static void gemm_part(void *ud, int part, int parts)
+/* C = alpha op(A) op(B) + beta C on the calling thread alone, with
+ * OpenBLAS's matrix-vector products for one row or column. */
+static void product1(int ta, int tb, size_t M, size_t N, size_t K,
+                     float alpha, const float *A, size_t lda,
+                     const float *B, size_t ldb, float beta, float *C,
+                     size_t ldc)
 {
-	const gemm_job *j = ud;
-	int rows = j->M >= j->N;
-	size_t total = rows ? j->M : j->N;
-	size_t lo = total * (size_t)part / (size_t)parts;
-	size_t hi = total * (size_t)(part + 1) / (size_t)parts;
-
-	if (hi == lo)
-		return;
-	if (rows)
-		gemm1(j->ta, j->tb, hi - lo, j->N, j->K, j->alpha,
-		      j->A + lo * (j->ta ? 1 : j->lda), j->lda, j->B, j->ldb,
-		      j->beta, j->C + lo * j->ldc, j->ldc);
-	else
-		gemm1(j->ta, j->tb, j->M, hi - lo, j->K, j->alpha, j->A,
-		      j->lda, j->B + lo * (j->tb ? j->ldb : 1), j->ldb,
-		      j->beta, j->C + lo, j->ldc);
-}
-
-void nn_sgemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
-              const float *A, size_t lda, const float *B, size_t ldb,
-              float beta, float *C, size_t ldc)
-{
-	int threads = nn_threads();
-	int big = (double)M * N * K >= THREAD_MIN_MACS && threads > 1;
-
-	if (M == 0 || N == 0)
-		return;
-	use_threads(big ? threads : 1);
 	/* one sample at a time (online learning): matrix-vector products */
 	if (K == 1) {
 		outer(M, N, alpha, A, ta ? 1 : lda, B, tb ? ldb : 1, beta, C,
@@ -164,20 +140,61 @@ void nn_sgemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
 		            (int)ldc);
 		return;
 	}
-	if (big) {
-		gemm_job j = { ta, tb, M, N, K, alpha, beta, A, B, lda, ldb,
-		               ldc, C };
-
-		nn_parallel(INT_MAX, gemm_part, &j);
-		return;
-	}
 	gemm1(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+/* A product shared between the worker threads: each part computes a
+ * band of C's rows or of its columns (nn_sgemm_by_rows). */
+typedef struct gemm_job {
+	int ta, tb;
+	size_t M, N, K;
+	float alpha, beta;
+	const float *A, *B;
+	size_t lda, ldb, ldc;
+	float *C;
+} gemm_job;
+
+static void gemm_part(void *ud, int part, int parts)
+{
+	const gemm_job *j = ud;
+	int rows = nn_sgemm_by_rows(j->M, j->N, parts);
+	size_t total = rows ? j->M : j->N;
+	size_t lo = total * (size_t)part / (size_t)parts;
+	size_t hi = total * (size_t)(part + 1) / (size_t)parts;
+
+	if (hi == lo)
+		return;
+	if (rows)
+		product1(j->ta, j->tb, hi - lo, j->N, j->K, j->alpha,
+		         j->A + lo * (j->ta ? 1 : j->lda), j->lda, j->B, j->ldb,
+		         j->beta, j->C + lo * j->ldc, j->ldc);
+	else
+		product1(j->ta, j->tb, j->M, hi - lo, j->K, j->alpha, j->A,
+		         j->lda, j->B + lo * (j->tb ? j->ldb : 1), j->ldb,
+		         j->beta, j->C + lo, j->ldc);
+}
+
+void nn_sgemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
+              const float *A, size_t lda, const float *B, size_t ldb,
+              float beta, float *C, size_t ldc)
+{
+	gemm_job j = { ta, tb, M, N, K, alpha, beta, A, B, lda, ldb, ldc,
+	               C };
+	int bands = nn_sgemm_bands(M, N, K);
+
+	if (M == 0 || N == 0)
+		return;
+	nn_threads();
+	if (bands > 1)
+		nn_parallel(bands, gemm_part, &j);
+	else
+		product1(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C,
+		         ldc);
 }
 
 void nn_blas_serial(void)
 {
 	nn_threads();
-	use_threads(1);
 }
 
 void nn_sgemm_serial(int ta, int tb, size_t M, size_t N, size_t K,

@@ -9,10 +9,21 @@
 
 /* C = alpha * op(A) op(B) + beta * C, row-major; op transposes when ta/tb.
  * op(A) is M x K, op(B) is K x N, C is M x N. Picks the thread count for
- * the size of the product. */
+ * the size of the product (nn_sgemm_bands). */
 void nn_sgemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
               const float *A, size_t lda, const float *B, size_t ldb,
               float beta, float *C, size_t ldc);
+
+/* How many bands nn_sgemm cuts a product of M x N x K multiply-adds into
+ * for the worker threads: 1 for small products, 2 from 4M multiply-adds,
+ * up to NN_MAX_PARTS for the largest. It depends on the shape alone, not
+ * on the thread count, so that the rounding of C does not either: cut a
+ * product of your own the same way. */
+int nn_sgemm_bands(size_t M, size_t N, size_t K);
+/* Whether nn_sgemm cuts an M x N result into bands of rows (else of
+ * columns): rows when there are more rows than columns or enough rows for
+ * every band. */
+int nn_sgemm_by_rows(size_t M, size_t N, int bands);
 
 /* Products of the following nn_sgemm_serial calls run on the calling
  * thread only: call it before spreading products over threads of one's

@@ -279,8 +279,9 @@ static size_t conv_work(const nn_layer *L, const planes *g, size_t n)
 }
 
 /* Scratch: the planes of the n samples of the last forward pass (kept for
- * backward), then a workspace for each part nn_parallel may use (only
- * those used are ever touched). */
+ * backward), then NN_MAX_PARTS workspaces: the columns and products of
+ * a chunk for each thread nn_parallel may use, and a part's sums of dW
+ * and db for each part (only those used are ever touched). */
 static size_t conv_scratch(const nn_layer *L, size_t n)
 {
 	planes g = conv_planes(L);
@@ -320,15 +321,31 @@ static work work_of(const conv_job *j, int part)
 	return w;
 }
 
-/* The range [*i0, *i1) of a part among `count` samples: even shares, so
- * that the parts finish together. */
-static void share(size_t count, int part, int parts, size_t *i0, size_t *i1)
+/* The samples [*i0, *i1) of part `part` of `parts`: a run of whole
+ * chunks of j->chunk samples, the chunks counted from the first sample of
+ * the batch, so that the products are the same however many threads
+ * share the parts. */
+static void share(const conv_job *j, int part, int parts, size_t *i0,
+                  size_t *i1)
 {
-	*i0 = count * (size_t)part / (size_t)parts;
-	*i1 = count * (size_t)(part + 1) / (size_t)parts;
+	size_t chunks = (j->n + j->chunk - 1) / j->chunk;
+	size_t c0 = chunks * (size_t)part / (size_t)parts;
+	size_t c1 = chunks * (size_t)(part + 1) / (size_t)parts;
+
+	*i0 = c0 * j->chunk;
+	*i1 = c1 * j->chunk < j->n ? c1 * j->chunk : j->n;
 }
 
-/* Forward, a chunk of samples at a time. */
+/* Parts of a pass: one for each chunk, at most NN_MAX_PARTS. */
+static int conv_parts(const conv_job *j)
+{
+	size_t chunks = (j->n + j->chunk - 1) / j->chunk;
+
+	return chunks < NN_MAX_PARTS ? (int)chunks : NN_MAX_PARTS;
+}
+
+/* Forward, a chunk of samples at a time, in the workspace of the thread
+ * that runs the part. */
 static void forward_part(void *ud, int part, int parts)
 {
 	const conv_job *j = ud;
@@ -336,9 +353,9 @@ static void forward_part(void *ud, int part, int parts)
 	const planes *g = &j->g;
 	size_t O = (size_t)L->units, S = j->chunk, e0, e1;
 	size_t oh = (size_t)L->out.dim[1], ow = (size_t)L->out.dim[2];
-	work w = work_of(j, part);
+	work w = work_of(j, nn_parallel_slot());
 
-	share(j->n, part, parts, &e0, &e1);
+	share(j, part, parts, &e0, &e1);
 	for (size_t i0 = e0; i0 < e1; i0 += S) {
 		size_t s = e1 - i0 < S ? e1 - i0 : S, N = s * g->q;
 
@@ -368,7 +385,7 @@ static void conv_forward(nn_layer *L, const float *x, float *z, size_t n,
 	(void)rng;
 	j.x = x;
 	j.z = z;
-	nn_parallel((int)n, forward_part, &j);
+	nn_parallel(conv_parts(&j), forward_part, &j);
 }
 
 /* The gradients of s samples from i0: dW (O x K) and db added to (set
@@ -409,17 +426,19 @@ static void backward_chunk(const conv_job *j, const work *w, float *dW,
 	}
 }
 
-/* Part 0 writes the layer's gradients, the others their own shares. */
+/* Part 0 writes the layer's gradients, part p > 0 its sums into the
+ * dW and db of workspace p; the columns and products go to the workspace
+ * of the thread that runs the part. */
 static void backward_part(void *ud, int part, int parts)
 {
 	const conv_job *j = ud;
 	const nn_layer *L = j->L;
 	size_t e0, e1, S = j->chunk;
-	work w = work_of(j, part);
-	float *dW = part ? w.dW : L->p[0].grad;
-	float *db = L->nobias ? NULL : part ? w.db : L->p[1].grad;
+	work w = work_of(j, nn_parallel_slot()), sums = work_of(j, part);
+	float *dW = part ? sums.dW : L->p[0].grad;
+	float *db = L->nobias ? NULL : part ? sums.db : L->p[1].grad;
 
-	share(j->n, part, parts, &e0, &e1);
+	share(j, part, parts, &e0, &e1);
 	for (size_t i0 = e0; i0 < e1; i0 += S)
 		backward_chunk(j, &w, dW, db, i0, e1 - i0 < S ? e1 - i0 : S,
 		               i0 == e0);
@@ -437,7 +456,8 @@ static void conv_backward(nn_layer *L, const float *x, const float *dz,
 	(void)x;
 	j.dz = dz;
 	j.dx = dx;
-	parts = nn_parallel((int)n, backward_part, &j);
+	parts = nn_parallel(conv_parts(&j), backward_part, &j);
+	/* the parts' sums in part order, whichever thread ran them */
 	for (int p = 1; p < parts; p++) {
 		work w = work_of(&j, p);
 

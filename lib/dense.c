@@ -3,7 +3,6 @@
  * transposed to another dense layer's (a tied autoencoder's decoder) is
  * that layer's inputs x units matrix, read as W^T. Large products are
  * shared between the worker threads (workers.c). */
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,10 +40,6 @@ static int dense_setup(nn_layer *L, const nn_layer_spec *spec)
 	return 0;
 }
 
-/* Products of at least this many multiply-adds are shared between the
- * worker threads; smaller ones are not worth waking them for. */
-#define PARALLEL_MIN_MACS (4.0 * 1024 * 1024)
-
 /* One pass of a dense layer over n samples, cut into parts: units or
  * samples for z, units for dW and db, samples for dx, so that no part
  * waits for another. */
@@ -55,12 +50,14 @@ typedef struct dense_job {
 	size_t n;
 } dense_job;
 
-/* Whether a pass over n samples is shared between threads: the product
- * is large, there are threads, and at least two parts of `want`. */
-static int shared(const nn_layer *L, size_t n, size_t want)
+/* How many parts a pass over n samples is cut into: as many as nn_sgemm
+ * would cut its product into, at most `want`; the same on any number of
+ * threads, so that the sums are rounded the same. */
+static int parts_of(const nn_layer *L, size_t n, size_t want)
 {
-	return (double)n * L->in_size * L->units >= PARALLEL_MIN_MACS &&
-	       want > 1 && nn_parallel_parts() > 1;
+	int bands = nn_sgemm_bands(n, (size_t)L->units, L->in_size);
+
+	return (size_t)bands < want ? bands : (int)want;
 }
 
 /* [*lo, *hi): the share of total that part `part` of `parts` takes. */
@@ -96,14 +93,15 @@ static void forward_block(const dense_job *j, size_t r0, size_t r1,
 		     L->p[0].val + u0 * in, in, beta, z, out);
 }
 
-/* A part takes a share of the units when there are more units than
- * samples (each then reads only its rows of W), else of the samples. */
+/* A part takes a share of the samples when nn_sgemm would cut its
+ * product into bands of rows, else of the units (each then reads only its
+ * rows of W). */
 static void forward_part(void *ud, int part, int parts)
 {
 	const dense_job *j = ud;
 	size_t lo, hi, units = (size_t)j->L->units;
 
-	if (units >= j->n) {
+	if (!nn_sgemm_by_rows(j->n, units, parts)) {
 		share(units, part, parts, &lo, &hi);
 		forward_block(j, 0, j->n, lo, hi, nn_sgemm_serial);
 	} else {
@@ -116,11 +114,13 @@ static void dense_forward(nn_layer *L, const float *x, float *z, size_t n,
                           int training, nn_rng *rng)
 {
 	dense_job j = { .L = L, .x = x, .z = z, .n = n };
+	size_t units = (size_t)L->units;
+	int parts = parts_of(L, n, n > units ? n : units);
 
 	(void)training;
 	(void)rng;
-	if (shared(L, n, n > (size_t)L->units ? n : (size_t)L->units))
-		nn_parallel(INT_MAX, forward_part, &j);
+	if (parts > 1)
+		nn_parallel(parts, forward_part, &j);
 	else
 		forward_block(&j, 0, n, 0, (size_t)L->units, nn_sgemm);
 }
@@ -173,10 +173,11 @@ static void dense_backward(nn_layer *L, const float *x, const float *dz,
                            float *dx, size_t n)
 {
 	dense_job j = { .L = L, .x = x, .dz = dz, .dx = dx, .n = n };
-	size_t want = (size_t)L->units < n ? (size_t)L->units : n;
+	size_t units = (size_t)L->units;
+	int parts = parts_of(L, n, units < n ? units : n);
 
-	if (shared(L, n, want))
-		nn_parallel((int)want, backward_part, &j);
+	if (parts > 1)
+		nn_parallel(parts, backward_part, &j);
 	else
 		backward_share(&j, 0, (size_t)L->units, 0, n, nn_sgemm);
 }

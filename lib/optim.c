@@ -128,8 +128,10 @@ NN_HOT static void update(const nn_optim *o, float *restrict w,
 	}
 }
 
-/* Models with at least this many parameters are updated by the worker
- * threads, each a share of the block. */
+/* Models with at least this many parameters are updated in shares of the
+ * block, by the worker threads, in the same shares on one thread: GCC's
+ * vectorised loop and its scalar remainder may round the same update
+ * differently, so the cuts must not move with the thread count. */
 #define PARALLEL_MIN_PARAMS (64 * 1024)
 
 typedef struct step_job {
@@ -184,7 +186,7 @@ int nn_optim_step(nn_optim *o, nn_model *model)
 	o->t++;
 	j.c1 = 1 - powf(o->beta1, (float)o->t);
 	j.c2 = 1 - powf(o->beta2, (float)o->t);
-	if (total >= PARALLEL_MIN_PARAMS && nn_parallel_parts() > 1)
+	if (total >= PARALLEL_MIN_PARAMS)
 		nn_parallel(INT_MAX, step_part, &j);
 	else
 		update_range(&j, 0, total);

@@ -1,21 +1,33 @@
-/* workers.c - a pool of threads started on first use and kept, woken for
- * each parallel loop (a few per layer and batch) through one condition
- * variable. The parts are even, so the caller, done with its own, polls
- * for the others (yielding the core) before it would sleep, and a worker
- * done with a loop watches for the next one a while before it sleeps:
- * being woken through the kernel costs tens of microseconds on these
- * virtual machines, a fifth of a W5 epoch when every loop paid it. */
+/* workers.c - a pool of threads started on first use and kept, for the
+ * layers' parallel loops (a few per layer and batch).
+ *
+ * A loop is a fixed number of parts. The caller publishes it, then it and
+ * the workers take parts from one counter until none is left, and the
+ * caller waits only for the parts still running on other threads. A
+ * worker that is slow to wake, or preempted by another program on a busy
+ * machine, so never holds the caller up for work it has not begun: the
+ * loop then takes about as long as on one thread, not several times as
+ * long. The counter holds the loop's number in its upper half, so that a
+ * worker that wakes after its loop is over takes nothing from the next.
+ *
+ * Waking a sleeping thread costs tens of microseconds on these virtual
+ * machines, so a worker done with a loop watches for the next one a short
+ * while before it sleeps, and the caller watches a short while for the
+ * running parts to end before it sleeps. Both stop spinning soon: on a
+ * busy machine a spinning thread takes the core from the thread it waits
+ * for. */
 #include <pthread.h>
-#include <sched.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "blas.h"
 #include "nn.h"
 #include "workers.h"
 
-/* Pauses a worker spends watching for the next loop before it sleeps
- * (about half a millisecond). */
-#define SPIN 20000
+/* How long a worker watches for the next loop before it sleeps, and how
+ * long the caller watches for the last running parts, in nanoseconds. */
+#define WORKER_SPIN_NS 100000
+#define CALLER_SPIN_NS 30000
 
 /* A hint to the core that this thread is spinning. */
 static inline void cpu_relax(void)
@@ -27,54 +39,124 @@ static inline void cpu_relax(void)
 #endif
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+typedef void (*part_fn)(void *ud, int part, int parts);
+
 static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t go, done;
-	int workers;            /* threads started (parts 1 .. workers) */
-	unsigned long job;      /* incremented for each loop */
-	int busy;               /* workers still on the current job (atomic) */
-	void (*fn)(void *ud, int part, int parts);
+	int workers;            /* threads started (slots 1 .. workers) */
+	int sleeping;           /* workers waiting on go (atomic) */
+	/* the current loop, published by storing next: its fields are
+	 * written before (atomic, relaxed), read after */
+	uint64_t next;          /* loop number << 32 | next part to take */
+	part_fn fn;
 	void *ud;
 	int parts;
+	int threads;            /* caller and workers that take part */
+	int left;               /* parts not yet finished (atomic) */
 } P = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-        PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0 };
+        PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0, 0, 0 };
+
+/* The loop number the caller gave last (only the caller touches it). */
+static uint32_t loops;
 
 /* Set while this thread runs a part: a loop started from inside one runs
  * there, alone, rather than wait for workers busy with the outer loop. */
 static __thread int in_part;
+static __thread int slot;
+
+int nn_parallel_slot(void)
+{
+	return slot;
+}
+
+/* The next part of loop `loop` (of `parts`), or -1 when all are taken or
+ * the loop is over. */
+static int take(uint32_t loop, int parts)
+{
+	uint64_t v = __atomic_load_n(&P.next, __ATOMIC_ACQUIRE);
+
+	while ((uint32_t)(v >> 32) == loop && (int)(uint32_t)v < parts)
+		if (__atomic_compare_exchange_n(&P.next, &v, v + 1, 1,
+		                                __ATOMIC_ACQ_REL,
+		                                __ATOMIC_ACQUIRE))
+			return (int)(uint32_t)v;
+	return -1;
+}
+
+/* Run parts of the loop until none is left to take; returns how many
+ * this thread ran. */
+static int run_parts(uint32_t loop, part_fn fn, void *ud, int parts)
+{
+	int part, ran = 0;
+
+	in_part = 1;
+	while ((part = take(loop, parts)) >= 0) {
+		fn(ud, part, parts);
+		ran++;
+		if (__atomic_sub_fetch(&P.left, 1, __ATOMIC_ACQ_REL) == 0 &&
+		    slot != 0) {
+			/* the last part: the caller may be asleep */
+			pthread_mutex_lock(&P.mu);
+			pthread_cond_signal(&P.done);
+			pthread_mutex_unlock(&P.mu);
+		}
+	}
+	in_part = 0;
+	return ran;
+}
+
+/* The loop number of P.next once it differs from `seen`: watched for a
+ * short while, then slept for. */
+static uint32_t next_loop(uint32_t seen)
+{
+	uint64_t end = now_ns() + WORKER_SPIN_NS;
+	uint32_t loop;
+
+	for (int i = 1;; i++) {
+		loop = (uint32_t)(__atomic_load_n(&P.next, __ATOMIC_ACQUIRE) >>
+		                  32);
+		if (loop != seen)
+			return loop;
+		if (i % 64 == 0 && now_ns() > end)
+			break;
+		cpu_relax();
+	}
+	pthread_mutex_lock(&P.mu);
+	__atomic_add_fetch(&P.sleeping, 1, __ATOMIC_SEQ_CST);
+	while ((loop = (uint32_t)(__atomic_load_n(&P.next, __ATOMIC_SEQ_CST) >>
+	                          32)) == seen)
+		pthread_cond_wait(&P.go, &P.mu);
+	__atomic_sub_fetch(&P.sleeping, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&P.mu);
+	return loop;
+}
 
 static void *work(void *arg)
 {
-	int part = (int)(intptr_t)arg;
-	unsigned long seen = 0;
+	uint32_t seen = 0;
 
-	pthread_mutex_lock(&P.mu);
+	slot = (int)(intptr_t)arg;
 	for (;;) {
-		void (*fn)(void *, int, int);
-		void *ud;
-		int parts;
+		uint32_t loop = next_loop(seen);
+		part_fn fn = __atomic_load_n(&P.fn, __ATOMIC_RELAXED);
+		void *ud = __atomic_load_n(&P.ud, __ATOMIC_RELAXED);
+		int parts = __atomic_load_n(&P.parts, __ATOMIC_RELAXED);
+		int threads = __atomic_load_n(&P.threads, __ATOMIC_RELAXED);
 
-		/* the next loop of a batch usually comes within tens of
-		 * microseconds: watch for it a while before sleeping */
-		pthread_mutex_unlock(&P.mu);
-		for (int i = 0; i < SPIN &&
-		     __atomic_load_n(&P.job, __ATOMIC_ACQUIRE) == seen; i++)
-			cpu_relax();
-		pthread_mutex_lock(&P.mu);
-		while (P.job == seen)
-			pthread_cond_wait(&P.go, &P.mu);
-		seen = P.job;
-		fn = P.fn;
-		ud = P.ud;
-		parts = P.parts;
-		pthread_mutex_unlock(&P.mu);
-		in_part = 1;
-		if (part < parts)
-			fn(ud, part, parts);
-		in_part = 0;
-		pthread_mutex_lock(&P.mu);
-		if (__atomic_sub_fetch(&P.busy, 1, __ATOMIC_ACQ_REL) == 0)
-			pthread_cond_signal(&P.done);
+		/* fields read after the loop is over belong to the next one:
+		 * take() then finds the loop number changed and runs nothing */
+		seen = loop;
+		if (slot < threads)
+			run_parts(loop, fn, ud, parts);
 	}
 	return NULL;
 }
@@ -86,10 +168,10 @@ int nn_parallel_parts(void)
 	return t < 1 ? 1 : t > NN_MAX_PARTS ? NN_MAX_PARTS : t;
 }
 
-/* Start workers up to parts - 1; returns how many parts can run. */
-static int start_workers(int parts)
+/* Start workers up to threads - 1; returns how many threads can run. */
+static int start_workers(int threads)
 {
-	while (P.workers < parts - 1) {
+	while (P.workers < threads - 1) {
 		pthread_t th;
 		pthread_attr_t at;
 		int rc;
@@ -103,53 +185,53 @@ static int start_workers(int parts)
 			break;
 		P.workers++;
 	}
-	return P.workers + 1 < parts ? P.workers + 1 : parts;
+	return P.workers + 1 < threads ? P.workers + 1 : threads;
 }
 
 int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
                 void *ud)
 {
-	int parts = want < nn_parallel_parts() ? want : nn_parallel_parts();
+	int parts = want < 1 ? 1 : want > NN_MAX_PARTS ? NN_MAX_PARTS : want;
+	int threads = in_part ? 1 : nn_parallel_parts();
+	uint64_t end;
 
 	nn_blas_serial();
-	if (in_part)
-		parts = 1;
-	if (parts > 1) {
+	if (threads > parts)
+		threads = parts;
+	if (threads > 1) {
 		pthread_mutex_lock(&P.mu);
-		parts = start_workers(parts);
+		threads = start_workers(threads);
 		pthread_mutex_unlock(&P.mu);
 	}
-	if (parts <= 1) {
-		fn(ud, 0, 1);
-		return 1;
+	if (threads <= 1) {
+		for (int part = 0; part < parts; part++)
+			fn(ud, part, parts);
+		return parts;
 	}
-	pthread_mutex_lock(&P.mu);
-	P.fn = fn;
-	P.ud = ud;
-	P.parts = parts;
-	P.busy = P.workers;
-	__atomic_add_fetch(&P.job, 1, __ATOMIC_RELEASE);
-	pthread_cond_broadcast(&P.go);
-	pthread_mutex_unlock(&P.mu);
-	in_part = 1;
-	fn(ud, 0, parts);
-	in_part = 0;
-	/* the parts are even, so the others are about done: spin, then
-	 * poll yielding the core (another program may need it), rather
-	 * than sleep and be woken */
-	for (int i = 0; i < SPIN; i++) {
-		if (__atomic_load_n(&P.busy, __ATOMIC_ACQUIRE) == 0)
-			return parts;
+	loops++;
+	__atomic_store_n(&P.fn, fn, __ATOMIC_RELAXED);
+	__atomic_store_n(&P.ud, ud, __ATOMIC_RELAXED);
+	__atomic_store_n(&P.parts, parts, __ATOMIC_RELAXED);
+	__atomic_store_n(&P.threads, threads, __ATOMIC_RELAXED);
+	__atomic_store_n(&P.left, parts, __ATOMIC_RELAXED);
+	__atomic_store_n(&P.next, (uint64_t)loops << 32, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&P.sleeping, __ATOMIC_SEQ_CST) > 0) {
+		pthread_mutex_lock(&P.mu);
+		pthread_cond_broadcast(&P.go);
+		pthread_mutex_unlock(&P.mu);
+	}
+	run_parts(loops, fn, ud, parts);
+	/* every part is taken: wait only for those still running */
+	end = now_ns() + CALLER_SPIN_NS;
+	for (int i = 1; __atomic_load_n(&P.left, __ATOMIC_ACQUIRE) > 0; i++) {
+		if (i % 64 == 0 && now_ns() > end) {
+			pthread_mutex_lock(&P.mu);
+			while (__atomic_load_n(&P.left, __ATOMIC_ACQUIRE) > 0)
+				pthread_cond_wait(&P.done, &P.mu);
+			pthread_mutex_unlock(&P.mu);
+			break;
+		}
 		cpu_relax();
 	}
-	for (int i = 0; i < 4096; i++) {
-		if (__atomic_load_n(&P.busy, __ATOMIC_ACQUIRE) == 0)
-			return parts;
-		sched_yield();
-	}
-	pthread_mutex_lock(&P.mu);
-	while (P.busy > 0)
-		pthread_cond_wait(&P.done, &P.mu);
-	pthread_mutex_unlock(&P.mu);
 	return parts;
 }

@@ -4,6 +4,7 @@
 #ifndef NN_WORKERS_H
 #define NN_WORKERS_H
 
+/* Most threads, and most parts of one loop. */
 #define NN_MAX_PARTS 8
 
 /* Passes over at least this many values (activations, pooling) are worth
@@ -11,16 +12,25 @@
  * would have woken. */
 #define NN_PARALLEL_MIN_VALUES (64 * 1024)
 
-/* Most parts nn_parallel splits work into: nn_threads(), at most
- * NN_MAX_PARTS. */
+/* Threads a loop may use: nn_threads(), at most NN_MAX_PARTS. */
 int nn_parallel_parts(void);
 
-/* Call fn(ud, part, parts) for part = 0 .. parts-1, at the same time on
- * `parts` threads (the caller runs part 0), and return parts when all are
- * done. parts is min(want, nn_parallel_parts()), or 1 (fn runs on the
- * caller alone) when threads cannot be had, or when called from inside
- * another loop's fn. Products inside fn must use nn_sgemm_serial. */
+/* Call fn(ud, part, parts) once for each part = 0 .. parts-1 and return
+ * parts, which is min(want, NN_MAX_PARTS) whatever the thread count, so
+ * that a loop cuts its work the same way on one thread as on eight. The
+ * caller and the workers take the parts in turn, in no fixed order, the
+ * caller taking every part no worker has begun: a worker that is late or
+ * preempted delays the loop by at most the part it is running. fn must
+ * give the same result whichever thread runs a part (a reduction over
+ * parts adds their results in part order after the loop). Called from
+ * inside a part, every part runs there, in order. Products inside fn
+ * must use nn_sgemm_serial. One thread at a time may start loops. */
 int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
                 void *ud);
+
+/* Which thread runs the calling part: 0 for the thread that started the
+ * loop, 1 .. NN_MAX_PARTS - 1 for the workers; for workspaces that a part
+ * uses only while it runs. */
+int nn_parallel_slot(void);
 
 #endif
