@@ -61,6 +61,13 @@ static void print_point(train_ctx *c, const nn_progress *pr)
 		          sh_num(p->val_acc, v2, sizeof v2));
 	if (c->scheduled)
 		sh_printf(S, "  lr %.4g", p->lr);
+	if (nn_optim_full_batch(c->sm->opt.kind)) {
+		/* one full-batch iteration per epoch */
+		sh_printf(S, "  %s evals %ld", nn_optim_name(c->sm->opt.kind),
+		          p->evals);
+		if (c->sm->opt.kind == NN_OPT_LM)
+			sh_printf(S, "  mu %.3g", p->mu);
+	}
 	if (S->timing)
 		sh_printf(S, "  time %.3fs", p->seconds - c->last);
 	if (c->early && pr->improved)
