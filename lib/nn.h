@@ -688,6 +688,9 @@ typedef struct nn_train_opts {
 	float target_lo, target_hi;  /* label targets 0 and 1 become these
 	                              * (both 0: unchanged) */
 	nn_early early;         /* early stopping and restoring; zero: off */
+	double goal;            /* stop at the first point whose training
+	                         * loss is at most this (MATLAB's goal);
+	                         * 0: off */
 	volatile int *stop;     /* set non-zero to stop between batches */
 	/* Called after every batch; a non-zero return stops the run. It
 	 * may change the optimizer's momentum and lr: a new lr is the rate
@@ -717,6 +720,7 @@ struct nn_run {
 	float *best;            /* weights at the best point (restore) */
 	size_t nbest;
 	int stopped_early;      /* patience ran out */
+	int reached_goal;       /* the loss reached opts.goal */
 	int restored;           /* the best weights were put back */
 	long nan_iter;          /* where the NaN guard stopped it, or 0 */
 	char val_name[64];      /* the caller's name for opts.val */

@@ -489,6 +489,8 @@ static int check_settings(trainer *t, const nn_train_opts *o)
 		               "out, not both");
 	if (!(o->val_split >= 0 && o->val_split < 1))
 		return nn_fail("the validation fraction must be in [0, 1)");
+	if (!(o->goal >= 0))
+		return nn_fail("goal= is a loss of 0 (off) or more");
 	if (!(o->clip >= 0) || !isfinite(o->clip))
 		return nn_fail("clip must be a norm of 0 (off) or more");
 	if (t->full && (o->clip > 0 || o->fanin))
@@ -744,6 +746,8 @@ static int run_loop(trainer *t)
 			if (add_point(t) < 0)
 				return -1;
 			pr.point = &t->h->p[t->h->n - 1];
+			if (c->goal > 0 && pr.point->loss <= c->goal)
+				r->reached_goal = stop = 1;
 			if (early_on(&r->early)) {
 				pr.improved = nn_early_update(&r->early,
 				                              pr.point, &stop);
@@ -757,7 +761,7 @@ static int run_loop(trainer *t)
 		if (quit)
 			return 0;
 		if (stop) {
-			r->stopped_early = 1;
+			r->stopped_early = !r->reached_goal;
 			return 0;
 		}
 	}
@@ -769,7 +773,8 @@ static int run_loop(trainer *t)
 static int finish_run(trainer *t, int rc)
 {
 	nn_run *r = t->run;
-	int ended = r->iter >= r->iters || r->stopped_early;
+	int ended = r->iter >= r->iters || r->stopped_early ||
+	            r->reached_goal;
 
 	if (rc < 0) {
 		r->active = 0;
@@ -822,7 +827,7 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	t.cfg.stop = opts->stop;
 	t.cfg.callback = opts->callback;
 	t.cfg.ud = opts->ud;
-	t.run->stopped_early = t.run->restored = 0;
+	t.run->stopped_early = t.run->restored = t.run->reached_goal = 0;
 	t.run->nan_iter = 0;
 	t.osz = malloc((nl ? nl : 1) * sizeof *t.osz);
 	if (!t.osz)

@@ -232,7 +232,7 @@ const sh_cmd sh_commands[] = {
 	/* ---- training */
 	{ "train", "training", cmd_train, 1, 4,
 	  "epochs iters batch val every shuffle patience monitor min_delta "
-	  "clip log model",
+	  "clip goal log model",
 	  "train DATA [epochs=N | iters=N] [batch=B] [val=DATA|F] [every=K] "
 	  "[patience=P] [restore] [clip=C] [fanin] [log=FILE] | "
 	  "train DATA resume",
@@ -254,6 +254,9 @@ const sh_cmd sh_commands[] = {
 	  "  restore       at the end put back the weights of the best point,\n"
 	  "                also when the run did not stop early; the summary\n"
 	  "                names their epoch; a new best is marked *\n"
+	  "  goal=L        stop at the first point whose training loss is\n"
+	  "                L or less (MATLAB's goal); runs then shows the\n"
+	  "                epochs it took\n"
 	  "  clip=C        scale the gradients down to L2 norm C at most\n"
 	  "  fanin         LeCun's fan-in rates: each layer's gradients (so\n"
 	  "                its SGD steps) times 1/sqrt(inputs per unit)\n"
