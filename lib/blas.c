@@ -224,3 +224,25 @@ void nn_sgemm_naive(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
 			        (beta == 0 ? 0 : beta * C[i * ldc + j]));
 		}
 }
+
+/* ---- LAPACK (OpenBLAS carries it; Debian ships no lapacke.h with it) -- */
+
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda,
+             int *info);
+void dpotrs_(const char *uplo, const int *n, const int *nrhs,
+             const double *a, const int *lda, double *b, const int *ldb,
+             int *info);
+
+int nn_cholesky_solve(double *a, double *b, size_t n)
+{
+	int nn = (int)n, one = 1, info = 0;
+
+	if (n == 0)
+		return 0;
+	use_threads(1);
+	dpotrf_("L", &nn, a, &nn, &info);
+	if (info != 0)
+		return -1;
+	dpotrs_("L", &nn, &one, a, &nn, b, &nn, &info);
+	return info == 0 ? 0 : -1;
+}

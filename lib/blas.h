@@ -41,5 +41,10 @@ void nn_sgemm_naive(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
                     const float *A, size_t lda, const float *B, size_t ldb,
                     float beta, float *C, size_t ldc);
 
+/* Solve A x = b for a symmetric positive definite n x n A (double,
+ * column-major; only its lower triangle is read) by LAPACK's Cholesky:
+ * A is overwritten by its factor and b by x. -1 when A is not positive
+ * definite. */
+int nn_cholesky_solve(double *a, double *b, size_t n);
 
 #endif

@@ -505,8 +505,12 @@ size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w);
 /* ---- optimizers -------------------------------------------------------- */
 
 typedef enum nn_optim_kind {
-	NN_OPT_SGD, NN_OPT_ADAM, NN_OPT_RMSPROP, NN_OPT_ADAGRAD, NN_OPT_COUNT
+	NN_OPT_SGD, NN_OPT_ADAM, NN_OPT_RMSPROP, NN_OPT_ADAGRAD,
+	/* full-batch methods (optim2.c): one iteration on the whole data */
+	NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_LM, NN_OPT_GN, NN_OPT_COUNT
 } nn_optim_kind;
+
+typedef struct nn_full nn_full;
 
 typedef struct nn_optim {
 	nn_optim_kind kind;
@@ -517,6 +521,11 @@ typedef struct nn_optim {
 	float beta1, beta2;     /* adam */
 	float rho;              /* rmsprop */
 	float eps;              /* adam, rmsprop, adagrad */
+	int history;            /* lbfgs: pairs kept (10) */
+	int fr;                 /* cg: Fletcher-Reeves, not Polak-Ribiere */
+	double mu;              /* lm: damping, adapted as it goes */
+	double mu_inc, mu_dec, mu_max;  /* lm: its schedule */
+	nn_full *full;          /* state of a full-batch method */
 	long t;                 /* steps taken */
 	size_t nstate;          /* floats in each state array */
 	float *m, *v;           /* state, allocated on the first step */
@@ -528,8 +537,48 @@ int nn_optim_parse(const char *name);
 void nn_optim_defaults(nn_optim *o, nn_optim_kind k);
 /* Drop the state (moments, step count); keep the settings. */
 void nn_optim_reset(nn_optim *o);
-/* One update of every parameter of m from its gradients. */
+/* One update of every parameter of m from its gradients (first-order
+ * kinds; a full-batch kind fails with a message: see below). */
 int nn_optim_step(nn_optim *o, nn_model *m);
+
+/* ---- full-batch methods (optim2.c) -------------------------------------- */
+
+/* 1 for the kinds that take one iteration on the whole data set per call
+ * (cg, lbfgs, lm, gn), 0 for the gradient-descent kinds. */
+int nn_optim_full_batch(nn_optim_kind k);
+
+/* Loss and gradient of a model on a whole data set: the "closure" a
+ * full-batch method calls as often as it needs. */
+typedef struct nn_closure {
+	nn_model *m;
+	nn_loss_kind loss;
+	const float *x, *y;     /* n inputs and their (mapped) targets */
+	size_t n;
+	float *grad;            /* n * output width floats of scratch */
+	nn_rng *rng;
+	long evals;             /* evaluations so far */
+} nn_closure;
+
+/* The loss of c->m on the n samples at its current parameters, with its
+ * penalties, in inference mode (dropout off: the function is
+ * deterministic). With want_grad, the gradient is left in
+ * nn_model_grads. NAN when the forward pass fails. Counts an evaluation. */
+double nn_closure_eval(nn_closure *c, int want_grad);
+
+/* The largest model lm and gn take (they factor a P x P matrix). */
+#define NN_LM_MAX_PARAMS 3000
+
+/* One iteration of a full-batch kind: on entry *loss is the loss at the
+ * model's parameters and nn_model_grads holds its gradient (one
+ * nn_closure_eval(c, 1)); on return the parameters have moved and *loss
+ * is the loss there. cg and lbfgs search the line for a step meeting the
+ * strong Wolfe conditions; lm solves (J'J + mu I) d = J'r by Cholesky and
+ * adapts o->mu; gn takes the Gauss-Newton step. A converged method leaves
+ * the parameters. Returns 0, or -1 with a message (lm and gn need the
+ * mse loss, no penalties, at most NN_LM_MAX_PARAMS parameters). */
+int nn_optim_full_step(nn_optim *o, nn_closure *c, double *loss);
+/* Free the state of a full-batch method (nn_optim_reset calls it). */
+void nn_full_free(nn_optim *o);
 
 /* ---- history of a run -------------------------------------------------- */
 
@@ -542,6 +591,9 @@ typedef struct nn_metrics {
 	double lr;
 	double seconds;         /* wall time since the start of the run */
 	double samples_per_s;
+	long evals;             /* full-batch methods: loss and gradient
+	                         * evaluations since the last point */
+	double mu;              /* lm: its damping after the point */
 } nn_metrics;
 
 typedef struct nn_history {
@@ -644,6 +696,9 @@ typedef struct nn_train_opts {
 	float target_lo, target_hi;  /* label targets 0 and 1 become these
 	                              * (both 0: unchanged) */
 	nn_early early;         /* early stopping and restoring; zero: off */
+	double goal;            /* stop at the first point whose training
+	                         * loss is at most this (MATLAB's goal);
+	                         * 0: off */
 	volatile int *stop;     /* set non-zero to stop between batches */
 	/* Called after every batch; a non-zero return stops the run. It
 	 * may change the optimizer's momentum and lr: a new lr is the rate
@@ -673,6 +728,7 @@ struct nn_run {
 	float *best;            /* weights at the best point (restore) */
 	size_t nbest;
 	int stopped_early;      /* patience ran out */
+	int reached_goal;       /* the loss reached opts.goal */
 	int restored;           /* the best weights were put back */
 	long nan_iter;          /* where the NaN guard stopped it, or 0 */
 	char val_name[64];      /* the caller's name for opts.val */

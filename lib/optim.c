@@ -15,7 +15,7 @@
 #include "workers.h"
 
 static const char *const names[NN_OPT_COUNT] = {
-	"sgd", "adam", "rmsprop", "adagrad",
+	"sgd", "adam", "rmsprop", "adagrad", "cg", "lbfgs", "lm", "gn",
 };
 
 const char *nn_optim_name(nn_optim_kind k)
@@ -36,6 +36,13 @@ void nn_optim_defaults(nn_optim *o, nn_optim_kind k)
 	memset(o, 0, sizeof *o);
 	o->kind = k;
 	o->lr = k == NN_OPT_SGD ? 0.01f : k == NN_OPT_ADAGRAD ? 0.01f : 0.001f;
+	if (nn_optim_full_batch(k))
+		o->lr = 1;      /* cg, lbfgs: the first trial step's scale */
+	o->history = 10;
+	o->mu = k == NN_OPT_GN ? 0 : 1e-3;
+	o->mu_inc = 10;
+	o->mu_dec = 0.1;
+	o->mu_max = 1e10;
 	o->beta1 = 0.9f;
 	o->beta2 = 0.999f;
 	o->rho = 0.99f;
@@ -47,6 +54,7 @@ void nn_optim_reset(nn_optim *o)
 	free(o->m);
 	free(o->v);
 	o->m = o->v = NULL;
+	nn_full_free(o);
 	o->nstate = 0;
 	o->t = 0;
 }
@@ -123,7 +131,7 @@ NN_HOT static void update(const nn_optim *o, float *restrict w,
 			w[i] -= lr * gi / (sqrtf(v[i]) + eps);
 		}
 		break;
-	case NN_OPT_COUNT:
+	default:
 		break;
 	}
 }
@@ -181,6 +189,9 @@ int nn_optim_step(nn_optim *o, nn_model *model)
 	size_t total = nn_model_param_count(model);
 	step_job j = { .o = o, .m = model };
 
+	if (nn_optim_full_batch(o->kind))
+		return nn_fail("%s takes whole-data-set iterations: train "
+		               "with it", nn_optim_name(o->kind));
 	if (ensure_state(o, total) < 0)
 		return -1;
 	o->t++;

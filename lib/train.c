@@ -444,6 +444,9 @@ typedef struct trainer {
 	                         * the NaN guard ... */
 	long safe_iter;         /* ... from before this iteration */
 	long safe_every;        /* iterations between two copies */
+	int full;               /* a full-batch method: one iteration per
+	                         * epoch, through a closure */
+	long evals;             /* its evaluations since the last point */
 } trainer;
 
 static int add_point(trainer *t)
@@ -462,6 +465,9 @@ static int add_point(trainer *t)
 	p.seconds = now - t->t0;
 	p.samples_per_s = p.seconds > r->seconds
 	                  ? r->span_seen / (p.seconds - r->seconds) : 0;
+	p.evals = t->evals;
+	p.mu = t->o->kind == NN_OPT_LM ? t->o->mu : 0;
+	t->evals = 0;
 	if (t->val && evaluate(t->m, t->loss, t->val, 0, t->cfg.target_lo,
 	                       t->cfg.target_hi, &p.val_loss, &p.val_acc,
 	                       NULL, 0) < 0)
@@ -483,8 +489,13 @@ static int check_settings(trainer *t, const nn_train_opts *o)
 		               "out, not both");
 	if (!(o->val_split >= 0 && o->val_split < 1))
 		return nn_fail("the validation fraction must be in [0, 1)");
+	if (!(o->goal >= 0))
+		return nn_fail("goal= is a loss of 0 (off) or more");
 	if (!(o->clip >= 0) || !isfinite(o->clip))
 		return nn_fail("clip must be a norm of 0 (off) or more");
+	if (t->full && (o->clip > 0 || o->fanin))
+		return nn_fail("clip= and fanin shape gradient-descent steps; "
+		               "%s takes its own", nn_optim_name(t->o->kind));
 	if (nn_schedule_check(&o->schedule) < 0)
 		return -1;
 	if ((unsigned)e->monitor >= NN_MON_COUNT || e->patience < 0 ||
@@ -533,7 +544,7 @@ static int start_run(trainer *t, const nn_train_opts *o, nn_rng *rng)
 	r->opts.ud = NULL;
 	r->opts.run = NULL;
 	r->opts.resume = 0;
-	batch = o->batch == 0 || o->batch > n ? n : o->batch;
+	batch = o->batch == 0 || o->batch > n || t->full ? n : o->batch;
 	r->opts.batch = batch;
 	nb = (n + batch - 1) / batch;
 	r->iters = o->iters > 0 ? o->iters : (long)nb * o->epochs;
@@ -592,6 +603,27 @@ static int point_due(const trainer *t)
 	return r->pos >= r->n || r->iter == r->iters;
 }
 
+/* A full-batch method's iteration from the loss l and gradient just
+ * computed on all cnt samples; *loss is the loss where it ends. */
+static int full_step(trainer *t, size_t cnt, double l, double *loss)
+{
+	nn_closure c = { 0 };
+
+	c.m = t->m;
+	c.loss = t->loss;
+	c.x = t->b.x;
+	c.y = t->b.y;
+	c.n = cnt;
+	c.grad = t->b.grad;
+	c.rng = &t->run->rng;
+	c.evals = 1;
+	if (nn_optim_full_step(t->o, &c, &l) < 0)
+		return -1;
+	t->evals += c.evals;
+	*loss = l;
+	return 0;
+}
+
 /* One batch: forward, loss, backward, the NaN guard, clipping, the step.
  * Returns 0, or -1 when the guard fired or a step failed. */
 static int train_batch(trainer *t, size_t cnt, double *loss)
@@ -605,7 +637,7 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 	double l;
 
 	nn_dataset_gather(t->d, r->perm + r->pos, cnt, b->x, b->y);
-	out = nn_model_forward(m, b->x, cnt, 1, &r->rng);
+	out = nn_model_forward(m, b->x, cnt, !t->full, &r->rng);
 	if (!out)
 		return -1;
 	r->span_correct += nn_count_correct(out, b->y, cnt, w);
@@ -637,6 +669,8 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 		       nn_model_param_count(m) * sizeof *t->safe);
 		t->safe_iter = r->iter;
 	}
+	if (t->full)
+		return full_step(t, cnt, l, loss);
 	if (t->cfg.clip > 0)
 		clip_grads(m, t->cfg.clip);
 	if (t->cfg.fanin)
@@ -712,6 +746,8 @@ static int run_loop(trainer *t)
 			if (add_point(t) < 0)
 				return -1;
 			pr.point = &t->h->p[t->h->n - 1];
+			if (c->goal > 0 && pr.point->loss <= c->goal)
+				r->reached_goal = stop = 1;
 			if (early_on(&r->early)) {
 				pr.improved = nn_early_update(&r->early,
 				                              pr.point, &stop);
@@ -725,7 +761,7 @@ static int run_loop(trainer *t)
 		if (quit)
 			return 0;
 		if (stop) {
-			r->stopped_early = 1;
+			r->stopped_early = !r->reached_goal;
 			return 0;
 		}
 	}
@@ -737,7 +773,8 @@ static int run_loop(trainer *t)
 static int finish_run(trainer *t, int rc)
 {
 	nn_run *r = t->run;
-	int ended = r->iter >= r->iters || r->stopped_early;
+	int ended = r->iter >= r->iters || r->stopped_early ||
+	            r->reached_goal;
 
 	if (rc < 0) {
 		r->active = 0;
@@ -775,6 +812,7 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	t.val = opts->val;
 	t.run = opts->run ? opts->run : &own;
 	t.h = h;
+	t.full = nn_optim_full_batch(o->kind);
 	if (check_fit(m, d, "training") < 0 ||
 	    nn_loss_check(loss, t.act, d->ysize) < 0)
 		return -1;
@@ -789,7 +827,7 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	t.cfg.stop = opts->stop;
 	t.cfg.callback = opts->callback;
 	t.cfg.ud = opts->ud;
-	t.run->stopped_early = t.run->restored = 0;
+	t.run->stopped_early = t.run->restored = t.run->reached_goal = 0;
 	t.run->nan_iter = 0;
 	t.osz = malloc((nl ? nl : 1) * sizeof *t.osz);
 	if (!t.osz)

@@ -225,20 +225,24 @@ int cmd_history(sh_session *S, const sh_line *l)
 	const sh_arg *name = n == (ex ? 3 : 1) ? sh_pos(l, 0) : NULL;
 	sh_model *sm;
 	char v[6][32];
+	int full;
 
 	if (n != (name ? 1 : 0) + (ex ? 2 : 0))
 		return sh_err(S, "usage: history [MODEL] [export FILE.csv]");
 	if (!(sm = sh_model_arg(S, name ? name->text : NULL)))
 		return -1;
+	full = nn_optim_full_batch(sm->opt.kind);
 	if (ex)
 		return export_history(S, sm, sh_pos(l, n - 1)->text);
 	if (sm->hist.n == 0) {
 		sh_printf(S, "%s has not been trained yet\n", sm->name);
 		return 0;
 	}
-	sh_printf(S, "%5s %6s %8s %9s %9s %9s %9s %10s%s\n", "point", "epoch",
-	          "iter", "loss", "acc", "val_loss", "val_acc", "lr",
-	          S->timing ? "  seconds" : "");
+	sh_printf(S, "%5s %6s %8s %9s %9s %9s %9s %10s", "point", "epoch",
+	          "iter", "loss", "acc", "val_loss", "val_acc", "lr");
+	if (full)
+		sh_printf(S, " %6s %9s", "evals", "mu");
+	sh_printf(S, "%s\n", S->timing ? "  seconds" : "");
 	for (size_t i = 0; i < sm->hist.n; i++) {
 		const nn_metrics *p = &sm->hist.p[i];
 
@@ -247,6 +251,8 @@ int cmd_history(sh_session *S, const sh_line *l)
 		          sh_num(p->acc, v[1], 32),
 		          sh_num(p->val_loss, v[2], 32),
 		          sh_num(p->val_acc, v[3], 32), p->lr);
+		if (full)
+			sh_printf(S, " %6ld %9.3g", p->evals, p->mu);
 		if (S->timing)
 			sh_printf(S, " %8.2f", p->seconds);
 		sh_printf(S, "\n");

@@ -418,6 +418,57 @@ int cmd_loss(sh_session *S, const sh_line *l)
 	return 0;
 }
 
+/* optim cg|lbfgs|lm|gn: the full-batch methods and their options. */
+static int optim_full(sh_session *S, const sh_line *l, sh_model *sm,
+                      nn_optim_kind k)
+{
+	const char *name = nn_optim_name(k);
+	const sh_arg *flag = sh_pos(l, 1);
+	static const char *const first[] = { "momentum", "nesterov",
+		"weight_decay", "beta1", "beta2", "rho", "eps" };
+	static const struct { const char *key, *kinds; } own[] = {
+		{ "lr", "cg lbfgs" }, { "history", "lbfgs" },
+		{ "mu", "lm" }, { "mu_inc", "lm" }, { "mu_dec", "lm" },
+		{ "mu_max", "lm" },
+	};
+	nn_optim o;
+	double lr, mu, inc, dec, max;
+	long hist;
+
+	nn_optim_defaults(&o, k);
+	for (size_t i = 0; i < sizeof first / sizeof *first; i++)
+		if (sh_opt(l, first[i]))
+			return sh_err(S, "optim %s: %s= is an option of the "
+			              "gradient-descent kinds", name, first[i]);
+	if (flag && !(k == NN_OPT_CG && strcmp(flag->text, "fr") == 0))
+		return sh_err(S, "optim %s: unexpected '%s'%s", name,
+		              flag->text, k == NN_OPT_CG ? " (fr?)" : "");
+	for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+		if (sh_opt(l, own[i].key) && !strstr(own[i].kinds, name))
+			return sh_err(S, "optim %s: %s= is an option of %s",
+			              name, own[i].key, own[i].kinds);
+	if (sh_opt_double(S, l, "lr", o.lr, 1e-12, 1e6, &lr) < 0 ||
+	    sh_opt_long(S, l, "history", o.history, 1, 1000, &hist) < 0 ||
+	    sh_opt_double(S, l, "mu", o.mu, 0, 1e30, &mu) < 0 ||
+	    sh_opt_double(S, l, "mu_inc", o.mu_inc, 1, 1e6, &inc) < 0 ||
+	    sh_opt_double(S, l, "mu_dec", o.mu_dec, 1e-6, 1, &dec) < 0 ||
+	    sh_opt_double(S, l, "mu_max", o.mu_max, 0, 1e30, &max) < 0)
+		return -1;
+	if (k == NN_OPT_LM && !(mu > 0 && mu <= max))
+		return sh_err(S, "optim lm: mu must be in (0, mu_max]");
+	o.lr = (float)lr;
+	o.history = (int)hist;
+	o.fr = flag != NULL;
+	o.mu = mu;
+	o.mu_inc = inc;
+	o.mu_dec = dec;
+	o.mu_max = max;
+	nn_optim_reset(&sm->opt);
+	sm->opt = o;
+	sm->opt_set = 1;
+	return 0;
+}
+
 int cmd_optim(sh_session *S, const sh_line *l)
 {
 	sh_model *sm = sh_model_arg(S, sh_opt(l, "model"));
@@ -431,7 +482,9 @@ int cmd_optim(sh_session *S, const sh_line *l)
 		return -1;
 	if ((k = nn_optim_parse(name)) < 0)
 		return sh_err(S, "unknown optimizer '%s' (sgd adam rmsprop "
-		              "adagrad)", name);
+		              "adagrad cg lbfgs lm gn)", name);
+	if (nn_optim_full_batch((nn_optim_kind)k))
+		return optim_full(S, l, sm, (nn_optim_kind)k);
 	nn_optim_defaults(&o, (nn_optim_kind)k);
 	if (flag && strcmp(flag->text, "nesterov") != 0)
 		return sh_err(S, "optim %s: unexpected '%s'", name, flag->text);

@@ -176,6 +176,7 @@ int cmd_copy(sh_session *S, const sh_line *l)
 	dst->loss_set = src->loss_set;
 	dst->opt = src->opt;
 	dst->opt.m = dst->opt.v = NULL;
+	dst->opt.full = NULL;
 	dst->opt.nstate = 0;
 	dst->opt.t = 0;
 	dst->opt_set = src->opt_set;

@@ -61,6 +61,13 @@ static void print_point(train_ctx *c, const nn_progress *pr)
 		          sh_num(p->val_acc, v2, sizeof v2));
 	if (c->scheduled)
 		sh_printf(S, "  lr %.4g", p->lr);
+	if (nn_optim_full_batch(c->sm->opt.kind)) {
+		/* one full-batch iteration per epoch */
+		sh_printf(S, "  %s evals %ld", nn_optim_name(c->sm->opt.kind),
+		          p->evals);
+		if (c->sm->opt.kind == NN_OPT_LM)
+			sh_printf(S, "  mu %.3g", p->mu);
+	}
 	if (S->timing)
 		sh_printf(S, "  time %.3fs", p->seconds - c->last);
 	if (c->early && pr->improved)
@@ -124,7 +131,7 @@ static int run_options(sh_session *S, const sh_line *l, sh_model *sm,
                        nn_train_opts *o, sh_data **val)
 {
 	long epochs, iters, batch, every, shuffle, patience;
-	double clip, delta;
+	double clip, delta, goal;
 	const char *mon = sh_opt(l, "monitor");
 	int k;
 
@@ -136,6 +143,7 @@ static int run_options(sh_session *S, const sh_line *l, sh_model *sm,
 	    sh_opt_long(S, l, "patience", 0, 1, 1000000, &patience) < 0 ||
 	    sh_opt_double(S, l, "min_delta", 0, 0, 1e30, &delta) < 0 ||
 	    sh_opt_double(S, l, "clip", 0, 0, 1e30, &clip) < 0 ||
+	    sh_opt_double(S, l, "goal", 0, 0, 1e30, &goal) < 0 ||
 	    val_option(S, l, o, val) < 0)
 		return -1;
 	if (sh_opt(l, "epochs") && sh_opt(l, "iters"))
@@ -149,6 +157,7 @@ static int run_options(sh_session *S, const sh_line *l, sh_model *sm,
 	o->shuffle = (int)shuffle;
 	o->every = every;
 	o->clip = clip;
+	o->goal = goal;
 	o->schedule = sm->sched;
 	o->target_lo = sm->target_lo;
 	o->target_hi = sm->target_hi;
@@ -229,9 +238,13 @@ static void report(sh_session *S, const sh_model *sm, long before_iter)
 	const nn_run *r = &sm->run;
 	const nn_early *e = &r->early;
 	const char *mon = nn_monitor_name(e->monitor);
-	char v[32];
+	char v[32], g[32];
 
 	sh_num(e->best, v, sizeof v);
+	if (r->reached_goal)
+		sh_printf(S, "reached the goal at epoch %d: loss %s <= %g\n",
+		          r->epoch, sh_num(sm->hist.p[sm->hist.n - 1].loss, g,
+		                           sizeof g), r->opts.goal);
 	if (r->stopped_early)
 		sh_printf(S, "early stop at epoch %d: %s did not improve for "
 		          "%d evaluations\n", r->epoch, mon, e->patience);

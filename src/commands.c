@@ -114,7 +114,8 @@ const sh_cmd sh_commands[] = {
 	  "after logsoftmax, and mse otherwise.\n"
 	  "Example:\n  loss crossentropy" },
 	{ "optim", "models", cmd_optim, 1, 2,
-	  "lr momentum nesterov weight_decay beta1 beta2 rho eps model",
+	  "lr momentum nesterov weight_decay beta1 beta2 rho eps history mu "
+	  "mu_inc mu_dec mu_max model",
 	  "optim KIND [lr=R] [momentum=M] [nesterov] [weight_decay=W]",
 	  "choose the optimizer of the current model",
 	  "Kinds and their options (PyTorch's formulas):\n"
@@ -124,8 +125,24 @@ const sh_cmd sh_commands[] = {
 	  "  adagrad  lr= (0.01) eps= (1e-10)\n"
 	  "weight_decay adds W * w to the gradient of every weight (not the\n"
 	  "biases). Choosing an optimizer resets its state.\n"
+	  "Full-batch methods: train takes ONE iteration on the whole data set\n"
+	  "per epoch (batch= is ignored; dropout is off), and its line shows\n"
+	  "the loss after the iteration and the loss-and-gradient evaluations:\n"
+	  "  cg [fr]  conjugate gradient, Polak-Ribiere (fr: Fletcher-\n"
+	  "           Reeves), restarted every P iterations (P parameters);\n"
+	  "           lr= (1) scales the first step\n"
+	  "  lbfgs    L-BFGS, history= (10) pairs; lr= (1) the trial step\n"
+	  "  lm       Levenberg-Marquardt on J of the residuals (mse only):\n"
+	  "           (J'J + mu I) d = J'r; mu= (0.001) times mu_dec= (0.1)\n"
+	  "           after a step that lowers the loss, times mu_inc= (10)\n"
+	  "           and retried after one that does not, up to mu_max=\n"
+	  "           (1e10), where it stays put\n"
+	  "  gn       Gauss-Newton: lm without mu (may diverge)\n"
+	  "cg and lbfgs search the line for the strong Wolfe conditions (as\n"
+	  "torch.optim.LBFGS); lm and gn take models of up to 3000 parameters.\n"
 	  "Examples:\n  optim sgd lr=0.5\n  optim adam lr=1e-3\n"
-	  "  optim sgd lr=0.1 momentum=0.9 nesterov" },
+	  "  optim sgd lr=0.1 momentum=0.9 nesterov\n"
+	  "  optim lbfgs history=20\n  optim cg fr\n  optim lm mu=0.01" },
 	/* ---- data */
 	{ "data", "data", cmd_data, 3, 16, "*",
 	  "data NAME = load SOURCE | make KIND | TRANSFORM DATA ... | [[x..] ..]",
@@ -215,7 +232,7 @@ const sh_cmd sh_commands[] = {
 	/* ---- training */
 	{ "train", "training", cmd_train, 1, 4,
 	  "epochs iters batch val every shuffle patience monitor min_delta "
-	  "clip log model",
+	  "clip goal log model",
 	  "train DATA [epochs=N | iters=N] [batch=B] [val=DATA|F] [every=K] "
 	  "[patience=P] [restore] [clip=C] [fanin] [log=FILE] | "
 	  "train DATA resume",
@@ -225,7 +242,9 @@ const sh_cmd sh_commands[] = {
 	  "samples per step (default 32; 1 is online learning; 0 is the whole\n"
 	  "set), shuffling each epoch unless shuffle=0. One line is printed\n"
 	  "per epoch, or every K iterations with every=K; each line is a\n"
-	  "point of the model's history.\n"
+	  "point of the model's history. With a full-batch optimizer (cg,\n"
+	  "lbfgs, lm, gn: 'help optim') an epoch is one iteration on the whole\n"
+	  "set, and the line adds its evaluations (and lm's mu).\n"
 	  "  val=DATA      evaluate on another dataset at each point\n"
 	  "  val=0.1       hold out the last tenth of DATA instead (as\n"
 	  "                Keras's validation_split)\n"
@@ -235,6 +254,9 @@ const sh_cmd sh_commands[] = {
 	  "  restore       at the end put back the weights of the best point,\n"
 	  "                also when the run did not stop early; the summary\n"
 	  "                names their epoch; a new best is marked *\n"
+	  "  goal=L        stop at the first point whose training loss is\n"
+	  "                L or less (MATLAB's goal); runs then shows the\n"
+	  "                epochs it took\n"
 	  "  clip=C        scale the gradients down to L2 norm C at most\n"
 	  "  fanin         LeCun's fan-in rates: each layer's gradients (so\n"
 	  "                its SGD steps) times 1/sqrt(inputs per unit)\n"

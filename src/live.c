@@ -557,6 +557,9 @@ void pn_live_close(pn_live *L, int rc)
 		if (rc < 0)
 			snprintf(L->st.end, sizeof L->st.end, "stopped by an "
 			         "error");
+		else if (r->reached_goal)
+			snprintf(L->st.end, sizeof L->st.end, "reached the "
+			         "goal at epoch %d", r->epoch);
 		else if (r->stopped_early)
 			snprintf(L->st.end, sizeof L->st.end, "stopped early "
 			         "at epoch %d", r->epoch);

@@ -37,6 +37,9 @@ static char *optim_string(const nn_optim *o)
 	size_t used = (size_t)snprintf(buf, sizeof buf, "%s lr=%g",
 	                               nn_optim_name(o->kind), o->lr);
 
+	if (nn_optim_full_batch(o->kind))     /* no rate to speak of */
+		return strdup(o->fr ? "cg fr" : nn_optim_name(o->kind));
+
 	if (o->momentum != 0)
 		used += (size_t)snprintf(buf + used, sizeof buf - used,
 		                         " momentum=%g%s", o->momentum,

@@ -1,0 +1,545 @@
+/* optim2.c - full-batch methods beyond gradient descent (LeCun et al.,
+ * "Efficient BackProp", section 9): nonlinear conjugate gradient
+ * (Polak-Ribiere with restarts, or Fletcher-Reeves), L-BFGS, and
+ * Levenberg-Marquardt / Gauss-Newton for squared error.
+ *
+ * Each call is one iteration on the whole data set, built from the public
+ * step pieces through a "closure" (loss and gradient at the current
+ * parameters). The line search and L-BFGS's two-loop recursion follow
+ * PyTorch's torch.optim.LBFGS (_strong_wolfe, _cubic_interpolate), which
+ * follows Nocedal and Wright, Numerical Optimization, algorithms 3.5-3.6
+ * and 7.4. LM follows MATLAB's trainlm: mu times mu_dec after a step that
+ * lowers the loss, times mu_inc (and try again) after one that does not. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blas.h"
+#include "nn.h"
+
+struct nn_full {
+	size_t n;               /* parameters */
+	long iter;              /* iterations taken */
+	float *x0, *g, *d, *gprev, *gnew, *glo, *ghi;
+	double t_prev, gtd_prev;  /* cg: the last step and slope */
+	/* lbfgs: the last `history` pairs, a ring */
+	int cap, count, head;
+	float *S, *Y;
+	double *rho, *alpha;
+	double h_diag;
+	/* lm */
+	double *A, *A0, *b, *x;
+};
+
+int nn_optim_full_batch(nn_optim_kind k)
+{
+	return k == NN_OPT_CG || k == NN_OPT_LBFGS || k == NN_OPT_LM ||
+	       k == NN_OPT_GN;
+}
+
+void nn_full_free(nn_optim *o)
+{
+	nn_full *f = o->full;
+
+	if (!f)
+		return;
+	free(f->x0);
+	free(f->g);
+	free(f->d);
+	free(f->gprev);
+	free(f->gnew);
+	free(f->glo);
+	free(f->ghi);
+	free(f->S);
+	free(f->Y);
+	free(f->rho);
+	free(f->alpha);
+	free(f->A);
+	free(f->A0);
+	free(f->b);
+	free(f->x);
+	free(f);
+	o->full = NULL;
+}
+
+static float *vec(size_t n)
+{
+	return malloc((n ? n : 1) * sizeof(float));
+}
+
+/* The state for a model of n parameters, (re)made when n changes. */
+static nn_full *state(nn_optim *o, size_t n)
+{
+	nn_full *f = o->full;
+	int cap = o->kind == NN_OPT_LBFGS ? o->history : 0;
+
+	if (f && f->n == n && f->cap == cap)
+		return f;
+	nn_full_free(o);
+	if (!(f = calloc(1, sizeof *f)))
+		goto oom;
+	o->full = f;
+	f->n = n;
+	f->cap = cap;
+	f->h_diag = 1;
+	if (!(f->x0 = vec(n)) || !(f->g = vec(n)) || !(f->d = vec(n)) ||
+	    !(f->gprev = vec(n)) || !(f->gnew = vec(n)) ||
+	    !(f->glo = vec(n)) || !(f->ghi = vec(n)))
+		goto oom;
+	if (cap > 0 && (!(f->S = vec(n * (size_t)cap)) ||
+	                !(f->Y = vec(n * (size_t)cap)) ||
+	                !(f->rho = malloc(cap * sizeof(double))) ||
+	                !(f->alpha = malloc(cap * sizeof(double)))))
+		goto oom;
+	return f;
+oom:
+	nn_full_free(o);
+	nn_fail("out of memory for the optimizer's state");
+	return NULL;
+}
+
+double nn_closure_eval(nn_closure *c, int want_grad)
+{
+	nn_model *m = c->m;
+	size_t w = nn_shape_size(nn_model_output_shape(m));
+	const float *out = nn_model_forward(m, c->x, c->n, 0, c->rng);
+	int dz_given = 0;
+	double l;
+
+	c->evals++;
+	if (!out)
+		return NAN;
+	l = nn_loss(c->loss, nn_model_output_act(m),
+	            nn_model_z(m, nn_model_layers(m) - 1), out, c->y, c->n, w,
+	            want_grad ? c->grad : NULL, &dz_given) +
+	    nn_model_penalty_value(m, -1);
+	if (want_grad) {
+		nn_model_zero_grads(m);
+		nn_model_backward_acc(m, c->grad, dz_given, 0);
+	}
+	return l;
+}
+
+static double dot(const float *a, const float *b, size_t n)
+{
+	double s = 0;
+
+	for (size_t i = 0; i < n; i++)
+		s += (double)a[i] * b[i];
+	return s;
+}
+
+/* ---- the strong Wolfe line search --------------------------------------- */
+
+/* The minimiser of the cubic through (x1, f1) and (x2, f2) with slopes g1
+ * and g2, clamped to [lo, hi]; their middle when it has none. */
+static double cubic(double x1, double f1, double g1, double x2, double f2,
+                    double g2, double lo, double hi)
+{
+	double d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2);
+	double d2sq = d1 * d1 - g1 * g2, d2, t;
+
+	if (!(d2sq >= 0))
+		return (lo + hi) / 2;
+	d2 = sqrt(d2sq);
+	if (x1 <= x2)
+		t = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2));
+	else
+		t = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
+	if (!isfinite(t))
+		return (lo + hi) / 2;
+	return t < lo ? lo : t > hi ? hi : t;
+}
+
+static double cubic2(double x1, double f1, double g1, double x2, double f2,
+                     double g2)
+{
+	return x1 <= x2 ? cubic(x1, f1, g1, x2, f2, g2, x1, x2)
+	                : cubic(x1, f1, g1, x2, f2, g2, x2, x1);
+}
+
+/* Loss and gradient (into g) at x0 + t d; the slope along d in *gtd. */
+static double at(nn_closure *c, const nn_full *f, double t, float *g,
+                 double *gtd)
+{
+	float *w = nn_model_params(c->m);
+	double l;
+
+	for (size_t i = 0; i < f->n; i++)
+		w[i] = f->x0[i] + (float)t * f->d[i];
+	l = nn_closure_eval(c, 1);
+	memcpy(g, nn_model_grads(c->m), f->n * sizeof *g);
+	*gtd = dot(g, f->d, f->n);
+	return isfinite(l) ? l : INFINITY;
+}
+
+#define LS_MAX 25
+#define TOL_CHANGE 1e-9
+
+typedef struct point {
+	double t, f, gtd;
+	float *g;
+} point;
+
+/* Search x0 + t d from t for a step meeting the strong Wolfe conditions
+ * f(t) <= f0 + c1 t gtd0 and |g(t).d| <= c2 |gtd0| (PyTorch's
+ * _strong_wolfe). f->g holds the gradient at x0. Returns the step taken,
+ * its loss in *fout; the parameters are left at x0 + t d. */
+static double wolfe(nn_closure *c, nn_full *f, double t, double f0,
+                    double gtd0, double c2, double *fout)
+{
+	const double c1 = 1e-4;
+	double dmax = 0, fnew, gtdnew;
+	point prev = { 0, f0, gtd0, f->gprev }, br[2];
+	int ls = 0, done = 0, nbr, lo, hi, insuf = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		dmax = fmax(dmax, fabs(f->d[i]));
+	memcpy(prev.g, f->g, f->n * sizeof *prev.g);
+	fnew = at(c, f, t, f->gnew, &gtdnew);
+	br[0].g = f->glo;
+	br[1].g = f->ghi;
+	nbr = 0;
+	while (ls < LS_MAX) {
+		if (fnew > f0 + c1 * t * gtd0 || (ls > 1 && fnew >= prev.f) ||
+		    gtdnew >= 0) {
+			br[0] = (point){ prev.t, prev.f, prev.gtd, br[0].g };
+			memcpy(br[0].g, prev.g, f->n * sizeof(float));
+			br[1] = (point){ t, fnew, gtdnew, br[1].g };
+			memcpy(br[1].g, f->gnew, f->n * sizeof(float));
+			nbr = 2;
+			break;
+		}
+		if (fabs(gtdnew) <= -c2 * gtd0) {
+			br[0] = (point){ t, fnew, gtdnew, br[0].g };
+			nbr = 1;
+			done = 1;
+			break;
+		}
+		{
+			double tmp = t;
+
+			t = cubic(prev.t, prev.f, prev.gtd, t, fnew, gtdnew,
+			          t + 0.01 * (t - prev.t), t * 10);
+			prev.t = tmp;
+			prev.f = fnew;
+			prev.gtd = gtdnew;
+			memcpy(prev.g, f->gnew, f->n * sizeof(float));
+		}
+		fnew = at(c, f, t, f->gnew, &gtdnew);
+		ls++;
+	}
+	if (ls == LS_MAX) {
+		br[0] = (point){ 0, f0, gtd0, br[0].g };
+		memcpy(br[0].g, f->g, f->n * sizeof(float));
+		br[1] = (point){ t, fnew, gtdnew, br[1].g };
+		nbr = 2;
+	}
+	lo = br[0].f <= br[nbr - 1].f ? 0 : 1;
+	hi = 1 - lo;
+	while (!done && nbr == 2 && ls < LS_MAX) {
+		double bmin = fmin(br[0].t, br[1].t), bmax = fmax(br[0].t,
+		                                                   br[1].t);
+		double eps = 0.1 * (bmax - bmin);
+
+		if ((bmax - bmin) * dmax < TOL_CHANGE)
+			break;
+		t = cubic2(br[0].t, br[0].f, br[0].gtd, br[1].t, br[1].f,
+		           br[1].gtd);
+		if (fmin(bmax - t, t - bmin) < eps) {
+			if (insuf || t >= bmax || t <= bmin) {
+				t = fabs(t - bmax) < fabs(t - bmin)
+				    ? bmax - eps : bmin + eps;
+				insuf = 0;
+			} else {
+				insuf = 1;
+			}
+		} else {
+			insuf = 0;
+		}
+		fnew = at(c, f, t, f->gnew, &gtdnew);
+		ls++;
+		if (fnew > f0 + c1 * t * gtd0 || fnew >= br[lo].f) {
+			br[hi].t = t;
+			br[hi].f = fnew;
+			br[hi].gtd = gtdnew;
+			memcpy(br[hi].g, f->gnew, f->n * sizeof(float));
+			lo = br[0].f <= br[1].f ? 0 : 1;
+			hi = 1 - lo;
+		} else {
+			if (fabs(gtdnew) <= -c2 * gtd0)
+				done = 1;
+			else if (gtdnew * (br[hi].t - br[lo].t) >= 0) {
+				br[hi].t = br[lo].t;
+				br[hi].f = br[lo].f;
+				br[hi].gtd = br[lo].gtd;
+				memcpy(br[hi].g, br[lo].g,
+				       f->n * sizeof(float));
+			}
+			br[lo].t = t;
+			br[lo].f = fnew;
+			br[lo].gtd = gtdnew;
+			memcpy(br[lo].g, f->gnew, f->n * sizeof(float));
+		}
+	}
+	if (nbr == 1)
+		lo = 0;
+	t = br[lo].t;
+	*fout = br[lo].f;
+	if (br[lo].f > f0 || !isfinite(br[lo].f)) {
+		t = 0;          /* no lower point found: stay */
+		*fout = f0;
+	}
+	{
+		float *w = nn_model_params(c->m);
+
+		for (size_t i = 0; i < f->n; i++)
+			w[i] = f->x0[i] + (float)t * f->d[i];
+	}
+	return t;
+}
+
+/* ---- conjugate gradient and L-BFGS ------------------------------------- */
+
+#define TOL_GRAD 1e-7
+
+/* L-BFGS's direction -H g by the two-loop recursion over the pairs. */
+static void two_loop(nn_full *f)
+{
+	size_t n = f->n;
+
+	for (size_t i = 0; i < n; i++)
+		f->d[i] = -f->g[i];
+	for (int k = 0; k < f->count; k++) {
+		int j = (f->head - 1 - k + f->cap) % f->cap;
+		const float *s = f->S + (size_t)j * n;
+		const float *y = f->Y + (size_t)j * n;
+		double a = dot(s, f->d, n) * f->rho[j];
+
+		f->alpha[j] = a;
+		for (size_t i = 0; i < n; i++)
+			f->d[i] -= (float)a * y[i];
+	}
+	for (size_t i = 0; i < n; i++)
+		f->d[i] *= (float)f->h_diag;
+	for (int k = f->count - 1; k >= 0; k--) {
+		int j = (f->head - 1 - k + f->cap) % f->cap;
+		const float *s = f->S + (size_t)j * n;
+		const float *y = f->Y + (size_t)j * n;
+		double b = dot(y, f->d, n) * f->rho[j];
+
+		for (size_t i = 0; i < n; i++)
+			f->d[i] += (float)(f->alpha[j] - b) * s[i];
+	}
+}
+
+/* Remember the pair s = t d (the last step), y = g - gprev when its
+ * curvature y.s is positive. */
+static void lbfgs_pair(nn_full *f)
+{
+	size_t n = f->n;
+	float *s = f->S + (size_t)f->head * n, *y = f->Y + (size_t)f->head * n;
+	double ys, yy;
+
+	for (size_t i = 0; i < n; i++) {
+		y[i] = f->g[i] - f->gprev[i];
+		s[i] = (float)f->t_prev * f->d[i];
+	}
+	ys = dot(y, s, n);
+	if (ys <= 1e-10)
+		return;
+	yy = dot(y, y, n);
+	f->rho[f->head] = 1 / ys;
+	f->h_diag = ys / yy;
+	f->head = (f->head + 1) % f->cap;
+	if (f->count < f->cap)
+		f->count++;
+}
+
+static int descent_step(nn_optim *o, nn_closure *c, nn_full *f,
+                        double *loss)
+{
+	size_t n = f->n;
+	double gtd, t, gmax = 0, g1 = 0, c2;
+	int fresh = f->iter == 0;
+
+	memcpy(f->g, nn_model_grads(c->m), n * sizeof *f->g);
+	for (size_t i = 0; i < n; i++) {
+		gmax = fmax(gmax, fabs(f->g[i]));
+		g1 += fabs(f->g[i]);
+	}
+	if (gmax <= TOL_GRAD)
+		return 0;       /* converged */
+	if (o->kind == NN_OPT_LBFGS) {
+		c2 = 0.9;
+		if (!fresh)
+			lbfgs_pair(f);
+		two_loop(f);
+	} else {
+		double beta = 0, gg = dot(f->gprev, f->gprev, n);
+
+		c2 = 0.1;
+		if (!fresh && (size_t)f->iter % (n ? n : 1) != 0 && gg > 0) {
+			if (o->fr)
+				beta = dot(f->g, f->g, n) / gg;
+			else
+				beta = fmax(0, (dot(f->g, f->g, n) -
+				                dot(f->g, f->gprev, n)) / gg);
+		}
+		for (size_t i = 0; i < n; i++)
+			f->d[i] = -f->g[i] + (float)beta * f->d[i];
+		if (beta != 0 && dot(f->g, f->d, n) >= 0) {
+			for (size_t i = 0; i < n; i++)
+				f->d[i] = -f->g[i];
+			beta = 0;
+		}
+		if (beta == 0)
+			fresh = 1;      /* a restart */
+	}
+	gtd = dot(f->g, f->d, n);
+	if (gtd > -TOL_CHANGE)
+		return 0;
+	if (fresh)
+		t = fmin(1, 1 / g1) * o->lr;
+	else if (o->kind == NN_OPT_CG)
+		t = fmin(1, f->t_prev * f->gtd_prev / gtd);
+	else
+		t = o->lr;
+	if (!(t > 0) || !isfinite(t))
+		t = fmin(1, 1 / g1) * o->lr;
+	memcpy(f->x0, nn_model_params(c->m), n * sizeof *f->x0);
+	memcpy(f->gprev, f->g, n * sizeof *f->g);
+	t = wolfe(c, f, t, *loss, gtd, c2, loss);
+	/* gprev was the search's scratch: it must hold this gradient */
+	memcpy(f->gprev, f->g, n * sizeof *f->g);
+	f->t_prev = t;
+	f->gtd_prev = gtd;
+	f->iter++;
+	return 0;
+}
+
+/* ---- Levenberg-Marquardt and Gauss-Newton ------------------------------ */
+
+/* A = J'J and b = J'r for the residuals r = out - y of every output of
+ * every sample, each row of J from a backward pass of a unit output
+ * gradient through that sample alone. */
+static int jacobian(nn_closure *c, nn_full *f)
+{
+	nn_model *m = c->m;
+	size_t n = f->n, w = nn_shape_size(nn_model_output_shape(m));
+	size_t xs = nn_shape_size(nn_model_input_shape(m));
+	float *e = c->grad;
+
+	memset(f->A, 0, n * n * sizeof *f->A);
+	memset(f->b, 0, n * sizeof *f->b);
+	for (size_t s = 0; s < c->n; s++) {
+		const float *out = nn_model_forward(m, c->x + s * xs, 1, 0,
+		                                    c->rng);
+
+		if (!out)
+			return -1;
+		for (size_t k = 0; k < w; k++) {
+			double r = (double)out[k] - c->y[s * w + k];
+			const float *g = nn_model_grads(m);
+
+			memset(e, 0, w * sizeof *e);
+			e[k] = 1;
+			nn_model_zero_grads(m);
+			nn_model_backward_acc(m, e, 0, 0);
+			for (size_t j = 0; j < n; j++) {
+				double gj = g[j];
+				double *col = f->A + j * n;
+
+				if (gj == 0)
+					continue;
+				f->b[j] += gj * r;
+				for (size_t i = j; i < n; i++)
+					col[i] += gj * g[i];
+			}
+		}
+	}
+	return 0;
+}
+
+static int lm_step(nn_optim *o, nn_closure *c, nn_full *f, double *loss)
+{
+	size_t n = f->n;
+	float *w = nn_model_params(c->m);
+	int gn = o->kind == NN_OPT_GN;
+	const char *name = nn_optim_name(o->kind);
+
+	if (c->loss != NN_LOSS_MSE)
+		return nn_fail("%s fits squared residuals: use 'loss mse' (or "
+		               "optim lbfgs or cg for %s)", name,
+		               nn_loss_name(c->loss));
+	if (nn_model_npenalties(c->m) > 0)
+		return nn_fail("%s fits squared residuals: the model's "
+		               "penalties are not residuals (use lbfgs)", name);
+	if (!f->A) {
+		if (!(f->A = malloc(n * n * sizeof *f->A)) ||
+		    !(f->A0 = malloc(n * n * sizeof *f->A0)) ||
+		    !(f->b = malloc((n ? n : 1) * sizeof *f->b)) ||
+		    !(f->x = malloc((n ? n : 1) * sizeof *f->x)))
+			return nn_fail("out of memory for %s's %zu x %zu "
+			               "matrix", name, n, n);
+	}
+	memcpy(f->x0, w, n * sizeof *w);
+	if (jacobian(c, f) < 0)
+		return -1;
+	memcpy(f->A0, f->A, n * n * sizeof *f->A);
+	for (;;) {
+		double mu = gn ? 0 : o->mu, fnew;
+
+		memcpy(f->A, f->A0, n * n * sizeof *f->A);
+		memcpy(f->x, f->b, n * sizeof *f->x);
+		for (size_t i = 0; i < n; i++)
+			f->A[i * n + i] += mu;
+		if (nn_cholesky_solve(f->A, f->x, n) < 0) {
+			if (gn)
+				return nn_fail("gn: J'J is singular here; use "
+				               "lm, which damps it");
+			o->mu *= o->mu_inc;
+			if (o->mu > o->mu_max)
+				break;
+			continue;
+		}
+		for (size_t i = 0; i < n; i++)
+			w[i] = f->x0[i] - (float)f->x[i];
+		fnew = nn_closure_eval(c, 0);
+		if (gn || fnew < *loss) {
+			*loss = fnew;
+			if (!gn)
+				o->mu *= o->mu_dec;
+			f->iter++;
+			return 0;
+		}
+		o->mu *= o->mu_inc;
+		if (o->mu > o->mu_max)
+			break;
+	}
+	/* mu passed mu_max: no step lowers the loss; stay */
+	o->mu = o->mu_max;
+	memcpy(w, f->x0, n * sizeof *w);
+	return 0;
+}
+
+int nn_optim_full_step(nn_optim *o, nn_closure *c, double *loss)
+{
+	size_t n = nn_model_param_count(c->m);
+	nn_full *f;
+
+	if (!nn_optim_full_batch(o->kind))
+		return nn_fail("%s is not a full-batch method",
+		               nn_optim_name(o->kind));
+	if ((o->kind == NN_OPT_LM || o->kind == NN_OPT_GN) &&
+	    n > NN_LM_MAX_PARAMS)
+		return nn_fail("%s solves a %zu x %zu system: the model has "
+		               "more than %d parameters (use lbfgs or cg)",
+		               nn_optim_name(o->kind), n, n, NN_LM_MAX_PARAMS);
+	if (!(f = state(o, n)))
+		return -1;
+	o->t++;
+	if (o->kind == NN_OPT_LM || o->kind == NN_OPT_GN)
+		return lm_step(o, c, f, loss);
+	return descent_step(o, c, f, loss);
+}

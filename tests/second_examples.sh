@@ -1,0 +1,53 @@
+#!/bin/sh
+# second_examples.sh - examples/lecun_tricks.nn reaches the figures its
+# comment states: the epochs each method takes to the goal (within 15%:
+# another CPU's vector width rounds differently), and their order, LM
+# first and plain SGD last.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+nnsh=${NNSH:-$(pwd)/../src/nnsh}
+[ -x "$nnsh" ] || nnsh=$here/../src/nnsh
+ex=$here/../examples
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export OPENBLAS_NUM_THREADS=1 HOME=$tmp NNSH_DATA= XDG_CACHE_HOME=$tmp
+cd "$tmp" || exit 1
+fail=0
+
+"$nnsh" --no-timing "$ex/lecun_tricks.nn" > tricks.out 2>&1 ||
+	{ echo "second_examples: FAIL: lecun_tricks.nn failed"; cat tricks.out;
+	  exit 1; }
+
+# epochs RUN: the epochs column of row RUN of the runs table
+epochs() {
+	awk -v k="$1" '$1 == k && / net / { print $(NF - 4) }' tricks.out
+}
+
+# stated NAME RUN WANT: within 15% of WANT, and the goal reached
+stated() {
+	got=$(epochs "$2")
+	if awk -v v="$got" -v w="$3" \
+	     'BEGIN { exit !(v != "" && v <= 1.15 * w && v >= 0.85 * w) }'
+	then
+		echo "second_examples: $1 $got epochs (stated $3)"
+	else
+		echo "second_examples: FAIL: $1 took '$got' epochs, stated $3"
+		fail=1
+	fi
+}
+
+stated sgd 1 1129
+stated momentum 2 573
+stated cg 3 408
+stated lbfgs 4 175
+stated lm 5 117
+[ "$(grep -c '^reached the goal' tricks.out)" = 5 ] ||
+	{ echo "second_examples: FAIL: not every run reached the goal"; fail=1; }
+for k in 1 2 3 4; do
+	if [ "$(epochs 5)" -ge "$(epochs $k)" ]; then
+		echo "second_examples: FAIL: lm not ahead of run $k"
+		fail=1
+	fi
+done
+[ $fail = 0 ] || cat tricks.out | grep -v '^epoch'
+exit $fail

@@ -1,0 +1,325 @@
+/* test_second.c - the full-batch methods beyond gradient descent (cg,
+ * lbfgs, lm, gn): a convex quadratic where CG converges in n steps and
+ * L-BFGS in few, LM's mu schedule, a step checked against numpy
+ * (tests/second_ref.py), each method lowering the loss, and bad input. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+#include "suite.h"
+
+/* n samples of `in` inputs of growing scales (an ill-conditioned
+ * quadratic for a linear model) with targets from a fixed linear map plus
+ * noise, or sin(x) for the 1-D set when `sine` is set. */
+static nn_dataset *regression_set(size_t n, int in, int sine, uint64_t seed)
+{
+	nn_dataset *d = nn_dataset_new();
+	nn_rng r;
+
+	nn_rng_seed(&r, seed);
+	d->n = n;
+	d->xshape = (nn_shape){ 1, { in } };
+	d->xsize = (size_t)in;
+	d->ysize = 1;
+	d->x = malloc(n * (size_t)in * sizeof *d->x);
+	d->y = malloc(n * sizeof *d->y);
+	for (size_t i = 0; i < n; i++) {
+		double t = 0;
+
+		for (int j = 0; j < in; j++) {
+			double v = sine ? -M_PI + 2 * M_PI * i / (n - 1)
+			                : nn_rng_normal(&r) * (1 + j);
+
+			d->x[i * in + j] = (float)v;
+			t += (j % 2 ? -0.5 : 1.0) * v;
+		}
+		d->y[i] = (float)(sine ? sin(d->x[i * in])
+		                       : t + 0.1 * nn_rng_normal(&r) + 0.3);
+	}
+	ck_assert_int_eq(nn_dataset_check(d), 0);
+	return d;
+}
+
+/* A model input -> dense layers of the given widths (tanh) -> 1 linear. */
+static nn_model *net(int in, int hidden, uint64_t seed)
+{
+	nn_shape s = { 1, { in } };
+	nn_model *m = nn_model_new(&s);
+	nn_layer_spec sp = { .kind = "dense" };
+	nn_rng r;
+
+	nn_rng_seed(&r, seed);
+	if (hidden > 0) {
+		sp.units = hidden;
+		sp.act = NN_ACT_TANH;
+		sp.has_act = 1;
+		ck_assert_int_eq(nn_model_add(m, &sp, &r), 0);
+	}
+	sp.units = 1;
+	sp.act = NN_ACT_LINEAR;
+	ck_assert_int_eq(nn_model_add(m, &sp, &r), 0);
+	return m;
+}
+
+/* Train m on d with o for `epochs` full-batch iterations; h gets the
+ * points. */
+static void run(nn_model *m, nn_optim *o, const nn_dataset *d, int epochs,
+                nn_history *h)
+{
+	nn_train_opts t = { .epochs = epochs, .batch = 8, .shuffle = 0 };
+	nn_rng r;
+
+	nn_rng_seed(&r, 7);
+	ck_assert_msg(nn_train(m, NN_LOSS_MSE, o, d, &t, &r, h) == 0, "%s",
+	              nn_error());
+}
+
+/* The least-squares loss of a linear model on d, in double: the
+ * minimum of the quadratic, by the normal equations (Gauss-Jordan). */
+static double least_squares(const nn_dataset *d)
+{
+	enum { P = 5 };
+	double A[P][P + 1] = { { 0 } }, l = 0;
+	int in = (int)d->xsize;
+
+	ck_assert_int_eq(in + 1, P);
+	for (size_t s = 0; s < d->n; s++) {
+		double z[P];
+
+		for (int j = 0; j < in; j++)
+			z[j] = d->x[s * in + j];
+		z[in] = 1;
+		for (int a = 0; a < P; a++) {
+			for (int b = 0; b < P; b++)
+				A[a][b] += z[a] * z[b];
+			A[a][P] += z[a] * d->y[s];
+		}
+	}
+	for (int c = 0; c < P; c++)
+		for (int r = 0; r < P; r++) {
+			double f = A[r][c] / A[c][c];
+
+			if (r == c)
+				continue;
+			for (int k = c; k <= P; k++)
+				A[r][k] -= f * A[c][k];
+		}
+	for (size_t s = 0; s < d->n; s++) {
+		double o = A[in][P] / A[in][in] - d->y[s];
+
+		for (int j = 0; j < in; j++)
+			o += A[j][P] / A[j][j] * d->x[s * in + j];
+		l += o * o;
+	}
+	return l / (2.0 * d->n);
+}
+
+/* A linear model with MSE is a convex quadratic in its 5 parameters:
+ * CG with its line search gets to the minimum in 5 iterations (up to the
+ * line search's tolerance and float rounding), L-BFGS in a few more at
+ * most, Gauss-Newton (exact for a linear model) in one; plain gradient
+ * descent is still far away. */
+START_TEST(quadratic_cg_n_steps)
+{
+	nn_dataset *d = regression_set(64, 4, 0, 3);
+	double lmin = least_squares(d), l0;
+	const int kinds[] = { NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_SGD, NN_OPT_GN };
+	const int iters[] = { 5, 8, 8, 1 };
+	double gap[4];
+
+	for (int k = 0; k < 4; k++) {
+		nn_model *m = net(4, 0, 11);
+		nn_optim o;
+		nn_history h = { 0 };
+
+		nn_optim_defaults(&o, (nn_optim_kind)kinds[k]);
+		if (kinds[k] == NN_OPT_SGD)
+			o.lr = 0.02f;   /* near its largest stable rate */
+		ck_assert_int_eq(nn_evaluate(m, NN_LOSS_MSE, d, 0, &l0, NULL,
+		                             NULL), 0);
+		run(m, &o, d, iters[k], &h);
+		gap[k] = (h.p[h.n - 1].loss - lmin) / (l0 - lmin);
+		nn_history_free(&h);
+		nn_optim_reset(&o);
+		nn_model_free(m);
+	}
+	ck_assert_msg(gap[0] < 1e-5, "cg: %g of the gap left after 5", gap[0]);
+	ck_assert_msg(gap[1] < 1e-5, "lbfgs: %g left after 8", gap[1]);
+	ck_assert_msg(gap[2] > 1e-3, "sgd: %g left after 8", gap[2]);
+	ck_assert_msg(gap[3] < 1e-5, "gn: %g left after 1", gap[3]);
+	nn_dataset_free(d);
+}
+END_TEST
+
+/* mu after each epoch follows the schedule from the evaluations it
+ * took: every failed try multiplies it by mu_inc, the accepted step by
+ * mu_dec. On the sine some steps fail. */
+START_TEST(lm_mu_schedule)
+{
+	nn_dataset *d = regression_set(40, 1, 1, 0);
+	nn_model *m = net(1, 10, 5);
+	nn_optim o;
+	nn_history h = { 0 };
+	double mu = 1e-3;
+	int failed = 0, succeeded = 0;
+
+	nn_optim_defaults(&o, NN_OPT_LM);
+	run(m, &o, d, 30, &h);
+	for (size_t i = 0; i < h.n; i++) {
+		long tries = h.p[i].evals - 1;        /* the first is f(x) */
+		double want = mu * pow(10, (double)(tries - 1)) * 0.1;
+
+		ck_assert_int_ge(tries, 1);
+		ck_assert_msg(fabs(h.p[i].mu - want) <= 1e-9 * want,
+		              "epoch %zu: mu %g after %ld tries from %g",
+		              i + 1, h.p[i].mu, tries, mu);
+		ck_assert(i == 0 || h.p[i].loss < h.p[i - 1].loss);
+		failed += tries > 1;
+		succeeded++;
+		mu = h.p[i].mu;
+	}
+	ck_assert_msg(failed > 0, "no step failed: the increase is untested");
+	ck_assert_int_eq(succeeded, 30);
+	nn_history_free(&h);
+	nn_optim_reset(&o);
+	nn_model_free(m);
+	nn_dataset_free(d);
+}
+END_TEST
+
+/* Each method lowers the loss of a 1-5-1 tanh net on the sine (plain
+ * Gauss-Newton diverges there, as it may: its one-step test is above). */
+START_TEST(each_lowers_the_loss)
+{
+	nn_dataset *d = regression_set(30, 1, 1, 0);
+	const int kinds[] = { NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_LM };
+
+	for (int k = 0; k < 3; k++) {
+		nn_model *m = net(1, 5, 9);
+		nn_optim o;
+		nn_history h = { 0 };
+		double l0;
+
+		nn_optim_defaults(&o, (nn_optim_kind)kinds[k]);
+		ck_assert_int_eq(nn_evaluate(m, NN_LOSS_MSE, d, 0, &l0, NULL,
+		                             NULL), 0);
+		run(m, &o, d, 10, &h);
+		ck_assert_msg(h.p[h.n - 1].loss < l0 / 4, "%s: %g from %g",
+		              nn_optim_name(o.kind), h.p[h.n - 1].loss, l0);
+		ck_assert_int_eq(h.n, 10);
+		ck_assert_int_eq(h.p[9].iter, 10);      /* one per epoch */
+		ck_assert_int_ge(h.p[9].evals, 2);
+		nn_history_free(&h);
+		nn_optim_reset(&o);
+		nn_model_free(m);
+	}
+	nn_dataset_free(d);
+}
+END_TEST
+
+/* tests/second_ref.out: one LM step (mu 0.01) on a 2-2-1 tanh net. */
+static const float ref_x[] = { 0.5, -1.0, 1.0, 0.25, -0.75, 0.5, 0.0, 1.5 };
+static const float ref_y[] = { 0.3, -0.2, 0.8, 0.1 };
+static const float ref_w0[] = { 0.4, -0.3, 0.2, 0.6, 0.1, -0.1, 0.7, -0.5,
+	                        0.05 };
+static const double ref_l0 = 0.2155765;
+static const double ref_lm[] = { -0.1940336, -0.1795482, 0.6645083,
+	0.3386217, 0.2245104, -0.3528582, 0.2538668, -0.4825988, 0.1419214 };
+static const double ref_lm_loss = 0.01562545;
+
+static nn_model *ref_model(nn_closure *c, float *grad)
+{
+	nn_model *m = net(2, 2, 1);
+
+	ck_assert_int_eq(nn_model_param_count(m), 9);
+	memcpy(nn_model_params(m), ref_w0, sizeof ref_w0);
+	memset(c, 0, sizeof *c);
+	c->m = m;
+	c->loss = NN_LOSS_MSE;
+	c->x = ref_x;
+	c->y = ref_y;
+	c->n = 4;
+	c->grad = grad;
+	return m;
+}
+
+START_TEST(lm_step_matches_numpy)
+{
+	float grad[4];
+	nn_closure c;
+	nn_model *m = ref_model(&c, grad);
+	nn_optim o;
+	double l = nn_closure_eval(&c, 1);
+
+	ck_assert_double_eq_tol(l, ref_l0, 1e-6);
+	nn_optim_defaults(&o, NN_OPT_LM);
+	o.mu = 0.01;
+	ck_assert_int_eq(nn_optim_full_step(&o, &c, &l), 0);
+	for (int i = 0; i < 9; i++)
+		ck_assert_msg(fabs(nn_model_params(m)[i] - ref_lm[i]) < 1e-4,
+		              "w[%d] %.7g, numpy %.7g", i,
+		              nn_model_params(m)[i], ref_lm[i]);
+	ck_assert_double_eq_tol(l, ref_lm_loss, 1e-5);
+	ck_assert_double_eq_tol(o.mu, 1e-3, 1e-12);     /* accepted: x 0.1 */
+	ck_assert_int_eq(c.evals, 2);
+	nn_optim_reset(&o);
+	/* 4 residuals, 9 parameters: J'J is singular, gn says so */
+	memcpy(nn_model_params(m), ref_w0, sizeof ref_w0);
+	l = nn_closure_eval(&c, 1);
+	nn_optim_defaults(&o, NN_OPT_GN);
+	ck_assert_int_eq(nn_optim_full_step(&o, &c, &l), -1);
+	ck_assert_ptr_nonnull(strstr(nn_error(), "singular"));
+	nn_optim_reset(&o);
+	nn_model_free(m);
+}
+END_TEST
+
+START_TEST(bad_input_one_line)
+{
+	float grad[4];
+	nn_closure c;
+	nn_model *m = ref_model(&c, grad), *big;
+	nn_optim o;
+	double l = nn_closure_eval(&c, 1);
+	nn_dataset *d = regression_set(10, 1, 1, 0);
+	nn_history h = { 0 };
+	nn_train_opts t = { .epochs = 1 };
+	nn_rng r;
+
+	nn_optim_defaults(&o, NN_OPT_LM);
+	c.loss = NN_LOSS_BCE;
+	ck_assert_int_eq(nn_optim_full_step(&o, &c, &l), -1);
+	ck_assert_ptr_nonnull(strstr(nn_error(), "use 'loss mse'"));
+	ck_assert_ptr_null(strchr(nn_error(), '\n'));
+	/* 1-3000-1: 9001 parameters */
+	big = net(1, 3000, 2);
+	nn_rng_seed(&r, 1);
+	ck_assert_int_eq(nn_train(big, NN_LOSS_MSE, &o, d, &t, &r, &h), -1);
+	ck_assert_ptr_nonnull(strstr(nn_error(), "more than 3000"));
+	ck_assert_ptr_null(strchr(nn_error(), '\n'));
+	/* a gradient-descent step of a full-batch kind */
+	ck_assert_int_eq(nn_optim_step(&o, m), -1);
+	nn_optim_reset(&o);
+	nn_history_free(&h);
+	nn_model_free(big);
+	nn_model_free(m);
+	nn_dataset_free(d);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("second");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, quadratic_cg_n_steps);
+	tcase_add_test(tc, lm_mu_schedule);
+	tcase_add_test(tc, each_lowers_the_loss);
+	tcase_add_test(tc, lm_step_matches_numpy);
+	tcase_add_test(tc, bad_input_one_line);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
