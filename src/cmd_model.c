@@ -13,6 +13,11 @@ int cmd_model(sh_session *S, const sh_line *l)
 	nn_model *m;
 	sh_model *sm;
 
+	if (sh_npos(l) > 1 && strcmp(sh_pos(l, 1)->text, "hopfield") == 0)
+		return sh_model_hopfield(S, name, l);
+	if (sh_npos(l) > 1)
+		return sh_err(S, "model %s: unexpected '%s' (input=SHAPE, or "
+		              "hopfield UNITS)", name, sh_pos(l, 1)->text);
 	if (!in)
 		return sh_err(S, "model needs input=SHAPE, as in "
 		              "'model %s input=784'", name);

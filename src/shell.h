@@ -58,6 +58,8 @@ typedef struct sh_model {
 	long ckpt_every;
 	char *best_path;        /* `checkpoint best FILE` */
 	char *saved_path;       /* the last `save`, for a SIGTERM checkpoint */
+	nn_hopfield *hop;       /* `model NAME hopfield UNITS`: the network
+	                         * (m is then an empty model of that input) */
 } sh_model;
 
 typedef struct sh_data {
