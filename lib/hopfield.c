@@ -153,7 +153,8 @@ static int pseudoinverse(nn_hopfield *h, const float *P, size_t k)
 				double s = 0;
 
 				for (size_t a = 0; a < k; a++)
-					s += (double)P[a * n + i] * X[a * n + j];
+					s += (double)P[a * n + i] *
+					     X[a * n + j];
 				h->W[i * n + j] = (float)s;
 			}
 	}
@@ -216,7 +217,7 @@ int nn_hopfield_store(nn_hopfield *h, const float *pats, size_t count,
 
 			snprintf(msg, sizeof msg, "%s", nn_error());
 			free(P);
-			return nn_fail("pattern %zu: %s", a + 1, msg);
+			return nn_fail("pattern %zu: %s", a, msg);
 		}
 	if (!(W = malloc(n * n * sizeof *W))) {
 		free(P);
@@ -225,11 +226,14 @@ int nn_hopfield_store(nn_hopfield *h, const float *pats, size_t count,
 	memcpy(W, h->W, n * n * sizeof *W);
 	memset(h->W, 0, n * n * sizeof *h->W);
 	if (rule == NN_HOP_HEBB) {
-		for (size_t a = 0; a < count; a++)
+		for (size_t a = 0; a < count; a++) {
+			const float *p = P + a * n;
+
 			for (size_t i = 0; i < n; i++)
 				for (size_t j = 0; j < n; j++)
-					h->W[i * n + j] += P[a * n + i] *
-					                   P[a * n + j] / (float)n;
+					h->W[i * n + j] += p[i] * p[j] /
+					                   (float)n;
+		}
 	} else if (rule == NN_HOP_PSEUDOINVERSE) {
 		rc = pseudoinverse(h, P, count);
 	} else {
@@ -522,7 +526,8 @@ nn_dataset *nn_dataset_bipolar(const nn_dataset *d, int side,
 		for (int ch = 0; ch < c; ch++)
 			for (int y = 0; y < h; y++)
 				for (int x = 0; x < w; x++) {
-					int cy = y * side / h, cx = x * side / w;
+					int cy = y * side / h;
+					int cx = x * side / w;
 					size_t j = ((size_t)ch * h + y) * w + x;
 
 					sum[cy * side + cx] +=

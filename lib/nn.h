@@ -743,7 +743,8 @@ int nn_hopfield_bipolar(const float *in, size_t n, float *out);
 /* Replace what h stores by count patterns of h->n values each (-1/+1 or
  * 0/1), with rule: Hebb W = P'P / n; pseudoinverse W = P'(PP')^-1 P
  * (fails for linearly dependent patterns); Storkey's incremental rule.
- * The diagonal is then zeroed. On failure h is unchanged. */
+ * The diagonal is then zeroed. On failure h is unchanged and the message
+ * names the pattern (0-based). */
 int nn_hopfield_store(nn_hopfield *h, const float *pats, size_t count,
                       nn_hop_rule rule);
 /* The energy -1/2 s'Ws of state s. */

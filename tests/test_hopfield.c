@@ -249,7 +249,7 @@ START_TEST(bad_input)
 	ck_assert_float_eq(h->W[1], -0.25f);
 	memcpy(W, h->W, sizeof W);
 	ck_assert_int_eq(nn_hopfield_store(h, half, 1, NN_HOP_HEBB), -1);
-	ck_assert_str_eq(nn_error(), "pattern 1: value 0.5 at unit 2 is not "
+	ck_assert_str_eq(nn_error(), "pattern 0: value 0.5 at unit 2 is not "
 	                 "-1/+1 or 0/1");
 	ck_assert_int_eq(nn_hopfield_store(h, mixed, 1, NN_HOP_HEBB), -1);
 	ck_assert_ptr_nonnull(strstr(nn_error(), "mixes 0 and -1"));
