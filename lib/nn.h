@@ -484,6 +484,19 @@ int nn_loss_parse(const char *name);
 double nn_loss(nn_loss_kind k, nn_act out_act, const float *z,
                const float *out, const float *y, size_t n, size_t w,
                float *grad, int *dz_given);
+/* How a batch's per-sample losses make the loss a step descends: their
+ * mean (nnsh's default, PyTorch's) or their sum (Rumelhart, Hinton and
+ * Williams 1986: the error summed over cases, so the same learning rate
+ * takes steps batch-size times larger). Over the outputs of one sample
+ * every loss sums (MSE with the factor 1/2, BCE over each sigmoid unit,
+ * cross-entropy over the classes). */
+typedef enum nn_reduction {
+	NN_RED_MEAN, NN_RED_SUM, NN_RED_COUNT
+} nn_reduction;
+const char *nn_reduction_name(nn_reduction r);
+/* "mean" or "sum"; -1 when unknown. */
+int nn_reduction_parse(const char *name);
+
 /* Whether this loss fuses with that output activation. */
 int nn_loss_fuses(nn_loss_kind k, nn_act out_act);
 /* Check that the loss can be used on outputs of width w produced by that
@@ -636,6 +649,9 @@ typedef struct nn_train_opts {
 	float target_lo, target_hi;  /* label targets 0 and 1 become these
 	                              * (both 0: unchanged) */
 	nn_early early;         /* early stopping and restoring; zero: off */
+	nn_reduction reduction; /* the step follows the batch's mean loss
+	                         * (0) or its sum; the points' losses stay
+	                         * means per sample either way */
 	volatile int *stop;     /* set non-zero to stop between batches */
 	/* Called after every batch; a non-zero return stops the run. It
 	 * may change the optimizer's momentum and lr: a new lr is the rate

@@ -100,10 +100,10 @@ const sh_cmd sh_commands[] = {
 	  "1/max(fan_in, fan_out)). Biases are set to bias= (default 0).\n"
 	  "layer=N initialises only layer N (1-based).\n"
 	  "Examples:\n  init normal std=0.1 bias=0\n  init he layer=2" },
-	{ "loss", "models", cmd_loss, 1, 2, "model",
-	  "loss NAME [naive]",
-	  "choose the loss the current model trains with",
-	  "Losses:\n"
+	{ "loss", "models", cmd_loss, 0, 2, "model reduction",
+	  "loss [NAME [naive] [reduction=mean|sum]]",
+	  "choose the loss the current model trains with, or show it",
+	  "Losses (each sums over the outputs of one sample):\n"
 	  "  mse           1/2 * sum of squared errors per sample, averaged\n"
 	  "                over the batch (the 1/2 makes dL/dy = y - t)\n"
 	  "  crossentropy  after softmax (or sigmoid), computed stably from\n"
@@ -111,11 +111,20 @@ const sh_cmd sh_commands[] = {
 	  "  crossentropy naive\n"
 	  "                -sum t log(softmax) on the probabilities: gives\n"
 	  "                inf/NaN once a probability underflows to 0\n"
-	  "  bce           binary cross-entropy for sigmoid outputs\n"
+	  "  bce           binary cross-entropy for sigmoid outputs, summed\n"
+	  "                over the outputs (not averaged: PyTorch's BCELoss\n"
+	  "                averages, so its rate is outputs times larger)\n"
 	  "  nll           negative log-likelihood after logsoftmax\n"
 	  "Without this command a model uses crossentropy after softmax, nll\n"
 	  "after logsoftmax, and mse otherwise.\n"
-	  "Example:\n  loss crossentropy" },
+	  "reduction=mean (default) averages the per-sample losses of a batch;\n"
+	  "reduction=sum adds them, as Rumelhart, Hinton and Williams (1986)\n"
+	  "did, so a step is batch-size times larger at the same rate. The\n"
+	  "training line then shows the batch's sum beside the mean per\n"
+	  "sample. loss alone says what the current loss computes; at the\n"
+	  "prompt, choosing one says it too. (Model files keep the loss,\n"
+	  "not the reduction.)\n"
+	  "Examples:\n  loss crossentropy\n  loss mse reduction=sum\n  loss" },
 	{ "optim", "models", cmd_optim, 1, 2,
 	  "lr momentum nesterov weight_decay beta1 beta2 rho eps model",
 	  "optim KIND [lr=R] [momentum=M] [nesterov] [weight_decay=W]",

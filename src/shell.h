@@ -47,6 +47,7 @@ typedef struct sh_model {
 	nn_model *m;
 	nn_loss_kind loss;
 	int loss_set;           /* chosen by the user, not defaulted */
+	nn_reduction red;       /* `loss NAME reduction=sum|mean` */
 	nn_optim opt;
 	int opt_set;
 	nn_history hist;
