@@ -31,6 +31,20 @@ int nn_loss_parse(const char *name)
 	return -1;
 }
 
+const char *nn_reduction_name(nn_reduction r)
+{
+	return r == NN_RED_SUM ? "sum" : r == NN_RED_MEAN ? "mean" : "?";
+}
+
+int nn_reduction_parse(const char *name)
+{
+	if (strcmp(name, "mean") == 0)
+		return NN_RED_MEAN;
+	if (strcmp(name, "sum") == 0)
+		return NN_RED_SUM;
+	return -1;
+}
+
 int nn_loss_fuses(nn_loss_kind k, nn_act act)
 {
 	if (k == NN_LOSS_CE)

@@ -492,6 +492,19 @@ int nn_loss_parse(const char *name);
 double nn_loss(nn_loss_kind k, nn_act out_act, const float *z,
                const float *out, const float *y, size_t n, size_t w,
                float *grad, int *dz_given);
+/* How a batch's per-sample losses make the loss a step descends: their
+ * mean (nnsh's default, PyTorch's) or their sum (Rumelhart, Hinton and
+ * Williams 1986: the error summed over cases, so the same learning rate
+ * takes steps batch-size times larger). Over the outputs of one sample
+ * every loss sums (MSE with the factor 1/2, BCE over each sigmoid unit,
+ * cross-entropy over the classes). */
+typedef enum nn_reduction {
+	NN_RED_MEAN, NN_RED_SUM, NN_RED_COUNT
+} nn_reduction;
+const char *nn_reduction_name(nn_reduction r);
+/* "mean" or "sum"; -1 when unknown. */
+int nn_reduction_parse(const char *name);
+
 /* Whether this loss fuses with that output activation. */
 int nn_loss_fuses(nn_loss_kind k, nn_act out_act);
 /* Check that the loss can be used on outputs of width w produced by that
@@ -699,6 +712,9 @@ typedef struct nn_train_opts {
 	double goal;            /* stop at the first point whose training
 	                         * loss is at most this (MATLAB's goal);
 	                         * 0: off */
+	nn_reduction reduction; /* the step follows the batch's mean loss
+	                         * (0) or its sum; the points' losses stay
+	                         * means per sample either way */
 	volatile int *stop;     /* set non-zero to stop between batches */
 	/* Called after every batch; a non-zero return stops the run. It
 	 * may change the optimizer's momentum and lr: a new lr is the rate
@@ -767,6 +783,85 @@ int nn_evaluate_targets(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
  * single output); pred receives n ints. */
 int nn_predict(nn_model *m, const nn_dataset *d, const size_t *idx, size_t n,
                int *pred);
+
+/* ---- Hopfield networks (hopfield.c) ----------------------------------- */
+
+/* N binary units with states -1 and +1, symmetric weights W (n x n, row
+ * major) and a zero diagonal; no thresholds. The stored patterns are kept
+ * to name the nearest one after a recall. */
+typedef enum nn_hop_rule {
+	NN_HOP_HEBB, NN_HOP_PSEUDOINVERSE, NN_HOP_STORKEY, NN_HOP_RULE_COUNT
+} nn_hop_rule;
+typedef enum nn_hop_mode { NN_HOP_ASYNC, NN_HOP_SYNC } nn_hop_mode;
+
+typedef struct nn_hopfield {
+	int n;                  /* units */
+	float *W;               /* n x n */
+	float *pat;             /* npat x n stored patterns, -1/+1 */
+	size_t npat;
+	nn_hop_rule rule;       /* the rule they were stored with */
+} nn_hopfield;
+
+/* What one recall ended with. */
+typedef struct nn_hop_result {
+	int steps;              /* sweeps that changed at least one unit */
+	int fixed;              /* the final state is a fixed point */
+	size_t nearest;         /* the stored pattern of largest |overlap| */
+	double overlap;         /* its overlap s.p / n, in [-1, 1] */
+	double energy;          /* -1/2 s'Ws of the final state */
+} nn_hop_result;
+
+const char *nn_hop_rule_name(nn_hop_rule r);
+/* Rule by name (hebb pseudoinverse storkey); -1 when unknown. */
+int nn_hop_rule_parse(const char *name);
+/* A network of units (2..4096) with zero weights; NULL with a message. */
+nn_hopfield *nn_hopfield_new(int units);
+void nn_hopfield_free(nn_hopfield *h);
+/* Check that in[0..n) is all -1/+1 or all 0/1 and write it as -1/+1 to
+ * out (which may be in). -1 with a message naming the first bad unit. */
+int nn_hopfield_bipolar(const float *in, size_t n, float *out);
+/* Replace what h stores by count patterns of h->n values each (-1/+1 or
+ * 0/1), with rule: Hebb W = P'P / n; pseudoinverse W = P'(PP')^-1 P
+ * (fails for linearly dependent patterns); Storkey's incremental rule.
+ * The diagonal is then zeroed. On failure h is unchanged and the message
+ * names the pattern (0-based). */
+int nn_hopfield_store(nn_hopfield *h, const float *pats, size_t count,
+                      nn_hop_rule rule);
+/* The energy -1/2 s'Ws of state s. */
+double nn_hopfield_energy(const nn_hopfield *h, const float *s);
+/* One step on state s: sync updates every unit from the old state at
+ * once; async updates each unit in turn in an order drawn from rng (a
+ * sweep), so the energy never rises. A unit whose field is 0 keeps its
+ * state. Returns the number of units that changed, or -1. */
+long nn_hopfield_step(const nn_hopfield *h, float *s, nn_hop_mode mode,
+                      nn_rng *rng);
+/* Step s until a step changes nothing or max_steps steps were taken;
+ * fills r. -1 with a message when nothing is stored. */
+int nn_hopfield_recall(const nn_hopfield *h, float *s, nn_hop_mode mode,
+                       int max_steps, nn_rng *rng, nn_hop_result *r);
+/* The stored pattern nearest to s (largest |overlap|) and its overlap. */
+void nn_hopfield_nearest(const nn_hopfield *h, const float *s,
+                         size_t *nearest, double *overlap);
+/* count random -1/+1 patterns of units values, labelled 0..count-1 (a
+ * square number of units is shaped side x side, as an image). */
+nn_dataset *nn_make_patterns(size_t count, size_t units, nn_rng *rng);
+/* d (-1/+1 or 0/1 inputs) as -1/+1 with each unit flipped with
+ * probability p; labels kept. */
+nn_dataset *nn_dataset_flip(const nn_dataset *d, double p, nn_rng *rng);
+/* Images made into -1/+1 patterns: each downsampled to side x side cells
+ * (the mean of the pixels in a cell; side 2..64) and thresholded, +1
+ * above threshold. side 0 keeps the size and only checks and converts
+ * -1/+1 or 0/1 inputs. Labels kept. */
+nn_dataset *nn_dataset_bipolar(const nn_dataset *d, int side,
+                               double threshold);
+/* The capacity experiment: for each load k = 1..maxload, trials times
+ * store k random patterns with rule and recall each from itself
+ * (asynchronously, at most 20 sweeps). frac[k-1] receives the fraction
+ * recalled exactly and overlap[k-1] the mean final overlap (NaN when no
+ * trial could store k patterns, as the pseudoinverse past n). */
+int nn_hopfield_capacity(int units, nn_hop_rule rule, int maxload,
+                         int trials, nn_rng *rng, double *frac,
+                         double *overlap);
 
 /* ---- model files (modelfile.c) ----------------------------------------- */
 

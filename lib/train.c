@@ -402,6 +402,17 @@ static void clip_grads(nn_model *m, double max)
 	}
 }
 
+/* Every gradient times s: the sum of a batch's losses instead of their
+ * mean (reduction=sum). */
+static void scale_grads(nn_model *m, float s)
+{
+	float *g = nn_model_grads(m);
+	size_t n = nn_model_param_count(m);
+
+	for (size_t i = 0; i < n; i++)
+		g[i] *= s;
+}
+
 /* LeCun's fan-in rates: each parameter's gradient times 1/sqrt(fan-in)
  * of the units it feeds, so wide layers take smaller steps. */
 static void scale_fanin(nn_model *m)
@@ -669,6 +680,8 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 		       nn_model_param_count(m) * sizeof *t->safe);
 		t->safe_iter = r->iter;
 	}
+	if (t->cfg.reduction == NN_RED_SUM)
+		scale_grads(m, (float)cnt);
 	if (t->full)
 		return full_step(t, cnt, l, loss);
 	if (t->cfg.clip > 0)

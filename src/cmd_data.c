@@ -678,6 +678,10 @@ int cmd_data(sh_session *S, const sh_line *l)
 		args[nargs++] = sh_pos(l, i)->text;
 	if (strcmp(verb, "load") == 0)
 		return verb_load(S, l, name, args, nargs);
+	if ((strcmp(verb, "make") == 0 && nargs > 0 &&
+	     strcmp(args[0], "patterns") == 0) ||
+	    strcmp(verb, "flip") == 0 || strcmp(verb, "bipolar") == 0)
+		return sh_hopfield_data(S, l, name, verb, args, nargs);
 	if (strcmp(verb, "make") == 0)
 		return verb_make(S, l, name, args, nargs);
 	for (const transform *t = transforms; t->verb; t++)
@@ -685,7 +689,7 @@ int cmd_data(sh_session *S, const sh_line *l)
 			return verb_transform(S, l, name, t, args, nargs);
 	return sh_err(S, "data: unknown verb '%s' (load make split take slice "
 	              "shuffle normalize scale noise onehot flatten reshape "
-	              "decorrelate autoencode encode)", verb);
+	              "decorrelate autoencode encode flip bipolar)", verb);
 }
 
 /* ---- info and show ----------------------------------------------------- */

@@ -13,6 +13,11 @@ int cmd_model(sh_session *S, const sh_line *l)
 	nn_model *m;
 	sh_model *sm;
 
+	if (sh_npos(l) > 1 && strcmp(sh_pos(l, 1)->text, "hopfield") == 0)
+		return sh_model_hopfield(S, name, l);
+	if (sh_npos(l) > 1)
+		return sh_err(S, "model %s: unexpected '%s' (input=SHAPE, or "
+		              "hopfield UNITS)", name, sh_pos(l, 1)->text);
 	if (!in)
 		return sh_err(S, "model needs input=SHAPE, as in "
 		              "'model %s input=784'", name);
@@ -395,15 +400,44 @@ int cmd_init(sh_session *S, const sh_line *l)
 	return 0;
 }
 
+/* What loss k computes over the outputs and over the batch. */
+static void describe_loss(sh_session *S, const sh_model *sm)
+{
+	nn_loss_kind k = sh_model_loss(sm);
+	static const char *const over[NN_LOSS_COUNT] = {
+		"1/2 * the squared errors, summed over the outputs",
+		"-sum t log p, summed over the classes",
+		"-sum t log p on the probabilities, summed over the classes",
+		"-(t log p + (1-t) log(1-p)), summed over the outputs",
+		"-sum t * logp, summed over the classes",
+	};
+
+	sh_printf(S, "loss %s%s: %s; %s over the samples of a batch "
+	          "(reduction=%s)\n", nn_loss_name(k),
+	          sm->loss_set ? "" : " (the default for this output)",
+	          over[k], sm->red == NN_RED_SUM ? "summed" : "averaged",
+	          nn_reduction_name(sm->red));
+}
+
 int cmd_loss(sh_session *S, const sh_line *l)
 {
 	sh_model *sm = sh_model_arg(S, sh_opt(l, "model"));
-	const char *name = sh_pos(l, 0)->text;
+	const char *name, *red = sh_opt(l, "reduction");
 	const sh_arg *extra = sh_pos(l, 1);
-	int k;
+	int k, r = NN_RED_MEAN;
 
 	if (!sm)
 		return -1;
+	if (!sh_pos(l, 0)) {
+		if (red)
+			return sh_err(S, "loss: reduction= goes with a loss, "
+			              "as in 'loss mse reduction=sum'");
+		describe_loss(S, sm);
+		return 0;
+	}
+	name = sh_pos(l, 0)->text;
+	if (red && (r = nn_reduction_parse(red)) < 0)
+		return sh_err(S, "reduction=%s: mean or sum", red);
 	if ((k = nn_loss_parse(name)) < 0)
 		return sh_err(S, "unknown loss '%s' (mse crossentropy bce nll)",
 		              name);
@@ -415,6 +449,9 @@ int cmd_loss(sh_session *S, const sh_line *l)
 	}
 	sm->loss = (nn_loss_kind)k;
 	sm->loss_set = 1;
+	sm->red = (nn_reduction)r;
+	if (S->interactive)
+		describe_loss(S, sm);
 	return 0;
 }
 

@@ -174,6 +174,7 @@ int cmd_copy(sh_session *S, const sh_line *l)
 		return sh_err(S, "out of memory");
 	dst->loss = src->loss;
 	dst->loss_set = src->loss_set;
+	dst->red = src->red;
 	dst->opt = src->opt;
 	dst->opt.m = dst->opt.v = NULL;
 	dst->opt.full = NULL;

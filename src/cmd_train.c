@@ -53,8 +53,16 @@ static void print_point(train_ctx *c, const nn_progress *pr)
 		sh_printf(S, "iter %-6ld ", p->iter);
 	else
 		sh_printf(S, "epoch %d/%d ", p->epoch, pr->epochs);
-	sh_printf(S, " loss %s  acc %s", sh_num(p->loss, a, sizeof a),
-	          sh_num(p->acc, b, sizeof b));
+	sh_printf(S, " loss %s", sh_num(p->loss, a, sizeof a));
+	if (c->sm->run.opts.reduction == NN_RED_SUM) {
+		size_t n = c->sm->run.opts.batch;
+
+		if (n == 0 || n > c->sm->run.n)
+			n = c->sm->run.n;
+		sh_printf(S, " (sum over %zu: %s)", n,
+		          sh_num(p->loss * (double)n, a, sizeof a));
+	}
+	sh_printf(S, "  acc %s", sh_num(p->acc, b, sizeof b));
 	if (!isnan(p->val_loss))
 		sh_printf(S, "  val_loss %s  val_acc %s",
 		          sh_num(p->val_loss, v1, sizeof v1),
@@ -306,6 +314,8 @@ int cmd_train(sh_session *S, const sh_line *l)
 	if (resume ? resume_options(S, l, sm, &o, &val) < 0
 	           : run_options(S, l, sm, &o, &val) < 0)
 		return -1;
+	if (!resume)
+		o.reduction = sm->red;
 	o.stop = (volatile int *)&S->stop;
 	o.callback = on_batch;
 	o.ud = &c;

@@ -8,14 +8,17 @@
 
 const sh_cmd sh_commands[] = {
 	/* ---- models */
-	{ "model", "models", cmd_model, 1, 1, "input",
-	  "model NAME input=SHAPE",
+	{ "model", "models", cmd_model, 1, 3, "input",
+	  "model NAME input=SHAPE | model NAME hopfield UNITS",
 	  "create a model and make it the current one",
 	  "Creates an empty model taking inputs of the given shape (784, or\n"
 	  "1x28x28 for images as channels x height x width) and makes it the\n"
 	  "model that add, summary, init, loss, optim and train apply to.\n"
 	  "A model of the same name is replaced.\n"
-	  "Example:\n  model net input=1x28x28" },
+	  "model NAME hopfield UNITS makes a Hopfield network instead: UNITS\n"
+	  "binary -1/+1 units, symmetric weights, zero diagonal, for store\n"
+	  "and recall (see 'help store').\n"
+	  "Examples:\n  model net input=1x28x28\n  model mem hopfield 100" },
 	{ "add", "models", cmd_add, 1, 10,
 	  "alpha kernel stride pad padding outpad scale momentum eps name "
 	  "from tie",
@@ -97,10 +100,10 @@ const sh_cmd sh_commands[] = {
 	  "1/max(fan_in, fan_out)). Biases are set to bias= (default 0).\n"
 	  "layer=N initialises only layer N (1-based).\n"
 	  "Examples:\n  init normal std=0.1 bias=0\n  init he layer=2" },
-	{ "loss", "models", cmd_loss, 1, 2, "model",
-	  "loss NAME [naive]",
-	  "choose the loss the current model trains with",
-	  "Losses:\n"
+	{ "loss", "models", cmd_loss, 0, 2, "model reduction",
+	  "loss [NAME [naive] [reduction=mean|sum]]",
+	  "choose the loss the current model trains with, or show it",
+	  "Losses (each sums over the outputs of one sample):\n"
 	  "  mse           1/2 * sum of squared errors per sample, averaged\n"
 	  "                over the batch (the 1/2 makes dL/dy = y - t)\n"
 	  "  crossentropy  after softmax (or sigmoid), computed stably from\n"
@@ -108,11 +111,20 @@ const sh_cmd sh_commands[] = {
 	  "  crossentropy naive\n"
 	  "                -sum t log(softmax) on the probabilities: gives\n"
 	  "                inf/NaN once a probability underflows to 0\n"
-	  "  bce           binary cross-entropy for sigmoid outputs\n"
+	  "  bce           binary cross-entropy for sigmoid outputs, summed\n"
+	  "                over the outputs (not averaged: PyTorch's BCELoss\n"
+	  "                averages, so its rate is outputs times larger)\n"
 	  "  nll           negative log-likelihood after logsoftmax\n"
 	  "Without this command a model uses crossentropy after softmax, nll\n"
 	  "after logsoftmax, and mse otherwise.\n"
-	  "Example:\n  loss crossentropy" },
+	  "reduction=mean (default) averages the per-sample losses of a batch;\n"
+	  "reduction=sum adds them, as Rumelhart, Hinton and Williams (1986)\n"
+	  "did, so a step is batch-size times larger at the same rate. The\n"
+	  "training line then shows the batch's sum beside the mean per\n"
+	  "sample. loss alone says what the current loss computes; at the\n"
+	  "prompt, choosing one says it too. (Model files keep the loss,\n"
+	  "not the reduction.)\n"
+	  "Examples:\n  loss crossentropy\n  loss mse reduction=sum\n  loss" },
 	{ "optim", "models", cmd_optim, 1, 2,
 	  "lr momentum nesterov weight_decay beta1 beta2 rho eps history mu "
 	  "mu_inc mu_dec mu_max model",
@@ -209,6 +221,16 @@ const sh_cmd sh_commands[] = {
 	  "  decorrelate DATA      PCA whitening (up to 256 features); dims=K\n"
 	  "                        keeps K components; eps= (1e-5); from=\n"
 	  "  autoencode DATA       targets = inputs, for autoencoders\n"
+	  "Patterns for Hopfield networks (-1/+1 floats; 0/1 inputs are\n"
+	  "taken as -1/+1, anything else is refused):\n"
+	  "  make patterns n=5 size=100 [seed=S]\n"
+	  "                        n random -1/+1 patterns, labelled 0..n-1\n"
+	  "                        (a square size is shaped as an image)\n"
+	  "  flip DATA p=0.15      each unit flipped with probability p\n"
+	  "  bipolar DATA [size=10] [threshold=0.5]\n"
+	  "                        images downsampled to size x size (the mean\n"
+	  "                        of each cell) and +1 above the threshold;\n"
+	  "                        without size=, 0/1 inputs made -1/+1\n"
 	  "normalize, scale, noise, decorrelate and autoencode give float\n"
 	  "inputs (4 bytes a value instead of 1).\n"
 	  "Typed inline: data NAME = [[x..] [x..]] with targets=[[y..] [y..]]\n"
@@ -229,6 +251,40 @@ const sh_cmd sh_commands[] = {
 	  "either the classes with their counts (and names) or the range of\n"
 	  "the float targets.\n"
 	  "Example:\n  info digits.train" },
+	{ "store", "hopfield", cmd_store, 2, 2, "rule",
+	  "store NAME DATA [rule=hebb|pseudoinverse|storkey]",
+	  "store patterns in a Hopfield network",
+	  "Replaces what the Hopfield network NAME stores by the samples of\n"
+	  "DATA (each -1/+1, or 0/1 taken as -1/+1; as long as the network)\n"
+	  "and sets its weights by the rule:\n"
+	  "  hebb           W = sum p p' / N (default; about 0.14 N patterns)\n"
+	  "  pseudoinverse  W = P'(PP')^-1 P (any N linearly independent ones)\n"
+	  "  storkey        Storkey's incremental rule (about 0.18 N at N 100)\n"
+	  "The diagonal is zero; there are no thresholds.\n"
+	  "Example:\n  data p = make patterns n=5 size=100\n  store mem p" },
+	{ "recall", "hopfield", cmd_recall, 2, 3, "steps seed",
+	  "recall NAME DATA [sync|async] [steps=20] [seed=S]",
+	  "let a Hopfield network settle from each sample of DATA",
+	  "Updates the units until a step changes none (a fixed point) or\n"
+	  "steps= steps were taken. async (default) updates the units one at\n"
+	  "a time in a random order, each step a sweep over all of them, so\n"
+	  "the energy E = -1/2 s'Ws never rises; sync updates all at once\n"
+	  "and may end in a 2-cycle. A unit whose input is 0 keeps its state.\n"
+	  "Prints per sample its label, the steps that changed something,\n"
+	  "whether the end state is a fixed point, the nearest stored pattern\n"
+	  "(largest |overlap| s.p/N; -1 is the pattern inverted) and the\n"
+	  "energy. With one sample the state after each step is drawn as an\n"
+	  "image (100 units as 10x10) with its energy below.\n"
+	  "Example:\n  data noisy = flip p p=0.15\n  recall mem noisy" },
+	{ "hopfield", "hopfield", cmd_hopfield, 2, 2, "rule max trials seed",
+	  "hopfield capacity UNITS [rule=R] [max=K] [trials=T] [seed=S]",
+	  "plot how many random patterns a Hopfield network recalls",
+	  "For each load k = 1..max (default 0.3 UNITS), stores k random\n"
+	  "patterns trials= times (10) with the rule and recalls each from\n"
+	  "itself (async, at most 20 steps); plots the fraction that stays\n"
+	  "exactly the stored pattern and the mean overlap against the load\n"
+	  "k / UNITS. For the Hebb rule recall collapses near 0.14.\n"
+	  "Example:\n  hopfield capacity 100 rule=hebb" },
 	/* ---- training */
 	{ "train", "training", cmd_train, 1, 4,
 	  "epochs iters batch val every shuffle patience monitor min_delta "

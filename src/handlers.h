@@ -56,6 +56,18 @@ int cmd_monitor(sh_session *S, const sh_line *l);
 /* Follow the JSON log of a run (nnsh --monitor FILE). */
 int sh_monitor(sh_session *S, const char *path);
 
+/* cmd_hopfield.c */
+int cmd_store(sh_session *S, const sh_line *l);
+int cmd_recall(sh_session *S, const sh_line *l);
+int cmd_hopfield(sh_session *S, const sh_line *l);
+/* `model NAME hopfield UNITS` (cmd_model hands it over). */
+int sh_model_hopfield(sh_session *S, const char *name, const sh_line *l);
+/* `data NAME = make patterns ...`, `flip DATA p=P` and `bipolar DATA
+ * [size=S] [threshold=T]` (cmd_data hands them over; verb is "make",
+ * "flip" or "bipolar", args the words after it). */
+int sh_hopfield_data(sh_session *S, const sh_line *l, const char *name,
+                     const char *verb, const char *const *args, int nargs);
+
 /* cmd_session.c */
 int cmd_help(sh_session *S, const sh_line *l);
 int cmd_seed(sh_session *S, const sh_line *l);

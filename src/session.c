@@ -54,6 +54,7 @@ static void free_model(sh_model *sm)
 		return;
 	free(sm->name);
 	nn_model_free(sm->m);
+	nn_hopfield_free(sm->hop);
 	nn_optim_reset(&sm->opt);
 	nn_history_free(&sm->hist);
 	sh_train_reset(sm);
@@ -158,6 +159,8 @@ sh_model *sh_put_model(sh_session *S, const char *name, nn_model *m)
 
 	if (sm) {
 		nn_model_free(sm->m);
+		nn_hopfield_free(sm->hop);
+		sm->hop = NULL;
 		nn_optim_reset(&sm->opt);
 		nn_history_free(&sm->hist);
 		sh_train_reset(sm);
@@ -175,6 +178,7 @@ sh_model *sh_put_model(sh_session *S, const char *name, nn_model *m)
 		sm->m = m;
 	}
 	sm->loss_set = 0;
+	sm->red = NN_RED_MEAN;
 	sm->opt_set = 0;
 	nn_optim_defaults(&sm->opt, NN_OPT_SGD);
 	return sm;

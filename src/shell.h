@@ -47,6 +47,7 @@ typedef struct sh_model {
 	nn_model *m;
 	nn_loss_kind loss;
 	int loss_set;           /* chosen by the user, not defaulted */
+	nn_reduction red;       /* `loss NAME reduction=sum|mean` */
 	nn_optim opt;
 	int opt_set;
 	nn_history hist;
@@ -58,6 +59,8 @@ typedef struct sh_model {
 	long ckpt_every;
 	char *best_path;        /* `checkpoint best FILE` */
 	char *saved_path;       /* the last `save`, for a SIGTERM checkpoint */
+	nn_hopfield *hop;       /* `model NAME hopfield UNITS`: the network
+	                         * (m is then an empty model of that input) */
 } sh_model;
 
 typedef struct sh_data {
