@@ -34,7 +34,8 @@ static void usage(FILE *f)
 	"  --version       the version\n\n"
 	"A SCRIPT of - reads standard input. Without scripts or -e, commands\n"
 	"come from the prompt when standard input is a terminal, else from\n"
-	"standard input. Type 'help' at the prompt.\n");
+	"standard input. Type 'help' at the prompt.\n\n"
+	"Report bugs at the nnsh issue tracker.\n");
 }
 
 typedef struct opts {

@@ -30,6 +30,8 @@ status_is() {   # status_is N COMMAND...: the command exits with N
 }
 
 check help sh -c "'$nnsh' --help | grep -q '^usage: nnsh'"
+check help-bugs sh -c "'$nnsh' --help |
+	grep -q '^Report bugs at the nnsh issue tracker'"
 check version sh -c "'$nnsh' --version | grep -q '^nnsh [0-9]'"
 check expr sh -c "[ \"\$('$nnsh' -e 'echo one' -e 'echo two')\" = \"one
 two\" ]"
