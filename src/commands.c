@@ -346,15 +346,17 @@ const sh_cmd sh_commands[] = {
 	  "measured; times are 0 with --no-timing).\n"
 	  "Examples:\n  history\n  history net export curves.csv" },
 	{ "plot", "files", cmd_plot, 1, 2, "out",
-	  "plot loss|accuracy|lr [MODEL] out=FILE.svg",
-	  "draw training curves into an SVG file",
+	  "plot loss|accuracy|lr [MODEL] out=FILE",
+	  "draw training curves into a PNG, SVG or PDF file",
 	  "Draws the training and validation curves of the model's history\n"
-	  "(against epochs when there is one point per epoch, else\n"
-	  "iterations) as a self-contained SVG figure for a report.\n"
-	  "Example:\n  plot loss out=loss.svg" },
+	  "on one chart, with a legend, axes and a title (against epochs when\n"
+	  "there is one point per epoch, else iterations), as a figure for a\n"
+	  "report. FILE's extension picks the format: .png, .svg or .pdf.\n"
+	  "view VIEW out=FILE writes the panel's other pictures.\n"
+	  "Examples:\n  plot loss out=loss.png\n  plot accuracy out=acc.pdf" },
 	/* ---- inspection */
-	{ "filters", "inspection", cmd_filters, 1, 2, NULL,
-	  "filters [MODEL] LAYER",
+	{ "filters", "inspection", cmd_filters, 1, 2, "out",
+	  "filters [MODEL] LAYER [out=FILE]",
 	  "draw the kernels of a conv layer as shaded blocks",
 	  "Draws each filter of conv (or convt) layer LAYER (1-based, as in\n"
 	  "summary) as a small image: its kernels for the first 8 input\n"
@@ -362,7 +364,8 @@ const sh_cmd sh_commands[] = {
 	  "layer, grey for 0, white for the most positive, numbered. On a\n"
 	  "colour terminal two pixels share a cell, so 40 filters of 5x5 fit\n"
 	  "in 20 lines; otherwise one character per pixel (\" .:-=+*#%@\").\n"
-	  "Example:\n  filters cnn 1" },
+	  "out=FILE writes the picture to a .png, .svg or .pdf file instead.\n"
+	  "Examples:\n  filters cnn 1\n  filters cnn 1 out=filters.png" },
 	{ "confusion", "inspection", cmd_confusion, 1, 2, NULL,
 	  "confusion [MODEL] DATA",
 	  "confusion matrix, per-class accuracy, most confused pairs",
@@ -404,9 +407,9 @@ const sh_cmd sh_commands[] = {
 	  "indices of the wrong ones.\n"
 	  "Example:\n  predict digits.test n=20" },
 	/* ---- panel */
-	{ "view", "panel", cmd_view, 1, 3, "node",
+	{ "view", "panel", cmd_view, 1, 3, "node out",
 	  "view loss|accuracy|digits|confusion|boundary|stats|probs|latent|"
-	  "recon [MODEL] [DATA] [node=NODE]",
+	  "recon [MODEL] [DATA] [node=NODE] [out=FILE]",
 	  "draw one of the live panel's pictures once",
 	  "Draws what the panel shows while training, into the normal output:\n"
 	  "  loss, accuracy  the history's training and validation curves\n"
@@ -430,9 +433,13 @@ const sh_cmd sh_commands[] = {
 	  "  recon           an autoencoder's reconstructions below the\n"
 	  "                  images of DATA, and their mean squared error\n"
 	  "DATA defaults to the data the model last validated on.\n"
+	  "out=FILE writes the picture to a file instead, in colour and 100\n"
+	  "columns wide: .png, .svg or .pdf by the extension (loss and\n"
+	  "accuracy as plot draws them).\n"
 	  "Examples:\n  view loss\n  view digits digits.test\n"
 	  "  view boundary net moons\n  view probs digits.test:7\n"
-	  "  view latent ae digits.test node=code\n  view recon ae digits.test" },
+	  "  view latent ae digits.test node=code\n  view recon ae digits.test\n"
+	  "  view confusion net digits.test out=confusion.png" },
 	{ "monitor", "panel", cmd_monitor, 1, 1, NULL,
 	  "monitor FILE",
 	  "follow a run that another nnsh logs with log=FILE",
