@@ -611,6 +611,16 @@ const sh_cmd sh_commands[] = {
 	  "Initialisation, shuffling, dropout and generated data draw from one\n"
 	  "generator: the same seed and script give the same numbers.\n"
 	  "Example:\n  seed 42" },
+	{ "precision", "session", cmd_precision, 0, 1, NULL,
+	  "precision [N|auto]",
+	  "how many significant digits numbers are printed with",
+	  "Session-wide: tensors, gradients, losses and training lines show\n"
+	  "N significant digits (1 to 9; the smallest number of a tensor has\n"
+	  "N, the others as many decimals). auto goes back to the default (4\n"
+	  "decimals, 3 significant digits for small numbers). Without N it\n"
+	  "says the current setting. Weights are single-precision floats, so\n"
+	  "digits past the 7th are rounding.\n"
+	  "Example:\n  precision 6" },
 	{ "echo", "session", cmd_echo, 0, 64, "*",
 	  "echo [WORDS...]",
 	  "print the words",

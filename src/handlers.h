@@ -81,6 +81,7 @@ int sh_monitor(sh_session *S, const char *path);
 /* cmd_session.c */
 int cmd_help(sh_session *S, const sh_line *l);
 int cmd_seed(sh_session *S, const sh_line *l);
+int cmd_precision(sh_session *S, const sh_line *l);
 int cmd_echo(sh_session *S, const sh_line *l);
 int cmd_quit(sh_session *S, const sh_line *l);
 int cmd_let(sh_session *S, const sh_line *l);
