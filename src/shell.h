@@ -87,6 +87,7 @@ typedef struct sh_session {
 	int timing;             /* print wall-clock times */
 	int quit;               /* `quit` was given */
 	int keep_going;         /* scripts go on after a failing command */
+	int failures;           /* commands of scripts that failed */
 	int no_panel;           /* --no-panel: train prints lines even at a
 	                         * terminal */
 	int source_depth;       /* files being sourced */

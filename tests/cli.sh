@@ -49,7 +49,9 @@ check stops-at-error sh -c "'$nnsh' '$tmp/s.nn' 2>&1 | tr '\n' '|' |
 	grep -qx 'a|nnsh:$tmp/s.nn:2: unknown command .bogus. (type .help. for a list)|'"
 check keep-going sh -c "'$nnsh' --keep-going '$tmp/s.nn' 2>/dev/null |
 	tr '\n' '|' | grep -qx 'a|b|'"
-check keep-going-status status_is 0 "$nnsh" --keep-going "$tmp/s.nn"
+check keep-going-status status_is 1 "$nnsh" --keep-going "$tmp/s.nn"
+printf 'echo a\necho b\n' > "$tmp/ok.nn"
+check keep-going-ok status_is 0 "$nnsh" --keep-going "$tmp/ok.nn"
 
 # the same seed gives the same numbers, another seed others (on the
 # bundled digits, which every clone has)
