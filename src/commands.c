@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "suggest.h"
 
 const sh_cmd sh_commands[] = {
 	/* ---- models */
@@ -666,8 +667,20 @@ const sh_cmd *sh_find_command(const char *name, char *err, size_t errlen)
 				        errlen - used, " %s", c->name);
 		return NULL;
 	}
-	snprintf(err, errlen, "unknown command '%s' (type 'help' for a list)",
-	         name);
+	{
+		const char *names[256], *near;
+		size_t n = 0;
+
+		for (const sh_cmd *c = sh_commands; c->name && n < 256; c++)
+			names[n++] = c->name;
+		if ((near = sh_suggest(name, names, n)))
+			snprintf(err, errlen, "unknown command '%s': did you "
+			         "mean '%s'? (type 'help' for a list)", name,
+			         near);
+		else
+			snprintf(err, errlen, "unknown command '%s' (type "
+			         "'help' for a list)", name);
+	}
 	return NULL;
 }
 
