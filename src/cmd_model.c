@@ -17,6 +17,9 @@ int cmd_model(sh_session *S, const sh_line *l)
 	if (!in)
 		return sh_err(S, "model needs input=SHAPE, as in "
 		              "'model %s input=784'", name);
+	if (sh_find_data(S, name))
+		return sh_err(S, "model %s: a dataset is called %s (a model "
+		              "and a dataset may not share a name)", name, name);
 	if (nn_shape_parse(in, &shape) < 0)
 		return sh_err(S, "%s", nn_error());
 	m = nn_model_new(&shape);
