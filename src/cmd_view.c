@@ -240,13 +240,26 @@ static int follow(sh_session *S, FILE *f, pn_state *st, int quiet)
 	return n;
 }
 
-/* Without a terminal: print the records until the run ends. */
+/* Without a terminal: wait for the file to appear, then print the
+ * records until the run ends. */
 static int monitor_lines(sh_session *S, const char *path, pn_state *st)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f;
+	int said = 0;
 
-	if (!f)
-		return sh_err(S, "monitor: %s: %s", path, strerror(errno));
+	while (!(f = fopen(path, "r"))) {
+		if (errno != ENOENT)
+			return sh_err(S, "monitor: %s: %s", path,
+			              strerror(errno));
+		if (S->stop)
+			return 0;
+		if (!said) {
+			sh_printf(S, "monitor: waiting for %s\n", path);
+			fflush(S->out);
+			said = 1;
+		}
+		usleep(200000);
+	}
 	while (!S->stop) {
 		follow(S, f, st, 0);
 		if (st->ended)

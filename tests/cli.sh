@@ -69,5 +69,15 @@ check same-seed cmp "$tmp/s5a" "$tmp/s5b"
 check other-seed sh -c "! cmp -s '$tmp/s5a' '$tmp/s6'"
 check seed-trained grep -q "^epoch 1/1  loss" "$tmp/s5a"
 
+# --monitor waits for a log that does not exist yet, then follows it to
+# its end (bounded: the log appears after a second, the whole in 60 s)
+(sleep 1
+ printf '%s\n' '{"record":"start","model":"net","data":"d","iters":10}' \
+	'{"record":"end","iter":10,"end":"done"}' > "$tmp/later.jsonl") &
+check monitor-waits sh -c "timeout 60 '$nnsh' --monitor '$tmp/later.jsonl' |
+	tr '\n' '|' | grep -q 'waiting for .*run: net on d.*end: done'"
+wait
+check monitor-bad-path status_is 1 "$nnsh" --monitor "$tmp/ok.nn/run.jsonl"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
