@@ -67,15 +67,17 @@ int cmd_filters(sh_session *S, const sh_line *l)
 	int two = sh_npos(l) == 2;
 	sh_model *sm = sh_model_arg(S, two ? sh_pos(l, 0)->text : NULL);
 	const char *which = sh_pos(l, two)->text;
-	int mode = sh_canvas_mode(S);
+	const char *out = sh_opt(l, "out");
+	int mode = out ? CV_UNICODE | CV_COLOR : sh_canvas_mode(S);
+	char title[300];
 	nn_layer_info info;
 	nn_param W;
 	cv_canvas *c;
 	float lim = 0;
 	long layer;
 
-	if (!sm || sh_parse_long(S, "filters: layer", which, 1, 1 << 20,
-	                         &layer) < 0)
+	if (!sm || sh_check_figure(S, "filters", out) < 0 ||
+	    sh_parse_long(S, "filters: layer", which, 1, 1 << 20, &layer) < 0)
 		return -1;
 	if (nn_model_layer_info(sm->m, (size_t)layer - 1, &info) < 0)
 		return sh_err(S, "filters: %s", nn_error());
@@ -92,8 +94,13 @@ int cmd_filters(sh_session *S, const sh_line *l)
 	          W.shape.dim[1], W.shape.dim[2], W.shape.dim[3],
 	          W.shape.dim[1] > MAX_CHANNELS ? " (the first 8 channels "
 	          "shown)" : "", -lim, lim);
-	if (!(c = draw_filters(&W, lim, sh_term_width(), mode)))
+	if (!(c = draw_filters(&W, lim, out ? 100 : sh_term_width(), mode)))
 		return sh_err(S, "out of memory");
+	if (out) {
+		snprintf(title, sizeof title, "%s: filters of layer %ld, %s",
+		         sm->name, layer, info.desc);
+		return sh_figure_canvas(S, "filters", c, title, out);
+	}
 	cv_write(c, S->out, mode & CV_COLOR);
 	cv_free(c);
 	return 0;

@@ -671,6 +671,9 @@ int cmd_data(sh_session *S, const sh_line *l)
 	if (!sh_valid_name(name, 1))
 		return sh_err(S, "'%s' is not a dataset name (letters, digits, "
 		              "_ and dots, starting with a letter)", name);
+	if (sh_find_model(S, name))
+		return sh_err(S, "data %s: a model is called %s (a model and a "
+		              "dataset may not share a name)", name, name);
 	if (sh_pos(l, 2)->kind == SH_LIST)
 		return sh_inline_data(S, name, l);
 	verb = sh_pos(l, 2)->text;

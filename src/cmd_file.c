@@ -1,6 +1,6 @@
 /* cmd_file.c - keeping what training made: save and load model files
  * (safetensors, optionally with the whole training state), the history as
- * a table or CSV, and its curves as SVG figures. Every file is written
+ * a table or CSV (cmd_figure.c draws its curves). Every file is written
  * beside its final name and renamed into place, so a crash never leaves
  * half of one. */
 #include <errno.h>
@@ -11,10 +11,8 @@
 #include <unistd.h>
 
 #include "handlers.h"
-#include "svg.h"
 
-/* Open "path.tmp" for writing; *tmp receives its name. */
-static FILE *open_atomic(sh_session *S, const char *what, const char *path,
+FILE *sh_open_atomic(sh_session *S, const char *what, const char *path,
                          char **tmp)
 {
 	FILE *f;
@@ -32,8 +30,7 @@ static FILE *open_atomic(sh_session *S, const char *what, const char *path,
 	return f;
 }
 
-/* Flush f to disk and rename it over path; frees tmp. */
-static int close_atomic(sh_session *S, const char *what, const char *path,
+int sh_close_atomic(sh_session *S, const char *what, const char *path,
                         FILE *f, char *tmp)
 {
 	int fail = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
@@ -148,38 +145,6 @@ int cmd_load(sh_session *S, const sh_line *l)
 
 /* ---- history ----------------------------------------------------------- */
 
-/* The x of each point: iterations counted across the runs of the history
- * (a run starts again from 1); or, when every point ends an epoch, the
- * epochs counted the same way. *by_epoch says which. */
-static double *point_x(const nn_history *h, int *by_epoch)
-{
-	double *x = malloc((h->n ? 2 * h->n : 1) * sizeof *x), *xe;
-	long oi = 0, oe = 0, pi = 0, pe = 0;
-
-	if (!x)
-		return NULL;
-	xe = x + h->n;
-	*by_epoch = 1;
-	for (size_t i = 0; i < h->n; i++) {
-		const nn_metrics *p = &h->p[i];
-
-		if (i > 0 && p->iter <= pi) {   /* a new run */
-			oi += pi;
-			oe += pe;
-			pe = 0;
-		}
-		if (p->epoch != pe + 1)
-			*by_epoch = 0;
-		pi = p->iter;
-		pe = p->epoch;
-		x[i] = (double)(oi + p->iter);
-		xe[i] = (double)(oe + p->epoch);
-	}
-	if (*by_epoch)
-		memcpy(x, xe, h->n * sizeof *x);
-	return x;
-}
-
 static void csv_num(FILE *f, double v)
 {
 	if (isnan(v))
@@ -192,7 +157,7 @@ static int export_history(sh_session *S, const sh_model *sm,
                           const char *path)
 {
 	char *tmp;
-	FILE *f = open_atomic(S, "history export", path, &tmp);
+	FILE *f = sh_open_atomic(S, "history export", path, &tmp);
 
 	if (!f)
 		return -1;
@@ -211,7 +176,7 @@ static int export_history(sh_session *S, const sh_model *sm,
 		csv_num(f, S->timing ? p->samples_per_s : 0);
 		fputc('\n', f);
 	}
-	if (close_atomic(S, "history export", path, f, tmp) < 0)
+	if (sh_close_atomic(S, "history export", path, f, tmp) < 0)
 		return -1;
 	sh_printf(S, "wrote %zu points of %s to %s\n", sm->hist.n, sm->name,
 	          path);
@@ -258,76 +223,4 @@ int cmd_history(sh_session *S, const sh_line *l)
 		sh_printf(S, "\n");
 	}
 	return 0;
-}
-
-/* ---- plot -------------------------------------------------------------- */
-
-int cmd_plot(sh_session *S, const sh_line *l)
-{
-	const char *what = sh_pos(l, 0)->text, *out = sh_opt(l, "out");
-	const sh_arg *name = sh_pos(l, 1);
-	sh_model *sm = sh_model_arg(S, name ? name->text : NULL);
-	double *x, *y[2];
-	svg_series s[2];
-	int by_epoch, ns = 0, kind, rc;
-	char title[128], *tmp;
-	FILE *f;
-
-	if (!sm)
-		return -1;
-	kind = strcmp(what, "loss") == 0 ? 0 : strcmp(what, "accuracy") == 0 ||
-	       strcmp(what, "acc") == 0 ? 1 : strcmp(what, "lr") == 0 ? 2 : -1;
-	if (kind < 0)
-		return sh_err(S, "plot: '%s'? (loss accuracy lr)", what);
-	if (!out)
-		return sh_err(S, "plot needs out=FILE.svg");
-	if (sm->hist.n == 0)
-		return sh_err(S, "plot: %s has not been trained yet", sm->name);
-	x = point_x(&sm->hist, &by_epoch);
-	y[0] = malloc(sm->hist.n * sizeof *y[0]);
-	y[1] = malloc(sm->hist.n * sizeof *y[1]);
-	if (!x || !y[0] || !y[1]) {
-		free(x);
-		free(y[0]);
-		free(y[1]);
-		return sh_err(S, "out of memory");
-	}
-	for (size_t i = 0; i < sm->hist.n; i++) {
-		const nn_metrics *p = &sm->hist.p[i];
-
-		y[0][i] = kind == 0 ? p->loss : kind == 1 ? p->acc : p->lr;
-		y[1][i] = kind == 0 ? p->val_loss : p->val_acc;
-	}
-	s[ns++] = (svg_series){ kind == 2 ? "learning rate" : "training",
-	                        x, y[0], sm->hist.n };
-	for (size_t i = 0; kind < 2 && i < sm->hist.n; i++)
-		if (!isnan(y[1][i])) {
-			s[ns++] = (svg_series){ "validation", x, y[1],
-			                        sm->hist.n };
-			break;
-		}
-	snprintf(title, sizeof title, "%s: %s", sm->name,
-	         kind == 0 ? "loss" : kind == 1 ? "accuracy"
-	                                        : "learning rate");
-	rc = -1;
-	if ((f = open_atomic(S, "plot", out, &tmp))) {
-		if (svg_chart(f, 640, 400, title,
-		              by_epoch ? "epoch" : "iteration",
-		              kind == 0 ? "loss" : kind == 1 ? "accuracy"
-		                                             : "lr",
-		              s, ns) < 0) {
-			fclose(f);
-			unlink(tmp);
-			free(tmp);
-			sh_err(S, "plot: %s has no %s to plot", sm->name, what);
-		} else {
-			rc = close_atomic(S, "plot", out, f, tmp);
-		}
-	}
-	free(x);
-	free(y[0]);
-	free(y[1]);
-	if (rc == 0)
-		sh_printf(S, "wrote %s\n", out);
-	return rc;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "suggest.h"
 
 int cmd_model(sh_session *S, const sh_line *l)
 {
@@ -21,6 +22,9 @@ int cmd_model(sh_session *S, const sh_line *l)
 	if (!in)
 		return sh_err(S, "model needs input=SHAPE, as in "
 		              "'model %s input=784'", name);
+	if (sh_find_data(S, name))
+		return sh_err(S, "model %s: a dataset is called %s (a model "
+		              "and a dataset may not share a name)", name, name);
 	if (nn_shape_parse(in, &shape) < 0)
 		return sh_err(S, "%s", nn_error());
 	m = nn_model_new(&shape);
@@ -194,6 +198,23 @@ static int add_graph(sh_session *S, const sh_model *sm, const sh_line *l,
 	return 0;
 }
 
+/* -1 after an error when kind is neither a layer kind nor an activation
+ * (which adds an activation layer), with the nearest kind as a hint. */
+static int unknown_kind(sh_session *S, const char *kind)
+{
+	const char *near;
+
+	for (int i = 0; nn_layer_kinds[i]; i++)
+		if (strcmp(kind, nn_layer_kinds[i]) == 0)
+			return 0;
+	if (nn_act_parse(kind) >= 0)
+		return 0;
+	if ((near = sh_suggest(kind, nn_layer_kinds, 0)))
+		return sh_err(S, "unknown layer kind '%s': did you mean "
+		              "'%s'? (see 'help add')", kind, near);
+	return sh_err(S, "unknown layer kind '%s' (see 'help add')", kind);
+}
+
 int cmd_add(sh_session *S, const sh_line *l)
 {
 	sh_model *sm = sh_model_arg(S, NULL);
@@ -204,6 +225,8 @@ int cmd_add(sh_session *S, const sh_line *l)
 	if (!sm)
 		return -1;
 	spec.kind = sh_pos(l, 0)->text;
+	if (unknown_kind(S, spec.kind) < 0)
+		return -1;
 	merge = kind_in(spec.kind, "sum mul concat");
 	for (int i = 1; i < sh_npos(l); i++) {
 		const char *t = sh_pos(l, i)->text;

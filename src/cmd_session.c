@@ -17,6 +17,28 @@ int cmd_seed(sh_session *S, const sh_line *l)
 	return 0;
 }
 
+int cmd_precision(sh_session *S, const sh_line *l)
+{
+	const sh_arg *a = sh_pos(l, 0);
+	long n;
+
+	if (!a) {
+		if (sh_precision())
+			sh_printf(S, "precision %d significant digits\n",
+			          sh_precision());
+		else
+			sh_printf(S, "precision auto (4 decimals, 3 significant "
+			          "digits for small numbers)\n");
+		return 0;
+	}
+	if (strcmp(a->text, "auto") == 0)
+		n = 0;
+	else if (sh_parse_long(S, "precision", a->text, 1, 9, &n) < 0)
+		return -1;
+	sh_set_precision((int)n);
+	return 0;
+}
+
 int cmd_echo(sh_session *S, const sh_line *l)
 {
 	for (int i = 1; i < l->n; i++) {

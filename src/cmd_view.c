@@ -110,7 +110,9 @@ static sh_data *view_data(sh_session *S, sh_model *sm, const char *word,
 int cmd_view(sh_session *S, const sh_line *l)
 {
 	const char *what = sh_pos(l, 0)->text, *first = NULL, *dword = NULL;
+	const char *out = sh_opt(l, "out");
 	int np = sh_npos(l), mode = sh_canvas_mode(S), w = sh_term_width(), k, h;
+	char title[600];
 	sh_model *sm;
 	sh_data *sd = NULL;
 	vw_view v;
@@ -125,13 +127,19 @@ int cmd_view(sh_session *S, const sh_line *l)
 	else if (first && !sh_find_model(S, first))
 		dword = first;
 	sm = sh_model_arg(S, np == 3 || (first && !dword) ? first : NULL);
-	if (!sm)
+	if (!sm || sh_check_figure(S, "view", out) < 0)
 		return -1;
 	if (strcmp(what, "loss") == 0 || strcmp(what, "accuracy") == 0) {
 		if (dword)
 			return sh_err(S, "view %s shows the history of a "
 			              "MODEL, not data", what);
+		if (out)
+			return sh_plot_history(S, sm, what[0] == 'a', out);
 		return view_history(S, sm, what[0] == 'a');
+	}
+	if (out) {              /* a picture: in colour, a page wide */
+		mode = CV_UNICODE | CV_COLOR;
+		w = 100;
 	}
 	if ((k = vw_parse(what)) < 0)
 		return sh_err(S, "view '%s'? (loss accuracy %s)", what,
@@ -176,8 +184,12 @@ int cmd_view(sh_session *S, const sh_line *l)
 		return sh_err(S, "out of memory");
 	}
 	vw_draw(&v, c, 0, 0, w, h);
-	show(S, c, mode);
+	snprintf(title, sizeof title, "%s: %s%s%s", sm->name, vw_names[k],
+	         sd ? " on " : "", sd ? sd->name : "");
 	vw_free(&v);
+	if (out)
+		return sh_figure_canvas(S, "view", c, title, out);
+	show(S, c, mode);
 	return 0;
 }
 
@@ -228,13 +240,26 @@ static int follow(sh_session *S, FILE *f, pn_state *st, int quiet)
 	return n;
 }
 
-/* Without a terminal: print the records until the run ends. */
+/* Without a terminal: wait for the file to appear, then print the
+ * records until the run ends. */
 static int monitor_lines(sh_session *S, const char *path, pn_state *st)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f;
+	int said = 0;
 
-	if (!f)
-		return sh_err(S, "monitor: %s: %s", path, strerror(errno));
+	while (!(f = fopen(path, "r"))) {
+		if (errno != ENOENT)
+			return sh_err(S, "monitor: %s: %s", path,
+			              strerror(errno));
+		if (S->stop)
+			return 0;
+		if (!said) {
+			sh_printf(S, "monitor: waiting for %s\n", path);
+			fflush(S->out);
+			said = 1;
+		}
+		usleep(200000);
+	}
 	while (!S->stop) {
 		follow(S, f, st, 0);
 		if (st->ended)

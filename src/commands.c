@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "suggest.h"
 
 const sh_cmd sh_commands[] = {
 	/* ---- models */
@@ -430,15 +431,17 @@ const sh_cmd sh_commands[] = {
 	  "measured; times are 0 with --no-timing).\n"
 	  "Examples:\n  history\n  history net export curves.csv" },
 	{ "plot", "files", cmd_plot, 1, 2, "out",
-	  "plot loss|accuracy|lr [MODEL] out=FILE.svg",
-	  "draw training curves into an SVG file",
+	  "plot loss|accuracy|lr [MODEL] out=FILE",
+	  "draw training curves into a PNG, SVG or PDF file",
 	  "Draws the training and validation curves of the model's history\n"
-	  "(against epochs when there is one point per epoch, else\n"
-	  "iterations) as a self-contained SVG figure for a report.\n"
-	  "Example:\n  plot loss out=loss.svg" },
+	  "on one chart, with a legend, axes and a title (against epochs when\n"
+	  "there is one point per epoch, else iterations), as a figure for a\n"
+	  "report. FILE's extension picks the format: .png, .svg or .pdf.\n"
+	  "view VIEW out=FILE writes the panel's other pictures.\n"
+	  "Examples:\n  plot loss out=loss.png\n  plot accuracy out=acc.pdf" },
 	/* ---- inspection */
-	{ "filters", "inspection", cmd_filters, 1, 2, NULL,
-	  "filters [MODEL] LAYER",
+	{ "filters", "inspection", cmd_filters, 1, 2, "out",
+	  "filters [MODEL] LAYER [out=FILE]",
 	  "draw the kernels of a conv layer as shaded blocks",
 	  "Draws each filter of conv (or convt) layer LAYER (1-based, as in\n"
 	  "summary) as a small image: its kernels for the first 8 input\n"
@@ -446,7 +449,8 @@ const sh_cmd sh_commands[] = {
 	  "layer, grey for 0, white for the most positive, numbered. On a\n"
 	  "colour terminal two pixels share a cell, so 40 filters of 5x5 fit\n"
 	  "in 20 lines; otherwise one character per pixel (\" .:-=+*#%@\").\n"
-	  "Example:\n  filters cnn 1" },
+	  "out=FILE writes the picture to a .png, .svg or .pdf file instead.\n"
+	  "Examples:\n  filters cnn 1\n  filters cnn 1 out=filters.png" },
 	{ "confusion", "inspection", cmd_confusion, 1, 2, NULL,
 	  "confusion [MODEL] DATA",
 	  "confusion matrix, per-class accuracy, most confused pairs",
@@ -488,9 +492,9 @@ const sh_cmd sh_commands[] = {
 	  "indices of the wrong ones.\n"
 	  "Example:\n  predict digits.test n=20" },
 	/* ---- panel */
-	{ "view", "panel", cmd_view, 1, 3, "node",
+	{ "view", "panel", cmd_view, 1, 3, "node out",
 	  "view loss|accuracy|digits|confusion|boundary|stats|probs|latent|"
-	  "recon [MODEL] [DATA] [node=NODE]",
+	  "recon [MODEL] [DATA] [node=NODE] [out=FILE]",
 	  "draw one of the live panel's pictures once",
 	  "Draws what the panel shows while training, into the normal output:\n"
 	  "  loss, accuracy  the history's training and validation curves\n"
@@ -514,9 +518,13 @@ const sh_cmd sh_commands[] = {
 	  "  recon           an autoencoder's reconstructions below the\n"
 	  "                  images of DATA, and their mean squared error\n"
 	  "DATA defaults to the data the model last validated on.\n"
+	  "out=FILE writes the picture to a file instead, in colour and 100\n"
+	  "columns wide: .png, .svg or .pdf by the extension (loss and\n"
+	  "accuracy as plot draws them).\n"
 	  "Examples:\n  view loss\n  view digits digits.test\n"
 	  "  view boundary net moons\n  view probs digits.test:7\n"
-	  "  view latent ae digits.test node=code\n  view recon ae digits.test" },
+	  "  view latent ae digits.test node=code\n  view recon ae digits.test\n"
+	  "  view confusion net digits.test out=confusion.png" },
 	{ "monitor", "panel", cmd_monitor, 1, 1, NULL,
 	  "monitor FILE",
 	  "follow a run that another nnsh logs with log=FILE",
@@ -688,6 +696,16 @@ const sh_cmd sh_commands[] = {
 	  "Initialisation, shuffling, dropout and generated data draw from one\n"
 	  "generator: the same seed and script give the same numbers.\n"
 	  "Example:\n  seed 42" },
+	{ "precision", "session", cmd_precision, 0, 1, NULL,
+	  "precision [N|auto]",
+	  "how many significant digits numbers are printed with",
+	  "Session-wide: tensors, gradients, losses and training lines show\n"
+	  "N significant digits (1 to 9; the smallest number of a tensor has\n"
+	  "N, the others as many decimals). auto goes back to the default (4\n"
+	  "decimals, 3 significant digits for small numbers). Without N it\n"
+	  "says the current setting. Weights are single-precision floats, so\n"
+	  "digits past the 7th are rounding.\n"
+	  "Example:\n  precision 6" },
 	{ "echo", "session", cmd_echo, 0, 64, "*",
 	  "echo [WORDS...]",
 	  "print the words",
@@ -733,8 +751,20 @@ const sh_cmd *sh_find_command(const char *name, char *err, size_t errlen)
 				        errlen - used, " %s", c->name);
 		return NULL;
 	}
-	snprintf(err, errlen, "unknown command '%s' (type 'help' for a list)",
-	         name);
+	{
+		const char *names[256], *near;
+		size_t n = 0;
+
+		for (const sh_cmd *c = sh_commands; c->name && n < 256; c++)
+			names[n++] = c->name;
+		if ((near = sh_suggest(name, names, n)))
+			snprintf(err, errlen, "unknown command '%s': did you "
+			         "mean '%s'? (type 'help' for a list)", name,
+			         near);
+		else
+			snprintf(err, errlen, "unknown command '%s' (type "
+			         "'help' for a list)", name);
+	}
 	return NULL;
 }
 

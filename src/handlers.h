@@ -40,6 +40,28 @@ int cmd_load(sh_session *S, const sh_line *l);
 int cmd_history(sh_session *S, const sh_line *l);
 int cmd_plot(sh_session *S, const sh_line *l);
 
+/* Open "path.tmp" for writing (*tmp receives its name, to free); NULL
+ * after an error naming what and path. */
+FILE *sh_open_atomic(sh_session *S, const char *what, const char *path,
+                     char **tmp);
+/* Flush f to disk and rename it over path; frees tmp. 0, or -1 after an
+ * error naming what and path (the temporary file is removed). */
+int sh_close_atomic(sh_session *S, const char *what, const char *path,
+                    FILE *f, char *tmp);
+/* 0 when out is NULL or names a picture format (.png .svg .pdf), else
+ * -1 after an error naming what. */
+int sh_check_figure(sh_session *S, const char *what, const char *out);
+/* Write a chart of model sm's history (kind 0 loss, 1 accuracy, 2 the
+ * learning rate; training and validation together) to out, whose
+ * extension picks PNG, SVG or PDF. 0, or -1 after an error. */
+int sh_plot_history(sh_session *S, sh_model *sm, int kind, const char *out);
+/* Write canvas c (drawn in colour and Unicode), titled, to out as a
+ * picture (PNG, SVG or PDF by out's extension); frees c. 0, or -1 after
+ * an error naming what. */
+struct cv_canvas;
+int sh_figure_canvas(sh_session *S, const char *what, struct cv_canvas *c,
+                     const char *title, const char *out);
+
 /* cmd_inspect.c */
 int cmd_confusion(sh_session *S, const sh_line *l);
 int cmd_stats(sh_session *S, const sh_line *l);
@@ -71,6 +93,7 @@ int sh_hopfield_data(sh_session *S, const sh_line *l, const char *name,
 /* cmd_session.c */
 int cmd_help(sh_session *S, const sh_line *l);
 int cmd_seed(sh_session *S, const sh_line *l);
+int cmd_precision(sh_session *S, const sh_line *l);
 int cmd_echo(sh_session *S, const sh_line *l);
 int cmd_quit(sh_session *S, const sh_line *l);
 int cmd_let(sh_session *S, const sh_line *l);

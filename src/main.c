@@ -1,7 +1,8 @@
 /* main.c - the nnsh program: options, then -e commands, scripts, standard
  * input or the interactive prompt. Interactive or batch is decided once
  * (isatty, with -i and --batch to override); batch mode stops at the first
- * failing command with status 1 unless --keep-going. */
+ * failing command with status 1 unless --keep-going (which goes on, and
+ * exits with 1 at the end if any command failed). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,7 +24,8 @@ static void usage(FILE *f)
 	"  -i              interactive prompt after the scripts\n"
 	"  --batch         no prompt, stop at the first error (default when\n"
 	"                  standard input is not a terminal)\n"
-	"  --keep-going    in batch mode, go on after a failing command\n"
+	"  --keep-going    in batch mode, go on after a failing command (the\n"
+	"                  exit status is still 1)\n"
 	"  --seed N        seed the random numbers (default 1)\n"
 	"  --threads N     most threads to share products and layers between\n"
 	"  --no-timing     leave wall-clock times out of the output\n"
@@ -34,7 +36,8 @@ static void usage(FILE *f)
 	"  --version       the version\n\n"
 	"A SCRIPT of - reads standard input. Without scripts or -e, commands\n"
 	"come from the prompt when standard input is a terminal, else from\n"
-	"standard input. Type 'help' at the prompt.\n");
+	"standard input. Type 'help' at the prompt.\n\n"
+	"Report bugs at the nnsh issue tracker.\n");
 }
 
 typedef struct opts {
@@ -199,6 +202,8 @@ int main(int argc, char **argv)
 			status = sh_run(S, &r, 0) < 0;
 		}
 	}
+	if (status == 0 && S->failures)
+		status = 1;     /* --keep-going went on past a failure */
 	fflush(stdout);
 	if (sh_signal_fatal())
 		status = 128 + sh_signal_fatal();

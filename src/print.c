@@ -15,6 +15,18 @@
 #define EDGESLICES 2
 #define MAXWRAP 64      /* a vector this long wraps rather than being cut */
 
+static int digits;      /* `precision N`: significant digits, 0 the default */
+
+void sh_set_precision(int n)
+{
+	digits = n;
+}
+
+int sh_precision(void)
+{
+	return digits;
+}
+
 void sh_fmt_add(sh_fmt *f, const float *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -35,18 +47,23 @@ void sh_fmt_add(sh_fmt *f, const float *v, size_t n)
 	}
 }
 
-/* 'd' whole numbers, 'f' fixed with *prec decimals (4 to 6, enough for
- * three significant digits of the smallest number), or 'e' scientific. */
+/* 'd' whole numbers, 'f' fixed with *prec decimals, or 'e' scientific
+ * with *prec decimals. By default fixed numbers have 4 to 6 decimals,
+ * enough for three significant digits of the smallest number, and
+ * scientific ones 3; after `precision N`, the smallest number has N. */
 static char fmt_kind(const sh_fmt *f, int *prec)
 {
 	*prec = 0;
 	if (!f->nonint && f->maxabs < 1e6)
 		return 'd';
-	if (f->maxabs >= 1e5 || f->minnz < 1e-4)
+	if (f->maxabs >= 1e5 || f->minnz < 1e-4) {
+		*prec = digits ? digits - 1 : 3;
 		return 'e';
-	*prec = 2 - (int)floor(log10(f->minnz) + 1e-6);  /* 0.01f is below */
-	if (*prec < 4)
-		*prec = 4;
+	}
+	/* 0.01f is below 0.01: the 1e-6 */
+	*prec = (digits ? digits - 1 : 2) - (int)floor(log10(f->minnz) + 1e-6);
+	if (*prec < (digits ? 0 : 4))
+		*prec = digits ? 0 : 4;
 	return 'f';
 }
 
@@ -57,7 +74,7 @@ int sh_fmt_width(const sh_fmt *f)
 	char k = fmt_kind(f, &prec);
 
 	if (k == 'e')
-		w = 9;          /* 1.234e-05: float exponents have 2 digits */
+		w = prec + 6;   /* 1.234e-05: float exponents have 2 digits */
 	else
 		w = snprintf(buf, sizeof buf, "%.*f", prec, f->maxabs);
 	w += f->neg;
@@ -77,7 +94,7 @@ const char *sh_fmt_str(const sh_fmt *f, double v, char *buf, size_t len)
 	else if (isinf(v))
 		snprintf(buf, len, "%*s", w, v < 0 ? "-inf" : "inf");
 	else if (k == 'e')
-		snprintf(buf, len, "%*.3e", w, v);
+		snprintf(buf, len, "%*.*e", w, prec, v);
 	else
 		snprintf(buf, len, "%*.*f", w, prec, v);
 	return buf;

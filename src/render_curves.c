@@ -177,14 +177,16 @@ static void legend(cv_canvas *c, int x, int y, int w, const rc_chart *ch,
 }
 
 /* Vertical marks, each labelled at the top right of its line (or left
- * of it near the right edge) where the label does not overlap another. */
+ * of it near the right edge) where the label does not overlap another.
+ * All lines come first, so a mark a column or two later never cuts
+ * through the label of an earlier one. */
 static void marks(const plot *P, const rc_chart *ch, int uni)
 {
 	int free_from = P->px;
 
 	for (int m = 0; m < ch->nmarks; m++) {
 		const rc_mark *k = &ch->marks[m];
-		int cx, len, at;
+		int cx;
 
 		if (!(k->x >= P->x0 && k->x <= P->x1))
 			continue;
@@ -192,8 +194,14 @@ static void marks(const plot *P, const rc_chart *ch, int uni)
 		for (int r = 0; r < P->ph; r++)
 			cv_put(P->c, cx, P->py + r, uni ? 0x250a : ':',
 			       CV_MAGENTA, CV_DEFAULT, 0);
-		if (!k->label)
+	}
+	for (int m = 0; m < ch->nmarks; m++) {
+		const rc_mark *k = &ch->marks[m];
+		int cx, len, at;
+
+		if (!(k->x >= P->x0 && k->x <= P->x1) || !k->label)
 			continue;
+		cx = P->px + dot_x(P, k->x) / P->sx;
 		len = cv_width(k->label);
 		at = cx + 1 + len <= P->px + P->pw ? cx + 1 : cx - len;
 		if (at >= free_from) {

@@ -322,6 +322,7 @@ int sh_run(sh_session *S, sh_reader *r, int depth)
 		if (rc == 0)
 			continue;
 		report(S, r);
+		S->failures += !r->prompt;
 		/* the prompt goes on; scripts and blocks stop, unless asked */
 		if (!r->prompt && !(S->keep_going && !depth))
 			return -1;

@@ -279,6 +279,8 @@ const char *sh_num(double v, char *buf, size_t len)
 {
 	if (isnan(v))
 		snprintf(buf, len, "-");
+	else if (sh_precision() > 0)
+		snprintf(buf, len, "%.*g", sh_precision(), v);
 	else if (v == 0 || (fabs(v) >= 1e-3 && fabs(v) < 1e4))
 		snprintf(buf, len, "%.4f", v);
 	else

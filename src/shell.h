@@ -90,6 +90,7 @@ typedef struct sh_session {
 	int timing;             /* print wall-clock times */
 	int quit;               /* `quit` was given */
 	int keep_going;         /* scripts go on after a failing command */
+	int failures;           /* commands of scripts that failed */
 	int no_panel;           /* --no-panel: train prints lines even at a
 	                         * terminal */
 	int source_depth;       /* files being sourced */
@@ -223,6 +224,11 @@ typedef struct sh_fmt {
 void sh_fmt_add(sh_fmt *f, const float *v, size_t n);
 /* The width every number takes. */
 int sh_fmt_width(const sh_fmt *f);
+/* Session-wide printed precision (`precision N`): n significant digits
+ * for the smallest number of a group and for sh_num, or 0 for the
+ * default formats. sh_precision gives the current setting. */
+void sh_set_precision(int n);
+int sh_precision(void);
 /* v in the format, padded to the width; returns buf. */
 const char *sh_fmt_str(const sh_fmt *f, double v, char *buf, size_t len);
 /* Print count tensors of one shape in one format under their labels (no

@@ -32,10 +32,11 @@ fail() {
 	exit 1
 }
 
-# Wait up to 20 s for the pane (with its scrollback) to show a text.
+# Wait up to 60 s for the pane (with its scrollback) to show a text: on a
+# busy machine a redraw can be late, never missing.
 wait_for() {
 	i=0
-	while [ $i -lt 200 ]; do
+	while [ $i -lt 600 ]; do
 		tm capture-pane -p -S -100 -t "$2" > "$tmp/pane" 2>/dev/null
 		grep -q -- "$1" "$tmp/pane" && return 0
 		sleep 0.1
@@ -48,6 +49,18 @@ wait_for() {
 iter() {
 	tm capture-pane -p -t run | sed -n 's/.* iter \([0-9]*\)\/.*/\1/p' |
 		head -n 1
+}
+
+# Wait up to 60 s for the status line to show iteration $1.
+wait_iter() {
+	i=0
+	while [ $i -lt 600 ]; do
+		[ "$(iter)" = "$1" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tm capture-pane -p -t run > "$tmp/pane"
+	fail "the status line never showed iteration $1 (it shows $(iter))"
 }
 
 cat > "$tmp/run.nn" <<'EOF'
@@ -74,6 +87,7 @@ a=$(iter)
 sleep 0.5
 [ "$(iter)" = "$a" ] || fail "the run went on while paused ($a, $(iter))"
 tm send-keys -t run 's'
+wait_iter $((a + 1))
 sleep 0.5
 [ "$(iter)" = $((a + 1)) ] || fail "s ran $(iter) - $a batches, not 1"
 tm send-keys -t run '-'

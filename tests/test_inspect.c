@@ -1,6 +1,6 @@
-/* test_inspect.c - the inspection renderers and the SVG writer, read back
- * as text: confusion matrices, statistics lines, probability bars,
- * parameter tables, prediction grids and charts. */
+/* test_inspect.c - the inspection renderers read back as text: confusion
+ * matrices, statistics lines, probability bars, parameter tables and
+ * prediction grids. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "render_inspect.h"
-#include "svg.h"
 #include "suite.h"
 
 /* What a renderer wrote, as one string (free it). */
@@ -29,15 +28,6 @@ static char *cap_close(capture *c)
 {
 	fclose(c->f);
 	return c->text;
-}
-
-static int count(const char *s, const char *what)
-{
-	int n = 0;
-
-	for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
-		n++;
-	return n;
 }
 
 START_TEST(confusion_text)
@@ -150,30 +140,6 @@ START_TEST(prediction_grid)
 }
 END_TEST
 
-START_TEST(svg_chart_text)
-{
-	double x[4] = { 1, 2, 3, 4 }, y[4] = { 0.9, 0.5, NAN, 0.3 };
-	double z[4] = { NAN, NAN, NAN, NAN };
-	svg_series s[2] = { { "train <a&b>", x, y, 4 }, { "val", x, z, 4 } };
-	capture c;
-	char *t;
-
-	ck_assert_int_eq(svg_chart(cap_open(&c), 640, 400, "loss", "epoch",
-	                           "loss", s, 2), 0);
-	t = cap_close(&c);
-	ck_assert(strncmp(t, "<?xml", 5) == 0);
-	ck_assert_ptr_nonnull(strstr(t, "</svg>\n"));
-	ck_assert_ptr_nonnull(strstr(t, "train &lt;a&amp;b&gt;"));
-	/* the NaN splits the line in two; the all-NaN series draws none */
-	ck_assert_int_eq(count(t, "<polyline"), 2);
-	ck_assert_int_eq(count(t, "<text"), count(t, "</text>"));
-	free(t);
-	ck_assert_int_eq(svg_chart(cap_open(&c), 640, 400, "x", "x", "y",
-	                           s + 1, 1), -1);
-	free(cap_close(&c));
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("inspect");
@@ -183,7 +149,6 @@ int main(void)
 	tcase_add_test(tc, stats_and_probs);
 	tcase_add_test(tc, params_table);
 	tcase_add_test(tc, prediction_grid);
-	tcase_add_test(tc, svg_chart_text);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -1,10 +1,12 @@
 /* test_lex.c - the lexer and value parser of the session language: words,
- * options, strings, lists, variables, comments, and malformed input. */
+ * options, strings, lists, variables, comments, and malformed input; and
+ * the "did you mean" of mistyped names. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "shell.h"
+#include "suggest.h"
 #include "suite.h"
 
 static char err[256];
@@ -143,6 +145,23 @@ START_TEST(numbers)
 }
 END_TEST
 
+START_TEST(did_you_mean)
+{
+	static const char *const names[] = {
+		"train", "trace", "dense", "dropout", "conv", "convt", NULL,
+	};
+
+	ck_assert_str_eq(sh_suggest("trian", names, 0), "train");  /* swap */
+	ck_assert_str_eq(sh_suggest("dens", names, 0), "dense");
+	ck_assert_str_eq(sh_suggest("dropuot", names, 0), "dropout");
+	ck_assert_str_eq(sh_suggest("conb", names, 0), "conv");
+	ck_assert_str_eq(sh_suggest("convt", names, 2 + 4), "convt");
+	ck_assert_ptr_null(sh_suggest("cnv2", names, 0));   /* 2 of 4 */
+	ck_assert_ptr_null(sh_suggest("frobnicate", names, 0));
+	ck_assert_ptr_null(sh_suggest("", names, 0));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lex");
@@ -153,6 +172,7 @@ int main(void)
 	tcase_add_test(tc, malformed_lines);
 	tcase_add_test(tc, tensors);
 	tcase_add_test(tc, numbers);
+	tcase_add_test(tc, did_you_mean);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -115,6 +115,22 @@ START_TEST(braille_and_marks)
 }
 END_TEST
 
+/* Two changes a column apart (two keys pressed while paused, a step
+ * between them): the second mark's line must not cut the first label. */
+START_TEST(marks_a_column_apart)
+{
+	double x[2] = { 0, 100 }, y[2] = { 1, 1 };
+	rc_series s = { "flat", x, y, 2, CV_GREEN, 0 };
+	rc_mark m[2] = { { 50, "lr 0.5 -> 0.25" }, { 52, "lr 0.25 -> 0.1" } };
+	rc_chart ch = { "loss", NULL, &s, 1, m, 2, 0 };
+	cv_canvas *c = cv_new(60, 12, CV_UNICODE);
+
+	ck_assert_int_eq(rc_draw(c, 0, 0, 60, 12, &ch), 0);
+	ck_assert(shows(c, "lr 0.5 -> 0.25"));
+	cv_free(c);
+}
+END_TEST
+
 START_TEST(nothing_or_too_small)
 {
 	double x[2] = { 0, 1 }, y[2] = { NAN, NAN };
@@ -588,6 +604,7 @@ int main(void)
 
 	tcase_add_test(t, curve_crosses_cells);
 	tcase_add_test(t, braille_and_marks);
+	tcase_add_test(t, marks_a_column_apart);
 	tcase_add_test(t, nothing_or_too_small);
 	tcase_add_test(t, smoothing);
 	tcase_add_test(t, digits_wrong_in_red);
