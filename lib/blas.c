@@ -239,7 +239,6 @@ int nn_cholesky_solve(double *a, double *b, size_t n)
 
 	if (n == 0)
 		return 0;
-	use_threads(1);
 	dpotrf_("L", &nn, a, &nn, &info);
 	if (info != 0)
 		return -1;

@@ -3,6 +3,7 @@
  * transposed to another dense layer's (a tied autoencoder's decoder) is
  * that layer's inputs x units matrix, read as W^T. Large products are
  * shared between the worker threads (workers.c). */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -204,12 +204,12 @@ static int unknown_kind(sh_session *S, const char *kind)
 {
 	const char *near;
 
-	for (int i = 0; nn_layer_kinds[i]; i++)
-		if (strcmp(kind, nn_layer_kinds[i]) == 0)
+	for (int i = 0; nn_layer_kind_names()[i]; i++)
+		if (strcmp(kind, nn_layer_kind_names()[i]) == 0)
 			return 0;
 	if (nn_act_parse(kind) >= 0)
 		return 0;
-	if ((near = sh_suggest(kind, nn_layer_kinds, 0)))
+	if ((near = sh_suggest(kind, nn_layer_kind_names(), 0)))
 		return sh_err(S, "unknown layer kind '%s': did you mean "
 		              "'%s'? (see 'help add')", kind, near);
 	return sh_err(S, "unknown layer kind '%s' (see 'help add')", kind);

@@ -184,7 +184,7 @@ int cmd_view(sh_session *S, const sh_line *l)
 		return sh_err(S, "out of memory");
 	}
 	vw_draw(&v, c, 0, 0, w, h);
-	snprintf(title, sizeof title, "%s: %s%s%s", sm->name, vw_names[k],
+	snprintf(title, sizeof title, "%s: %s%s%s", sm->name, vw_name(k),
 	         sd ? " on " : "", sd ? sd->name : "");
 	vw_free(&v);
 	if (out)
