@@ -388,7 +388,7 @@ START_TEST(optim_threads_agree)
 	nn_rng r;
 	size_t total = 0;
 
-	for (int kind = 0; kind < NN_OPT_COUNT; kind++) {
+	for (int kind = 0; kind <= NN_OPT_ADAGRAD; kind++) {
 		for (int t = 0; t < 4; t++) {
 			nn_optim o;
 
