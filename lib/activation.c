@@ -5,9 +5,11 @@
 
 #include "layer.h"
 
-static int activation_setup(nn_layer *L, const nn_layer_spec *spec)
+static int activation_setup(nn_layer *L, const nn_layer_spec *spec,
+                            const nn_optval *v)
 {
 	(void)spec;
+	(void)v;
 	L->out = L->in;
 	return 0;
 }

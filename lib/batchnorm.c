@@ -43,18 +43,27 @@ static void fixed_param(nn_layer *L, const char *name, const nn_shape *s,
 	p->decay = 0;
 }
 
-static int bn_setup(nn_layer *L, const nn_layer_spec *spec)
+enum { MOMENTUM, EPS };
+
+static const nn_layer_opt bn_opts[] = {
+	{ "momentum", "momentum", NULL, NN_OPT_REAL, 0, 0, 1, 0.1, NULL,
+	  "rate of the running statistics" },
+	{ "eps", "eps", NULL, NN_OPT_REAL, 0, 1e-12, 1, 1e-5, NULL,
+	  "added to the variance" },
+	{ 0 }
+};
+
+static int bn_setup(nn_layer *L, const nn_layer_spec *spec,
+                    const nn_optval *v)
 {
 	nn_shape s = { 1, { 0 } };
 
+	(void)spec;
 	if (L->in.ndim != 1 && L->in.ndim != 3)
 		return nn_fail("batchnorm needs flat or C x H x W inputs, not "
 		               "%d-D ones", L->in.ndim);
-	if (spec->momentum < 0 || spec->momentum > 1 || spec->eps < 0)
-		return nn_fail("batchnorm: momentum must be in [0, 1] and eps "
-		               "positive");
-	L->momentum = spec->momentum > 0 ? spec->momentum : 0.1f;
-	L->eps = spec->eps > 0 ? spec->eps : 1e-5f;
+	L->momentum = (float)v[MOMENTUM].num;
+	L->eps = (float)v[EPS].num;
 	L->out = L->in;
 	s.dim[0] = (int)bn_channels(L);
 	fixed_param(L, "gamma", &s, 1);
@@ -173,6 +182,7 @@ static void bn_describe(const nn_layer *L, char *buf, size_t len)
 
 const nn_layer_class nn_batchnorm_class = {
 	.kind = "batchnorm",
+	.opts = bn_opts,
 	.setup = bn_setup,
 	.forward = bn_forward,
 	.backward = bn_backward,

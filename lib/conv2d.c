@@ -23,41 +23,57 @@
 #include "layer.h"
 #include "workers.h"
 
-static int conv_setup(nn_layer *L, const nn_layer_spec *spec)
+enum { FILTERS, KERNEL, NOBIAS = KERNEL + 3 };
+
+static const nn_layer_opt conv_opts[] = {
+	{ "FILTERS", NULL, NULL, NN_OPT_INT, 1, 1, 1 << 24, 0, NULL,
+	  "number of units" },
+	NN_WINDOW_OPTS(2),
+	{ "nobias", "nobias", NULL, NN_OPT_FLAG, 0, 0, 0, 0, NULL,
+	  "no bias" },
+	{ 0 }
+};
+
+static int conv_setup(nn_layer *L, const nn_layer_spec *spec,
+                      const nn_optval *v)
 {
-	int oh, ow, c = L->in.dim[0], k;
+	int oh, ow, c = L->in.dim[0], k, units = (int)v[FILTERS].num;
+	int nobias = (int)v[NOBIAS].num;
 	nn_shape ws = { 4, { 0 } }, bs = { 1, { 0 } };
+	nn_window_opts wo;
 	size_t fan;
 
-	if (spec->units <= 0)
+	(void)spec;
+	if (units <= 0)
 		return nn_fail("conv needs a number of filters, as in "
 		               "'add conv 8 5x5 relu'");
-	if (nn_window_setup(L, spec, "conv", 0, &oh, &ow) < 0)
+	nn_window_opts_of(&v[KERNEL], &wo);
+	if (nn_window_setup(L, &wo, "conv", 0, &oh, &ow) < 0)
 		return -1;
 	fan = (size_t)c * (size_t)L->kh * (size_t)L->kw;
 	if (fan > INT_MAX) {
 		char what[64];
 
-		snprintf(what, sizeof what, "conv %d %dx%d", spec->units, L->kh,
+		snprintf(what, sizeof what, "conv %d %dx%d", units, L->kh,
 		         L->kw);
-		return nn_layer_too_large(what, fan, (size_t)spec->units *
-		                          (fan + !spec->nobias));
+		return nn_layer_too_large(what, fan, (size_t)units *
+		                          (fan + !nobias));
 	}
-	L->units = spec->units;
-	L->nobias = spec->nobias;
+	L->units = units;
+	L->nobias = nobias;
 	L->out.ndim = 3;
-	L->out.dim[0] = spec->units;
+	L->out.dim[0] = units;
 	L->out.dim[1] = oh;
 	L->out.dim[2] = ow;
 	k = L->kh * L->kw;
-	ws.dim[0] = spec->units;
+	ws.dim[0] = units;
 	ws.dim[1] = c;
 	ws.dim[2] = L->kh;
 	ws.dim[3] = L->kw;
-	nn_layer_param(L, "W", &ws, 0, c * k, spec->units * k);
+	nn_layer_param(L, "W", &ws, 0, c * k, units * k);
 	if (!L->nobias) {
-		bs.dim[0] = spec->units;
-		nn_layer_param(L, "b", &bs, 1, c * k, spec->units * k);
+		bs.dim[0] = units;
+		nn_layer_param(L, "b", &bs, 1, c * k, units * k);
 	}
 	return 0;
 }
@@ -478,6 +494,7 @@ static void conv_describe(const nn_layer *L, char *buf, size_t len)
 
 const nn_layer_class nn_conv2d_class = {
 	.kind = "conv",
+	.opts = conv_opts,
 	.setup = conv_setup,
 	.forward = conv_forward,
 	.backward = conv_backward,

@@ -14,33 +14,47 @@
 #include "im2col.h"
 #include "layer.h"
 
-static int convt_setup(nn_layer *L, const nn_layer_spec *spec)
+enum { FILTERS, KERNEL, OUTPAD = KERNEL + 3, NOBIAS };
+
+static const nn_layer_opt convt_opts[] = {
+	{ "FILTERS", NULL, NULL, NN_OPT_INT, 1, 1, 1 << 24, 0, NULL,
+	  "number of units" },
+	NN_WINDOW_OPTS(2),
+	{ "outpad", "outpad", NULL, NN_OPT_INT, 0, 0, 4096, 0, NULL,
+	  "extra rows and columns at the end" },
+	{ "nobias", "nobias", NULL, NN_OPT_FLAG, 0, 0, 0, 0, NULL,
+	  "no bias" },
+	{ 0 }
+};
+
+static int convt_setup(nn_layer *L, const nn_layer_spec *spec,
+                       const nn_optval *v)
 {
-	int c = L->in.dim[0], oh, ow, k;
+	int c = L->in.dim[0], oh, ow, k, units = (int)v[FILTERS].num;
 	long long oh64, ow64;
 	nn_shape ws = { 4, { 0 } }, bs = { 1, { 0 } };
+	nn_window_opts wo;
 
-	if (spec->units <= 0)
+	(void)spec;
+	nn_window_opts_of(&v[KERNEL], &wo);
+	if (units <= 0)
 		return nn_fail("convt needs a number of filters, as in "
 		               "'add convt 16 4x4 stride=2 pad=1'");
 	if (L->in.ndim != 3)
 		return nn_fail("convt needs C x H x W inputs (as from add "
 		               "reshape 8x7x7), not %d-D ones", L->in.ndim);
-	if (spec->kh <= 0 || spec->kw <= 0)
+	if (wo.kh <= 0 || wo.kw <= 0)
 		return nn_fail("convt needs a kernel size, as in "
 		               "'add convt 16 4x4' or kernel=4");
-	if (spec->same)
+	if (wo.same)
 		return nn_fail("convt: padding=same is for conv; give pad=N");
-	if (spec->stride < 0 || spec->pad < 0 || spec->outpad < 0)
-		return nn_fail("convt: stride, pad and outpad cannot be "
-		               "negative");
-	L->units = spec->units;
-	L->nobias = spec->nobias;
-	L->kh = spec->kh;
-	L->kw = spec->kw;
-	L->sh = L->sw = spec->stride ? spec->stride : 1;
-	L->ph = L->pw = spec->pad;
-	L->outpad = spec->outpad;
+	L->units = units;
+	L->nobias = (int)v[NOBIAS].num;
+	L->kh = wo.kh;
+	L->kw = wo.kw;
+	L->sh = L->sw = wo.stride ? wo.stride : 1;
+	L->ph = L->pw = wo.pad;
+	L->outpad = (int)v[OUTPAD].num;
 	if (L->outpad >= L->sh)
 		return nn_fail("convt: outpad=%d must be smaller than the "
 		               "stride (%d)", L->outpad, L->sh);
@@ -59,18 +73,18 @@ static int convt_setup(nn_layer *L, const nn_layer_spec *spec)
 		return nn_fail("convt: pad=%d leaves no output from a %dx%d "
 		               "input", L->ph, L->in.dim[1], L->in.dim[2]);
 	L->out.ndim = 3;
-	L->out.dim[0] = spec->units;
+	L->out.dim[0] = units;
 	L->out.dim[1] = oh;
 	L->out.dim[2] = ow;
 	k = L->kh * L->kw;
 	ws.dim[0] = c;
-	ws.dim[1] = spec->units;
+	ws.dim[1] = units;
 	ws.dim[2] = L->kh;
 	ws.dim[3] = L->kw;
-	nn_layer_param(L, "W", &ws, 0, c * k, spec->units * k);
+	nn_layer_param(L, "W", &ws, 0, c * k, units * k);
 	if (!L->nobias) {
-		bs.dim[0] = spec->units;
-		nn_layer_param(L, "b", &bs, 1, c * k, spec->units * k);
+		bs.dim[0] = units;
+		nn_layer_param(L, "b", &bs, 1, c * k, units * k);
 	}
 	return 0;
 }
@@ -189,6 +203,7 @@ static void convt_describe(const nn_layer *L, char *buf, size_t len)
 
 const nn_layer_class nn_convt_class = {
 	.kind = "convt",
+	.opts = convt_opts,
 	.setup = convt_setup,
 	.forward = convt_forward,
 	.backward = convt_backward,

@@ -11,32 +11,43 @@
 #include "layer.h"
 #include "workers.h"
 
-static int dense_setup(nn_layer *L, const nn_layer_spec *spec)
+enum { UNITS, NOBIAS };
+
+static const nn_layer_opt dense_opts[] = {
+	{ "UNITS", NULL, NULL, NN_OPT_INT, 1, 1, 1 << 24, 0, NULL,
+	  "number of units" },
+	{ "nobias", "nobias", NULL, NN_OPT_FLAG, 0, 0, 0, 0, NULL,
+	  "no bias" },
+	{ 0 }
+};
+
+static int dense_setup(nn_layer *L, const nn_layer_spec *spec,
+                       const nn_optval *v)
 {
 	nn_shape w = { 2, { 0 } }, b = { 1, { 0 } }, out = { 1, { 0 } };
+	int units = (int)v[UNITS].num, nobias = (int)v[NOBIAS].num;
 
-	if (spec->units <= 0)
+	if (units <= 0)
 		return nn_fail("dense needs a number of units, as in "
 		               "'add dense 200 relu'");
 	if (L->in_size > INT_MAX) {  /* no overflow: NN_MAX_VALUES, 2^24 */
 		char what[32];
 
-		snprintf(what, sizeof what, "dense %d", spec->units);
-		return nn_layer_too_large(what, L->in_size,
-		                          (size_t)spec->units *
-		                          (L->in_size + !spec->nobias));
+		snprintf(what, sizeof what, "dense %d", units);
+		return nn_layer_too_large(what, L->in_size, (size_t)units *
+		                          (L->in_size + !nobias));
 	}
-	L->units = spec->units;
-	L->nobias = spec->nobias;
-	out.dim[0] = spec->units;
+	L->units = units;
+	L->nobias = nobias;
+	out.dim[0] = units;
 	L->out = out;
 	L->transpose = spec->tie && spec->transpose;
-	w.dim[L->transpose] = spec->units;
+	w.dim[L->transpose] = units;
 	w.dim[!L->transpose] = (int)L->in_size;
-	nn_layer_param(L, "W", &w, 0, (int)L->in_size, spec->units);
+	nn_layer_param(L, "W", &w, 0, (int)L->in_size, units);
 	if (!L->nobias) {
-		b.dim[0] = spec->units;
-		nn_layer_param(L, "b", &b, 1, (int)L->in_size, spec->units);
+		b.dim[0] = units;
+		nn_layer_param(L, "b", &b, 1, (int)L->in_size, units);
 	}
 	return 0;
 }
@@ -190,6 +201,7 @@ static void dense_describe(const nn_layer *L, char *buf, size_t len)
 
 const nn_layer_class nn_dense_class = {
 	.kind = "dense",
+	.opts = dense_opts,
 	.setup = dense_setup,
 	.forward = dense_forward,
 	.backward = dense_backward,

@@ -6,12 +6,22 @@
 
 #include "layer.h"
 
-static int dropout_setup(nn_layer *L, const nn_layer_spec *spec)
+static const nn_layer_opt dropout_opts[] = {
+	{ "RATE", NULL, NULL, NN_OPT_REAL, 1, -1e30, 1e30, 0, NULL,
+	  "rate" },
+	{ 0 }
+};
+
+static int dropout_setup(nn_layer *L, const nn_layer_spec *spec,
+                         const nn_optval *v)
 {
-	if (!(spec->rate >= 0 && spec->rate < 1))
+	float rate = (float)v[0].num;
+
+	(void)spec;
+	if (!(rate >= 0 && rate < 1))
 		return nn_fail("dropout rate must be in [0, 1), as in "
 		               "'add dropout 0.2'");
-	L->rate = spec->rate;
+	L->rate = rate;
 	L->out = L->in;
 	return 0;
 }
@@ -60,6 +70,7 @@ static void dropout_describe(const nn_layer *L, char *buf, size_t len)
 
 const nn_layer_class nn_dropout_class = {
 	.kind = "dropout",
+	.opts = dropout_opts,
 	.setup = dropout_setup,
 	.forward = dropout_forward,
 	.backward = dropout_backward,

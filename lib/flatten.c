@@ -5,9 +5,11 @@
 
 #include "layer.h"
 
-static int flatten_setup(nn_layer *L, const nn_layer_spec *spec)
+static int flatten_setup(nn_layer *L, const nn_layer_spec *spec,
+                         const nn_optval *v)
 {
 	(void)spec;
+	(void)v;
 	if (L->in_size > INT_MAX)
 		return nn_layer_too_large("flatten", L->in_size, 0);
 	L->out.ndim = 1;

@@ -13,7 +13,16 @@ int nn_window_out(int in, int k, int stride, int pad_total)
 	return span < 0 ? 0 : span / stride + 1;
 }
 
-int nn_window_setup(nn_layer *L, const nn_layer_spec *spec, const char *what,
+void nn_window_opts_of(const nn_optval *v, nn_window_opts *o)
+{
+	o->kh = v[0].a;
+	o->kw = v[0].b;
+	o->stride = (int)v[1].num;
+	o->same = v[2].num < 0;
+	o->pad = o->same ? 0 : (int)v[2].num;
+}
+
+int nn_window_setup(nn_layer *L, const nn_window_opts *o, const char *what,
                     int pool, int *oh, int *ow)
 {
 	int h = L->in.dim[1], w = L->in.dim[2];
@@ -22,17 +31,17 @@ int nn_window_setup(nn_layer *L, const nn_layer_spec *spec, const char *what,
 		return nn_fail("%s needs C x H x W inputs (as from model "
 		               "input=1x28x28 or add reshape), not %d-D ones",
 		               what, L->in.ndim);
-	if (spec->kh <= 0 || spec->kw <= 0)
+	if (o->kh <= 0 || o->kw <= 0)
 		return nn_fail("%s needs a kernel size, as in 'add %s %s' or "
 		               "kernel=5", what, what, pool ? "2" : "8 5x5");
-	if (spec->stride < 0 || spec->pad < 0)
+	if (o->stride < 0 || o->pad < 0)
 		return nn_fail("%s: stride and pad cannot be negative", what);
-	L->kh = spec->kh;
-	L->kw = spec->kw;
-	L->sh = spec->stride ? spec->stride : pool ? L->kh : 1;
-	L->sw = spec->stride ? spec->stride : pool ? L->kw : 1;
-	L->same = spec->same;
-	if (spec->same) {
+	L->kh = o->kh;
+	L->kw = o->kw;
+	L->sh = o->stride ? o->stride : pool ? L->kh : 1;
+	L->sw = o->stride ? o->stride : pool ? L->kw : 1;
+	L->same = o->same;
+	if (o->same) {
 		int th, tw;
 
 		*oh = (h + L->sh - 1) / L->sh;
@@ -43,13 +52,13 @@ int nn_window_setup(nn_layer *L, const nn_layer_spec *spec, const char *what,
 		L->pw = tw > 0 ? tw / 2 : 0;
 		return 0;
 	}
-	L->ph = L->pw = spec->pad;
-	*oh = nn_window_out(h, L->kh, L->sh, 2 * spec->pad);
-	*ow = nn_window_out(w, L->kw, L->sw, 2 * spec->pad);
+	L->ph = L->pw = o->pad;
+	*oh = nn_window_out(h, L->kh, L->sh, 2 * o->pad);
+	*ow = nn_window_out(w, L->kw, L->sw, 2 * o->pad);
 	if (*oh <= 0 || *ow <= 0)
 		return nn_fail("%s: a %dx%d kernel does not fit a %dx%d input "
 		               "padded by %d", what, L->kh, L->kw, h, w,
-		               spec->pad);
+		               o->pad);
 	return 0;
 }
 

@@ -1,5 +1,5 @@
 /* im2col.h - what the convolution and pooling layers share: a window
- * geometry and its setup from a layer spec, the lowering of convolutions
+ * geometry, its options and its setup, the lowering of convolutions
  * to matrix products (im2col and its adjoint col2im), and direct-loop
  * reference convolutions for the tests. */
 #ifndef NN_IM2COL_H
@@ -27,11 +27,31 @@ typedef struct nn_window {
  * floor((in + pad_total - k) / stride) + 1. */
 int nn_window_out(int in, int k, int stride, int pad_total);
 
-/* Check the kernel, stride and padding of spec against L's C x H x W input
+/* The window options of conv, convt and pooling, for their option tables,
+ * in this order: the kernel (the pos-th number, or kernel=5x3), stride=
+ * and pad= (padding=, a number or same). */
+#define NN_WINDOW_OPTS(pos) \
+	{ "KERNEL", "kernel", NULL, NN_OPT_SIZE, pos, 1, 4096, 0, NULL, \
+	  "kernel" }, \
+	{ "stride", "stride", NULL, NN_OPT_INT, 0, 1, 4096, 0, NULL, \
+	  "stride" }, \
+	{ "pad", "pad", "padding", NN_OPT_INT, 0, 0, 4096, 0, "same", \
+	  "padding" }
+
+/* The kernel, stride and padding as given: 0 when not given (stride: the
+ * kind's default), same for pad=same. */
+typedef struct nn_window_opts {
+	int kh, kw, stride, pad, same;
+} nn_window_opts;
+
+/* The window options from their three values (v points at the kernel's). */
+void nn_window_opts_of(const nn_optval *v, nn_window_opts *o);
+
+/* Check the kernel, stride and padding o against L's C x H x W input
  * (what names the layer in messages), store them in L and put the output
  * height and width in *oh, *ow. Without a stride, pooling (pool set)
  * steps by the kernel size, convolutions by 1. */
-int nn_window_setup(nn_layer *L, const nn_layer_spec *spec, const char *what,
+int nn_window_setup(nn_layer *L, const nn_window_opts *o, const char *what,
                     int pool, int *oh, int *ow);
 /* The window of L over its input (output size from L->out). */
 void nn_window_of(const nn_layer *L, nn_window *g);

@@ -9,6 +9,10 @@
  * per parameter tensor and the model keeps `val`/`grad` pointers current.
  * A tied slot points at another node's tensor (same offset).
  *
+ * A kind declares the arguments and options it takes in a table
+ * (nn_layer_opt); layers.c parses a spec's words against it, with the
+ * same checks and messages for every kind, and setup reads the values.
+ *
  * Most kinds take one input (x, dx). Merge kinds (sum, mul, concat) take
  * several: their class sets max_in and the forward_n/backward_n pair,
  * and their setup reads L->nin and L->ins[].
@@ -21,6 +25,44 @@
 #define NN_MAXPARAMS 4
 
 typedef struct nn_layer_class nn_layer_class;
+
+/* What an argument or option of a kind is. */
+typedef enum nn_opt_type {
+	NN_OPT_INT,             /* a whole number in [lo, hi] */
+	NN_OPT_REAL,            /* a number in [lo, hi] */
+	NN_OPT_SIZE,            /* 5 or 5x3 (height x width), sides <= hi */
+	NN_OPT_SHAPE,           /* a per-sample shape: 8x7x7 */
+	NN_OPT_RANGE,           /* FROM..TO, 1-based and inclusive */
+	NN_OPT_FLAG,            /* its key as a word on its own: nobias */
+	NN_OPT_CHOICE           /* one of the words in `words`: tanh relu */
+} nn_opt_type;
+
+/* One argument or option of a kind. Tables end with an entry whose name
+ * is NULL. Positional arguments (pos > 0) are the kind's numbers in the
+ * order typed; one may also have a key (conv's kernel). */
+typedef struct nn_layer_opt {
+	const char *name;       /* in usage lines: "UNITS", "stride" */
+	const char *key;        /* key=VALUE (a flag: the word), or NULL */
+	const char *alias;      /* another key for it ("padding"), or NULL */
+	nn_opt_type type;
+	int pos;                /* 1, 2...: its place among the numbers */
+	double lo, hi;          /* INT, REAL: the range; SIZE: largest side */
+	double def;             /* value when not given */
+	const char *words;      /* INT: a word it takes too, stored as lo - 1
+	                         * ("same"); CHOICE: the words, by blanks */
+	const char *help;       /* what it is: "number of units" ("2.5 is
+	                         * not a number of units") */
+} nn_layer_opt;
+
+#define NN_MAXOPTS 12
+
+/* A parsed argument or option, in the order of its kind's table. */
+typedef struct nn_optval {
+	int given;              /* typed, not the default */
+	double num;             /* INT, REAL, FLAG (1), CHOICE (the index) */
+	int a, b;               /* SIZE: height, width; RANGE: [a, b) from 0 */
+	nn_shape shape;         /* SHAPE */
+} nn_optval;
 
 typedef struct nn_param_slot {
 	const char *name;       /* "W", "b" */
@@ -65,7 +107,9 @@ struct nn_layer {
 	int outpad;             /* convt */
 	int scale;              /* upsample */
 	float momentum, eps;    /* batchnorm, layernorm */
-	nn_layer_spec spec;     /* as added (kind unset), to rebuild it */
+	nn_layer_spec spec;     /* as added (kind, args and name unset), to
+	                         * rebuild it */
+	char args[NN_MAXARGS];  /* spec's args */
 	/* parameters */
 	int nparams;
 	nn_param_slot p[NN_MAXPARAMS];
@@ -77,9 +121,13 @@ struct nn_layer {
 
 struct nn_layer_class {
 	const char *kind;
-	/* Check spec against L->in; set L->out, configuration and parameter
+	/* Its arguments and options (NULL: none). */
+	const nn_layer_opt *opts;
+	/* Check the values v of its options (in opts' order) and spec's
+	 * graph fields against L->in; set L->out, configuration and parameter
 	 * slots (shape, fans; offsets are assigned by the model). */
-	int (*setup)(nn_layer *L, const nn_layer_spec *spec);
+	int (*setup)(nn_layer *L, const nn_layer_spec *spec,
+	             const nn_optval *v);
 	/* z = core(x) for n samples. */
 	void (*forward)(nn_layer *L, const float *x, float *z, size_t n,
 	                int training, nn_rng *rng);
@@ -108,6 +156,12 @@ struct nn_layer_class {
 
 /* Look up a kind by name; NULL when unknown. */
 const nn_layer_class *nn_layer_class_find(const char *kind);
+
+/* Parse args (words: numbers, flags, key=value) against cls's options
+ * into v[0..NN_MAXOPTS), defaults where not given; ctx begins messages
+ * about a word ("add dense"). 0, or -1 with a one-line message. */
+int nn_layer_parse(const nn_layer_class *cls, const char *args,
+                   const char *ctx, nn_optval *v);
 
 /* Refuse a layer (what: "dense 2") whose units would each take more
  * than INT_MAX inputs, saying how many parameters it would have needed

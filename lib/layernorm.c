@@ -9,11 +9,17 @@
 
 #include "layer.h"
 
-static int ln_setup(nn_layer *L, const nn_layer_spec *spec)
+static const nn_layer_opt ln_opts[] = {
+	{ "eps", "eps", NULL, NN_OPT_REAL, 0, 1e-12, 1, 1e-5, NULL,
+	  "added to the variance" },
+	{ 0 }
+};
+
+static int ln_setup(nn_layer *L, const nn_layer_spec *spec,
+                    const nn_optval *v)
 {
-	if (spec->eps < 0)
-		return nn_fail("layernorm: eps must be positive");
-	L->eps = spec->eps > 0 ? spec->eps : 1e-5f;
+	(void)spec;
+	L->eps = (float)v[0].num;
 	L->out = L->in;
 	nn_layer_param(L, "gamma", &L->in, 0, 0, 0);
 	L->p[0].fixed = 1;
@@ -97,6 +103,7 @@ static void ln_describe(const nn_layer *L, char *buf, size_t len)
 
 const nn_layer_class nn_layernorm_class = {
 	.kind = "layernorm",
+	.opts = ln_opts,
 	.setup = ln_setup,
 	.forward = ln_forward,
 	.backward = ln_backward,

@@ -25,15 +25,19 @@ static int same_shapes(nn_layer *L, const char *kind)
 	return 0;
 }
 
-static int sum_setup(nn_layer *L, const nn_layer_spec *spec)
+static int sum_setup(nn_layer *L, const nn_layer_spec *spec,
+                     const nn_optval *v)
 {
 	(void)spec;
+	(void)v;
 	return same_shapes(L, "sum");
 }
 
-static int mul_setup(nn_layer *L, const nn_layer_spec *spec)
+static int mul_setup(nn_layer *L, const nn_layer_spec *spec,
+                     const nn_optval *v)
 {
 	(void)spec;
+	(void)v;
 	return same_shapes(L, "mul");
 }
 
@@ -91,13 +95,15 @@ static size_t part_size(const nn_layer *L, int k)
 	return nn_shape_size(&L->ins[k]);
 }
 
-static int concat_setup(nn_layer *L, const nn_layer_spec *spec)
+static int concat_setup(nn_layer *L, const nn_layer_spec *spec,
+                        const nn_optval *v)
 {
 	const nn_shape *s0 = &L->ins[0];
 	char a[64], b[64];
 	long long total = 0;
 
 	(void)spec;
+	(void)v;
 	if (L->nin < 2)
 		return nn_fail("concat needs two or more inputs, as in 'add "
 		               "concat A B'");
@@ -155,18 +161,29 @@ static void concat_backward(nn_layer *L, const float *const *x,
 	}
 }
 
-static int slice_setup(nn_layer *L, const nn_layer_spec *spec)
+static const nn_layer_opt slice_opts[] = {
+	{ "FROM..TO", NULL, NULL, NN_OPT_RANGE, 1, 0, 0, 0, NULL,
+	  "range of features" },
+	{ 0 }
+};
+
+static int slice_setup(nn_layer *L, const nn_layer_spec *spec,
+                       const nn_optval *v)
 {
 	size_t in = L->in_size;
+	int lo = v[0].a, hi = v[0].b;
 
-	if (spec->lo < 0 || spec->hi <= spec->lo || (size_t)spec->hi > in)
+	(void)spec;
+	if (!v[0].given)
+		return nn_fail("slice needs FROM..TO, as in 'add slice 1..6'");
+	if (lo < 0 || hi <= lo || (size_t)hi > in)
 		return nn_fail("slice %d..%d does not fit an input of %zu "
 		               "features (give FROM..TO with 1 <= FROM <= TO "
-		               "<= %zu)", spec->lo + 1, spec->hi, in, in);
-	L->lo = spec->lo;
-	L->hi = spec->hi;
+		               "<= %zu)", lo + 1, hi, in, in);
+	L->lo = lo;
+	L->hi = hi;
 	L->out.ndim = 1;
-	L->out.dim[0] = spec->hi - spec->lo;
+	L->out.dim[0] = hi - lo;
 	return 0;
 }
 
@@ -224,6 +241,7 @@ const nn_layer_class nn_concat_class = {
 };
 
 const nn_layer_class nn_slice_class = {
-	.kind = "slice", .setup = slice_setup, .forward = slice_forward,
-	.backward = slice_backward, .describe = slice_describe,
+	.kind = "slice", .opts = slice_opts, .setup = slice_setup,
+	.forward = slice_forward, .backward = slice_backward,
+	.describe = slice_describe,
 };

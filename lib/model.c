@@ -242,6 +242,7 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 	size_t need;
 	float *params, *grads;
 	nn_init def = { .kind = NN_INIT_XAVIER };
+	nn_optval v[NN_MAXOPTS];
 	int moved = 0;
 
 	if (!cls) {
@@ -279,14 +280,17 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 	}
 	L->act = act;
 	L->alpha = spec->alpha > 0 ? spec->alpha : 0.01f;
-	if (cls->setup(L, spec) < 0) {
+	if (nn_layer_parse(cls, spec->args, spec->kind, v) < 0 ||
+	    cls->setup(L, spec, v) < 0) {
 		free_layer(L);
 		return -1;
 	}
 	L->out_size = nn_shape_size(&L->out);
 	L->spec = *spec;
 	L->spec.kind = NULL;
+	L->spec.args = NULL;
 	L->spec.name = NULL;
+	snprintf(L->args, sizeof L->args, "%s", spec->args ? spec->args : "");
 	if (spec->name)
 		snprintf(L->name, sizeof L->name, "%s", spec->name);
 	if ((act == NN_ACT_SOFTMAX || act == NN_ACT_LOGSOFTMAX) &&
@@ -525,6 +529,7 @@ int nn_model_layer_spec(const nn_model *m, size_t i, nn_layer_spec *spec)
 	*spec = L->spec;
 	spec->kind = L->cls == &nn_activation_class ? nn_act_name(L->act)
 	                                            : L->cls->kind;
+	spec->args = L->args[0] ? L->args : NULL;
 	spec->name = L->name[0] ? L->name : NULL;
 	return 0;
 }

@@ -8,7 +8,10 @@
  *
  * Parameters are F32 tensors "LAYER.NAME" with 1-based layers ("2.W",
  * "2.b"). The metadata holds "nnsh.version", "nnsh.input" and
- * "nnsh.layers" (a JSON array of layer specs) to rebuild the model, and
+ * "nnsh.layers" (a JSON array of layer specs: kind, activation, graph
+ * fields and "args", the words its kind parses; files written before the
+ * kinds parsed their own options hold one field per option instead, read
+ * by legacy_args) to rebuild the model, and
  * the loss, optimizer, schedule and targets settings. A saved training
  * state adds "nnsh.run" and the tensors "optim.m", "optim.v" (moments),
  * "history" (F64, one row of nn_metrics per point), "run.perm" (I64, the
@@ -362,105 +365,6 @@ static int opt_int(reader *r, json_t *o, const char *what, const char *key,
 	return 0;
 }
 
-static int opt_float(reader *r, json_t *o, const char *what, const char *key,
-                     float *out)
-{
-	double v = 0;
-
-	if (json_object_get(o, key) &&
-	    get_real(r, o, what, key, -1e30, 1e30, &v) < 0)
-		return -1;
-	*out = (float)v;
-	return 0;
-}
-
-/* A node's name and inputs; inputs must come before the node (so the
- * file cannot make a cycle) and ties must name an earlier node. */
-static int parse_graph(reader *r, json_t *o, size_t i, nn_layer_spec *s)
-{
-	json_t *name = json_object_get(o, "name");
-	json_t *from = json_object_get(o, "from");
-
-	if (name && (!json_is_string(name) ||
-	             strlen(json_string_value(name)) >= NN_MAXNAME))
-		return bad(r, "layer %zu has a bad name", i + 1);
-	s->name = name ? json_string_value(name) : NULL;
-	if (s->tie < 0 || (size_t)s->tie > i)
-		return bad(r, "layer %zu is tied to node %d, which is not "
-		           "before it", i + 1, s->tie);
-	if (!from)
-		return 0;
-	if (!json_is_array(from) || json_array_size(from) == 0 ||
-	    json_array_size(from) > NN_MAXIN)
-		return bad(r, "layer %zu: 'from' must list 1 to %d nodes",
-		           i + 1, NN_MAXIN);
-	s->nfrom = (int)json_array_size(from);
-	for (int k = 0; k < s->nfrom; k++) {
-		json_t *v = json_array_get(from, (size_t)k);
-		json_int_t f = json_is_integer(v) ? json_integer_value(v) : -1;
-
-		if (f < 0 || (size_t)f > i)
-			return bad(r, "layer %zu reads node %lld, which is not "
-			           "before it", i + 1, (long long)f);
-		s->from[k] = (int)f;
-	}
-	return 0;
-}
-
-static int parse_spec(reader *r, json_t *o, size_t i, nn_layer_spec *s)
-{
-	json_t *kind = json_object_get(o, "kind");
-	json_t *act = json_object_get(o, "act");
-	json_t *target = json_object_get(o, "target");
-	char what[32];
-	int a = NN_ACT_LINEAR;
-
-	snprintf(what, sizeof what, "layer %zu", i + 1);
-	memset(s, 0, sizeof *s);
-	if (!json_is_object(o) || !json_is_string(kind))
-		return bad(r, "%s has no kind", what);
-	s->kind = json_string_value(kind);
-	if (act && (!json_is_string(act) ||
-	            (a = nn_act_parse(json_string_value(act))) < 0))
-		return bad(r, "%s has an unknown activation", what);
-	s->act = (nn_act)a;
-	if (opt_int(r, o, what, "units", &s->units) < 0 ||
-	    opt_int(r, o, what, "has_act", &s->has_act) < 0 ||
-	    opt_float(r, o, what, "alpha", &s->alpha) < 0 ||
-	    opt_float(r, o, what, "rate", &s->rate) < 0 ||
-	    opt_int(r, o, what, "nobias", &s->nobias) < 0 ||
-	    opt_int(r, o, what, "kh", &s->kh) < 0 ||
-	    opt_int(r, o, what, "kw", &s->kw) < 0 ||
-	    opt_int(r, o, what, "stride", &s->stride) < 0 ||
-	    opt_int(r, o, what, "pad", &s->pad) < 0 ||
-	    opt_int(r, o, what, "same", &s->same) < 0 ||
-	    opt_int(r, o, what, "outpad", &s->outpad) < 0 ||
-	    opt_int(r, o, what, "scale", &s->scale) < 0 ||
-	    opt_float(r, o, what, "momentum", &s->momentum) < 0 ||
-	    opt_float(r, o, what, "eps", &s->eps) < 0 ||
-	    opt_int(r, o, what, "tie", &s->tie) < 0 ||
-	    opt_int(r, o, what, "transpose", &s->transpose) < 0 ||
-	    opt_int(r, o, what, "lo", &s->lo) < 0 ||
-	    opt_int(r, o, what, "hi", &s->hi) < 0)
-		return -1;
-	if (parse_graph(r, o, i, s) < 0)
-		return -1;
-	if (s->units < 0 || s->kh < 0 || s->kw < 0 || s->stride < 0 ||
-	    s->pad < 0 || s->outpad < 0 || s->scale < 0)
-		return bad(r, "%s has a negative size", what);
-	if (s->units > 1 << 24 || s->kh > 4096 || s->kw > 4096 ||
-	    s->stride > 4096 || s->pad > 4096 || s->outpad > 4096 ||
-	    s->scale > 4096)
-		return bad(r, "%s asks for more than nnsh takes (units up "
-		           "to 2^24; kernel, stride and padding up to 4096)",
-		           what);
-	if (target && (!json_is_string(target) ||
-	               nn_shape_parse(json_string_value(target),
-	                              &s->target) < 0))
-		return bad(r, "%s has a bad target shape", what);
-	return 0;
-}
-
 /* The loss terms of nnsh.penalties, added to m. */
 static int read_penalties(reader *r, nn_model *m)
 {
@@ -546,8 +450,10 @@ static int read_model(reader *r, nn_file *f)
 	nn_rng_seed(&rng, 0);
 	for (size_t i = 0; i < json_array_size(layers); i++) {
 		nn_layer_spec s;
+		char args[NN_MAXARGS];
 
-		if (parse_spec(r, json_array_get(layers, i), i, &s) < 0 ||
+		if ((nn_spec_read(json_array_get(layers, i), i, &s, args) < 0 &&
+		     bad(r, "%s", nn_error()) < 0) ||
 		    (nn_model_add(f->model, &s, &rng) < 0 &&
 		     bad(r, "layer %zu: %s", i + 1, nn_error()) < 0)) {
 			json_decref(layers);

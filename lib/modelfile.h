@@ -1,11 +1,16 @@
 /* modelfile.h - what the writer (modelsave.c) and the reader
- * (modelfile.c) of model files share: the element types of tensors, the
- * columns of the history, and little-endian integers. Internal to libnn. */
+ * (modelfile.c, modelspec.c) of model files share: the element types of
+ * tensors, the columns of the history, little-endian integers, and the
+ * reading of one layer's spec. Internal to libnn. */
 #ifndef NN_MODELFILE_H
 #define NN_MODELFILE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
+
+#include "nn.h"
 
 #define MAX_DIMS 8
 #define HIST_COLS 9
@@ -43,5 +48,11 @@ static inline uint64_t get_u64(const unsigned char *p)
 		v = v << 8 | p[i];
 	return v;
 }
+
+/* Layer i's spec (0-based) from its JSON object o in "nnsh.layers":
+ * strings in s point into o; args (NN_MAXARGS bytes) receives its
+ * arguments when the file holds them in the old fields. Inputs and ties
+ * must name nodes before i. 0, or -1 with a one-line message. */
+int nn_spec_read(json_t *o, size_t i, nn_layer_spec *s, char *args);
 
 #endif

@@ -136,7 +136,6 @@ static json_t *jnum(double v)
 static json_t *spec_json(const nn_layer_spec *s)
 {
 	json_t *o = json_object();
-	char shape[64];
 	int bad = !o;
 
 	bad |= set_new(o, "kind", json_string(s->kind));
@@ -146,26 +145,14 @@ static json_t *spec_json(const nn_layer_spec *s)
 #define REAL(field) \
 	if (s->field != 0) \
 		bad |= set_new(o, #field, json_real(s->field))
-	INT(units);
+	if (s->args && s->args[0])
+		bad |= set_new(o, "args", json_string(s->args));
 	if (s->act != NN_ACT_LINEAR)
 		bad |= set_new(o, "act", json_string(nn_act_name(s->act)));
 	INT(has_act);
 	REAL(alpha);
-	REAL(rate);
-	INT(nobias);
-	INT(kh);
-	INT(kw);
-	INT(stride);
-	INT(pad);
-	INT(same);
-	INT(outpad);
-	INT(scale);
-	REAL(momentum);
-	REAL(eps);
 	INT(tie);
 	INT(transpose);
-	INT(lo);
-	INT(hi);
 #undef INT
 #undef REAL
 	if (s->name)
@@ -178,9 +165,6 @@ static json_t *spec_json(const nn_layer_spec *s)
 			                             json_integer(s->from[k]));
 		bad |= set_new(o, "from", from);
 	}
-	if (s->target.ndim > 0)
-		bad |= set_new(o, "target", json_string(nn_shape_str(
-		               &s->target, shape, sizeof shape)));
 	if (bad) {
 		json_decref(o);
 		return NULL;

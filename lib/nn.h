@@ -279,36 +279,46 @@ void nn_act_backward(nn_act kind, float alpha, const float *z, const float *a,
 typedef struct nn_layer nn_layer;
 typedef struct nn_model nn_model;
 
-/* Options for adding a layer; unset numbers are 0 and mean "default". */
+#define NN_MAXARGS 160            /* bytes of a layer's arguments */
+
+/* Adding a layer: its kind, its own arguments as words, and what every
+ * kind shares (activation, inputs, name, tie). */
 typedef struct nn_layer_spec {
 	const char *kind;      /* "dense", "dropout", "flatten", "relu", ... */
-	int units;             /* dense: outputs */
+	/* The kind's arguments and options, as typed, separated by blanks:
+	 * "200 nobias", "8 5x5 stride=2 pad=same", "0.5", "1..6". Each kind
+	 * declares what it takes (see nn_layer_kind_usage); NULL: none. */
+	const char *args;
 	nn_act act;            /* activation applied after the layer */
 	float alpha;           /* leaky ReLU slope */
-	float rate;            /* dropout rate */
 	int has_act;           /* act was given explicitly */
-	int nobias;            /* dense: no bias */
-	/* convolution and pooling (conv, convt, maxpool, avgpool) */
-	int kh, kw;            /* kernel height and width */
-	int stride;            /* 0: 1 for conv, the kernel for pooling */
-	int pad;               /* zero padding on every side */
-	int same;              /* conv: pad so that out = ceil(in / stride) */
-	int outpad;            /* convt: extra rows and columns at the end */
-	int scale;             /* upsample: factor */
-	nn_shape target;       /* reshape: the new per-sample shape */
-	float momentum;        /* batchnorm: running-statistics rate (0.1) */
-	float eps;             /* batchnorm, layernorm: added to the variance */
 	/* the graph: where the node's inputs come from, its name, ties */
 	int nfrom;             /* inputs given in from[]; 0: the last node */
 	int from[NN_MAXIN];    /* 1-based node numbers; 0 is the model input */
 	const char *name;      /* the node's name, or NULL */
 	int tie;               /* dense, conv: use node tie's weight tensor */
 	int transpose;         /* dense: ... transposed */
-	int lo, hi;            /* slice: features [lo, hi) */
 } nn_layer_spec;
 
 /* Names of the layer kinds the engine knows, NULL-terminated. */
 const char *const *nn_layer_kind_names(void);
+/* Check args against the arguments and options kind takes, as adding the
+ * layer will; ctx begins the messages about a word ("add dense"). 0, or
+ * -1 with a one-line message (an activation's name is a kind without
+ * arguments; unknown kinds pass: nn_model_add refuses them). */
+int nn_layer_args_check(const char *kind, const char *args, const char *ctx);
+/* Whether kind takes word (a flag such as nobias, or one of its choices
+ * such as gelu) as an argument of its own. */
+int nn_layer_kind_takes(const char *kind, const char *word);
+/* The most inputs a kind joins (sum, concat: NN_MAXIN), 0 for kinds that
+ * read one node, -1 for unknown kinds. */
+int nn_layer_kind_inputs(const char *kind);
+/* The keys of kind's key=value options, NULL-terminated (its flags are
+ * words, not keys); an empty list for unknown kinds. */
+const char *const *nn_layer_kind_keys(const char *kind);
+/* One line for help: the kind's arguments and options, as in
+ * "conv FILTERS KERNEL [nobias] [stride=1..4096] [pad=0..4096|same]". */
+void nn_layer_kind_usage(const char *kind, char *buf, size_t len);
 
 /* A model with the given per-sample input shape. */
 nn_model *nn_model_new(const nn_shape *input);
@@ -383,7 +393,8 @@ typedef struct nn_layer_info {
 } nn_layer_info;
 int nn_model_layer_info(const nn_model *m, size_t i, nn_layer_info *info);
 /* The spec layer i was added with (kind is the class or activation name),
- * so that the same layer can be built again. */
+ * so that the same layer can be built again; its args and name point
+ * into the model, valid while the layer is. */
 int nn_model_layer_spec(const nn_model *m, size_t i, nn_layer_spec *spec);
 
 /* A parameter tensor of layer i (0-based): its name ("W", "b"), shape and

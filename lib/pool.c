@@ -12,14 +12,21 @@
 #include "layer.h"
 #include "workers.h"
 
-static int pool_setup(nn_layer *L, const nn_layer_spec *spec, const char *what)
+static const nn_layer_opt pool_opts[] = {
+	NN_WINDOW_OPTS(1),
+	{ 0 }
+};
+
+static int pool_setup(nn_layer *L, const nn_optval *v, const char *what)
 {
+	nn_window_opts wo;
 	int oh, ow;
 
-	if (spec->same)
+	nn_window_opts_of(v, &wo);
+	if (wo.same)
 		return nn_fail("%s: padding=same is for conv; give pad=N",
 		               what);
-	if (nn_window_setup(L, spec, what, 1, &oh, &ow) < 0)
+	if (nn_window_setup(L, &wo, what, 1, &oh, &ow) < 0)
 		return -1;
 	if (2 * L->ph > L->kh || 2 * L->pw > L->kw)
 		return nn_fail("%s: pad=%d is more than half the %dx%d kernel",
@@ -31,14 +38,18 @@ static int pool_setup(nn_layer *L, const nn_layer_spec *spec, const char *what)
 	return 0;
 }
 
-static int maxpool_setup(nn_layer *L, const nn_layer_spec *spec)
+static int maxpool_setup(nn_layer *L, const nn_layer_spec *spec,
+                         const nn_optval *v)
 {
-	return pool_setup(L, spec, "maxpool");
+	(void)spec;
+	return pool_setup(L, v, "maxpool");
 }
 
-static int avgpool_setup(nn_layer *L, const nn_layer_spec *spec)
+static int avgpool_setup(nn_layer *L, const nn_layer_spec *spec,
+                         const nn_optval *v)
 {
-	return pool_setup(L, spec, "avgpool");
+	(void)spec;
+	return pool_setup(L, v, "avgpool");
 }
 
 /* The rows [*y0, *y1) and columns [*x0, *x1) of the window at (oy, ox)
@@ -266,6 +277,7 @@ static void avgpool_describe(const nn_layer *L, char *buf, size_t len)
 
 const nn_layer_class nn_maxpool_class = {
 	.kind = "maxpool",
+	.opts = pool_opts,
 	.setup = maxpool_setup,
 	.forward = maxpool_forward,
 	.backward = maxpool_backward,
@@ -275,6 +287,7 @@ const nn_layer_class nn_maxpool_class = {
 
 const nn_layer_class nn_avgpool_class = {
 	.kind = "avgpool",
+	.opts = pool_opts,
 	.setup = avgpool_setup,
 	.forward = avgpool_forward,
 	.backward = avgpool_backward,
@@ -283,9 +296,11 @@ const nn_layer_class nn_avgpool_class = {
 
 /* ---- global average pooling: the mean of each channel */
 
-static int gap_setup(nn_layer *L, const nn_layer_spec *spec)
+static int gap_setup(nn_layer *L, const nn_layer_spec *spec,
+                     const nn_optval *v)
 {
 	(void)spec;
+	(void)v;
 	if (L->in.ndim != 3)
 		return nn_fail("globalavgpool needs C x H x W inputs, not "
 		               "%d-D ones", L->in.ndim);

@@ -5,20 +5,27 @@
 
 #include "layer.h"
 
-static int reshape_setup(nn_layer *L, const nn_layer_spec *spec)
+static const nn_layer_opt reshape_opts[] = {
+	{ "SHAPE", NULL, NULL, NN_OPT_SHAPE, 1, 0, 0, 0, NULL, "shape" },
+	{ 0 }
+};
+
+static int reshape_setup(nn_layer *L, const nn_layer_spec *spec,
+                         const nn_optval *v)
 {
+	const nn_shape *target = &v[0].shape;
 	char a[32], b[32];
 
-	if (spec->target.ndim <= 0)
+	(void)spec;
+	if (target->ndim <= 0)
 		return nn_fail("reshape needs a shape, as in 'add reshape "
 		               "8x7x7'");
-	if (nn_shape_size(&spec->target) != L->in_size)
+	if (nn_shape_size(target) != L->in_size)
 		return nn_fail("reshape: %s has %zu values but the input %s "
-		               "has %zu", nn_shape_str(&spec->target, a,
-		                                       sizeof a),
-		               nn_shape_size(&spec->target),
+		               "has %zu", nn_shape_str(target, a, sizeof a),
+		               nn_shape_size(target),
 		               nn_shape_str(&L->in, b, sizeof b), L->in_size);
-	L->out = spec->target;
+	L->out = *target;
 	return 0;
 }
 
@@ -47,6 +54,7 @@ static void reshape_describe(const nn_layer *L, char *buf, size_t len)
 
 const nn_layer_class nn_reshape_class = {
 	.kind = "reshape",
+	.opts = reshape_opts,
 	.setup = reshape_setup,
 	.forward = reshape_forward,
 	.backward = reshape_backward,

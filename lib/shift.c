@@ -9,16 +9,25 @@
 
 #include "layer.h"
 
-static int shift_setup(nn_layer *L, const nn_layer_spec *spec)
+static const nn_layer_opt shift_opts[] = {
+	{ "PIXELS", NULL, NULL, NN_OPT_INT, 1, 1, 1 << 24, 0, NULL,
+	  "number of pixels" },
+	{ 0 }
+};
+
+static int shift_setup(nn_layer *L, const nn_layer_spec *spec,
+                       const nn_optval *v)
 {
+	int pixels = (int)v[0].num;
+
+	(void)spec;
 	if (L->in.ndim != 3)
 		return nn_fail("shift needs C x H x W inputs, not %d-D ones",
 		               L->in.ndim);
-	if (spec->scale < 1 || spec->scale >= L->in.dim[1] ||
-	    spec->scale >= L->in.dim[2])
+	if (pixels < 1 || pixels >= L->in.dim[1] || pixels >= L->in.dim[2])
 		return nn_fail("shift needs a number of pixels from 1 to the "
 		               "image size less 1, as in 'add shift 2'");
-	L->scale = spec->scale;
+	L->scale = pixels;
 	L->out = L->in;
 	return 0;
 }
@@ -86,6 +95,7 @@ static void shift_describe(const nn_layer *L, char *buf, size_t len)
 
 const nn_layer_class nn_shift_class = {
 	.kind = "shift",
+	.opts = shift_opts,
 	.setup = shift_setup,
 	.forward = shift_forward,
 	.backward = shift_backward,

@@ -5,18 +5,28 @@
 
 #include "layer.h"
 
-static int upsample_setup(nn_layer *L, const nn_layer_spec *spec)
+static const nn_layer_opt upsample_opts[] = {
+	{ "FACTOR", "scale", NULL, NN_OPT_INT, 1, 1, 64, 0, NULL,
+	  "whole factor" },
+	{ 0 }
+};
+
+static int upsample_setup(nn_layer *L, const nn_layer_spec *spec,
+                          const nn_optval *v)
 {
+	int scale = (int)v[0].num;
+
+	(void)spec;
 	if (L->in.ndim != 3)
 		return nn_fail("upsample needs C x H x W inputs, not %d-D ones",
 		               L->in.ndim);
-	if (spec->scale < 1 || spec->scale > 64)
+	if (scale < 1 || scale > 64)
 		return nn_fail("upsample needs a factor from 1 to 64, as in "
 		               "'add upsample 2'");
-	L->scale = spec->scale;
+	L->scale = scale;
 	L->out = L->in;
-	L->out.dim[1] *= spec->scale;
-	L->out.dim[2] *= spec->scale;
+	L->out.dim[1] *= scale;
+	L->out.dim[2] *= scale;
 	return 0;
 }
 
@@ -65,6 +75,7 @@ static void upsample_describe(const nn_layer *L, char *buf, size_t len)
 
 const nn_layer_class nn_upsample_class = {
 	.kind = "upsample",
+	.opts = upsample_opts,
 	.setup = upsample_setup,
 	.forward = upsample_forward,
 	.backward = upsample_backward,

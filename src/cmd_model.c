@@ -34,138 +34,12 @@ int cmd_model(sh_session *S, const sh_line *l)
 	return 0;
 }
 
-/* Whether kind is one of the space-separated words of list. */
-static int kind_in(const char *kind, const char *list)
-{
-	size_t n = strlen(kind);
-
-	for (const char *p = strstr(list, kind); p; p = strstr(p + 1, kind))
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
-			return 1;
-	return 0;
-}
-
-/* A kernel "5" or "5x3" for add KIND: into spec->kh, spec->kw. */
-static int add_kernel(sh_session *S, nn_layer_spec *spec, const char *t)
-{
-	nn_shape k;
-
-	if (nn_shape_parse(t, &k) < 0 || k.ndim > 2 || k.dim[0] > 4096 ||
-	    k.dim[k.ndim - 1] > 4096)
-		return sh_err(S, "add %s: bad kernel '%s' (5, or 5x3 for "
-		              "height x width)", spec->kind, t);
-	spec->kh = k.dim[0];
-	spec->kw = k.dim[k.ndim - 1];
-	return 0;
-}
-
-/* A number or size among add's arguments (the nth): the units of dense,
- * dropout's rate, the filters then the kernel of conv and convt, the
- * kernel of pooling, the factor of upsample and the pixels of shift,
- * reshape's shape. */
-static int add_number(sh_session *S, nn_layer_spec *spec, const char *t,
-                      int nth)
-{
-	const char *k = spec->kind;
-	double v;
-
-	if (strcmp(k, "reshape") == 0 && nth == 1) {
-		if (nn_shape_parse(t, &spec->target) < 0)
-			return sh_err(S, "add reshape: %s", nn_error());
-		return 0;
-	}
-	if ((nth == 1 && kind_in(k, "maxpool avgpool")) ||
-	    (nth == 2 && kind_in(k, "conv convt")))
-		return add_kernel(S, spec, t);
-	if (nth > 1)
-		return sh_err(S, "add %s: one number expected, got another: "
-		              "%s", k, t);
-	if (sh_parse_double(t, &v) < 0)
-		return sh_err(S, "add %s: %s is not a number", k, t);
-	if (strcmp(k, "dropout") == 0)
-		spec->rate = (float)v;
-	else if (v != floor(v) || v < 1 || v > 1 << 24)
-		return sh_err(S, "add %s: %s is not a %s", k, t,
-		              strcmp(k, "upsample") ? "number of units"
-		                                    : "whole factor");
-	else if (kind_in(k, "upsample shift"))
-		spec->scale = (int)v;
-	else
-		spec->units = (int)v;
-	return 0;
-}
-
-/* The options of the convolutional kinds: kernel=, stride=, pad= (or
- * padding=, a number or `same`), outpad=, scale=, momentum=, eps=. */
-static int add_options(sh_session *S, const sh_line *l, nn_layer_spec *spec)
-{
-	static const struct { const char *key, *kinds; } opts[] = {
-		{ "kernel", "conv convt maxpool avgpool" },
-		{ "stride", "conv convt maxpool avgpool" },
-		{ "pad", "conv convt maxpool avgpool" },
-		{ "padding", "conv convt maxpool avgpool" },
-		{ "outpad", "convt" },
-		{ "scale", "upsample" },
-		{ "momentum", "batchnorm" },
-		{ "eps", "batchnorm layernorm" },
-	};
-	const char *pad = sh_opt(l, "pad") ? sh_opt(l, "pad")
-	                                   : sh_opt(l, "padding");
-	long stride, outpad, scale, p;
-	double mom, eps;
-
-	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
-		if (sh_opt(l, opts[i].key) && !kind_in(spec->kind,
-		                                       opts[i].kinds))
-			return sh_err(S, "add %s: %s= is an option of %s",
-			              spec->kind, opts[i].key, opts[i].kinds);
-	if (sh_opt(l, "kernel") && add_kernel(S, spec, sh_opt(l, "kernel")))
-		return -1;
-	if (sh_opt_long(S, l, "stride", 0, 1, 4096, &stride) < 0 ||
-	    sh_opt_long(S, l, "outpad", 0, 0, 4096, &outpad) < 0 ||
-	    sh_opt_long(S, l, "scale", spec->scale, 1, 64, &scale) < 0 ||
-	    sh_opt_double(S, l, "momentum", 0.1, 0, 1, &mom) < 0 ||
-	    sh_opt_double(S, l, "eps", 1e-5, 1e-12, 1, &eps) < 0)
-		return -1;
-	if (pad && strcmp(pad, "same") == 0)
-		spec->same = 1;
-	else if (pad && sh_parse_long(S, "pad=", pad, 0, 4096, &p) < 0)
-		return -1;
-	else if (pad)
-		spec->pad = (int)p;
-	spec->stride = (int)stride;
-	spec->outpad = (int)outpad;
-	spec->scale = (int)scale;
-	spec->momentum = (float)mom;
-	spec->eps = (float)eps;
-	return 0;
-}
-
 /* Node NAME (or number, or `in`) of sm as a 1-based number into *f. */
 static int node_arg(sh_session *S, const sh_model *sm, const char *what,
                     const char *name, int *f)
 {
 	if ((*f = nn_model_find_node(sm->m, name)) < 0)
 		return sh_err(S, "%s: %s", what, nn_error());
-	return 0;
-}
-
-/* slice's FROM..TO (1-based, inclusive) into spec->lo, spec->hi. */
-static int slice_range(sh_session *S, nn_layer_spec *spec, const char *t)
-{
-	long lo, hi;
-	char *end;
-
-	lo = strtol(t, &end, 10);
-	if (end == t || strncmp(end, "..", 2) != 0)
-		return sh_err(S, "add slice: '%s' is not FROM..TO, as in "
-		              "'add slice 1..6'", t);
-	hi = strtol(end + 2, &end, 10);
-	if (*end || lo < 1 || hi < lo || hi > 1 << 30)
-		return sh_err(S, "add slice: '%s' is not FROM..TO with 1 <= "
-		              "FROM <= TO", t);
-	spec->lo = (int)lo - 1;
-	spec->hi = (int)hi;
 	return 0;
 }
 
@@ -215,29 +89,50 @@ static int unknown_kind(sh_session *S, const char *kind)
 	return sh_err(S, "unknown layer kind '%s' (see 'help add')", kind);
 }
 
+/* Append word (or key=value) to the kind's arguments in args. */
+static int add_arg(sh_session *S, const char *kind, char *args, size_t len,
+                   const char *key, const char *word)
+{
+	size_t used = strlen(args);
+	int k;
+
+	if (strpbrk(word, " \t"))
+		return sh_err(S, "add %s: '%s' has a blank in it", kind, word);
+	k = snprintf(args + used, len - used, "%s%s%s%s", used ? " " : "",
+	                 key ? key : "", key ? "=" : "", word);
+
+	if (k < 0 || (size_t)k >= len - used)
+		return sh_err(S, "add %s: arguments longer than %zu bytes",
+		              kind, len - 1);
+	return 0;
+}
+
+/* The options add itself takes; the others belong to the kind. */
+static int own_option(const char *key)
+{
+	return strcmp(key, "alpha") == 0 || strcmp(key, "name") == 0 ||
+	       strcmp(key, "from") == 0 || strcmp(key, "tie") == 0;
+}
+
 int cmd_add(sh_session *S, const sh_line *l)
 {
 	sh_model *sm = sh_model_arg(S, NULL);
 	nn_layer_spec spec = { 0 };
+	char args[NN_MAXARGS] = "", ctx[64];
 	double alpha;
-	int numbers = 0, merge;
+	int merge;
 
 	if (!sm)
 		return -1;
 	spec.kind = sh_pos(l, 0)->text;
 	if (unknown_kind(S, spec.kind) < 0)
 		return -1;
-	merge = kind_in(spec.kind, "sum mul concat");
+	merge = nn_layer_kind_inputs(spec.kind) > 0;
 	for (int i = 1; i < sh_npos(l); i++) {
 		const char *t = sh_pos(l, i)->text;
-		double v;
 		int act;
 
-		if (strcmp(spec.kind, "slice") == 0 && i == 1) {
-			if (slice_range(S, &spec, t) < 0)
-				return -1;
-		} else if (merge && spec.nfrom < NN_MAXIN &&
-		           nn_act_parse(t) < 0) {
+		if (merge && spec.nfrom < NN_MAXIN && nn_act_parse(t) < 0) {
 			if (node_arg(S, sm, spec.kind, t,
 			             &spec.from[spec.nfrom++]) < 0)
 				return -1;
@@ -246,26 +141,26 @@ int cmd_add(sh_session *S, const sh_line *l)
 			              NN_MAXIN);
 		} else if (strcmp(t, "transpose") == 0) {
 			spec.transpose = 1;
-		} else if (sh_parse_double(t, &v) == 0 ||
-		    (isdigit((unsigned char)t[0]) && strchr(t, 'x'))) {
-			if (add_number(S, &spec, t, ++numbers) < 0)
-				return -1;
-		} else if (strcmp(t, "nobias") == 0) {
-			spec.nobias = 1;
-		} else if ((act = nn_act_parse(t)) >= 0) {
+		} else if (!nn_layer_kind_takes(spec.kind, t) &&
+		           (act = nn_act_parse(t)) >= 0) {
 			spec.act = (nn_act)act;
 			spec.has_act = 1;
-		} else {
-			return sh_err(S, "add %s: unknown argument '%s' (an "
-			              "activation? see 'help add')", spec.kind,
-			              t);
+		} else if (add_arg(S, spec.kind, args, sizeof args, NULL,
+		                   t) < 0) {
+			return -1;
 		}
 	}
-	if (strcmp(spec.kind, "slice") == 0 && spec.hi == 0)
-		return sh_err(S, "add slice needs FROM..TO, as in 'add slice "
-		              "1..6'");
+	for (int i = 1; i < l->n; i++)
+		if (l->v[i].key && !own_option(l->v[i].key) &&
+		    add_arg(S, spec.kind, args, sizeof args, l->v[i].key,
+		            l->v[i].text) < 0)
+			return -1;
+	snprintf(ctx, sizeof ctx, "add %s", spec.kind);
+	if (nn_layer_args_check(spec.kind, args, ctx) < 0)
+		return sh_err(S, "%s", nn_error());
+	spec.args = args;
 	if (sh_opt_double(S, l, "alpha", 0.01, 0, 1, &alpha) < 0 ||
-	    add_options(S, l, &spec) < 0 || add_graph(S, sm, l, &spec) < 0)
+	    add_graph(S, sm, l, &spec) < 0)
 		return -1;
 	spec.alpha = (float)alpha;
 	if (strcmp(spec.kind, "activation") == 0) {

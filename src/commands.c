@@ -21,8 +21,7 @@ const sh_cmd sh_commands[] = {
 	  "and recall (see 'help store').\n"
 	  "Examples:\n  model net input=1x28x28\n  model mem hopfield 100" },
 	{ "add", "models", cmd_add, 1, 10,
-	  "alpha kernel stride pad padding outpad scale momentum eps name "
-	  "from tie",
+	  "*",
 	  "add KIND [ARGS] [ACTIVATION] [name=N] [from=NODE] [tie=NODE]",
 	  "append a layer (a node) to the current model",
 	  "Layer kinds:\n"

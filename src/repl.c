@@ -149,8 +149,8 @@ static void add_name(const char *n)
 }
 
 /* Names of the session's models, datasets and parameters ("net.2.W"),
- * plus the option keys of the command (as "key="). */
-static void collect_names(const sh_cmd *c)
+ * plus the option keys in opts (as "key="). */
+static void collect_names(const char *opts)
 {
 	static char keys[16][32], params[256][40];
 	int nk = 0, np = 0;
@@ -173,8 +173,8 @@ static void collect_names(const sh_cmd *c)
 	}
 	for (size_t i = 0; i < session->ndata; i++)
 		add_name(session->data[i]->name);
-	for (const char *p = c && c->options && strcmp(c->options, "*")
-	                     ? c->options : ""; *p && nk < 16;) {
+	for (const char *p = opts && strcmp(opts, "*") ? opts : "";
+	     *p && nk < 16;) {
 		size_t n = strcspn(p, " ");
 
 		snprintf(keys[nk], sizeof keys[nk], "%.*s=", (int)n, p);
@@ -200,6 +200,23 @@ static const char *const inits[] = {
 static const char *const sources[] = {
 	"load", "mnist", "fashion-mnist", "idx", "make", NULL,
 };
+
+/* The options of add KIND (the kind's, from its table, and add's own),
+ * KIND read from the line at n. */
+static const char *add_options(int n)
+{
+	static char opts[256];
+	char cmd[32], kind[32] = "";
+	size_t used;
+
+	sscanf(rl_line_buffer + n, "%31s %31s", cmd, kind);
+	used = (size_t)snprintf(opts, sizeof opts, "alpha name from tie");
+	for (const char *const *k = nn_layer_kind_keys(kind);
+	     *k && used < sizeof opts; k++)
+		used += (size_t)snprintf(opts + used, sizeof opts - used,
+		                         " %s", *k);
+	return opts;
+}
 
 static char **complete(const char *text, int start, int end)
 {
@@ -235,7 +252,8 @@ static char **complete(const char *text, int start, int end)
 		rl_attempted_completion_over = 0;   /* file names */
 		return NULL;
 	}
-	collect_names(c);
+	collect_names(c && strcmp(c->name, "add") == 0 ? add_options(n)
+	                                              : c ? c->options : NULL);
 	return rl_completion_matches(text, from_list);
 }
 

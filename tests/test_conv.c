@@ -57,7 +57,12 @@ static void check_grad(nn_model *m, int training, const char *what)
 /* The window a conv spec should have over `in` giving `out`, worked out
  * here from the definitions (TensorFlow's `same`: the padding that gives
  * ceil(in / stride) outputs, the odd one at the bottom and right). */
-static nn_window expected_window(const nn_shape *in, const nn_layer_spec *s,
+/* The geometry a case's arguments ask for, written out for the check. */
+typedef struct geom {
+	int units, kh, kw, stride, pad, same, outpad, nobias;
+} geom;
+
+static nn_window expected_window(const nn_shape *in, const geom *s,
                                  const nn_shape *out)
 {
 	nn_window g = { in->dim[0], in->dim[1], in->dim[2], s->kh, s->kw,
@@ -85,23 +90,26 @@ static void assert_close(const float *got, const float *ref, size_t len,
 		              got[j], ref[j]);
 }
 
-struct geom_case { const char *in; nn_layer_spec s; };
+struct geom_case { const char *in; nn_layer_spec s; geom g; };
 
 static const struct geom_case conv_cases[] = {
-	{ "1x7x5", { .kind = "conv", .units = 2, .kh = 3, .kw = 3 } },
-	{ "3x9x8", { .kind = "conv", .units = 4, .kh = 3, .kw = 2,
-	             .stride = 2, .pad = 1 } },
-	{ "2x6x6", { .kind = "conv", .units = 3, .kh = 4, .kw = 4,
-	             .same = 1 } },
-	{ "2x7x7", { .kind = "conv", .units = 3, .kh = 5, .kw = 5,
-	             .stride = 3, .same = 1, .nobias = 1 } },
-	{ "1x28x28", { .kind = "conv", .units = 4, .kh = 5, .kw = 5,
-	               .pad = 2 } },
-	{ "4x5x5", { .kind = "conv", .units = 2, .kh = 1, .kw = 1 } },
-	{ "2x4x4", { .kind = "conv", .units = 2, .kh = 3, .kw = 3,
-	             .stride = 2, .pad = 3 } },
-	{ "2x12x41", { .kind = "conv", .units = 5, .kh = 3, .kw = 4,
-	               .stride = 2, .pad = 1 } },
+	{ "1x7x5", { .kind = "conv", .args = "2 3" },
+	  { .units = 2, .kh = 3, .kw = 3 } },
+	{ "3x9x8", { .kind = "conv", .args = "4 3x2 stride=2 pad=1" },
+	  { .units = 4, .kh = 3, .kw = 2, .stride = 2, .pad = 1 } },
+	{ "2x6x6", { .kind = "conv", .args = "3 4 pad=same" },
+	  { .units = 3, .kh = 4, .kw = 4, .same = 1 } },
+	{ "2x7x7", { .kind = "conv", .args = "3 5 nobias stride=3 pad=same" },
+	  { .units = 3, .kh = 5, .kw = 5, .stride = 3, .same = 1,
+	    .nobias = 1 } },
+	{ "1x28x28", { .kind = "conv", .args = "4 kernel=5 pad=2" },
+	  { .units = 4, .kh = 5, .kw = 5, .pad = 2 } },
+	{ "4x5x5", { .kind = "conv", .args = "2 1" },
+	  { .units = 2, .kh = 1, .kw = 1 } },
+	{ "2x4x4", { .kind = "conv", .args = "2 3 stride=2 padding=3" },
+	  { .units = 2, .kh = 3, .kw = 3, .stride = 2, .pad = 3 } },
+	{ "2x12x41", { .kind = "conv", .args = "5 3x4 stride=2 pad=1" },
+	  { .units = 5, .kh = 3, .kw = 4, .stride = 2, .pad = 1 } },
 };
 
 START_TEST(conv_matches_reference)
@@ -120,18 +128,19 @@ START_TEST(conv_matches_reference)
 	gc_fill(&r, nn_model_params(m), nn_model_param_count(m), -1, 1);
 	in = nn_shape_size(nn_model_input_shape(m));
 	out = nn_shape_size(nn_model_output_shape(m));
-	g = expected_window(nn_model_input_shape(m), &c->s,
+	g = expected_window(nn_model_input_shape(m), &c->g,
 	                    nn_model_output_shape(m));
 	x = malloc(n * in * sizeof *x);
 	ref = malloc(out * sizeof *ref);
 	gc_fill(&r, x, n * in, -1, 1);
 	nn_model_param(m, 0, 0, &W);
-	if (!c->s.nobias)
+	if (!c->g.nobias)
 		nn_model_param(m, 0, 1, &b);
+	ck_assert_int_eq(nn_model_layer_nparams(m, 0), 2 - c->g.nobias);
 	z = nn_model_forward(m, x, n, 0, NULL);
 	ck_assert_ptr_nonnull(z);
 	for (size_t i = 0; i < n; i++) {
-		nn_conv2d_naive(&g, c->s.units, x + i * in, W.value, b.value,
+		nn_conv2d_naive(&g, c->g.units, x + i * in, W.value, b.value,
 		                ref);
 		assert_close(z + i * out, ref, out, c->in, i);
 	}
@@ -142,19 +151,24 @@ START_TEST(conv_matches_reference)
 END_TEST
 
 static const struct geom_case convt_cases[] = {
-	{ "2x3x3", { .kind = "convt", .units = 3, .kh = 3, .kw = 3 } },
-	{ "3x4x5", { .kind = "convt", .units = 2, .kh = 4, .kw = 4,
-	             .stride = 2, .pad = 1 } },
-	{ "2x3x4", { .kind = "convt", .units = 2, .kh = 3, .kw = 2,
-	             .stride = 2, .pad = 1, .outpad = 1 } },
-	{ "8x7x7", { .kind = "convt", .units = 1, .kh = 5, .kw = 5,
-	             .stride = 3, .pad = 2, .outpad = 2, .nobias = 1 } },
+	{ "2x3x3", { .kind = "convt", .args = "3 3" },
+	  { .units = 3, .kh = 3, .kw = 3 } },
+	{ "3x4x5", { .kind = "convt", .args = "2 4 stride=2 pad=1" },
+	  { .units = 2, .kh = 4, .kw = 4, .stride = 2, .pad = 1 } },
+	{ "2x3x4", { .kind = "convt",
+	             .args = "2 3x2 stride=2 pad=1 outpad=1" },
+	  { .units = 2, .kh = 3, .kw = 2, .stride = 2, .pad = 1,
+	    .outpad = 1 } },
+	{ "8x7x7", { .kind = "convt",
+	             .args = "1 5 nobias stride=3 pad=2 outpad=2" },
+	  { .units = 1, .kh = 5, .kw = 5, .stride = 3, .pad = 2, .outpad = 2,
+	    .nobias = 1 } },
 };
 
 START_TEST(convt_matches_reference)
 {
 	const struct geom_case *c = &convt_cases[_i];
-	const nn_layer_spec *s = &c->s;
+	const geom *s = &c->g;
 	nn_rng r;
 	nn_model *m;
 	nn_param W, b = { 0 };
@@ -165,7 +179,7 @@ START_TEST(convt_matches_reference)
 	const float *z;
 
 	nn_rng_seed(&r, 40 + (uint64_t)_i);
-	m = chain(c->in, s, 1, &r);
+	m = chain(c->in, &c->s, 1, &r);
 	gc_fill(&r, nn_model_params(m), nn_model_param_count(m), -1, 1);
 	is = nn_model_input_shape(m);
 	os = nn_model_output_shape(m);
@@ -233,79 +247,73 @@ START_TEST(grad_layers)
 {
 	struct { const char *what, *in; nn_layer_spec s[4]; int n; } cases[] = {
 		{ "conv stride 2 pad 1, 3x2 kernel", "2x7x5", {
-			{ .kind = "conv", .units = 3, .kh = 3, .kw = 2,
-			  .stride = 2, .pad = 1, .act = NN_ACT_TANH },
-			{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
-			{ .kind = "dense", .units = 2 } }, 3 },
-		{ "conv same, even kernel, stride 2", "1x6x7", {
-			{ .kind = "conv", .units = 2, .kh = 3, .kw = 3,
-			  .act = NN_ACT_SIGMOID },
-			{ .kind = "conv", .units = 3, .kh = 4, .kw = 4,
-			  .stride = 2, .same = 1 },
-			{ .kind = "flatten" },
-			{ .kind = "dense", .units = 2 } }, 4 },
-		{ "conv relu nobias", "2x5x5", {
-			{ .kind = "conv", .units = 2, .kh = 3, .kw = 3,
-			  .pad = 1 },
-			{ .kind = "conv", .units = 2, .kh = 3, .kw = 3,
-			  .nobias = 1, .act = NN_ACT_RELU },
-			{ .kind = "dense", .units = 2 } }, 3 },
-		{ "convt stride 2 pad 1 outpad 1", "2x3x4", {
-			{ .kind = "conv", .units = 2, .kh = 1, .kw = 1 },
-			{ .kind = "convt", .units = 2, .kh = 3, .kw = 3,
-			  .stride = 2, .pad = 1, .outpad = 1,
+			{ .kind = "conv", .args = "3 3x2 stride=2 pad=1",
 			  .act = NN_ACT_TANH },
-			{ .kind = "dense", .units = 2 } }, 3 },
+			{ .kind = "conv", .args = "2 2" },
+			{ .kind = "dense", .args = "2" } }, 3 },
+		{ "conv same, even kernel, stride 2", "1x6x7", {
+			{ .kind = "conv", .args = "2 3",
+			  .act = NN_ACT_SIGMOID },
+			{ .kind = "conv", .args = "3 4 stride=2 pad=same" },
+			{ .kind = "flatten" },
+			{ .kind = "dense", .args = "2" } }, 4 },
+		{ "conv relu nobias", "2x5x5", {
+			{ .kind = "conv", .args = "2 3 pad=1" },
+			{ .kind = "conv", .args = "2 3 nobias",
+			  .act = NN_ACT_RELU },
+			{ .kind = "dense", .args = "2" } }, 3 },
+		{ "convt stride 2 pad 1 outpad 1", "2x3x4", {
+			{ .kind = "conv", .args = "2 1" },
+			{ .kind = "convt",
+			  .args = "2 3 stride=2 pad=1 outpad=1",
+			  .act = NN_ACT_TANH },
+			{ .kind = "dense", .args = "2" } }, 3 },
 		{ "convt 4x4 stride 2 pad 1", "3x3x3", {
-			{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
-			{ .kind = "convt", .units = 1, .kh = 4, .kw = 4,
-			  .stride = 2, .pad = 1 },
-			{ .kind = "dense", .units = 2 } }, 3 },
+			{ .kind = "conv", .args = "2 2" },
+			{ .kind = "convt", .args = "1 4 stride=2 pad=1" },
+			{ .kind = "dense", .args = "2" } }, 3 },
 		{ "maxpool 2", "1x7x6", {
-			{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
-			{ .kind = "maxpool", .kh = 2, .kw = 2 },
-			{ .kind = "dense", .units = 2 } }, 3 },
+			{ .kind = "conv", .args = "2 2" },
+			{ .kind = "maxpool", .args = "2" },
+			{ .kind = "dense", .args = "2" } }, 3 },
 		{ "maxpool 3 stride 2 pad 1", "1x8x7", {
-			{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
-			{ .kind = "maxpool", .kh = 3, .kw = 3, .stride = 2,
-			  .pad = 1 },
-			{ .kind = "dense", .units = 2 } }, 3 },
+			{ .kind = "conv", .args = "2 2" },
+			{ .kind = "maxpool", .args = "3 stride=2 pad=1" },
+			{ .kind = "dense", .args = "2" } }, 3 },
 		{ "avgpool 3 stride 2 pad 1", "1x8x7", {
-			{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
-			{ .kind = "avgpool", .kh = 3, .kw = 3, .stride = 2,
-			  .pad = 1 },
-			{ .kind = "dense", .units = 2 } }, 3 },
+			{ .kind = "conv", .args = "2 2" },
+			{ .kind = "avgpool", .args = "3 stride=2 pad=1" },
+			{ .kind = "dense", .args = "2" } }, 3 },
 		{ "avgpool 2x3", "1x7x7", {
-			{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
-			{ .kind = "avgpool", .kh = 2, .kw = 3 },
-			{ .kind = "dense", .units = 2 } }, 3 },
+			{ .kind = "conv", .args = "2 2" },
+			{ .kind = "avgpool", .args = "2x3" },
+			{ .kind = "dense", .args = "2" } }, 3 },
 		{ "globalavgpool", "2x5x3", {
-			{ .kind = "conv", .units = 3, .kh = 2, .kw = 2 },
+			{ .kind = "conv", .args = "3 2" },
 			{ .kind = "globalavgpool" },
-			{ .kind = "dense", .units = 2 } }, 3 },
+			{ .kind = "dense", .args = "2" } }, 3 },
 		{ "upsample 3", "1x3x2", {
-			{ .kind = "conv", .units = 2, .kh = 2, .kw = 1 },
-			{ .kind = "upsample", .scale = 3 },
-			{ .kind = "conv", .units = 1, .kh = 3, .kw = 3 },
-			{ .kind = "dense", .units = 2 } }, 4 },
+			{ .kind = "conv", .args = "2 2x1" },
+			{ .kind = "upsample", .args = "3" },
+			{ .kind = "conv", .args = "1 3" },
+			{ .kind = "dense", .args = "2" } }, 4 },
 		{ "reshape 2x3x2 then conv", "6", {
-			{ .kind = "dense", .units = 12, .act = NN_ACT_TANH },
-			{ .kind = "reshape", .target = { 3, { 2, 3, 2 } } },
-			{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
-			{ .kind = "dense", .units = 2 } }, 4 },
+			{ .kind = "dense", .args = "12", .act = NN_ACT_TANH },
+			{ .kind = "reshape", .args = "2x3x2" },
+			{ .kind = "conv", .args = "2 2" },
+			{ .kind = "dense", .args = "2" } }, 4 },
 		{ "layernorm on maps", "1x4x5", {
-			{ .kind = "conv", .units = 2, .kh = 3, .kw = 2 },
+			{ .kind = "conv", .args = "2 3x2" },
 			{ .kind = "layernorm" },
-			{ .kind = "dense", .units = 2 } }, 3 },
+			{ .kind = "dense", .args = "2" } }, 3 },
 		{ "layernorm on features", "5", {
-			{ .kind = "dense", .units = 4 },
+			{ .kind = "dense", .args = "4" },
 			{ .kind = "layernorm" },
-			{ .kind = "dense", .units = 3 } }, 3 },
+			{ .kind = "dense", .args = "3" } }, 3 },
 		{ "conv stride 2 on wide rows", "1x3x21", {
-			{ .kind = "conv", .units = 1, .kh = 1, .kw = 2 },
-			{ .kind = "conv", .units = 2, .kh = 3, .kw = 3,
-			  .stride = 2, .pad = 1 },
-			{ .kind = "dense", .units = 1 } }, 3 },
+			{ .kind = "conv", .args = "1 1x2" },
+			{ .kind = "conv", .args = "2 3 stride=2 pad=1" },
+			{ .kind = "dense", .args = "1" } }, 3 },
 	};
 
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -328,14 +336,13 @@ START_TEST(grad_batchnorm)
 {
 	struct { const char *what, *in; nn_layer_spec s[3]; } cases[] = {
 		{ "batchnorm on maps (training)", "2x4x3", {
-			{ .kind = "conv", .units = 3, .kh = 2, .kw = 2,
-			  .nobias = 1 },
+			{ .kind = "conv", .args = "3 2 nobias" },
 			{ .kind = "batchnorm" },
-			{ .kind = "dense", .units = 2 } } },
+			{ .kind = "dense", .args = "2" } } },
 		{ "batchnorm on features (training)", "4", {
-			{ .kind = "dense", .units = 5, .nobias = 1 },
+			{ .kind = "dense", .args = "5 nobias" },
 			{ .kind = "batchnorm", .act = NN_ACT_TANH },
-			{ .kind = "dense", .units = 2 } } },
+			{ .kind = "dense", .args = "2" } } },
 	};
 
 	for (size_t k = 0; k < 2; k++) {
@@ -361,11 +368,11 @@ END_TEST
 START_TEST(shift_augments)
 {
 	nn_layer_spec s[3] = {
-		{ .kind = "conv", .units = 2, .kh = 2, .kw = 2 },
-		{ .kind = "shift", .scale = 2 },
-		{ .kind = "dense", .units = 3 },
+		{ .kind = "conv", .args = "2 2" },
+		{ .kind = "shift", .args = "2" },
+		{ .kind = "dense", .args = "3" },
 	};
-	nn_layer_spec one = { .kind = "shift", .scale = 1 };
+	nn_layer_spec one = { .kind = "shift", .args = "1" };
 	float x[2 * 9], moved = 0;
 	const float *z;
 	nn_rng r;
@@ -398,7 +405,7 @@ END_TEST
 START_TEST(batchnorm_statistics)
 {
 	nn_rng r;
-	nn_layer_spec s = { .kind = "batchnorm", .momentum = 0.5f };
+	nn_layer_spec s = { .kind = "batchnorm", .args = "momentum=0.5" };
 	nn_model *m, *c;
 	/* two samples: channel 0 holds 1 2 | 3 4, channel 1 holds 0 0 | 0 8 */
 	float x[8] = { 1, 2, 0, 0, 3, 4, 0, 8 };
@@ -440,7 +447,7 @@ START_TEST(batchnorm_stats_not_trained)
 {
 	nn_rng r;
 	nn_layer_spec s[2] = {
-		{ .kind = "batchnorm" }, { .kind = "dense", .units = 1 },
+		{ .kind = "batchnorm" }, { .kind = "dense", .args = "1" },
 	};
 	nn_model *m;
 	nn_optim o;
@@ -469,23 +476,20 @@ END_TEST
 START_TEST(exercise_shapes)
 {
 	struct { nn_layer_spec s; const char *out; } cases[] = {
-		{ { .kind = "conv", .units = 1, .kh = 4, .kw = 4, .stride = 1,
-		    .pad = 1 }, "1x49x49" },
-		{ { .kind = "conv", .units = 1, .kh = 8, .kw = 8, .stride = 5 },
+		{ { .kind = "conv", .args = "1 4 stride=1 pad=1" }, "1x49x49" },
+		{ { .kind = "conv", .args = "1 8 stride=5" },
 		  "1x9x9" },
-		{ { .kind = "maxpool", .kh = 10, .kw = 10, .stride = 2,
-		    .pad = 2 }, "1x23x23" },
-		{ { .kind = "maxpool", .kh = 2, .kw = 2, .stride = 1 },
+		{ { .kind = "maxpool", .args = "10 stride=2 pad=2" },
+		  "1x23x23" },
+		{ { .kind = "maxpool", .args = "2 stride=1" },
 		  "1x49x49" },
 	};
 	nn_layer_spec cnn[5] = {
-		{ .kind = "conv", .units = 4, .kh = 5, .kw = 5, .pad = 2 },
-		{ .kind = "conv", .units = 8, .kh = 5, .kw = 5, .stride = 2,
-		  .pad = 2 },
-		{ .kind = "conv", .units = 12, .kh = 4, .kw = 4, .stride = 2,
-		  .pad = 1 },
+		{ .kind = "conv", .args = "4 5 pad=2" },
+		{ .kind = "conv", .args = "8 5 stride=2 pad=2" },
+		{ .kind = "conv", .args = "12 4 stride=2 pad=1" },
 		{ .kind = "flatten" },
-		{ .kind = "dense", .units = 200 },
+		{ .kind = "dense", .args = "200" },
 	};
 	const char *cnn_out[5] = { "4x28x28", "8x14x14", "12x7x7", "588",
 	                           "200" };
@@ -519,24 +523,24 @@ END_TEST
 START_TEST(refused_configurations)
 {
 	struct { const char *in; nn_layer_spec s; const char *msg; } bad[] = {
-		{ "1x4x4", { .kind = "conv", .units = 2, .kh = 7, .kw = 7,
-		             .pad = 1 }, "does not fit" },
-		{ "1x4x4", { .kind = "maxpool", .kh = 5, .kw = 5 },
+		{ "1x4x4", { .kind = "conv", .args = "2 7 pad=1" },
 		  "does not fit" },
-		{ "1x4x4", { .kind = "maxpool", .kh = 2, .kw = 2, .pad = 2 },
+		{ "1x4x4", { .kind = "maxpool", .args = "5" },
+		  "does not fit" },
+		{ "1x4x4", { .kind = "maxpool", .args = "2 pad=2" },
 		  "half" },
-		{ "784", { .kind = "conv", .units = 2, .kh = 3, .kw = 3 },
+		{ "784", { .kind = "conv", .args = "2 3" },
 		  "C x H x W" },
-		{ "1x4x4", { .kind = "conv", .units = 2 }, "kernel" },
-		{ "1x4x4", { .kind = "conv", .kh = 3, .kw = 3 }, "filters" },
-		{ "1x4x4", { .kind = "reshape", .target = { 2, { 3, 5 } } },
+		{ "1x4x4", { .kind = "conv", .args = "2" }, "kernel" },
+		{ "1x4x4", { .kind = "conv", .args = "kernel=3" }, "filters" },
+		{ "1x4x4", { .kind = "reshape", .args = "3x5" },
 		  "has 15 values but the input 1x4x4 has 16" },
-		{ "1x4x4", { .kind = "convt", .units = 1, .kh = 3, .kw = 3,
-		             .stride = 2, .outpad = 2 }, "outpad" },
-		{ "1x2x2", { .kind = "convt", .units = 1, .kh = 1, .kw = 1,
-		             .pad = 2 }, "no output" },
+		{ "1x4x4", { .kind = "convt", .args = "1 3 stride=2 outpad=2" },
+		  "outpad" },
+		{ "1x2x2", { .kind = "convt", .args = "1 1 pad=2" },
+		  "no output" },
 		{ "1x4x4", { .kind = "upsample" }, "factor" },
-		{ "1x4x4", { .kind = "shift", .scale = 4 }, "pixels" },
+		{ "1x4x4", { .kind = "shift", .args = "4" }, "pixels" },
 		{ "3x4", { .kind = "batchnorm" }, "2-D" },
 	};
 	nn_rng r;
@@ -566,15 +570,13 @@ END_TEST
 START_TEST(threads_agree)
 {
 	nn_layer_spec s[6] = {
-		{ .kind = "conv", .units = 4, .kh = 5, .kw = 5, .pad = 2,
+		{ .kind = "conv", .args = "4 5 pad=2", .act = NN_ACT_RELU },
+		{ .kind = "maxpool", .args = "2" },
+		{ .kind = "conv", .args = "8 5 stride=2 pad=2",
 		  .act = NN_ACT_RELU },
-		{ .kind = "maxpool", .kh = 2, .kw = 2 },
-		{ .kind = "conv", .units = 8, .kh = 5, .kw = 5, .stride = 2,
-		  .pad = 2, .act = NN_ACT_RELU },
-		{ .kind = "conv", .units = 12, .kh = 4, .kw = 4, .stride = 2,
-		  .pad = 1 },
+		{ .kind = "conv", .args = "12 4 stride=2 pad=1" },
 		{ .kind = "flatten" },
-		{ .kind = "dense", .units = 10 },
+		{ .kind = "dense", .args = "10" },
 	};
 	size_t n = 67, in = 784, np;
 	float *x = malloc(n * in * sizeof *x), *g = malloc(n * 10 * sizeof *g);
@@ -623,14 +625,12 @@ START_TEST(tiny_cnn_overfits)
 	const char *dir = getenv("srcdir");
 	char ip[512], lp[512];
 	nn_layer_spec s[6] = {
-		{ .kind = "conv", .units = 4, .kh = 5, .kw = 5, .stride = 2,
-		  .act = NN_ACT_RELU },
-		{ .kind = "maxpool", .kh = 2, .kw = 2 },
+		{ .kind = "conv", .args = "4 5 stride=2", .act = NN_ACT_RELU },
+		{ .kind = "maxpool", .args = "2" },
 		{ .kind = "batchnorm" },
-		{ .kind = "conv", .units = 8, .kh = 3, .kw = 3, .pad = 1,
-		  .act = NN_ACT_RELU },
+		{ .kind = "conv", .args = "8 3 pad=1", .act = NN_ACT_RELU },
 		{ .kind = "flatten" },
-		{ .kind = "dense", .units = 10, .act = NN_ACT_SOFTMAX },
+		{ .kind = "dense", .args = "10", .act = NN_ACT_SOFTMAX },
 	};
 	nn_dataset *all, *d;
 	nn_model *m;

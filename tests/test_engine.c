@@ -3,6 +3,7 @@
  * parameter counts, and small networks that must learn. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,8 +159,8 @@ START_TEST(dense_threads_agree)
 {
 	nn_shape in = { 1, { 300 } };
 	nn_layer_spec s[2] = {
-		{ .kind = "dense", .units = 256, .act = NN_ACT_TANH },
-		{ .kind = "dense", .units = 256 },
+		{ .kind = "dense", .args = "256", .act = NN_ACT_TANH },
+		{ .kind = "dense", .args = "256" },
 	};
 	static const size_t batches[] = { 70, 1000 };
 	size_t total;
@@ -338,8 +339,8 @@ START_TEST(backward_params_prunes)
 	nn_shape in = { 3, { 1, 4, 5 } };
 	nn_layer_spec s[3] = {
 		{ .kind = "flatten" },
-		{ .kind = "dense", .units = 6, .act = NN_ACT_SIGMOID },
-		{ .kind = "dense", .units = 3 },
+		{ .kind = "dense", .args = "6", .act = NN_ACT_SIGMOID },
+		{ .kind = "dense", .args = "3" },
 	};
 	size_t n = 7, total;
 	float x[7 * 20], g[7 * 3], *full;
@@ -380,8 +381,8 @@ START_TEST(optim_threads_agree)
 {
 	nn_shape in = { 1, { 300 } };
 	nn_layer_spec s[2] = {
-		{ .kind = "dense", .units = 250 },
-		{ .kind = "dense", .units = 7 },
+		{ .kind = "dense", .args = "250" },
+		{ .kind = "dense", .args = "7" },
 	};
 	static const int threads[] = { 1, 2, 3, 8 };
 	nn_model *m[4];
@@ -426,7 +427,7 @@ END_TEST
 static nn_model *one_weight(float w0, float w1)
 {
 	nn_shape in = { 1, { 2 } };
-	nn_layer_spec s = { .kind = "dense", .units = 1, .nobias = 1 };
+	nn_layer_spec s = { .kind = "dense", .args = "1 nobias" };
 	nn_model *m = nn_model_new(&in);
 	nn_rng r;
 	nn_param p;
@@ -527,8 +528,11 @@ static nn_model *mlp(const int *sizes, int n, nn_act hidden, nn_act out)
 
 	nn_rng_seed(&r, 1);
 	for (int i = 1; i < n; i++) {
-		nn_layer_spec s = { .kind = "dense", .units = sizes[i],
+		char units[16];
+		nn_layer_spec s = { .kind = "dense", .args = units,
 		                    .act = i == n - 1 ? out : hidden };
+
+		snprintf(units, sizeof units, "%d", sizes[i]);
 
 		ck_assert_int_eq(nn_model_add(m, &s, &r), 0);
 	}
@@ -554,7 +558,7 @@ START_TEST(add_failure_keeps_model)
 {
 	static const int sizes[] = { 4, 3 };
 	nn_model *m = mlp(sizes, 2, NN_ACT_RELU, NN_ACT_LINEAR);
-	nn_layer_spec bad = { .kind = "dense", .units = 0 };
+	nn_layer_spec bad = { .kind = "dense", .args = "0" };
 	nn_layer_spec unknown = { .kind = "wobble" };
 	nn_rng r;
 

@@ -76,15 +76,15 @@ START_TEST(grad_merges)
 	nn_model *m = model(6, 0, 0);
 
 	nn_rng_seed(&r, 1);
-	ADD(m, &r, NULL, .kind = "dense", .units = 5, .act = NN_ACT_TANH,
+	ADD(m, &r, NULL, .kind = "dense", .args = "5", .act = NN_ACT_TANH,
 	    .name = "a");
-	ADD(m, &r, "in", .kind = "dense", .units = 5, .act = NN_ACT_SIGMOID,
+	ADD(m, &r, "in", .kind = "dense", .args = "5", .act = NN_ACT_SIGMOID,
 	    .name = "b");
 	ADD(m, &r, "a,b", .kind = "sum", .name = "s");
 	ADD(m, &r, "a,b,s", .kind = "mul", .name = "p");
 	ADD(m, &r, "s,p,a", .kind = "concat", .name = "c");
-	ADD(m, &r, "c", .kind = "slice", .lo = 2, .hi = 11);
-	ADD(m, &r, NULL, .kind = "dense", .units = 2);
+	ADD(m, &r, "c", .kind = "slice", .args = "3..11");
+	ADD(m, &r, NULL, .kind = "dense", .args = "2");
 	ck_assert_int_eq(nn_shape_size(nn_model_output_shape(m)), 2);
 	ck_assert(!nn_model_is_chain(m));
 	check(m, "sum mul concat slice");
@@ -98,11 +98,11 @@ START_TEST(grad_same_input_twice)
 	nn_model *m = model(4, 0, 0);
 
 	nn_rng_seed(&r, 2);
-	ADD(m, &r, NULL, .kind = "dense", .units = 4, .act = NN_ACT_TANH,
+	ADD(m, &r, NULL, .kind = "dense", .args = "4", .act = NN_ACT_TANH,
 	    .name = "h");
 	ADD(m, &r, "h,h", .kind = "mul");
 	ADD(m, &r, "h,2,in", .kind = "sum");
-	ADD(m, &r, NULL, .kind = "dense", .units = 1);
+	ADD(m, &r, NULL, .kind = "dense", .args = "1");
 	check(m, "x*x and x+f(x)+x");
 	nn_model_free(m);
 }
@@ -116,9 +116,9 @@ START_TEST(grad_ties)
 
 	nn_rng_seed(&r, 3);
 	/* a tied autoencoder: the decoder is the encoder transposed */
-	ADD(m, &r, NULL, .kind = "dense", .units = 3, .act = NN_ACT_TANH,
+	ADD(m, &r, NULL, .kind = "dense", .args = "3", .act = NN_ACT_TANH,
 	    .name = "enc");
-	ADD(m, &r, NULL, .kind = "dense", .units = 6, .tie = 1,
+	ADD(m, &r, NULL, .kind = "dense", .args = "6", .tie = 1,
 	    .transpose = 1);
 	ck_assert_int_eq(nn_model_param_count(m), 6 * 3 + 3 + 6);
 	nn_model_param(m, 0, 0, &p);
@@ -129,23 +129,22 @@ START_TEST(grad_ties)
 	nn_model_free(m);
 	/* the same tensor used by two nodes side by side */
 	m = model(4, 0, 0);
-	ADD(m, &r, NULL, .kind = "dense", .units = 4, .act = NN_ACT_TANH);
-	ADD(m, &r, "in", .kind = "dense", .units = 4, .tie = 1,
+	ADD(m, &r, NULL, .kind = "dense", .args = "4", .act = NN_ACT_TANH);
+	ADD(m, &r, "in", .kind = "dense", .args = "4", .tie = 1,
 	    .act = NN_ACT_SIGMOID);
 	ADD(m, &r, "1,2", .kind = "sum");
-	ADD(m, &r, NULL, .kind = "dense", .units = 4, .tie = 1);
-	ADD(m, &r, NULL, .kind = "dense", .units = 1);
+	ADD(m, &r, NULL, .kind = "dense", .args = "4", .tie = 1);
+	ADD(m, &r, NULL, .kind = "dense", .args = "1");
 	ck_assert_int_eq(nn_model_param_count(m), 16 + 4 + 4 + 4 + 4 + 1);
 	check(m, "tie used three times");
 	nn_model_free(m);
 	/* convolutions of one shape share a kernel */
 	m = model(2, 5, 5);
-	ADD(m, &r, NULL, .kind = "conv", .units = 2, .kh = 3, .kw = 3,
-	    .pad = 1, .act = NN_ACT_TANH);
-	ADD(m, &r, NULL, .kind = "conv", .units = 2, .kh = 3, .kw = 3,
-	    .pad = 1, .tie = 1);
+	ADD(m, &r, NULL, .kind = "conv", .args = "2 3 pad=1",
+	    .act = NN_ACT_TANH);
+	ADD(m, &r, NULL, .kind = "conv", .args = "2 3 pad=1", .tie = 1);
 	ADD(m, &r, NULL, .kind = "flatten");
-	ADD(m, &r, NULL, .kind = "dense", .units = 2);
+	ADD(m, &r, NULL, .kind = "dense", .args = "2");
 	check(m, "conv tie");
 	nn_model_free(m);
 }
@@ -158,11 +157,11 @@ START_TEST(grad_penalties)
 	float rv[4] = { 0.5f, -1, 2, 0.25f };
 
 	nn_rng_seed(&r, 4);
-	ADD(m, &r, NULL, .kind = "dense", .units = 4, .act = NN_ACT_SIGMOID,
+	ADD(m, &r, NULL, .kind = "dense", .args = "4", .act = NN_ACT_SIGMOID,
 	    .name = "h");
-	ADD(m, &r, NULL, .kind = "dense", .units = 4, .act = NN_ACT_TANH,
+	ADD(m, &r, NULL, .kind = "dense", .args = "4", .act = NN_ACT_TANH,
 	    .name = "g");
-	ADD(m, &r, NULL, .kind = "dense", .units = 2);
+	ADD(m, &r, NULL, .kind = "dense", .args = "2");
 	ck_assert_int_eq(nn_model_penalty_add(m, 0, NN_PEN_DOT, 0, rv, 4), 0);
 	ck_assert_int_eq(nn_model_penalty_add(m, 1, NN_PEN_L1, 0.3f, NULL, 0),
 	                 0);
@@ -202,9 +201,9 @@ START_TEST(residual_by_hand)
 	int dz;
 
 	nn_rng_seed(&r, 5);
-	ADD(m, &r, NULL, .kind = "dense", .units = 2, .act = NN_ACT_SIGMOID,
+	ADD(m, &r, NULL, .kind = "dense", .args = "2", .act = NN_ACT_SIGMOID,
 	    .name = "h");
-	ADD(m, &r, NULL, .kind = "dense", .units = 2);
+	ADD(m, &r, NULL, .kind = "dense", .args = "2");
 	ADD(m, &r, "in,2", .kind = "sum");
 	nn_model_param(m, 0, 0, &p); memcpy(p.value, W1, sizeof W1);
 	nn_model_param(m, 0, 1, &p); memcpy(p.value, b1, sizeof b1);
@@ -257,8 +256,8 @@ START_TEST(accumulate)
 	size_t np;
 
 	nn_rng_seed(&r, 6);
-	ADD(m, &r, NULL, .kind = "dense", .units = 3, .act = NN_ACT_TANH);
-	ADD(m, &r, NULL, .kind = "dense", .units = 2, .tie = 0);
+	ADD(m, &r, NULL, .kind = "dense", .args = "3", .act = NN_ACT_TANH);
+	ADD(m, &r, NULL, .kind = "dense", .args = "2", .tie = 0);
 	np = nn_model_param_count(m);
 	once = malloc(np * sizeof *once);
 	nn_model_forward(m, x, 2, 0, NULL);
@@ -289,25 +288,25 @@ START_TEST(bad_graphs)
 	nn_layer_spec s = { .kind = "sum", .nfrom = 2, .from = { 1, 2 } };
 
 	nn_rng_seed(&r, 7);
-	ADD(m, &r, NULL, .kind = "dense", .units = 3, .name = "a");
-	ADD(m, &r, "in", .kind = "dense", .units = 5, .name = "b");
+	ADD(m, &r, NULL, .kind = "dense", .args = "3", .name = "a");
+	ADD(m, &r, "in", .kind = "dense", .args = "5", .name = "b");
 	ck_assert_int_eq(nn_model_find_node(m, "nope"), -1);
 	ck_assert_ptr_nonnull(strstr(nn_error(), "no node 'nope'"));
 	ck_assert_int_eq(nn_model_add(m, &s, &r), -1);
 	ck_assert_ptr_nonnull(strstr(nn_error(), "input 2 is 5"));
 	ck_assert_ptr_nonnull(strstr(nn_error(), "input 1 is 3"));
-	s = (nn_layer_spec){ .kind = "dense", .units = 2, .nfrom = 1,
+	s = (nn_layer_spec){ .kind = "dense", .args = "2", .nfrom = 1,
 	                     .from = { 9 } };
 	ck_assert_int_eq(nn_model_add(m, &s, &r), -1);
-	s = (nn_layer_spec){ .kind = "dense", .units = 4, .tie = 1 };
+	s = (nn_layer_spec){ .kind = "dense", .args = "4", .tie = 1 };
 	ck_assert_int_eq(nn_model_add(m, &s, &r), -1);
 	ck_assert_ptr_nonnull(strstr(nn_error(), "tie"));
-	s = (nn_layer_spec){ .kind = "dense", .units = 2, .name = "a" };
+	s = (nn_layer_spec){ .kind = "dense", .args = "2", .name = "a" };
 	ck_assert_int_eq(nn_model_add(m, &s, &r), -1);
 	ck_assert_ptr_nonnull(strstr(nn_error(), "called 'a' already"));
 	s = (nn_layer_spec){ .kind = "sum" };
 	ck_assert_int_eq(nn_model_add(m, &s, &r), -1);
-	s = (nn_layer_spec){ .kind = "slice", .lo = 3, .hi = 7 };
+	s = (nn_layer_spec){ .kind = "slice", .args = "4..7" };
 	ck_assert_int_eq(nn_model_add(m, &s, &r), -1);
 	ck_assert_int_eq(nn_model_layers(m), 2);
 	ck_assert_int_eq(nn_model_param_count(m), 15 + 25);
@@ -348,9 +347,9 @@ START_TEST(files)
 	close(fd);
 	nn_rng_seed(&r, 8);
 	gc_fill(&r, x, 12, -1, 1);
-	ADD(m, &r, NULL, .kind = "dense", .units = 3, .act = NN_ACT_TANH,
+	ADD(m, &r, NULL, .kind = "dense", .args = "3", .act = NN_ACT_TANH,
 	    .name = "code");
-	ADD(m, &r, NULL, .kind = "dense", .units = 6, .tie = 1,
+	ADD(m, &r, NULL, .kind = "dense", .args = "6", .tie = 1,
 	    .transpose = 1, .name = "dec");
 	ADD(m, &r, "dec,in", .kind = "sum");
 	ck_assert_int_eq(nn_model_penalty_add(m, 0, NN_PEN_DOT, 0, rv, 3), 0);
@@ -395,10 +394,10 @@ START_TEST(two_models_one_step)
 	int dz;
 
 	nn_rng_seed(&r, 9);
-	ADD(g, &r, NULL, .kind = "dense", .units = 3, .act = NN_ACT_TANH);
-	ADD(d, &r, NULL, .kind = "dense", .units = 1, .act = NN_ACT_SIGMOID);
-	ADD(c, &r, NULL, .kind = "dense", .units = 3, .act = NN_ACT_TANH);
-	ADD(c, &r, NULL, .kind = "dense", .units = 1, .act = NN_ACT_SIGMOID);
+	ADD(g, &r, NULL, .kind = "dense", .args = "3", .act = NN_ACT_TANH);
+	ADD(d, &r, NULL, .kind = "dense", .args = "1", .act = NN_ACT_SIGMOID);
+	ADD(c, &r, NULL, .kind = "dense", .args = "3", .act = NN_ACT_TANH);
+	ADD(c, &r, NULL, .kind = "dense", .args = "1", .act = NN_ACT_SIGMOID);
 	ng = nn_model_param_count(g);
 	nd = nn_model_param_count(d);
 	memcpy(nn_model_params(c), nn_model_params(g), ng * sizeof(float));
@@ -454,9 +453,9 @@ static void train_graph(nn_file *f, long stop, nn_dataset **data)
 	float rv[3] = { 0.1f, -0.2f, 0.3f };
 
 	nn_rng_seed(&r, 10);
-	ADD(m, &r, NULL, .kind = "dense", .units = 3, .act = NN_ACT_TANH,
+	ADD(m, &r, NULL, .kind = "dense", .args = "3", .act = NN_ACT_TANH,
 	    .name = "code");
-	ADD(m, &r, NULL, .kind = "dense", .units = 6, .tie = 1,
+	ADD(m, &r, NULL, .kind = "dense", .args = "6", .tie = 1,
 	    .transpose = 1);
 	ADD(m, &r, "2,in", .kind = "sum");
 	ck_assert_int_eq(nn_model_penalty_add(m, 0, NN_PEN_DOT, 0, rv, 3), 0);

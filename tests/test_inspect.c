@@ -87,9 +87,9 @@ START_TEST(params_table)
 {
 	nn_shape in = { 1, { 784 } };
 	nn_model *m = nn_model_new(&in);
-	nn_layer_spec d = { .kind = "dense", .units = 200,
+	nn_layer_spec d = { .kind = "dense", .args = "200",
 	                    .act = NN_ACT_SIGMOID, .has_act = 1 };
-	nn_layer_spec o = { .kind = "dense", .units = 10 };
+	nn_layer_spec o = { .kind = "dense", .args = "10" };
 	nn_rng r;
 	capture c;
 	char *t;

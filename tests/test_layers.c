@@ -64,9 +64,9 @@ START_TEST(grad_dense_activations)
 		nn_rng r;
 		nn_shape in = { 1, { 4 } };
 		nn_layer_spec s[2] = {
-			{ .kind = "dense", .units = 5, .act = (nn_act)a,
+			{ .kind = "dense", .args = "5", .act = (nn_act)a,
 			  .alpha = 0.1f },
-			{ .kind = "dense", .units = 3 },
+			{ .kind = "dense", .args = "3" },
 		};
 		nn_model *m;
 		char what[64];
@@ -87,12 +87,12 @@ START_TEST(grad_step_is_zero)
 	nn_rng r;
 	nn_shape in = { 1, { 3 } };
 	nn_layer_spec s[2] = {
-		{ .kind = "dense", .units = 4, .act = NN_ACT_STEP },
-		{ .kind = "dense", .units = 2 },
+		{ .kind = "dense", .args = "4", .act = NN_ACT_STEP },
+		{ .kind = "dense", .args = "2" },
 	};
 	nn_layer_spec first[2] = {
 		{ .kind = "step" },
-		{ .kind = "dense", .units = 2, .act = NN_ACT_SIGMOID },
+		{ .kind = "dense", .args = "2", .act = NN_ACT_SIGMOID },
 	};
 	float x[3] = { 0.5f, -1, 2 }, g[2] = { 1, -1 };
 	nn_model *m;
@@ -122,23 +122,22 @@ START_TEST(grad_standalone_layers)
 	nn_shape img = { 3, { 2, 3, 3 } }, flat = { 1, { 6 } };
 	nn_layer_spec with_flatten[3] = {
 		{ .kind = "flatten" },
-		{ .kind = "dense", .units = 4, .act = NN_ACT_TANH },
-		{ .kind = "dense", .units = 2 },
+		{ .kind = "dense", .args = "4", .act = NN_ACT_TANH },
+		{ .kind = "dense", .args = "2" },
 	};
 	nn_layer_spec with_act[3] = {
-		{ .kind = "dense", .units = 5 },
+		{ .kind = "dense", .args = "5" },
 		{ .kind = "relu" },
-		{ .kind = "dense", .units = 2 },
+		{ .kind = "dense", .args = "2" },
 	};
 	nn_layer_spec with_dropout[3] = {
-		{ .kind = "dense", .units = 8, .act = NN_ACT_SIGMOID },
-		{ .kind = "dropout", .rate = 0.4f },
-		{ .kind = "dense", .units = 2 },
+		{ .kind = "dense", .args = "8", .act = NN_ACT_SIGMOID },
+		{ .kind = "dropout", .args = "0.4" },
+		{ .kind = "dense", .args = "2" },
 	};
 	nn_layer_spec nobias[2] = {
-		{ .kind = "dense", .units = 3, .nobias = 1,
-		  .act = NN_ACT_SIGMOID },
-		{ .kind = "dense", .units = 2 },
+		{ .kind = "dense", .args = "3 nobias", .act = NN_ACT_SIGMOID },
+		{ .kind = "dense", .args = "2" },
 	};
 	nn_model *m;
 
@@ -160,23 +159,23 @@ END_TEST
 
 START_TEST(grad_losses)
 {
-	struct { nn_loss_kind loss; nn_act act; int units; } cases[] = {
-		{ NN_LOSS_MSE, NN_ACT_LINEAR, 3 },
-		{ NN_LOSS_CE, NN_ACT_SOFTMAX, 4 },
-		{ NN_LOSS_CE, NN_ACT_LINEAR, 4 },
-		{ NN_LOSS_CE, NN_ACT_SIGMOID, 1 },
-		{ NN_LOSS_CE_NAIVE, NN_ACT_SOFTMAX, 4 },
-		{ NN_LOSS_BCE, NN_ACT_SIGMOID, 2 },
-		{ NN_LOSS_BCE, NN_ACT_LINEAR, 2 },
-		{ NN_LOSS_NLL, NN_ACT_LOGSOFTMAX, 4 },
+	struct { nn_loss_kind loss; nn_act act; const char *units; } cases[] = {
+		{ NN_LOSS_MSE, NN_ACT_LINEAR, "3" },
+		{ NN_LOSS_CE, NN_ACT_SOFTMAX, "4" },
+		{ NN_LOSS_CE, NN_ACT_LINEAR, "4" },
+		{ NN_LOSS_CE, NN_ACT_SIGMOID, "1" },
+		{ NN_LOSS_CE_NAIVE, NN_ACT_SOFTMAX, "4" },
+		{ NN_LOSS_BCE, NN_ACT_SIGMOID, "2" },
+		{ NN_LOSS_BCE, NN_ACT_LINEAR, "2" },
+		{ NN_LOSS_NLL, NN_ACT_LOGSOFTMAX, "4" },
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		nn_rng r;
 		nn_shape in = { 1, { 3 } };
 		nn_layer_spec s[2] = {
-			{ .kind = "dense", .units = 4, .act = NN_ACT_TANH },
-			{ .kind = "dense", .units = cases[i].units,
+			{ .kind = "dense", .args = "4", .act = NN_ACT_TANH },
+			{ .kind = "dense", .args = cases[i].units,
 			  .act = cases[i].act },
 		};
 		nn_model *m;
@@ -205,7 +204,7 @@ START_TEST(dense_forward_reference)
 {
 	nn_rng r;
 	nn_shape in = { 1, { 7 } };
-	nn_layer_spec s = { .kind = "dense", .units = 5 };
+	nn_layer_spec s = { .kind = "dense", .args = "5" };
 	nn_model *m = nn_model_new(&in);
 	float x[3 * 7];
 	const float *out;
@@ -323,7 +322,7 @@ START_TEST(dropout_behaviour)
 {
 	nn_rng r;
 	nn_shape in = { 1, { 1000 } };
-	nn_layer_spec s = { .kind = "dropout", .rate = 0.25f };
+	nn_layer_spec s = { .kind = "dropout", .args = "0.25" };
 	nn_model *m = nn_model_new(&in);
 	float x[1000];
 	const float *out;

@@ -278,9 +278,9 @@ END_TEST
 static nn_model *xor_net(nn_dataset **data)
 {
 	nn_shape in = { 1, { 2 } };
-	nn_layer_spec h = { .kind = "dense", .units = 8, .act = NN_ACT_TANH,
+	nn_layer_spec h = { .kind = "dense", .args = "8", .act = NN_ACT_TANH,
 	                    .has_act = 1 };
-	nn_layer_spec o = { .kind = "dense", .units = 1,
+	nn_layer_spec o = { .kind = "dense", .args = "1",
 	                    .act = NN_ACT_SIGMOID, .has_act = 1 };
 	nn_gen_opts g;
 	nn_model *m = nn_model_new(&in);

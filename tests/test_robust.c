@@ -248,9 +248,11 @@ END_TEST
 static void small_file(nn_file *f, int units)
 {
 	nn_shape in = { 1, { 3 } };
-	nn_layer_spec d = { .kind = "dense", .units = units };
+	char args[16];
+	nn_layer_spec d = { .kind = "dense", .args = args };
 	nn_rng rng;
 
+	snprintf(args, sizeof args, "%d", units);
 	nn_rng_seed(&rng, (uint64_t)units);
 	memset(f, 0, sizeof *f);
 	f->loss = -1;
@@ -422,7 +424,7 @@ START_TEST(size_dense_past_32_bits)
 	nn_shape in;
 	nn_model *m;
 	nn_rng rng;
-	nn_layer_spec d = { .kind = "dense", .units = 2 };
+	nn_layer_spec d = { .kind = "dense", .args = "2" };
 	nn_layer_spec fl = { .kind = "flatten" };
 
 	nn_rng_seed(&rng, 1);
@@ -485,9 +487,8 @@ START_TEST(size_conv_layers)
 	nn_shape in = { 3, { 1048576, 64, 64 } };
 	nn_model *m = nn_model_new(&in);
 	nn_rng rng;
-	nn_layer_spec c = { .kind = "conv", .units = 1, .kh = 64, .kw = 64 };
-	nn_layer_spec t = { .kind = "convt", .units = 1, .kh = 2, .kw = 2,
-	                    .stride = 4096 };
+	nn_layer_spec c = { .kind = "conv", .args = "1 64" };
+	nn_layer_spec t = { .kind = "convt", .args = "1 2 stride=4096" };
 
 	nn_rng_seed(&rng, 1);
 	ck_assert_int_eq(nn_model_add(m, &c, &rng), -1);

@@ -4,6 +4,7 @@
  * (tests/second_ref.py), each method lowering the loss, and bad input. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,12 +53,15 @@ static nn_model *net(int in, int hidden, uint64_t seed)
 
 	nn_rng_seed(&r, seed);
 	if (hidden > 0) {
-		sp.units = hidden;
+		char units[16];
+
+		snprintf(units, sizeof units, "%d", hidden);
+		sp.args = units;
 		sp.act = NN_ACT_TANH;
 		sp.has_act = 1;
 		ck_assert_int_eq(nn_model_add(m, &sp, &r), 0);
 	}
-	sp.units = 1;
+	sp.args = "1";
 	sp.act = NN_ACT_LINEAR;
 	ck_assert_int_eq(nn_model_add(m, &sp, &r), 0);
 	return m;

@@ -64,13 +64,17 @@ static nn_model *mlp(int in, int hidden, nn_act act, float drop, int k,
 {
 	nn_shape s = { 1, { in } };
 	nn_model *m = nn_model_new(&s);
-	nn_layer_spec h = { .kind = "dense", .units = hidden, .act = act,
+	char hs[16], ds[32], ks[16];
+	nn_layer_spec h = { .kind = "dense", .args = hs, .act = act,
 	                    .has_act = 1 };
-	nn_layer_spec dr = { .kind = "dropout", .rate = drop };
-	nn_layer_spec o = { .kind = "dense", .units = k,
+	nn_layer_spec dr = { .kind = "dropout", .args = ds };
+	nn_layer_spec o = { .kind = "dense", .args = ks,
 	                    .act = NN_ACT_SOFTMAX, .has_act = 1 };
 	nn_rng r;
 
+	snprintf(hs, sizeof hs, "%d", hidden);
+	snprintf(ds, sizeof ds, "%.9g", drop);
+	snprintf(ks, sizeof ks, "%d", k);
 	nn_rng_seed(&r, seed);
 	ck_assert_int_eq(nn_model_add(m, &h, &r), 0);
 	if (drop > 0)
@@ -369,7 +373,7 @@ START_TEST(targets_and_val_split)
 	nn_dataset *d = random_set(100, 3, 2, 30);
 	nn_shape s = { 1, { 3 } };
 	nn_model *m = nn_model_new(&s);
-	nn_layer_spec lin = { .kind = "dense", .units = 2 };
+	nn_layer_spec lin = { .kind = "dense", .args = "2" };
 	nn_init zero = { .kind = NN_INIT_ZEROS };
 	nn_train_opts o = { .epochs = 1, .batch = 10, .val_split = 0.2 };
 	nn_history h = { 0 };
