@@ -1,5 +1,6 @@
-/* data.c - datasets: storage (bytes or floats), copies, subsets, and the
- * gathering of a batch, where image bytes are scaled to floats. */
+/* data.c - datasets: storage (bytes, floats or token ids), copies, subsets,
+ * and the gathering of a batch, where image bytes are scaled to floats,
+ * token ids become their values and labels per position one-hot rows. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +33,10 @@ void nn_dataset_free(nn_dataset *d)
 	free(d->x);
 	free(d->labels);
 	free(d->y);
+	free(d->xtok);
+	free(d->ytok);
 	free_names(d->class_names, d->nclasses);
+	free_names(d->tokens, d->vocab);
 	free(d);
 }
 
@@ -65,7 +69,12 @@ nn_dataset *nn_dataset_subset(const nn_dataset *d, const size_t *idx,
 	s->labels = NULL;
 	s->y = NULL;
 	s->class_names = NULL;
-	if ((d->xbytes && !(s->xbytes = malloc(k * xs))) ||
+	s->xtok = s->ytok = NULL;
+	s->tokens = NULL;
+	if ((d->xtok && !(s->xtok = malloc(k * xs * sizeof *s->xtok))) ||
+	    (d->ytok && !(s->ytok = malloc(k * d->ylen * sizeof *s->ytok))) ||
+	    (d->tokens && !(s->tokens = copy_names(d->tokens, d->vocab))) ||
+	    (d->xbytes && !(s->xbytes = malloc(k * xs))) ||
 	    (d->x && !(s->x = malloc(k * xs * sizeof *s->x))) ||
 	    (d->labels && !(s->labels = malloc(k * sizeof *s->labels))) ||
 	    (d->y && !(s->y = malloc(k * ys * sizeof *s->y))) ||
@@ -84,6 +93,12 @@ nn_dataset *nn_dataset_subset(const nn_dataset *d, const size_t *idx,
 			memcpy(s->x + i * xs, d->x + j * xs, xs * sizeof *d->x);
 		if (d->labels)
 			s->labels[i] = d->labels[j];
+		if (d->xtok)
+			memcpy(s->xtok + i * xs, d->xtok + j * xs,
+			       xs * sizeof *d->xtok);
+		if (d->ytok)
+			memcpy(s->ytok + i * d->ylen, d->ytok + j * d->ylen,
+			       d->ylen * sizeof *d->ytok);
 		if (d->y)
 			memcpy(s->y + i * ys, d->y + j * ys, ys * sizeof *d->y);
 	}
@@ -125,12 +140,22 @@ void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count,
 
 		if (d->xbytes) {
 			scale_bytes(d->xbytes + j * xs, row, xs, d->xscale);
+		} else if (d->xtok) {
+			for (size_t k = 0; k < xs; k++)
+				row[k] = (float)d->xtok[j * xs + k];
 		} else {
 			memcpy(row, d->x + j * xs, xs * sizeof *row);
 		}
 		if (!y)
 			continue;
-		if (d->labels && ys == (size_t)d->nclasses && ys > 1) {
+		if (d->ytok) {
+			const int32_t *t = d->ytok + j * d->ylen;
+
+			memset(y + i * ys, 0, ys * sizeof *y);
+			for (size_t p = 0; p < d->ylen; p++)
+				y[i * ys + p * (size_t)d->nclasses +
+				  (size_t)t[p]] = 1.0f;
+		} else if (d->labels && ys == (size_t)d->nclasses && ys > 1) {
 			memset(y + i * ys, 0, ys * sizeof *y);
 			y[i * ys + (size_t)d->labels[j]] = 1.0f;
 		} else if (d->labels && ys == 1) {
@@ -143,7 +168,7 @@ void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count,
 
 int nn_dataset_label(const nn_dataset *d, size_t i)
 {
-	if (i >= d->n || d->nclasses <= 0)
+	if (i >= d->n || d->nclasses <= 0 || d->ytok)
 		return -1;
 	if (d->labels)
 		return d->labels[i];
@@ -166,10 +191,23 @@ int nn_dataset_check(const nn_dataset *d)
 		return nn_fail("the dataset is empty");
 	if (d->xsize != nn_shape_size(&d->xshape) || d->xsize == 0)
 		return nn_fail("inconsistent input size");
-	if (!d->xbytes == !d->x)
-		return nn_fail("a dataset needs inputs as bytes or as floats");
-	if (!d->labels && !d->y)
+	if (!!d->xbytes + !!d->x + !!d->xtok != 1)
+		return nn_fail("a dataset needs inputs as bytes, floats or "
+		               "token ids");
+	if (!d->labels && !d->y && !d->ytok)
 		return nn_fail("the dataset has no targets");
+	for (size_t i = 0; d->xtok && i < d->n * d->xsize; i++)
+		if (d->xtok[i] < 0 || d->xtok[i] >= d->vocab)
+			return nn_fail("token %d of sample %zu is not in 0..%d",
+			               d->xtok[i], i / d->xsize, d->vocab - 1);
+	if (d->ytok && (d->nclasses <= 0 || d->ylen == 0 ||
+	                d->ysize != d->ylen * (size_t)d->nclasses))
+		return nn_fail("inconsistent labels per position");
+	for (size_t i = 0; d->ytok && i < d->n * d->ylen; i++)
+		if (d->ytok[i] < 0 || d->ytok[i] >= d->nclasses)
+			return nn_fail("label %d of sample %zu is not in 0..%d",
+			               d->ytok[i], i / d->ylen,
+			               d->nclasses - 1);
 	if (d->labels) {
 		if (d->nclasses <= 0)
 			return nn_fail("labels without a class count");
@@ -182,4 +220,17 @@ int nn_dataset_check(const nn_dataset *d)
 	if (d->ysize == 0)
 		return nn_fail("targets of width 0");
 	return 0;
+}
+
+int nn_dataset_numeric(const nn_dataset *d, const char *what)
+{
+	if (d->xtok)
+		return nn_fail("%s works on numbers, and this dataset holds "
+		               "token ids", what);
+	return 0;
+}
+
+size_t nn_dataset_rows(const nn_dataset *d)
+{
+	return d->ytok && d->ylen > 0 ? d->ylen : 1;
 }

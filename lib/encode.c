@@ -50,7 +50,9 @@ nn_dataset *nn_model_encode(nn_model *m, const nn_dataset *d, size_t node)
 	}
 	free(c->xbytes);
 	free(c->x);
+	free(c->xtok);
 	c->xbytes = NULL;
+	c->xtok = NULL;
 	c->x = codes;
 	c->xshape = info.out;
 	c->xsize = w;

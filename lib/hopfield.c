@@ -471,6 +471,8 @@ nn_dataset *nn_dataset_flip(const nn_dataset *d, double p, nn_rng *rng)
 		nn_fail("flip: p must be between 0 and 1");
 		return NULL;
 	}
+	if (nn_dataset_numeric(d, "flip") < 0)
+		return NULL;
 	if (!(c = bipolar_copy(d)))
 		return NULL;
 	for (size_t i = 0; i < c->n * c->xsize; i++)
@@ -485,6 +487,8 @@ nn_dataset *nn_dataset_bipolar(const nn_dataset *d, int side,
 	int w = 0, h = 0, c = 1;
 	nn_dataset *o;
 
+	if (nn_dataset_numeric(d, "bipolar") < 0)
+		return NULL;
 	if (d->xshape.ndim == 3) {
 		c = d->xshape.dim[0];
 		h = d->xshape.dim[1];

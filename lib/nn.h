@@ -83,8 +83,11 @@ size_t nn_tensor_size(const nn_tensor *t);
 /* ---- datasets ---------------------------------------------------------- */
 
 /* n samples of one input shape. Inputs are either bytes (images, scaled by
- * xscale when a batch is gathered) or floats. Targets are class labels, a
- * float vector per sample, or both (labels win when a batch is gathered). */
+ * xscale when a batch is gathered), floats, or token ids (sequences: ids
+ * in [0, vocab), gathered as their values for an embed layer to read).
+ * Targets are class labels, a float vector per sample, or both (labels
+ * win when a batch is gathered), or a class per position (ytok: ylen
+ * labels per sample, in [0, nclasses); ysize is ylen * nclasses). */
 typedef struct nn_dataset {
 	size_t n;
 	nn_shape xshape;       /* per-sample input shape */
@@ -97,6 +100,11 @@ typedef struct nn_dataset {
 	size_t ysize;          /* target width: nclasses, or the float width */
 	float *y;              /* n * ysize floats, or NULL */
 	char **class_names;    /* nclasses names, or NULL */
+	int32_t *xtok;         /* n * xsize token ids, or NULL */
+	int vocab;             /* ids of xtok are below it */
+	int32_t *ytok;         /* n * ylen labels, one per position, or NULL */
+	size_t ylen;           /* positions labelled per sample (ytok) */
+	char **tokens;         /* vocab names of the input ids, or NULL */
 } nn_dataset;
 
 /* An empty dataset ready to be filled; NULL on allocation failure. */
@@ -117,6 +125,13 @@ void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count,
 int nn_dataset_label(const nn_dataset *d, size_t i);
 /* Check that the dataset is self-consistent (sizes, label range). */
 int nn_dataset_check(const nn_dataset *d);
+/* -1 with a message naming what when d holds token ids (what works only
+ * on numbers), else 0. */
+int nn_dataset_numeric(const nn_dataset *d, const char *what);
+/* Outputs per sample that are scored one by one: ylen for a dataset
+ * labelled per position, else 1. The model's outputs per sample are
+ * that many rows of ysize / rows values. */
+size_t nn_dataset_rows(const nn_dataset *d);
 
 /* Read MNIST-format IDX files (plain or gzip): images (idx3, u8) and labels
  * (idx1, u8). Validates magic numbers, dimensions, counts and file length. */
@@ -169,6 +184,37 @@ void nn_gen_defaults(nn_gen_kind k, nn_gen_opts *o);
 /* Generate a dataset drawing from rng; NULL with a message for bad
  * parameters. The same rng state gives the same set. */
 nn_dataset *nn_make(nn_gen_kind k, const nn_gen_opts *o, nn_rng *rng);
+
+/* Sequence tasks (seqgen.c), seeded: each sample is len token ids below
+ * vocab, labelled per position (ytok), for a model that reads a sequence
+ * and answers at every position:
+ *   copy     the same tokens;             reverse  them in reverse order;
+ *   sort     them in increasing order;
+ *   add      two numbers of len digits in base vocab, least significant
+ *            first: position t holds digits t of a and b as the token
+ *            a_t * vocab + b_t (len + 1 positions, the last 0 0), its
+ *            label digit t of a + b;
+ *   parity   bits (vocab 2), the label at t the parity of bits 0..t.
+ * With seq2seq set, the form a decoder reads instead: the source, then
+ * the start token (the last input id) and the target; labelled by the
+ * target and the end label (vocab): inputs 2T + 1, labels T + 1. */
+typedef enum nn_seq_task {
+	NN_SEQ_COPY, NN_SEQ_REVERSE, NN_SEQ_SORT, NN_SEQ_ADD, NN_SEQ_PARITY,
+	NN_SEQ_COUNT
+} nn_seq_task;
+typedef struct nn_seq_opts {
+	size_t n;               /* samples (1000) */
+	int len;                /* positions, or digits for add (8) */
+	int vocab;              /* token ids, or the base for add (10) */
+	int seq2seq;            /* the decoder's form */
+} nn_seq_opts;
+extern const nn_gen_info nn_seq_kinds[NN_SEQ_COUNT];
+/* Task by name; -1 when unknown. */
+int nn_seq_parse(const char *name);
+void nn_seq_defaults(nn_seq_task t, nn_seq_opts *o);
+/* Generate a task's dataset from rng; NULL with a message for bad
+ * options. */
+nn_dataset *nn_make_seq(nn_seq_task t, const nn_seq_opts *o, nn_rng *rng);
 
 /* CSV files (csv.c), plain or gzip: numeric columns separated by sep,
  * "quoted" fields, an optional header line, blank lines and #-lines
@@ -778,6 +824,12 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 int nn_evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
                 size_t batch, double *loss_out, double *acc_out,
                 size_t *correct);
+/* For a dataset labelled per position (make reverse, ...): the mean loss
+ * per position, the share of positions right, and the count of samples
+ * whose every position is right. -1 with a message. */
+int nn_evaluate_seq(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
+                    size_t batch, double *loss_out, double *tok_acc,
+                    size_t *seqs_right);
 /* A flag the front end sets (from its Ctrl-C handler) to interrupt long
  * work: evaluation then stops between batches and fails with a message
  * saying so. NULL, the default, means never. Training has its own stop

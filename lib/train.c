@@ -193,11 +193,25 @@ static int interrupted(void)
 /* nn_evaluate_targets; interruptible: give up between batches when the
  * interrupt flag is set (training's own validation passes run to the end,
  * and the training loop stops after them). */
+/* Sequences among n whose rows (rows of w outputs each) are all right. */
+static size_t count_seqs(const float *out, const float *y, size_t n,
+                         size_t rows, size_t w)
+{
+	size_t right = 0;
+
+	for (size_t i = 0; i < n; i++)
+		right += nn_count_correct(out + i * rows * w, y + i * rows * w,
+		                          rows, w) == rows;
+	return right;
+}
+
 static int evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
                     size_t batch, float lo, float hi, double *loss_out,
-                    double *acc_out, size_t *correct_out, int interruptible)
+                    double *acc_out, size_t *correct_out, size_t *seqs_out,
+                    int interruptible)
 {
-	size_t w = d->ysize, correct = 0;
+	size_t rows = nn_dataset_rows(d), w = d->ysize / rows;
+	size_t correct = 0, seqs = 0;
 	double total = 0;
 	batch_bufs b;
 
@@ -225,21 +239,33 @@ static int evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
 			free_bufs(&b);
 			return -1;
 		}
-		correct += nn_count_correct(out, b.y, cnt, w);
-		map_targets(d, b.y, cnt * w, lo, hi);
+		correct += nn_count_correct(out, b.y, cnt * rows, w);
+		seqs += count_seqs(out, b.y, cnt, rows, w);
+		map_targets(d, b.y, cnt * rows * w, lo, hi);
 		total += cnt * (nn_loss(loss, nn_model_output_act(m),
 		                        nn_model_z(m, nn_model_layers(m) - 1),
-		                        out, b.y, cnt, w, NULL, NULL) +
+		                        out, b.y, cnt * rows, w, NULL, NULL) +
 		                nn_model_penalty_value(m, -1));
 	}
 	free_bufs(&b);
 	if (loss_out)
 		*loss_out = total / (double)d->n;
 	if (acc_out)
-		*acc_out = d->nclasses > 0 ? (double)correct / d->n : NAN;
+		*acc_out = d->nclasses > 0
+		           ? (double)correct / ((double)d->n * rows) : NAN;
 	if (correct_out)
 		*correct_out = correct;
+	if (seqs_out)
+		*seqs_out = seqs;
 	return 0;
+}
+
+int nn_evaluate_seq(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
+                    size_t batch, double *loss_out, double *tok_acc,
+                    size_t *seqs_right)
+{
+	return evaluate(m, loss, d, batch, 0, 0, loss_out, tok_acc, NULL,
+	                seqs_right, 1);
 }
 
 int nn_evaluate_targets(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
@@ -247,7 +273,7 @@ int nn_evaluate_targets(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
                         double *acc_out, size_t *correct_out)
 {
 	return evaluate(m, loss, d, batch, lo, hi, loss_out, acc_out,
-	                correct_out, 1);
+	                correct_out, NULL, 1);
 }
 
 int nn_evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
@@ -470,7 +496,8 @@ static int add_point(trainer *t)
 	p.iter = r->iter;
 	p.loss = r->span_seen ? r->span_loss / r->span_seen : NAN;
 	p.acc = t->d->nclasses > 0 && r->span_seen
-	        ? (double)r->span_correct / r->span_seen : NAN;
+	        ? (double)r->span_correct /
+	          ((double)r->span_seen * nn_dataset_rows(t->d)) : NAN;
 	p.val_loss = p.val_acc = NAN;
 	p.lr = t->o->lr;
 	p.seconds = now - t->t0;
@@ -481,7 +508,7 @@ static int add_point(trainer *t)
 	t->evals = 0;
 	if (t->val && evaluate(t->m, t->loss, t->val, 0, t->cfg.target_lo,
 	                       t->cfg.target_hi, &p.val_loss, &p.val_acc,
-	                       NULL, 0) < 0)
+	                       NULL, NULL, 0) < 0)
 		return -1;
 	r->span_loss = 0;
 	r->span_correct = r->span_seen = 0;
@@ -641,7 +668,7 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 {
 	nn_model *m = t->m;
 	nn_run *r = t->run;
-	size_t w = t->d->ysize;
+	size_t rows = nn_dataset_rows(t->d), w = t->d->ysize / rows;
 	batch_bufs *b = &t->b;
 	const float *out;
 	int dz_given;
@@ -651,10 +678,11 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 	out = nn_model_forward(m, b->x, cnt, !t->full, &r->rng);
 	if (!out)
 		return -1;
-	r->span_correct += nn_count_correct(out, b->y, cnt, w);
-	map_targets(t->d, b->y, cnt * w, t->cfg.target_lo, t->cfg.target_hi);
+	r->span_correct += nn_count_correct(out, b->y, cnt * rows, w);
+	map_targets(t->d, b->y, cnt * rows * w, t->cfg.target_lo,
+	            t->cfg.target_hi);
 	l = nn_loss(t->loss, t->act, nn_model_z(m, nn_model_layers(m) - 1),
-	            out, b->y, cnt, w, b->grad, &dz_given) +
+	            out, b->y, cnt * rows, w, b->grad, &dz_given) +
 	    nn_model_penalty_value(m, -1);
 	if (isfinite(l))
 		nn_model_backward_params(m, b->grad, dz_given);
@@ -827,7 +855,7 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	t.h = h;
 	t.full = nn_optim_full_batch(o->kind);
 	if (check_fit(m, d, "training") < 0 ||
-	    nn_loss_check(loss, t.act, d->ysize) < 0)
+	    nn_loss_check(loss, t.act, d->ysize / nn_dataset_rows(d)) < 0)
 		return -1;
 	if (opts->val && check_fit(m, opts->val, "validation") < 0)
 		return -1;

@@ -12,6 +12,8 @@ float nn_dataset_x(const nn_dataset *d, size_t i, size_t j)
 {
 	size_t k = i * d->xsize + j;
 
+	if (d->xtok)
+		return (float)d->xtok[k];
 	return d->xbytes ? d->xbytes[k] * d->xscale : d->x[k];
 }
 
@@ -65,7 +67,8 @@ nn_dataset *nn_dataset_shuffle(const nn_dataset *d, nn_rng *rng)
 int nn_dataset_split(const nn_dataset *d, double frac, nn_rng *rng,
                      nn_dataset **a, nn_dataset **b)
 {
-	int k = d->nclasses > 0 ? d->nclasses : 1;
+	/* by class; labels per position make no classes of samples */
+	int k = d->nclasses > 0 && !d->ytok ? d->nclasses : 1;
 	size_t *idx = iota(d->n), *pick = NULL, na = 0, nb = 0;
 	char *in_a = calloc(d->n ? d->n : 1, 1);
 
@@ -140,6 +143,11 @@ nn_dataset *nn_dataset_onehot(const nn_dataset *d)
 {
 	nn_dataset *c;
 
+	if (d->ytok) {
+		nn_fail("onehot: the targets are labels per position, made "
+		        "one-hot when a batch is gathered");
+		return NULL;
+	}
 	if (d->nclasses <= 0) {
 		nn_fail("onehot needs class labels; this set has float "
 		        "targets");
@@ -185,7 +193,8 @@ static nn_dataset *float_copy(const nn_dataset *d)
 
 nn_dataset *nn_dataset_autoencode(const nn_dataset *d)
 {
-	nn_dataset *c = float_copy(d);
+	nn_dataset *c = nn_dataset_numeric(d, "autoencode") < 0 ? NULL
+	                                                       : float_copy(d);
 
 	if (!c)
 		return NULL;
@@ -286,7 +295,8 @@ int nn_affine_standardize(const nn_dataset *d, int per_feature,
 	double cnt = (double)d->n * (per_feature ? 1.0 : (double)d->xsize);
 
 	memset(a, 0, sizeof *a);
-	if (sums(d, per_feature, &s) < 0)
+	if (nn_dataset_numeric(d, "standardize") < 0 ||
+	    sums(d, per_feature, &s) < 0)
 		return -1;
 	if (affine_alloc(a, s.n) < 0) {
 		sums_free(&s);
@@ -312,7 +322,8 @@ int nn_affine_minmax(const nn_dataset *d, int per_feature, double lo,
 	memset(a, 0, sizeof *a);
 	if (!(lo < hi))
 		return nn_fail("scale: min %g must be below max %g", lo, hi);
-	if (sums(d, per_feature, &s) < 0)
+	if (nn_dataset_numeric(d, "scale") < 0 ||
+	    sums(d, per_feature, &s) < 0)
 		return -1;
 	if (affine_alloc(a, s.n) < 0) {
 		sums_free(&s);
@@ -332,6 +343,8 @@ nn_dataset *nn_dataset_affine(const nn_dataset *d, const nn_affine *a)
 {
 	nn_dataset *c;
 
+	if (nn_dataset_numeric(d, "normalize") < 0)
+		return NULL;
 	if (a->n != 1 && a->n != d->xsize) {
 		nn_fail("the statistics are for %zu features but the set "
 		        "has %zu", a->n, d->xsize);
@@ -360,6 +373,8 @@ nn_dataset *nn_dataset_noise(const nn_dataset *d, nn_noise_kind kind,
 	nn_dataset *c;
 	float lo, hi;
 
+	if (nn_dataset_numeric(d, "noise") < 0)
+		return NULL;
 	if (!(amount >= 0) || (kind != NN_NOISE_GAUSSIAN && amount > 1)) {
 		nn_fail(kind == NN_NOISE_GAUSSIAN
 		        ? "noise: std must be 0 or more"
@@ -459,6 +474,8 @@ int nn_pca_fit(const nn_dataset *d, size_t k, double eps, nn_pca *p)
 	double *cov, *ev, *vec, *x;
 
 	memset(p, 0, sizeof *p);
+	if (nn_dataset_numeric(d, "decorrelate") < 0)
+		return -1;
 	if (n > NN_PCA_MAX)
 		return nn_fail("decorrelate works on up to %d features; this "
 		               "set has %zu", NN_PCA_MAX, n);
@@ -541,6 +558,8 @@ nn_dataset *nn_dataset_pca(const nn_dataset *d, const nn_pca *p)
 	nn_dataset *c;
 	float *out, *x;
 
+	if (nn_dataset_numeric(d, "decorrelate") < 0)
+		return NULL;
 	if (d->xsize != p->d) {
 		nn_fail("the whitening was fitted on %zu features but the set "
 		        "has %zu", p->d, d->xsize);
@@ -608,7 +627,7 @@ int nn_dataset_stats(const nn_dataset *d, nn_data_stats *s)
 		s->xmin = INFINITY;
 		s->xmax = -INFINITY;
 		for (size_t i = 0; i < total; i++) {
-			double v = d->x[i];
+			double v = nn_dataset_x(d, 0, i);
 
 			s->xmin = v < s->xmin ? v : s->xmin;
 			s->xmax = v > s->xmax ? v : s->xmax;

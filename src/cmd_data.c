@@ -26,6 +26,10 @@ static void describe(sh_session *S, const char *name, const nn_dataset *d)
 {
 	char shape[64];
 
+	if (d->xtok) {
+		sh_seq_describe(S, name, d);
+		return;
+	}
 	sh_printf(S, "%s: %zu samples, inputs %s%s, ", name, d->n,
 	          nn_shape_str(&d->xshape, shape, sizeof shape),
 	          d->xbytes ? " (bytes)" : "");
@@ -685,6 +689,9 @@ int cmd_data(sh_session *S, const sh_line *l)
 	     strcmp(args[0], "patterns") == 0) ||
 	    strcmp(verb, "flip") == 0 || strcmp(verb, "bipolar") == 0)
 		return sh_hopfield_data(S, l, name, verb, args, nargs);
+	if (strcmp(verb, "make") == 0 && nargs > 0 &&
+	    sh_seq_task(args[0], l) >= 0)
+		return sh_seq_data(S, l, name, args, nargs);
 	if (strcmp(verb, "make") == 0)
 		return verb_make(S, l, name, args, nargs);
 	for (const transform *t = transforms; t->verb; t++)
@@ -708,6 +715,10 @@ int cmd_info(sh_session *S, const sh_line *l)
 	if (!sd)
 		return -1;
 	d = sd->d;
+	if (d->xtok) {
+		sh_seq_info(S, name, d);
+		return 0;
+	}
 	if (nn_dataset_stats(d, &st) < 0)
 		return sh_err(S, "%s", nn_error());
 	sh_printf(S, "%s: %zu samples\n", name, d->n);
@@ -748,6 +759,10 @@ static void print_samples(sh_session *S, const char *name,
 {
 	char num[32];
 
+	if (d->xtok) {
+		sh_seq_print(S, name, d, from, to);
+		return;
+	}
 	for (size_t i = from; i < to; i++) {
 		int c = nn_dataset_label(d, i);
 

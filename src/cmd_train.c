@@ -349,6 +349,28 @@ int cmd_train(sh_session *S, const sh_line *l)
 	return rc;
 }
 
+/* evaluate on a dataset labelled per position: per token and per whole
+ * sequence. */
+static int evaluate_seq(sh_session *S, sh_model *sm, const sh_data *sd,
+                        size_t batch, double t0)
+{
+	size_t rows = nn_dataset_rows(sd->d), seqs;
+	double loss, acc;
+	char a[32];
+
+	if (nn_evaluate_seq(sm->m, sh_model_loss(sm), sd->d, batch, &loss,
+	                    &acc, &seqs) < 0)
+		return sh_err(S, "%s", nn_error());
+	sh_printf(S, "loss %s  accuracy %.4f per token (%.0f/%zu), %.4f per "
+	          "sequence (%zu/%zu)", sh_num(loss, a, sizeof a), acc,
+	          acc * (double)(sd->d->n * rows), sd->d->n * rows,
+	          (double)seqs / (double)sd->d->n, seqs, sd->d->n);
+	if (S->timing)
+		sh_printf(S, "  time %.4fs", nn_now() - t0);
+	sh_printf(S, "\n");
+	return 0;
+}
+
 int cmd_evaluate(sh_session *S, const sh_line *l)
 {
 	sh_model *sm = sh_model_arg(S, sh_opt(l, "model"));
@@ -363,6 +385,8 @@ int cmd_evaluate(sh_session *S, const sh_line *l)
 	if (sh_opt_long(S, l, "batch", 1000, 1, 1L << 30, &batch) < 0)
 		return -1;
 	t0 = nn_now();
+	if (sd->d->ytok)
+		return evaluate_seq(S, sm, sd, (size_t)batch, t0);
 	if (nn_evaluate_targets(sm->m, sh_model_loss(sm), sd->d,
 	                        (size_t)batch, sm->target_lo, sm->target_hi,
 	                        &loss, &acc, &correct) < 0)

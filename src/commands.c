@@ -231,6 +231,17 @@ const sh_cmd sh_commands[] = {
 	  "                        images downsampled to size x size (the mean\n"
 	  "                        of each cell) and +1 above the threshold;\n"
 	  "                        without size=, 0/1 inputs made -1/+1\n"
+	  "Sequences (token ids kept as integers, one label per position;\n"
+	  "n=1000 len=8 vocab=10 [seq2seq=1] [seed=S]):\n"
+	  "  copy | reverse | sort   the tokens, reversed, or sorted\n"
+	  "  add                     digits of a and b (base vocab, least\n"
+	  "                          significant first) as tokens a*vocab+b,\n"
+	  "                          labelled by the digits of a + b\n"
+	  "  parity len=8            bits, labelled by the parity so far\n"
+	  "                          (parity without len= is the set above)\n"
+	  "seq2seq=1 gives a decoder's form: source, start token, target in;\n"
+	  "target, end label out. evaluate scores them per token and per\n"
+	  "whole sequence; noise, normalize and the like refuse token ids.\n"
 	  "normalize, scale, noise, decorrelate and autoencode give float\n"
 	  "inputs (4 bytes a value instead of 1).\n"
 	  "Typed inline: data NAME = [[x..] [x..]] with targets=[[y..] [y..]]\n"
@@ -239,6 +250,7 @@ const sh_cmd sh_commands[] = {
 	  "set only has inputs, for eval. A flat list gives 1-input samples.\n"
 	  "Examples:\n  data digits = load mnist\n"
 	  "  data m = make moons n=400 noise=0.2 seed=3\n"
+	  "  data r = make reverse n=2000 len=8 vocab=10 seed=1\n"
 	  "  data m = split m 0.8\n"
 	  "  data mtest = normalize m.val from=m.train\n"
 	  "  data iris = load csv iris.csv label=species\n"
@@ -349,6 +361,10 @@ const sh_cmd sh_commands[] = {
 	  "loss and accuracy of the current model on a dataset",
 	  "Prints the loss, the accuracy and correct/total, without changing\n"
 	  "the model (dropout is off).\n"
+	  "On a dataset labelled per position (make reverse, ...) the loss\n"
+	  "is the mean per token, and the accuracy is given per token and\n"
+	  "per whole sequence (every position right); train's accuracy is\n"
+	  "per token.\n"
 	  "Example:\n  evaluate digits.test" },
 	{ "schedule", "training", cmd_schedule, 0, 1,
 	  "max min gamma every T warmup model",

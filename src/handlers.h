@@ -90,6 +90,22 @@ int sh_model_hopfield(sh_session *S, const char *name, const sh_line *l);
 int sh_hopfield_data(sh_session *S, const sh_line *l, const char *name,
                      const char *verb, const char *const *args, int nargs);
 
+/* cmd_seq.c */
+/* The sequence task `make WORD` names (l's options tell parity's two
+ * forms apart), or -1. */
+int sh_seq_task(const char *word, const sh_line *l);
+/* `data NAME = make TASK [n=] [len=] [vocab=] [seq2seq=1] [seed=]`
+ * (cmd_data hands it over when sh_seq_task knows args[0]). */
+int sh_seq_data(sh_session *S, const sh_line *l, const char *name,
+                const char *const *args, int nargs);
+/* One line about a dataset of token ids. */
+void sh_seq_describe(sh_session *S, const char *name, const nn_dataset *d);
+/* Its samples from..to-1, one line each: ids -> labels. */
+void sh_seq_print(sh_session *S, const char *name, const nn_dataset *d,
+                  size_t from, size_t to);
+/* info DATA for a dataset of token ids. */
+void sh_seq_info(sh_session *S, const char *name, const nn_dataset *d);
+
 /* cmd_session.c */
 int cmd_help(sh_session *S, const sh_line *l);
 int cmd_seed(sh_session *S, const sh_line *l);

@@ -1,0 +1,96 @@
+/* cmd_seq.c - sequences in the shell: `data NAME = make copy|reverse|sort|
+ * add|parity` (the seeded tasks of lib/seqgen.c) and how a dataset of
+ * token ids is described. */
+#include <string.h>
+
+#include "handlers.h"
+
+int sh_seq_task(const char *word, const sh_line *l)
+{
+	int t = nn_seq_parse(word);
+
+	/* make parity bits=N is the classic set of bit vectors */
+	return t == NN_SEQ_PARITY && !sh_opt(l, "len") ? -1 : t;
+}
+
+int sh_seq_data(sh_session *S, const sh_line *l, const char *name,
+                const char *const *args, int nargs)
+{
+	int t = sh_seq_task(args[0], l);
+	const char *allowed = nn_seq_kinds[t].options;
+	nn_seq_opts o;
+	nn_rng own, *rng = &S->rng;
+	nn_dataset *d;
+	long n, len, vocab, s2s, seed;
+
+	if (nargs != 1)
+		return sh_err(S, "make %s: unexpected '%s' (options are "
+		              "key=value)", args[0], args[1]);
+	for (int i = 1; i < l->n; i++)
+		if (l->v[i].key && strcmp(l->v[i].key, "seed") &&
+		    !sh_option_allowed(allowed, l->v[i].key))
+			return sh_err(S, "make %s: unknown option '%s' "
+			              "(options: %s seed)", args[0],
+			              l->v[i].key, allowed);
+	nn_seq_defaults((nn_seq_task)t, &o);
+	if (sh_opt_long(S, l, "n", (long)o.n, 1, 10000000, &n) < 0 ||
+	    sh_opt_long(S, l, "len", o.len, 1, 4096, &len) < 0 ||
+	    sh_opt_long(S, l, "vocab", o.vocab, 2, 65536, &vocab) < 0 ||
+	    sh_opt_long(S, l, "seq2seq", 0, 0, 1, &s2s) < 0 ||
+	    sh_opt_long(S, l, "seed", 0, 0, 0x7fffffffL, &seed) < 0)
+		return -1;
+	o.n = (size_t)n;
+	o.len = (int)len;
+	o.vocab = (int)vocab;
+	o.seq2seq = (int)s2s;
+	if (sh_opt(l, "seed")) {
+		nn_rng_seed(&own, (uint64_t)seed);
+		rng = &own;
+	}
+	if (!(d = nn_make_seq((nn_seq_task)t, &o, rng)))
+		return sh_err(S, "%s", nn_error());
+	if (!sh_put_data(S, name, d))
+		return sh_err(S, "out of memory");
+	sh_seq_describe(S, name, d);
+	return 0;
+}
+
+void sh_seq_describe(sh_session *S, const char *name, const nn_dataset *d)
+{
+	sh_printf(S, "%s: %zu sequences of %zu tokens (ids 0..%d), %zu "
+	          "labels each (%d classes)\n", name, d->n, d->xsize,
+	          d->vocab - 1, d->ylen, d->nclasses);
+}
+
+/* Up to 32 ids of v, in brackets. */
+static void print_ids(sh_session *S, const int32_t *v, size_t n)
+{
+	sh_printf(S, "[");
+	for (size_t j = 0; j < n && j < 32; j++)
+		sh_printf(S, "%s%d", j ? " " : "", v[j]);
+	sh_printf(S, "%s]", n > 32 ? " ..." : "");
+}
+
+void sh_seq_print(sh_session *S, const char *name, const nn_dataset *d,
+                  size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		sh_printf(S, "%s:%zu  ", name, i);
+		print_ids(S, d->xtok + i * d->xsize, d->xsize);
+		if (d->ytok) {
+			sh_printf(S, " -> ");
+			print_ids(S, d->ytok + i * d->ylen, d->ylen);
+		}
+		sh_printf(S, "\n");
+	}
+}
+
+void sh_seq_info(sh_session *S, const char *name, const nn_dataset *d)
+{
+	sh_printf(S, "%s: %zu samples\n", name, d->n);
+	sh_printf(S, "  inputs   %zu token ids each, from 0 to %d\n",
+	          d->xsize, d->vocab - 1);
+	if (d->ytok)
+		sh_printf(S, "  targets  %zu labels each (one per position), "
+		          "%d classes\n", d->ylen, d->nclasses);
+}

@@ -1,0 +1,255 @@
+/* test_seq.c - sequences: the seeded tasks (lib/seqgen.c) checked sample
+ * by sample against what each task means, token ids kept as integers
+ * through subsets and gathered as their values with one-hot rows per
+ * position, per-token and whole-sequence accuracy on outputs set by
+ * hand, and bad options and bad token datasets refused. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+#include "suite.h"
+
+static nn_dataset *make(nn_seq_task t, size_t n, int len, int vocab,
+                        int s2s, uint64_t seed)
+{
+	nn_seq_opts o;
+	nn_rng r;
+	nn_dataset *d;
+
+	nn_seq_defaults(t, &o);
+	o.n = n;
+	o.len = len;
+	o.vocab = vocab;
+	o.seq2seq = s2s;
+	nn_rng_seed(&r, seed);
+	d = nn_make_seq(t, &o, &r);
+	ck_assert_msg(d != NULL, "make: %s", nn_error());
+	ck_assert_int_eq(nn_dataset_check(d), 0);
+	return d;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	return *(const int32_t *)a - *(const int32_t *)b;
+}
+
+START_TEST(tasks_mean_what_they_say)
+{
+	nn_dataset *c = make(NN_SEQ_COPY, 50, 7, 5, 0, 1);
+	nn_dataset *r = make(NN_SEQ_REVERSE, 50, 7, 5, 0, 1);
+	nn_dataset *s = make(NN_SEQ_SORT, 50, 7, 5, 0, 1);
+	nn_dataset *p = make(NN_SEQ_PARITY, 50, 9, 2, 0, 1);
+	int seen[5] = { 0 };
+
+	ck_assert_int_eq(c->xsize, 7);
+	ck_assert_int_eq(c->ylen, 7);
+	ck_assert_int_eq(c->ysize, 7 * 5);
+	ck_assert_int_eq(c->vocab, 5);
+	ck_assert_ptr_null(c->x);
+	ck_assert_ptr_null(c->labels);
+	for (size_t i = 0; i < 50; i++) {
+		const int32_t *x = r->xtok + i * 7, *y = r->ytok + i * 7;
+		int32_t sorted[7], par = 0;
+
+		for (int t = 0; t < 7; t++) {
+			ck_assert_int_eq(c->ytok[i * 7 + t], c->xtok[i * 7 + t]);
+			ck_assert_int_eq(y[t], x[6 - t]);
+			seen[x[t]]++;
+		}
+		memcpy(sorted, s->xtok + i * 7, sizeof sorted);
+		qsort(sorted, 7, sizeof *sorted, cmp);
+		ck_assert_mem_eq(sorted, s->ytok + i * 7, sizeof sorted);
+		for (int t = 0; t < 9; t++) {
+			par ^= p->xtok[i * 9 + t];
+			ck_assert_int_eq(p->ytok[i * 9 + t], par);
+		}
+	}
+	for (int k = 0; k < 5; k++)     /* every id drawn, none out of range */
+		ck_assert_int_gt(seen[k], 30);
+	/* the same seed gives the same set; the tasks draw the same sources */
+	nn_dataset *c2 = make(NN_SEQ_COPY, 50, 7, 5, 0, 1);
+
+	ck_assert_mem_eq(c->xtok, c2->xtok, 50 * 7 * sizeof *c->xtok);
+	ck_assert_mem_eq(c->xtok, r->xtok, 50 * 7 * sizeof *c->xtok);
+	nn_dataset_free(c);
+	nn_dataset_free(c2);
+	nn_dataset_free(r);
+	nn_dataset_free(s);
+	nn_dataset_free(p);
+}
+END_TEST
+
+/* a + b from the digit tokens, least significant first. */
+START_TEST(add_digits)
+{
+	nn_dataset *d = make(NN_SEQ_ADD, 40, 4, 10, 0, 2);
+
+	ck_assert_int_eq(d->xsize, 5);
+	ck_assert_int_eq(d->vocab, 100);
+	ck_assert_int_eq(d->nclasses, 10);
+	for (size_t i = 0; i < 40; i++) {
+		long a = 0, b = 0, sum = 0, place = 1;
+
+		for (int t = 0; t < 5; t++, place *= 10) {
+			int tok = d->xtok[i * 5 + t];
+
+			a += tok / 10 * place;
+			b += tok % 10 * place;
+			sum += d->ytok[i * 5 + t] * place;
+		}
+		ck_assert_int_eq(d->xtok[i * 5 + 4], 0);
+		ck_assert_int_eq(sum, a + b);
+	}
+	nn_dataset_free(d);
+}
+END_TEST
+
+/* seq2seq: source, start, target in; target, end out. */
+START_TEST(seq2seq_form)
+{
+	nn_dataset *d = make(NN_SEQ_REVERSE, 10, 4, 6, 1, 3);
+
+	ck_assert_int_eq(d->xsize, 9);
+	ck_assert_int_eq(d->ylen, 5);
+	ck_assert_int_eq(d->vocab, 7);
+	ck_assert_int_eq(d->nclasses, 7);
+	for (size_t i = 0; i < 10; i++) {
+		const int32_t *x = d->xtok + i * 9, *y = d->ytok + i * 5;
+
+		ck_assert_int_eq(x[4], 6);              /* start */
+		ck_assert_int_eq(y[4], 6);              /* end */
+		for (int t = 0; t < 4; t++) {
+			ck_assert_int_eq(y[t], x[3 - t]);
+			ck_assert_int_eq(x[5 + t], y[t]);
+			ck_assert_int_lt(x[t], 6);
+		}
+	}
+	nn_dataset_free(d);
+}
+END_TEST
+
+START_TEST(gather_and_subset)
+{
+	nn_dataset *d = make(NN_SEQ_REVERSE, 6, 3, 4, 0, 4), *s;
+	size_t idx[2] = { 5, 2 };
+	float x[6], y[2 * 3 * 4];
+
+	s = nn_dataset_subset(d, idx, 2);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_mem_eq(s->xtok, d->xtok + 15, 3 * sizeof *d->xtok);
+	ck_assert_mem_eq(s->ytok + 3, d->ytok + 6, 3 * sizeof *d->ytok);
+	nn_dataset_gather(d, idx, 2, x, y);
+	for (int k = 0; k < 2; k++)
+		for (int t = 0; t < 3; t++) {
+			int lab = d->ytok[idx[k] * 3 + t];
+
+			ck_assert_float_eq(x[k * 3 + t],
+			                   (float)d->xtok[idx[k] * 3 + t]);
+			for (int c = 0; c < 4; c++)
+				ck_assert_float_eq(y[(k * 3 + t) * 4 + c],
+				                   c == lab);
+		}
+	ck_assert_int_eq(nn_dataset_rows(d), 3);
+	ck_assert_int_eq(nn_dataset_label(d, 0), -1);
+	/* transforms that need numbers refuse, one line */
+	ck_assert_ptr_null(nn_dataset_noise(d, NN_NOISE_GAUSSIAN, 0.1, 0,
+	                                    NULL));
+	ck_assert_ptr_nonnull(strstr(nn_error(), "token ids"));
+	nn_dataset_free(s);
+	nn_dataset_free(d);
+}
+END_TEST
+
+/* A model whose outputs are its inputs: outputs set by hand score as
+ * counted by hand, per token and per whole sequence. */
+START_TEST(accuracy_per_token_and_sequence)
+{
+	nn_dataset *d = nn_dataset_new();
+	nn_shape in = { 1, { 2 * 3 } };
+	nn_model *m = nn_model_new(&in);
+	nn_rng r;
+	size_t seqs;
+	double loss, acc;
+	/* 2 samples of 2 positions, 3 classes: the inputs are the logits */
+	static const float logits[2][6] = {
+		{ 5, 0, 0,   0, 5, 0 },     /* 0 1: both right */
+		{ 0, 0, 5,   5, 0, 0 },     /* 2 0: the second wrong */
+	};
+	static const int32_t labels[4] = { 0, 1, 2, 1 };
+
+	d->n = 2;
+	d->xshape = in;
+	d->xsize = 6;
+	d->x = malloc(sizeof logits);
+	memcpy(d->x, logits, sizeof logits);
+	d->ytok = malloc(sizeof labels);
+	memcpy(d->ytok, labels, sizeof labels);
+	d->ylen = 2;
+	d->nclasses = 3;
+	d->ysize = 6;
+	ck_assert_int_eq(nn_dataset_check(d), 0);
+	nn_rng_seed(&r, 1);
+	ck_assert_int_eq(nn_model_add(m, &(nn_layer_spec){ .kind = "linear" },
+	                              &r), 0);
+	ck_assert_int_eq(nn_evaluate_seq(m, NN_LOSS_CE, d, 0, &loss, &acc,
+	                                 &seqs), 0);
+	ck_assert_double_eq_tol(acc, 0.75, 1e-12);
+	ck_assert_int_eq(seqs, 1);
+	/* the loss is the mean over the 4 positions of -log softmax */
+	double lse = log(exp(5) + 2), want = 3 * (lse - 5) + (lse - 0);
+
+	ck_assert_double_eq_tol(loss, want / 4, 1e-5);
+	nn_model_free(m);
+	nn_dataset_free(d);
+}
+END_TEST
+
+START_TEST(bad_options_and_data)
+{
+	nn_seq_opts o;
+	nn_rng r;
+	nn_dataset *d;
+
+	nn_rng_seed(&r, 1);
+	nn_seq_defaults(NN_SEQ_PARITY, &o);
+	o.vocab = 3;
+	ck_assert_ptr_null(nn_make_seq(NN_SEQ_PARITY, &o, &r));
+	ck_assert_ptr_nonnull(strstr(nn_error(), "bits"));
+	nn_seq_defaults(NN_SEQ_COPY, &o);
+	o.len = 0;
+	ck_assert_ptr_null(nn_make_seq(NN_SEQ_COPY, &o, &r));
+	o.len = 3;
+	o.vocab = 1;
+	ck_assert_ptr_null(nn_make_seq(NN_SEQ_COPY, &o, &r));
+	ck_assert_ptr_nonnull(strstr(nn_error(), "vocab=1"));
+	ck_assert_int_eq(nn_seq_parse("reverse"), NN_SEQ_REVERSE);
+	ck_assert_int_eq(nn_seq_parse("revers"), -1);
+	/* a token id outside the vocabulary is named */
+	d = make(NN_SEQ_COPY, 3, 4, 5, 0, 9);
+	d->xtok[6] = 5;
+	ck_assert_int_eq(nn_dataset_check(d), -1);
+	ck_assert_str_eq(nn_error(), "token 5 of sample 1 is not in 0..4");
+	d->xtok[6] = 0;
+	d->ytok[11] = -1;
+	ck_assert_int_eq(nn_dataset_check(d), -1);
+	ck_assert_str_eq(nn_error(), "label -1 of sample 2 is not in 0..4");
+	nn_dataset_free(d);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("seq");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, tasks_mean_what_they_say);
+	tcase_add_test(tc, add_digits);
+	tcase_add_test(tc, seq2seq_form);
+	tcase_add_test(tc, gather_and_subset);
+	tcase_add_test(tc, accuracy_per_token_and_sequence);
+	tcase_add_test(tc, bad_options_and_data);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
