@@ -1,5 +1,7 @@
 /* dense.c - fully connected layer: z = x W^T + b, W is units x inputs.
- * An input with several dimensions is read as flat. A weight tied
+ * An input with several dimensions is read as flat, but a sequence
+ * (T x C, from a sequence layer) is read one position at a time: W is
+ * units x C and the output T x units. A weight tied
  * transposed to another dense layer's (a tied autoencoder's decoder) is
  * that layer's inputs x units matrix, read as W^T. Large products are
  * shared between the worker threads (workers.c). */
@@ -12,6 +14,17 @@
 #include "workers.h"
 
 enum { UNITS, NOBIAS };
+
+/* Rows per sample (a sequence's positions, else 1) and values per row. */
+static size_t rows_of(const nn_layer *L)
+{
+	return L->in_seq ? (size_t)L->in.dim[0] : 1;
+}
+
+static size_t width_of(const nn_layer *L)
+{
+	return L->in_size / rows_of(L);
+}
 
 static const nn_layer_opt dense_opts[] = {
 	{ "UNITS", NULL, NULL, NN_OPT_INT, 1, 1, 1 << 24, 0, NULL,
@@ -26,28 +39,35 @@ static int dense_setup(nn_layer *L, const nn_layer_spec *spec,
 {
 	nn_shape w = { 2, { 0 } }, b = { 1, { 0 } }, out = { 1, { 0 } };
 	int units = (int)v[UNITS].num, nobias = (int)v[NOBIAS].num;
+	size_t in = width_of(L);
 
 	if (units <= 0)
 		return nn_fail("dense needs a number of units, as in "
 		               "'add dense 200 relu'");
-	if (L->in_size > INT_MAX) {  /* no overflow: NN_MAX_VALUES, 2^24 */
+	if (in > INT_MAX) {  /* no overflow: NN_MAX_VALUES, 2^24 */
 		char what[32];
 
 		snprintf(what, sizeof what, "dense %d", units);
-		return nn_layer_too_large(what, L->in_size, (size_t)units *
-		                          (L->in_size + !nobias));
+		return nn_layer_too_large(what, in, (size_t)units *
+		                          (in + !nobias));
 	}
 	L->units = units;
 	L->nobias = nobias;
 	out.dim[0] = units;
 	L->out = out;
+	if (L->in_seq) {
+		L->out.ndim = 2;
+		L->out.dim[0] = L->in.dim[0];
+		L->out.dim[1] = units;
+		L->seq = 1;
+	}
 	L->transpose = spec->tie && spec->transpose;
 	w.dim[L->transpose] = units;
-	w.dim[!L->transpose] = (int)L->in_size;
-	nn_layer_param(L, "W", &w, 0, (int)L->in_size, units);
+	w.dim[!L->transpose] = (int)in;
+	nn_layer_param(L, "W", &w, 0, (int)in, units);
 	if (!L->nobias) {
 		b.dim[0] = units;
-		nn_layer_param(L, "b", &b, 1, (int)L->in_size, units);
+		nn_layer_param(L, "b", &b, 1, (int)in, units);
 	}
 	return 0;
 }
@@ -67,7 +87,7 @@ typedef struct dense_job {
  * threads, so that the sums are rounded the same. */
 static int parts_of(const nn_layer *L, size_t n, size_t want)
 {
-	int bands = nn_sgemm_bands(n, (size_t)L->units, L->in_size);
+	int bands = nn_sgemm_bands(n, (size_t)L->units, width_of(L));
 
 	return (size_t)bands < want ? bands : (int)want;
 }
@@ -88,7 +108,7 @@ static void forward_block(const dense_job *j, size_t r0, size_t r1,
                                        float *, size_t))
 {
 	nn_layer *L = j->L;
-	size_t in = L->in_size, out = (size_t)L->units;
+	size_t in = width_of(L), out = (size_t)L->units;
 	float *z = j->z + r0 * out + u0, beta = 0;
 
 	if (!L->nobias) {
@@ -125,12 +145,14 @@ static void forward_part(void *ud, int part, int parts)
 static void dense_forward(nn_layer *L, const float *x, float *z, size_t n,
                           int training, nn_rng *rng)
 {
-	dense_job j = { .L = L, .x = x, .z = z, .n = n };
+	dense_job j = { .L = L, .x = x, .z = z, .n = n * rows_of(L) };
 	size_t units = (size_t)L->units;
-	int parts = parts_of(L, n, n > units ? n : units);
+	int parts;
 
 	(void)training;
 	(void)rng;
+	n = j.n;
+	parts = parts_of(L, n, n > units ? n : units);
 	if (parts > 1)
 		nn_parallel(parts, forward_part, &j);
 	else
@@ -146,7 +168,7 @@ static void backward_share(const dense_job *j, size_t u0, size_t u1,
                                         float *, size_t))
 {
 	nn_layer *L = j->L;
-	size_t in = L->in_size, out = (size_t)L->units, n = j->n;
+	size_t in = width_of(L), out = (size_t)L->units, n = j->n;
 	const float *dz = j->dz;
 
 	if (L->transpose)
@@ -184,9 +206,13 @@ static void backward_part(void *ud, int part, int parts)
 static void dense_backward(nn_layer *L, const float *x, const float *dz,
                            float *dx, size_t n)
 {
-	dense_job j = { .L = L, .x = x, .dz = dz, .dx = dx, .n = n };
+	dense_job j = { .L = L, .x = x, .dz = dz, .dx = dx,
+	                 .n = n * rows_of(L) };
 	size_t units = (size_t)L->units;
-	int parts = parts_of(L, n, units < n ? units : n);
+	int parts;
+
+	n = j.n;
+	parts = parts_of(L, n, units < n ? units : n);
 
 	if (parts > 1)
 		nn_parallel(parts, backward_part, &j);

@@ -95,6 +95,12 @@ struct nn_layer {
 	int transpose;          /* dense: its tied weight is read transposed */
 	nn_shape in, out;
 	size_t in_size, out_size;
+	int in_seq;             /* its first input is a sequence */
+	int seq;                /* its output is a sequence: out.dim[0]
+	                         * positions of out.dim[1] values, which
+	                         * dense, layernorm and softmax take one at a
+	                         * time. Set by setup, or kept by the model
+	                         * when the output has the input's shape. */
 	nn_act act;
 	float alpha;
 	/* configuration, as each kind needs it */

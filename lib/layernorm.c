@@ -2,8 +2,11 @@
  * sample): each sample is normalised by its own mean and variance over all
  * its values, then scaled and shifted elementwise,
  * z = gamma * (x - mean) / sqrt(var + eps) + beta, with gamma and beta of
- * the sample's shape. The same in training and evaluation. The scratch
- * keeps each sample's mean and 1/sqrt(var + eps) for backward. */
+ * the sample's shape. A sequence (T x C, from a sequence layer) is
+ * normalised one position at a time over its C values, with gamma and
+ * beta of C values (PyTorch's LayerNorm(C), as in a Transformer). The
+ * same in training and evaluation. The scratch keeps each row's mean and
+ * 1/sqrt(var + eps) for backward. */
 #include <math.h>
 #include <stdio.h>
 
@@ -15,35 +18,48 @@ static const nn_layer_opt ln_opts[] = {
 	{ 0 }
 };
 
+/* Rows per sample: a sequence's positions, else 1. */
+static size_t rows_of(const nn_layer *L)
+{
+	return L->in_seq ? (size_t)L->in.dim[0] : 1;
+}
+
 static int ln_setup(nn_layer *L, const nn_layer_spec *spec,
                     const nn_optval *v)
 {
+	nn_shape row = { 1, { 0 } };
+	const nn_shape *ps = &L->in;
+
 	(void)spec;
 	L->eps = (float)v[0].num;
 	L->out = L->in;
-	nn_layer_param(L, "gamma", &L->in, 0, 0, 0);
+	if (L->in_seq) {
+		row.dim[0] = L->in.dim[1];
+		ps = &row;
+	}
+	nn_layer_param(L, "gamma", ps, 0, 0, 0);
 	L->p[0].fixed = 1;
 	L->p[0].start = 1;
 	L->p[0].decay = 0;
-	nn_layer_param(L, "beta", &L->in, 1, 0, 0);
+	nn_layer_param(L, "beta", ps, 1, 0, 0);
 	L->p[1].fixed = 1;
 	return 0;
 }
 
 static size_t ln_scratch(const nn_layer *L, size_t n)
 {
-	(void)L;
-	return 2 * n;
+	return 2 * n * rows_of(L);
 }
 
 static void ln_forward(nn_layer *L, const float *x, float *z, size_t n,
                        int training, nn_rng *rng)
 {
-	size_t F = L->in_size;
+	size_t F = L->in_size / rows_of(L);
 	const float *g = L->p[0].val, *b = L->p[1].val;
 
 	(void)training;
 	(void)rng;
+	n *= rows_of(L);
 	for (size_t i = 0; i < n; i++, x += F, z += F) {
 		double s = 0, ss = 0, mu, var;
 		float inv;
@@ -65,10 +81,11 @@ static void ln_forward(nn_layer *L, const float *x, float *z, size_t n,
 static void ln_backward(nn_layer *L, const float *x, const float *dz,
                         float *dx, size_t n)
 {
-	size_t F = L->in_size;
+	size_t F = L->in_size / rows_of(L);
 	const float *g = L->p[0].val;
 	float *dg = L->p[0].grad, *db = L->p[1].grad;
 
+	n *= rows_of(L);
 	for (size_t j = 0; j < F; j++)
 		dg[j] = db[j] = 0;
 	for (size_t i = 0; i < n; i++, x += F, dz += F) {

@@ -175,6 +175,7 @@ static int connect(nn_model *m, nn_layer *L, const nn_layer_spec *spec)
 	}
 	L->src = L->srcs[0];
 	L->in = L->ins[0];
+	L->in_seq = L->src >= 0 && m->layers[L->src]->seq;
 	L->in_size = nn_shape_size(&L->in);
 	return 0;
 }
@@ -286,6 +287,8 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 		return -1;
 	}
 	L->out_size = nn_shape_size(&L->out);
+	if (L->in_seq && nn_shape_eq(&L->out, &L->in))
+		L->seq = 1;
 	L->spec = *spec;
 	L->spec.kind = NULL;
 	L->spec.args = NULL;
@@ -294,7 +297,7 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 	if (spec->name)
 		snprintf(L->name, sizeof L->name, "%s", spec->name);
 	if ((act == NN_ACT_SOFTMAX || act == NN_ACT_LOGSOFTMAX) &&
-	    L->out.ndim != 1) {
+	    L->out.ndim != 1 && !L->seq) {
 		free_layer(L);
 		return nn_fail("%s needs a flat input; add flatten first",
 		               nn_act_name(act));
@@ -703,13 +706,16 @@ static void act_part(void *ud, int part, int parts)
 	const act_job *j = ud;
 	size_t w = j->L->out_size, lo = j->n * (size_t)part / (size_t)parts;
 	size_t hi = j->n * (size_t)(part + 1) / (size_t)parts, o = lo * w;
+	size_t rows = j->L->seq ? (size_t)j->L->out.dim[0] : 1;
 
+	/* a sequence's softmax is over each position's values */
 	if (j->da)
 		nn_act_backward(j->L->act, j->L->alpha, j->z + o, j->a + o,
-		                j->da + o, j->dz + o, hi - lo, w);
+		                j->da + o, j->dz + o, (hi - lo) * rows,
+		                w / rows);
 	else
 		nn_act_forward(j->L->act, j->L->alpha, j->z + o, j->a + o,
-		               hi - lo, w);
+		               (hi - lo) * rows, w / rows);
 }
 
 static void activate(const act_job *j)

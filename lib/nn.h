@@ -388,6 +388,9 @@ const char *nn_model_node_name(const nn_model *m, size_t i);
 /* The inputs of node i (0-based): their count, and in from[] their
  * 0-based node indices, -1 for the model input. */
 int nn_model_node_inputs(const nn_model *m, size_t i, int *from);
+/* -1 with a message when an embed layer reading the model input takes
+ * fewer ids than vocab (a dataset's), else 0. */
+int nn_model_check_tokens(const nn_model *m, int vocab);
 /* Whether the model is a plain chain (each node reads the one before). */
 int nn_model_is_chain(const nn_model *m);
 

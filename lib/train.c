@@ -136,6 +136,8 @@ static int check_fit(const nn_model *m, const nn_dataset *d, const char *what)
 		               "the model has %zu output%s", what, d->ysize,
 		               d->ysize == 1 ? "" : "s", out,
 		               out == 1 ? "" : "s");
+	if (d->xtok && nn_model_check_tokens(m, d->vocab) < 0)
+		return nn_fail("the %s data: %s", what, nn_error());
 	return 0;
 }
 

@@ -2,14 +2,20 @@
  * by sample against what each task means, token ids kept as integers
  * through subsets and gathered as their values with one-hot rows per
  * position, per-token and whole-sequence accuracy on outputs set by
- * hand, and bad options and bad token datasets refused. */
+ * hand, and bad options and bad token datasets refused; embed and the
+ * layers that act per position on a sequence (dense, layernorm, softmax)
+ * gradient-checked and compared with the same sums written out. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gradcheck.h"
 #include "nn.h"
 #include "suite.h"
+
+#define TOL 1e-2
+#define EPS 1e-2
 
 static nn_dataset *make(nn_seq_task t, size_t n, int len, int vocab,
                         int s2s, uint64_t seed)
@@ -239,6 +245,163 @@ START_TEST(bad_options_and_data)
 }
 END_TEST
 
+
+static void add_ok(nn_model *m, nn_rng *r, const char *kind, const char *args,
+                   nn_act act)
+{
+	nn_layer_spec s = { .kind = kind, .args = args, .act = act };
+
+	ck_assert_msg(nn_model_add(m, &s, r) == 0, "add %s %s: %s", kind,
+	              args, nn_error());
+}
+
+/* T token ids (as floats, as a batch gathers them) drawn below vocab. */
+static void ids(nn_rng *r, float *x, size_t count, int vocab)
+{
+	for (size_t i = 0; i < count; i++)
+		x[i] = (float)nn_rng_below(r, (uint32_t)vocab);
+}
+
+/* embed 4 -> layernorm -> dense 6 tanh -> dense 3 softmax, all per
+ * position: parameter gradients against finite differences (ids have
+ * no gradient: a step in an id is a step to another row). */
+START_TEST(grad_embed_and_per_position)
+{
+	nn_shape in = { 1, { 5 } };
+	nn_model *m = nn_model_new(&in);
+	nn_rng r;
+	size_t n = 3, w;
+	float x[15], *y;
+	char worst[160] = "";
+	double e;
+	nn_param p;
+
+	nn_rng_seed(&r, 7);
+	add_ok(m, &r, "embed", "4 vocab=7", NN_ACT_LINEAR);
+	add_ok(m, &r, "layernorm", NULL, NN_ACT_LINEAR);
+	add_ok(m, &r, "dense", "6", NN_ACT_TANH);
+	add_ok(m, &r, "dense", "3", NN_ACT_SOFTMAX);
+	ck_assert_int_eq(nn_model_output_shape(m)->ndim, 2);
+	ck_assert_int_eq(nn_model_output_shape(m)->dim[0], 5);
+	ck_assert_int_eq(nn_model_output_shape(m)->dim[1], 3);
+	nn_model_param(m, 0, 0, &p);                    /* vocab x dim */
+	ck_assert_int_eq(p.shape.dim[0], 7);
+	ck_assert_int_eq(p.shape.dim[1], 4);
+	nn_model_param(m, 1, 0, &p);                    /* gamma of C */
+	ck_assert_int_eq(p.size, 4);
+	nn_model_param(m, 2, 0, &p);                    /* units x C */
+	ck_assert_int_eq(p.shape.dim[0], 6);
+	ck_assert_int_eq(p.shape.dim[1], 4);
+	/* layernorm's gamma and beta away from 1 and 0 */
+	gc_fill(&r, nn_model_params(m), nn_model_param_count(m), -1, 1);
+	w = nn_shape_size(nn_model_output_shape(m));
+	y = malloc(n * w * sizeof *y);
+	ids(&r, x, n * 5, 7);
+	x[0] = 6;                       /* the last row of W is read too */
+	gc_fill(&r, y, n * w, 0, 1);
+	e = gc_model(m, NN_LOSS_MSE, x, y, n, EPS, 0, 1, worst, sizeof worst);
+	printf("gradcheck %-24s params worst %.2e %s\n", "embed per-position",
+	       e, worst);
+	ck_assert_msg(e < TOL, "%g at %s", e, worst);
+	free(y);
+	nn_model_free(m);
+}
+END_TEST
+
+/* The per-position pass written out: z[t] = W E[id_t] + b, a softmax
+ * over each position's values, layernorm over each position's C. */
+START_TEST(per_position_by_hand)
+{
+	nn_shape in = { 1, { 3 } };
+	nn_model *m = nn_model_new(&in);
+	nn_rng r;
+	float x[6] = { 2, 0, 1, 1, 1, 0 };
+	const float *out;
+	nn_param E, W, b;
+
+	nn_rng_seed(&r, 3);
+	add_ok(m, &r, "embed", "2 vocab=3", NN_ACT_LINEAR);
+	add_ok(m, &r, "dense", "4", NN_ACT_SOFTMAX);
+	gc_fill(&r, nn_model_params(m), nn_model_param_count(m), -1, 1);
+	nn_model_param(m, 0, 0, &E);
+	nn_model_param(m, 1, 0, &W);
+	nn_model_param(m, 1, 1, &b);
+	out = nn_model_forward(m, x, 2, 0, NULL);
+	ck_assert_ptr_nonnull(out);
+	for (int s = 0; s < 2; s++)
+		for (int t = 0; t < 3; t++) {
+			const float *e = E.value + (int)x[s * 3 + t] * 2;
+			double z[4], sum = 0;
+
+			for (int u = 0; u < 4; u++) {
+				z[u] = b.value[u] + W.value[u * 2] * e[0] +
+				       W.value[u * 2 + 1] * e[1];
+				sum += exp(z[u]);
+			}
+			for (int u = 0; u < 4; u++)
+				ck_assert_double_eq_tol(out[(s * 3 + t) * 4 + u],
+				                        exp(z[u]) / sum, 1e-5);
+		}
+	nn_model_free(m);
+}
+END_TEST
+
+/* Two inputs that differ only by an offset and a scale per position
+ * normalise to the same values. */
+START_TEST(layernorm_per_position)
+{
+	nn_shape in = { 1, { 2 } };
+	nn_model *m = nn_model_new(&in);
+	nn_rng r;
+	float x[2] = { 0, 1 };
+	const float *out;
+	nn_param E;
+
+	nn_rng_seed(&r, 4);
+	add_ok(m, &r, "embed", "5 vocab=2", NN_ACT_LINEAR);
+	add_ok(m, &r, "layernorm", NULL, NN_ACT_LINEAR);
+	nn_model_param(m, 0, 0, &E);
+	for (int k = 0; k < 5; k++) {
+		E.value[k] = (float)(k * k);
+		E.value[5 + k] = 3.0f * (float)(k * k) - 7;
+	}
+	out = nn_model_forward(m, x, 1, 0, NULL);
+	ck_assert_ptr_nonnull(out);
+	for (int k = 0; k < 5; k++)
+		ck_assert_double_eq_tol(out[k], out[5 + k], 1e-5);
+	nn_model_free(m);
+}
+END_TEST
+
+/* Ids beyond embed's vocabulary: refused before training, in a line. */
+START_TEST(embed_refusals)
+{
+	nn_shape in = { 1, { 4 } }, img = { 3, { 1, 2, 2 } };
+	nn_model *m = nn_model_new(&in), *q = nn_model_new(&img);
+	nn_dataset *d = make(NN_SEQ_COPY, 5, 4, 10, 0, 1);
+	nn_layer_spec bad = { .kind = "embed", .args = "8" };
+	nn_rng r;
+	double loss, acc;
+	size_t seqs;
+
+	nn_rng_seed(&r, 1);
+	ck_assert_int_eq(nn_model_add(m, &bad, &r), -1);
+	ck_assert_ptr_nonnull(strstr(nn_error(), "vocab="));
+	bad.args = "8 vocab=5";
+	ck_assert_int_eq(nn_model_add(q, &bad, &r), -1);
+	ck_assert_ptr_nonnull(strstr(nn_error(), "token ids"));
+	add_ok(m, &r, "embed", "8 vocab=5", NN_ACT_LINEAR);
+	add_ok(m, &r, "dense", "10", NN_ACT_LINEAR);
+	ck_assert_int_eq(nn_evaluate_seq(m, NN_LOSS_CE, d, 0, &loss, &acc,
+	                                 &seqs), -1);
+	ck_assert_str_eq(nn_error(), "the evaluation data: the token ids go "
+	                 "up to 9, but embed (node 1) takes ids below 5");
+	nn_dataset_free(d);
+	nn_model_free(m);
+	nn_model_free(q);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("seq");
@@ -250,6 +413,10 @@ int main(void)
 	tcase_add_test(tc, gather_and_subset);
 	tcase_add_test(tc, accuracy_per_token_and_sequence);
 	tcase_add_test(tc, bad_options_and_data);
+	tcase_add_test(tc, grad_embed_and_per_position);
+	tcase_add_test(tc, per_position_by_hand);
+	tcase_add_test(tc, layernorm_per_position);
+	tcase_add_test(tc, embed_refusals);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
