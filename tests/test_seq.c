@@ -373,6 +373,62 @@ START_TEST(layernorm_per_position)
 }
 END_TEST
 
+/* posenc: the paper's sinusoids added; learned positions
+ * gradient-checked; too long a sequence refused. */
+START_TEST(posenc_values_and_grads)
+{
+	nn_shape in = { 1, { 4 } };
+	nn_model *m = nn_model_new(&in), *l = nn_model_new(&in);
+	nn_layer_spec too = { .kind = "posenc", .args = "max=3" };
+	nn_rng r;
+	float x[8] = { 0, 1, 2, 0, 2, 2, 1, 0 }, y[2 * 4 * 3];
+	const float *out;
+	nn_param E;
+	char worst[160] = "";
+	double e;
+
+	nn_rng_seed(&r, 5);
+	add_ok(m, &r, "embed", "6 vocab=3", NN_ACT_LINEAR);
+	ck_assert_int_eq(nn_model_add(m, &too, &r), -1);
+	ck_assert_str_eq(nn_error(), "posenc: the sequence has 4 positions, "
+	                 "more than its max=3");
+	add_ok(m, &r, "posenc", NULL, NN_ACT_LINEAR);
+	nn_model_param(m, 0, 0, &E);
+	memset(E.value, 0, E.size * sizeof *E.value);
+	out = nn_model_forward(m, x, 1, 0, NULL);
+	ck_assert_ptr_nonnull(out);
+	for (int t = 0; t < 4; t++)
+		for (int i = 0; i < 3; i++) {
+			double f = pow(10000, -2.0 * i / 6);
+
+			ck_assert_double_eq_tol(out[t * 6 + 2 * i], sin(t * f),
+			                        1e-6);
+			ck_assert_double_eq_tol(out[t * 6 + 2 * i + 1],
+			                        cos(t * f), 1e-6);
+		}
+	{       /* a copy keeps its own sinusoids */
+		nn_model *c = nn_model_copy(m);
+		float first[24];
+
+		memcpy(first, out, sizeof first);
+		nn_model_free(m);
+		m = c;
+		out = nn_model_forward(m, x, 1, 0, NULL);
+		ck_assert_mem_eq(out, first, sizeof first);
+	}
+	add_ok(l, &r, "embed", "3 vocab=3", NN_ACT_LINEAR);
+	add_ok(l, &r, "posenc", "learned", NN_ACT_LINEAR);
+	add_ok(l, &r, "dense", "3", NN_ACT_TANH);
+	gc_fill(&r, y, sizeof y / sizeof *y, -1, 1);
+	e = gc_model(l, NN_LOSS_MSE, x, y, 2, EPS, 0, 1, worst, sizeof worst);
+	printf("gradcheck %-24s params worst %.2e %s\n", "posenc learned", e,
+	       worst);
+	ck_assert_msg(e < TOL, "%g at %s", e, worst);
+	nn_model_free(m);
+	nn_model_free(l);
+}
+END_TEST
+
 /* Ids beyond embed's vocabulary: refused before training, in a line. */
 START_TEST(embed_refusals)
 {
@@ -417,6 +473,7 @@ int main(void)
 	tcase_add_test(tc, per_position_by_hand);
 	tcase_add_test(tc, layernorm_per_position);
 	tcase_add_test(tc, embed_refusals);
+	tcase_add_test(tc, posenc_values_and_grads);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
