@@ -4,12 +4,16 @@
  * position, per-token and whole-sequence accuracy on outputs set by
  * hand, and bad options and bad token datasets refused; embed and the
  * layers that act per position on a sequence (dense, layernorm, softmax)
- * gradient-checked and compared with the same sums written out. */
+ * gradient-checked and compared with the same sums written out;
+ * attention compared with PyTorch's nn.MultiheadAttention on the same
+ * weights (attention_ref.h, written by attention_ref.py) and
+ * gradient-checked. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "attention_ref.h"
 #include "gradcheck.h"
 #include "nn.h"
 #include "suite.h"
@@ -458,6 +462,134 @@ START_TEST(embed_refusals)
 }
 END_TEST
 
+/* Worst |a - b| over n values. */
+static double max_diff(const float *a, const float *b, size_t n)
+{
+	double worst = 0;
+
+	for (size_t i = 0; i < n; i++)
+		worst = fmax(worst, fabs((double)a[i] - b[i]));
+	return worst;
+}
+
+/* embed (rows = the reference inputs, one id per position) -> attention
+ * with the reference weights: outputs and gradients as PyTorch's. */
+static void against_torch(int causal, const float *x, const float *gy,
+                          const float *y, const float *dx,
+                          const float *dwin, const float *dbin,
+                          const float *dwo, const float *dbo)
+{
+	nn_shape in = { 1, { REF_T } };
+	nn_model *m = nn_model_new(&in);
+	char args[64];
+	float ids[REF_N * REF_T];
+	nn_param E, p[4];
+	const float *refs[4] = { ref_win, ref_bin, ref_wo, ref_bo };
+	const float *grads[4] = { dwin, dbin, dwo, dbo };
+	const float *out;
+	nn_rng r;
+
+	nn_rng_seed(&r, 1);
+	snprintf(args, sizeof args, "%d vocab=%d", REF_D, REF_N * REF_T);
+	add_ok(m, &r, "embed", args, NN_ACT_LINEAR);
+	snprintf(args, sizeof args, "%d%s", REF_H, causal ? " causal" : "");
+	add_ok(m, &r, "attention", args, NN_ACT_LINEAR);
+	nn_model_param(m, 0, 0, &E);
+	memcpy(E.value, x, E.size * sizeof *x);
+	for (int k = 0; k < 4; k++) {
+		nn_model_param(m, 1, k, &p[k]);
+		memcpy(p[k].value, refs[k], p[k].size * sizeof *p[k].value);
+	}
+	for (int i = 0; i < REF_N * REF_T; i++)
+		ids[i] = (float)i;
+	out = nn_model_forward(m, ids, REF_N, 1, &r);
+	ck_assert_ptr_nonnull(out);
+	printf("attention%s vs PyTorch: y %.2e", causal ? " causal" : "",
+	       max_diff(out, y, REF_N * REF_T * REF_D));
+	ck_assert_double_lt(max_diff(out, y, REF_N * REF_T * REF_D), 1e-5);
+	nn_model_zero_grads(m);
+	nn_model_backward_acc(m, gy, 0, 0);
+	/* each id is read once: embed's gradient is dL/dx */
+	printf(", dx %.2e", max_diff(E.grad, dx, E.size));
+	ck_assert_double_lt(max_diff(E.grad, dx, E.size), 1e-5);
+	for (int k = 0; k < 4; k++) {
+		printf(", d%s %.2e", p[k].name,
+		       max_diff(p[k].grad, grads[k], p[k].size));
+		ck_assert_double_lt(max_diff(p[k].grad, grads[k], p[k].size),
+		                    1e-5);
+	}
+	printf("\n");
+	nn_model_free(m);
+}
+
+START_TEST(attention_matches_torch)
+{
+	against_torch(0, sa_x, sa_gy, sa_y, sa_dx, sa_dwin, sa_dbin, sa_dwo,
+	              sa_dbo);
+	against_torch(1, ca_x, ca_gy, ca_y, ca_dx, ca_dwin, ca_dbin, ca_dwo,
+	              ca_dbo);
+}
+END_TEST
+
+/* attention (and causal) gradient-checked inside a small model, and a
+ * causal layer's first position blind to the later ones. */
+START_TEST(attention_grads_and_mask)
+{
+	for (int causal = 0; causal < 2; causal++) {
+		nn_shape in = { 1, { 4 } };
+		nn_model *m = nn_model_new(&in);
+		nn_rng r;
+		float x[8] = { 0, 1, 2, 3, 3, 3, 1, 0 }, y[2 * 4 * 6];
+		float a[4] = { 0, 1, 2, 3 }, b[4] = { 0, 2, 0, 1 }, first[6];
+		char worst[160] = "";
+		const float *out;
+		double e;
+
+		nn_rng_seed(&r, 9 + causal);
+		add_ok(m, &r, "embed", "6 vocab=4", NN_ACT_LINEAR);
+		add_ok(m, &r, "attention", causal ? "3 causal" : "3",
+		       NN_ACT_LINEAR);
+		add_ok(m, &r, "dense", "6", NN_ACT_TANH);
+		gc_fill(&r, nn_model_params(m), nn_model_param_count(m),
+		        -0.5, 0.5);
+		gc_fill(&r, y, sizeof y / sizeof *y, -1, 1);
+		e = gc_model(m, NN_LOSS_MSE, x, y, 2, EPS, 0, 1, worst,
+		             sizeof worst);
+		printf("gradcheck %-24s params worst %.2e %s\n", causal
+		       ? "attention causal" : "attention", e, worst);
+		ck_assert_msg(e < TOL, "%g at %s", e, worst);
+		out = nn_model_forward(m, a, 1, 0, NULL);
+		memcpy(first, out, sizeof first);
+		out = nn_model_forward(m, b, 1, 0, NULL);
+		if (causal)
+			ck_assert_mem_eq(out, first, sizeof first);
+		else
+			ck_assert(max_diff(out, first, 6) > 1e-4);
+		nn_model_free(m);
+	}
+}
+END_TEST
+
+START_TEST(attention_refusals)
+{
+	nn_shape in = { 1, { 4 } };
+	nn_model *m = nn_model_new(&in), *flat = nn_model_new(&in);
+	nn_layer_spec s = { .kind = "attention", .args = "3" };
+	nn_rng r;
+
+	nn_rng_seed(&r, 1);
+	add_ok(m, &r, "embed", "8 vocab=4", NN_ACT_LINEAR);
+	ck_assert_int_eq(nn_model_add(m, &s, &r), -1);
+	ck_assert_str_eq(nn_error(), "attention: 3 heads do not divide the 8 "
+	                 "values of each position");
+	ck_assert_int_eq(nn_model_add(flat, &s, &r), -1);
+	ck_assert_ptr_nonnull(strstr(nn_error(), "needs a sequence"));
+	ck_assert_int_eq(nn_model_layers(m), 1);
+	nn_model_free(m);
+	nn_model_free(flat);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("seq");
@@ -474,6 +606,9 @@ int main(void)
 	tcase_add_test(tc, layernorm_per_position);
 	tcase_add_test(tc, embed_refusals);
 	tcase_add_test(tc, posenc_values_and_grads);
+	tcase_add_test(tc, attention_matches_torch);
+	tcase_add_test(tc, attention_grads_and_mask);
+	tcase_add_test(tc, attention_refusals);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""attention_ref.py - writes tests/attention_ref.h: PyTorch's
+nn.MultiheadAttention (self-attention, with and without a causal mask)
+on fixed weights and inputs, its outputs and the gradients of
+sum(Y * G) with respect to the input and every parameter, for
+test_seq.c to compare nnsh's attention with. Run once with Debian's
+python3-torch; the header is committed so the tests need no torch:
+    /usr/bin/python3 tests/attention_ref.py > tests/attention_ref.h
+"""
+import torch
+
+N, T, D, H = 2, 5, 8, 2
+
+
+def arr(name, t):
+    v = t.detach().reshape(-1).tolist()
+    body = ",\n".join("\t" + ", ".join("%.9g" % x for x in v[i:i + 6])
+                      for i in range(0, len(v), 6))
+    return "static const float %s[%d] = {\n%s,\n};\n" % (name, len(v), body)
+
+
+def case(prefix, causal, g):
+    torch.manual_seed(1)
+    mha = torch.nn.MultiheadAttention(D, H, batch_first=True)
+    with torch.no_grad():   # biases away from 0, so they are checked
+        mha.in_proj_bias.uniform_(-0.5, 0.5)
+        mha.out_proj.bias.uniform_(-0.5, 0.5)
+    x = torch.empty(N, T, D).uniform_(-1, 1, generator=g)
+    x.requires_grad_(True)
+    mask = None
+    if causal:
+        mask = torch.triu(torch.ones(T, T, dtype=torch.bool), 1)
+    y, _ = mha(x, x, x, attn_mask=mask, need_weights=False)
+    gy = torch.empty(N, T, D).uniform_(-1, 1, generator=g)
+    (y * gy).sum().backward()
+    out = []
+    if prefix == "sa":
+        out += [arr("ref_win", mha.in_proj_weight),
+                arr("ref_bin", mha.in_proj_bias),
+                arr("ref_wo", mha.out_proj.weight),
+                arr("ref_bo", mha.out_proj.bias)]
+    out += [arr(prefix + "_x", x), arr(prefix + "_gy", gy),
+            arr(prefix + "_y", y), arr(prefix + "_dx", x.grad),
+            arr(prefix + "_dwin", mha.in_proj_weight.grad),
+            arr(prefix + "_dbin", mha.in_proj_bias.grad),
+            arr(prefix + "_dwo", mha.out_proj.weight.grad),
+            arr(prefix + "_dbo", mha.out_proj.bias.grad)]
+    return out
+
+
+def main():
+    g = torch.Generator().manual_seed(2)
+    print("/* attention_ref.h - written by tests/attention_ref.py with "
+          "PyTorch %s:\n * nn.MultiheadAttention(%d, %d) on %d samples "
+          "of %d positions, self-\n * attention (sa_) and causal "
+          "(ca_), the same weights. Do not edit. */" %
+          (torch.__version__, D, H, N, T))
+    print("#define REF_N %d\n#define REF_T %d\n#define REF_D %d\n"
+          "#define REF_H %d" % (N, T, D, H))
+    for a in case("sa", False, g) + case("ca", True, g):
+        print(a)
+
+
+main()
