@@ -61,6 +61,8 @@ const sh_cmd sh_commands[] = {
 	  "                                     (PyTorch's MultiheadAttention:\n"
 	  "                                     Win 3D x D, bin, Wo, bo);\n"
 	  "                                     causal: no look ahead\n"
+	  "  ffn DFF [relu|gelu]                position-wise feed-forward:\n"
+	  "                                     D -> DFF -> D at each position\n"
 	  "Graphs: a node reads the node before it, or from=NODE (a name,\n"
 	  "a number, or in for the model's input); name=N names it.\n"
 	  "  sum A B [C...]                     elementwise sum (same shapes)\n"

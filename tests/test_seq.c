@@ -570,6 +570,56 @@ START_TEST(attention_grads_and_mask)
 }
 END_TEST
 
+/* ffn relu and gelu: gradient-checked, and one position written out. */
+START_TEST(ffn_grads_and_values)
+{
+	for (int g = 0; g < 2; g++) {
+		nn_shape in = { 1, { 3 } };
+		nn_model *m = nn_model_new(&in);
+		nn_rng r;
+		float x[6] = { 0, 1, 2, 2, 2, 0 }, y[2 * 3 * 4];
+		char worst[160] = "";
+		const float *out;
+		nn_param E, W1, b1, W2, b2;
+		double e;
+
+		nn_rng_seed(&r, 20 + g);
+		add_ok(m, &r, "embed", "4 vocab=3", NN_ACT_LINEAR);
+		add_ok(m, &r, "ffn", g ? "5 gelu" : "5 relu", NN_ACT_LINEAR);
+		gc_fill(&r, nn_model_params(m), nn_model_param_count(m), -1,
+		        1);
+		gc_fill(&r, y, sizeof y / sizeof *y, -1, 1);
+		e = gc_model(m, NN_LOSS_MSE, x, y, 2, EPS, 0, 1, worst,
+		             sizeof worst);
+		printf("gradcheck %-24s params worst %.2e %s\n",
+		       g ? "ffn gelu" : "ffn relu", e, worst);
+		ck_assert_msg(e < TOL, "%g at %s", e, worst);
+		nn_model_param(m, 0, 0, &E);
+		nn_model_param(m, 1, 0, &W1);
+		nn_model_param(m, 1, 1, &b1);
+		nn_model_param(m, 1, 2, &W2);
+		nn_model_param(m, 1, 3, &b2);
+		out = nn_model_forward(m, x, 1, 0, NULL);
+		for (int k = 0; k < 4; k++) {   /* position 1: id 1 */
+			double s = b2.value[k];
+
+			for (int j = 0; j < 5; j++) {
+				double h = b1.value[j];
+
+				for (int c = 0; c < 4; c++)
+					h += W1.value[j * 4 + c] *
+					     E.value[4 + c];
+				h = g ? 0.5 * h * (1 + erf(h / sqrt(2)))
+				      : fmax(h, 0);
+				s += W2.value[k * 5 + j] * h;
+			}
+			ck_assert_double_eq_tol(out[4 + k], s, 1e-5);
+		}
+		nn_model_free(m);
+	}
+}
+END_TEST
+
 START_TEST(attention_refusals)
 {
 	nn_shape in = { 1, { 4 } };
@@ -609,6 +659,7 @@ int main(void)
 	tcase_add_test(tc, attention_matches_torch);
 	tcase_add_test(tc, attention_grads_and_mask);
 	tcase_add_test(tc, attention_refusals);
+	tcase_add_test(tc, ffn_grads_and_values);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
