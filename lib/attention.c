@@ -1,11 +1,13 @@
-/* attention.c - multi-head scaled dot-product self-attention over a
- * T x D sequence, laid out as PyTorch's nn.MultiheadAttention:
+/* attention.c - multi-head scaled dot-product attention over T x D
+ * sequences, laid out as PyTorch's nn.MultiheadAttention: self-attention
+ * on one input X, or cross-attention from two (from=Q,KV: the queries
+ * from the first, keys and values from the second, of S positions):
  *   [Q K V] = X Win^T + bin          Win is 3D x D (rows: q, k, v)
  *   head h: P_h = softmax(Q_h K_h^T / sqrt(D/H)),  O_h = P_h V_h
  *   Y = [O_1 ... O_H] Wo^T + bo      Wo is D x D
  * With `causal`, position i attends to positions j <= i only. The
- * scratch keeps, per batch, Q K V, every head's P and O for backward,
- * then dO and d[Q K V] and one T x T block while going back. The layer
+ * scratch keeps, per batch, Q, K V, every head's P and O for backward,
+ * then dO, dQ, d[K V] and one T x S block while going back. The layer
  * keeps its heads in units and causal in same. */
 #include <math.h>
 #include <stdio.h>
@@ -24,15 +26,15 @@ static const nn_layer_opt attention_opts[] = {
 	{ 0 }
 };
 
-/* Sizes: T positions, D values, H heads of dh values. */
+/* Sizes: T queries and S keys, D values, H heads of dh values. */
 typedef struct dims {
-	size_t T, D, H, dh;
+	size_t T, S, D, H, dh;
 } dims;
 
 static dims dims_of(const nn_layer *L)
 {
-	dims d = { (size_t)L->in.dim[0], (size_t)L->in.dim[1],
-	           (size_t)L->units, 0 };
+	dims d = { (size_t)L->ins[0].dim[0], (size_t)L->ins[L->nin - 1].dim[0],
+	           (size_t)L->ins[0].dim[1], (size_t)L->units, 0 };
 
 	d.dh = d.D / d.H;
 	return d;
@@ -49,10 +51,14 @@ static int attention_setup(nn_layer *L, const nn_layer_spec *spec,
 	if (heads <= 0)
 		return nn_fail("attention needs a number of heads, as in "
 		               "'add attention 4'");
-	if (!L->in_seq)
-		return nn_fail("attention needs a sequence (T x D, as from "
+	if (L->in_seqs != (1 << L->nin) - 1)
+		return nn_fail("attention needs sequences (T x D, as from "
 		               "embed)");
 	D = L->in.dim[1];
+	if (L->nin == 2 && L->ins[1].dim[1] != D)
+		return nn_fail("attention: the queries have %d values per "
+		               "position, the keys and values %d", D,
+		               L->ins[1].dim[1]);
 	if (D % heads)
 		return nn_fail("attention: %d heads do not divide the %d "
 		               "values of each position", heads, D);
@@ -76,14 +82,14 @@ static size_t attention_scratch(const nn_layer *L, size_t n)
 {
 	dims d = dims_of(L);
 
-	/* QKV, P, O and dO, dQKV per sample; one T x T block */
-	return n * (d.T * 3 * d.D + d.H * d.T * d.T + d.T * d.D +
-	            d.T * d.D + d.T * 3 * d.D) + d.T * d.T;
+	/* Q, KV, P, O, dO, dQ, dKV per sample; one T x S block */
+	return n * (d.T * d.D + d.S * 2 * d.D + d.H * d.T * d.S +
+	            3 * d.T * d.D + d.S * 2 * d.D) + d.T * d.S;
 }
 
 /* The scratch's parts for n samples. */
 typedef struct parts {
-	float *qkv, *p, *o, *dout, *dqkv, *dp;
+	float *q, *kv, *p, *o, *dout, *dq, *dkv, *dp;
 } parts;
 
 static parts parts_of(const nn_layer *L, size_t n)
@@ -91,22 +97,24 @@ static parts parts_of(const nn_layer *L, size_t n)
 	dims d = dims_of(L);
 	parts s;
 
-	s.qkv = L->scratch;
-	s.p = s.qkv + n * d.T * 3 * d.D;
-	s.o = s.p + n * d.H * d.T * d.T;
+	s.q = L->scratch;
+	s.kv = s.q + n * d.T * d.D;
+	s.p = s.kv + n * d.S * 2 * d.D;
+	s.o = s.p + n * d.H * d.T * d.S;
 	s.dout = s.o + n * d.T * d.D;
-	s.dqkv = s.dout + n * d.T * d.D;
-	s.dp = s.dqkv + n * d.T * 3 * d.D;
+	s.dq = s.dout + n * d.T * d.D;
+	s.dkv = s.dq + n * d.T * d.D;
+	s.dp = s.dkv + n * d.S * 2 * d.D;
 	return s;
 }
 
-/* Row softmax of the T x T scores in p, in place; causal rows stop at
+/* Row softmax of the T x S scores in p, in place; causal rows stop at
  * the diagonal (the rest is 0). */
-static void softmax_rows(float *p, size_t T, int causal)
+static void softmax_rows(float *p, size_t T, size_t S, int causal)
 {
 	for (size_t i = 0; i < T; i++) {
-		float *r = p + i * T, m = r[0];
-		size_t end = causal ? i + 1 : T;
+		float *r = p + i * S, m = r[0];
+		size_t end = causal && i + 1 < S ? i + 1 : S;
 		double sum = 0;
 
 		for (size_t j = 1; j < end; j++)
@@ -117,39 +125,48 @@ static void softmax_rows(float *p, size_t T, int causal)
 		}
 		for (size_t j = 0; j < end; j++)
 			r[j] = (float)(r[j] / sum);
-		for (size_t j = end; j < T; j++)
+		for (size_t j = end; j < S; j++)
 			r[j] = 0;
 	}
 }
 
-static void attention_forward(nn_layer *L, const float *x, float *z,
-                              size_t n, int training, nn_rng *rng)
+/* out (rows x w) = x W^T + b, W the w rows of Win from `row`. */
+static void project(const nn_layer *L, const float *x, size_t rows,
+                    size_t row, size_t w, float *out)
+{
+	size_t D = (size_t)L->in.dim[1];
+
+	for (size_t r = 0; r < rows; r++)
+		memcpy(out + r * w, L->p[1].val + row, w * sizeof *out);
+	nn_sgemm(0, 1, rows, w, D, 1, x, D, L->p[0].val + row * D, D, 1,
+	         out, w);
+}
+
+static void attention_forward_n(nn_layer *L, const float *const *x,
+                                float *z, size_t n)
 {
 	dims d = dims_of(L);
 	parts s = parts_of(L, n);
-	size_t D3 = 3 * d.D, rows = n * d.T;
+	size_t D2 = 2 * d.D, T = d.T, S = d.S;
 	float scale = 1.0f / sqrtf((float)d.dh);
 
-	(void)training;
-	(void)rng;
-	for (size_t r = 0; r < rows; r++)
-		memcpy(s.qkv + r * D3, L->p[1].val, D3 * sizeof *s.qkv);
-	nn_sgemm(0, 1, rows, D3, d.D, 1, x, d.D, L->p[0].val, d.D, 1, s.qkv,
-	         D3);
+	project(L, x[0], n * T, 0, d.D, s.q);
+	project(L, x[L->nin - 1], n * S, d.D, D2, s.kv);
 	for (size_t i = 0; i < n; i++)
 		for (size_t h = 0; h < d.H; h++) {
-			const float *q = s.qkv + i * d.T * D3 + h * d.dh;
-			float *p = s.p + (i * d.H + h) * d.T * d.T;
+			const float *q = s.q + i * T * d.D + h * d.dh;
+			const float *k = s.kv + i * S * D2 + h * d.dh;
+			float *p = s.p + (i * d.H + h) * T * S;
 
-			nn_sgemm(0, 1, d.T, d.T, d.dh, scale, q, D3, q + d.D,
-			         D3, 0, p, d.T);
-			softmax_rows(p, d.T, L->same);
-			nn_sgemm(0, 0, d.T, d.dh, d.T, 1, p, d.T, q + 2 * d.D,
-			         D3, 0, s.o + i * d.T * d.D + h * d.dh, d.D);
+			nn_sgemm(0, 1, T, S, d.dh, scale, q, d.D, k, D2, 0, p,
+			         S);
+			softmax_rows(p, T, S, L->same);
+			nn_sgemm(0, 0, T, d.dh, S, 1, p, S, k + d.D, D2, 0,
+			         s.o + i * T * d.D + h * d.dh, d.D);
 		}
-	for (size_t r = 0; r < rows; r++)
+	for (size_t r = 0; r < n * T; r++)
 		memcpy(z + r * d.D, L->p[3].val, d.D * sizeof *z);
-	nn_sgemm(0, 1, rows, d.D, d.D, 1, s.o, d.D, L->p[2].val, d.D, 1, z,
+	nn_sgemm(0, 1, n * T, d.D, d.D, 1, s.o, d.D, L->p[2].val, d.D, 1, z,
 	         d.D);
 }
 
@@ -162,56 +179,65 @@ static void col_sums(const float *a, size_t rows, size_t w, float *b)
 			b[k] += a[r * w + k];
 }
 
-static void attention_backward(nn_layer *L, const float *x, const float *dz,
-                               float *dx, size_t n)
+static void attention_backward_n(nn_layer *L, const float *const *x,
+                                 const float *dz, float *const *dx,
+                                 size_t n)
 {
 	dims d = dims_of(L);
 	parts s = parts_of(L, n);
-	size_t D3 = 3 * d.D, rows = n * d.T, T = d.T;
-	float scale = 1.0f / sqrtf((float)d.dh);
+	size_t D = d.D, D2 = 2 * d.D, T = d.T, S = d.S;
+	const float *xkv = x[L->nin - 1];
+	float scale = 1.0f / sqrtf((float)d.dh), *dxkv;
 
 	/* Y = O Wo^T + bo */
-	nn_sgemm(1, 0, d.D, d.D, rows, 1, dz, d.D, s.o, d.D, 0,
-	         L->p[2].grad, d.D);
-	col_sums(dz, rows, d.D, L->p[3].grad);
-	nn_sgemm(0, 0, rows, d.D, d.D, 1, dz, d.D, L->p[2].val, d.D, 0,
-	         s.dout, d.D);
+	nn_sgemm(1, 0, D, D, n * T, 1, dz, D, s.o, D, 0, L->p[2].grad, D);
+	col_sums(dz, n * T, D, L->p[3].grad);
+	nn_sgemm(0, 0, n * T, D, D, 1, dz, D, L->p[2].val, D, 0, s.dout, D);
 	for (size_t i = 0; i < n; i++)
 		for (size_t h = 0; h < d.H; h++) {
-			const float *q = s.qkv + i * T * D3 + h * d.dh;
-			const float *p = s.p + (i * d.H + h) * T * T;
-			const float *dout = s.dout + i * T * d.D + h * d.dh;
-			float *dq = s.dqkv + i * T * D3 + h * d.dh;
+			const float *q = s.q + i * T * D + h * d.dh;
+			const float *k = s.kv + i * S * D2 + h * d.dh;
+			const float *p = s.p + (i * d.H + h) * T * S;
+			const float *dout = s.dout + i * T * D + h * d.dh;
+			float *dq = s.dq + i * T * D + h * d.dh;
+			float *dk = s.dkv + i * S * D2 + h * d.dh;
 
 			/* dV = P^T dO, dP = dO V^T */
-			nn_sgemm(1, 0, T, d.dh, T, 1, p, T, dout, d.D, 0,
-			         dq + 2 * d.D, D3);
-			nn_sgemm(0, 1, T, T, d.dh, 1, dout, d.D, q + 2 * d.D,
-			         D3, 0, s.dp, T);
+			nn_sgemm(1, 0, S, d.dh, T, 1, p, S, dout, D, 0,
+			         dk + D, D2);
+			nn_sgemm(0, 1, T, S, d.dh, 1, dout, D, k + D, D2, 0,
+			         s.dp, S);
 			/* dS = P (dP - rowsum(dP P)), scaled */
 			for (size_t a = 0; a < T; a++) {
-				float *g = s.dp + a * T;
-				const float *pr = p + a * T;
+				float *g = s.dp + a * S;
+				const float *pr = p + a * S;
 				double dot = 0;
 
-				for (size_t b = 0; b < T; b++)
+				for (size_t b = 0; b < S; b++)
 					dot += (double)g[b] * pr[b];
-				for (size_t b = 0; b < T; b++)
+				for (size_t b = 0; b < S; b++)
 					g[b] = pr[b] * (g[b] - (float)dot) * scale;
 			}
 			/* dQ = dS K, dK = dS^T Q */
-			nn_sgemm(0, 0, T, d.dh, T, 1, s.dp, T, q + d.D, D3, 0,
-			         dq, D3);
-			nn_sgemm(1, 0, T, d.dh, T, 1, s.dp, T, q, D3, 0,
-			         dq + d.D, D3);
+			nn_sgemm(0, 0, T, d.dh, S, 1, s.dp, S, k, D2, 0, dq,
+			         D);
+			nn_sgemm(1, 0, S, d.dh, T, 1, s.dp, S, q, D, 0, dk,
+			         D2);
 		}
-	/* [Q K V] = X Win^T + bin */
-	nn_sgemm(1, 0, D3, d.D, rows, 1, s.dqkv, D3, x, d.D, 0, L->p[0].grad,
-	         d.D);
-	col_sums(s.dqkv, rows, D3, L->p[1].grad);
-	if (dx)
-		nn_sgemm(0, 0, rows, d.D, D3, 1, s.dqkv, D3, L->p[0].val, d.D,
-		         0, dx, d.D);
+	/* Q = Xq Wq^T + bq, [K V] = Xkv Wkv^T + bkv */
+	nn_sgemm(1, 0, D, D, n * T, 1, s.dq, D, x[0], D, 0, L->p[0].grad, D);
+	nn_sgemm(1, 0, D2, D, n * S, 1, s.dkv, D2, xkv, D, 0,
+	         L->p[0].grad + D * D, D);
+	col_sums(s.dq, n * T, D, L->p[1].grad);
+	col_sums(s.dkv, n * S, D2, L->p[1].grad + D);
+	if (dx[0])
+		nn_sgemm(0, 0, n * T, D, D, 1, s.dq, D, L->p[0].val, D, 0,
+		         dx[0], D);
+	/* self-attention: the keys' and values' share goes to the same x */
+	dxkv = L->nin == 2 ? dx[1] : dx[0];
+	if (dxkv)
+		nn_sgemm(0, 0, n * S, D, D2, 1, s.dkv, D2,
+		         L->p[0].val + D * D, D, L->nin == 2 ? 0 : 1, dxkv, D);
 }
 
 static void attention_describe(const nn_layer *L, char *buf, size_t len)
@@ -224,8 +250,10 @@ const nn_layer_class nn_attention_class = {
 	.kind = "attention",
 	.opts = attention_opts,
 	.setup = attention_setup,
-	.forward = attention_forward,
-	.backward = attention_backward,
+	.min_in = 1,
+	.max_in = 2,
+	.forward_n = attention_forward_n,
+	.backward_n = attention_backward_n,
 	.scratch_size = attention_scratch,
 	.describe = attention_describe,
 };

@@ -96,6 +96,7 @@ struct nn_layer {
 	nn_shape in, out;
 	size_t in_size, out_size;
 	int in_seq;             /* its first input is a sequence */
+	int in_seqs;            /* bit k: input k is a sequence */
 	int seq;                /* its output is a sequence: out.dim[0]
 	                         * positions of out.dim[1] values, which
 	                         * dense, layernorm and softmax take one at a
@@ -150,6 +151,8 @@ struct nn_layer_class {
 	 * z from the inputs x[0..nin), and from dz each dx[k] (overwritten;
 	 * NULL when that input needs no gradient). */
 	int max_in;
+	/* The fewest inputs such a kind takes (0: two; attention: 1). */
+	int min_in;
 	void (*forward_n)(nn_layer *L, const float *const *x, float *z,
 	                  size_t n);
 	void (*backward_n)(nn_layer *L, const float *const *x,

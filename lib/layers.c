@@ -319,7 +319,9 @@ int nn_layer_kind_inputs(const char *kind)
 {
 	const nn_layer_class *cls = nn_layer_class_find(kind);
 
-	return cls ? cls->max_in : -1;
+	if (!cls)
+		return -1;
+	return cls->min_in ? 0 : cls->max_in;
 }
 
 const char *const *nn_layer_kind_keys(const char *kind)

@@ -160,7 +160,7 @@ static int connect(nn_model *m, nn_layer *L, const nn_layer_spec *spec)
 	if (nin > most)
 		return nn_fail("%s takes %d input%s, not %d", L->cls->kind,
 		               most, most > 1 ? "s" : "", nin);
-	if (L->cls->max_in > 0 && spec->nfrom < 2)
+	if (L->cls->max_in > 0 && nin < (L->cls->min_in ? L->cls->min_in : 2))
 		return nn_fail("%s joins two or more nodes: add %s A B",
 		               L->cls->kind, L->cls->kind);
 	L->nin = nin;
@@ -176,6 +176,9 @@ static int connect(nn_model *m, nn_layer *L, const nn_layer_spec *spec)
 	L->src = L->srcs[0];
 	L->in = L->ins[0];
 	L->in_seq = L->src >= 0 && m->layers[L->src]->seq;
+	for (int k = 0; k < nin; k++)
+		if (L->srcs[k] >= 0 && m->layers[L->srcs[k]]->seq)
+			L->in_seqs |= 1 << k;
 	L->in_size = nn_shape_size(&L->in);
 	return 0;
 }

@@ -356,8 +356,9 @@ int nn_layer_args_check(const char *kind, const char *args, const char *ctx);
 /* Whether kind takes word (a flag such as nobias, or one of its choices
  * such as gelu) as an argument of its own. */
 int nn_layer_kind_takes(const char *kind, const char *word);
-/* The most inputs a kind joins (sum, concat: NN_MAXIN), 0 for kinds that
- * read one node, -1 for unknown kinds. */
+/* The most inputs a kind joins, named as its arguments (sum, concat:
+ * NN_MAXIN), 0 for kinds that read one node or take theirs from from=
+ * (attention), -1 for unknown kinds. */
 int nn_layer_kind_inputs(const char *kind);
 /* The keys of kind's key=value options, NULL-terminated (its flags are
  * words, not keys); an empty list for unknown kinds. */

@@ -43,8 +43,9 @@ static int node_arg(sh_session *S, const sh_model *sm, const char *what,
 	return 0;
 }
 
-/* The graph's options of add: name=, from=, tie= (with the word
- * transpose among the arguments). */
+/* The graph's options of add: name=, from= (a node, or nodes by commas
+ * for a kind that takes several: attention's from=Q,KV), tie= (with the
+ * word transpose among the arguments). */
 static int add_graph(sh_session *S, const sh_model *sm, const sh_line *l,
                      nn_layer_spec *spec)
 {
@@ -58,10 +59,19 @@ static int add_graph(sh_session *S, const sh_model *sm, const sh_line *l,
 	if (from && spec->nfrom)
 		return sh_err(S, "add %s: give the nodes it joins or from=, "
 		              "not both", spec->kind);
-	if (from && node_arg(S, sm, "from", from, &spec->from[0]) < 0)
-		return -1;
-	if (from)
-		spec->nfrom = 1;
+	for (const char *p = from; p && *p;) {       /* from=A or from=A,B */
+		size_t len = strcspn(p, ",");
+		char node[NN_MAXNAME + 8];
+
+		if (spec->nfrom == NN_MAXIN)
+			return sh_err(S, "from: at most %d nodes", NN_MAXIN);
+		snprintf(node, sizeof node, "%.*s", (int)(len < sizeof node - 1
+		         ? len : sizeof node - 1), p);
+		if (node_arg(S, sm, "from", node, &spec->from[spec->nfrom]) < 0)
+			return -1;
+		spec->nfrom++;
+		p += len + (p[len] == ',');
+	}
 	if (tie && node_arg(S, sm, "tie", tie, &spec->tie) < 0)
 		return -1;
 	if (tie && spec->tie == 0)

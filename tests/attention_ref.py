@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """attention_ref.py - writes tests/attention_ref.h: PyTorch's
-nn.MultiheadAttention (self-attention, with and without a causal mask)
+nn.MultiheadAttention (self-attention, with and without a causal mask,
+and cross-attention)
 on fixed weights and inputs, its outputs and the gradients of
 sum(Y * G) with respect to the input and every parameter, for
 test_seq.c to compare nnsh's attention with. Run once with Debian's
@@ -48,16 +49,38 @@ def case(prefix, causal, g):
     return out
 
 
+def cross(g):
+    """Cross-attention: queries from q, keys and values from kv."""
+    torch.manual_seed(1)
+    mha = torch.nn.MultiheadAttention(D, H, batch_first=True)
+    with torch.no_grad():
+        mha.in_proj_bias.uniform_(-0.5, 0.5)
+        mha.out_proj.bias.uniform_(-0.5, 0.5)
+    q = torch.empty(N, T, D).uniform_(-1, 1, generator=g)
+    kv = torch.empty(N, T, D).uniform_(-1, 1, generator=g)
+    q.requires_grad_(True)
+    kv.requires_grad_(True)
+    y, _ = mha(q, kv, kv, need_weights=False)
+    gy = torch.empty(N, T, D).uniform_(-1, 1, generator=g)
+    (y * gy).sum().backward()
+    return [arr("xa_q", q), arr("xa_kv", kv), arr("xa_gy", gy),
+            arr("xa_y", y), arr("xa_dq", q.grad), arr("xa_dkv", kv.grad),
+            arr("xa_dwin", mha.in_proj_weight.grad),
+            arr("xa_dbin", mha.in_proj_bias.grad),
+            arr("xa_dwo", mha.out_proj.weight.grad),
+            arr("xa_dbo", mha.out_proj.bias.grad)]
+
+
 def main():
     g = torch.Generator().manual_seed(2)
     print("/* attention_ref.h - written by tests/attention_ref.py with "
           "PyTorch %s:\n * nn.MultiheadAttention(%d, %d) on %d samples "
-          "of %d positions, self-\n * attention (sa_) and causal "
-          "(ca_), the same weights. Do not edit. */" %
+          "of %d positions, self-\n * attention (sa_), causal "
+          "(ca_) and cross (xa_), the same weights. Do not\n * edit. */" %
           (torch.__version__, D, H, N, T))
     print("#define REF_N %d\n#define REF_T %d\n#define REF_D %d\n"
           "#define REF_H %d" % (N, T, D, H))
-    for a in case("sa", False, g) + case("ca", True, g):
+    for a in case("sa", False, g) + case("ca", True, g) + cross(g):
         print(a)
 
 

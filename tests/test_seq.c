@@ -531,6 +531,76 @@ START_TEST(attention_matches_torch)
 }
 END_TEST
 
+/* Cross-attention: queries from one embedding, keys and values from
+ * another (from=q,kv), as PyTorch's mha(q, kv, kv). */
+START_TEST(cross_attention_matches_torch)
+{
+	nn_shape in = { 1, { REF_T } };
+	nn_model *m = nn_model_new(&in);
+	char args[64];
+	float ids[REF_N * REF_T];
+	nn_param Eq, Ekv, p[4];
+	const float *refs[4] = { ref_win, ref_bin, ref_wo, ref_bo };
+	const float *grads[4] = { xa_dwin, xa_dbin, xa_dwo, xa_dbo };
+	nn_layer_spec q = { .kind = "embed", .args = args, .name = "q" };
+	nn_layer_spec kv = { .kind = "embed", .args = args, .name = "kv",
+	                     .nfrom = 1, .from = { 0 } };
+	nn_layer_spec att = { .kind = "attention", .nfrom = 2,
+	                      .from = { 1, 2 } };
+	const float *out;
+	nn_rng r;
+
+	nn_rng_seed(&r, 1);
+	snprintf(args, sizeof args, "%d vocab=%d", REF_D, REF_N * REF_T);
+	ck_assert_int_eq(nn_model_add(m, &q, &r), 0);
+	ck_assert_int_eq(nn_model_add(m, &kv, &r), 0);
+	snprintf(args, sizeof args, "%d", REF_H);
+	att.args = args;
+	ck_assert_msg(nn_model_add(m, &att, &r) == 0, "%s", nn_error());
+	nn_model_param(m, 0, 0, &Eq);
+	nn_model_param(m, 1, 0, &Ekv);
+	memcpy(Eq.value, xa_q, Eq.size * sizeof *xa_q);
+	memcpy(Ekv.value, xa_kv, Ekv.size * sizeof *xa_kv);
+	for (int k = 0; k < 4; k++) {
+		nn_model_param(m, 2, k, &p[k]);
+		memcpy(p[k].value, refs[k], p[k].size * sizeof *p[k].value);
+	}
+	for (int i = 0; i < REF_N * REF_T; i++)
+		ids[i] = (float)i;
+	out = nn_model_forward(m, ids, REF_N, 0, NULL);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_double_lt(max_diff(out, xa_y, REF_N * REF_T * REF_D), 1e-5);
+	nn_model_zero_grads(m);
+	nn_model_backward_acc(m, xa_gy, 0, 0);
+	printf("cross-attention vs PyTorch: y %.2e, dq %.2e, dkv %.2e",
+	       max_diff(out, xa_y, REF_N * REF_T * REF_D),
+	       max_diff(Eq.grad, xa_dq, Eq.size),
+	       max_diff(Ekv.grad, xa_dkv, Ekv.size));
+	ck_assert_double_lt(max_diff(Eq.grad, xa_dq, Eq.size), 1e-5);
+	ck_assert_double_lt(max_diff(Ekv.grad, xa_dkv, Ekv.size), 1e-5);
+	for (int k = 0; k < 4; k++) {
+		printf(", d%s %.2e", p[k].name,
+		       max_diff(p[k].grad, grads[k], p[k].size));
+		ck_assert_double_lt(max_diff(p[k].grad, grads[k], p[k].size),
+		                    1e-5);
+	}
+	printf("\n");
+	{       /* and by finite differences */
+		float y[REF_N * REF_T * REF_D];
+		char worst[160] = "";
+		double e;
+
+		gc_fill(&r, y, sizeof y / sizeof *y, -1, 1);
+		e = gc_model(m, NN_LOSS_MSE, ids, y, REF_N, EPS, 0, 1, worst,
+		             sizeof worst);
+		printf("gradcheck %-24s params worst %.2e %s\n",
+		       "cross-attention", e, worst);
+		ck_assert_msg(e < TOL, "%g at %s", e, worst);
+	}
+	nn_model_free(m);
+}
+END_TEST
+
 /* attention (and causal) gradient-checked inside a small model, and a
  * causal layer's first position blind to the later ones. */
 START_TEST(attention_grads_and_mask)
@@ -633,7 +703,7 @@ START_TEST(attention_refusals)
 	ck_assert_str_eq(nn_error(), "attention: 3 heads do not divide the 8 "
 	                 "values of each position");
 	ck_assert_int_eq(nn_model_add(flat, &s, &r), -1);
-	ck_assert_ptr_nonnull(strstr(nn_error(), "needs a sequence"));
+	ck_assert_ptr_nonnull(strstr(nn_error(), "needs sequences"));
 	ck_assert_int_eq(nn_model_layers(m), 1);
 	nn_model_free(m);
 	nn_model_free(flat);
@@ -659,6 +729,7 @@ int main(void)
 	tcase_add_test(tc, attention_matches_torch);
 	tcase_add_test(tc, attention_grads_and_mask);
 	tcase_add_test(tc, attention_refusals);
+	tcase_add_test(tc, cross_attention_matches_torch);
 	tcase_add_test(tc, ffn_grads_and_values);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
