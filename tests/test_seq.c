@@ -690,6 +690,60 @@ START_TEST(ffn_grads_and_values)
 }
 END_TEST
 
+/* rnn: tanh and ReLU, every step or the last, gradient-checked through
+ * time; bptt=1 keeps the gradient from going back a step. */
+START_TEST(rnn_grads_and_truncation)
+{
+	static const char *const cases[] = {
+		"5", "5 relu", "5 seq=last", "5 relu seq=last bptt=4",
+	};
+
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+		nn_shape in = { 1, { 4 } };
+		nn_model *m = nn_model_new(&in);
+		nn_rng r;
+		float x[8] = { 0, 1, 2, 1, 2, 2, 0, 1 }, y[2 * 4 * 5];
+		char worst[160] = "";
+		size_t w;
+		double e;
+
+		nn_rng_seed(&r, 30 + c);
+		add_ok(m, &r, "embed", "3 vocab=3", NN_ACT_LINEAR);
+		add_ok(m, &r, "rnn", cases[c], NN_ACT_LINEAR);
+		w = nn_shape_size(nn_model_output_shape(m));
+		ck_assert_int_eq(w, strstr(cases[c], "last") ? 5 : 20);
+		gc_fill(&r, nn_model_params(m), nn_model_param_count(m),
+		        -0.8f, 0.8f);
+		gc_fill(&r, y, 2 * w, -1, 1);
+		e = gc_model(m, NN_LOSS_MSE, x, y, 2, EPS, 0, 1, worst,
+		             sizeof worst);
+		printf("gradcheck rnn %-20s params worst %.2e %s\n", cases[c],
+		       e, worst);
+		ck_assert_msg(e < TOL, "%s: %g at %s", cases[c], e, worst);
+		nn_model_free(m);
+	}
+	{       /* bptt=1, seq=last: only the last token's row learns */
+		nn_shape in = { 1, { 3 } };
+		nn_model *m = nn_model_new(&in);
+		nn_rng r;
+		float x[3] = { 0, 1, 2 }, g[4] = { 1, -1, 0.5f, 2 };
+		nn_param E;
+
+		nn_rng_seed(&r, 3);
+		add_ok(m, &r, "embed", "2 vocab=3", NN_ACT_LINEAR);
+		add_ok(m, &r, "rnn", "4 seq=last bptt=1", NN_ACT_LINEAR);
+		ck_assert_ptr_nonnull(nn_model_forward(m, x, 1, 0, NULL));
+		nn_model_zero_grads(m);
+		nn_model_backward_acc(m, g, 0, 0);
+		nn_model_param(m, 0, 0, &E);
+		for (int k = 0; k < 4; k++)
+			ck_assert_float_eq(E.grad[k], 0);
+		ck_assert(E.grad[4] != 0 || E.grad[5] != 0);
+		nn_model_free(m);
+	}
+}
+END_TEST
+
 START_TEST(attention_refusals)
 {
 	nn_shape in = { 1, { 4 } };
@@ -731,6 +785,7 @@ int main(void)
 	tcase_add_test(tc, attention_refusals);
 	tcase_add_test(tc, cross_attention_matches_torch);
 	tcase_add_test(tc, ffn_grads_and_values);
+	tcase_add_test(tc, rnn_grads_and_truncation);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
