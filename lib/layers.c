@@ -17,7 +17,8 @@
 	X(conv2d) X(convt) X(maxpool) X(avgpool) X(globalavgpool) \
 	X(upsample) X(batchnorm) X(layernorm) X(reshape) X(shift) \
 	X(sum) X(mul) X(concat) X(slice) \
-	X(embed) X(posenc) X(attention) X(ffn) X(rnn)
+	X(embed) X(posenc) X(attention) X(ffn) X(rnn) \
+	X(lstm)
 
 #define DECLARE(k) extern const nn_layer_class nn_##k##_class;
 KINDS(DECLARE)
