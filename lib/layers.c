@@ -18,7 +18,7 @@
 	X(upsample) X(batchnorm) X(layernorm) X(reshape) X(shift) \
 	X(sum) X(mul) X(concat) X(slice) \
 	X(embed) X(posenc) X(attention) X(ffn) X(rnn) \
-	X(lstm)
+	X(lstm) X(gru)
 
 #define DECLARE(k) extern const nn_layer_class nn_##k##_class;
 KINDS(DECLARE)

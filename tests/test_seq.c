@@ -5,9 +5,9 @@
  * hand, and bad options and bad token datasets refused; embed and the
  * layers that act per position on a sequence (dense, layernorm, softmax)
  * gradient-checked and compared with the same sums written out;
- * attention compared with PyTorch's nn.MultiheadAttention on the same
- * weights (attention_ref.h, written by attention_ref.py) and
- * gradient-checked. */
+ * attention, lstm and gru compared with PyTorch's nn.MultiheadAttention,
+ * nn.LSTM and nn.GRU on the same weights (attention_ref.h and rnn_ref.h,
+ * written by attention_ref.py and rnn_ref.py) and gradient-checked. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -745,18 +745,19 @@ START_TEST(rnn_grads_and_truncation)
 }
 END_TEST
 
-/* lstm against PyTorch's nn.LSTM on the same weights (embed rows = the
- * reference inputs), then by finite differences with seq=last and bptt. */
-START_TEST(lstm_matches_torch)
+/* The recurrent kind against PyTorch's on the same weights (embed rows
+ * = the reference inputs), then by finite differences (every step, and
+ * seq=last), then bptt=1: only the last step's input learns. */
+static void recurrent_vs_torch(const char *kind, const float *const *refs,
+                               const float *x, const float *gy,
+                               const float *y, const float *dx,
+                               const float *const *grads)
 {
 	nn_shape in = { 1, { RNN_T } };
 	nn_model *m = nn_model_new(&in);
 	char args[64];
 	float ids[RNN_N * RNN_T];
 	nn_param E, p[4];
-	const float *refs[4] = { lstm_wih, lstm_whh, lstm_bih, lstm_bhh };
-	const float *grads[4] = { lstm_dwih, lstm_dwhh, lstm_dbih,
-	                          lstm_dbhh };
 	const float *out;
 	nn_rng r;
 
@@ -764,9 +765,9 @@ START_TEST(lstm_matches_torch)
 	snprintf(args, sizeof args, "%d vocab=%d", RNN_C, RNN_N * RNN_T);
 	add_ok(m, &r, "embed", args, NN_ACT_LINEAR);
 	snprintf(args, sizeof args, "%d", RNN_H);
-	add_ok(m, &r, "lstm", args, NN_ACT_LINEAR);
+	add_ok(m, &r, kind, args, NN_ACT_LINEAR);
 	nn_model_param(m, 0, 0, &E);
-	memcpy(E.value, lstm_x, E.size * sizeof *E.value);
+	memcpy(E.value, x, E.size * sizeof *E.value);
 	for (int k = 0; k < 4; k++) {
 		nn_model_param(m, 1, k, &p[k]);
 		memcpy(p[k].value, refs[k], p[k].size * sizeof *p[k].value);
@@ -775,14 +776,13 @@ START_TEST(lstm_matches_torch)
 		ids[i] = (float)i;
 	out = nn_model_forward(m, ids, RNN_N, 0, NULL);
 	ck_assert_ptr_nonnull(out);
-	ck_assert_double_lt(max_diff(out, lstm_y, RNN_N * RNN_T * RNN_H),
-	                    1e-5);
+	ck_assert_double_lt(max_diff(out, y, RNN_N * RNN_T * RNN_H), 1e-5);
 	nn_model_zero_grads(m);
-	nn_model_backward_acc(m, lstm_gy, 0, 0);
-	printf("lstm vs PyTorch: y %.2e, dx %.2e",
-	       max_diff(out, lstm_y, RNN_N * RNN_T * RNN_H),
-	       max_diff(E.grad, lstm_dx, E.size));
-	ck_assert_double_lt(max_diff(E.grad, lstm_dx, E.size), 1e-5);
+	nn_model_backward_acc(m, gy, 0, 0);
+	printf("%s vs PyTorch: y %.2e, dx %.2e", kind,
+	       max_diff(out, y, RNN_N * RNN_T * RNN_H),
+	       max_diff(E.grad, dx, E.size));
+	ck_assert_double_lt(max_diff(E.grad, dx, E.size), 1e-5);
 	for (int k = 0; k < 4; k++) {
 		printf(", d%s %.2e", p[k].name,
 		       max_diff(p[k].grad, grads[k], p[k].size));
@@ -793,28 +793,28 @@ START_TEST(lstm_matches_torch)
 	nn_model_free(m);
 	for (int c = 0; c < 2; c++) {
 		nn_model *q = nn_model_new(&in);
-		float y[RNN_N * RNN_T * 4];
+		float yr[RNN_N * RNN_T * 4];
 		char worst[160] = "";
 		double e;
 
 		add_ok(q, &r, "embed", "3 vocab=10", NN_ACT_LINEAR);
-		add_ok(q, &r, "lstm", c ? "4 seq=last" : "4", NN_ACT_LINEAR);
+		add_ok(q, &r, kind, c ? "4 seq=last" : "4", NN_ACT_LINEAR);
 		gc_fill(&r, nn_model_params(q), nn_model_param_count(q), -1,
 		        1);
-		gc_fill(&r, y, sizeof y / sizeof *y, -1, 1);
-		e = gc_model(q, NN_LOSS_MSE, ids, y, RNN_N, EPS, 0, 1, worst,
+		gc_fill(&r, yr, sizeof yr / sizeof *yr, -1, 1);
+		e = gc_model(q, NN_LOSS_MSE, ids, yr, RNN_N, EPS, 0, 1, worst,
 		             sizeof worst);
-		printf("gradcheck %-24s params worst %.2e %s\n", c
-		       ? "lstm seq=last" : "lstm", e, worst);
-		ck_assert_msg(e < TOL, "%g at %s", e, worst);
+		printf("gradcheck %-5s%-19s params worst %.2e %s\n", kind,
+		       c ? " seq=last" : "", e, worst);
+		ck_assert_msg(e < TOL, "%s: %g at %s", kind, e, worst);
 		nn_model_free(q);
 	}
-	{       /* bptt=1, seq=last: only the last step's input learns */
+	{
 		nn_model *q = nn_model_new(&in);
 		float g[4] = { 1, -1, 0.5f, 2 };
 
 		add_ok(q, &r, "embed", "3 vocab=10", NN_ACT_LINEAR);
-		add_ok(q, &r, "lstm", "4 seq=last bptt=1", NN_ACT_LINEAR);
+		add_ok(q, &r, kind, "4 seq=last bptt=1", NN_ACT_LINEAR);
 		ck_assert_ptr_nonnull(nn_model_forward(q, ids, 1, 0, NULL));
 		nn_model_zero_grads(q);
 		nn_model_backward_acc(q, g, 0, 0);
@@ -824,6 +824,25 @@ START_TEST(lstm_matches_torch)
 		ck_assert(E.grad[3 * (RNN_T - 1)] != 0);
 		nn_model_free(q);
 	}
+}
+
+START_TEST(lstm_matches_torch)
+{
+	const float *refs[4] = { lstm_wih, lstm_whh, lstm_bih, lstm_bhh };
+	const float *grads[4] = { lstm_dwih, lstm_dwhh, lstm_dbih,
+	                          lstm_dbhh };
+
+	recurrent_vs_torch("lstm", refs, lstm_x, lstm_gy, lstm_y, lstm_dx,
+	                   grads);
+}
+END_TEST
+
+START_TEST(gru_matches_torch)
+{
+	const float *refs[4] = { gru_wih, gru_whh, gru_bih, gru_bhh };
+	const float *grads[4] = { gru_dwih, gru_dwhh, gru_dbih, gru_dbhh };
+
+	recurrent_vs_torch("gru", refs, gru_x, gru_gy, gru_y, gru_dx, grads);
 }
 END_TEST
 
@@ -870,6 +889,7 @@ int main(void)
 	tcase_add_test(tc, ffn_grads_and_values);
 	tcase_add_test(tc, rnn_grads_and_truncation);
 	tcase_add_test(tc, lstm_matches_torch);
+	tcase_add_test(tc, gru_matches_torch);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
