@@ -216,7 +216,8 @@ static void attention_backward_n(nn_layer *L, const float *const *x,
 				for (size_t b = 0; b < S; b++)
 					dot += (double)g[b] * pr[b];
 				for (size_t b = 0; b < S; b++)
-					g[b] = pr[b] * (g[b] - (float)dot) * scale;
+					g[b] = pr[b] * scale *
+					       (g[b] - (float)dot);
 			}
 			/* dQ = dS K, dK = dS^T Q */
 			nn_sgemm(0, 0, T, d.dh, S, 1, s.dp, S, k, D2, 0, dq,

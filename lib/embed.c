@@ -107,8 +107,8 @@ int nn_model_check_tokens(const nn_model *m, int vocab)
 		if (L->cls == &nn_embed_class && L->src < 0 &&
 		    vocab > L->scale)
 			return nn_fail("the token ids go up to %d, but embed "
-			               "(node %zu) takes ids below %d", vocab - 1,
-			               i + 1, L->scale);
+			               "(node %zu) takes ids below %d",
+			               vocab - 1, i + 1, L->scale);
 	}
 	return 0;
 }

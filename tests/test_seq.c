@@ -65,7 +65,8 @@ START_TEST(tasks_mean_what_they_say)
 		int32_t sorted[7], par = 0;
 
 		for (int t = 0; t < 7; t++) {
-			ck_assert_int_eq(c->ytok[i * 7 + t], c->xtok[i * 7 + t]);
+			ck_assert_int_eq(c->ytok[i * 7 + t],
+			                 c->xtok[i * 7 + t]);
 			ck_assert_int_eq(y[t], x[6 - t]);
 			seen[x[t]]++;
 		}
@@ -344,8 +345,9 @@ START_TEST(per_position_by_hand)
 				sum += exp(z[u]);
 			}
 			for (int u = 0; u < 4; u++)
-				ck_assert_double_eq_tol(out[(s * 3 + t) * 4 + u],
-				                        exp(z[u]) / sum, 1e-5);
+				ck_assert_double_eq_tol(
+					out[(s * 3 + t) * 4 + u],
+					exp(z[u]) / sum, 1e-5);
 		}
 	nn_model_free(m);
 }
