@@ -19,7 +19,8 @@ static int gan_models(sh_session *S, const sh_line *l, sh_model **g,
 	const char *gn = sh_pos(l, 0)->text, *dn = sh_pos(l, 1)->text;
 
 	if (!(*g = sh_find_model(S, gn)))
-		return sh_err(S, "gan: no model named '%s' (the generator)", gn);
+		return sh_err(S, "gan: no model named '%s' (the generator)",
+		              gn);
 	if (!(*d = sh_find_model(S, dn)))
 		return sh_err(S, "gan: no model named '%s' (the discriminator)",
 		              dn);
@@ -30,9 +31,9 @@ static int gan_models(sh_session *S, const sh_line *l, sh_model **g,
 		const sh_model *sm = i ? *d : *g;
 
 		if (nn_optim_full_batch(sm->opt.kind))
-			return sh_err(S, "gan: %s's optimizer is %s, which "
-			              "takes the whole data at once; use sgd or "
-			              "adam", sm->name,
+			return sh_err(S, "gan: %s's optimizer is %s, "
+			              "which takes the whole data at once; use "
+			              "sgd or adam", sm->name,
 			              nn_optim_name(sm->opt.kind));
 		if (sm->hop)
 			return sh_err(S, "gan: %s is a Hopfield network",
@@ -144,8 +145,8 @@ static int resume_run(sh_session *S, const sh_line *l, sh_model *sg,
 {
 	for (int i = 1; i < l->n; i++)
 		if (l->v[i].key)
-			return sh_err(S, "gan ... resume continues the run with "
-			              "its own settings: leave out %s=",
+			return sh_err(S, "gan ... resume continues the run "
+			              "with its own settings: leave out %s=",
 			              l->v[i].key);
 	if (!sg->gan || !sg->gan->run.active)
 		return sh_err(S, "gan: %s has no stopped GAN run to resume",
@@ -285,8 +286,8 @@ int sh_sample_data(sh_session *S, const sh_line *l, const char *name,
 		if (l->v[i].key && strcmp(l->v[i].key, "n") != 0 &&
 		    strcmp(l->v[i].key, "seed") != 0 &&
 		    strcmp(l->v[i].key, "noise") != 0)
-			return sh_err(S, "sample: unknown option '%s' (options: "
-			              "n seed noise)", l->v[i].key);
+			return sh_err(S, "sample: unknown option '%s' "
+			              "(options: n seed noise)", l->v[i].key);
 	if (!(sm = sh_model_arg(S, args[0])) ||
 	    sample_options(S, l, sm, 64, &n, &seed, &noise) < 0)
 		return -1;

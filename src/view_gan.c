@@ -70,8 +70,8 @@ static int gan_update(vw_view *v, nn_model *m, int w, int h, size_t batch)
 
 	(void)batch;
 	if (!v->disc)
-		return vw_note(v, "the gan view shows a GAN run: train one with "
-		               "'gan GEN DISC DATA'");
+		return vw_note(v, "the gan view shows a GAN run: train one "
+		               "with 'gan GEN DISC DATA'");
 	if (v->d->xsize != 2 || vw_out_width(m) != 2)
 		return vw_note(v, "the gan view is for 2-D data (%s has %zu "
 		               "inputs); 'view samples' shows images",
@@ -143,15 +143,16 @@ static void gan_draw(const vw_view *v, cv_canvas *c, int x, int y, int w,
 	char buf[32];
 
 	if (w - LMARGIN != s->gw || h - 3 != s->gh) {
-		vw_textf(c, x, y, w, CV_BRIGHT_BLACK, 0, "(the plane is redrawn "
-		         "at the next evaluation)");
+		vw_textf(c, x, y, w, CV_BRIGHT_BLACK, 0, "(the plane is "
+		         "redrawn at the next evaluation)");
 		return;
 	}
 	vw_textf(c, x, y, w, CV_DEFAULT, 1, "%s: o real, x generated; shade: "
 	         "D(x), light = real", v->what);
 	for (int r = 0; r < s->gh; r++)
 		for (int k = 0; k < s->gw; k++) {
-			float p = s->grid[(size_t)r * (size_t)s->gw + (size_t)k];
+			float p = s->grid[(size_t)r * (size_t)s->gw +
+			                  (size_t)k];
 
 			p = p < 0 ? 0 : p > 1 ? 1 : p;
 			if (color)
