@@ -300,7 +300,7 @@ static void key(pn_live *L, int k)
 		edit(L, k);
 		return;
 	}
-	if (vw_by_key(k) >= 0) {
+	if (vw_by_key(k) >= 0 && !vw_generator(vw_by_key(k))) {
 		set_view(L, vw_by_key(k));
 		return;
 	}
@@ -329,7 +329,12 @@ static void key(pn_live *L, int k)
 		break;
 	case 'v':
 	case '\t':
-		set_view(L, (L->st.view + 1) % VW_COUNT);
+		for (int v = (L->st.view + 1) % VW_COUNT; ;
+		     v = (v + 1) % VW_COUNT)
+			if (!vw_generator(v)) {
+				set_view(L, v);
+				break;
+			}
 		break;
 	case '~':
 		set_smooth(L, L->st.smooth > 0 ? 0 : 0.6);

@@ -201,7 +201,7 @@ static void key(pn_gan_live *L, int k)
 		edit(L, k);
 		return;
 	}
-	if (vw_by_key(k) >= 0) {
+	if (vw_by_key(k) >= 0 && vw_generator(vw_by_key(k))) {
 		set_view(L, vw_by_key(k));
 		return;
 	}

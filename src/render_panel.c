@@ -328,12 +328,15 @@ static void tabs(const pn_state *st, cv_canvas *c, int y)
 	int need = (int)strlen(st->msg) + 2;
 
 	for (int k = 0; k < VW_COUNT; k++)
-		need += (int)strlen(vw_name(k)) + 4;
+		if (vw_generator(k) == st->gan)
+			need += (int)strlen(vw_name(k)) + 4;
 	if (st->msg[0] && need > c->w)
 		full = 0;
 	for (int k = 0; k < VW_COUNT; k++) {
 		int cur = k == st->view, from = x;
 
+		if (vw_generator(k) != st->gan)
+			continue;       /* views of the other kind of run */
 		if (!full && !cur) {
 			put(c, &x, y, c->w, CV_DEFAULT, 0, " %c ", vw_key(k));
 			continue;
@@ -397,10 +400,14 @@ static void keyline(const pn_state *st, cv_canvas *c, int y)
 	const char *const *k = !st->control ? mon : st->paused && st->gan
 	                       ? gan : st->paused ? paused : run;
 	char views[16];
-	int x = 1;
+	int x = 1, lo = 0, hi = 0;
 
-	snprintf(views, sizeof views, "%c-%c", vw_key(0),
-	         vw_key(VW_COUNT - 1));
+	for (int j = 0; j < VW_COUNT; j++)
+		if (vw_generator(j) == st->gan) {
+			lo = lo ? lo : vw_key(j);
+			hi = vw_key(j);
+		}
+	snprintf(views, sizeof views, "%c-%c", lo, hi);
 
 	if (st->editing) {
 		put(c, &x, y, c->w, CV_DEFAULT, 1, ":%s", st->line);

@@ -42,6 +42,11 @@ int vw_needs_data(int k)
 	return k >= 0 && k < VW_COUNT && classes[k]->needs_data;
 }
 
+int vw_generator(int k)
+{
+	return k >= 0 && k < VW_COUNT && classes[k]->generator;
+}
+
 int vw_by_key(int c)
 {
 	for (int k = 0; k < VW_COUNT; k++)

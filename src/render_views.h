@@ -28,6 +28,9 @@ int vw_key(int k);
 /* Whether view kind k shows a dataset (else only a model: stats,
  * samples). */
 int vw_needs_data(int k);
+/* Whether view kind k draws a GAN's generator (a GAN run's panel shows
+ * those views, a training run's the others). */
+int vw_generator(int k);
 const char *vw_list(void);
 /* The names in order, NULL-terminated (for completion). */
 const char *const *vw_names(void);

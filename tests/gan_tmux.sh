@@ -6,7 +6,8 @@
 # paused, d runs one discriminator step (the grid stays: G did not move)
 # and g one generator step (the grid changes); ':use' and '-' halve the
 # discriminator's rate; q stops and keeps both models, and `gan ...
-# resume` goes on. Fails with a message when tmux is missing.
+# resume` goes on; an autoencoder's training panel starts on its
+# reconstructions. Fails with a message when tmux is missing.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 nnsh=${NNSH:-$(pwd)/../src/nnsh}
@@ -135,5 +136,37 @@ while [ "$(tm capture-pane -p -S -200 -t run | grep -c "resume' goes on")" \
 done
 tm send-keys -t run 'quit' Enter
 wait_for 'nnsh-exit 0' run
+
+# an autoencoder's run starts on its reconstructions, a classifier's on
+# its predictions; each panel offers the views of its kind of run
+cat > "$tmp/ae.nn" <<'EOS'
+data d = load mnist
+data pairs = autoencode d.test
+model ae input=1x28x28
+add flatten
+add dense 16 relu
+add dense 784 sigmoid
+add reshape 1x28x28
+optim adam lr=1e-3
+train pairs epochs=100000 batch=50
+EOS
+tm new-window -d -t run -n ae "cd '$tmp' && '$nnsh' ae.nn;
+	echo ae-exit \$?; sleep 60"
+wait_for_in() {
+	i=0
+	while [ $i -lt 600 ]; do
+		tm capture-pane -p -t "$2" > "$tmp/pane" 2>/dev/null
+		grep -q -- "$1" "$tmp/pane" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "'$1' never appeared"
+}
+wait_for_in 'above their reconstructions' run:ae
+wait_for_in '\[7 recon\]' run:ae
+grep -q ' 8 samples' "$tmp/pane" && fail "a training panel offers samples"
+tm send-keys -t run:ae 'q'
+wait_for_in 'ae-exit 0' run:ae
+
 echo "gan_tmux: curves, samples changing, pause, d and g steps, use and" \
-     "lr, stop and resume: ok"
+     "lr, stop and resume, an autoencoder's first view: ok"
