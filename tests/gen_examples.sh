@@ -4,7 +4,8 @@
 # reconstruction losses and gan2d.nn's equilibrium (bundled digits and
 # generated data: always run); gan.nn's judge figures on Fashion-MNIST
 # (about two minutes; skipped, saying why, when Debian's
-# dataset-fashion-mnist is not installed).
+# dataset-fashion-mnist is not installed) and, with NNSH_SLOW=1, dcgan.nn's
+# (five minutes more).
 set -u
 case $(pwd) in *build-sanitize*) echo "gen_examples: skipped: the" \
 	"sanitizer build rounds differently (and runs gan.nn's minutes" \
@@ -83,6 +84,19 @@ else
 	near "gan.nn mean confidence" \
 		"$(echo "$j" | sed 's/.*mean confidence \([0-9.]*\).*/\1/')" \
 		0.74 0.05
+	if [ "${NNSH_SLOW:-}" = 1 ]; then
+		run dcgan
+		j=$(grep '^net judges 1000 samples of fakes' dcgan.out)
+		near "dcgan.nn classes among confident samples" \
+			"$(echo "$j" | sed 's/.* in \([0-9]*\) of 10 classes.*/\1/')" \
+			9 1
+		near "dcgan.nn mean confidence" \
+			"$(echo "$j" | sed 's/.*mean confidence \([0-9.]*\).*/\1/')" \
+			0.70 0.05
+	else
+		echo "gen_examples: dcgan.nn skipped: it takes about 5 minutes;" \
+		     "NNSH_SLOW=1 runs it"
+	fi
 fi
 [ $fail = 0 ] || exit 1
 echo "gen_examples: ok"
