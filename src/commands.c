@@ -423,9 +423,10 @@ const sh_cmd sh_commands[] = {
 	  "output on real samples, D(x), and on generated ones, D(G(z)).\n"
 	  "batch is 64 by default. Ctrl-C stops between iterations and keeps\n"
 	  "both models; 'gan GEN DISC DATA resume' goes on.\n"
-	  "Examples:\n"
-	  "  model G input=64\n  ...\n  optim adam lr=2e-4 beta1=0.5\n"
-	  "  gan G D fashion.train epochs=5 batch=100" },
+	  "Examples (examples/gan.nn and gan2d.nn are whole scripts):\n"
+	  "  gan G D real epochs=5 batch=100\n"
+	  "  gan G D moons iters=3000 k=2 smooth=0.9 every=500\n"
+	  "  gan G D real resume" },
 	{ "sample", "generative", cmd_sample, 0, 1, "n seed noise",
 	  "sample [GEN] [n=64] [seed=S] [noise=normal|uniform]",
 	  "draw a generator's images from random noise",
@@ -757,7 +758,8 @@ const sh_cmd sh_commands[] = {
 	  "list commands, or explain one",
 	  "Without an argument lists the commands by topic; with one shows its\n"
 	  "usage, details and an example. Commands may be abbreviated to a\n"
-	  "unique prefix.\nExample:\n  help train" },
+	  "unique prefix. A word that is a form of a command (help encode)\n"
+	  "shows the lines about it.\nExample:\n  help train" },
 	{ "quit", "session", cmd_quit, 0, 0, NULL,
 	  "quit",
 	  "leave nnsh",
@@ -915,12 +917,51 @@ static void help_topic(const char *topic, void *ud)
 			sh_printf(S, "  %-10s %s\n", c->name, c->summary);
 }
 
+/* `help WORD` for a word that is not a command but a form of one (a
+ * data verb such as encode): the lines of help that start with it (and
+ * their indented continuations), under the command's name. 0 when some
+ * were found. */
+static int help_form(sh_session *S, const char *word)
+{
+	size_t len = strlen(word);
+	int found = 0;
+
+	for (const sh_cmd *c = sh_commands; c->name; c++) {
+		const char *p = c->help;
+		size_t indent = 0;
+		int on = 0;
+
+		while (*p) {
+			size_t n = strcspn(p, "\n"), b = strspn(p, " ");
+
+			if (b > 0 && strncmp(p + b, word, len) == 0 &&
+			    (p[b + len] == ' ' || p[b + len] == '\n')) {
+				if (!found++ || on == 0)
+					sh_printf(S, "%s is a form of '%s' (help "
+					          "%s):\n", word, c->name, c->name);
+				on = 1;
+				indent = b;
+			} else if (on && b <= indent) {
+				on = 0;
+			}
+			if (on)
+				sh_printf(S, "%.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
+	return found ? 0 : -1;
+}
+
 int cmd_help(sh_session *S, const sh_line *l)
 {
 	if (sh_npos(l) == 1) {
 		const sh_cmd *c = sh_find_command(sh_pos(l, 0)->text, S->err,
 		                                  sizeof S->err);
 
+		if (!c && help_form(S, sh_pos(l, 0)->text) == 0) {
+			S->err[0] = '\0';
+			return 0;
+		}
 		if (!c)
 			return -1;
 		print_help_one(S->out, c);
