@@ -3,6 +3,7 @@
  * and history, both recorded in `runs`), `gan ... resume` goes on after
  * Ctrl-C, `sample` draws a generator's images, and `data NAME = sample`
  * keeps them as a dataset. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,9 +88,9 @@ static int on_iter(const nn_gan *s, const nn_gan_point *p, void *ud)
 	sh_session *S = c->S;
 	char a[32], b[32], e[32], f[32];
 
-	if (c->live)
-		return pn_gan_iter(c->live, s, p);
-	if (!p)
+	if (pn_gan_iter(c->live, s, p))
+		return 1;
+	if (pn_gan_panel(c->live) || !p)
 		return 0;
 	if (c->every)
 		sh_printf(S, "iter %-6ld ", p->iter);
@@ -144,7 +145,7 @@ static int resume_run(sh_session *S, const sh_line *l, sh_model *sg,
                       sh_model *sd, const sh_data *data)
 {
 	for (int i = 1; i < l->n; i++)
-		if (l->v[i].key)
+		if (l->v[i].key && strcmp(l->v[i].key, "log") != 0)
 			return sh_err(S, "gan ... resume continues the run "
 			              "with its own settings: leave out %s=",
 			              l->v[i].key);
@@ -168,14 +169,21 @@ int cmd_gan(sh_session *S, const sh_line *l)
 	nn_gan_ctl ctl = { 0 };
 	size_t gbefore, dbefore;
 	long before;
+	FILE *log = NULL;
 	int rc, resume = sh_flag(l, "resume");
 
 	if (gan_models(S, l, &sg, &sd) < 0 ||
 	    !(data = sh_data_arg(S, sh_pos(l, 2)->text)))
 		return -1;
+	if (sh_opt(l, "log") && !(log = fopen(sh_opt(l, "log"), "a")))
+		return sh_err(S, "gan: cannot open log=%s: %s", sh_opt(l, "log"),
+		              strerror(errno));
 	if (resume ? resume_run(S, l, sg, sd, data) < 0
-	           : new_run(S, l, sg, sd, data) < 0)
+	           : new_run(S, l, sg, sd, data) < 0) {
+		if (log)
+			fclose(log);
 		return -1;
+	}
 	run = &sg->gan->run;
 	c.S = S;
 	c.every = run->opts.every > 0;
@@ -189,7 +197,7 @@ int cmd_gan(sh_session *S, const sh_line *l)
 	dbefore = sd->hist.n;
 	before = run->iter;
 	S->stop = 0;
-	if (pn_gan_open(S, sg, sd, data, &c.live) < 0)
+	if (pn_gan_open(S, sg, sd, data, log, &c.live) < 0)
 		return -1;
 	rc = nn_gan_train(run, sg->m, &sg->opt, sd->m, &sd->opt, data->d, &ctl);
 	pn_gan_close(c.live, rc);

@@ -403,9 +403,10 @@ const sh_cmd sh_commands[] = {
 	/* ---- files */
 	/* ---- generative models */
 	{ "gan", "generative", cmd_gan, 3, 4, "epochs iters batch k smooth "
-	  "noise every",
+	  "noise every log",
 	  "gan GEN DISC DATA [epochs=N | iters=N] [batch=B] [k=1] [smooth=1] "
-	  "[noise=normal|uniform] [every=K] | gan GEN DISC DATA resume",
+	  "[noise=normal|uniform] [every=K] [log=FILE] | gan GEN DISC DATA "
+	  "resume",
 	  "train a generator and a discriminator against each other",
 	  "Alternating training of a GAN on the real samples of DATA. Each\n"
 	  "iteration: k discriminator steps, each on a real batch (target 1,\n"
@@ -423,6 +424,12 @@ const sh_cmd sh_commands[] = {
 	  "output on real samples, D(x), and on generated ones, D(G(z)).\n"
 	  "batch is 64 by default. Ctrl-C stops between iterations and keeps\n"
 	  "both models; 'gan GEN DISC DATA resume' goes on.\n"
+	  "At a terminal a panel shows the run: the D and G losses, D(x) and\n"
+	  "D(G(z)), and GEN's samples of a fixed noise (the gan view on 2-D\n"
+	  "data). Space pauses; paused, d runs one discriminator step and g\n"
+	  "one generator step; + and - change the rate of GEN, or of DISC\n"
+	  "after ':use D'; q stops. log=FILE appends the run as JSON lines\n"
+	  "for 'monitor FILE'.\n"
 	  "Examples (examples/gan.nn and gan2d.nn are whole scripts):\n"
 	  "  gan G D real epochs=5 batch=100\n"
 	  "  gan G D moons iters=3000 k=2 smooth=0.9 every=500\n"

@@ -32,11 +32,12 @@ int pn_live_batch(pn_live *L, const nn_progress *p);
 void pn_live_close(pn_live *L, int rc);
 
 /* The panel of a GAN run (live_gan.c): g's run (g->gan) against d on
- * data. *live is NULL when there is no terminal for it (the run prints
- * its lines). */
+ * data, and its log when log is not NULL (taken over: closed at the
+ * end). *live is NULL when there is neither a terminal nor a log (the
+ * run prints its lines, as it does with a log only). */
 typedef struct pn_gan_live pn_gan_live;
 int pn_gan_open(sh_session *S, sh_model *g, sh_model *d,
-                const sh_data *data, pn_gan_live **live);
+                const sh_data *data, FILE *log, pn_gan_live **live);
 /* Whether the panel owns the screen; 0 for NULL. */
 int pn_gan_panel(const pn_gan_live *L);
 /* After each iteration of s (p: the point just added, or NULL); non-zero

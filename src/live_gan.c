@@ -5,13 +5,16 @@
  * 2-D picture of the gan view), redrawn as it trains. Space pauses; while
  * paused, d runs one discriminator step and g one generator step; + and -
  * act on the model chosen with ':use G|D'. The run is whole between
- * iterations, so the single steps use the same pieces as the loop. */
+ * iterations, so the single steps use the same pieces as the loop.
+ * gan ... log=FILE appends the run's points as JSON lines (monitor.h),
+ * with or without the panel, for `monitor FILE`. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "live.h"
+#include "monitor.h"
 #include "panel.h"
 
 #define DRAW_EVERY 0.1          /* seconds between draws at least */
@@ -25,7 +28,8 @@ struct pn_gan_live {
 	sh_model *g, *d, *use;  /* use: what + and - change */
 	const sh_data *data;
 	nn_gan *run;
-	pn_screen *scr;
+	pn_screen *scr;         /* the panel, or NULL (a log only) */
+	FILE *log;              /* log=FILE, or NULL */
 	pn_state st;
 	vw_view view;
 	long stride, last;      /* a chart point every stride iterations */
@@ -64,6 +68,8 @@ static void chart_point(pn_gan_live *L)
 	m.lr = L->use->opt.lr;
 	m.seconds = L->run->seconds;
 	pn_add_point(&L->st, &m);
+	if (L->log)
+		mo_point(L->log, &m);
 	memset(L->sum, 0, sizeof L->sum);
 	L->nsum = 0;
 	L->last = L->run->iter;
@@ -116,6 +122,8 @@ static void set_lr(pn_gan_live *L, double lr)
 	L->st.lr = L->use->opt.lr;
 	pn_event_add(&L->st, L->run->iter, "%s lr %.4g -> %.4g",
 	             L->use->name, old, L->use->opt.lr);
+	if (L->log)
+		mo_change(L->log, &L->st);
 	L->t_draw = 0;
 }
 
@@ -301,21 +309,27 @@ static void wait_paused(pn_gan_live *L)
 }
 
 int pn_gan_open(sh_session *S, sh_model *g, sh_model *d,
-                const sh_data *data, pn_gan_live **live)
+                const sh_data *data, FILE *log, pn_gan_live **live)
 {
 	nn_gan *s = &g->gan->run;
 	pn_gan_live *L;
 	int k;
 
 	*live = NULL;
-	if (!pn_terminal(S))
+	if (!pn_terminal(S) && !log)
 		return 0;
-	if (!(L = calloc(1, sizeof *L)))
+	if (!(L = calloc(1, sizeof *L))) {
+		if (log)
+			fclose(log);
 		return sh_err(S, "out of memory");
-	if (!(L->scr = pn_screen_open())) {
+	}
+	if (pn_terminal(S))
+		L->scr = pn_screen_open();
+	if (!L->scr && !log) {
 		free(L);
 		return 0;
 	}
+	L->log = log;
 	L->S = S;
 	L->g = g;
 	L->d = d;
@@ -334,6 +348,12 @@ int pn_gan_open(sh_session *S, sh_model *g, sh_model *d,
 	snprintf(L->st.data, sizeof L->st.data, "%s", data->name);
 	pn_start(&L->st, s->iter, s->iters, s->epochs, s->per, s->seconds);
 	L->st.lr = g->opt.lr;
+	if (L->log)
+		mo_start(L->log, &L->st);
+	if (!L->scr) {
+		*live = L;
+		return 0;
+	}
 	k = data->d->xsize == 2 ? VW_GAN : VW_SAMPLES;
 	vw_init(&L->view, (vw_kind)k, data->d, data->name,
 	        pn_screen_mode(L->scr));
@@ -351,7 +371,7 @@ int pn_gan_open(sh_session *S, sh_model *g, sh_model *d,
 
 int pn_gan_panel(const pn_gan_live *L)
 {
-	return L != NULL;
+	return L && L->scr;
 }
 
 int pn_gan_iter(pn_gan_live *L, const nn_gan *s, const nn_gan_point *p)
@@ -368,6 +388,8 @@ int pn_gan_iter(pn_gan_live *L, const nn_gan *s, const nn_gan_point *p)
 	L->st.samples += (double)(s->opts.batch * (size_t)s->opts.k);
 	if (s->iter - L->last >= L->stride || p)
 		chart_point(L);
+	if (!L->scr)
+		return 0;
 	now = nn_now();
 	pn_progress(&L->st, s->iter, s->epoch, s->seconds - L->paused);
 	if (now - L->t_keys >= KEYS_EVERY) {
@@ -405,10 +427,16 @@ void pn_gan_close(pn_gan_live *L, int rc)
 	else
 		snprintf(L->st.end, sizeof L->st.end, "finished");
 	L->st.ended = 1;
-	pn_screen_size(L->scr, &width, &height);
-	mode = pn_screen_mode(L->scr);
-	pn_screen_close(L->scr);
-	pn_summary(&L->st, L->S->out, width, mode, L->S->timing);
+	if (L->log) {
+		mo_end(L->log, &L->st);
+		fclose(L->log);
+	}
+	if (L->scr) {
+		pn_screen_size(L->scr, &width, &height);
+		mode = pn_screen_mode(L->scr);
+		pn_screen_close(L->scr);
+		pn_summary(&L->st, L->S->out, width, mode, L->S->timing);
+	}
 	vw_free(&L->view);
 	pn_free(&L->st);
 	free(L);

@@ -6,8 +6,8 @@
 # paused, d runs one discriminator step (the grid stays: G did not move)
 # and g one generator step (the grid changes); ':use' and '-' halve the
 # discriminator's rate; q stops and keeps both models, and `gan ...
-# resume` goes on; an autoencoder's training panel starts on its
-# reconstructions. Fails with a message when tmux is missing.
+# resume` goes on; `monitor` follows the run's log=FILE; an
+# autoencoder's training panel starts on its reconstructions. Fails with a message when tmux is missing.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 nnsh=${NNSH:-$(pwd)/../src/nnsh}
@@ -68,7 +68,7 @@ add flatten
 add dense 64 leaky alpha=0.2
 add dense 1 sigmoid
 optim adam lr=2e-4 beta1=0.5
-gan G D digits epochs=100000 batch=32
+gan G D digits epochs=100000 batch=32 log=run.jsonl
 echo after-gan
 EOS
 export OPENBLAS_NUM_THREADS=1 LANG=C.UTF-8 NO_COLOR=1
@@ -137,6 +137,25 @@ done
 tm send-keys -t run 'quit' Enter
 wait_for 'nnsh-exit 0' run
 
+# the monitor shows the GAN run from its log, with its own charts
+tm new-window -d -t run -n mon "cd '$tmp' && '$nnsh' --monitor run.jsonl;
+	echo monitor-exit \$?; sleep 60"
+wait_for_in() {
+	i=0
+	while [ $i -lt 600 ]; do
+		tm capture-pane -p -t "$2" > "$tmp/pane" 2>/dev/null
+		grep -q -- "$1" "$tmp/pane" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "'$1' never appeared"
+}
+wait_for_in 'monitor run.jsonl: G vs D on digits' run:mon
+wait_for_in 'D and G loss' run:mon
+wait_for_in 'D lr 0.0002 -> 0.0001' run:mon
+tm send-keys -t run:mon 'q'
+wait_for_in 'monitor-exit 0' run:mon
+
 # an autoencoder's run starts on its reconstructions, a classifier's on
 # its predictions; each panel offers the views of its kind of run
 cat > "$tmp/ae.nn" <<'EOS'
@@ -152,16 +171,6 @@ train pairs epochs=100000 batch=50
 EOS
 tm new-window -d -t run -n ae "cd '$tmp' && '$nnsh' ae.nn;
 	echo ae-exit \$?; sleep 60"
-wait_for_in() {
-	i=0
-	while [ $i -lt 600 ]; do
-		tm capture-pane -p -t "$2" > "$tmp/pane" 2>/dev/null
-		grep -q -- "$1" "$tmp/pane" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	fail "'$1' never appeared"
-}
 wait_for_in 'above their reconstructions' run:ae
 wait_for_in '\[7 recon\]' run:ae
 grep -q ' 8 samples' "$tmp/pane" && fail "a training panel offers samples"
@@ -169,4 +178,4 @@ tm send-keys -t run:ae 'q'
 wait_for_in 'ae-exit 0' run:ae
 
 echo "gan_tmux: curves, samples changing, pause, d and g steps, use and" \
-     "lr, stop and resume, an autoencoder's first view: ok"
+     "lr, stop and resume, the monitor, an autoencoder's first view: ok"
