@@ -978,4 +978,6 @@ double nn_now(void);
 void nn_set_threads(int n);
 int nn_threads(void);
 
+#include "nn_gan.h"
+
 #endif

@@ -694,12 +694,15 @@ int cmd_data(sh_session *S, const sh_line *l)
 		return sh_seq_data(S, l, name, args, nargs);
 	if (strcmp(verb, "make") == 0)
 		return verb_make(S, l, name, args, nargs);
+	if (strcmp(verb, "sample") == 0)
+		return sh_sample_data(S, l, name, args, nargs);
 	for (const transform *t = transforms; t->verb; t++)
 		if (strcmp(verb, t->verb) == 0)
 			return verb_transform(S, l, name, t, args, nargs);
 	return sh_err(S, "data: unknown verb '%s' (load make split take slice "
 	              "shuffle normalize scale noise onehot flatten reshape "
-	              "decorrelate autoencode encode flip bipolar)", verb);
+	              "decorrelate autoencode encode sample flip bipolar)",
+	              verb);
 }
 
 /* ---- info and show ----------------------------------------------------- */

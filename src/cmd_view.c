@@ -144,7 +144,7 @@ int cmd_view(sh_session *S, const sh_line *l)
 	if ((k = vw_parse(what)) < 0)
 		return sh_err(S, "view '%s'? (loss accuracy %s)", what,
 		              vw_list());
-	if ((dword || k != VW_STATS) &&
+	if ((dword || vw_needs_data(k)) &&
 	    !(sd = view_data(S, sm, dword, (vw_kind)k, &index)))
 		return -1;
 	if (nn_model_layers(sm->m) == 0)
@@ -154,9 +154,30 @@ int cmd_view(sh_session *S, const sh_line *l)
 		return sh_err(S, "view stats: %s", nn_error());
 	vw_init(&v, (vw_kind)k, sd ? sd->d : NULL, sd ? sd->name : sm->name,
 	        mode);
+	if (sm->gan) {          /* a generator: samples as its data */
+		sh_model *disc = sh_find_model(S, sm->gan->disc);
+
+		v.shape = sm->gan->shape;
+		v.noise = (int)sm->gan->run.opts.noise;
+		v.disc = disc ? disc->m : NULL;
+	}
 	if (k == VW_PROBS && index >= 0) {
 		v.index = (size_t)index;
 		v.has_index = 1;
+	}
+	if (sh_opt(l, "noise") && k != VW_RECON) {
+		vw_free(&v);
+		return sh_err(S, "view %s: noise= is for view recon",
+		              vw_name(k));
+	}
+	if (sh_opt(l, "noise")) {
+		double std;
+
+		if (sh_opt_double(S, l, "noise", 0, 1e-6, 10, &std) < 0) {
+			vw_free(&v);
+			return -1;
+		}
+		v.corrupt = (float)std;
 	}
 	if (sh_opt(l, "node") && k != VW_LATENT) {
 		vw_free(&v);

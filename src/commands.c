@@ -1,6 +1,7 @@
 /* commands.c - THE command table: name, handler, arity, options, usage and
- * help of every command. help, completion and doc/commands.md all read it;
- * sh_exec_line checks a line against it before calling the handler. */
+ * help of every command. help, completion and doc/commands.md all read it
+ * (help.c prints them); sh_exec_line checks a line against it before
+ * calling the handler. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,6 +252,13 @@ const sh_cmd sh_commands[] = {
 	  "  decorrelate DATA      PCA whitening (up to 256 features); dims=K\n"
 	  "                        keeps K components; eps= (1e-5); from=\n"
 	  "  autoencode DATA       targets = inputs, for autoencoders\n"
+	  "  encode MODEL DATA node=NODE\n"
+	  "                        the outputs of MODEL's node NODE for each\n"
+	  "                        sample (an autoencoder's codes), with\n"
+	  "                        DATA's labels\n"
+	  "  sample GEN n=N [seed=S]\n"
+	  "                        N samples of a GAN's generator (see 'help\n"
+	  "                        sample'), without labels\n"
 	  "Patterns for Hopfield networks (-1/+1 floats; 0/1 inputs are\n"
 	  "taken as -1/+1, anything else is refused):\n"
 	  "  make patterns n=5 size=100 [seed=S]\n"
@@ -375,8 +383,8 @@ const sh_cmd sh_commands[] = {
 	  "loss and accuracy curves, a status line and a view. Keys: space\n"
 	  "pauses, s runs one batch while paused, q (or Ctrl-C) stops, + and\n"
 	  "- double and halve the learning rate (with a schedule, they scale\n"
-	  "it), 1-7 choose the view (digits confusion boundary stats probs\n"
-	  "latent recon), ~ smooths the curves, x switches epochs/iterations, and\n"
+	  "it), the digit keys choose the view ('help view' lists them), ~\n"
+	  "smooths the curves, x switches epochs/iterations, and\n"
 	  ": takes a command applied at the next batch: lr R, momentum M,\n"
 	  "view NAME [INDEX], stop, pause, resume, step, smooth A|off.\n"
 	  "Changes are marked on the curves and listed in the summary left\n"
@@ -438,6 +446,63 @@ const sh_cmd sh_commands[] = {
 	  "Examples:\n  checkpoint run.safetensors every=5\n"
 	  "  checkpoint best best.safetensors" },
 	/* ---- files */
+	/* ---- generative models */
+	{ "gan", "generative", cmd_gan, 3, 4, "epochs iters batch k smooth "
+	  "noise every log",
+	  "gan GEN DISC DATA [epochs=N | iters=N] [batch=B] [k=1] [smooth=1] "
+	  "[noise=normal|uniform] [every=K] [log=FILE] | gan GEN DISC DATA "
+	  "resume",
+	  "train a generator and a discriminator against each other",
+	  "Alternating training of a GAN on the real samples of DATA. Each\n"
+	  "iteration: k discriminator steps, each on a real batch (target 1,\n"
+	  "or smooth=S for one-sided label smoothing, 0.9 say) and as many\n"
+	  "generated samples (target 0), then one generator step through\n"
+	  "DISC with target 1 (the non-saturating loss), the gradient carried\n"
+	  "back through DISC's input into GEN. Both losses are binary\n"
+	  "cross-entropy; GEN's input is noise, N(0, 1) or uniform on [-1, 1]\n"
+	  "(noise=). GEN's output must have as many values as a sample of\n"
+	  "DATA, and DISC must take them and end in one sigmoid unit.\n"
+	  "Each model trains with its own optimizer ('optim' on each: DCGAN's\n"
+	  "is optim adam lr=2e-4 beta1=0.5) and keeps its own history (its\n"
+	  "loss; 'view loss GEN'); both runs land in 'runs'. A line per epoch\n"
+	  "(or every K iterations) gives the D and G losses and D's mean\n"
+	  "output on real samples, D(x), and on generated ones, D(G(z)).\n"
+	  "batch is 64 by default. Ctrl-C stops between iterations and keeps\n"
+	  "both models; 'gan GEN DISC DATA resume' goes on.\n"
+	  "At a terminal a panel shows the run: the D and G losses, D(x) and\n"
+	  "D(G(z)), and GEN's samples of a fixed noise (the gan view on 2-D\n"
+	  "data). Space pauses; paused, d runs one discriminator step and g\n"
+	  "one generator step; + and - change the rate of GEN, or of DISC\n"
+	  "after ':use D'; q stops. log=FILE appends the run as JSON lines\n"
+	  "for 'monitor FILE'.\n"
+	  "Examples (examples/gan.nn and gan2d.nn are whole scripts):\n"
+	  "  gan G D real epochs=5 batch=100\n"
+	  "  gan G D moons iters=3000 k=2 smooth=0.9 every=500\n"
+	  "  gan G D real resume" },
+	{ "sample", "generative", cmd_sample, 0, 1, "n seed noise",
+	  "sample [GEN] [n=64] [seed=S] [noise=normal|uniform]",
+	  "draw a generator's images from random noise",
+	  "Runs GEN (dropout off) on n noise vectors and draws what it makes:\n"
+	  "a grid of images (in the shape of the data its GAN trained on, or\n"
+	  "a square image when its output is flat and square), or a scatter\n"
+	  "plot of 2-D samples. seed= fixes the noise (else the session's\n"
+	  "random numbers draw it); noise= defaults to its GAN run's.\n"
+	  "'data NAME = sample GEN n=N' keeps samples as a dataset, so\n"
+	  "another model can classify them.\n"
+	  "Examples:\n  sample G n=20 seed=1\n"
+	  "  data fakes = sample G n=1000" },
+	{ "judge", "generative", cmd_judge, 2, 2, "confident",
+	  "judge CLASSIFIER DATA [confident=0.9]",
+	  "how many classes a classifier finds among samples, how surely",
+	  "Runs CLASSIFIER (dropout off) on every sample of DATA and prints\n"
+	  "how many it classifies with probability at least confident= (0.9),\n"
+	  "in how many of its classes, the mean probability of its choices\n"
+	  "(confidence), and the confident count of each class. On samples of\n"
+	  "a GAN's generator it measures quality: a generator that collapsed\n"
+	  "to one digit gives one class; blurry samples give low confidence.\n"
+	  "Outputs that are not softmax probabilities are passed through a\n"
+	  "softmax first.\n"
+	  "Example:\n  data fakes = sample G n=1000\n  judge net fakes" },
 	{ "save", "files", cmd_save, 2, 3, NULL,
 	  "save MODEL FILE [state]",
 	  "write a model to a safetensors file",
@@ -537,31 +602,14 @@ const sh_cmd sh_commands[] = {
 	  "indices of the wrong ones.\n"
 	  "Example:\n  predict digits.test n=20" },
 	/* ---- panel */
-	{ "view", "panel", cmd_view, 1, 3, "node out",
-	  "view loss|accuracy|digits|confusion|boundary|stats|probs|latent|"
-	  "recon [MODEL] [DATA] [node=NODE] [out=FILE]",
+	{ "view", "panel", cmd_view, 1, 3, "node out noise",
+	  "view loss|accuracy|VIEW [MODEL] [DATA] [node=NODE] [noise=STD] "
+	  "[out=FILE]",
 	  "draw one of the live panel's pictures once",
 	  "Draws what the panel shows while training, into the normal output:\n"
 	  "  loss, accuracy  the history's training and validation curves\n"
 	  "                  (rate changes marked)\n"
-	  "  digits          predictions for a fixed random sample of DATA:\n"
-	  "                  images with the predicted label (wrong ones red,\n"
-	  "                  or marked ! without colour); other data: a table\n"
-	  "                  of inputs, targets and outputs\n"
-	  "  confusion       the confusion matrix on DATA, per-class accuracy\n"
-	  "  boundary        for 2 inputs, the plane shaded by predicted class\n"
-	  "                  (or output) with the data on top; for 1 input and\n"
-	  "                  1 output, the model's curve over the data\n"
-	  "  stats           per layer: weights and biases (with DATA, also\n"
-	  "                  outputs and gradients of its first 100 samples)\n"
-	  "  probs           class probabilities of DATA:INDEX as bars\n"
-	  "  latent          the codes node= (default: the node named code,\n"
-	  "                  else the narrowest) gives DATA's first 2,000\n"
-	  "                  samples, as a scatter plot coloured by class;\n"
-	  "                  wider codes are projected on their first two\n"
-	  "                  principal components (the title says so)\n"
-	  "  recon           an autoencoder's reconstructions below the\n"
-	  "                  images of DATA, and their mean squared error\n"
+	  "@VIEWS@\n"
 	  "DATA defaults to the data the model last validated on.\n"
 	  "out=FILE writes the picture to a file instead, in colour and 100\n"
 	  "columns wide: .png, .svg or .pdf by the extension (loss and\n"
@@ -569,6 +617,7 @@ const sh_cmd sh_commands[] = {
 	  "Examples:\n  view loss\n  view digits digits.test\n"
 	  "  view boundary net moons\n  view probs digits.test:7\n"
 	  "  view latent ae digits.test node=code\n  view recon ae digits.test\n"
+	  "  view recon dae digits.test noise=0.3\n"
 	  "  view confusion net digits.test out=confusion.png" },
 	{ "monitor", "panel", cmd_monitor, 1, 1, NULL,
 	  "monitor FILE",
@@ -761,7 +810,8 @@ const sh_cmd sh_commands[] = {
 	  "list commands, or explain one",
 	  "Without an argument lists the commands by topic; with one shows its\n"
 	  "usage, details and an example. Commands may be abbreviated to a\n"
-	  "unique prefix.\nExample:\n  help train" },
+	  "unique prefix. A word that is a form of a command (help encode)\n"
+	  "shows the lines about it.\nExample:\n  help train" },
 	{ "quit", "session", cmd_quit, 0, 0, NULL,
 	  "quit",
 	  "leave nnsh",
@@ -874,68 +924,4 @@ int sh_exec_line(sh_session *S, const char *line)
 		rc = c->fn(S, &l);
 	sh_line_free(&l);
 	return rc;
-}
-
-static void print_help_one(FILE *f, const sh_cmd *c)
-{
-	fprintf(f, "usage: %s\n%s.\n\n%s\n", c->usage, c->summary, c->help);
-}
-
-/* Calls fn for each topic in the order topics first appear in the table. */
-static void each_topic(void (*fn)(const char *topic, void *ud), void *ud)
-{
-	for (const sh_cmd *c = sh_commands; c->name; c++) {
-		const sh_cmd *p = sh_commands;
-
-		while (p < c && strcmp(p->topic, c->topic) != 0)
-			p++;
-		if (p == c)
-			fn(c->topic, ud);
-	}
-}
-
-static void help_topic(const char *topic, void *ud)
-{
-	sh_session *S = ud;
-
-	sh_printf(S, "%s:\n", topic);
-	for (const sh_cmd *c = sh_commands; c->name; c++)
-		if (strcmp(c->topic, topic) == 0)
-			sh_printf(S, "  %-10s %s\n", c->name, c->summary);
-}
-
-int cmd_help(sh_session *S, const sh_line *l)
-{
-	if (sh_npos(l) == 1) {
-		const sh_cmd *c = sh_find_command(sh_pos(l, 0)->text, S->err,
-		                                  sizeof S->err);
-
-		if (!c)
-			return -1;
-		print_help_one(S->out, c);
-		return 0;
-	}
-	each_topic(help_topic, S);
-	sh_printf(S, "\nType 'help COMMAND' for details and an example.\n");
-	return 0;
-}
-
-static void md_topic(const char *topic, void *ud)
-{
-	FILE *f = ud;
-
-	fprintf(f, "\n## %s\n", topic);
-	for (const sh_cmd *c = sh_commands; c->name; c++)
-		if (strcmp(c->topic, topic) == 0)
-			fprintf(f, "\n### %s\n\n`%s`\n\n%s.\n\n```\n%s\n```\n",
-			        c->name, c->usage, c->summary, c->help);
-}
-
-void sh_print_commands_md(FILE *f)
-{
-	fprintf(f, "# nnsh commands\n\n"
-	        "Generated from the command table (src/commands.c) by\n"
-	        "`nnsh --commands-md`; a test fails when this file and the\n"
-	        "table differ.\n");
-	each_topic(md_topic, f);
 }

@@ -72,6 +72,15 @@ int cmd_predict(sh_session *S, const sh_line *l);
 /* cmd_conv.c */
 int cmd_filters(sh_session *S, const sh_line *l);
 
+/* cmd_gan.c */
+int cmd_gan(sh_session *S, const sh_line *l);
+int cmd_sample(sh_session *S, const sh_line *l);
+int cmd_judge(sh_session *S, const sh_line *l);
+/* `data NAME = sample GEN n=N [seed=S] [noise=K]` (args: what follows
+ * the verb). 0, or -1 with the session unchanged. */
+int sh_sample_data(sh_session *S, const sh_line *l, const char *name,
+                   const char *const *args, int nargs);
+
 /* cmd_view.c */
 int cmd_view(sh_session *S, const sh_line *l);
 int cmd_monitor(sh_session *S, const sh_line *l);

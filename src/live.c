@@ -300,8 +300,8 @@ static void key(pn_live *L, int k)
 		edit(L, k);
 		return;
 	}
-	if (k >= '1' && k < '1' + VW_COUNT) {
-		set_view(L, k - '1');
+	if (vw_by_key(k) >= 0 && !vw_generator(vw_by_key(k))) {
+		set_view(L, vw_by_key(k));
 		return;
 	}
 	switch (k) {
@@ -329,7 +329,12 @@ static void key(pn_live *L, int k)
 		break;
 	case 'v':
 	case '\t':
-		set_view(L, (L->st.view + 1) % VW_COUNT);
+		for (int v = (L->st.view + 1) % VW_COUNT; ;
+		     v = (v + 1) % VW_COUNT)
+			if (!vw_generator(v)) {
+				set_view(L, v);
+				break;
+			}
 		break;
 	case '~':
 		set_smooth(L, L->st.smooth > 0 ? 0 : 0.6);
@@ -429,6 +434,25 @@ static void screen(pn_live *L, double now)
 
 /* ---- the interface ------------------------------------------------------ */
 
+/* The view a run starts on: for an autoencoder (targets as wide as the
+ * inputs and the outputs, no classes) its reconstructions, or its codes
+ * when the data are not images and the code node has 2 units; else the
+ * predictions. */
+static int first_view(const nn_model *m, const nn_dataset *d)
+{
+	nn_layer_info info;
+	nn_shape s = d->xshape;
+
+	if (nn_model_layers(m) == 0 || d->nclasses > 0 || !d->y ||
+	    d->ysize != d->xsize ||
+	    nn_shape_size(nn_model_output_shape(m)) != d->xsize)
+		return VW_DIGITS;
+	if (s.ndim == 2 || (s.ndim == 3 && s.dim[0] <= 4))
+		return VW_RECON;
+	nn_model_layer_info(m, (size_t)vw_code_node(m), &info);
+	return nn_shape_size(&info.out) == 2 ? VW_LATENT : VW_DIGITS;
+}
+
 int pn_live_open(sh_session *S, sh_model *sm, const sh_line *l,
                  const sh_data *train, const sh_data *val,
                  const nn_train_opts *o, pn_live **live)
@@ -488,7 +512,8 @@ int pn_live_open(sh_session *S, sh_model *sm, const sh_line *l,
 		}
 	}
 	if (panel && (L->scr = pn_screen_open())) {
-		vw_init(&L->view, VW_DIGITS, L->vdata, L->vname,
+		L->st.view = first_view(sm->m, train->d);
+		vw_init(&L->view, (vw_kind)L->st.view, L->vdata, L->vname,
 		        pn_screen_mode(L->scr));
 		snprintf(L->st.msg, sizeof L->st.msg, "starting");
 		draw(L, nn_now());

@@ -31,4 +31,19 @@ int pn_live_batch(pn_live *L, const nn_progress *p);
  * NULL). */
 void pn_live_close(pn_live *L, int rc);
 
+/* The panel of a GAN run (live_gan.c): g's run (g->gan) against d on
+ * data, and its log when log is not NULL (taken over: closed at the
+ * end). *live is NULL when there is neither a terminal nor a log (the
+ * run prints its lines, as it does with a log only). */
+typedef struct pn_gan_live pn_gan_live;
+int pn_gan_open(sh_session *S, sh_model *g, sh_model *d,
+                const sh_data *data, FILE *log, pn_gan_live **live);
+/* Whether the panel owns the screen; 0 for NULL. */
+int pn_gan_panel(const pn_gan_live *L);
+/* After each iteration of s (p: the point just added, or NULL); non-zero
+ * stops the run (q, Ctrl-C). Nothing happens for NULL. */
+int pn_gan_iter(pn_gan_live *L, const nn_gan *s, const nn_gan_point *p);
+/* Give the terminal back and print the run's summary; frees L. */
+void pn_gan_close(pn_gan_live *L, int rc);
+
 #endif

@@ -58,6 +58,8 @@ void mo_start(FILE *f, const pn_state *st)
 	set_str(o, "data", st->data);
 	set_str(o, "val", st->val);
 	set_int(o, "classes", st->classes);
+	if (st->gan)
+		set_int(o, "gan", 1);
 	set_int(o, "iter", st->iter0);
 	set_int(o, "iters", st->iters);
 	set_int(o, "epochs", st->epochs);
@@ -170,6 +172,7 @@ static void read_start(pn_state *st, const json_t *o)
 	str(o, "data", st->data, sizeof st->data);
 	str(o, "val", st->val, sizeof st->val);
 	st->classes = whole(o, "classes") != 0;
+	st->gan = whole(o, "gan") == 1;
 	st->lr = num(o, "lr");
 	st->momentum = num(o, "momentum");
 	st->has_momentum = isfinite(st->momentum);

@@ -1,7 +1,9 @@
 /* monitor.h - a run's progress as JSON lines, one record per line, which
  * `train ... log=FILE` appends while the run goes and `monitor FILE` (or
  * nnsh --monitor FILE) reads back into a panel state, following the file
- * as it grows. Records: start (the run), batch (training loss and
+ * as it grows. Records: start (the run; "gan": 1 for a GAN run, whose
+ * points hold D's loss as loss, G's as val_loss, D(x) as acc and D(G(z))
+ * as val_acc), batch (training loss and
  * accuracy of the batches since the last record), point (a history
  * point), change (the learning rate or momentum changed), end. */
 #ifndef NNSH_MONITOR_H

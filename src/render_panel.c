@@ -101,7 +101,8 @@ int pn_add_point(pn_state *st, const nn_metrics *p)
 	q.iter += st->pts_off;
 	if (nn_history_push(&st->pts, &q) < 0)
 		return -1;
-	if (better(&q, st->best >= 0 ? &st->pts.p[st->best] : NULL))
+	if (!st->gan &&
+	    better(&q, st->best >= 0 ? &st->pts.p[st->best] : NULL))
 		st->best = (int)st->pts.n - 1;
 	return 0;
 }
@@ -209,20 +210,23 @@ void pn_chart(const pn_state *st, cv_canvas *c, int x, int y, int w, int h,
 	}
 	if (st->smooth > 0) {
 		rc_smooth(ty, nf, st->smooth, ts);
-		snprintf(smooth, sizeof smooth, "train (smoothed %.2g)",
-		         st->smooth);
+		snprintf(smooth, sizeof smooth, "%s (smoothed %.2g)",
+		         !st->gan ? "train" : acc ? "D(x)" : "D", st->smooth);
 		s[ns++] = (rc_series){ "raw", tx, ty, nf, CV_BRIGHT_BLACK, 0 };
 		s[ns++] = (rc_series){ smooth, tx, ts, nf, CV_BRIGHT_CYAN, 0 };
 	} else {
-		s[ns++] = (rc_series){ "train", tx, ty, nf, CV_BRIGHT_CYAN, 0 };
+		s[ns++] = (rc_series){ !st->gan ? "train" : acc ? "D(x)" : "D",
+		                       tx, ty, nf, CV_BRIGHT_CYAN, 0 };
 	}
 	if (nv)
-		s[ns++] = (rc_series){ "validation", vx, vy, np,
+		s[ns++] = (rc_series){ !st->gan ? "validation" : acc
+		                       ? "D(G(z))" : "G", vx, vy, np,
 		                       CV_BRIGHT_YELLOW, 0 };
 	for (int i = 0; i < st->nev; i++)
 		marks[i] = (rc_mark){ xval(st, (double)st->ev[i].iter),
 		                      st->ev[i].text };
-	ch.title = acc ? "accuracy" : "loss";
+	ch.title = !st->gan ? (acc ? "accuracy" : "loss")
+	           : acc ? "D's mean output" : "D and G loss";
 	ch.xlabel = st->xepochs ? "epoch" : "iteration";
 	ch.s = s;
 	ch.ns = ns;
@@ -297,7 +301,11 @@ static void status(const pn_state *st, cv_canvas *c, int y)
 		       k < fill ? CV_GREEN : CV_BRIGHT_BLACK, CV_DEFAULT, 0);
 	put(c, &x, y, w, CV_DEFAULT, 0, " %3.0f%%  iter %ld/%ld",
 	    100 * frac, st->iter, st->iters);
-	put(c, &x, y, w, CV_DEFAULT, 1, "  lr %.4g", st->lr);
+	if (st->gan)
+		put(c, &x, y, w, CV_DEFAULT, 1, "  %s lr %.4g", st->use,
+		    st->lr);
+	else
+		put(c, &x, y, w, CV_DEFAULT, 1, "  lr %.4g", st->lr);
 	if (st->has_momentum && st->momentum != 0)
 		put(c, &x, y, w, CV_DEFAULT, 1, "  momentum %.4g",
 		    st->momentum);
@@ -320,18 +328,22 @@ static void tabs(const pn_state *st, cv_canvas *c, int y)
 	int need = (int)strlen(st->msg) + 2;
 
 	for (int k = 0; k < VW_COUNT; k++)
-		need += (int)strlen(vw_name(k)) + 4;
+		if (vw_generator(k) == st->gan)
+			need += (int)strlen(vw_name(k)) + 4;
 	if (st->msg[0] && need > c->w)
 		full = 0;
 	for (int k = 0; k < VW_COUNT; k++) {
 		int cur = k == st->view, from = x;
 
+		if (vw_generator(k) != st->gan)
+			continue;       /* views of the other kind of run */
 		if (!full && !cur) {
-			put(c, &x, y, c->w, CV_DEFAULT, 0, " %d ", k + 1);
+			put(c, &x, y, c->w, CV_DEFAULT, 0, " %c ", vw_key(k));
 			continue;
 		}
 		put(c, &x, y, c->w, cur && color ? CV_BLACK : CV_DEFAULT, cur,
-		    cur && !color ? "[%d %s]" : " %d %s ", k + 1, vw_name(k));
+		    cur && !color ? "[%c %s]" : " %c %s ", vw_key(k),
+		    vw_name(k));
 		for (int i = from; cur && color && i < x; i++)
 			cv_at(c, i, y)->bg = CV_CYAN;
 	}
@@ -380,11 +392,22 @@ static void keyline(const pn_state *st, cv_canvas *c, int y)
 	static const char *const mon[] = {
 		"q", "quit", "~", "smooth", "x", "axis", NULL,
 	};
-	const char *const *k = !st->control ? mon : st->paused ? paused : run;
+	static const char *const gan[] = {
+		"space", "resume", "d", "one D step", "g", "one G step", "q",
+		"stop", "+/-", "lr x2 /2", "1-N", "view", ":", "use G|D",
+		NULL,
+	};
+	const char *const *k = !st->control ? mon : st->paused && st->gan
+	                       ? gan : st->paused ? paused : run;
 	char views[16];
-	int x = 1;
+	int x = 1, lo = 0, hi = 0;
 
-	snprintf(views, sizeof views, "1-%d", VW_COUNT);
+	for (int j = 0; j < VW_COUNT; j++)
+		if (vw_generator(j) == st->gan) {
+			lo = lo ? lo : vw_key(j);
+			hi = vw_key(j);
+		}
+	snprintf(views, sizeof views, "%c-%c", lo, hi);
 
 	if (st->editing) {
 		put(c, &x, y, c->w, CV_DEFAULT, 1, ":%s", st->line);
@@ -456,7 +479,16 @@ void pn_point_line(const pn_state *st, const nn_metrics *p, char *buf,
                    size_t len)
 {
 	char v[4][32];
-	int n = snprintf(buf, len, "epoch %d/%d  iter %ld  loss %s  acc %s",
+	int n;
+
+	if (st->gan) {
+		snprintf(buf, len, "epoch %d/%d  iter %ld  D loss %s  G loss %s"
+		         "  D(x) %s  D(G(z)) %s", p->epoch, st->epochs, p->iter,
+		         num(p->loss, v[0], 32), num(p->val_loss, v[1], 32),
+		         num(p->acc, v[2], 32), num(p->val_acc, v[3], 32));
+		return;
+	}
+	n = snprintf(buf, len, "epoch %d/%d  iter %ld  loss %s  acc %s",
 	                 p->epoch, st->epochs, p->iter,
 	                 num(p->loss, v[0], 32), num(p->acc, v[1], 32));
 

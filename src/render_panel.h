@@ -68,6 +68,10 @@ typedef struct pn_state {
 	double smooth;          /* EMA weight of the training curves; 0 off */
 	int view;               /* the view shown (vw_kind) */
 	int control;            /* keys steer the run (not a monitor) */
+	int gan;                /* a GAN run: each point's loss is D's and
+	                         * val_loss G's, acc is D(x) and val_acc
+	                         * D(G(z)); no best point */
+	char use[64];           /* gan: the model + and - act on */
 	char msg[160];          /* feedback on the last key or command */
 	int editing;            /* the ':' command line is open */
 	char line[128];

@@ -10,10 +10,16 @@
 #include "render_data.h"
 #include "view.h"
 
-/* THE list of views, in the order of vw_kind and of the panel's keys. */
+/* The classes and keys of view_list.h, in its order. */
 static const vw_class *const classes[VW_COUNT] = {
-	&vw_digits_class, &vw_confusion_class, &vw_boundary_class,
-	&vw_stats_class, &vw_probs_class, &vw_latent_class, &vw_recon_class,
+#define VIEW(K, name, key) &vw_##name##_class,
+#include "view_list.h"
+#undef VIEW
+};
+static const char keys[VW_COUNT] = {
+#define VIEW(K, name, key) key,
+#include "view_list.h"
+#undef VIEW
 };
 
 const char *vw_name(int k)
@@ -24,6 +30,53 @@ const char *vw_name(int k)
 const char *vw_help(int k)
 {
 	return k >= 0 && k < VW_COUNT ? classes[k]->help : "";
+}
+
+int vw_key(int k)
+{
+	return k >= 0 && k < VW_COUNT ? keys[k] : 0;
+}
+
+int vw_needs_data(int k)
+{
+	return k >= 0 && k < VW_COUNT && classes[k]->needs_data;
+}
+
+int vw_generator(int k)
+{
+	return k >= 0 && k < VW_COUNT && classes[k]->generator;
+}
+
+int vw_by_key(int c)
+{
+	for (int k = 0; k < VW_COUNT; k++)
+		if (keys[k] == c)
+			return k;
+	return -1;
+}
+
+const char *const *vw_names(void)
+{
+	static const char *names[VW_COUNT + 1];
+
+	for (int k = 0; k < VW_COUNT; k++)
+		names[k] = classes[k]->name;
+	return names;
+}
+
+void vw_help_table(FILE *f)
+{
+	for (int k = 0; k < VW_COUNT; k++) {
+		const char *p = classes[k]->more;
+
+		fprintf(f, "  %-15s %s\n", classes[k]->name, classes[k]->help);
+		while (p && *p) {
+			size_t n = strcspn(p, "\n");
+
+			fprintf(f, "  %-15s %.*s\n", "", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
 }
 
 const char *vw_list(void)
@@ -219,6 +272,8 @@ void vw_init(vw_view *v, vw_kind k, const nn_dataset *d, const char *what,
 	memset(v, 0, sizeof *v);
 	v->kind = k;
 	v->node = -1;
+	if (classes[k]->state_size)
+		v->state = calloc(1, classes[k]->state_size);
 	v->mode = mode;
 	v->d = d;
 	snprintf(v->what, sizeof v->what, "%s", what);
@@ -246,6 +301,9 @@ void vw_init(vw_view *v, vw_kind k, const nn_dataset *d, const char *what,
 
 void vw_free(vw_view *v)
 {
+	if (v->state && classes[v->kind]->clear)
+		classes[v->kind]->clear(v);
+	free(v->state);
 	free(v->sample);
 	free(v->pred);
 	free(v->out);
@@ -264,7 +322,9 @@ int vw_update(vw_view *v, nn_model *m, int w, int h, size_t batch)
 	const vw_class *cls = classes[v->kind];
 
 	v->note[0] = '\0';
-	if (cls->needs_data && vw_fits(v, m) < 0)
+	if (cls->state_size && !v->state)
+		return vw_note(v, "out of memory");
+	if (cls->needs_data && !cls->generator && vw_fits(v, m) < 0)
 		return -1;
 	if (cls->update(v, m, w, h, batch) < 0)
 		return -1;

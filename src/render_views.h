@@ -7,21 +7,40 @@
 #ifndef NNSH_RENDER_VIEWS_H
 #define NNSH_RENDER_VIEWS_H
 
+#include <stdio.h>
+
 #include "canvas.h"
 #include "nn.h"
 
+/* The kinds of view, in the order of view_list.h: VW_DIGITS, ... */
 typedef enum vw_kind {
-	VW_DIGITS, VW_CONFUSION, VW_BOUNDARY, VW_STATS, VW_PROBS, VW_LATENT,
-	VW_RECON, VW_COUNT
+#define VIEW(K, name, key) VW_##K,
+#include "view_list.h"
+#undef VIEW
+	VW_COUNT
 } vw_kind;
 
-/* The name of view kind k ("digits"), its one-line help, and every name
- * in order, separated by blanks (for messages). */
+/* The name of view kind k ("digits"), its one-line help, its key in the
+ * panel, and every name in order, separated by blanks (for messages). */
 const char *vw_name(int k);
 const char *vw_help(int k);
+int vw_key(int k);
+/* Whether view kind k shows a dataset (else only a model: stats,
+ * samples). */
+int vw_needs_data(int k);
+/* Whether view kind k draws a GAN's generator (a GAN run's panel shows
+ * those views, a training run's the others). */
+int vw_generator(int k);
 const char *vw_list(void);
+/* The names in order, NULL-terminated (for completion). */
+const char *const *vw_names(void);
 /* The kind of a name (or a unique prefix of one); -1 when unknown. */
 int vw_parse(const char *name);
+/* The kind whose panel key is c; -1 when none. */
+int vw_by_key(int c);
+/* Write the list of views for `help view`: a line per view, its name
+ * and help, then its further lines of help, indented. */
+void vw_help_table(FILE *f);
 
 #define VW_TREND 24             /* stds kept per statistics row */
 
@@ -41,6 +60,8 @@ typedef struct vw_view {
 	char what[96];          /* "digits.test", for the titles */
 	char note[160];         /* why there is nothing to show, or "" */
 	int ready;              /* computed at least once */
+	void *state;            /* the kind's own snapshot (its class's
+	                         * state_size bytes, zeroed at vw_init) */
 	/* digits: predictions for a fixed random sample of d */
 	size_t *sample;
 	size_t nsample, npred;
@@ -70,6 +91,13 @@ typedef struct vw_view {
 	float *lat;
 	size_t nlat;
 	int latdims;            /* the codes' width */
+	/* generated samples (samples, gan): the model is a generator */
+	size_t count;           /* how many to show (0: as many as fit) */
+	unsigned long seed;     /* their fixed noise */
+	int noise;              /* its kind (nn_gan_noise) */
+	nn_shape shape;         /* their shape (ndim 0: the model's) */
+	nn_model *disc;         /* gan: the discriminator */
+	float corrupt;          /* recon: the noise added to the inputs */
 } vw_view;
 
 /* A view of kind k of the samples in d (named what in titles), drawn in

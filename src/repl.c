@@ -12,6 +12,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "render_views.h"
 #include "repl.h"
 #include "script.h"
 #include "signals.h"
@@ -218,6 +219,16 @@ static const char *add_options(int n)
 	return opts;
 }
 
+/* loss, accuracy and the views, for `view`. */
+static const char *const *view_names(void)
+{
+	static const char *names[VW_COUNT + 3] = { "loss", "accuracy" };
+
+	for (int k = 0; k <= VW_COUNT; k++)
+		names[2 + k] = vw_names()[k];
+	return names;
+}
+
 static char **complete(const char *text, int start, int end)
 {
 	char word[32] = "";
@@ -245,6 +256,8 @@ static char **complete(const char *text, int start, int end)
 		cands = inits;
 	else if (c && strcmp(c->name, "data") == 0)
 		cands = sources;
+	else if (c && strcmp(c->name, "view") == 0)
+		cands = view_names();
 	else if (c && (strcmp(c->name, "help") == 0))
 		return rl_completion_matches(text, command_names);
 	if (c && (strcmp(c->name, "source") == 0 ||

@@ -33,6 +33,10 @@ void sh_train_reset(sh_model *sm)
 	sm->target_lo = sm->target_hi = 0;
 	sm->ckpt_path = sm->best_path = NULL;
 	sm->ckpt_every = 0;
+	if (sm->gan)
+		nn_gan_free(&sm->gan->run);
+	free(sm->gan);
+	sm->gan = NULL;
 }
 
 void sh_runs_clear(sh_session *S)

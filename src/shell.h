@@ -61,7 +61,18 @@ typedef struct sh_model {
 	char *saved_path;       /* the last `save`, for a SIGTERM checkpoint */
 	nn_hopfield *hop;       /* `model NAME hopfield UNITS`: the network
 	                         * (m is then an empty model of that input) */
+	struct sh_gan *gan;     /* its last GAN run as the generator, or
+	                         * NULL (cmd_gan.c) */
 } sh_model;
+
+/* A GAN run, kept on its generator's entry for `gan ... resume`,
+ * `sample` and the panel (cmd_gan.c). */
+typedef struct sh_gan {
+	nn_gan run;
+	char disc[64];          /* the discriminator's name */
+	char data[64];          /* the real data's name */
+	nn_shape shape;         /* a real sample's shape: samples take it */
+} sh_gan;
 
 typedef struct sh_data {
 	char *name;

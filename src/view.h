@@ -12,11 +12,19 @@
 #define POINTS_MAX 5000         /* data points drawn on a boundary */
 
 /* A kind of view: adding one is a view_NAME.c file defining its class
- * and a row in render_views.c's table (and the kind in vw_kind). */
+ * vw_NAME_class, a row in view_list.h and the file in src/Makefile.am.
+ * What only that view keeps goes in its own state (state_size bytes at
+ * v->state, zeroed by vw_init; clear frees what it points to). */
 typedef struct vw_class {
-	const char *name;       /* "digits" */
+	const char *name;       /* "digits": must be the row's name */
 	const char *help;       /* one line, for help and key lists */
-	int needs_data;         /* the model must fit the view's dataset */
+	const char *more;       /* further lines for `help view`, or NULL */
+	int needs_data;         /* it shows a dataset, which the model must
+	                         * fit unless it is a generator */
+	int generator;          /* the model is a GAN's generator */
+	size_t state_size;      /* bytes of its own state, or 0 */
+	/* Free what the state points to (not the state); NULL: nothing. */
+	void (*clear)(vw_view *v);
 	/* Compute the snapshot for a w x h area; batch as in vw_update.
 	 * 0, or -1 with v->note set. */
 	int (*update)(vw_view *v, nn_model *m, int w, int h, size_t batch);
@@ -29,9 +37,9 @@ typedef struct vw_class {
 	int (*stale)(const vw_view *v, int w, int h);
 } vw_class;
 
-extern const vw_class vw_digits_class, vw_confusion_class,
-	vw_boundary_class, vw_stats_class, vw_probs_class, vw_latent_class,
-	vw_recon_class;
+#define VIEW(K, name, key) extern const vw_class vw_##name##_class;
+#include "view_list.h"
+#undef VIEW
 
 /* printf into the canvas at (x, y), cut at maxw columns. */
 void vw_textf(cv_canvas *c, int x, int y, int maxw, int fg, int bold,

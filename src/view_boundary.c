@@ -273,6 +273,9 @@ static int boundary_height(const vw_view *v, int w)
 const vw_class vw_boundary_class = {
 	.name = "boundary", .needs_data = 1,
 	.help = "the decision boundary of 2-D data (or the fitted function)",
+	.more = "for 2 inputs, the plane shaded by predicted class (or\n"
+	        "output) with the data on top; for 1 input and 1\n"
+	        "output, the model's curve over the data",
 	.update = boundary_update, .draw = draw_boundary,
 	.height = boundary_height, .stale = boundary_stale,
 };

@@ -123,6 +123,7 @@ static int confusion_height(const vw_view *v, int w)
 const vw_class vw_confusion_class = {
 	.name = "confusion", .needs_data = 1,
 	.help = "true classes against predicted ones",
+	.more = "on DATA, with per-class accuracy",
 	.update = confusion_update, .draw = draw_confusion,
 	.height = confusion_height,
 };

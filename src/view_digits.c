@@ -201,6 +201,10 @@ static int digits_height(const vw_view *v, int w)
 const vw_class vw_digits_class = {
 	.name = "digits", .needs_data = 1,
 	.help = "test samples with the network's predictions",
+	.more = "a fixed random sample of DATA: images with the\n"
+	        "predicted label (wrong ones red, or marked ! without\n"
+	        "colour); other data: a table of inputs, targets and\n"
+	        "outputs",
 	.update = digits_update, .draw = draw_digits, .height = digits_height,
 	.stale = digits_stale,
 };

@@ -194,5 +194,10 @@ static int latent_height(const vw_view *v, int w)
 const vw_class vw_latent_class = {
 	.name = "latent", .needs_data = 1,
 	.help = "a node's codes of the data, by class (2-D, or two PCs)",
+	.more = "the codes node= (default: the node named code, else the\n"
+	        "narrowest) gives DATA's first 2,000 samples, as a\n"
+	        "scatter plot coloured by class; wider codes are\n"
+	        "projected on their first two principal components (the\n"
+	        "title says so)",
 	.update = latent_update, .draw = latent_draw, .height = latent_height,
 };

@@ -107,5 +107,6 @@ static int probs_height(const vw_view *v, int w)
 const vw_class vw_probs_class = {
 	.name = "probs", .needs_data = 1,
 	.help = "one sample's class probabilities",
+	.more = "of DATA:INDEX, as bars",
 	.update = probs_update, .draw = draw_probs, .height = probs_height,
 };

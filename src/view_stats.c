@@ -239,5 +239,7 @@ static int stats_height(const vw_view *v, int w)
 const vw_class vw_stats_class = {
 	.name = "stats", .needs_data = 0,
 	.help = "per-layer weight, output and gradient statistics",
+	.more = "per layer: weights and biases (with DATA, also outputs\n"
+	        "and gradients of its first 100 samples)",
 	.update = stats_update, .draw = draw_stats, .height = stats_height,
 };
