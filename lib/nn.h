@@ -422,6 +422,7 @@ typedef struct nn_init {
 	float std;              /* normal */
 	float lo, hi;           /* uniform */
 	float bias;             /* value for every bias */
+	int bias_same;          /* or: biases drawn as the weights are */
 } nn_init;
 const char *nn_init_name(nn_init_kind k);
 int nn_init_parse(const char *name);
@@ -712,6 +713,8 @@ typedef struct nn_train_opts {
 	double goal;            /* stop at the first point whose training
 	                         * loss is at most this (MATLAB's goal);
 	                         * 0: off */
+	double goal_acc;        /* or whose training accuracy is at least
+	                         * this (0: off) */
 	nn_reduction reduction; /* the step follows the batch's mean loss
 	                         * (0) or its sum; the points' losses stay
 	                         * means per sample either way */
@@ -862,6 +865,34 @@ nn_dataset *nn_dataset_bipolar(const nn_dataset *d, int side,
 int nn_hopfield_capacity(int units, nn_hop_rule rule, int maxload,
                          int trials, nn_rng *rng, double *frac,
                          double *overlap);
+
+/* ---- Hinton's family trees (family.c) -------------------------------- */
+
+/* Two isomorphic families, English (people 0..11) and Italian (12..23:
+ * person i + 12 holds person i's place), and 12 relations; a fact is
+ * (person 1, relation) and its answer the set of persons 2. */
+#define NN_FAMILY_PEOPLE 24
+#define NN_FAMILY_RELATIONS 12
+#define NN_FAMILY_INPUTS (NN_FAMILY_PEOPLE + NN_FAMILY_RELATIONS)
+#define NN_FAMILY_FACTS 104
+extern const char *const nn_family_people[NN_FAMILY_PEOPLE];
+/* father mother husband wife son daughter uncle aunt brother sister
+ * nephew niece */
+extern const char *const nn_family_relations[NN_FAMILY_RELATIONS];
+/* The answer to (person, relation) as 24 0/1 values in out; returns how
+ * many people it holds (0: not a fact). */
+int nn_family_answers(int person, int relation, float *out);
+/* The 104 facts, by person then relation: 36 inputs (person one-hot,
+ * then relation one-hot), 24 float targets (the answer, multi-hot). */
+nn_dataset *nn_make_family(void);
+/* The person and relation a 36-value input names; -1 when it is not one
+ * person and one relation, one-hot. */
+int nn_family_fact(const float *x, int *person, int *relation);
+/* How many of n outputs (24 each) are right against targets y: every
+ * unit whose target is 1 above threshold and every other below it (the
+ * paper's rule, with threshold 0.5). */
+size_t nn_family_right(const float *out, const float *y, size_t n,
+                       double threshold);
 
 /* ---- model files (modelfile.c) ----------------------------------------- */
 
