@@ -390,7 +390,7 @@ int cmd_init(sh_session *S, const sh_line *l)
 	sh_model *sm = sh_model_arg(S, sh_opt(l, "model"));
 	const char *kind = sh_pos(l, 0)->text;
 	nn_init in = { 0 };
-	double std, value, lo, hi, bias;
+	double std, value, lo, hi, bias = 0;
 	long layer;
 	int k;
 
@@ -401,11 +401,18 @@ int cmd_init(sh_session *S, const sh_line *l)
 		              "uniform xavier xavier_normal he lecun maxfan)",
 		              kind);
 	in.kind = (nn_init_kind)k;
+	in.bias_same = sh_opt(l, "bias") && strcmp(sh_opt(l, "bias"),
+	                                           "same") == 0;
+	if (sh_opt(l, "bias") && !in.bias_same &&
+	    sh_parse_double(sh_opt(l, "bias"), &bias) < 0)
+		return sh_err(S, "bias=%s: a number, or same (drawn as the "
+		              "weights are)", sh_opt(l, "bias"));
 	if (sh_opt_double(S, l, "std", 0.1, 0, 1e6, &std) < 0 ||
 	    sh_opt_double(S, l, "value", 0, -1e6, 1e6, &value) < 0 ||
 	    sh_opt_double(S, l, "lo", -0.1, -1e6, 1e6, &lo) < 0 ||
 	    sh_opt_double(S, l, "hi", 0.1, -1e6, 1e6, &hi) < 0 ||
-	    sh_opt_double(S, l, "bias", 0, -1e6, 1e6, &bias) < 0 ||
+	    (!in.bias_same &&
+	     sh_opt_double(S, l, "bias", 0, -1e6, 1e6, &bias) < 0) ||
 	    sh_opt_long(S, l, "layer", 0, 1, 1 << 20, &layer) < 0)
 		return -1;
 	if (in.kind == NN_INIT_NORMAL && !sh_opt(l, "std"))

@@ -139,7 +139,7 @@ static int run_options(sh_session *S, const sh_line *l, sh_model *sm,
                        nn_train_opts *o, sh_data **val)
 {
 	long epochs, iters, batch, every, shuffle, patience;
-	double clip, delta, goal;
+	double clip, delta, goal, goal_acc;
 	const char *mon = sh_opt(l, "monitor");
 	int k;
 
@@ -152,6 +152,7 @@ static int run_options(sh_session *S, const sh_line *l, sh_model *sm,
 	    sh_opt_double(S, l, "min_delta", 0, 0, 1e30, &delta) < 0 ||
 	    sh_opt_double(S, l, "clip", 0, 0, 1e30, &clip) < 0 ||
 	    sh_opt_double(S, l, "goal", 0, 0, 1e30, &goal) < 0 ||
+	    sh_opt_double(S, l, "goal_acc", 0, 0, 1, &goal_acc) < 0 ||
 	    val_option(S, l, o, val) < 0)
 		return -1;
 	if (sh_opt(l, "epochs") && sh_opt(l, "iters"))
@@ -166,6 +167,7 @@ static int run_options(sh_session *S, const sh_line *l, sh_model *sm,
 	o->every = every;
 	o->clip = clip;
 	o->goal = goal;
+	o->goal_acc = goal_acc;
 	o->schedule = sm->sched;
 	o->target_lo = sm->target_lo;
 	o->target_hi = sm->target_hi;
@@ -249,10 +251,15 @@ static void report(sh_session *S, const sh_model *sm, long before_iter)
 	char v[32], g[32];
 
 	sh_num(e->best, v, sizeof v);
-	if (r->reached_goal)
+	if (r->reached_goal && r->opts.goal > 0 &&
+	    sm->hist.p[sm->hist.n - 1].loss <= r->opts.goal)
 		sh_printf(S, "reached the goal at epoch %d: loss %s <= %g\n",
 		          r->epoch, sh_num(sm->hist.p[sm->hist.n - 1].loss, g,
 		                           sizeof g), r->opts.goal);
+	else if (r->reached_goal)
+		sh_printf(S, "reached the goal at epoch %d: accuracy %s >= "
+		          "%g\n", r->epoch, sh_num(sm->hist.p[sm->hist.n -
+		          1].acc, g, sizeof g), r->opts.goal_acc);
 	if (r->stopped_early)
 		sh_printf(S, "early stop at epoch %d: %s did not improve for "
 		          "%d evaluations\n", r->epoch, mon, e->patience);
