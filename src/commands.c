@@ -93,14 +93,17 @@ const sh_cmd sh_commands[] = {
 	  "Example:\n  summary" },
 	{ "init", "models", cmd_init, 1, 1,
 	  "std value lo hi bias layer model",
-	  "init KIND [std=S] [bias=B] [layer=N] [model=NAME]",
+	  "init KIND [std=S] [bias=B|same] [layer=N] [model=NAME]",
 	  "initialise weights (and biases) of a model",
 	  "Kinds: zeros, constant value=V, normal std=S, uniform lo=A hi=B,\n"
 	  "xavier (Glorot uniform), xavier_normal, he (normal, 2/fan_in),\n"
 	  "lecun (normal, 1/fan_in), maxfan (normal with variance\n"
 	  "1/max(fan_in, fan_out)). Biases are set to bias= (default 0).\n"
+	  "bias=same draws the biases as the weights are (as the 1986\n"
+	  "backprop paper started all its weights in +-0.3).\n"
 	  "layer=N initialises only layer N (1-based).\n"
-	  "Examples:\n  init normal std=0.1 bias=0\n  init he layer=2" },
+	  "Examples:\n  init normal std=0.1 bias=0\n  init he layer=2\n"
+	  "  init uniform lo=-0.3 hi=0.3 bias=same" },
 	{ "loss", "models", cmd_loss, 0, 2, "model reduction",
 	  "loss [NAME [naive] [reduction=mean|sum]]",
 	  "choose the loss the current model trains with, or show it",
@@ -222,6 +225,26 @@ const sh_cmd sh_commands[] = {
 	  "  decorrelate DATA      PCA whitening (up to 256 features); dims=K\n"
 	  "                        keeps K components; eps= (1e-5); from=\n"
 	  "  autoencode DATA       targets = inputs, for autoencoders\n"
+	  "Hinton's family trees (1986), for 'family' and examples/family.nn:\n"
+	  "  make family [hold=K] [seed=S]\n"
+	  "                        the 104 facts of two families: inputs are\n"
+	  "                        a person (24 one-hot) and a relation (12\n"
+	  "                        one-hot), targets every person who is that\n"
+	  "                        relation of the first (24, multi-hot: two\n"
+	  "                        aunts, say); hold=K gives NAME.train and\n"
+	  "                        NAME.test, K facts drawn at random\n"
+	  "      Christopher = Penelope          Andrew = Christine\n"
+	  "            |                               |\n"
+	  "       -----------                 ---------------\n"
+	  "       |         |                 |             |\n"
+	  "  Margaret = Arthur  Victoria = James   Jennifer = Charles\n"
+	  "                             |\n"
+	  "                      Colin, Charlotte\n"
+	  "  and in the same places Roberto = Maria, Pierro = Francesca;\n"
+	  "  Gina = Emilio, Lucia = Marco, Angela = Tomaso; Alfonso, Sophia.\n"
+	  "  Relations: father mother husband wife son daughter uncle aunt\n"
+	  "  brother sister nephew niece (of the first person: Colin's aunts\n"
+	  "  are Jennifer and Margaret).\n"
 	  "Patterns for Hopfield networks (-1/+1 floats; 0/1 inputs are\n"
 	  "taken as -1/+1, anything else is refused):\n"
 	  "  make patterns n=5 size=100 [seed=S]\n"
@@ -286,10 +309,22 @@ const sh_cmd sh_commands[] = {
 	  "exactly the stored pattern and the mean overlap against the load\n"
 	  "k / UNITS. For the Hebb rule recall collapses near 0.14.\n"
 	  "Example:\n  hopfield capacity 100 rule=hebb" },
+	{ "family", "classics", cmd_family, 1, 2, "n",
+	  "family [MODEL] DATA [n=K]",
+	  "a network's answers to family-tree facts, in words",
+	  "Runs MODEL (36 inputs to 24 outputs) on the facts of DATA (from\n"
+	  "'make family') and prints each fact with its answer, the people\n"
+	  "whose outputs are above 0.5 and whether that is right: every\n"
+	  "person of the answer above 0.5 and every other below (the rule\n"
+	  "of Hinton's 1986 paper), then the count right; n=K prints only\n"
+	  "the first K facts (n=0: the count alone). show\n"
+	  "MODEL.LAYER.W family shows what the person units learnt.\n"
+	  "Example:\n  data fam = make family hold=4 seed=1\n"
+	  "  family net fam.test" },
 	/* ---- training */
 	{ "train", "training", cmd_train, 1, 4,
 	  "epochs iters batch val every shuffle patience monitor min_delta "
-	  "clip goal log model",
+	  "clip goal goal_acc log model",
 	  "train DATA [epochs=N | iters=N] [batch=B] [val=DATA|F] [every=K] "
 	  "[patience=P] [restore] [clip=C] [fanin] [log=FILE] | "
 	  "train DATA resume",
@@ -312,7 +347,8 @@ const sh_cmd sh_commands[] = {
 	  "                also when the run did not stop early; the summary\n"
 	  "                names their epoch; a new best is marked *\n"
 	  "  goal=L        stop at the first point whose training loss is\n"
-	  "                L or less (MATLAB's goal); runs then shows the\n"
+	  "                L or less (MATLAB's goal); goal_acc=A at the\n"
+	  "                first whose accuracy is A or more; runs shows the\n"
 	  "                epochs it took\n"
 	  "  clip=C        scale the gradients down to L2 norm C at most\n"
 	  "  fanin         LeCun's fan-in rates: each layer's gradients (so\n"
@@ -547,8 +583,8 @@ const sh_cmd sh_commands[] = {
 	  "Examples:\n  set net.1.W = [[1 -1] [-1 1]]\n  set net.1.b = [0 0]\n"
 	  "  set net.2.W[0][1] = 0.5\n  set net.2.b = 0" },
 	{ "show", "teaching", cmd_show_data, 0, 2, "width height",
-	  "show [MODEL[.LAYER[.PARAM[INDEX...]]]] | MODEL graph | DATA [I | "
-	  "FROM:TO]",
+	  "show [MODEL[.LAYER[.PARAM[INDEX...]]]] | MODEL graph | "
+	  "MODEL.LAYER.PARAM shade|family | DATA [I | FROM:TO]",
 	  "print parameters, or draw a dataset's samples",
 	  "show MODEL prints every parameter of a small model (a table of\n"
 	  "shapes and statistics for a large one); show MODEL.LAYER that\n"
@@ -557,6 +593,12 @@ const sh_cmd sh_commands[] = {
 	  "columns with their shape, min, max and mean. A LAYER is a number\n"
 	  "or a node's name. show MODEL graph draws the nodes of a graph as\n"
 	  "a tree, from the output back to the input.\n"
+	  "show MODEL.LAYER.PARAM shade draws a vector or matrix as signs,\n"
+	  "+ positive and - negative, up to 4 as large as the largest (a\n"
+	  "Hinton diagram in text); show MODEL.LAYER.W family lays out the\n"
+	  "weights from the 24 people of 'make family' to each unit as the\n"
+	  "two families, with what each unit tells apart (nationality,\n"
+	  "generation, branch).\n"
 	  "show DATA I draws sample I of an image set in shades (half-blocks\n"
 	  "in grey at a colour terminal; the ramp \" .:-=+*#%@\" under NO_COLOR,\n"
 	  "TERM=dumb or into a file) with its label and class name; FROM:TO\n"
@@ -567,7 +609,8 @@ const sh_cmd sh_commands[] = {
 	  "width= and height= size it (default: the terminal's width, 22\n"
 	  "rows). Other sets print their samples' numbers.\n"
 	  "Examples:\n  show net\n  show net.1\n  show net.1.W\n"
-	  "  show net.1.W[0][2]\n  show digits.test 0\n  show digits.test 0:8\n"
+	  "  show net.1.W[0][2]\n  show net.1.W shade\n  show net.people.W family\n"
+	  "  show digits.test 0\n  show digits.test 0:8\n"
 	  "  show moons" },
 	{ "eval", "teaching", cmd_eval, 1, 2, "n",
 	  "eval [MODEL] [x1 x2 ...] | DATA:I | DATA [n=K]",
