@@ -521,7 +521,9 @@ size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w);
 typedef enum nn_optim_kind {
 	NN_OPT_SGD, NN_OPT_ADAM, NN_OPT_RMSPROP, NN_OPT_ADAGRAD,
 	/* full-batch methods (optim2.c): one iteration on the whole data */
-	NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_LM, NN_OPT_GN, NN_OPT_COUNT
+	NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_LM, NN_OPT_GN,
+	NN_OPT_BFGS,            /* the full inverse Hessian: small models */
+	NN_OPT_COUNT
 } nn_optim_kind;
 
 typedef struct nn_full nn_full;
@@ -581,18 +583,36 @@ double nn_closure_eval(nn_closure *c, int want_grad);
 
 /* The largest model lm and gn take (they factor a P x P matrix). */
 #define NN_LM_MAX_PARAMS 3000
+/* The largest model bfgs takes (it keeps a P x P inverse Hessian). */
+#define NN_BFGS_MAX_PARAMS 2000
 
 /* One iteration of a full-batch kind: on entry *loss is the loss at the
  * model's parameters and nn_model_grads holds its gradient (one
  * nn_closure_eval(c, 1)); on return the parameters have moved and *loss
- * is the loss there. cg and lbfgs search the line for a step meeting the
+ * is the loss there. cg, lbfgs and bfgs search the line for a step meeting the
  * strong Wolfe conditions; lm solves (J'J + mu I) d = J'r by Cholesky and
  * adapts o->mu; gn takes the Gauss-Newton step. A converged method leaves
  * the parameters. Returns 0, or -1 with a message (lm and gn need the
- * mse loss, no penalties, at most NN_LM_MAX_PARAMS parameters). */
+ * mse loss, no penalties, at most NN_LM_MAX_PARAMS parameters; bfgs at
+ * most NN_BFGS_MAX_PARAMS). */
 int nn_optim_full_step(nn_optim *o, nn_closure *c, double *loss);
 /* Free the state of a full-batch method (nn_optim_reset calls it). */
 void nn_full_free(nn_optim *o);
+
+/* ---- the Hessian's eigenvalues (hessian.c) ------------------------------ */
+
+/* hv = H v, the Hessian of c's loss at c->m's parameters times v (one
+ * value per parameter), as the central difference of the gradients at
+ * w + h v and w - h v (h = 1e-3 max(1, |w|)); two evaluations. The
+ * parameters are left as they were. 0, or -1 with a message. */
+int nn_hessian_vec(nn_closure *c, const double *v, double *hv);
+/* The k eigenvalues of the Hessian largest in size, into vals[0..k),
+ * by power iteration from a random start (rng) on Hessian-vector
+ * products, at most iters products each, deflating the ones found.
+ * Refuses a model with a step activation (its Hessian is zero where it
+ * exists). 0, or -1 with a message. */
+int nn_hessian_top(nn_closure *c, int k, int iters, nn_rng *rng,
+                   double *vals);
 
 /* ---- history of a run -------------------------------------------------- */
 

@@ -1,6 +1,6 @@
 /* optim2.c - full-batch methods beyond gradient descent (LeCun et al.,
  * "Efficient BackProp", section 9): nonlinear conjugate gradient
- * (Polak-Ribiere with restarts, or Fletcher-Reeves), L-BFGS, and
+ * (Polak-Ribiere with restarts, or Fletcher-Reeves), L-BFGS, BFGS, and
  * Levenberg-Marquardt / Gauss-Newton for squared error.
  *
  * Each call is one iteration on the whole data set, built from the public
@@ -29,12 +29,15 @@ struct nn_full {
 	double h_diag;
 	/* lm */
 	double *A, *A0, *b, *x;
+	/* bfgs: the inverse Hessian estimate (n x n), and H y */
+	double *H, *Hy;
+	int h_scaled;           /* H was scaled by y.s / y.y once */
 };
 
 int nn_optim_full_batch(nn_optim_kind k)
 {
 	return k == NN_OPT_CG || k == NN_OPT_LBFGS || k == NN_OPT_LM ||
-	       k == NN_OPT_GN;
+	       k == NN_OPT_GN || k == NN_OPT_BFGS;
 }
 
 void nn_full_free(nn_optim *o)
@@ -58,6 +61,8 @@ void nn_full_free(nn_optim *o)
 	free(f->A0);
 	free(f->b);
 	free(f->x);
+	free(f->H);
+	free(f->Hy);
 	free(f);
 	o->full = NULL;
 }
@@ -73,7 +78,8 @@ static nn_full *state(nn_optim *o, size_t n)
 	nn_full *f = o->full;
 	int cap = o->kind == NN_OPT_LBFGS ? o->history : 0;
 
-	if (f && f->n == n && f->cap == cap)
+	if (f && f->n == n && f->cap == cap &&
+	    (o->kind != NN_OPT_BFGS || f->H))
 		return f;
 	nn_full_free(o);
 	if (!(f = calloc(1, sizeof *f)))
@@ -91,6 +97,13 @@ static nn_full *state(nn_optim *o, size_t n)
 	                !(f->rho = malloc(cap * sizeof(double))) ||
 	                !(f->alpha = malloc(cap * sizeof(double)))))
 		goto oom;
+	if (o->kind == NN_OPT_BFGS) {
+		if (!(f->H = calloc(n * n, sizeof *f->H)) ||
+		    !(f->Hy = malloc(n * sizeof *f->Hy)))
+			goto oom;
+		for (size_t i = 0; i < n; i++)
+			f->H[i * n + i] = 1;
+	}
 	return f;
 oom:
 	nn_full_free(o);
@@ -356,6 +369,63 @@ static void lbfgs_pair(nn_full *f)
 		f->count++;
 }
 
+/* BFGS's update of the inverse Hessian H by the pair s = t d (the last
+ * step), y = g - gprev, when its curvature y.s is positive (Nocedal and
+ * Wright 6.17, with H first scaled by y.s / y.y as in their 6.20):
+ *   H <- H - rho (Hy s' + s y'H) + (rho^2 y'Hy + rho) s s'. */
+static void bfgs_update(nn_full *f)
+{
+	size_t n = f->n;
+	float *s = f->glo, *y = f->ghi;
+	double ys, yy, yhy = 0, rho;
+
+	for (size_t i = 0; i < n; i++) {
+		y[i] = f->g[i] - f->gprev[i];
+		s[i] = (float)f->t_prev * f->d[i];
+	}
+	ys = dot(y, s, n);
+	if (ys <= 1e-10)
+		return;
+	if (!f->h_scaled) {
+		yy = dot(y, y, n);
+		for (size_t i = 0; i < n * n; i++)
+			f->H[i] *= ys / yy;
+		f->h_scaled = 1;
+	}
+	rho = 1 / ys;
+	for (size_t i = 0; i < n; i++) {
+		const double *h = f->H + i * n;
+		double v = 0;
+
+		for (size_t j = 0; j < n; j++)
+			v += h[j] * y[j];
+		f->Hy[i] = v;
+		yhy += v * y[i];
+	}
+	for (size_t i = 0; i < n; i++) {
+		double *h = f->H + i * n;
+
+		for (size_t j = 0; j < n; j++)
+			h[j] += -rho * (f->Hy[i] * s[j] + s[i] * f->Hy[j]) +
+			        (rho * rho * yhy + rho) * s[i] * s[j];
+	}
+}
+
+/* BFGS's direction d = -H g. */
+static void bfgs_direction(nn_full *f)
+{
+	size_t n = f->n;
+
+	for (size_t i = 0; i < n; i++) {
+		const double *h = f->H + i * n;
+		double v = 0;
+
+		for (size_t j = 0; j < n; j++)
+			v += h[j] * f->g[j];
+		f->d[i] = (float)-v;
+	}
+}
+
 static int descent_step(nn_optim *o, nn_closure *c, nn_full *f,
                         double *loss)
 {
@@ -375,6 +445,11 @@ static int descent_step(nn_optim *o, nn_closure *c, nn_full *f,
 		if (!fresh)
 			lbfgs_pair(f);
 		two_loop(f);
+	} else if (o->kind == NN_OPT_BFGS) {
+		c2 = 0.9;
+		if (!fresh)
+			bfgs_update(f);
+		bfgs_direction(f);
 	} else {
 		double beta = 0, gg = dot(f->gprev, f->gprev, n);
 
@@ -536,6 +611,11 @@ int nn_optim_full_step(nn_optim *o, nn_closure *c, double *loss)
 		return nn_fail("%s solves a %zu x %zu system: the model has "
 		               "more than %d parameters (use lbfgs or cg)",
 		               nn_optim_name(o->kind), n, n, NN_LM_MAX_PARAMS);
+	if (o->kind == NN_OPT_BFGS && n > NN_BFGS_MAX_PARAMS)
+		return nn_fail("bfgs keeps a %zu x %zu inverse Hessian: the "
+		               "model has more than %d parameters (use lbfgs, "
+		               "which keeps a few vectors instead)", n, n,
+		               NN_BFGS_MAX_PARAMS);
 	if (!(f = state(o, n)))
 		return -1;
 	o->t++;

@@ -494,7 +494,7 @@ static int optim_full(sh_session *S, const sh_line *l, sh_model *sm,
 	static const char *const first[] = { "momentum", "nesterov",
 		"weight_decay", "beta1", "beta2", "rho", "eps" };
 	static const struct { const char *key, *kinds; } own[] = {
-		{ "lr", "cg lbfgs" }, { "history", "lbfgs" },
+		{ "lr", "cg lbfgs bfgs" }, { "history", "lbfgs" },
 		{ "mu", "lm" }, { "mu_inc", "lm" }, { "mu_dec", "lm" },
 		{ "mu_max", "lm" },
 	};
@@ -511,7 +511,8 @@ static int optim_full(sh_session *S, const sh_line *l, sh_model *sm,
 		return sh_err(S, "optim %s: unexpected '%s'%s", name,
 		              flag->text, k == NN_OPT_CG ? " (fr?)" : "");
 	for (size_t i = 0; i < sizeof own / sizeof *own; i++)
-		if (sh_opt(l, own[i].key) && !strstr(own[i].kinds, name))
+		if (sh_opt(l, own[i].key) &&
+		    !sh_option_allowed(own[i].kinds, name))
 			return sh_err(S, "optim %s: %s= is an option of %s",
 			              name, own[i].key, own[i].kinds);
 	if (sh_opt_double(S, l, "lr", o.lr, 1e-12, 1e6, &lr) < 0 ||
@@ -549,7 +550,7 @@ int cmd_optim(sh_session *S, const sh_line *l)
 		return -1;
 	if ((k = nn_optim_parse(name)) < 0)
 		return sh_err(S, "unknown optimizer '%s' (sgd adam rmsprop "
-		              "adagrad cg lbfgs lm gn)", name);
+		              "adagrad cg lbfgs bfgs lm gn)", name);
 	if (nn_optim_full_batch((nn_optim_kind)k))
 		return optim_full(S, l, sm, (nn_optim_kind)k);
 	nn_optim_defaults(&o, (nn_optim_kind)k);

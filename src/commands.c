@@ -148,17 +148,20 @@ const sh_cmd sh_commands[] = {
 	  "           Reeves), restarted every P iterations (P parameters);\n"
 	  "           lr= (1) scales the first step\n"
 	  "  lbfgs    L-BFGS, history= (10) pairs; lr= (1) the trial step\n"
+	  "  bfgs     BFGS: the whole inverse Hessian estimate (models of up\n"
+	  "           to 2000 parameters); lr= (1) the trial step\n"
 	  "  lm       Levenberg-Marquardt on J of the residuals (mse only):\n"
 	  "           (J'J + mu I) d = J'r; mu= (0.001) times mu_dec= (0.1)\n"
 	  "           after a step that lowers the loss, times mu_inc= (10)\n"
 	  "           and retried after one that does not, up to mu_max=\n"
 	  "           (1e10), where it stays put\n"
 	  "  gn       Gauss-Newton: lm without mu (may diverge)\n"
-	  "cg and lbfgs search the line for the strong Wolfe conditions (as\n"
+	  "cg, lbfgs and bfgs search the line for the strong Wolfe conditions (as\n"
 	  "torch.optim.LBFGS); lm and gn take models of up to 3000 parameters.\n"
 	  "Examples:\n  optim sgd lr=0.5\n  optim adam lr=1e-3\n"
 	  "  optim sgd lr=0.1 momentum=0.9 nesterov\n"
-	  "  optim lbfgs history=20\n  optim cg fr\n  optim lm mu=0.01" },
+	  "  optim lbfgs history=20\n  optim cg fr\n  optim lm mu=0.01\n"
+	  "  optim bfgs" },
 	/* ---- data */
 	{ "data", "data", cmd_data, 3, 16, "*",
 	  "data NAME = load SOURCE | make KIND | TRANSFORM DATA ... | [[x..] ..]",
@@ -321,6 +324,20 @@ const sh_cmd sh_commands[] = {
 	  "MODEL.LAYER.W family shows what the person units learnt.\n"
 	  "Example:\n  data fam = make family hold=4 seed=1\n"
 	  "  family net fam.test" },
+	{ "hessian", "training", cmd_hessian, 1, 2, "top",
+	  "hessian [MODEL] DATA [top=K]",
+	  "the largest eigenvalues of the Hessian of the loss, and good rates",
+	  "Finds the top= (3) eigenvalues of the Hessian of the model's loss\n"
+	  "on DATA (the mean over its samples) that are largest in size, by\n"
+	  "power iteration on Hessian-vector products (each the difference\n"
+	  "of the gradients a small step either side), removing each one\n"
+	  "found before the next. Prints them and, from the largest, the\n"
+	  "rates of 'Efficient BackProp': 1/lambda_max, the best for plain\n"
+	  "gradient descent along that direction, and 2/lambda_max, above\n"
+	  "which it diverges. For a linear model with mse the Hessian is\n"
+	  "E[z z'] with z = (x, 1): uncentred inputs make one eigenvalue\n"
+	  "large. A model with a step activation is refused.\n"
+	  "Example:\n  hessian net s top=2" },
 	/* ---- training */
 	{ "train", "training", cmd_train, 1, 4,
 	  "epochs iters batch val every shuffle patience monitor min_delta "

@@ -120,6 +120,9 @@ void sh_print_penalties(sh_session *S, const nn_model *m);
 /* `show MODEL graph`: the nodes as a tree from the output back. */
 int sh_show_graph(sh_session *S, const sh_model *sm);
 
+/* cmd_hessian.c */
+int cmd_hessian(sh_session *S, const sh_line *l);
+
 /* ---- Hinton's family trees (cmd_family.c) -------------------------------- */
 
 int cmd_family(sh_session *S, const sh_line *l);
