@@ -91,8 +91,8 @@ int nn_hessian_top(nn_closure *c, int k, int iters, nn_rng *rng,
 		if (info.act == NN_ACT_STEP || strcmp(info.kind, "step") == 0)
 			return nn_fail("layer %zu (%s) is a step, whose "
 			               "derivative is 0 or undefined: the "
-			               "Hessian says nothing there (use sigmoid "
-			               "or tanh)", i + 1, info.desc);
+			               "Hessian says nothing there (use "
+			               "sigmoid or tanh)", i + 1, info.desc);
 	}
 	if (k < 1 || (size_t)k > n)
 		return nn_fail("top= must be 1..%zu (the parameters)", n);

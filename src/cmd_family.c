@@ -231,6 +231,25 @@ static int of_side(int p, int s)
 	return side[p] == s;
 }
 
+/* Contrast k of one family's weights w[base..base+12): 0 its mean
+ * (nationality: the two families' means are subtracted by the caller),
+ * 1 generation 1 minus 3, 2 generation 2 minus the others, 3 one branch
+ * minus the other. */
+static double contrast(const float *w, int base, int k)
+{
+	double g1 = mean_over(w, base, of_generation, 1);
+	double g2 = mean_over(w, base, of_generation, 2);
+	double g3 = mean_over(w, base, of_generation, 3);
+
+	switch (k) {
+	case 0: return (base ? -2 : 2) * mean_over(w, base, any_person, 0);
+	case 1: return g1 - g3;
+	case 2: return g2 - (4 * g1 + 2 * g3) / 6;
+	default: return mean_over(w, base, of_side, 1) -
+	                mean_over(w, base, of_side, 2);
+	}
+}
+
 int sh_show_family(sh_session *S, const char *name, const nn_param *W)
 {
 	int units = W->shape.ndim == 2 ? W->shape.dim[0] : 0;
@@ -276,28 +295,9 @@ int sh_show_family(sh_session *S, const char *name, const nn_param *W)
 		for (int u = 0; u < units; u++) {
 			const float *w = W->value + (size_t)u *
 			                 NN_FAMILY_PEOPLE;
-			double v = 0;
+			double v = (contrast(w, 0, k) + contrast(w, 12, k)) /
+			           2;
 
-			for (int f = 0; f < 2; f++) {
-				int b = 12 * f;
-
-				if (k == 0)
-					v += (f ? -1 : 1) *
-					     mean_over(w, b, any_person, 0);
-				else if (k == 1)
-					v += (mean_over(w, b, of_generation,
-					                1) - mean_over(w, b,
-					                of_generation, 3)) / 2;
-				else if (k == 2)
-					v += (mean_over(w, b, of_generation,
-					                2) - (4 * mean_over(w, b,
-					                of_generation, 1) + 2 *
-					                mean_over(w, b,
-					                of_generation, 3)) / 6) / 2;
-				else
-					v += (mean_over(w, b, of_side, 1) -
-					      mean_over(w, b, of_side, 2)) / 2;
-			}
 			sh_printf(S, " %+7.2f", v);
 		}
 		sh_printf(S, "\n");

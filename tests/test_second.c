@@ -121,8 +121,8 @@ static double least_squares(const nn_dataset *d)
 /* A linear model with MSE is a convex quadratic in its 5 parameters:
  * CG with its line search gets to the minimum in 5 iterations (up to the
  * line search's tolerance and float rounding), L-BFGS in a few more at
- * most, BFGS (whose first steps are short) in 10, Gauss-Newton (exact for a linear model) in one;
- * plain gradient
+ * most, BFGS (whose first steps are short) in 10, Gauss-Newton (exact
+ * for a linear model) in one; plain gradient
  * descent is still far away. */
 START_TEST(quadratic_cg_n_steps)
 {
