@@ -41,7 +41,26 @@ typedef struct train_ctx {
 	const char *val_name;   /* the validation data's name, or "" */
 	int failed;             /* a checkpoint could not be written */
 	pn_live *live;          /* the panel and log=FILE, or NULL */
+	sh_data *auto_data;     /* lr=auto: the rate from its lambda_max */
+	long auto_every;        /* ... every this many batches (0: epochs) */
+	double auto_scale;      /* batch size with reduction=sum, else 1 */
 } train_ctx;
+
+/* lr=auto: set the rate to 1 / lambda_max of the loss a step follows. */
+static int auto_rate(train_ctx *c)
+{
+	double lmax;
+
+	if (sh_hessian_lmax(c->S, c->sm, c->auto_data->name,
+	                    c->auto_data->d, &lmax) < 0)
+		return -1;
+	if (!(lmax > 0))
+		return sh_err(c->S, "lr=auto: the Hessian's largest eigenvalue "
+		              "is %g, not positive: no rate follows (set one "
+		              "with optim sgd lr=R)", lmax);
+	c->sm->opt.lr = (float)(1 / (lmax * c->auto_scale));
+	return 0;
+}
 
 static void print_point(train_ctx *c, const nn_progress *pr)
 {
@@ -97,6 +116,10 @@ static int on_batch(const nn_progress *p, void *ud)
 		         c->val_name);
 		c->val_name = NULL;
 	}
+	if (c->auto_data && (c->auto_every ? p->iter % c->auto_every == 0
+	                                   : p->seen == p->run->n) &&
+	    auto_rate(c) < 0)
+		return 1;
 	if (p->point && !pn_live_panel(c->live))
 		print_point(c, p);
 	if (sm->best_path && p->improved &&
@@ -323,6 +346,31 @@ int cmd_train(sh_session *S, const sh_line *l)
 		return -1;
 	if (!resume)
 		o.reduction = sm->red;
+	if (sh_opt(l, "lr") || sh_opt(l, "lr_every")) {
+		size_t b = o.batch == 0 || o.batch > train->d->n
+		           ? train->d->n : o.batch;
+
+		if (resume || !sh_opt(l, "lr") ||
+		    strcmp(sh_opt(l, "lr"), "auto") != 0)
+			return sh_err(S, "train takes lr=auto [lr_every=N] (a "
+			              "fixed rate is optim's: optim sgd lr=R)");
+		if (sm->opt.kind != NN_OPT_SGD)
+			return sh_err(S, "lr=auto sets the rate of sgd from the "
+			              "Hessian, not of %s",
+			              nn_optim_name(sm->opt.kind));
+		if (sh_opt_long(S, l, "lr_every", 0, 1, 1L << 40,
+		                &c.auto_every) < 0)
+			return -1;
+		c.S = S;
+		c.sm = sm;
+		c.auto_data = train;
+		c.auto_scale = o.reduction == NN_RED_SUM ? (double)b : 1;
+		if (auto_rate(&c) < 0)
+			return -1;
+		sh_printf(S, "lr=auto: 1/lambda_max of the loss on %s = %.4g, "
+		          "refreshed every %s\n", train->name, sm->opt.lr,
+		          c.auto_every ? "lr_every= batches" : "epoch");
+	}
 	o.stop = (volatile int *)&S->stop;
 	o.callback = on_batch;
 	o.ud = &c;
@@ -333,7 +381,7 @@ int cmd_train(sh_session *S, const sh_line *l)
 	c.early = resume ? sm->run.early.patience > 0 || sm->run.early.restore
 	                 : o.early.patience > 0 || o.early.restore;
 	c.scheduled = resume ? scheduled(&sm->run.opts.schedule)
-	                     : scheduled(&o.schedule);
+	                     : scheduled(&o.schedule) || c.auto_data;
 	c.val_name = resume ? NULL : val ? val->name : "";
 	c.last = resume ? sm->run.seconds : 0;
 	S->stop = 0;

@@ -341,7 +341,7 @@ const sh_cmd sh_commands[] = {
 	/* ---- training */
 	{ "train", "training", cmd_train, 1, 4,
 	  "epochs iters batch val every shuffle patience monitor min_delta "
-	  "clip goal goal_acc log model",
+	  "clip goal goal_acc lr lr_every log model",
 	  "train DATA [epochs=N | iters=N] [batch=B] [val=DATA|F] [every=K] "
 	  "[patience=P] [restore] [clip=C] [fanin] [log=FILE] | "
 	  "train DATA resume",
@@ -367,6 +367,11 @@ const sh_cmd sh_commands[] = {
 	  "                L or less (MATLAB's goal); goal_acc=A at the\n"
 	  "                first whose accuracy is A or more; runs shows the\n"
 	  "                epochs it took\n"
+	  "  lr=auto       sgd's rate from the Hessian: 1/lambda_max of the\n"
+	  "                loss on (the first 500 samples of) DATA, by power\n"
+	  "                iteration ('help hessian'), refreshed every epoch\n"
+	  "                or every lr_every=N batches; lines show the rate,\n"
+	  "                which stays set after the run\n"
 	  "  clip=C        scale the gradients down to L2 norm C at most\n"
 	  "  fanin         LeCun's fan-in rates: each layer's gradients (so\n"
 	  "                its SGD steps) times 1/sqrt(inputs per unit)\n"

@@ -122,6 +122,11 @@ int sh_show_graph(sh_session *S, const sh_model *sm);
 
 /* cmd_hessian.c */
 int cmd_hessian(sh_session *S, const sh_line *l);
+/* The largest eigenvalue of sm's loss Hessian on (the first 500 samples
+ * of) d, named name, by at most 30 power-iteration steps: what lr=auto
+ * sets the rate from. 0, or -1 after an error. */
+int sh_hessian_lmax(sh_session *S, sh_model *sm, const char *name,
+                    const nn_dataset *d, double *lmax);
 
 /* ---- Hinton's family trees (cmd_family.c) -------------------------------- */
 
