@@ -523,6 +523,7 @@ typedef enum nn_optim_kind {
 	/* full-batch methods (optim2.c): one iteration on the whole data */
 	NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_LM, NN_OPT_GN,
 	NN_OPT_BFGS,            /* the full inverse Hessian: small models */
+	NN_OPT_SCG,             /* Moller's scaled conjugate gradient */
 	NN_OPT_COUNT
 } nn_optim_kind;
 

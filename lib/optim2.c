@@ -1,6 +1,7 @@
 /* optim2.c - full-batch methods beyond gradient descent (LeCun et al.,
  * "Efficient BackProp", section 9): nonlinear conjugate gradient
- * (Polak-Ribiere with restarts, or Fletcher-Reeves), L-BFGS, BFGS, and
+ * (Polak-Ribiere with restarts, or Fletcher-Reeves), Moller's scaled
+ * conjugate gradient (no line search), L-BFGS, BFGS, and
  * Levenberg-Marquardt / Gauss-Newton for squared error.
  *
  * Each call is one iteration on the whole data set, built from the public
@@ -32,12 +33,16 @@ struct nn_full {
 	/* bfgs: the inverse Hessian estimate (n x n), and H y */
 	double *H, *Hy;
 	int h_scaled;           /* H was scaled by y.s / y.y once */
+	/* scg: the scale lambda, its raised value, the curvature along p,
+	 * and whether the last step was taken */
+	double lambda, lambda_bar, delta;
+	int scg_failed;
 };
 
 int nn_optim_full_batch(nn_optim_kind k)
 {
 	return k == NN_OPT_CG || k == NN_OPT_LBFGS || k == NN_OPT_LM ||
-	       k == NN_OPT_GN || k == NN_OPT_BFGS;
+	       k == NN_OPT_GN || k == NN_OPT_BFGS || k == NN_OPT_SCG;
 }
 
 void nn_full_free(nn_optim *o)
@@ -493,6 +498,93 @@ static int descent_step(nn_optim *o, nn_closure *c, nn_full *f,
 	return 0;
 }
 
+/* ---- scaled conjugate gradient ----------------------------------------- */
+
+#define SCG_SIGMA 5e-5          /* MATLAB's trainscg: sigma and lambda */
+#define SCG_LAMBDA 5e-7
+
+/* w = x0 + a v (the parameters, n of them). */
+static void move(float *w, const float *x0, double a, const float *v,
+                 size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		w[i] = (float)(x0[i] + a * v[i]);
+}
+
+/* One iteration of Moller's SCG (Neural Networks 6, 1993): the curvature
+ * along the direction p from a difference of gradients, a step
+ * alpha = mu / delta with delta made positive by the scale lambda, which
+ * is raised when the quadratic model predicted the loss badly (Delta <
+ * 0.25) and lowered when it predicted it well (Delta > 0.75). p is f->d,
+ * r = -gradient is f->gprev. */
+static int scg_step(nn_closure *c, nn_full *f, double *loss)
+{
+	size_t n = f->n;
+	float *w = nn_model_params(c->m), *g = nn_model_grads(c->m);
+	double pp, sigma, mu, alpha, lnew, Delta;
+
+	if (f->iter == 0) {
+		for (size_t i = 0; i < n; i++)
+			f->d[i] = f->gprev[i] = -g[i];
+		f->lambda = SCG_LAMBDA;
+		f->lambda_bar = 0;
+		f->scg_failed = 0;
+	}
+	f->iter++;
+	pp = dot(f->d, f->d, n);
+	if (pp <= 0 || sqrt(dot(f->gprev, f->gprev, n)) <= TOL_GRAD)
+		return 0;       /* converged */
+	memcpy(f->x0, w, n * sizeof *w);
+	if (!f->scg_failed) {
+		sigma = SCG_SIGMA / sqrt(pp);
+		move(w, f->x0, sigma, f->d, n);
+		if (isnan(nn_closure_eval(c, 1)))
+			return nn_fail("scg: the loss is not a number");
+		f->delta = 0;
+		for (size_t i = 0; i < n; i++)
+			f->delta += f->d[i] * ((double)g[i] + f->gprev[i]) /
+			            sigma;
+	}
+	f->delta += (f->lambda - f->lambda_bar) * pp;
+	if (f->delta <= 0) {
+		f->lambda_bar = 2 * (f->lambda - f->delta / pp);
+		f->delta = -f->delta + f->lambda * pp;
+		f->lambda = f->lambda_bar;
+	}
+	mu = dot(f->d, f->gprev, n);
+	alpha = mu / f->delta;
+	move(w, f->x0, alpha, f->d, n);
+	lnew = nn_closure_eval(c, 1);
+	Delta = 2 * f->delta * (*loss - lnew) / (mu * mu);
+	if (Delta >= 0 && isfinite(lnew)) {
+		double rr = 0, rr0 = 0, beta;
+
+		for (size_t i = 0; i < n; i++) {
+			rr += (double)g[i] * g[i];
+			rr0 += -(double)g[i] * f->gprev[i];
+		}
+		beta = (rr - rr0) / mu;
+		if (f->iter % (long)(n ? n : 1) == 0)
+			beta = 0;       /* restart */
+		for (size_t i = 0; i < n; i++) {
+			f->gprev[i] = -g[i];
+			f->d[i] = f->gprev[i] + (float)beta * f->d[i];
+		}
+		*loss = lnew;
+		f->lambda_bar = 0;
+		f->scg_failed = 0;
+		if (Delta >= 0.75)
+			f->lambda /= 4;
+	} else {
+		memcpy(w, f->x0, n * sizeof *w);
+		f->lambda_bar = f->lambda;
+		f->scg_failed = 1;
+	}
+	if (Delta < 0.25)
+		f->lambda += f->delta * (1 - Delta) / pp;
+	return 0;
+}
+
 /* ---- Levenberg-Marquardt and Gauss-Newton ------------------------------ */
 
 /* A = J'J and b = J'r for the residuals r = out - y of every output of
@@ -621,5 +713,7 @@ int nn_optim_full_step(nn_optim *o, nn_closure *c, double *loss)
 	o->t++;
 	if (o->kind == NN_OPT_LM || o->kind == NN_OPT_GN)
 		return lm_step(o, c, f, loss);
+	if (o->kind == NN_OPT_SCG)
+		return scg_step(c, f, loss);
 	return descent_step(o, c, f, loss);
 }

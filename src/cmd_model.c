@@ -550,7 +550,7 @@ int cmd_optim(sh_session *S, const sh_line *l)
 		return -1;
 	if ((k = nn_optim_parse(name)) < 0)
 		return sh_err(S, "unknown optimizer '%s' (sgd adam rmsprop "
-		              "adagrad cg lbfgs bfgs lm gn)", name);
+		              "adagrad cg scg lbfgs bfgs lm gn)", name);
 	if (nn_optim_full_batch((nn_optim_kind)k))
 		return optim_full(S, l, sm, (nn_optim_kind)k);
 	nn_optim_defaults(&o, (nn_optim_kind)k);

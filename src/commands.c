@@ -147,6 +147,10 @@ const sh_cmd sh_commands[] = {
 	  "  cg [fr]  conjugate gradient, Polak-Ribiere (fr: Fletcher-\n"
 	  "           Reeves), restarted every P iterations (P parameters);\n"
 	  "           lr= (1) scales the first step\n"
+	  "  scg      Moller's scaled conjugate gradient (MATLAB's trainscg):\n"
+	  "           no line search; the curvature along the direction from\n"
+	  "           a difference of gradients, scaled until the step's\n"
+	  "           predicted loss matches (two evaluations an iteration)\n"
 	  "  lbfgs    L-BFGS, history= (10) pairs; lr= (1) the trial step\n"
 	  "  bfgs     BFGS: the whole inverse Hessian estimate (models of up\n"
 	  "           to 2000 parameters); lr= (1) the trial step\n"
@@ -161,7 +165,7 @@ const sh_cmd sh_commands[] = {
 	  "Examples:\n  optim sgd lr=0.5\n  optim adam lr=1e-3\n"
 	  "  optim sgd lr=0.1 momentum=0.9 nesterov\n"
 	  "  optim lbfgs history=20\n  optim cg fr\n  optim lm mu=0.01\n"
-	  "  optim bfgs" },
+	  "  optim bfgs\n  optim scg" },
 	/* ---- data */
 	{ "data", "data", cmd_data, 3, 16, "*",
 	  "data NAME = load SOURCE | make KIND | TRANSFORM DATA ... | [[x..] ..]",

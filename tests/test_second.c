@@ -129,11 +129,11 @@ START_TEST(quadratic_cg_n_steps)
 	nn_dataset *d = regression_set(64, 4, 0, 3);
 	double lmin = least_squares(d), l0;
 	const int kinds[] = { NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_SGD, NN_OPT_GN,
-	                      NN_OPT_BFGS };
-	const int iters[] = { 5, 8, 8, 1, 10 };
-	double gap[5];
+	                      NN_OPT_BFGS, NN_OPT_SCG };
+	const int iters[] = { 5, 8, 8, 1, 10, 15 };
+	double gap[6];
 
-	for (int k = 0; k < 5; k++) {
+	for (int k = 0; k < 6; k++) {
 		nn_model *m = net(4, 0, 11);
 		nn_optim o;
 		nn_history h = { 0 };
@@ -154,6 +154,7 @@ START_TEST(quadratic_cg_n_steps)
 	ck_assert_msg(gap[2] > 1e-3, "sgd: %g left after 8", gap[2]);
 	ck_assert_msg(gap[3] < 1e-5, "gn: %g left after 1", gap[3]);
 	ck_assert_msg(gap[4] < 1e-5, "bfgs: %g left after 10", gap[4]);
+	ck_assert_msg(gap[5] < 1e-5, "scg: %g left after 15", gap[5]);
 	nn_dataset_free(d);
 }
 END_TEST
@@ -199,9 +200,10 @@ END_TEST
 START_TEST(each_lowers_the_loss)
 {
 	nn_dataset *d = regression_set(30, 1, 1, 0);
-	const int kinds[] = { NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_LM, NN_OPT_BFGS };
+	const int kinds[] = { NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_LM, NN_OPT_BFGS,
+	                      NN_OPT_SCG };
 
-	for (int k = 0; k < 4; k++) {
+	for (int k = 0; k < 5; k++) {
 		nn_model *m = net(1, 5, 9);
 		nn_optim o;
 		nn_history h = { 0 };
