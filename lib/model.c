@@ -118,7 +118,7 @@ static void init_slot(nn_param_slot *p, const nn_init *in, nn_rng *rng)
 
 	if (p->tied)
 		return;         /* its owner's initialisation stands */
-	if (p->is_bias || p->fixed) {
+	if ((p->is_bias && !in->bias_same) || p->fixed) {
 		for (size_t i = 0; i < p->size; i++)
 			p->val[i] = p->fixed ? p->start : in->bias;
 		return;

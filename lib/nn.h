@@ -483,6 +483,7 @@ typedef struct nn_init {
 	float std;              /* normal */
 	float lo, hi;           /* uniform */
 	float bias;             /* value for every bias */
+	int bias_same;          /* or: biases drawn as the weights are */
 } nn_init;
 const char *nn_init_name(nn_init_kind k);
 int nn_init_parse(const char *name);
@@ -581,7 +582,10 @@ size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w);
 typedef enum nn_optim_kind {
 	NN_OPT_SGD, NN_OPT_ADAM, NN_OPT_RMSPROP, NN_OPT_ADAGRAD,
 	/* full-batch methods (optim2.c): one iteration on the whole data */
-	NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_LM, NN_OPT_GN, NN_OPT_COUNT
+	NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_LM, NN_OPT_GN,
+	NN_OPT_BFGS,            /* the full inverse Hessian: small models */
+	NN_OPT_SCG,             /* Moller's scaled conjugate gradient */
+	NN_OPT_COUNT
 } nn_optim_kind;
 
 typedef struct nn_full nn_full;
@@ -641,18 +645,36 @@ double nn_closure_eval(nn_closure *c, int want_grad);
 
 /* The largest model lm and gn take (they factor a P x P matrix). */
 #define NN_LM_MAX_PARAMS 3000
+/* The largest model bfgs takes (it keeps a P x P inverse Hessian). */
+#define NN_BFGS_MAX_PARAMS 2000
 
 /* One iteration of a full-batch kind: on entry *loss is the loss at the
  * model's parameters and nn_model_grads holds its gradient (one
  * nn_closure_eval(c, 1)); on return the parameters have moved and *loss
- * is the loss there. cg and lbfgs search the line for a step meeting the
+ * is the loss there. cg, lbfgs and bfgs search the line for a step meeting the
  * strong Wolfe conditions; lm solves (J'J + mu I) d = J'r by Cholesky and
  * adapts o->mu; gn takes the Gauss-Newton step. A converged method leaves
  * the parameters. Returns 0, or -1 with a message (lm and gn need the
- * mse loss, no penalties, at most NN_LM_MAX_PARAMS parameters). */
+ * mse loss, no penalties, at most NN_LM_MAX_PARAMS parameters; bfgs at
+ * most NN_BFGS_MAX_PARAMS). */
 int nn_optim_full_step(nn_optim *o, nn_closure *c, double *loss);
 /* Free the state of a full-batch method (nn_optim_reset calls it). */
 void nn_full_free(nn_optim *o);
+
+/* ---- the Hessian's eigenvalues (hessian.c) ------------------------------ */
+
+/* hv = H v, the Hessian of c's loss at c->m's parameters times v (one
+ * value per parameter), as the central difference of the gradients at
+ * w + h v and w - h v (h = 1e-3 max(1, |w|)); two evaluations. The
+ * parameters are left as they were. 0, or -1 with a message. */
+int nn_hessian_vec(nn_closure *c, const double *v, double *hv);
+/* The k eigenvalues of the Hessian largest in size, into vals[0..k),
+ * by power iteration from a random start (rng) on Hessian-vector
+ * products, at most iters products each, deflating the ones found.
+ * Refuses a model with a step activation (its Hessian is zero where it
+ * exists). 0, or -1 with a message. */
+int nn_hessian_top(nn_closure *c, int k, int iters, nn_rng *rng,
+                   double *vals);
 
 /* ---- history of a run -------------------------------------------------- */
 
@@ -773,6 +795,8 @@ typedef struct nn_train_opts {
 	double goal;            /* stop at the first point whose training
 	                         * loss is at most this (MATLAB's goal);
 	                         * 0: off */
+	double goal_acc;        /* or whose training accuracy is at least
+	                         * this (0: off) */
 	nn_reduction reduction; /* the step follows the batch's mean loss
 	                         * (0) or its sum; the points' losses stay
 	                         * means per sample either way */
@@ -929,6 +953,34 @@ nn_dataset *nn_dataset_bipolar(const nn_dataset *d, int side,
 int nn_hopfield_capacity(int units, nn_hop_rule rule, int maxload,
                          int trials, nn_rng *rng, double *frac,
                          double *overlap);
+
+/* ---- Hinton's family trees (family.c) -------------------------------- */
+
+/* Two isomorphic families, English (people 0..11) and Italian (12..23:
+ * person i + 12 holds person i's place), and 12 relations; a fact is
+ * (person 1, relation) and its answer the set of persons 2. */
+#define NN_FAMILY_PEOPLE 24
+#define NN_FAMILY_RELATIONS 12
+#define NN_FAMILY_INPUTS (NN_FAMILY_PEOPLE + NN_FAMILY_RELATIONS)
+#define NN_FAMILY_FACTS 104
+extern const char *const nn_family_people[NN_FAMILY_PEOPLE];
+/* father mother husband wife son daughter uncle aunt brother sister
+ * nephew niece */
+extern const char *const nn_family_relations[NN_FAMILY_RELATIONS];
+/* The answer to (person, relation) as 24 0/1 values in out; returns how
+ * many people it holds (0: not a fact). */
+int nn_family_answers(int person, int relation, float *out);
+/* The 104 facts, by person then relation: 36 inputs (person one-hot,
+ * then relation one-hot), 24 float targets (the answer, multi-hot). */
+nn_dataset *nn_make_family(void);
+/* The person and relation a 36-value input names; -1 when it is not one
+ * person and one relation, one-hot. */
+int nn_family_fact(const float *x, int *person, int *relation);
+/* How many of n outputs (24 each) are right against targets y: every
+ * unit whose target is 1 above threshold and every other below it (the
+ * paper's rule, with threshold 0.5). */
+size_t nn_family_right(const float *out, const float *y, size_t n,
+                       double threshold);
 
 /* ---- model files (modelfile.c) ----------------------------------------- */
 

@@ -16,6 +16,7 @@
 
 static const char *const names[NN_OPT_COUNT] = {
 	"sgd", "adam", "rmsprop", "adagrad", "cg", "lbfgs", "lm", "gn",
+	"bfgs", "scg",
 };
 
 const char *nn_optim_name(nn_optim_kind k)

@@ -1,6 +1,7 @@
 /* optim2.c - full-batch methods beyond gradient descent (LeCun et al.,
  * "Efficient BackProp", section 9): nonlinear conjugate gradient
- * (Polak-Ribiere with restarts, or Fletcher-Reeves), L-BFGS, and
+ * (Polak-Ribiere with restarts, or Fletcher-Reeves), Moller's scaled
+ * conjugate gradient (no line search), L-BFGS, BFGS, and
  * Levenberg-Marquardt / Gauss-Newton for squared error.
  *
  * Each call is one iteration on the whole data set, built from the public
@@ -29,12 +30,19 @@ struct nn_full {
 	double h_diag;
 	/* lm */
 	double *A, *A0, *b, *x;
+	/* bfgs: the inverse Hessian estimate (n x n), and H y */
+	double *H, *Hy;
+	int h_scaled;           /* H was scaled by y.s / y.y once */
+	/* scg: the scale lambda, its raised value, the curvature along p,
+	 * and whether the last step was taken */
+	double lambda, lambda_bar, delta;
+	int scg_failed;
 };
 
 int nn_optim_full_batch(nn_optim_kind k)
 {
 	return k == NN_OPT_CG || k == NN_OPT_LBFGS || k == NN_OPT_LM ||
-	       k == NN_OPT_GN;
+	       k == NN_OPT_GN || k == NN_OPT_BFGS || k == NN_OPT_SCG;
 }
 
 void nn_full_free(nn_optim *o)
@@ -58,6 +66,8 @@ void nn_full_free(nn_optim *o)
 	free(f->A0);
 	free(f->b);
 	free(f->x);
+	free(f->H);
+	free(f->Hy);
 	free(f);
 	o->full = NULL;
 }
@@ -73,7 +83,8 @@ static nn_full *state(nn_optim *o, size_t n)
 	nn_full *f = o->full;
 	int cap = o->kind == NN_OPT_LBFGS ? o->history : 0;
 
-	if (f && f->n == n && f->cap == cap)
+	if (f && f->n == n && f->cap == cap &&
+	    (o->kind != NN_OPT_BFGS || f->H))
 		return f;
 	nn_full_free(o);
 	if (!(f = calloc(1, sizeof *f)))
@@ -91,6 +102,13 @@ static nn_full *state(nn_optim *o, size_t n)
 	                !(f->rho = malloc(cap * sizeof(double))) ||
 	                !(f->alpha = malloc(cap * sizeof(double)))))
 		goto oom;
+	if (o->kind == NN_OPT_BFGS) {
+		if (!(f->H = calloc(n * n, sizeof *f->H)) ||
+		    !(f->Hy = malloc(n * sizeof *f->Hy)))
+			goto oom;
+		for (size_t i = 0; i < n; i++)
+			f->H[i * n + i] = 1;
+	}
 	return f;
 oom:
 	nn_full_free(o);
@@ -356,6 +374,63 @@ static void lbfgs_pair(nn_full *f)
 		f->count++;
 }
 
+/* BFGS's update of the inverse Hessian H by the pair s = t d (the last
+ * step), y = g - gprev, when its curvature y.s is positive (Nocedal and
+ * Wright 6.17, with H first scaled by y.s / y.y as in their 6.20):
+ *   H <- H - rho (Hy s' + s y'H) + (rho^2 y'Hy + rho) s s'. */
+static void bfgs_update(nn_full *f)
+{
+	size_t n = f->n;
+	float *s = f->glo, *y = f->ghi;
+	double ys, yy, yhy = 0, rho;
+
+	for (size_t i = 0; i < n; i++) {
+		y[i] = f->g[i] - f->gprev[i];
+		s[i] = (float)f->t_prev * f->d[i];
+	}
+	ys = dot(y, s, n);
+	if (ys <= 1e-10)
+		return;
+	if (!f->h_scaled) {
+		yy = dot(y, y, n);
+		for (size_t i = 0; i < n * n; i++)
+			f->H[i] *= ys / yy;
+		f->h_scaled = 1;
+	}
+	rho = 1 / ys;
+	for (size_t i = 0; i < n; i++) {
+		const double *h = f->H + i * n;
+		double v = 0;
+
+		for (size_t j = 0; j < n; j++)
+			v += h[j] * y[j];
+		f->Hy[i] = v;
+		yhy += v * y[i];
+	}
+	for (size_t i = 0; i < n; i++) {
+		double *h = f->H + i * n;
+
+		for (size_t j = 0; j < n; j++)
+			h[j] += -rho * (f->Hy[i] * s[j] + s[i] * f->Hy[j]) +
+			        (rho * rho * yhy + rho) * s[i] * s[j];
+	}
+}
+
+/* BFGS's direction d = -H g. */
+static void bfgs_direction(nn_full *f)
+{
+	size_t n = f->n;
+
+	for (size_t i = 0; i < n; i++) {
+		const double *h = f->H + i * n;
+		double v = 0;
+
+		for (size_t j = 0; j < n; j++)
+			v += h[j] * f->g[j];
+		f->d[i] = (float)-v;
+	}
+}
+
 static int descent_step(nn_optim *o, nn_closure *c, nn_full *f,
                         double *loss)
 {
@@ -375,6 +450,11 @@ static int descent_step(nn_optim *o, nn_closure *c, nn_full *f,
 		if (!fresh)
 			lbfgs_pair(f);
 		two_loop(f);
+	} else if (o->kind == NN_OPT_BFGS) {
+		c2 = 0.9;
+		if (!fresh)
+			bfgs_update(f);
+		bfgs_direction(f);
 	} else {
 		double beta = 0, gg = dot(f->gprev, f->gprev, n);
 
@@ -415,6 +495,93 @@ static int descent_step(nn_optim *o, nn_closure *c, nn_full *f,
 	f->t_prev = t;
 	f->gtd_prev = gtd;
 	f->iter++;
+	return 0;
+}
+
+/* ---- scaled conjugate gradient ----------------------------------------- */
+
+#define SCG_SIGMA 5e-5          /* MATLAB's trainscg: sigma and lambda */
+#define SCG_LAMBDA 5e-7
+
+/* w = x0 + a v (the parameters, n of them). */
+static void move(float *w, const float *x0, double a, const float *v,
+                 size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		w[i] = (float)(x0[i] + a * v[i]);
+}
+
+/* One iteration of Moller's SCG (Neural Networks 6, 1993): the curvature
+ * along the direction p from a difference of gradients, a step
+ * alpha = mu / delta with delta made positive by the scale lambda, which
+ * is raised when the quadratic model predicted the loss badly (Delta <
+ * 0.25) and lowered when it predicted it well (Delta > 0.75). p is f->d,
+ * r = -gradient is f->gprev. */
+static int scg_step(nn_closure *c, nn_full *f, double *loss)
+{
+	size_t n = f->n;
+	float *w = nn_model_params(c->m), *g = nn_model_grads(c->m);
+	double pp, sigma, mu, alpha, lnew, Delta;
+
+	if (f->iter == 0) {
+		for (size_t i = 0; i < n; i++)
+			f->d[i] = f->gprev[i] = -g[i];
+		f->lambda = SCG_LAMBDA;
+		f->lambda_bar = 0;
+		f->scg_failed = 0;
+	}
+	f->iter++;
+	pp = dot(f->d, f->d, n);
+	if (pp <= 0 || sqrt(dot(f->gprev, f->gprev, n)) <= TOL_GRAD)
+		return 0;       /* converged */
+	memcpy(f->x0, w, n * sizeof *w);
+	if (!f->scg_failed) {
+		sigma = SCG_SIGMA / sqrt(pp);
+		move(w, f->x0, sigma, f->d, n);
+		if (isnan(nn_closure_eval(c, 1)))
+			return nn_fail("scg: the loss is not a number");
+		f->delta = 0;
+		for (size_t i = 0; i < n; i++)
+			f->delta += f->d[i] * ((double)g[i] + f->gprev[i]) /
+			            sigma;
+	}
+	f->delta += (f->lambda - f->lambda_bar) * pp;
+	if (f->delta <= 0) {
+		f->lambda_bar = 2 * (f->lambda - f->delta / pp);
+		f->delta = -f->delta + f->lambda * pp;
+		f->lambda = f->lambda_bar;
+	}
+	mu = dot(f->d, f->gprev, n);
+	alpha = mu / f->delta;
+	move(w, f->x0, alpha, f->d, n);
+	lnew = nn_closure_eval(c, 1);
+	Delta = 2 * f->delta * (*loss - lnew) / (mu * mu);
+	if (Delta >= 0 && isfinite(lnew)) {
+		double rr = 0, rr0 = 0, beta;
+
+		for (size_t i = 0; i < n; i++) {
+			rr += (double)g[i] * g[i];
+			rr0 += -(double)g[i] * f->gprev[i];
+		}
+		beta = (rr - rr0) / mu;
+		if (f->iter % (long)(n ? n : 1) == 0)
+			beta = 0;       /* restart */
+		for (size_t i = 0; i < n; i++) {
+			f->gprev[i] = -g[i];
+			f->d[i] = f->gprev[i] + (float)beta * f->d[i];
+		}
+		*loss = lnew;
+		f->lambda_bar = 0;
+		f->scg_failed = 0;
+		if (Delta >= 0.75)
+			f->lambda /= 4;
+	} else {
+		memcpy(w, f->x0, n * sizeof *w);
+		f->lambda_bar = f->lambda;
+		f->scg_failed = 1;
+	}
+	if (Delta < 0.25)
+		f->lambda += f->delta * (1 - Delta) / pp;
 	return 0;
 }
 
@@ -536,10 +703,17 @@ int nn_optim_full_step(nn_optim *o, nn_closure *c, double *loss)
 		return nn_fail("%s solves a %zu x %zu system: the model has "
 		               "more than %d parameters (use lbfgs or cg)",
 		               nn_optim_name(o->kind), n, n, NN_LM_MAX_PARAMS);
+	if (o->kind == NN_OPT_BFGS && n > NN_BFGS_MAX_PARAMS)
+		return nn_fail("bfgs keeps a %zu x %zu inverse Hessian: the "
+		               "model has more than %d parameters (use lbfgs, "
+		               "which keeps a few vectors instead)", n, n,
+		               NN_BFGS_MAX_PARAMS);
 	if (!(f = state(o, n)))
 		return -1;
 	o->t++;
 	if (o->kind == NN_OPT_LM || o->kind == NN_OPT_GN)
 		return lm_step(o, c, f, loss);
+	if (o->kind == NN_OPT_SCG)
+		return scg_step(c, f, loss);
 	return descent_step(o, c, f, loss);
 }

@@ -789,7 +789,8 @@ static int run_loop(trainer *t)
 			if (add_point(t) < 0)
 				return -1;
 			pr.point = &t->h->p[t->h->n - 1];
-			if (c->goal > 0 && pr.point->loss <= c->goal)
+			if ((c->goal > 0 && pr.point->loss <= c->goal) ||
+			    (c->goal_acc > 0 && pr.point->acc >= c->goal_acc))
 				r->reached_goal = stop = 1;
 			if (early_on(&r->early)) {
 				pr.improved = nn_early_update(&r->early,

@@ -692,6 +692,9 @@ int cmd_data(sh_session *S, const sh_line *l)
 	if (strcmp(verb, "make") == 0 && nargs > 0 &&
 	    sh_seq_task(args[0], l) >= 0)
 		return sh_seq_data(S, l, name, args, nargs);
+	if (strcmp(verb, "make") == 0 && nargs > 0 &&
+	    strcmp(args[0], "family") == 0)
+		return sh_family_data(S, l, name, nargs);
 	if (strcmp(verb, "make") == 0)
 		return verb_make(S, l, name, args, nargs);
 	if (strcmp(verb, "sample") == 0)
@@ -807,6 +810,15 @@ int cmd_show_data(sh_session *S, const sh_line *l)
 		sh_model *sm = sh_model_arg(S, arg->text);
 
 		return sm ? sh_show_graph(S, sm) : -1;
+	}
+	if (!sd && sh_npos(l) == 2 && strcmp(sh_pos(l, 1)->text, "graph") &&
+	    strchr(arg->text, '.')) {
+		char model[256];
+
+		snprintf(model, sizeof model, "%.*s",
+		         (int)strcspn(arg->text, "."), arg->text);
+		if (sh_find_model(S, model))
+			return cmd_show(S, l);
 	}
 	if (!sd) {
 		if (sh_npos(l) > 1 || sh_opt(l, "width") || sh_opt(l, "height"))

@@ -295,7 +295,7 @@ int cmd_init(sh_session *S, const sh_line *l)
 	sh_model *sm = sh_model_arg(S, sh_opt(l, "model"));
 	const char *kind = sh_pos(l, 0)->text;
 	nn_init in = { 0 };
-	double std, value, lo, hi, bias;
+	double std, value, lo, hi, bias = 0;
 	long layer;
 	int k;
 
@@ -306,11 +306,18 @@ int cmd_init(sh_session *S, const sh_line *l)
 		              "uniform xavier xavier_normal he lecun maxfan)",
 		              kind);
 	in.kind = (nn_init_kind)k;
+	in.bias_same = sh_opt(l, "bias") && strcmp(sh_opt(l, "bias"),
+	                                           "same") == 0;
+	if (sh_opt(l, "bias") && !in.bias_same &&
+	    sh_parse_double(sh_opt(l, "bias"), &bias) < 0)
+		return sh_err(S, "bias=%s: a number, or same (drawn as the "
+		              "weights are)", sh_opt(l, "bias"));
 	if (sh_opt_double(S, l, "std", 0.1, 0, 1e6, &std) < 0 ||
 	    sh_opt_double(S, l, "value", 0, -1e6, 1e6, &value) < 0 ||
 	    sh_opt_double(S, l, "lo", -0.1, -1e6, 1e6, &lo) < 0 ||
 	    sh_opt_double(S, l, "hi", 0.1, -1e6, 1e6, &hi) < 0 ||
-	    sh_opt_double(S, l, "bias", 0, -1e6, 1e6, &bias) < 0 ||
+	    (!in.bias_same &&
+	     sh_opt_double(S, l, "bias", 0, -1e6, 1e6, &bias) < 0) ||
 	    sh_opt_long(S, l, "layer", 0, 1, 1 << 20, &layer) < 0)
 		return -1;
 	if (in.kind == NN_INIT_NORMAL && !sh_opt(l, "std"))
@@ -392,7 +399,7 @@ static int optim_full(sh_session *S, const sh_line *l, sh_model *sm,
 	static const char *const first[] = { "momentum", "nesterov",
 		"weight_decay", "beta1", "beta2", "rho", "eps" };
 	static const struct { const char *key, *kinds; } own[] = {
-		{ "lr", "cg lbfgs" }, { "history", "lbfgs" },
+		{ "lr", "cg lbfgs bfgs" }, { "history", "lbfgs" },
 		{ "mu", "lm" }, { "mu_inc", "lm" }, { "mu_dec", "lm" },
 		{ "mu_max", "lm" },
 	};
@@ -409,7 +416,8 @@ static int optim_full(sh_session *S, const sh_line *l, sh_model *sm,
 		return sh_err(S, "optim %s: unexpected '%s'%s", name,
 		              flag->text, k == NN_OPT_CG ? " (fr?)" : "");
 	for (size_t i = 0; i < sizeof own / sizeof *own; i++)
-		if (sh_opt(l, own[i].key) && !strstr(own[i].kinds, name))
+		if (sh_opt(l, own[i].key) &&
+		    !sh_option_allowed(own[i].kinds, name))
 			return sh_err(S, "optim %s: %s= is an option of %s",
 			              name, own[i].key, own[i].kinds);
 	if (sh_opt_double(S, l, "lr", o.lr, 1e-12, 1e6, &lr) < 0 ||
@@ -447,7 +455,7 @@ int cmd_optim(sh_session *S, const sh_line *l)
 		return -1;
 	if ((k = nn_optim_parse(name)) < 0)
 		return sh_err(S, "unknown optimizer '%s' (sgd adam rmsprop "
-		              "adagrad cg lbfgs lm gn)", name);
+		              "adagrad cg scg lbfgs bfgs lm gn)", name);
 	if (nn_optim_full_batch((nn_optim_kind)k))
 		return optim_full(S, l, sm, (nn_optim_kind)k);
 	nn_optim_defaults(&o, (nn_optim_kind)k);

@@ -307,6 +307,47 @@ static void show_table(sh_session *S, sh_model *sm)
 }
 
 #define SHOW_ALL 256    /* show MODEL prints every value up to this many */
+#define SHADE_MAX 64    /* show ... shade draws up to this many columns */
+
+/* A matrix as a Hinton diagram in text: each value as up to four signs,
+ * + for positive and - for negative, as many as its size against the
+ * largest |value| (a dot for less than an eighth of it). */
+static int show_shade(sh_session *S, const ppath *pp)
+{
+	const nn_shape *sh = &pp->p.shape;
+	int rows = sh->ndim == 2 ? sh->dim[0] : 1;
+	int cols = sh->ndim == 2 ? sh->dim[1] : sh->dim[0];
+	double lim = 0;
+
+	if (sh->ndim > 2 || cols > SHADE_MAX)
+		return sh_err(S, "show %s shade: for vectors and matrices of "
+		              "up to %d columns", pp->name, SHADE_MAX);
+	for (size_t i = 0; i < pp->p.size; i++)
+		lim = fmax(lim, fabs(pp->p.value[i]));
+	sh_printf(S, "%s: each value as signs, + positive, - negative, "
+	          "4 of them for %.3g, . below %.3g\n", pp->name, lim,
+	          lim / 8);
+	sh_printf(S, "%6s", "");
+	for (int j = 0; j < cols; j++)
+		sh_printf(S, " %4d", j);
+	sh_printf(S, "\n");
+	for (int i = 0; i < rows; i++) {
+		sh_printf(S, "%6d", i);
+		for (int j = 0; j < cols; j++) {
+			double v = pp->p.value[(size_t)i * cols + j];
+			int k = lim > 0 ? (int)lround(4 * fabs(v) / lim) : 0;
+			char cell[5] = "    ";
+
+			for (int c = 0; c < k; c++)
+				cell[3 - c] = v < 0 ? '-' : '+';
+			if (k == 0)
+				cell[3] = '.';
+			sh_printf(S, " %s", cell);
+		}
+		sh_printf(S, "\n");
+	}
+	return 0;
+}
 
 int cmd_show(sh_session *S, const sh_line *l)
 {
@@ -321,6 +362,16 @@ int cmd_show(sh_session *S, const sh_line *l)
 			return -1;
 	} else if (parse_path(S, a->text, &pp) != 0) {
 		return -1;
+	}
+	if (sh_npos(l) == 2) {
+		const char *how = sh_pos(l, 1)->text;
+
+		if (!pp.has_param || pp.nidx > 0 ||
+		    (strcmp(how, "shade") != 0 && strcmp(how, "family") != 0))
+			return sh_err(S, "usage: show MODEL.LAYER.PARAM shade "
+			              "| family");
+		return how[0] == 's' ? show_shade(S, &pp)
+		       : sh_show_family(S, pp.name, &pp.p);
 	}
 	if (pp.nidx > 0) {
 		char buf[64];

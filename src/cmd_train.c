@@ -41,7 +41,26 @@ typedef struct train_ctx {
 	const char *val_name;   /* the validation data's name, or "" */
 	int failed;             /* a checkpoint could not be written */
 	pn_live *live;          /* the panel and log=FILE, or NULL */
+	sh_data *auto_data;     /* lr=auto: the rate from its lambda_max */
+	long auto_every;        /* ... every this many batches (0: epochs) */
+	double auto_scale;      /* batch size with reduction=sum, else 1 */
 } train_ctx;
+
+/* lr=auto: set the rate to 1 / lambda_max of the loss a step follows. */
+static int auto_rate(train_ctx *c)
+{
+	double lmax;
+
+	if (sh_hessian_lmax(c->S, c->sm, c->auto_data->name,
+	                    c->auto_data->d, &lmax) < 0)
+		return -1;
+	if (!(lmax > 0))
+		return sh_err(c->S, "lr=auto: the Hessian's largest eigenvalue "
+		              "is %g, not positive: no rate follows (set one "
+		              "with optim sgd lr=R)", lmax);
+	c->sm->opt.lr = (float)(1 / (lmax * c->auto_scale));
+	return 0;
+}
 
 static void print_point(train_ctx *c, const nn_progress *pr)
 {
@@ -97,6 +116,10 @@ static int on_batch(const nn_progress *p, void *ud)
 		         c->val_name);
 		c->val_name = NULL;
 	}
+	if (c->auto_data && (c->auto_every ? p->iter % c->auto_every == 0
+	                                   : p->seen == p->run->n) &&
+	    auto_rate(c) < 0)
+		return 1;
 	if (p->point && !pn_live_panel(c->live))
 		print_point(c, p);
 	if (sm->best_path && p->improved &&
@@ -139,7 +162,7 @@ static int run_options(sh_session *S, const sh_line *l, sh_model *sm,
                        nn_train_opts *o, sh_data **val)
 {
 	long epochs, iters, batch, every, shuffle, patience;
-	double clip, delta, goal;
+	double clip, delta, goal, goal_acc;
 	const char *mon = sh_opt(l, "monitor");
 	int k;
 
@@ -152,6 +175,7 @@ static int run_options(sh_session *S, const sh_line *l, sh_model *sm,
 	    sh_opt_double(S, l, "min_delta", 0, 0, 1e30, &delta) < 0 ||
 	    sh_opt_double(S, l, "clip", 0, 0, 1e30, &clip) < 0 ||
 	    sh_opt_double(S, l, "goal", 0, 0, 1e30, &goal) < 0 ||
+	    sh_opt_double(S, l, "goal_acc", 0, 0, 1, &goal_acc) < 0 ||
 	    val_option(S, l, o, val) < 0)
 		return -1;
 	if (sh_opt(l, "epochs") && sh_opt(l, "iters"))
@@ -166,6 +190,7 @@ static int run_options(sh_session *S, const sh_line *l, sh_model *sm,
 	o->every = every;
 	o->clip = clip;
 	o->goal = goal;
+	o->goal_acc = goal_acc;
 	o->schedule = sm->sched;
 	o->target_lo = sm->target_lo;
 	o->target_hi = sm->target_hi;
@@ -249,10 +274,15 @@ static void report(sh_session *S, const sh_model *sm, long before_iter)
 	char v[32], g[32];
 
 	sh_num(e->best, v, sizeof v);
-	if (r->reached_goal)
+	if (r->reached_goal && r->opts.goal > 0 &&
+	    sm->hist.p[sm->hist.n - 1].loss <= r->opts.goal)
 		sh_printf(S, "reached the goal at epoch %d: loss %s <= %g\n",
 		          r->epoch, sh_num(sm->hist.p[sm->hist.n - 1].loss, g,
 		                           sizeof g), r->opts.goal);
+	else if (r->reached_goal)
+		sh_printf(S, "reached the goal at epoch %d: accuracy %s >= "
+		          "%g\n", r->epoch, sh_num(sm->hist.p[sm->hist.n -
+		          1].acc, g, sizeof g), r->opts.goal_acc);
 	if (r->stopped_early)
 		sh_printf(S, "early stop at epoch %d: %s did not improve for "
 		          "%d evaluations\n", r->epoch, mon, e->patience);
@@ -316,6 +346,31 @@ int cmd_train(sh_session *S, const sh_line *l)
 		return -1;
 	if (!resume)
 		o.reduction = sm->red;
+	if (sh_opt(l, "lr") || sh_opt(l, "lr_every")) {
+		size_t b = o.batch == 0 || o.batch > train->d->n
+		           ? train->d->n : o.batch;
+
+		if (resume || !sh_opt(l, "lr") ||
+		    strcmp(sh_opt(l, "lr"), "auto") != 0)
+			return sh_err(S, "train takes lr=auto [lr_every=N] (a "
+			              "fixed rate is optim's: optim sgd lr=R)");
+		if (sm->opt.kind != NN_OPT_SGD)
+			return sh_err(S, "lr=auto sets the rate of sgd from the "
+			              "Hessian, not of %s",
+			              nn_optim_name(sm->opt.kind));
+		if (sh_opt_long(S, l, "lr_every", 0, 1, 1L << 40,
+		                &c.auto_every) < 0)
+			return -1;
+		c.S = S;
+		c.sm = sm;
+		c.auto_data = train;
+		c.auto_scale = o.reduction == NN_RED_SUM ? (double)b : 1;
+		if (auto_rate(&c) < 0)
+			return -1;
+		sh_printf(S, "lr=auto: 1/lambda_max of the loss on %s = %.4g, "
+		          "refreshed every %s\n", train->name, sm->opt.lr,
+		          c.auto_every ? "lr_every= batches" : "epoch");
+	}
 	o.stop = (volatile int *)&S->stop;
 	o.callback = on_batch;
 	o.ud = &c;
@@ -326,7 +381,7 @@ int cmd_train(sh_session *S, const sh_line *l)
 	c.early = resume ? sm->run.early.patience > 0 || sm->run.early.restore
 	                 : o.early.patience > 0 || o.early.restore;
 	c.scheduled = resume ? scheduled(&sm->run.opts.schedule)
-	                     : scheduled(&o.schedule);
+	                     : scheduled(&o.schedule) || c.auto_data;
 	c.val_name = resume ? NULL : val ? val->name : "";
 	c.last = resume ? sm->run.seconds : 0;
 	S->stop = 0;

@@ -123,14 +123,17 @@ const sh_cmd sh_commands[] = {
 	  "Example:\n  summary" },
 	{ "init", "models", cmd_init, 1, 1,
 	  "std value lo hi bias layer model",
-	  "init KIND [std=S] [bias=B] [layer=N] [model=NAME]",
+	  "init KIND [std=S] [bias=B|same] [layer=N] [model=NAME]",
 	  "initialise weights (and biases) of a model",
 	  "Kinds: zeros, constant value=V, normal std=S, uniform lo=A hi=B,\n"
 	  "xavier (Glorot uniform), xavier_normal, he (normal, 2/fan_in),\n"
 	  "lecun (normal, 1/fan_in), maxfan (normal with variance\n"
 	  "1/max(fan_in, fan_out)). Biases are set to bias= (default 0).\n"
+	  "bias=same draws the biases as the weights are (as the 1986\n"
+	  "backprop paper started all its weights in +-0.3).\n"
 	  "layer=N initialises only layer N (1-based).\n"
-	  "Examples:\n  init normal std=0.1 bias=0\n  init he layer=2" },
+	  "Examples:\n  init normal std=0.1 bias=0\n  init he layer=2\n"
+	  "  init uniform lo=-0.3 hi=0.3 bias=same" },
 	{ "loss", "models", cmd_loss, 0, 2, "model reduction",
 	  "loss [NAME [naive] [reduction=mean|sum]]",
 	  "choose the loss the current model trains with, or show it",
@@ -174,18 +177,25 @@ const sh_cmd sh_commands[] = {
 	  "  cg [fr]  conjugate gradient, Polak-Ribiere (fr: Fletcher-\n"
 	  "           Reeves), restarted every P iterations (P parameters);\n"
 	  "           lr= (1) scales the first step\n"
+	  "  scg      Moller's scaled conjugate gradient (MATLAB's trainscg):\n"
+	  "           no line search; the curvature along the direction from\n"
+	  "           a difference of gradients, scaled until the step's\n"
+	  "           predicted loss matches (two evaluations an iteration)\n"
 	  "  lbfgs    L-BFGS, history= (10) pairs; lr= (1) the trial step\n"
+	  "  bfgs     BFGS: the whole inverse Hessian estimate (models of up\n"
+	  "           to 2000 parameters); lr= (1) the trial step\n"
 	  "  lm       Levenberg-Marquardt on J of the residuals (mse only):\n"
 	  "           (J'J + mu I) d = J'r; mu= (0.001) times mu_dec= (0.1)\n"
 	  "           after a step that lowers the loss, times mu_inc= (10)\n"
 	  "           and retried after one that does not, up to mu_max=\n"
 	  "           (1e10), where it stays put\n"
 	  "  gn       Gauss-Newton: lm without mu (may diverge)\n"
-	  "cg and lbfgs search the line for the strong Wolfe conditions (as\n"
+	  "cg, lbfgs and bfgs search the line for the strong Wolfe conditions (as\n"
 	  "torch.optim.LBFGS); lm and gn take models of up to 3000 parameters.\n"
 	  "Examples:\n  optim sgd lr=0.5\n  optim adam lr=1e-3\n"
 	  "  optim sgd lr=0.1 momentum=0.9 nesterov\n"
-	  "  optim lbfgs history=20\n  optim cg fr\n  optim lm mu=0.01" },
+	  "  optim lbfgs history=20\n  optim cg fr\n  optim lm mu=0.01\n"
+	  "  optim bfgs\n  optim scg" },
 	/* ---- data */
 	{ "data", "data", cmd_data, 3, 16, "*",
 	  "data NAME = load SOURCE | make KIND | TRANSFORM DATA ... | [[x..] ..]",
@@ -259,6 +269,26 @@ const sh_cmd sh_commands[] = {
 	  "  sample GEN n=N [seed=S]\n"
 	  "                        N samples of a GAN's generator (see 'help\n"
 	  "                        sample'), without labels\n"
+	  "Hinton's family trees (1986), for 'family' and examples/family.nn:\n"
+	  "  make family [hold=K] [seed=S]\n"
+	  "                        the 104 facts of two families: inputs are\n"
+	  "                        a person (24 one-hot) and a relation (12\n"
+	  "                        one-hot), targets every person who is that\n"
+	  "                        relation of the first (24, multi-hot: two\n"
+	  "                        aunts, say); hold=K gives NAME.train and\n"
+	  "                        NAME.test, K facts drawn at random\n"
+	  "      Christopher = Penelope          Andrew = Christine\n"
+	  "            |                               |\n"
+	  "       -----------                 ---------------\n"
+	  "       |         |                 |             |\n"
+	  "  Margaret = Arthur  Victoria = James   Jennifer = Charles\n"
+	  "                             |\n"
+	  "                      Colin, Charlotte\n"
+	  "  and in the same places Roberto = Maria, Pierro = Francesca;\n"
+	  "  Gina = Emilio, Lucia = Marco, Angela = Tomaso; Alfonso, Sophia.\n"
+	  "  Relations: father mother husband wife son daughter uncle aunt\n"
+	  "  brother sister nephew niece (of the first person: Colin's aunts\n"
+	  "  are Jennifer and Margaret).\n"
 	  "Patterns for Hopfield networks (-1/+1 floats; 0/1 inputs are\n"
 	  "taken as -1/+1, anything else is refused):\n"
 	  "  make patterns n=5 size=100 [seed=S]\n"
@@ -335,10 +365,36 @@ const sh_cmd sh_commands[] = {
 	  "exactly the stored pattern and the mean overlap against the load\n"
 	  "k / UNITS. For the Hebb rule recall collapses near 0.14.\n"
 	  "Example:\n  hopfield capacity 100 rule=hebb" },
+	{ "family", "classics", cmd_family, 1, 2, "n",
+	  "family [MODEL] DATA [n=K]",
+	  "a network's answers to family-tree facts, in words",
+	  "Runs MODEL (36 inputs to 24 outputs) on the facts of DATA (from\n"
+	  "'make family') and prints each fact with its answer, the people\n"
+	  "whose outputs are above 0.5 and whether that is right: every\n"
+	  "person of the answer above 0.5 and every other below (the rule\n"
+	  "of Hinton's 1986 paper), then the count right; n=K prints only\n"
+	  "the first K facts (n=0: the count alone). show\n"
+	  "MODEL.LAYER.W family shows what the person units learnt.\n"
+	  "Example:\n  data fam = make family hold=4 seed=1\n"
+	  "  family net fam.test" },
+	{ "hessian", "training", cmd_hessian, 1, 2, "top",
+	  "hessian [MODEL] DATA [top=K]",
+	  "the largest eigenvalues of the Hessian of the loss, and good rates",
+	  "Finds the top= (3) eigenvalues of the Hessian of the model's loss\n"
+	  "on DATA (the mean over its samples) that are largest in size, by\n"
+	  "power iteration on Hessian-vector products (each the difference\n"
+	  "of the gradients a small step either side), removing each one\n"
+	  "found before the next. Prints them and, from the largest, the\n"
+	  "rates of 'Efficient BackProp': 1/lambda_max, the best for plain\n"
+	  "gradient descent along that direction, and 2/lambda_max, above\n"
+	  "which it diverges. For a linear model with mse the Hessian is\n"
+	  "E[z z'] with z = (x, 1): uncentred inputs make one eigenvalue\n"
+	  "large. A model with a step activation is refused.\n"
+	  "Example:\n  hessian net s top=2" },
 	/* ---- training */
 	{ "train", "training", cmd_train, 1, 4,
 	  "epochs iters batch val every shuffle patience monitor min_delta "
-	  "clip goal log model",
+	  "clip goal goal_acc lr lr_every log model",
 	  "train DATA [epochs=N | iters=N] [batch=B] [val=DATA|F] [every=K] "
 	  "[patience=P] [restore] [clip=C] [fanin] [log=FILE] | "
 	  "train DATA resume",
@@ -361,8 +417,14 @@ const sh_cmd sh_commands[] = {
 	  "                also when the run did not stop early; the summary\n"
 	  "                names their epoch; a new best is marked *\n"
 	  "  goal=L        stop at the first point whose training loss is\n"
-	  "                L or less (MATLAB's goal); runs then shows the\n"
+	  "                L or less (MATLAB's goal); goal_acc=A at the\n"
+	  "                first whose accuracy is A or more; runs shows the\n"
 	  "                epochs it took\n"
+	  "  lr=auto       sgd's rate from the Hessian: 1/lambda_max of the\n"
+	  "                loss on (the first 500 samples of) DATA, by power\n"
+	  "                iteration ('help hessian'), refreshed every epoch\n"
+	  "                or every lr_every=N batches; lines show the rate,\n"
+	  "                which stays set after the run\n"
 	  "  clip=C        scale the gradients down to L2 norm C at most\n"
 	  "  fanin         LeCun's fan-in rates: each layer's gradients (so\n"
 	  "                its SGD steps) times 1/sqrt(inputs per unit)\n"
@@ -641,8 +703,8 @@ const sh_cmd sh_commands[] = {
 	  "Examples:\n  set net.1.W = [[1 -1] [-1 1]]\n  set net.1.b = [0 0]\n"
 	  "  set net.2.W[0][1] = 0.5\n  set net.2.b = 0" },
 	{ "show", "teaching", cmd_show_data, 0, 2, "width height",
-	  "show [MODEL[.LAYER[.PARAM[INDEX...]]]] | MODEL graph | DATA [I | "
-	  "FROM:TO]",
+	  "show [MODEL[.LAYER[.PARAM[INDEX...]]]] | MODEL graph | "
+	  "MODEL.LAYER.PARAM shade|family | DATA [I | FROM:TO]",
 	  "print parameters, or draw a dataset's samples",
 	  "show MODEL prints every parameter of a small model (a table of\n"
 	  "shapes and statistics for a large one); show MODEL.LAYER that\n"
@@ -651,6 +713,12 @@ const sh_cmd sh_commands[] = {
 	  "columns with their shape, min, max and mean. A LAYER is a number\n"
 	  "or a node's name. show MODEL graph draws the nodes of a graph as\n"
 	  "a tree, from the output back to the input.\n"
+	  "show MODEL.LAYER.PARAM shade draws a vector or matrix as signs,\n"
+	  "+ positive and - negative, up to 4 as large as the largest (a\n"
+	  "Hinton diagram in text); show MODEL.LAYER.W family lays out the\n"
+	  "weights from the 24 people of 'make family' to each unit as the\n"
+	  "two families, with what each unit tells apart (nationality,\n"
+	  "generation, branch).\n"
 	  "show DATA I draws sample I of an image set in shades (half-blocks\n"
 	  "in grey at a colour terminal; the ramp \" .:-=+*#%@\" under NO_COLOR,\n"
 	  "TERM=dumb or into a file) with its label and class name; FROM:TO\n"
@@ -661,7 +729,8 @@ const sh_cmd sh_commands[] = {
 	  "width= and height= size it (default: the terminal's width, 22\n"
 	  "rows). Other sets print their samples' numbers.\n"
 	  "Examples:\n  show net\n  show net.1\n  show net.1.W\n"
-	  "  show net.1.W[0][2]\n  show digits.test 0\n  show digits.test 0:8\n"
+	  "  show net.1.W[0][2]\n  show net.1.W shade\n  show net.people.W family\n"
+	  "  show digits.test 0\n  show digits.test 0:8\n"
 	  "  show moons" },
 	{ "eval", "teaching", cmd_eval, 1, 2, "n",
 	  "eval [MODEL] [x1 x2 ...] | DATA:I | DATA [n=K]",

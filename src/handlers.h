@@ -145,4 +145,22 @@ void sh_print_penalties(sh_session *S, const nn_model *m);
 /* `show MODEL graph`: the nodes as a tree from the output back. */
 int sh_show_graph(sh_session *S, const sh_model *sm);
 
+/* cmd_hessian.c */
+int cmd_hessian(sh_session *S, const sh_line *l);
+/* The largest eigenvalue of sm's loss Hessian on (the first 500 samples
+ * of) d, named name, by at most 30 power-iteration steps: what lr=auto
+ * sets the rate from. 0, or -1 after an error. */
+int sh_hessian_lmax(sh_session *S, sh_model *sm, const char *name,
+                    const nn_dataset *d, double *lmax);
+
+/* ---- Hinton's family trees (cmd_family.c) -------------------------------- */
+
+int cmd_family(sh_session *S, const sh_line *l);
+/* `data NAME = make family [hold=K] [seed=S]` (cmd_data hands it over;
+ * nargs counts the words after make). */
+int sh_family_data(sh_session *S, const sh_line *l, const char *name,
+                   int nargs);
+/* `show MODEL.LAYER.W family`: W (units x 24) as the two trees. */
+int sh_show_family(sh_session *S, const char *name, const nn_param *W);
+
 #endif

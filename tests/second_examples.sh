@@ -1,6 +1,7 @@
 #!/bin/sh
-# second_examples.sh - examples/lecun_tricks.nn reaches the figures its
-# comment states: the epochs each method takes to the goal (within 15%:
+# second_examples.sh - examples/lecun_tricks.nn and hessian.nn reach the
+# figures their comments state (hessian.nn: the eigenvalues, within 1%);
+# lecun_tricks.nn: the epochs each method takes to the goal (within 15%:
 # another CPU's vector width rounds differently), and their order, LM
 # first and plain SGD last.
 set -u
@@ -42,13 +43,27 @@ stated momentum 2 573
 stated cg 3 408
 stated lbfgs 4 175
 stated lm 5 117
-[ "$(grep -c '^reached the goal' tricks.out)" = 5 ] ||
+stated scg 6 505
+[ "$(grep -c '^reached the goal' tricks.out)" = 6 ] ||
 	{ echo "second_examples: FAIL: not every run reached the goal"; fail=1; }
-for k in 1 2 3 4; do
+for k in 1 2 3 4 6; do
 	if [ "$(epochs 5)" -ge "$(epochs $k)" ]; then
 		echo "second_examples: FAIL: lm not ahead of run $k"
 		fail=1
 	fi
 done
 [ $fail = 0 ] || cat tricks.out | grep -v '^epoch'
+
+# hessian.nn: the eigenvalues of the uncentred and centred inputs
+"$nnsh" --no-timing "$ex/hessian.nn" > hessian.out 2>&1 ||
+	{ echo "second_examples: FAIL: hessian.nn failed"; cat hessian.out
+	  exit 1; }
+awk '/^  lambda/ { v[++n] = $3 }
+     END { w = "11.13 0.481 0.035 1.29 0.997 0.711"; k = split(w, s)
+	   for (i = 1; i <= k; i++)
+		if (n != 6 || (v[i] - s[i]) ^ 2 > (0.01 * s[i] + 0.001) ^ 2)
+			bad = 1
+	   exit bad }' hessian.out ||
+	{ echo "second_examples: FAIL: hessian.nn's eigenvalues:"
+	  grep lambda hessian.out; fail=1; }
 exit $fail

@@ -1,6 +1,8 @@
 /* test_second.c - the full-batch methods beyond gradient descent (cg,
- * lbfgs, lm, gn): a convex quadratic where CG converges in n steps and
- * L-BFGS in few, LM's mu schedule, a step checked against numpy
+ * lbfgs, bfgs, lm, gn): a convex quadratic where CG converges in n steps
+ * and L-BFGS and BFGS in few, LM's mu schedule, BFGS refused on a large
+ * model, the Hessian's eigenvalues of a linear model against the
+ * hand-computed ones, a step checked against numpy
  * (tests/second_ref.py), each method lowering the loss, and bad input. */
 #include <check.h>
 #include <math.h>
@@ -123,17 +125,19 @@ static double least_squares(const nn_dataset *d)
 /* A linear model with MSE is a convex quadratic in its 5 parameters:
  * CG with its line search gets to the minimum in 5 iterations (up to the
  * line search's tolerance and float rounding), L-BFGS in a few more at
- * most, Gauss-Newton (exact for a linear model) in one; plain gradient
+ * most, BFGS (whose first steps are short) in 10, Gauss-Newton (exact
+ * for a linear model) in one; plain gradient
  * descent is still far away. */
 START_TEST(quadratic_cg_n_steps)
 {
 	nn_dataset *d = regression_set(64, 4, 0, 3);
 	double lmin = least_squares(d), l0;
-	const int kinds[] = { NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_SGD, NN_OPT_GN };
-	const int iters[] = { 5, 8, 8, 1 };
-	double gap[4];
+	const int kinds[] = { NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_SGD, NN_OPT_GN,
+	                      NN_OPT_BFGS, NN_OPT_SCG };
+	const int iters[] = { 5, 8, 8, 1, 10, 15 };
+	double gap[6];
 
-	for (int k = 0; k < 4; k++) {
+	for (int k = 0; k < 6; k++) {
 		nn_model *m = net(4, 0, 11);
 		nn_optim o;
 		nn_history h = { 0 };
@@ -153,6 +157,8 @@ START_TEST(quadratic_cg_n_steps)
 	ck_assert_msg(gap[1] < 1e-5, "lbfgs: %g left after 8", gap[1]);
 	ck_assert_msg(gap[2] > 1e-3, "sgd: %g left after 8", gap[2]);
 	ck_assert_msg(gap[3] < 1e-5, "gn: %g left after 1", gap[3]);
+	ck_assert_msg(gap[4] < 1e-5, "bfgs: %g left after 10", gap[4]);
+	ck_assert_msg(gap[5] < 1e-5, "scg: %g left after 15", gap[5]);
 	nn_dataset_free(d);
 }
 END_TEST
@@ -198,9 +204,10 @@ END_TEST
 START_TEST(each_lowers_the_loss)
 {
 	nn_dataset *d = regression_set(30, 1, 1, 0);
-	const int kinds[] = { NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_LM };
+	const int kinds[] = { NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_LM, NN_OPT_BFGS,
+	                      NN_OPT_SCG };
 
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 5; k++) {
 		nn_model *m = net(1, 5, 9);
 		nn_optim o;
 		nn_history h = { 0 };
@@ -280,6 +287,61 @@ START_TEST(lm_step_matches_numpy)
 }
 END_TEST
 
+/* A linear model 1 -> 1 with mse: the loss is 1/2 E[(w x + b - y)^2],
+ * whose Hessian is [[E x^2, E x], [E x, 1]] whatever w, b and y are. Its
+ * eigenvalues by hand, against the power iteration's; centring x makes
+ * the Hessian diagonal (E x^2 and 1); a step layer is refused. */
+START_TEST(hessian_known)
+{
+	static const float xs[] = { 1, 2, 3, 4, 6 }, ys[] = { 0, 1, 0, 2, 1 };
+	float grad[5], xc[5];
+	double ex = 0, ex2 = 0, vals[2], v[2] = { 0.6, 0.8 }, hv[2];
+	nn_model *m = net(1, 0, 4);
+	nn_closure c = { .m = m, .loss = NN_LOSS_MSE, .x = xs, .y = ys,
+	                 .n = 5, .grad = grad };
+	nn_rng r;
+
+	for (int i = 0; i < 5; i++) {
+		ex += xs[i] / 5.0;
+		ex2 += xs[i] * xs[i] / 5.0;
+	}
+	{
+		double tr = ex2 + 1, det = ex2 - ex * ex;
+		double s = sqrt(tr * tr / 4 - det);
+
+		nn_rng_seed(&r, 1);
+		ck_assert_int_eq(nn_hessian_top(&c, 2, 200, &r, vals), 0);
+		ck_assert_double_eq_tol(vals[0], tr / 2 + s, 1e-3 * vals[0]);
+		ck_assert_double_eq_tol(vals[1], tr / 2 - s, 2e-3);
+		/* H v exactly, for this quadratic */
+		ck_assert_int_eq(nn_hessian_vec(&c, v, hv), 0);
+		ck_assert_double_eq_tol(hv[0], ex2 * v[0] + ex * v[1], 1e-3);
+		ck_assert_double_eq_tol(hv[1], ex * v[0] + v[1], 1e-3);
+	}
+	for (int i = 0; i < 5; i++)
+		xc[i] = (float)(xs[i] - ex);
+	c.x = xc;
+	nn_rng_seed(&r, 2);
+	ck_assert_int_eq(nn_hessian_top(&c, 2, 200, &r, vals), 0);
+	ck_assert_double_eq_tol(vals[0], ex2 - ex * ex, 1e-3 * vals[0]);
+	ck_assert_double_eq_tol(vals[1], 1, 2e-3);
+	nn_model_free(m);
+	{
+		nn_shape s = { 1, { 1 } };
+		nn_layer_spec sp = { .kind = "dense", .units = 1,
+		                     .act = NN_ACT_STEP, .has_act = 1 };
+
+		m = nn_model_new(&s);
+		ck_assert_int_eq(nn_model_add(m, &sp, &r), 0);
+		c.m = m;
+		ck_assert_int_eq(nn_hessian_top(&c, 1, 10, &r, vals), -1);
+		ck_assert_ptr_nonnull(strstr(nn_error(), "step"));
+		ck_assert_ptr_null(strchr(nn_error(), '\n'));
+		nn_model_free(m);
+	}
+}
+END_TEST
+
 START_TEST(bad_input_one_line)
 {
 	float grad[4];
@@ -303,6 +365,15 @@ START_TEST(bad_input_one_line)
 	ck_assert_int_eq(nn_train(big, NN_LOSS_MSE, &o, d, &t, &r, &h), -1);
 	ck_assert_ptr_nonnull(strstr(nn_error(), "more than 3000"));
 	ck_assert_ptr_null(strchr(nn_error(), '\n'));
+	/* bfgs on 1-1000-1: 3001 parameters, a 3001 x 3001 estimate */
+	nn_model_free(big);
+	big = net(1, 1000, 2);
+	nn_optim_reset(&o);
+	nn_optim_defaults(&o, NN_OPT_BFGS);
+	ck_assert_int_eq(nn_train(big, NN_LOSS_MSE, &o, d, &t, &r, &h), -1);
+	ck_assert_ptr_nonnull(strstr(nn_error(), "more than 2000"));
+	ck_assert_ptr_nonnull(strstr(nn_error(), "use lbfgs"));
+	ck_assert_ptr_null(strchr(nn_error(), '\n'));
 	/* a gradient-descent step of a full-batch kind */
 	ck_assert_int_eq(nn_optim_step(&o, m), -1);
 	nn_optim_reset(&o);
@@ -320,6 +391,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, quadratic_cg_n_steps);
+	tcase_add_test(tc, hessian_known);
 	tcase_add_test(tc, lm_mu_schedule);
 	tcase_add_test(tc, each_lowers_the_loss);
 	tcase_add_test(tc, lm_step_matches_numpy);
