@@ -252,6 +252,26 @@ const sh_cmd sh_commands[] = {
 	  "either the classes with their counts (and names) or the range of\n"
 	  "the float targets.\n"
 	  "Example:\n  info digits.train" },
+	{ "fetch", "data", cmd_fetch, 1, 1, "dir sha256",
+	  "fetch mnist|fashion-mnist [dir=DIR] | fetch URL sha256=HEX [dir=DIR]",
+	  "download MNIST or Fashion-MNIST (or one file), checking SHA-256",
+	  "Downloads the dataset's four IDX files (60,000 training and\n"
+	  "10,000 test images with their labels) into the cache that 'load\n"
+	  "mnist' reads: $XDG_CACHE_HOME/nnsh/SET, else ~/.cache/nnsh/SET,\n"
+	  "or into dir= (then load with path=DIR). Each file's SHA-256 must\n"
+	  "be the official one, written in nnsh: a different file is refused\n"
+	  "and nothing half-written is kept (files arrive under a temporary\n"
+	  "name and are renamed once checked). Files already there and\n"
+	  "correct are kept. A broken connection is resumed where it stopped\n"
+	  "(up to 5 attempts); Ctrl-C stops. At a terminal a progress bar\n"
+	  "shows each file. $NNSH_MIRROR=URL fetches from a local mirror\n"
+	  "instead, which serves URL/SET/FILE (a classroom's server).\n"
+	  "fetch URL sha256=HEX downloads one file the same way, into the\n"
+	  "current directory or dir=. From the command line:\n"
+	  "nnsh -e 'fetch mnist'.\n"
+	  "Examples:\n  fetch mnist\n  fetch fashion-mnist dir=data\n"
+	  "  fetch https://example.org/net.safetensors sha256=9f86d081884c7d65"
+	  "9a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" },
 	{ "store", "hopfield", cmd_store, 2, 2, "rule",
 	  "store NAME DATA [rule=hebb|pseudoinverse|storkey]",
 	  "store patterns in a Hopfield network",
