@@ -363,7 +363,8 @@ int cmd_fetch(sh_session *S, const sh_line *l)
 
 	if (strstr(what, "://")) {
 		if (sh_npos(l) > 1)
-			return sh_err(S, "usage: fetch URL sha256=HEX [dir=DIR]");
+			return sh_err(S, "usage: fetch URL sha256=HEX "
+			              "[dir=DIR]");
 		return fetch_url(S, what, sh_opt(l, "sha256"), dir ? dir : ".");
 	}
 	for (size_t i = 0; i < sizeof fetch_sets / sizeof *fetch_sets; i++)
@@ -376,13 +377,14 @@ int cmd_fetch(sh_session *S, const sh_line *l)
 		return sh_err(S, "usage: fetch %s [dir=DIR]", fs->set);
 	if (!dir) {
 		if (xdg && *xdg)
-			snprintf(cache, sizeof cache, "%s/nnsh/%s", xdg, fs->set);
+			snprintf(cache, sizeof cache, "%s/nnsh/%s", xdg,
+			         fs->set);
 		else if (home && *home)
 			snprintf(cache, sizeof cache, "%s/.cache/nnsh/%s", home,
 			         fs->set);
 		else
-			return sh_err(S, "fetch: neither XDG_CACHE_HOME nor HOME "
-			              "is set: give dir=DIR");
+			return sh_err(S, "fetch: neither XDG_CACHE_HOME nor "
+			              "HOME is set: give dir=DIR");
 		dir = cache;
 	}
 	if (make_dirs(S, dir) < 0 || !(c = new_curl(S)))
