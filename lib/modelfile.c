@@ -303,7 +303,9 @@ static int read_model(reader *r, nn_file *f)
 
 	if (!meta_str(r, "nnsh.version") || !input)
 		return bad(r, "not an nnsh model file (no nnsh.version and "
-		           "nnsh.input in its metadata)");
+		           "nnsh.input in its metadata): weights alone go into "
+		           "a model built to fit them, with 'load FILE into "
+		           "MODEL'");
 	if (nn_shape_parse(input, &shape) < 0)
 		return bad(r, "nnsh.input: %s", nn_error());
 	layers = meta_parse(r, "nnsh.layers", &failed);

@@ -431,9 +431,9 @@ const sh_cmd sh_commands[] = {
 	  "most 10,000 layers.\n"
 	  "Examples:\n  save net net.safetensors\n"
 	  "  save net run.safetensors state" },
-	{ "load", "files", cmd_load, 1, 3, NULL,
-	  "load FILE [as NAME]",
-	  "read a model file written by save",
+	{ "load", "files", cmd_load, 1, 3, "map",
+	  "load FILE [as NAME] | load FILE into MODEL [map=FILE|auto]",
+	  "read a model file written by save, or weights into a model",
 	  "Rebuilds the model with its weights and settings (and training\n"
 	  "state, if saved) under NAME, or the name it was saved with, and\n"
 	  "makes it the current model. Everything read is checked (header,\n"
@@ -441,7 +441,22 @@ const sh_cmd sh_commands[] = {
 	  "rejected with a message and the session is left as it was, and so\n"
 	  "is a file of more than 10,000 layers or a saved name over 63\n"
 	  "bytes.\n"
-	  "Example:\n  load net.safetensors as net2" },
+	  "load FILE into MODEL fills an existing model's parameters from any\n"
+	  "safetensors file, such as a PyTorch state_dict saved with\n"
+	  "safetensors.torch.save_file. With map=auto (the default) the file's\n"
+	  "modules ('0', '2', 'fc1': names up to the last dot, numbers in\n"
+	  "order) go to the model's layers with parameters in order, and in\n"
+	  "each weight, bias, running_mean, running_var to W, b (gamma, beta,\n"
+	  "mean, var for batchnorm); num_batches_tracked is skipped. PyTorch's\n"
+	  "layouts are nnsh's (Linear out x in, Conv2d out x in x kh x kw).\n"
+	  "map=FILE names each tensor's place instead, a line 'TENSOR\n"
+	  "NODE.PARAM' each (fc1.weight 2.W, or net.2.W; # comments); tensors\n"
+	  "it leaves out are not used. Every shape must fit exactly, and\n"
+	  "dtypes be F32 or F64; otherwise nothing changes. A table shows\n"
+	  "where each tensor went.\n"
+	  "Examples:\n  load net.safetensors as net2\n"
+	  "  load mlp_torch.safetensors into mlp\n"
+	  "  load cnn.safetensors into cnn map=cnn.map" },
 	{ "history", "files", cmd_history, 0, 3, NULL,
 	  "history [MODEL] [export FILE.csv]",
 	  "the model's training history, or write it as CSV",
