@@ -84,6 +84,21 @@ if "$nnsh" -e "fetch $url/blob.bin sha256=$sum dir=$tmp/b" > "$tmp/out" 2>&1 &&
    cmp -s "$tmp/b/blob.bin" "$tmp/srv/blob.bin"; then
 	ok; else bad "no ranges"; fi
 
+# at a terminal (script(1) gives one) a progress line is redrawn in place;
+# into a file or pipe, only plain lines
+if command -v script > /dev/null; then
+	rm -rf "$tmp/b"
+	if script -qec "'$nnsh' -e 'fetch $url/blob.bin sha256=$sum dir=$tmp/b'" \
+		/dev/null > "$tmp/out" 2>&1 < /dev/null &&
+	   grep -q "$(printf '\r')  blob.bin " "$tmp/out" &&
+	   grep -q "300000 bytes, SHA-256 ok" "$tmp/out"; then
+		ok; else bad "progress at a terminal"; fi
+else
+	echo "fetch.sh: no script(1): the progress bar is not checked"
+fi
+if "$nnsh" -e "fetch $url/blob.bin sha256=$sum dir=$tmp/c" > "$tmp/out" 2>&1 &&
+   ! grep -q "$(printf '\r')" "$tmp/out"; then ok; else bad "plain lines"; fi
+
 # a file the server does not have
 rm -rf "$tmp/b"
 if ! "$nnsh" -e "fetch $url/none.bin sha256=$sum dir=$tmp/b" > "$tmp/out" 2>&1 &&
