@@ -136,15 +136,17 @@ static int sha256_file(const char *path, char hex[65])
 	return 0;
 }
 
-/* Errors worth another attempt: the connection broke or stalled, or the
- * server had a passing failure (5xx). */
-static int transient(CURLcode rc, long http)
+/* Errors worth another attempt: the connection broke or stalled after
+ * bytes arrived, or the server had a passing failure (5xx). A server
+ * that never answers is not asked again. */
+static int transient(CURLcode rc, long http, curl_off_t got)
 {
 	switch (rc) {
 	case CURLE_PARTIAL_FILE: case CURLE_RECV_ERROR: case CURLE_SEND_ERROR:
-	case CURLE_OPERATION_TIMEDOUT: case CURLE_GOT_NOTHING:
-	case CURLE_RANGE_ERROR:
+	case CURLE_GOT_NOTHING: case CURLE_RANGE_ERROR:
 		return 1;
+	case CURLE_OPERATION_TIMEDOUT:
+		return got > 0;
 	case CURLE_HTTP_RETURNED_ERROR:
 		return http >= 500;
 	default:
@@ -162,6 +164,7 @@ static int transfer(sh_session *S, CURL *c, const char *url, FILE *f,
 	for (int attempt = 1;; attempt++) {
 		CURLcode rc;
 		long http = 0;
+		curl_off_t got = 0;
 
 		fseeko(f, 0, SEEK_END);
 		x->have = ftello(f);
@@ -178,10 +181,11 @@ static int transfer(sh_session *S, CURL *c, const char *url, FILE *f,
 			return sh_err(S, "fetch: %s: interrupted; nothing kept",
 			              x->name);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &http);
+		curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &got);
 		if (rc == CURLE_OK || rc == CURLE_WRITE_ERROR)
 			return sh_err(S, "fetch: %s: cannot write the file",
 			              x->name);
-		if (!transient(rc, http) || attempt == FETCH_TRIES)
+		if (!transient(rc, http, got) || attempt == FETCH_TRIES)
 			return sh_err(S, "fetch: %s: %s%s", url,
 			              cerr[0] ? cerr : curl_easy_strerror(rc),
 			              attempt > 1 ? " (after retries)" : "");
