@@ -173,9 +173,11 @@ static int map_auto(reader *r, nn_model *m, entry *e, size_t n)
 		start = at;
 		while (at < n && strcmp(e[at].prefix, e[start].prefix) == 0) {
 			if (e[at].rank != g)
-				return st_fail(r, "module '%s' has %s but no "
-				               "%s", e[start].prefix,
-				               e[at].t->name, ranks[g][0]);
+				return st_fail(r, "module '%s': %s is out of "
+				               "place (weight, bias, "
+				               "running_mean, running_var in "
+				               "turn); give map=FILE",
+				               e[start].prefix, e[at].t->name);
 			at++;
 			g++;
 		}

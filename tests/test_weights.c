@@ -264,6 +264,22 @@ START_TEST(bad_files)
 	refused(m, hand_made("odd.safetensors", "{\"0.kernel\":{\"dtype\":"
 	        "\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 16), NULL,
 	        "tensor '0.kernel': map=auto knows weight");
+	/* a bias without its weight; two tensors of one rank */
+	refused(m, hand_made("now.safetensors", "{\"0.bias\":{\"dtype\":"
+	        "\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 16), NULL,
+	        "module '0': 0.bias is out of place");
+	refused(m, hand_made("twice.safetensors", "{"
+	        "\"0.weight\":{\"dtype\":\"F32\",\"shape\":[1],"
+	        "\"data_offsets\":[0,4]},"
+	        "\"0.bias\":{\"dtype\":\"F32\",\"shape\":[1],"
+	        "\"data_offsets\":[4,8]},"
+	        "\"0.running_mean\":{\"dtype\":\"F32\",\"shape\":[1],"
+	        "\"data_offsets\":[8,12]},"
+	        "\"0.running_var\":{\"dtype\":\"F32\",\"shape\":[1],"
+	        "\"data_offsets\":[12,16]},"
+	        "\"0.var\":{\"dtype\":\"F32\",\"shape\":[1],"
+	        "\"data_offsets\":[16,20]}}", 20), NULL,
+	        "module '0': 0.var is out of place");
 	refused(m, hand_made("none.safetensors", "{}", 0), NULL,
 	        "holds no tensors");
 	/* the CNN's file into the MLP: the first shape does not fit */
