@@ -1,5 +1,6 @@
 /* modelfile.c - reading model files in the safetensors format (written
- * by modelsave.c), with jansson for the JSON header.
+ * by modelsave.c), on top of lib/safetensors.c, which reads and checks
+ * any safetensors file; jansson parses the metadata.
  *
  * Layout: 8 bytes of little-endian header length N; N bytes of JSON (padded
  * with blanks to a multiple of 8); the tensors, raw and little-endian, one
@@ -26,36 +27,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 
 #include "modelfile.h"
 #include "nn.h"
-
-#define MAX_HEADER (100u << 20)         /* safetensors' own limit */
-
-typedef struct in_tensor {
-	const char *name;
-	dtype type;
-	int ndim;
-	size_t shape[MAX_DIMS];
-	size_t count;
-	size_t begin, end;      /* into the data */
-	int used;
-} in_tensor;
-
-typedef struct reader {
-	const char *path;
-	unsigned char *buf;     /* the whole file */
-	size_t size;
-	const unsigned char *data;
-	size_t dlen;
-	json_t *root, *meta;
-	in_tensor *t;
-	size_t nt;
-	in_tensor **byname;     /* the nt tensors sorted by name */
-} reader;
+#include "safetensors.h"
 
 /* Fail with the file's name in front of the message. */
 static int bad(const reader *r, const char *fmt, ...)
@@ -63,199 +40,13 @@ static int bad(const reader *r, const char *fmt, ...)
 
 static int bad(const reader *r, const char *fmt, ...)
 {
-	char msg[400];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	rc = st_vfail(r, fmt, ap);
 	va_end(ap);
-	return nn_fail("%s: %s", r->path, msg);
-}
-
-static int read_whole(reader *r)
-{
-	FILE *f = fopen(r->path, "rb");
-	struct stat st;
-
-	if (!f)
-		return nn_fail("cannot open %s: %s", r->path, strerror(errno));
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
-		return nn_fail("%s is not a regular file", r->path);
-	}
-	r->size = (size_t)st.st_size;
-	r->buf = malloc(r->size ? r->size : 1);
-	if (!r->buf) {
-		fclose(f);
-		return nn_fail("out of memory for %s (%zu bytes)", r->path,
-		               r->size);
-	}
-	if (fread(r->buf, 1, r->size, f) != r->size) {
-		fclose(f);
-		return nn_fail("cannot read %s", r->path);
-	}
-	fclose(f);
-	return 0;
-}
-
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp((*(in_tensor *const *)a)->name,
-	              (*(in_tensor *const *)b)->name);
-}
-
-static int cmp_begin(const void *a, const void *b)
-{
-	const in_tensor *x = *(in_tensor *const *)a;
-	const in_tensor *y = *(in_tensor *const *)b;
-
-	if (x->begin != y->begin)
-		return x->begin < y->begin ? -1 : 1;
-	return x->end < y->end ? -1 : x->end > y->end;
-}
-
-/* A whole number in [0, max] from a JSON integer. */
-static int json_size(const json_t *v, size_t max, size_t *out)
-{
-	json_int_t i;
-
-	if (!json_is_integer(v))
-		return -1;
-	i = json_integer_value(v);
-	if (i < 0 || (unsigned long long)i > max)
-		return -1;
-	*out = (size_t)i;
-	return 0;
-}
-
-static int parse_tensor(reader *r, const char *name, json_t *e,
-                        in_tensor *t)
-{
-	json_t *dt = json_object_get(e, "dtype");
-	json_t *shape = json_object_get(e, "shape");
-	json_t *offs = json_object_get(e, "data_offsets");
-	size_t nd, count = 1;
-	int k;
-
-	t->name = name;
-	if (!json_is_object(e) || !json_is_string(dt) ||
-	    !json_is_array(shape) || !json_is_array(offs) ||
-	    json_array_size(offs) != 2)
-		return bad(r, "tensor '%s' needs dtype, shape and "
-		           "data_offsets", name);
-	for (k = 0; k < 3; k++)
-		if (strcmp(json_string_value(dt), dtype_names[k]) == 0)
-			break;
-	if (k == 3)
-		return bad(r, "tensor '%s' has dtype %s (nnsh reads F32, F64 "
-		           "and I64)", name, json_string_value(dt));
-	t->type = (dtype)k;
-	nd = json_array_size(shape);
-	if (nd > MAX_DIMS)
-		return bad(r, "tensor '%s' has %zu dimensions", name, nd);
-	t->ndim = (int)nd;
-	for (size_t d = 0; d < nd; d++) {
-		if (json_size(json_array_get(shape, d), SIZE_MAX, &t->shape[d]))
-			return bad(r, "tensor '%s' has a bad shape", name);
-		if (t->shape[d] && count > SIZE_MAX / 8 / t->shape[d])
-			return bad(r, "tensor '%s' is too large", name);
-		count *= t->shape[d];
-	}
-	t->count = count;
-	if (json_size(json_array_get(offs, 0), r->dlen, &t->begin) ||
-	    json_size(json_array_get(offs, 1), r->dlen, &t->end) ||
-	    t->begin > t->end)
-		return bad(r, "tensor '%s' has data_offsets outside the %zu "
-		           "bytes of data", name, r->dlen);
-	if (t->end - t->begin != count * dtype_size[t->type])
-		return bad(r, "tensor '%s': its shape needs %zu bytes, its "
-		           "offsets give %zu", name,
-		           count * dtype_size[t->type], t->end - t->begin);
-	return 0;
-}
-
-/* Parse the header and check that the tensors tile the data exactly. */
-static int parse_header(reader *r)
-{
-	uint64_t n;
-	json_error_t err;
-	const char *key;
-	json_t *v;
-	in_tensor **order;
-	size_t at = 0;
-
-	if (r->size < 8)
-		return bad(r, "too short (%zu bytes) for a safetensors file",
-		           r->size);
-	n = get_u64(r->buf);
-	if (n > r->size - 8)
-		return bad(r, "the header length %llu is beyond the file's "
-		           "%zu bytes: not a safetensors file, or cut short",
-		           (unsigned long long)n, r->size);
-	if (n > MAX_HEADER)
-		return bad(r, "the header length %llu is too large",
-		           (unsigned long long)n);
-	r->root = json_loadb((const char *)r->buf + 8, (size_t)n,
-	                     JSON_REJECT_DUPLICATES, &err);
-	if (!r->root)
-		return bad(r, "the header is not valid JSON: %s", err.text);
-	if (!json_is_object(r->root))
-		return bad(r, "the header is not a JSON object");
-	r->data = r->buf + 8 + n;
-	r->dlen = r->size - 8 - (size_t)n;
-	r->t = calloc(json_object_size(r->root) + 1, sizeof *r->t);
-	if (!r->t)
-		return nn_fail("out of memory");
-	json_object_foreach(r->root, key, v) {
-		if (strcmp(key, "__metadata__") == 0) {
-			r->meta = v;
-			continue;
-		}
-		if (parse_tensor(r, key, v, &r->t[r->nt]) < 0)
-			return -1;
-		r->nt++;
-	}
-	order = malloc((r->nt + 1) * sizeof *order);
-	if (!order)
-		return nn_fail("out of memory");
-	for (size_t i = 0; i < r->nt; i++)
-		order[i] = &r->t[i];
-	qsort(order, r->nt, sizeof *order, cmp_begin);
-	for (size_t i = 0; i < r->nt; i++) {
-		size_t begin = order[i]->begin;
-
-		if (begin != at) {
-			free(order);
-			return bad(r, "the tensors %s the data at byte %zu",
-			           begin < at ? "overlap in"
-			                      : "leave a hole in", at);
-		}
-		at = order[i]->end;
-	}
-	free(order);
-	if (!(r->byname = malloc((r->nt + 1) * sizeof *r->byname)))
-		return nn_fail("out of memory");
-	for (size_t i = 0; i < r->nt; i++)
-		r->byname[i] = &r->t[i];
-	qsort(r->byname, r->nt, sizeof *r->byname, cmp_name);
-	if (at != r->dlen)
-		return bad(r, "the tensors end at byte %zu of %zu bytes of "
-		           "data: damaged?", at, r->dlen);
-	if (r->meta && !json_is_object(r->meta))
-		return bad(r, "__metadata__ is not an object");
-	return 0;
-}
-
-/* The tensor called name, or NULL; a binary search, so that a file of
- * many layers loads in time proportional to its size. */
-static in_tensor *find_tensor(reader *r, const char *name)
-{
-	in_tensor key = { .name = name }, *kp = &key, **hit;
-
-	if (!r->byname)
-		return NULL;
-	hit = bsearch(&kp, r->byname, r->nt, sizeof *r->byname, cmp_name);
-	return hit ? *hit : NULL;
+	return rc;
 }
 
 /* The tensor name, which must be of type and hold count elements in
@@ -264,7 +55,7 @@ static in_tensor *find_tensor(reader *r, const char *name)
 static in_tensor *want_tensor(reader *r, const char *name, dtype type,
                               size_t count, int optional)
 {
-	in_tensor *t = find_tensor(r, name);
+	in_tensor *t = st_find(r, name);
 
 	if (!t) {
 		if (!optional)
@@ -279,16 +70,6 @@ static in_tensor *want_tensor(reader *r, const char *name, dtype type,
 	}
 	t->used = 1;
 	return t;
-}
-
-static void read_f32(const in_tensor *t, const unsigned char *data,
-                     float *out)
-{
-	for (size_t i = 0; i < t->count; i++) {
-		uint32_t u = get_u32(data + t->begin + 4 * i);
-
-		memcpy(&out[i], &u, 4);
-	}
 }
 
 /* A metadata string, or NULL when absent (or not a string: checked). */
@@ -426,7 +207,9 @@ static int read_model(reader *r, nn_file *f)
 
 	if (!meta_str(r, "nnsh.version") || !input)
 		return bad(r, "not an nnsh model file (no nnsh.version and "
-		           "nnsh.input in its metadata)");
+		           "nnsh.input in its metadata): weights alone go into "
+		           "a model built to fit them, with 'load FILE into "
+		           "MODEL'");
 	if (nn_shape_parse(input, &shape) < 0)
 		return bad(r, "nnsh.input: %s", nn_error());
 	layers = meta_parse(r, "nnsh.layers", &failed);
@@ -484,7 +267,7 @@ static int read_model(reader *r, nn_file *f)
 					return bad(r, "tensor '%s' does not "
 					           "have the layer's shape",
 					           name);
-			read_f32(t, r->data, p.value);
+			st_read_floats(t, r->data, p.value);
 		}
 	return 0;
 }
@@ -742,8 +525,8 @@ static int read_run_state(reader *r, nn_file *f, json_t *o)
 		if (!(run->best = malloc((np ? np : 1) * sizeof *run->best)))
 			return nn_fail("out of memory");
 		run->nbest = np;
-		read_f32(t, r->data, run->best);
-	} else if (find_tensor(r, "run.best")) {
+		st_read_floats(t, r->data, run->best);
+	} else if (st_find(r, "run.best")) {
 		return -1;
 	}
 	if (run->early.restore && !run->best)
@@ -766,16 +549,16 @@ static int read_state(reader *r, nn_file *f)
 		float **dst = k ? &f->optim.v : &f->optim.m;
 
 		if (!(t = want_tensor(r, name, DT_F32, np, 1))) {
-			if (find_tensor(r, name))
+			if (st_find(r, name))
 				return -1;
 			continue;
 		}
 		if (!(*dst = malloc((np ? np : 1) * sizeof **dst)))
 			return nn_fail("out of memory");
-		read_f32(t, r->data, *dst);
+		st_read_floats(t, r->data, *dst);
 		f->optim.nstate = np;
 	}
-	if (!(t = find_tensor(r, "history")) || t->ndim != 2 ||
+	if (!(t = st_find(r, "history")) || t->ndim != 2 ||
 	    t->shape[1] != HIST_COLS || t->type != DT_F64)
 		return bad(r, "tensor 'history' is missing or not F64 rows of "
 		           "%d", HIST_COLS);
@@ -818,9 +601,7 @@ int nn_load(const char *path, nn_file *f)
 	int state, rc = -1;
 
 	memset(f, 0, sizeof *f);
-	r.path = path;
-	if (read_whole(&r) < 0 || parse_header(&r) < 0 ||
-	    read_model(&r, f) < 0)
+	if (st_open(&r, path) < 0 || read_model(&r, f) < 0)
 		goto out;
 	state = meta_str(&r, "nnsh.state") != NULL;
 	if (read_settings(&r, f, state) < 0 ||
@@ -843,10 +624,7 @@ int nn_load(const char *path, nn_file *f)
 	nn_model_limit(f->model, 0);
 	rc = 0;
 out:
-	json_decref(r.root);
-	free(r.byname);
-	free(r.t);
-	free(r.buf);
+	st_close(&r);
 	if (rc < 0)
 		nn_file_free(f);
 	return rc;

@@ -1022,6 +1022,32 @@ int nn_load(const char *path, nn_file *f);
 /* Free what nn_load put into f and zero it. */
 void nn_file_free(nn_file *f);
 
+/* What nn_load_weights did with one tensor of the file: the node
+ * (0-based) and parameter index it filled, or node -1 when it was left
+ * out (PyTorch's num_batches_tracked, or a tensor a map does not name). */
+typedef struct nn_weight_row {
+	char *tensor;           /* its name in the file */
+	char shape[48];         /* "200x784" */
+	int node, param;
+} nn_weight_row;
+/* Fill model m's parameters from any safetensors file (F32 or F64
+ * tensors), such as a PyTorch state_dict: with map NULL or "auto", the
+ * file's modules (names up to the last dot, in natural order: "2" before
+ * "10") go to m's nodes with parameters in order, and within a module
+ * weight, bias, running_mean, running_var (or nnsh's W b gamma beta mean
+ * var) to the node's parameters in order; num_batches_tracked is skipped.
+ * Otherwise map is a file of lines "TENSOR NODE.PARAM" ("fc1.weight
+ * 2.W", NODE a number from 1 or a node name; "NAME.2.W" too when NAME is
+ * model_name; # comments), and only the tensors it names are read. Every
+ * shape must be the parameter's exactly (PyTorch's layouts are nnsh's:
+ * dense out x in, conv out x in x kh x kw). On success *rows (free with
+ * nn_weight_rows_free) says where each tensor went; on failure (-1, a
+ * one-line message) m is unchanged. */
+int nn_load_weights(nn_model *m, const char *path, const char *map,
+                    const char *model_name, nn_weight_row **rows,
+                    size_t *nrows);
+void nn_weight_rows_free(nn_weight_row *rows, size_t n);
+
 /* Wall clock in seconds (monotonic). */
 double nn_now(void);
 

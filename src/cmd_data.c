@@ -201,7 +201,8 @@ static int load_bundled(sh_session *S, const char *name, const char *looked)
 		return sh_err(S, "%s", nn_error());
 	}
 	sh_printf(S, "no MNIST files found (looked in%s); using the bundled "
-	          "sample of 10,000 training digits\n", looked);
+	          "sample of 10,000 training digits ('fetch mnist' downloads "
+	          "all 70,000)\n", looked);
 	return put_pair(S, name, "train", train, "test", test);
 }
 
@@ -249,7 +250,7 @@ static int load_named(sh_session *S, const sh_line *l, const char *name,
 	if (!fashion)
 		return load_bundled(S, name, looked);
 	return sh_err(S, "no Fashion-MNIST files found (looked in%s): "
-	              "install them with 'apt-get install "
+	              "run 'fetch fashion-mnist', or 'apt-get install "
 	              "dataset-fashion-mnist', or put train-* and t10k-* "
 	              "IDX files in one of those directories or in path=",
 	              looked);

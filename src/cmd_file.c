@@ -98,6 +98,53 @@ static int load_name(sh_session *S, const sh_line *l, const nn_file *f,
 	return 0;
 }
 
+/* load FILE into MODEL [map=FILE|auto]: weights only, by order and
+ * shape or through a map, with a table of where each tensor went. */
+static int load_into(sh_session *S, const sh_line *l)
+{
+	const char *path = sh_pos(l, 0)->text, *map = sh_opt(l, "map");
+	sh_model *sm = sh_model_arg(S, sh_pos(l, 2)->text);
+	nn_weight_row *rows;
+	size_t n, used = 0;
+	int w = 6;
+
+	if (!sm)
+		return -1;
+	if (sm->hop)
+		return sh_err(S, "load: %s is a Hopfield network: its weights "
+		              "come from store", sm->name);
+	if (nn_load_weights(sm->m, path, map, sm->name, &rows, &n) < 0)
+		return sh_err(S, "load: %s", nn_error());
+	for (size_t i = 0; i < n; i++) {
+		if ((int)strlen(rows[i].tensor) > w)
+			w = (int)strlen(rows[i].tensor);
+		used += rows[i].node >= 0;
+	}
+	sh_printf(S, "loaded %zu of %zu tensors from %s into %s:\n", used, n,
+	          path, sm->name);
+	sh_printf(S, "  %-*s  %-12s  %s\n", w, "tensor", "shape",
+	          "parameter");
+	for (size_t i = 0; i < n; i++) {
+		nn_layer_info info;
+		nn_param p;
+		char where[96];
+
+		if (rows[i].node < 0) {
+			snprintf(where, sizeof where, "(not used)");
+		} else {
+			nn_model_param(sm->m, (size_t)rows[i].node,
+			               rows[i].param, &p);
+			nn_model_layer_info(sm->m, (size_t)rows[i].node, &info);
+			snprintf(where, sizeof where, "%d.%s  (%s)",
+			         rows[i].node + 1, p.name, info.desc);
+		}
+		sh_printf(S, "  %-*s  %-12s  %s\n", w, rows[i].tensor,
+		          rows[i].shape, where);
+	}
+	nn_weight_rows_free(rows, n);
+	return 0;
+}
+
 int cmd_load(sh_session *S, const sh_line *l)
 {
 	const char *path = sh_pos(l, 0)->text;
@@ -105,6 +152,13 @@ int cmd_load(sh_session *S, const sh_line *l)
 	sh_model *sm;
 	char name[64];
 
+	if (sh_npos(l) == 3 && strcmp(sh_pos(l, 1)->text, "into") == 0)
+		return load_into(S, l);
+	if (sh_opt(l, "map"))
+		return sh_err(S, "load: map= goes with 'load FILE into MODEL'");
+	if (sh_npos(l) != 1 && strcmp(sh_pos(l, 1)->text, "as") != 0)
+		return sh_err(S, "usage: load FILE [as NAME] | load FILE into "
+		              "MODEL [map=FILE|auto]");
 	if (nn_load(path, &f) < 0)
 		return sh_err(S, "load: %s", nn_error());
 	if (load_name(S, l, &f, name, sizeof name) < 0) {

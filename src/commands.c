@@ -331,6 +331,26 @@ const sh_cmd sh_commands[] = {
 	  "either the classes with their counts (and names) or the range of\n"
 	  "the float targets.\n"
 	  "Example:\n  info digits.train" },
+	{ "fetch", "data", cmd_fetch, 1, 1, "dir sha256",
+	  "fetch mnist|fashion-mnist [dir=DIR] | fetch URL sha256=HEX [dir=DIR]",
+	  "download MNIST or Fashion-MNIST (or one file), checking SHA-256",
+	  "Downloads the dataset's four IDX files (60,000 training and\n"
+	  "10,000 test images with their labels) into the cache that 'load\n"
+	  "mnist' reads: $XDG_CACHE_HOME/nnsh/SET, else ~/.cache/nnsh/SET,\n"
+	  "or into dir= (then load with path=DIR). Each file's SHA-256 must\n"
+	  "be the official one, written in nnsh: a different file is refused\n"
+	  "and nothing half-written is kept (files arrive under a temporary\n"
+	  "name and are renamed once checked). Files already there and\n"
+	  "correct are kept. A broken connection is resumed where it stopped\n"
+	  "(up to 5 attempts); Ctrl-C stops. At a terminal a progress bar\n"
+	  "shows each file. $NNSH_MIRROR=URL fetches from a local mirror\n"
+	  "instead, which serves URL/SET/FILE (a classroom's server).\n"
+	  "fetch URL sha256=HEX downloads one file the same way, into the\n"
+	  "current directory or dir=. From the command line:\n"
+	  "nnsh -e 'fetch mnist'.\n"
+	  "Examples:\n  fetch mnist\n  fetch fashion-mnist dir=data\n"
+	  "  fetch https://example.org/net.safetensors sha256=9f86d081884c7d65"
+	  "9a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" },
 	{ "store", "hopfield", cmd_store, 2, 2, "rule",
 	  "store NAME DATA [rule=hebb|pseudoinverse|storkey]",
 	  "store patterns in a Hopfield network",
@@ -583,9 +603,9 @@ const sh_cmd sh_commands[] = {
 	  "most 10,000 layers.\n"
 	  "Examples:\n  save net net.safetensors\n"
 	  "  save net run.safetensors state" },
-	{ "load", "files", cmd_load, 1, 3, NULL,
-	  "load FILE [as NAME]",
-	  "read a model file written by save",
+	{ "load", "files", cmd_load, 1, 3, "map",
+	  "load FILE [as NAME] | load FILE into MODEL [map=FILE|auto]",
+	  "read a model file written by save, or weights into a model",
 	  "Rebuilds the model with its weights and settings (and training\n"
 	  "state, if saved) under NAME, or the name it was saved with, and\n"
 	  "makes it the current model. Everything read is checked (header,\n"
@@ -593,7 +613,22 @@ const sh_cmd sh_commands[] = {
 	  "rejected with a message and the session is left as it was, and so\n"
 	  "is a file of more than 10,000 layers or a saved name over 63\n"
 	  "bytes.\n"
-	  "Example:\n  load net.safetensors as net2" },
+	  "load FILE into MODEL fills an existing model's parameters from any\n"
+	  "safetensors file, such as a PyTorch state_dict saved with\n"
+	  "safetensors.torch.save_file. With map=auto (the default) the file's\n"
+	  "modules ('0', '2', 'fc1': names up to the last dot, numbers in\n"
+	  "order) go to the model's layers with parameters in order, and in\n"
+	  "each weight, bias, running_mean, running_var to W, b (gamma, beta,\n"
+	  "mean, var for batchnorm); num_batches_tracked is skipped. PyTorch's\n"
+	  "layouts are nnsh's (Linear out x in, Conv2d out x in x kh x kw).\n"
+	  "map=FILE names each tensor's place instead, a line 'TENSOR\n"
+	  "NODE.PARAM' each (fc1.weight 2.W, or net.2.W; # comments); tensors\n"
+	  "it leaves out are not used. Every shape must fit exactly, and\n"
+	  "dtypes be F32 or F64; otherwise nothing changes. A table shows\n"
+	  "where each tensor went.\n"
+	  "Examples:\n  load net.safetensors as net2\n"
+	  "  load mlp_torch.safetensors into mlp\n"
+	  "  load cnn.safetensors into cnn map=cnn.map" },
 	{ "history", "files", cmd_history, 0, 3, NULL,
 	  "history [MODEL] [export FILE.csv]",
 	  "the model's training history, or write it as CSV",

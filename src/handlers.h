@@ -40,6 +40,9 @@ int cmd_load(sh_session *S, const sh_line *l);
 int cmd_history(sh_session *S, const sh_line *l);
 int cmd_plot(sh_session *S, const sh_line *l);
 
+/* cmd_fetch.c */
+int cmd_fetch(sh_session *S, const sh_line *l);
+
 /* Open "path.tmp" for writing (*tmp receives its name, to free); NULL
  * after an error naming what and path. */
 FILE *sh_open_atomic(sh_session *S, const char *what, const char *path,
