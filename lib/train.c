@@ -847,7 +847,7 @@ static int run_loop(trainer *t)
 		quit = c->callback && c->callback(&pr, c->ud);
 		keep_rate(t, pr.lr, scheduled);
 		if (quit && t->rk)
-			t->want_stop = 1;       /* with the others, next batch */
+			t->want_stop = 1;   /* with the others, next batch */
 		else if (quit)
 			return 0;
 		if (stop) {

@@ -143,9 +143,9 @@ int sh_ranks_agree(sh_session *S, int rc, const char *line)
 		if (R.all[k].line != R.all[0].line) {
 			char m[sizeof R.msg];
 
-			snprintf(m, sizeof m, "rank %d runs another script: its "
-			         "line here is not rank 0's (every rank must "
-			         "run the same script)", k);
+			snprintf(m, sizeof m, "rank %d runs another script: "
+			         "its line here is not rank 0's (every rank "
+			         "must run the same script)", k);
 			fail(m);
 			snprintf(S->err, sizeof S->err, "%s", R.msg);
 			return -1;
