@@ -14,6 +14,7 @@
 
 #include "blas.h"
 #include "nn.h"
+#include "ranks.h"
 
 #define EVAL_BATCH 1000
 
@@ -486,6 +487,9 @@ typedef struct trainer {
 	int full;               /* a full-batch method: one iteration per
 	                         * epoch, through a closure */
 	long evals;             /* its evaluations since the last point */
+	const nn_ranks *rk;     /* data-parallel: the ranks, else NULL */
+	int want_stop;          /* the callback asked to stop (ranks) */
+	int stop_all;           /* the ranks agreed to stop (ranks) */
 } trainer;
 
 static int add_point(trainer *t)
@@ -584,6 +588,7 @@ static int start_run(trainer *t, const nn_train_opts *o, nn_rng *rng)
 	r->opts.ud = NULL;
 	r->opts.run = NULL;
 	r->opts.resume = 0;
+	r->opts.ranks = NULL;
 	batch = o->batch == 0 || o->batch > n || t->full ? n : o->batch;
 	r->opts.batch = batch;
 	nb = (n + batch - 1) / batch;
@@ -664,9 +669,11 @@ static int full_step(trainer *t, size_t cnt, double l, double *loss)
 	return 0;
 }
 
-/* One batch: forward, loss, backward, the NaN guard, clipping, the step.
- * Returns 0, or -1 when the guard fired or a step failed. */
-static int train_batch(trainer *t, size_t cnt, double *loss)
+/* The gradient of the n samples at offset off of the batch, forward,
+ * loss and backward, with the NaN guard; *l is their mean loss (and the
+ * penalties), *correct their correct predictions. */
+static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
+                       double *l, size_t *correct)
 {
 	nn_model *m = t->m;
 	nn_run *r = t->run;
@@ -674,21 +681,20 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 	batch_bufs *b = &t->b;
 	const float *out;
 	int dz_given;
-	double l;
 
-	nn_dataset_gather(t->d, r->perm + r->pos, cnt, b->x, b->y);
-	out = nn_model_forward(m, b->x, cnt, !t->full, &r->rng);
+	nn_dataset_gather(t->d, r->perm + r->pos + off, n, b->x, b->y);
+	out = nn_model_forward(m, b->x, n, !t->full, rng);
 	if (!out)
 		return -1;
-	r->span_correct += nn_count_correct(out, b->y, cnt * rows, w);
-	map_targets(t->d, b->y, cnt * rows * w, t->cfg.target_lo,
+	*correct = nn_count_correct(out, b->y, n * rows, w);
+	map_targets(t->d, b->y, n * rows * w, t->cfg.target_lo,
 	            t->cfg.target_hi);
-	l = nn_loss(t->loss, t->act, nn_model_z(m, nn_model_layers(m) - 1),
-	            out, b->y, cnt * rows, w, b->grad, &dz_given) +
-	    nn_model_penalty_value(m, -1);
-	if (isfinite(l))
+	*l = nn_loss(t->loss, t->act, nn_model_z(m, nn_model_layers(m) - 1),
+	             out, b->y, n * rows, w, b->grad, &dz_given) +
+	     nn_model_penalty_value(m, -1);
+	if (isfinite(*l))
 		nn_model_backward_params(m, b->grad, dz_given);
-	if (!isfinite(l) || !deltas_finite(m, t->osz, cnt)) {
+	if (!isfinite(*l) || !deltas_finite(m, t->osz, n)) {
 		char kept[128];
 
 		r->nan_iter = r->iter + 1;
@@ -701,8 +707,74 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 			         "restored", t->safe_iter + 1);
 		memcpy(nn_model_params(m), t->safe,
 		       nn_model_param_count(m) * sizeof *t->safe);
-		return guard_fail(m, t->loss, t->osz, cnt, r->nan_iter, l,
+		return guard_fail(m, t->loss, t->osz, n, r->nan_iter, *l,
 		                  t->o->lr, kept);
+	}
+	return 0;
+}
+
+/* Data-parallel: sum the ranks' gradients (each already weighted by its
+ * share), losses and correct counts; take rank 0's rate and every rank's
+ * wish to stop. A failed sync leaves the weights the guard keeps. */
+static int sync_step(trainer *t, size_t cnt, double *l, size_t *correct)
+{
+	nn_model *m = t->m;
+	nn_sync s = { 0 };
+
+	s.phase = NN_SYNC_STEP;
+	s.stop = t->want_stop || (t->cfg.stop && *t->cfg.stop);
+	s.loss = *l;
+	s.correct = (double)*correct;
+	s.lr = t->o->lr;
+	if (t->rk->sync(t->rk->ud, &s, nn_model_grads(m),
+	                nn_model_param_count(m)) < 0) {
+		memcpy(nn_model_params(m), t->safe,
+		       nn_model_param_count(m) * sizeof *t->safe);
+		return -1;
+	}
+	*l = s.loss / (double)cnt;
+	*correct = (size_t)s.correct;
+	t->o->lr = (float)s.lr;
+	t->stop_all = s.stop > 0;
+	return 0;
+}
+
+/* One batch: forward, loss, backward, the NaN guard, clipping, the step.
+ * Over several ranks, each computes its share's gradient and sync_step
+ * sums them. Returns 0, or -1 when the guard fired or a step failed. */
+static int train_batch(trainer *t, size_t cnt, double *loss)
+{
+	nn_model *m = t->m;
+	nn_run *r = t->run;
+	size_t off = 0, n = cnt, correct = 0;
+	nn_rng *rng = &r->rng, own;
+	double l = 0;
+
+	if (t->rk) {
+		/* this rank's share, with dropout masks of its own, drawn
+		 * so that the run's generator (the shuffle) stays as it is
+		 * on one process */
+		uint64_t k = (uint64_t)r->iter * (uint64_t)t->rk->size +
+		             (uint64_t)t->rk->rank + 1;
+
+		off = cnt * (size_t)t->rk->rank / (size_t)t->rk->size;
+		n = cnt * (size_t)(t->rk->rank + 1) / (size_t)t->rk->size - off;
+		nn_rng_seed(&own, r->rng.s[0] + 0x9e3779b97f4a7c15ull * k);
+		rng = &own;
+	}
+	if (n > 0 && batch_grads(t, off, n, rng, &l, &correct) < 0)
+		return -1;
+	if (n == 0)     /* a last batch smaller than the ranks */
+		memset(nn_model_grads(m), 0,
+		       nn_model_param_count(m) * sizeof(float));
+	if (t->cfg.reduction == NN_RED_SUM)
+		scale_grads(m, (float)n);
+	else if (t->rk)
+		scale_grads(m, (float)n / (float)cnt);
+	if (t->rk) {
+		l *= (double)n;
+		if (sync_step(t, cnt, &l, &correct) < 0)
+			return -1;
 	}
 	if (r->iter - t->safe_iter >= t->safe_every) {
 		/* these weights gave a finite loss: the guard's fallback */
@@ -710,8 +782,7 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 		       nn_model_param_count(m) * sizeof *t->safe);
 		t->safe_iter = r->iter;
 	}
-	if (t->cfg.reduction == NN_RED_SUM)
-		scale_grads(m, (float)cnt);
+	r->span_correct += correct;
 	if (t->full)
 		return full_step(t, cnt, l, loss);
 	if (t->cfg.clip > 0)
@@ -754,9 +825,10 @@ static int run_loop(trainer *t)
 	while (r->iter < r->iters) {
 		size_t cnt;
 		double l = 0;
+		float was;
 		int stop = 0, quit;
 
-		if (c->stop && *c->stop)
+		if (t->rk ? t->stop_all : c->stop && *c->stop)
 			return 0;
 		if (r->epoch == 0 || r->pos >= r->n) {
 			r->epoch++;
@@ -770,8 +842,11 @@ static int run_loop(trainer *t)
 		if (scheduled)
 			t->o->lr = (float)(t->lr_scale *
 			        nn_schedule_lr(sc, t->base_lr, t->o->t));
+		was = t->o->lr;
 		if (train_batch(t, cnt, &l) < 0)
 			return -1;
+		if (t->o->lr != was)    /* rank 0's rate, changed live */
+			keep_rate(t, was, scheduled);
 		r->iter++;
 		r->span_loss += l * cnt;
 		r->span_seen += cnt;
@@ -802,7 +877,9 @@ static int run_loop(trainer *t)
 		}
 		quit = c->callback && c->callback(&pr, c->ud);
 		keep_rate(t, pr.lr, scheduled);
-		if (quit)
+		if (quit && t->rk)
+			t->want_stop = 1;   /* with the others, next batch */
+		else if (quit)
 			return 0;
 		if (stop) {
 			r->stopped_early = !r->reached_goal;
@@ -857,6 +934,7 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	t.run = opts->run ? opts->run : &own;
 	t.h = h;
 	t.full = nn_optim_full_batch(o->kind);
+	t.rk = opts->ranks && opts->ranks->size > 1 ? opts->ranks : NULL;
 	if (check_fit(m, d, "training") < 0 ||
 	    nn_loss_check(loss, t.act, d->ysize / nn_dataset_rows(d)) < 0)
 		return -1;
@@ -864,6 +942,13 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 		return -1;
 	if (check_settings(&t, opts->resume ? &t.run->opts : opts) < 0)
 		goto fail;
+	if (t.rk) {
+		size_t n = d->n - (t.split ? t.split->n : 0);
+		size_t b = opts->resume ? t.run->opts.batch : opts->batch;
+
+		if (nn_ranks_check(t.rk, m, o, b == 0 || b > n ? n : b) < 0)
+			goto fail;
+	}
 	if (opts->resume ? check_resume(&t) < 0 : start_run(&t, opts, rng) < 0)
 		goto fail;
 	t.cfg = t.run->opts;
@@ -903,9 +988,16 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	}
 	memcpy(t.safe, nn_model_params(m),
 	       nn_model_param_count(m) * sizeof(float));
+	if (t.rk && nn_ranks_begin(t.rk, m, o, t.d, t.val, t.run, loss) < 0) {
+		free_bufs(&t.b);
+		free(t.safe);
+		goto fail;
+	}
 	rc = run_loop(&t);
 	o->lr = (float)t.base_lr;
 	rc = finish_run(&t, rc);
+	if (rc == 0 && t.rk && nn_ranks_end(t.rk, m) < 0)
+		rc = -1;
 	free_bufs(&t.b);
 	free(t.safe);
 	free(t.osz);

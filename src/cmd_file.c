@@ -11,12 +11,19 @@
 #include <unistd.h>
 
 #include "handlers.h"
+#include "ranks.h"
 
 FILE *sh_open_atomic(sh_session *S, const char *what, const char *path,
                          char **tmp)
 {
 	FILE *f;
 
+	if (!sh_rank_writes()) {        /* rank 0 writes it */
+		*tmp = NULL;
+		if (!(f = fopen("/dev/null", "w")))
+			sh_err(S, "%s: /dev/null: %s", what, strerror(errno));
+		return f;
+	}
 	*tmp = malloc(strlen(path) + 5);
 	if (!*tmp) {
 		sh_err(S, "out of memory");
@@ -33,8 +40,13 @@ FILE *sh_open_atomic(sh_session *S, const char *what, const char *path,
 int sh_close_atomic(sh_session *S, const char *what, const char *path,
                         FILE *f, char *tmp)
 {
-	int fail = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
-	int e;
+	int fail, e;
+
+	if (!tmp) {                     /* another rank's, not written */
+		fclose(f);
+		return 0;
+	}
+	fail = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
 
 	fail |= fclose(f) != 0;
 	if (!fail && rename(tmp, path) == 0) {

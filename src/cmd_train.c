@@ -9,12 +9,15 @@
 
 #include "handlers.h"
 #include "live.h"
+#include "ranks.h"
 #include "signals.h"
 
 int sh_save_model(sh_session *S, sh_model *sm, const char *path, int state)
 {
 	nn_file f = { 0 };
 
+	if (!sh_rank_writes())
+		return 0;       /* rank 0 writes it */
 	f.model = sm->m;
 	snprintf(f.name, sizeof f.name, "%s", sm->name);
 	f.loss = sm->loss_set ? (int)sm->loss : -1;
@@ -375,6 +378,7 @@ int cmd_train(sh_session *S, const sh_line *l)
 	o.callback = on_batch;
 	o.ud = &c;
 	o.run = &sm->run;
+	o.ranks = sh_ranks_hook();
 	c.S = S;
 	c.sm = sm;
 	c.every = (resume ? sm->run.opts.every : o.every) > 0;

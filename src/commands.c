@@ -856,6 +856,21 @@ const sh_cmd sh_commands[] = {
 	  "Example:\n  for h in 10 50 200\n    model m input=784\n"
 	  "    add dense $h sigmoid\n    add dense 10 softmax\n"
 	  "    train digits.train epochs=1\n  end\n  runs" },
+	{ "ranks", "session", cmd_ranks, 0, 1, NULL,
+	  "ranks [MODEL]",
+	  "the processes mpirun started, and a model's weights on each",
+	  "Under mpirun -np N every rank runs the same script and train is\n"
+	  "data-parallel: each rank computes the gradient of its share of\n"
+	  "every batch, the shares are summed, and every rank takes the same\n"
+	  "step. ranks lists the ranks (host, threads) and the checksum of\n"
+	  "MODEL's weights (the current model's) on each, which must be the\n"
+	  "same everywhere. Alone, it says so. See the manual's chapter on\n"
+	  "MPI for how to start several ranks.\n"
+	  "Example:\n  ranks net\n"
+	  "  # 2 ranks (Open MPI 4.1.4)\n"
+	  "  #   rank 0 on node1, 1 thread, net's weights 3a5f09c2\n"
+	  "  #   rank 1 on node1, 1 thread, net's weights 3a5f09c2\n"
+	  "  # net's weights are the same on every rank" },
 	/* ---- language */
 	{ "let", "language", cmd_let, 0, 64, NULL,
 	  "let NAME = VALUE",
@@ -881,6 +896,23 @@ const sh_cmd sh_commands[] = {
 	  "end",
 	  "close a for or repeat block",
 	  "Example:\n  repeat 2\n    echo hello\n  end" },
+	{ "parallel", "language", cmd_end, 0, 0, NULL,
+	  "parallel for VAR in VALUES... | parallel for VAR in A..B [step S]",
+	  "a for block whose iterations run side by side under mpirun",
+	  "Like for, but each iteration is independent: it starts from a\n"
+	  "random state of its own (drawn from the session's and its number),\n"
+	  "so the block gives the same results on any number of ranks. Under\n"
+	  "mpirun -np N, iteration i runs on rank i mod N, alone (its train is\n"
+	  "not shared); the output of every iteration is printed in order,\n"
+	  "every run joins the runs table, and the block stops at the first\n"
+	  "failing iteration, as for does. Models and data an iteration makes\n"
+	  "stay on its rank: after the block, make again what later lines\n"
+	  "use (runs and runs export see every run). Alone, it runs the\n"
+	  "iterations in turn.\n"
+	  "Example:\n  parallel for h in 10 50 200 750\n"
+	  "    model mlp$h input=1x28x28\n    add flatten\n"
+	  "    add dense $h sigmoid\n    add dense 10 softmax\n"
+	  "    train digits.train epochs=2 batch=100\n  end\n  runs" },
 	{ "source", "language", cmd_source, 1, 1, NULL,
 	  "source FILE",
 	  "run the commands of a file",

@@ -139,6 +139,9 @@ int cmd_end(sh_session *S, const sh_line *l);
 /* runs.c */
 int cmd_runs(sh_session *S, const sh_line *l);
 
+/* ranks.c */
+int cmd_ranks(sh_session *S, const sh_line *l);
+
 /* ---- graphs (cmd_graph.c) ----------------------------------------------- */
 
 /* Node i's inputs as text ("in", names, or 1-based numbers). */

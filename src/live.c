@@ -15,6 +15,7 @@
 #include "live.h"
 #include "monitor.h"
 #include "panel.h"
+#include "ranks.h"
 
 #define DRAW_EVERY 0.1          /* seconds between draws at least */
 #define DRAW_SHARE 100          /* and 100 times a draw's cost: draws */
@@ -457,7 +458,7 @@ int pn_live_open(sh_session *S, sh_model *sm, const sh_line *l,
                  const sh_data *train, const sh_data *val,
                  const nn_train_opts *o, pn_live **live)
 {
-	const char *path = sh_opt(l, "log");
+	const char *path = sh_rank_writes() ? sh_opt(l, "log") : NULL;
 	double frac = o->resume ? sm->run.opts.val_split : o->val_split;
 	int panel = pn_terminal(S);
 	pn_live *L;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "handlers.h"
+#include "ranks.h"
 #include "repl.h"
 #include "script.h"
 #include "signals.h"
@@ -77,7 +78,12 @@ static int parse_args(int argc, char **argv, opts *o, sh_session *S)
 			usage(stdout);
 			exit(0);
 		} else if (strcmp(a, "--version") == 0) {
-			printf("nnsh %s\n", NN_VERSION);
+			if (tp_library())
+				printf("nnsh %s (data-parallel over MPI: %s)\n",
+				       NN_VERSION, tp_library());
+			else
+				printf("nnsh %s (built without MPI: one "
+				       "process)\n", NN_VERSION);
 			exit(0);
 		} else if (strcmp(a, "--commands-md") == 0) {
 			sh_print_commands_md(stdout);
@@ -129,6 +135,25 @@ static int parse_args(int argc, char **argv, opts *o, sh_session *S)
 	return 0;
 }
 
+/* Under mpirun with several ranks: every rank must read the same lines,
+ * and standard input reaches rank 0 only; a failing command stops every
+ * rank, --keep-going or not. 0, or 2 after a message. */
+static int check_ranks(sh_session *S, opts *o)
+{
+	int stdin_read = o->interactive == 1 || (!o->nscripts && !o->nexprs);
+
+	for (int i = 0; i < o->nscripts; i++)
+		stdin_read |= strcmp(o->scripts[i], "-") == 0;
+	if (stdin_read) {
+		sh_err(S, "under mpirun, give the script as a file (standard "
+		       "input reaches rank 0 only)");
+		fprintf(stderr, "nnsh: %s\n", S->err);
+		return 2;
+	}
+	S->keep_going = 0;
+	return 0;
+}
+
 /* Run the -e commands, then the scripts; 1 when one of them failed. */
 static int run_batch(sh_session *S, opts *o)
 {
@@ -142,8 +167,8 @@ static int run_batch(sh_session *S, opts *o)
 		int rc;
 
 		if (!f) {
-			fprintf(stderr, "nnsh: %s: %s\n", o->scripts[i],
-			        strerror(errno));
+			sh_err(S, "%s: %s", o->scripts[i], strerror(errno));
+			fprintf(stderr, "nnsh: %s\n", S->err);
 			return 1;
 		}
 		sh_reader_file(&r, f, o->scripts[i]);
@@ -164,11 +189,16 @@ int main(int argc, char **argv)
 
 	/* before any thread exists: see signals.c */
 	sh_signals_block();
+	if (sh_ranks_start(&argc, &argv) < 0)
+		return 2;
 	if (!(S = sh_session_new(stdout))) {
 		fprintf(stderr, "nnsh: out of memory\n");
 		return 2;
 	}
-	if ((rc = parse_args(argc, argv, &o, S)) != 0) {
+	if ((rc = parse_args(argc, argv, &o, S)) == 0 && sh_nranks() > 1)
+		rc = check_ranks(S, &o);
+	if (rc != 0) {
+		rc = sh_ranks_finish(S, rc);
 		sh_session_free(S);
 		free(o.exprs);
 		free(o.scripts);
@@ -205,6 +235,7 @@ int main(int argc, char **argv)
 	if (status == 0 && S->failures)
 		status = 1;     /* --keep-going went on past a failure */
 	fflush(stdout);
+	status = sh_ranks_finish(S, status);
 	if (sh_signal_fatal())
 		status = 128 + sh_signal_fatal();
 	sh_session_free(S);

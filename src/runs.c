@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "handlers.h"
+#include "ranks.h"
 
 /* "784 > 200 sigmoid > 10 softmax": the input, then each layer briefly. */
 static char *arch_string(const nn_model *m)
@@ -106,6 +107,8 @@ static int export_csv(sh_session *S, const char *path)
 
 	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
 		return sh_err(S, "runs export: file name too long");
+	if (!sh_rank_writes())
+		return 0;       /* rank 0 writes it */
 	f = fopen(tmp, "w");
 	if (!f)
 		return sh_err(S, "runs export: %s: %s", path, strerror(errno));

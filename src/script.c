@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "ranks.h"
 #include "script.h"
 #include "signals.h"
 
@@ -110,7 +111,8 @@ int sh_opens_block(const char *text)
 	char w[16];
 
 	first_word(text, w, sizeof w);
-	return strcmp(w, "for") == 0 || strcmp(w, "repeat") == 0;
+	return strcmp(w, "for") == 0 || strcmp(w, "repeat") == 0 ||
+	       strcmp(w, "parallel") == 0;
 }
 
 /* Read the body of a block up to its `end`. */
@@ -217,7 +219,28 @@ static void free_items(char **items, size_t n)
 	free(items);
 }
 
-/* `for VAR in ...` and `repeat N`: collect the body, then run it. */
+/* What an iteration of a parallel block needs (sh_ranks_for). */
+typedef struct par_block {
+	sh_reader *r;
+	body *b;
+	int depth;
+	const char *var;
+	char **items;
+} par_block;
+
+static int run_iteration(sh_session *S, size_t i, void *ud)
+{
+	par_block *p = ud;
+
+	if (S->stop)
+		return sh_err(S, "interrupted");
+	if (sh_var_set(S, p->var, p->items[i]) < 0)
+		return -1;
+	return run_body(S, p->r, p->b, p->depth);
+}
+
+/* `for VAR in ...`, `parallel for VAR in ...` and `repeat N`: collect the
+ * body, then run it. */
 static int run_block(sh_session *S, sh_reader *r, const char *text,
                      int depth)
 {
@@ -226,13 +249,23 @@ static int run_block(sh_session *S, sh_reader *r, const char *text,
 	char **items = NULL;
 	size_t n = 0;
 	long start = r->line, count = 0;
-	int rc = 0, is_for;
+	int rc = 0, is_for, par;
 	const char *var = NULL;
 
 	if (sh_lex(text, &l, sh_var_lookup, S, S->err, sizeof S->err) < 0)
 		return -1;
-	is_for = strcmp(l.v[0].text, "for") == 0;
-	if (is_for) {
+	par = strcmp(l.v[0].text, "parallel") == 0;
+	if (par && (l.n < 2 || strcmp(l.v[1].text, "for") != 0)) {
+		rc = sh_err(S, "usage: parallel for VAR in VALUES..., then "
+		            "lines, then end");
+	} else if (par) {   /* the rest is a for line */
+		free(l.v[0].text);
+		memmove(l.v, l.v + 1, (size_t)--l.n * sizeof *l.v);
+	}
+	is_for = rc == 0 && strcmp(l.v[0].text, "for") == 0;
+	if (rc < 0) {
+		/* the header's message; the body is skipped below */
+	} else if (is_for) {
 		if (sh_npos(&l) < 3 || strcmp(sh_pos(&l, 1)->text, "in") != 0 ||
 		    !sh_valid_name(sh_pos(&l, 0)->text, 0))
 			rc = sh_err(S, "usage: for VAR in VALUES... (or "
@@ -263,6 +296,15 @@ static int run_block(sh_session *S, sh_reader *r, const char *text,
 		r->err_line = start;
 		goto out;
 	}
+	if (par) {
+		par_block p = { r, &b, depth, var, items };
+
+		rc = sh_ranks_for(S, n, run_iteration, &p);
+		if (rc == 0 && n > 0)   /* as after a plain for */
+			rc = sh_var_set(S, var, items[n - 1]);
+		body_free(&b);
+		goto out;
+	}
 	for (size_t i = 0; i < (is_for ? n : (size_t)count); i++) {
 		if (S->stop) {
 			rc = sh_err(S, "interrupted");
@@ -284,20 +326,28 @@ out:
 
 /* ---- running ------------------------------------------------------------ */
 
+static FILE *report_to;
+
+void sh_report_to(FILE *f)
+{
+	report_to = f;
+}
+
 static void report(sh_session *S, sh_reader *r)
 {
 	long line = r->err_line ? r->err_line : r->line;
+	FILE *f = report_to ? report_to : stderr;
 
 	r->err_line = 0;
 	if (S->err[0] == '\0')
 		return;         /* reported where it happened */
 	fflush(S->out);
 	if (r->prompt)
-		fprintf(stderr, "error: %s\n", S->err);
+		fprintf(f, "error: %s\n", S->err);
 	else if (line > 0)
-		fprintf(stderr, "nnsh:%s:%ld: %s\n", r->name, line, S->err);
+		fprintf(f, "nnsh:%s:%ld: %s\n", r->name, line, S->err);
 	else
-		fprintf(stderr, "nnsh:%s: %s\n", r->name, S->err);
+		fprintf(f, "nnsh:%s: %s\n", r->name, S->err);
 	S->err[0] = '\0';
 }
 
@@ -316,9 +366,12 @@ int sh_run(sh_session *S, sh_reader *r, int depth)
 			rc = sh_err(S, "'end' without 'for' or 'repeat'");
 		else
 			rc = sh_exec_line(S, text);
-		free(text);
-		if (sh_signal_fatal())
+		if (sh_signal_fatal()) {
+			free(text);
 			return -1;      /* SIGTERM or SIGHUP: main leaves */
+		}
+		rc = sh_ranks_agree(S, rc, text);   /* every rank, one status */
+		free(text);
 		if (rc == 0)
 			continue;
 		report(S, r);

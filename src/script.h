@@ -24,7 +24,11 @@ void sh_reader_file(sh_reader *r, FILE *f, const char *name);
  * first one (unless --keep-going at the top level) and return -1. */
 int sh_run(sh_session *S, sh_reader *r, int depth);
 
-/* Whether the line opens a block (for, repeat). */
+/* Whether the line opens a block (for, parallel for, repeat). */
 int sh_opens_block(const char *text);
+
+/* Where failures are reported: f, or standard error when NULL (a parallel
+ * block's iteration keeps its own). */
+void sh_report_to(FILE *f);
 
 #endif

@@ -25,6 +25,7 @@ static void fill_set(void)
 	sigaddset(&taken, SIGTERM);
 	sigaddset(&taken, SIGHUP);
 	sigaddset(&taken, SIGWINCH);
+	sigaddset(&taken, SIGUSR1);     /* mpirun passes it to every rank */
 }
 
 /* Note a signal: flags, and a byte for the prompt's select. Async-signal
@@ -66,7 +67,8 @@ static void on_signal(int sig)
 
 int sh_signals_block(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH,
+	                            SIGUSR1 };
 	struct sigaction sa, old;
 
 	fill_set();

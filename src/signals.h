@@ -13,7 +13,9 @@ int sh_signals_block(void);
 
 /* Start the signal thread for session S: Ctrl-C (SIGINT) sets S->stop;
  * SIGTERM and SIGHUP set S->stop and remember the signal (see
- * sh_signal_fatal); SIGWINCH is remembered for sh_signal_resized. Each
+ * sh_signal_fatal); SIGUSR1 stops as Ctrl-C does (mpirun
+ * passes it on to every rank, which it does not do with SIGINT);
+ * SIGWINCH is remembered for sh_signal_resized. Each
  * also writes a byte to the wake-up pipe. 0, or -1 (the signals then
  * stay blocked and nnsh runs without them). */
 int sh_signals_start(sh_session *S);

@@ -1,0 +1,141 @@
+/* ranks.c - data-parallel training beside the loop (train.c takes each
+ * batch's step): the checks of what can be shared between ranks, and the
+ * checksums that show whether the ranks hold the same weights, data and
+ * settings at the start of a run, and the same weights at its end. The
+ * communication itself is the caller's (nn_ranks.sync). */
+#include <string.h>
+#include <zlib.h>
+
+#include "ranks.h"
+
+/* Every byte of p[0..n) into the CRC c, in pieces zlib's length takes. */
+static uint32_t crc(uint32_t c, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (b && n > 0) {
+		uInt k = n > (1u << 30) ? 1u << 30 : (uInt)n;
+
+		c = (uint32_t)crc32(c, b, k);
+		b += k;
+		n -= k;
+	}
+	return c;
+}
+
+static uint32_t crc_num(uint32_t c, double v)
+{
+	return crc(c, &v, sizeof v);
+}
+
+uint32_t nn_model_checksum(nn_model *m)
+{
+	return crc(0, nn_model_params(m),
+	           nn_model_param_count(m) * sizeof(float));
+}
+
+static uint32_t data_crc(uint32_t c, const nn_dataset *d)
+{
+	if (!d)
+		return c;
+	c = crc_num(c, (double)d->n);
+	c = crc_num(c, (double)d->xsize);
+	c = crc_num(c, (double)d->ysize);
+	c = crc_num(c, d->xscale);
+	c = crc(c, d->xbytes, d->xbytes ? d->n * d->xsize : 0);
+	c = crc(c, d->x, d->x ? d->n * d->xsize * sizeof *d->x : 0);
+	c = crc(c, d->labels, d->labels ? d->n * sizeof *d->labels : 0);
+	return crc(c, d->y, d->y ? d->n * d->ysize * sizeof *d->y : 0);
+}
+
+/* The settings that steer the steps, field by field (a struct's padding
+ * is not its value). */
+static uint32_t settings_crc(const nn_run *r, const nn_optim *o, int loss)
+{
+	const nn_train_opts *p = &r->opts;
+	const nn_schedule *s = &p->schedule;
+	double v[] = {
+		loss, o->kind, o->lr, o->momentum, o->nesterov,
+		o->weight_decay, o->beta1, o->beta2, o->rho, o->eps,
+		(double)o->t, (double)r->iters, (double)r->iter, r->epoch,
+		(double)r->n, (double)r->pos, (double)p->batch, p->shuffle,
+		(double)p->every, p->clip, p->fanin, p->target_lo,
+		p->target_hi, p->goal, p->reduction, p->early.monitor,
+		p->early.patience, p->early.min_delta, p->early.restore,
+		s->kind, s->max, s->min, s->gamma, (double)s->every, s->T,
+		(double)s->warmup,
+	};
+	uint32_t c = crc(0, v, sizeof v);
+
+	c = crc(c, r->rng.s, sizeof r->rng.s);
+	return crc(c, r->perm, r->perm ? r->n * sizeof *r->perm : 0);
+}
+
+int nn_ranks_check(const nn_ranks *rk, const nn_model *m,
+                   const nn_optim *o, size_t batch)
+{
+	if (batch < (size_t)rk->size)
+		return nn_fail("a batch of %zu cannot be shared by %d ranks: "
+		               "give batch= of at least %d", batch, rk->size,
+		               rk->size);
+	if (nn_optim_full_batch(o->kind))
+		return nn_fail("%s takes whole-data steps on one process: "
+		               "over %d ranks, train with sgd, adam, rmsprop "
+		               "or adagrad", nn_optim_name(o->kind), rk->size);
+	for (size_t i = 0; i < nn_model_layers(m); i++) {
+		nn_layer_info info;
+
+		nn_model_layer_info(m, i, &info);
+		if (strcmp(info.kind, "batchnorm") == 0)
+			return nn_fail("layer %zu (%s) normalises over each "
+			               "batch, which %d ranks would each see "
+			               "only a share of: train it on one "
+			               "process", i + 1, info.desc, rk->size);
+	}
+	return 0;
+}
+
+int nn_ranks_begin(const nn_ranks *rk, nn_model *m, const nn_optim *o,
+                   const nn_dataset *d, const nn_dataset *val,
+                   const nn_run *r, int loss)
+{
+	static const char *const what[3] = {
+		"weights or optimizer state", "training or validation data",
+		"run settings or random state",
+	};
+	nn_sync s = { 0 };
+	uint32_t w = nn_model_checksum(m);
+
+	if (o->m)
+		w = crc(w, o->m, o->nstate * sizeof *o->m);
+	if (o->v)
+		w = crc(w, o->v, o->nstate * sizeof *o->v);
+	s.phase = NN_SYNC_BEGIN;
+	s.check[0] = w;
+	s.check[1] = data_crc(data_crc(0, d), val);
+	s.check[2] = settings_crc(r, o, loss);
+	if (rk->sync(rk->ud, &s, NULL, 0) < 0)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		if (s.check[i])
+			return nn_fail("rank %u has other %s than rank 0: "
+			               "every rank must run the same script "
+			               "on the same files", s.check[i] - 1,
+			               what[i]);
+	return 0;
+}
+
+int nn_ranks_end(const nn_ranks *rk, nn_model *m)
+{
+	nn_sync s = { 0 };
+
+	s.phase = NN_SYNC_END;
+	s.check[0] = nn_model_checksum(m);
+	if (rk->sync(rk->ud, &s, NULL, 0) < 0)
+		return -1;
+	if (s.check[0])
+		return nn_fail("after training, rank %u holds other weights "
+		               "than rank 0 (a fault in the transport?)",
+		               s.check[0] - 1);
+	return 0;
+}

@@ -1,0 +1,25 @@
+/* ranks.h - inside libnn: what the training loop needs for data-parallel
+ * runs beside its own step (see nn_ranks in nn.h). */
+#ifndef NN_RANKS_H
+#define NN_RANKS_H
+
+#include "nn.h"
+
+/* Refuse what cannot be shared between rk->size ranks: a batch smaller
+ * than the ranks, full-batch optimizers, batch norm. 0, or -1 with a
+ * message. */
+int nn_ranks_check(const nn_ranks *rk, const nn_model *m,
+                   const nn_optim *o, size_t batch);
+
+/* The first sync of a run: every rank must hold the same weights and
+ * optimizer state, the same training and validation data (val may be
+ * NULL), the same run settings and random state. 0, or -1 with a message
+ * naming the first rank that differs and in what. */
+int nn_ranks_begin(const nn_ranks *rk, nn_model *m, const nn_optim *o,
+                   const nn_dataset *d, const nn_dataset *val,
+                   const nn_run *r, int loss);
+
+/* The last sync of a run: the weights must have stayed equal. */
+int nn_ranks_end(const nn_ranks *rk, nn_model *m);
+
+#endif

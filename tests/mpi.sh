@@ -1,0 +1,256 @@
+#!/bin/sh
+# mpi.sh - nnsh as two ranks under Open MPI's mpirun (issue 19), on this
+# machine, over the loopback: training shared between two ranks gives the
+# weights one process gives on the same global batches (within float
+# summation order) and the same weights on both ranks; rank 0 alone prints
+# and writes; a failing rank, different scripts, different data and a
+# batch smaller than the ranks stop both ranks with one message; a
+# parallel for prints what one process prints; Ctrl-C (SIGINT to mpirun)
+# stops both at the next batch and rank 0 keeps the run. Built without
+# MPI, nnsh must refuse to run as two ranks. Skips (77) without mpirun.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+nnsh=${NNSH:-$(pwd)/../src/nnsh}
+[ -x "$nnsh" ] || nnsh=$here/../src/nnsh
+if ! command -v mpirun > /dev/null; then
+	echo "mpi: skipped: no mpirun (apt-get install openmpi-bin)"
+	exit 77
+fi
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+if ! "$nnsh" --version | grep -q 'over MPI'; then
+	# built without MPI: started as two ranks, it says so, once, and
+	# does nothing
+	out=$(timeout 60 mpirun -q --oversubscribe -np 2 --mca btl self,vader \
+		--mca oob_tcp_if_include lo "$nnsh" -e 'echo ran' 2>&1)
+	if [ $? -ne 0 ] && [ "$(echo "$out" |
+	     grep -c 'built without MPI')" -eq 1 ] &&
+	   ! echo "$out" | grep -q '^ran'; then
+		echo "mpi: built without MPI, refuses to run as two ranks"
+		exit 0
+	fi
+	echo "FAIL mpi: built without MPI, under mpirun -np 2:"
+	echo "$out"
+	exit 1
+fi
+case $(pwd) in *build-sanitize*)
+	echo "mpi: skipped: Open MPI's own allocations fill LeakSanitizer's report"
+	exit 77 ;;
+esac
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+export HOME=$tmp NO_COLOR=1 TERM=dumb
+export OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2
+pass=0 fail=0
+
+# ranks N ARGS...: nnsh on N ranks, on this machine, loopback only
+ranks() {
+	n=$1
+	shift
+	timeout 120 mpirun -q --oversubscribe -np "$n" --mca btl self,vader \
+		--mca oob_tcp_if_include lo "$nnsh" --batch --no-timing "$@"
+}
+
+ok() {
+	pass=$((pass + 1))
+}
+
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL $1"
+	shift
+	for f in "$@"; do
+		echo "--- $f:"
+		cat "$f"
+	done
+}
+
+# a small classifier with momentum, a last batch of one sample (which the
+# second rank has no share of) and a batch that divides unevenly
+cat > train.nn <<'EOF'
+seed 1
+data m = make moons n=401 noise=0.2 seed=3
+model net input=2
+add dense 8 tanh
+add dense 1 sigmoid
+loss bce
+optim sgd lr=0.3 momentum=0.9
+train m epochs=4 batch=41 log=run.jsonl
+loss bce reduction=sum
+optim sgd lr=0.01
+train m epochs=2 batch=25
+precision 9
+show net.1.W
+show net.1.b
+show net.2.W
+show net.2.b
+ranks net
+save net net.safetensors
+EOF
+mkdir one two
+(cd one && "$nnsh" --batch --no-timing ../train.nn > ../one.out 2> ../one.err)
+(cd one && ranks 1 ../train.nn > ../mpi1.out 2> ../mpi1.err)
+(cd two && ranks 2 ../train.nn > ../two.out 2> ../two.err)
+status=$?
+# the weights: every number of the show lines, one process against two
+nums() {
+	sed -n '/^net\./,/^[0-9]* rank/p' "$1" | grep -v rank |
+		sed 's/^net\.[^)]*)//' | tr -c '0-9.eE+-' '\n' | grep '[0-9]'
+}
+nums one.out > one.w
+nums two.out > two.w
+if [ "$status" -eq 0 ] && [ -s one.w ] &&
+   [ "$(wc -l < one.w)" -eq "$(wc -l < two.w)" ] &&
+   paste one.w two.w | awk '{ d = $1 - $2; if (d < 0) d = -d;
+	if (d > 2e-5 * (1 + ($1 < 0 ? -$1 : $1))) bad = 1 }
+	END { exit bad }'; then ok; else bad "two ranks: the weights of one \
+process within 2e-5" one.out two.out two.err; fi
+if [ "$(wc -l < one.w)" -eq 33 ] &&
+   grep -q "^1 rank: this process alone; net's weights" one.out; then ok
+else bad "one process: 33 weights shown" one.out; fi
+if grep -q "^2 ranks (Open MPI" two.out &&
+   [ "$(grep -c "^  rank [01] on .*net's weights" two.out)" -eq 2 ] &&
+   grep -q "^net's weights are the same on every rank" two.out; then ok
+else bad "two ranks: the same weights on both" two.out; fi
+if cmp -s one.out mpi1.out; then ok; else
+	bad "mpirun -np 1: as without mpirun" one.out mpi1.out mpi1.err; fi
+# rank 0 alone prints and writes: one line per epoch, one save, a log
+# with one start and the 4 points of the first train (the batch records
+# between points are rate-limited by the clock)
+if [ "$(grep -c '^epoch' two.out)" -eq 6 ] &&
+   [ "$(grep -c '^saved net' two.out)" -eq 1 ] &&
+   [ -s two/net.safetensors ] &&
+   [ "$(grep -c '"record":"start"' two/run.jsonl)" -eq 1 ] &&
+   [ "$(grep -c '"record":"point"' two/run.jsonl)" -eq 4 ]
+then ok; else bad "rank 0 alone prints and writes" two.out two/run.jsonl; fi
+
+# expect NAME PATTERN: the last run failed (status 1) within the timeout
+# and its error output holds PATTERN, once
+expect() {
+	if [ "$status" -eq 1 ] &&
+	   [ "$(grep -c -- "$2" err)" -eq 1 ] && ! grep -q '^after$' out; then
+		ok
+	else
+		echo "(status $status)"
+		bad "$1" out err
+	fi
+}
+
+# a rank that fails stops both, with its message
+printf 'x,y\n1,0\n2,1\n' > d0.csv
+cat > fail.nn <<'EOF'
+echo before
+data d = load csv d$OMPI_COMM_WORLD_RANK.csv label=y
+echo after
+EOF
+ranks 2 fail.nn > out 2> err
+status=$?
+expect "a failing rank stops both" \
+	'^nnsh:fail.nn:2: rank 1: .*d1.csv'
+
+# different scripts: stopped at the first line that differs
+printf 'echo one\necho two\necho three\necho after\n' > a.nn
+printf 'echo one\necho two\necho 3\necho after\n' > b.nn
+timeout 120 mpirun -q --oversubscribe --mca btl self,vader \
+	--mca oob_tcp_if_include lo -np 1 "$nnsh" --batch a.nn : \
+	-np 1 "$nnsh" --batch b.nn > out 2> err
+status=$?
+expect "different scripts" '^nnsh:a.nn:3: rank 1 runs another script'
+
+# different data: found when train starts, before any step
+printf 'x,y\n1,0\n2,1\n3,0\n4,1\n' > d0.csv
+printf 'x,y\n1,0\n2,1\n3,1\n4,1\n' > d1.csv
+cat > data.nn <<'EOF'
+data d = load csv d$OMPI_COMM_WORLD_RANK.csv label=y
+model net input=1
+add dense 1 sigmoid
+train d epochs=1 batch=2
+echo after
+EOF
+ranks 2 data.nn > out 2> err
+status=$?
+expect "different data" \
+	'^nnsh:data.nn:4: rank 1 has other training or validation data'
+
+# a batch smaller than the ranks
+cat > batch.nn <<'EOF'
+data m = make moons n=20
+model net input=2
+add dense 1 sigmoid
+train m epochs=1 batch=1
+echo after
+EOF
+ranks 2 batch.nn > out 2> err
+status=$?
+expect "a batch of 1 on 2 ranks" \
+	'^nnsh:batch.nn:4: a batch of 1 cannot be shared by 2 ranks'
+
+# standard input reaches rank 0 only
+echo 'echo after' | ranks 2 > out 2> err
+status=$?
+[ "$status" -ne 0 ] && [ "$(grep -c 'give the script as a file' err)" -eq 1 ] &&
+	! grep -q after out && ok || bad "standard input refused" out err
+
+# a parallel for prints what one process prints, in order
+cat > sweep.nn <<'EOF'
+seed 2
+data m = make moons n=200 noise=0.2 seed=3
+parallel for h in 1 2 4 8 16
+  model net$h input=2
+  add dense $h tanh
+  add dense 1 sigmoid
+  optim sgd lr=0.5
+  train m epochs=2 batch=20
+  echo done $h
+end
+echo last $h
+runs
+EOF
+# (mpirun passes standard output and error on separately: each is compared)
+"$nnsh" --batch --no-timing sweep.nn > one.out 2> one.err
+ranks 2 sweep.nn > two.out 2> two.err
+status=$?
+if [ "$status" -eq 0 ] && [ "$(grep -c '^done' one.out)" -eq 5 ] &&
+   grep -q '^last 16$' one.out && cmp -s one.out two.out &&
+   cmp -s one.err two.err; then ok; else
+	bad "parallel for: as one process" one.out two.out two.err; fi
+# its third iteration fails: what comes before is printed, then the error
+printf 'x,y\n1,0\n2,1\n' > ok1.csv
+cp ok1.csv ok2.csv
+sed 's/^  echo done/  data x = load csv ok$h.csv label=y\n&/' sweep.nn \
+	> sweep_bad.nn
+"$nnsh" --batch --no-timing sweep_bad.nn > one.out 2> one.err
+ranks 2 sweep_bad.nn > two.out 2> two.err
+status=$?
+if [ "$status" -eq 1 ] && [ "$(grep -c '^done' one.out)" -eq 2 ] &&
+   grep -q '^nnsh:sweep_bad.nn:9: ok4.csv' one.err &&
+   cmp -s one.out two.out && cmp -s one.err two.err; then ok; else
+	bad "parallel for: stops at the failing iteration" one.out two.out \
+		one.err two.err; fi
+
+# kill -USR1 to mpirun, which passes it on to every rank: both stop at
+# the next batch, as Ctrl-C stops one process, and the script goes on
+cat > long.nn <<'EOF'
+seed 1
+data m = make moons n=2000
+model net input=2
+add dense 64 tanh
+add dense 64 tanh
+add dense 1 sigmoid
+train m epochs=100000 batch=2
+ranks net
+save net net.safetensors state
+EOF
+timeout -k 60 -s USR1 4 mpirun -q --oversubscribe -np 2 --mca btl self,vader \
+	--mca oob_tcp_if_include lo "$nnsh" --batch long.nn > out 2> err
+status=$?
+# (timeout says 124 when it sent the signal; mpirun must have ended)
+if [ "$status" -eq 124 ] && grep -q '^stopped at iteration' out &&
+   grep -q "^net's weights are the same on every rank" out &&
+   [ -s net.safetensors ] && "$nnsh" --batch -e \
+	'load net.safetensors' > /dev/null 2>&1; then ok; else
+	echo "(status $status)"
+	bad "SIGUSR1 stops both, the script goes on" out err; fi
+
+echo "mpi: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
