@@ -20,8 +20,11 @@ static nn_model *dense_model(int in, const int *units, const nn_act *acts,
 	nn_model *m = nn_model_new(&s);
 
 	for (int i = 0; i < n; i++) {
-		nn_layer_spec sp = { .kind = "dense", .units = units[i],
+		char args[16];
+		nn_layer_spec sp = { .kind = "dense", .args = args,
 		                     .act = acts[i], .has_act = 1 };
+
+		snprintf(args, sizeof args, "%d", units[i]);
 
 		ck_assert_msg(nn_model_add(m, &sp, r) == 0, "%s", nn_error());
 	}

@@ -328,7 +328,7 @@ START_TEST(hessian_known)
 	nn_model_free(m);
 	{
 		nn_shape s = { 1, { 1 } };
-		nn_layer_spec sp = { .kind = "dense", .units = 1,
+		nn_layer_spec sp = { .kind = "dense", .args = "1",
 		                     .act = NN_ACT_STEP, .has_act = 1 };
 
 		m = nn_model_new(&s);

@@ -38,9 +38,9 @@ static nn_model *mlp(void)
 {
 	nn_model *m = new_model("4");
 
-	add(m, (nn_layer_spec){ .kind = "dense", .units = 8,
+	add(m, (nn_layer_spec){ .kind = "dense", .args = "8",
 	                        .act = NN_ACT_TANH, .has_act = 1 });
-	add(m, (nn_layer_spec){ .kind = "dense", .units = 3 });
+	add(m, (nn_layer_spec){ .kind = "dense", .args = "3" });
 	return m;
 }
 
@@ -50,13 +50,12 @@ static nn_model *cnn(void)
 {
 	nn_model *m = new_model("1x6x6");
 
-	add(m, (nn_layer_spec){ .kind = "conv", .units = 4, .kh = 3, .kw = 3,
-	                        .pad = 1 });
+	add(m, (nn_layer_spec){ .kind = "conv", .args = "4 3 pad=1" });
 	add(m, (nn_layer_spec){ .kind = "batchnorm" });
 	add(m, (nn_layer_spec){ .kind = "relu" });
-	add(m, (nn_layer_spec){ .kind = "maxpool", .kh = 2, .kw = 2 });
+	add(m, (nn_layer_spec){ .kind = "maxpool", .args = "2" });
 	add(m, (nn_layer_spec){ .kind = "flatten" });
-	add(m, (nn_layer_spec){ .kind = "dense", .units = 5 });
+	add(m, (nn_layer_spec){ .kind = "dense", .args = "5" });
 	return m;
 }
 

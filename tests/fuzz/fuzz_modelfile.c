@@ -34,10 +34,10 @@ static int small(const nn_model *m, size_t in)
 static nn_model *cnn(void)
 {
 	static const nn_layer_spec specs[] = {
-		{ .kind = "conv", .units = 4, .kh = 3, .kw = 3, .pad = 1 },
+		{ .kind = "conv", .args = "4 3 pad=1" },
 		{ .kind = "batchnorm" }, { .kind = "relu" },
-		{ .kind = "maxpool", .kh = 2, .kw = 2 }, { .kind = "flatten" },
-		{ .kind = "dense", .units = 5 },
+		{ .kind = "maxpool", .args = "2" }, { .kind = "flatten" },
+		{ .kind = "dense", .args = "5" },
 	};
 	nn_shape s = { 3, { 1, 6, 6 } };
 	nn_model *m = nn_model_new(&s);
