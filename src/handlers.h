@@ -16,6 +16,8 @@ int cmd_optim(sh_session *S, const sh_line *l);
 
 /* cmd_data.c */
 int cmd_data(sh_session *S, const sh_line *l);
+/* The help text of `data` (help_data.c). */
+extern const char sh_help_data[];
 int cmd_info(sh_session *S, const sh_line *l);
 int cmd_show_data(sh_session *S, const sh_line *l);
 
