@@ -23,29 +23,6 @@
 #define THREAD_MIN_MACS (4.0 * 1024 * 1024)
 #define BAND_MACS (16.0 * 1024 * 1024)
 
-static int default_threads;     /* OpenBLAS's own count, read once */
-static int max_threads;
-
-int nn_threads(void)
-{
-	if (default_threads == 0) {
-		default_threads = openblas_get_num_threads();
-		if (default_threads < 1)
-			default_threads = 1;
-		max_threads = default_threads;
-		/* OpenBLAS's threads would cut its products by their
-		 * count: it runs on the calling thread only */
-		openblas_set_num_threads(1);
-	}
-	return max_threads;
-}
-
-void nn_set_threads(int n)
-{
-	nn_threads();
-	max_threads = n > 0 ? n : default_threads;
-}
-
 int nn_sgemm_bands(size_t M, size_t N, size_t K)
 {
 	double macs = (double)M * N * K, bands = macs / BAND_MACS;
@@ -190,11 +167,6 @@ void nn_sgemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha,
 	else
 		product1(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C,
 		         ldc);
-}
-
-void nn_blas_serial(void)
-{
-	nn_threads();
 }
 
 void nn_sgemm_serial(int ta, int tb, size_t M, size_t N, size_t K,

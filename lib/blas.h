@@ -25,12 +25,9 @@ int nn_sgemm_bands(size_t M, size_t N, size_t K);
  * every band. */
 int nn_sgemm_by_rows(size_t M, size_t N, int bands);
 
-/* Products of the following nn_sgemm_serial calls run on the calling
- * thread only: call it before spreading products over threads of one's
- * own (workers.c does). */
-void nn_blas_serial(void);
-/* nn_sgemm on the calling thread alone, after nn_blas_serial; several
- * threads may call it at once. */
+/* nn_sgemm on the calling thread alone; several threads may call it at
+ * once, inside nn_parallel's parts (which has called nn_threads(), so
+ * OpenBLAS is already set to one thread). */
 void nn_sgemm_serial(int ta, int tb, size_t M, size_t N, size_t K,
                      float alpha, const float *A, size_t lda, const float *B,
                      size_t ldb, float beta, float *C, size_t ldc);

@@ -20,7 +20,6 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "blas.h"
 #include "nn.h"
 #include "workers.h"
 
@@ -195,7 +194,6 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 	int threads = in_part ? 1 : nn_parallel_parts();
 	uint64_t end;
 
-	nn_blas_serial();
 	if (threads > parts)
 		threads = parts;
 	if (threads > 1) {
