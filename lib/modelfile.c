@@ -16,7 +16,11 @@
  * the loss, optimizer, schedule and targets settings. A saved training
  * state adds "nnsh.run" and the tensors "optim.m", "optim.v" (moments),
  * "history" (F64, one row of nn_metrics per point), "run.perm" (I64, the
- * epoch's order) and "run.best" (the best weights so far).
+ * epoch's order) and "run.best" (the best weights so far); a generator's
+ * GAN run adds "nnsh.gan" (its settings, progress, random state and the
+ * names of its discriminator and data) with "gan.perm" (I64) and
+ * "gan.points" (F64 rows: epoch, iter, D and G loss, D(x), D(G(z)),
+ * seconds).
  *
  * Loading trusts nothing: lengths, JSON, names, dtypes, shapes, offsets
  * (which must tile the data exactly), values of settings and the
@@ -375,12 +379,13 @@ static int read_settings(reader *r, nn_file *f, int state)
 	return failed || rc < 0 ? -1 : 0;
 }
 
-static int parse_rng(reader *r, json_t *a, nn_rng *rng)
+/* A random state saved as four 64-bit hex numbers, in entry w. */
+static int parse_rng(reader *r, const char *w, json_t *a, nn_rng *rng)
 {
 	int zero = 1;
 
 	if (!json_is_array(a) || json_array_size(a) != 4)
-		return bad(r, "nnsh.run: rng is not four numbers");
+		return bad(r, "%s: rng is not four numbers", w);
 	for (int i = 0; i < 4; i++) {
 		json_t *s = json_array_get(a, (size_t)i);
 		const char *t = json_is_string(s) ? json_string_value(s) : "";
@@ -389,12 +394,12 @@ static int parse_rng(reader *r, json_t *a, nn_rng *rng)
 		errno = 0;
 		rng->s[i] = strtoull(t, &end, 16);
 		if (strlen(t) != 16 || *end || errno)
-			return bad(r, "nnsh.run: rng is not four 64-bit "
-			           "hex numbers");
+			return bad(r, "%s: rng is not four 64-bit hex numbers",
+			           w);
 		zero &= rng->s[i] == 0;
 	}
 	if (zero)
-		return bad(r, "nnsh.run: the rng state is all zero");
+		return bad(r, "%s: the rng state is all zero", w);
 	return 0;
 }
 
@@ -459,7 +464,7 @@ static int read_run(reader *r, nn_file *f, json_t *o)
 	    read_schedule(r, json_object_get(o, "schedule"), "nnsh.run",
 	                  &op->schedule) < 0 ||
 	    read_early(r, json_object_get(o, "early"), &run->early) < 0 ||
-	    parse_rng(r, json_object_get(o, "rng"), &run->rng) < 0)
+	    parse_rng(r, w, json_object_get(o, "rng"), &run->rng) < 0)
 		return -1;
 	if (!json_is_string(vn) ||
 	    strlen(json_string_value(vn)) >= sizeof run->val_name)
@@ -489,38 +494,49 @@ static int read_run(reader *r, nn_file *f, json_t *o)
 	return 0;
 }
 
+/* The I64 tensor name, which must be an order of n samples, into a new
+ * array *perm. */
+static int read_perm(reader *r, const char *name, size_t n, size_t **perm)
+{
+	in_tensor *t = want_tensor(r, name, DT_I64, n, 0);
+	unsigned char *seen;
+
+	if (!t)
+		return -1;
+	*perm = malloc(n * sizeof **perm);
+	seen = calloc(n, 1);
+	if (!*perm || !seen) {
+		free(seen);
+		return nn_fail("out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = get_u64(r->data + t->begin + 8 * i);
+
+		if (v >= n || seen[v]) {
+			free(seen);
+			return bad(r, "%s is not an order of %zu samples",
+			           name, n);
+		}
+		seen[v] = 1;
+		(*perm)[i] = (size_t)v;
+	}
+	free(seen);
+	return 0;
+}
+
 /* A saved run: its settings and progress, the epoch's order (which must
  * be a permutation) and the best weights. */
 static int read_run_state(reader *r, nn_file *f, json_t *o)
 {
 	nn_run *run = &f->run;
 	size_t np = nn_model_param_count(f->model);
-	unsigned char *seen;
 	in_tensor *t;
 
 	if (!json_is_object(o))
 		return bad(r, "nnsh.run is not an object");
 	if (read_run(r, f, o) < 0 ||
-	    !(t = want_tensor(r, "run.perm", DT_I64, run->n, 0)))
+	    read_perm(r, "run.perm", run->n, &run->perm) < 0)
 		return -1;
-	run->perm = malloc(run->n * sizeof *run->perm);
-	seen = calloc(run->n, 1);
-	if (!run->perm || !seen) {
-		free(seen);
-		return nn_fail("out of memory");
-	}
-	for (size_t i = 0; i < run->n; i++) {
-		uint64_t v = get_u64(r->data + t->begin + 8 * i);
-
-		if (v >= run->n || seen[v]) {
-			free(seen);
-			return bad(r, "run.perm is not an order of %zu "
-			           "samples", run->n);
-		}
-		seen[v] = 1;
-		run->perm[i] = (size_t)v;
-	}
-	free(seen);
 	if ((t = want_tensor(r, "run.best", DT_F32, np, 1))) {
 		if (!(run->best = malloc((np ? np : 1) * sizeof *run->best)))
 			return nn_fail("out of memory");
@@ -533,6 +549,180 @@ static int read_run_state(reader *r, nn_file *f, json_t *o)
 		return bad(r, "the run restores the best weights but has no "
 		           "run.best");
 	return 0;
+}
+
+/* Four numbers (null for NaN) in the list key of entry w. */
+static int get_real4(reader *r, json_t *o, const char *w, const char *key,
+                     double *v)
+{
+	json_t *a = json_object_get(o, key);
+
+	if (!json_is_array(a) || json_array_size(a) != 4)
+		return bad(r, "%s: %s is not four numbers", w, key);
+	for (size_t i = 0; i < 4; i++) {
+		json_t *e = json_array_get(a, i);
+
+		v[i] = json_is_null(e) ? NAN : json_number_value(e);
+		if (!json_is_null(e) && !(json_is_number(e) &&
+		                          fabs(v[i]) < 1e300))
+			return bad(r, "%s: %s is not four numbers", w, key);
+	}
+	return 0;
+}
+
+/* A name (a string of at most 63 bytes) in key of entry w, into out. */
+static int get_name(reader *r, json_t *o, const char *w, const char *key,
+                    char *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v) || !json_string_value(v)[0] ||
+	    strlen(json_string_value(v)) > 63)
+		return bad(r, "%s: %s is not a name", w, key);
+	strcpy(out, json_string_value(v));
+	return 0;
+}
+
+/* The settings of a GAN run in nnsh.gan's "opts". */
+static int read_gan_opts(reader *r, json_t *o, size_t n, nn_gan_opts *op)
+{
+	const char *w = "nnsh.gan.opts";
+	json_t *noise = json_object_get(o, "noise");
+	long epochs, iters, batch, k, every;
+	double smooth = 1;
+
+	if (!json_is_object(o))
+		return bad(r, "nnsh.gan: opts is not an object");
+	if (get_long(r, o, w, "epochs", 0, 1L << 30, &epochs) < 0 ||
+	    get_long(r, o, w, "iters", 0, 1L << 50, &iters) < 0 ||
+	    get_long(r, o, w, "batch", 1, (long)n, &batch) < 0 ||
+	    get_long(r, o, w, "k", 1, 100, &k) < 0 ||
+	    get_real(r, o, w, "smooth", 0, 1, &smooth) < 0 ||
+	    get_long(r, o, w, "every", 0, 1L << 50, &every) < 0)
+		return -1;
+	if (!json_is_string(noise) ||
+	    (strcmp(json_string_value(noise), "normal") != 0 &&
+	     strcmp(json_string_value(noise), "uniform") != 0))
+		return bad(r, "%s: noise is not normal or uniform", w);
+	op->epochs = (int)epochs;
+	op->iters = iters;
+	op->batch = (size_t)batch;
+	op->k = (int)k;
+	op->smooth = (float)smooth;
+	op->every = every;
+	op->noise = strcmp(json_string_value(noise), "uniform") == 0
+	            ? NN_GAN_UNIFORM : NN_GAN_NORMAL;
+	return 0;
+}
+
+/* The points of a GAN run: F64 rows of GAN_COLS in "gan.points". */
+static int read_gan_points(reader *r, nn_gan *s)
+{
+	in_tensor *t = st_find(r, "gan.points");
+
+	if (!t || t->ndim != 2 || t->shape[1] != GAN_COLS ||
+	    t->type != DT_F64)
+		return bad(r, "tensor 'gan.points' is missing or not F64 rows "
+		           "of %d", GAN_COLS);
+	t->used = 1;
+	s->npts = s->cap = t->shape[0];
+	if (!(s->pts = malloc((s->npts ? s->npts : 1) * sizeof *s->pts)))
+		return nn_fail("out of memory");
+	for (size_t i = 0; i < s->npts; i++) {
+		nn_gan_point *p = &s->pts[i];
+		double v[GAN_COLS];
+
+		for (int c = 0; c < GAN_COLS; c++) {
+			uint64_t u = get_u64(r->data + t->begin +
+			                     8 * (i * GAN_COLS + c));
+
+			memcpy(&v[c], &u, 8);
+		}
+		if (!(v[0] >= 0 && v[0] <= s->epochs && v[1] >= 0 &&
+		      v[1] <= s->iter))
+			return bad(r, "gan.points row %zu has a bad epoch or "
+			           "iteration", i);
+		p->epoch = (int)v[0];
+		p->iter = (long)v[1];
+		p->d_loss = v[2];
+		p->g_loss = v[3];
+		p->d_real = v[4];
+		p->d_fake = v[5];
+		p->seconds = v[6];
+	}
+	return 0;
+}
+
+/* A GAN run of the model as its generator (nnsh.gan, "gan.perm" and
+ * "gan.points"), into a new f->gan. */
+static int read_gan(reader *r, nn_file *f, json_t *o)
+{
+	const char *w = "nnsh.gan";
+	json_t *shape = json_object_get(o, "shape");
+	long active, iter, iters, epoch, epochs, per, n, gp, dp, pos, sd, sg,
+	     ds, gs;
+	double last[4];
+	nn_gan *s;
+
+	if (!json_is_object(o))
+		return bad(r, "nnsh.gan is not an object");
+	if (!(s = f->gan = calloc(1, sizeof *s)))
+		return nn_fail("out of memory");
+	if (get_name(r, o, w, "disc", f->gan_disc) < 0 ||
+	    get_name(r, o, w, "data", f->gan_data) < 0)
+		return -1;
+	if (!json_is_string(shape) ||
+	    nn_shape_parse(json_string_value(shape), &f->gan_shape) < 0 ||
+	    nn_shape_size(&f->gan_shape) !=
+	    nn_shape_size(nn_model_output_shape(f->model)))
+		return bad(r, "%s: shape is not the generator's output size",
+		           w);
+	if (get_long(r, o, w, "active", 0, 1, &active) < 0 ||
+	    get_long(r, o, w, "iters", 1, 1L << 50, &iters) < 0 ||
+	    get_long(r, o, w, "iter", 0, iters, &iter) < 0 ||
+	    get_long(r, o, w, "epochs", 1, 1L << 30, &epochs) < 0 ||
+	    get_long(r, o, w, "epoch", 0, epochs, &epoch) < 0 ||
+	    get_long(r, o, w, "per", 1, 1L << 50, &per) < 0 ||
+	    get_long(r, o, w, "n", 1, 1L << 40, &n) < 0 ||
+	    get_long(r, o, w, "gparams", 0, 1L << 40, &gp) < 0 ||
+	    get_long(r, o, w, "dparams", 1, 1L << 40, &dp) < 0 ||
+	    get_long(r, o, w, "pos", 0, n, &pos) < 0 ||
+	    get_real(r, o, w, "seconds", 0, 1e12, &s->seconds) < 0 ||
+	    get_long(r, o, w, "span_d", 0, 1L << 50, &sd) < 0 ||
+	    get_long(r, o, w, "span_g", 0, 1L << 50, &sg) < 0 ||
+	    get_long(r, o, w, "dsteps", 0, 1L << 50, &ds) < 0 ||
+	    get_long(r, o, w, "gsteps", 0, 1L << 50, &gs) < 0 ||
+	    get_real4(r, o, w, "span", s->span) < 0 ||
+	    get_real4(r, o, w, "last", last) < 0 ||
+	    parse_rng(r, w, json_object_get(o, "rng"), &s->rng) < 0 ||
+	    read_gan_opts(r, json_object_get(o, "opts"), (size_t)n,
+	                  &s->opts) < 0)
+		return -1;
+	if ((size_t)gp != nn_model_param_count(f->model))
+		return bad(r, "%s: the run is for a generator of %ld "
+		           "parameters, the model has %zu", w, gp,
+		           nn_model_param_count(f->model));
+	s->active = (int)active;
+	s->iter = iter;
+	s->iters = iters;
+	s->epoch = (int)epoch;
+	s->epochs = (int)epochs;
+	s->per = per;
+	s->n = (size_t)n;
+	s->gparams = (size_t)gp;
+	s->dparams = (size_t)dp;
+	s->pos = (size_t)pos;
+	s->span_d = sd;
+	s->span_g = sg;
+	s->dsteps = ds;
+	s->gsteps = gs;
+	s->d_loss = last[0];
+	s->g_loss = last[1];
+	s->d_real = last[2];
+	s->d_fake = last[3];
+	if (read_perm(r, "gan.perm", s->n, &s->perm) < 0)
+		return -1;
+	return read_gan_points(r, s);
 }
 
 /* The training state: optimizer moments, history and the run if any. */
@@ -591,6 +781,11 @@ static int read_state(reader *r, nn_file *f)
 	run = meta_parse(r, "nnsh.run", &failed);
 	rc = failed ? -1 : run ? read_run_state(r, f, run) : 0;
 	json_decref(run);
+	if (rc < 0)
+		return -1;
+	run = meta_parse(r, "nnsh.gan", &failed);
+	rc = failed ? -1 : run ? read_gan(r, f, run) : 0;
+	json_decref(run);
 	return rc;
 }
 
@@ -636,6 +831,9 @@ void nn_file_free(nn_file *f)
 	nn_optim_reset(&f->optim);
 	nn_history_free(&f->hist);
 	nn_run_free(&f->run);
+	if (f->gan)
+		nn_gan_free(f->gan);
+	free(f->gan);
 	memset(f, 0, sizeof *f);
 	f->loss = -1;
 }

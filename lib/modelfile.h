@@ -14,6 +14,8 @@
 
 #define MAX_DIMS 8
 #define HIST_COLS 9
+#define GAN_COLS 7       /* a GAN point: epoch iter d_loss g_loss d_real
+                          * d_fake seconds */
 
 typedef enum dtype { DT_F32, DT_F64, DT_I64 } dtype;
 static const char *const dtype_names[] = { "F32", "F64", "I64" };

@@ -246,6 +246,51 @@ static json_t *run_json(const nn_run *r)
 	return j;
 }
 
+/* Four doubles as a JSON list (NaN as null). */
+static json_t *jnum4(const double *v)
+{
+	return json_pack("[o, o, o, o]", jnum(v[0]), jnum(v[1]), jnum(v[2]),
+	                 jnum(v[3]));
+}
+
+/* The GAN run of the model as its generator ("gan.perm" and "gan.points"
+ * hold its order and points). */
+static json_t *gan_json(const nn_file *f)
+{
+	const nn_gan *s = f->gan;
+	const nn_gan_opts *o = &s->opts;
+	double last[4] = { s->d_loss, s->g_loss, s->d_real, s->d_fake };
+	char rng[4][20], shape[64];
+	json_t *j;
+
+	for (int i = 0; i < 4; i++)
+		snprintf(rng[i], sizeof rng[i], "%016llx",
+		         (unsigned long long)s->rng.s[i]);
+	j = json_pack("{s:s, s:s, s:s, s:{s:i, s:I, s:I, s:i, s:f, s:s, s:I},"
+	              " s:i, s:I, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:I,"
+	              " s:[ssss], s:f, s:o, s:I, s:I, s:o, s:I, s:I}",
+	              "disc", f->gan_disc, "data", f->gan_data, "shape",
+	              nn_shape_str(&f->gan_shape, shape, sizeof shape),
+	              "opts", "epochs", o->epochs, "iters",
+	              (json_int_t)o->iters, "batch", (json_int_t)o->batch,
+	              "k", o->k, "smooth", (double)o->smooth, "noise",
+	              o->noise == NN_GAN_UNIFORM ? "uniform" : "normal",
+	              "every", (json_int_t)o->every,
+	              "active", s->active, "iter", (json_int_t)s->iter,
+	              "iters", (json_int_t)s->iters, "epoch", s->epoch,
+	              "epochs", s->epochs, "per", (json_int_t)s->per,
+	              "n", (json_int_t)s->n, "gparams",
+	              (json_int_t)s->gparams, "dparams",
+	              (json_int_t)s->dparams, "pos", (json_int_t)s->pos,
+	              "rng", rng[0], rng[1], rng[2], rng[3],
+	              "seconds", s->seconds, "span", jnum4(s->span),
+	              "span_d", (json_int_t)s->span_d,
+	              "span_g", (json_int_t)s->span_g, "last", jnum4(last),
+	              "dsteps", (json_int_t)s->dsteps,
+	              "gsteps", (json_int_t)s->gsteps);
+	return j;
+}
+
 /* Add a metadata entry holding v as JSON text (v is consumed). */
 static int meta_json(json_t *meta, const char *key, json_t *v)
 {
@@ -340,6 +385,8 @@ static json_t *metadata(const nn_file *f)
 	}
 	if (f->state && f->run.perm)
 		bad |= bad || meta_json(meta, "nnsh.run", run_json(&f->run));
+	if (f->state && f->gan)
+		bad |= bad || meta_json(meta, "nnsh.gan", gan_json(f));
 	if (bad) {
 		json_decref(meta);
 		nn_fail("out of memory for the file header");
@@ -372,9 +419,33 @@ static double *history_rows(const nn_history *h)
 	return v;
 }
 
+/* The GAN run's points as rows of GAN_COLS doubles. */
+static double *gan_rows(const nn_gan *s)
+{
+	double *v = malloc((s->npts ? s->npts : 1) * GAN_COLS * sizeof *v);
+
+	for (size_t i = 0; v && i < s->npts; i++) {
+		const nn_gan_point *p = &s->pts[i];
+		double *r = v + i * GAN_COLS;
+
+		r[0] = p->epoch;
+		r[1] = (double)p->iter;
+		r[2] = p->d_loss;
+		r[3] = p->g_loss;
+		r[4] = p->d_real;
+		r[5] = p->d_fake;
+		r[6] = p->seconds;
+	}
+	if (!v)
+		nn_fail("out of memory");
+	return v;
+}
+
 /* List the tensors of f: the 8-byte ones first, so that every tensor is
- * aligned to its size (the data starts at a multiple of 8). */
-static int list_tensors(const nn_file *f, tensor_list *l, double *hist)
+ * aligned to its size (the data starts at a multiple of 8). hist and gpts
+ * hold the rows of the history and of the GAN run's points. */
+static int list_tensors(const nn_file *f, tensor_list *l, double *hist,
+                        double *gpts)
 {
 	const nn_model *m = f->model;
 	out_tensor *t;
@@ -389,6 +460,16 @@ static int list_tensors(const nn_file *f, tensor_list *l, double *hist)
 		if (f->run.perm && !add_tensor(l, "run.perm", DT_I64,
 		                               f->run.perm, f->run.n))
 			return -1;
+		if (f->gan) {
+			if (!add_tensor(l, "gan.perm", DT_I64, f->gan->perm,
+			                f->gan->n) ||
+			    !(t = add_tensor(l, "gan.points", DT_F64, gpts,
+			                     f->gan->npts * GAN_COLS)))
+				return -1;
+			t->ndim = 2;
+			t->shape[0] = f->gan->npts;
+			t->shape[1] = GAN_COLS;
+		}
 	}
 	for (size_t i = 0; i < nn_model_layers(m); i++)
 		for (int k = 0; k < nn_model_layer_nparams(m, i); k++) {
@@ -619,7 +700,7 @@ static void sync_dir(const char *path)
 int nn_save(const char *path, const nn_file *f)
 {
 	tensor_list l = { 0 };
-	double *hist = NULL;
+	double *hist = NULL, *gpts = NULL;
 	char *head = NULL, *tmp = NULL, *target;
 	unsigned char len8[8];
 	size_t hlen = 0;
@@ -634,7 +715,9 @@ int nn_save(const char *path, const nn_file *f)
 		return -1;
 	if (f->state && !(hist = history_rows(&f->hist)))
 		goto out;
-	if (list_tensors(f, &l, hist) < 0 || !(head = header_text(f, &l,
+	if (f->state && f->gan && !(gpts = gan_rows(f->gan)))
+		goto out;
+	if (list_tensors(f, &l, hist, gpts) < 0 || !(head = header_text(f, &l,
 	                                                          &hlen)))
 		goto out;
 	remove_stale(target);
@@ -691,6 +774,7 @@ remove:
 out:
 	free(target);
 	free(hist);
+	free(gpts);
 	free(l.v);
 	free(head);
 	free(tmp);

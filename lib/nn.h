@@ -1052,6 +1052,13 @@ typedef struct nn_file {
 	                         * moments, history, run (with its RNG) */
 	nn_history hist;
 	nn_run run;
+	/* With state: the model's GAN run as the generator (its settings,
+	 * progress, order, random state and points), or NULL; the names the
+	 * shell gave its discriminator and real data, and a real sample's
+	 * shape. nn_file_free frees it. */
+	struct nn_gan *gan;
+	char gan_disc[64], gan_data[64];
+	nn_shape gan_shape;
 } nn_file;
 
 /* Write f to path in the safetensors format: an 8-byte little-endian

@@ -157,6 +157,27 @@ static int load_into(sh_session *S, const sh_line *l)
 	return 0;
 }
 
+/* The GAN run in f becomes the loaded model sm's (f keeps nothing). */
+static int load_gan(sh_session *S, sh_model *sm, nn_file *f)
+{
+	sh_gan *gan = calloc(1, sizeof *gan);
+
+	if (!gan) {
+		nn_file_free(f);
+		return sh_err(S, "out of memory");
+	}
+	gan->run = *f->gan;
+	memset(f->gan, 0, sizeof *f->gan);
+	memcpy(gan->disc, f->gan_disc, sizeof gan->disc);
+	memcpy(gan->data, f->gan_data, sizeof gan->data);
+	gan->shape = f->gan_shape;
+	if (sm->gan)
+		nn_gan_free(&sm->gan->run);
+	free(sm->gan);
+	sm->gan = gan;
+	return 0;
+}
+
 int cmd_load(sh_session *S, const sh_line *l)
 {
 	const char *path = sh_pos(l, 0)->text;
@@ -197,6 +218,8 @@ int cmd_load(sh_session *S, const sh_line *l)
 	memset(&f.hist, 0, sizeof f.hist);
 	sm->run = f.run;
 	memset(&f.run, 0, sizeof f.run);
+	if (f.gan && load_gan(S, sm, &f) < 0)
+		return -1;
 	nn_file_free(&f);
 	S->cur = sm;
 	sh_printf(S, "loaded %s from %s: %zu layers, %zu parameters", name,
@@ -205,6 +228,12 @@ int cmd_load(sh_session *S, const sh_line *l)
 		sh_printf(S, "; a stopped run at iteration %ld of %ld "
 		          "(epoch %d of %d)", sm->run.iter, sm->run.iters,
 		          sm->run.epoch, sm->run.epochs);
+	if (sm->gan)
+		sh_printf(S, "; the generator of a GAN run against %s on %s, "
+		          "%s at iteration %ld of %ld", sm->gan->disc,
+		          sm->gan->data, sm->gan->run.active ? "stopped"
+		                                             : "ended",
+		          sm->gan->run.iter, sm->gan->run.iters);
 	sh_printf(S, "\n");
 	return 0;
 }

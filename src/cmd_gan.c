@@ -77,10 +77,28 @@ static int gan_options(sh_session *S, const sh_line *l, nn_gan_opts *o)
 
 typedef struct gan_ctx {
 	sh_session *S;
+	sh_model *g, *d;
+	int failed;             /* a checkpoint could not be written */
 	int every;              /* points every K iterations */
 	double last;            /* seconds at the previous point */
 	pn_gan_live *live;      /* the panel, or NULL: lines */
 } gan_ctx;
+
+/* At the end of an epoch: `checkpoint FILE every=N` of either model saves
+ * it with its training state (the generator's with the GAN run, which is
+ * whole here, so loading both files and `gan ... resume` goes on as if
+ * the run had never stopped). */
+static int checkpoint(gan_ctx *c, const nn_gan *s)
+{
+	for (int i = 0; i < 2; i++) {
+		sh_model *sm = i ? c->d : c->g;
+
+		if (sm->ckpt_path && s->epoch % sm->ckpt_every == 0 &&
+		    sh_save_model(c->S, sm, sm->ckpt_path, 1) < 0)
+			return c->failed = -1;
+	}
+	return 0;
+}
 
 static int on_iter(const nn_gan *s, const nn_gan_point *p, void *ud)
 {
@@ -88,6 +106,8 @@ static int on_iter(const nn_gan *s, const nn_gan_point *p, void *ud)
 	sh_session *S = c->S;
 	char a[32], b[32], e[32], f[32];
 
+	if (p && s->iter % s->per == 0 && checkpoint(c, s) < 0)
+		return 1;
 	if (pn_gan_iter(c->live, s, p))
 		return 1;
 	if (pn_gan_panel(c->live) || !p)
@@ -186,6 +206,8 @@ int cmd_gan(sh_session *S, const sh_line *l)
 	}
 	run = &sg->gan->run;
 	c.S = S;
+	c.g = sg;
+	c.d = sd;
 	c.every = run->opts.every > 0;
 	c.last = run->seconds;
 	ctl.stop = (volatile int *)&S->stop;
@@ -201,6 +223,10 @@ int cmd_gan(sh_session *S, const sh_line *l)
 		return -1;
 	rc = nn_gan_train(run, sg->m, &sg->opt, sd->m, &sd->opt, data->d, &ctl);
 	pn_gan_close(c.live, rc);
+	if (c.failed) {
+		S->stop = 0;
+		return -1;
+	}
 	if (rc < 0) {
 		S->stop = 0;
 		return sh_err(S, "gan: %s", nn_error());

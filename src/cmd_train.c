@@ -29,6 +29,12 @@ int sh_save_model(sh_session *S, sh_model *sm, const char *path, int state)
 	f.state = state;
 	f.hist = sm->hist;
 	f.run = sm->run;
+	if (state && sm->gan) {         /* its GAN run as the generator */
+		f.gan = &sm->gan->run;
+		memcpy(f.gan_disc, sm->gan->disc, sizeof f.gan_disc);
+		memcpy(f.gan_data, sm->gan->data, sizeof f.gan_data);
+		f.gan_shape = sm->gan->shape;
+	}
 	if (nn_save(path, &f) < 0)
 		return sh_err(S, "save: %s", nn_error());
 	return 0;

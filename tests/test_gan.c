@@ -1,12 +1,15 @@
 /* test_gan.c - GANs from the public step pieces (lib/gan.c): each step's
  * update against central differences of its own loss, the refusals, a
- * stopped run resumed to the same bits as one that never stopped, and a
+ * stopped run resumed to the same bits as one that never stopped (also
+ * through model files, whose damaged GAN runs are refused), and a
  * generator that learns a 1-D distribution. */
+#define _GNU_SOURCE             /* memmem */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "suite.h"
 #include "nn.h"
@@ -321,6 +324,181 @@ START_TEST(resume_is_exact)
 }
 END_TEST
 
+/* ---- a run kept in model files ---------------------------------------- */
+
+static char tmpdir[] = "/tmp/nnsh-gan-XXXXXX";
+
+static const char *tmp_path(const char *name)
+{
+	static char buf[2][256];
+	static int k;
+
+	k = !k;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
+	return buf[k];
+}
+
+/* Save model m with its optimizer and training state (and the GAN run s
+ * when not NULL) to path. */
+static void save_state(const char *path, nn_model *m, const nn_optim *o,
+                       nn_gan *s, const nn_dataset *data)
+{
+	nn_file f = { .model = m, .loss = -1, .has_optim = 1, .optim = *o,
+	              .state = 1, .gan = s };
+
+	snprintf(f.gan_disc, sizeof f.gan_disc, "D");
+	snprintf(f.gan_data, sizeof f.gan_data, "points");
+	f.gan_shape = data->xshape;
+	ck_assert_msg(nn_save(path, &f) == 0, "%s", nn_error());
+}
+
+/* Load path into a model and optimizer (and a GAN run into s when not
+ * NULL: the file must hold one). */
+static nn_model *load_state(const char *path, nn_optim *o, nn_gan *s)
+{
+	nn_file f;
+	nn_model *m;
+
+	ck_assert_msg(nn_load(path, &f) == 0, "%s", nn_error());
+	ck_assert(f.state && f.has_optim);
+	ck_assert(s ? f.gan != NULL : f.gan == NULL);
+	m = f.model;
+	*o = f.optim;
+	if (s) {
+		ck_assert_str_eq(f.gan_disc, "D");
+		ck_assert_str_eq(f.gan_data, "points");
+		ck_assert_int_eq(f.gan_shape.ndim, 1);
+		ck_assert_int_eq(f.gan_shape.dim[0], 2);
+		*s = *f.gan;
+		memset(f.gan, 0, sizeof *f.gan);
+	}
+	f.model = NULL;
+	memset(&f.optim, 0, sizeof f.optim);
+	nn_file_free(&f);
+	return m;
+}
+
+/* Remove the files the tests below wrote, and their directory. */
+static void clean(void)
+{
+	unlink(tmp_path("g.safetensors"));
+	unlink(tmp_path("d.safetensors"));
+	unlink(tmp_path("bad.safetensors"));
+	rmdir(tmpdir);
+}
+
+/* run()'s GAN stopped after 4 iterations (mid-epoch), both models saved
+ * with their state and the run, everything freed, loaded back and
+ * resumed: it ends with the bits of a run that never stopped. The files
+ * stay in tmpdir. */
+static void saved_run(void)
+{
+	float a[64];
+	size_t na;
+	nn_rng r;
+	nn_model *g, *d;
+	nn_dataset *data;
+	nn_gan s = { 0 }, back = { 0 };
+	nn_gan_opts o = { .epochs = 3, .batch = 5, .k = 2, .smooth = 0.9f,
+	                  .noise = NN_GAN_UNIFORM };
+	long stop = 4;
+	nn_gan_ctl c = { .callback = stop_at, .ud = &stop };
+	nn_optim og, od;
+
+	run(-1, a, &na);
+	strcpy(tmpdir, "/tmp/nnsh-gan-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	nn_rng_seed(&r, 6);
+	pair(&r, &g, &d);
+	data = points(24, &r);
+	nn_optim_defaults(&og, NN_OPT_ADAM);
+	nn_optim_defaults(&od, NN_OPT_ADAM);
+	ck_assert_int_eq(nn_gan_start(&s, g, d, data, &o, &r), 0);
+	ck_assert_int_eq(nn_gan_train(&s, g, &og, d, &od, data, &c), 0);
+	ck_assert(s.active && s.iter == 4 && s.pos > 0 && s.pos < 24);
+	save_state(tmp_path("g.safetensors"), g, &og, &s, data);
+	save_state(tmp_path("d.safetensors"), d, &od, NULL, data);
+	nn_model_free(g);
+	nn_model_free(d);
+	nn_optim_reset(&og);
+	nn_optim_reset(&od);
+
+	g = load_state(tmp_path("g.safetensors"), &og, &back);
+	d = load_state(tmp_path("d.safetensors"), &od, NULL);
+	ck_assert(back.active && back.iter == 4 && back.pos == s.pos);
+	ck_assert(memcmp(back.perm, s.perm, 24 * sizeof *s.perm) == 0);
+	ck_assert(memcmp(&back.rng, &s.rng, sizeof s.rng) == 0);
+	ck_assert_uint_eq(back.npts, s.npts);
+	ck_assert(back.pts[1].d_loss == s.pts[1].d_loss);
+	ck_assert(back.opts.k == 2 && back.opts.batch == 5 &&
+	          back.opts.smooth == 0.9f &&
+	          back.opts.noise == NN_GAN_UNIFORM);
+	nn_gan_free(&s);
+	stop = -1;
+	ck_assert_msg(nn_gan_train(&back, g, &og, d, &od, data, &c) == 0,
+	              "%s", nn_error());
+	ck_assert(!back.active && back.iter == 9 && back.dsteps == 18);
+	ck_assert(memcmp(a, nn_model_params(g),
+	                 nn_model_param_count(g) * sizeof *a) == 0);
+	ck_assert_uint_eq(back.npts, 4);
+	nn_optim_reset(&og);
+	nn_optim_reset(&od);
+	nn_gan_free(&back);
+	nn_dataset_free(data);
+	nn_model_free(g);
+	nn_model_free(d);
+}
+
+START_TEST(saved_run_resumes_exactly)
+{
+	saved_run();
+	clean();
+}
+END_TEST
+
+/* The generator's file from saved_run with `from`, which
+ * occurs in its header, replaced by `to` of the same length: refused with
+ * a message holding `why`. */
+static void damaged(const char *from, const char *to, const char *why)
+{
+	FILE *f = fopen(tmp_path("g.safetensors"), "rb");
+	unsigned char b[1 << 16];
+	size_t n = fread(b, 1, sizeof b, f), k = strlen(from);
+	unsigned char *at = memmem(b, n, from, k);
+	nn_file back;
+
+	fclose(f);
+	ck_assert_msg(at != NULL, "'%s' is not in the file", from);
+	ck_assert_uint_eq(strlen(to), k);
+	memcpy(at, to, k);
+	f = fopen(tmp_path("bad.safetensors"), "wb");
+	ck_assert_uint_eq(fwrite(b, 1, n, f), n);
+	fclose(f);
+	ck_assert_msg(nn_load(tmp_path("bad.safetensors"), &back) == -1,
+	              "accepted with %s", to);
+	ck_assert_msg(strstr(nn_error(), why), "'%s' for %s", nn_error(),
+	              to);
+}
+
+START_TEST(damaged_runs_refused)
+{
+	nn_file f;
+
+	saved_run();
+	damaged("\\\"k\\\":2,", "\\\"k\\\":0,", "k=0 is out of range");
+	damaged("\"uniform\\\"", "\"cauchy!\\\"", "noise is not normal");
+	damaged("\\\"epoch\\\":2,", "\\\"epoch\\\":7,", "epoch=7 is out");
+	damaged("\\\"disc\\\":\\\"D\\\"", "\\\"disc\\\":12345",
+	        "disc is not a name");
+	damaged("\"gan.perm\"", "\"gan.mrep\"", "'gan.perm' is missing");
+	damaged("\"gan.points\"", "\"gan.pionts\"",
+	        "'gan.points' is missing");
+	ck_assert_int_eq(nn_load(tmp_path("g.safetensors"), &f), 0);
+	nn_file_free(&f);
+	clean();
+}
+END_TEST
+
 /* A linear generator of N(0, 1) noise learns data drawn from N(3, 0.5):
  * its samples' mean comes near 3 (it starts near 0). */
 START_TEST(learns_a_distribution)
@@ -383,6 +561,8 @@ static Suite *suite(void)
 	tcase_add_test(t, d_step_descends_its_loss);
 	tcase_add_test(t, refusals);
 	tcase_add_test(t, resume_is_exact);
+	tcase_add_test(t, saved_run_resumes_exactly);
+	tcase_add_test(t, damaged_runs_refused);
 	tcase_add_test(t, learns_a_distribution);
 	suite_add_tcase(s, t);
 	return s;
