@@ -1,6 +1,7 @@
 /* gen.c - the built-in teaching sets: xor, moons, circles, blobs, spiral,
- * Gaussian clusters, symmetry, descending, parity, encoder, and the 1-D
- * function sets box, sine and polynomial. All draw from the caller's rng,
+ * Gaussian clusters, symmetry, descending, parity, encoder, the 1-D
+ * function sets box, sine and polynomial, and the 2-D mixtures a GAN
+ * learns, gaussians and rings. All draw from the caller's rng,
  * so a seed gives the same set on every machine. */
 #include <math.h>
 #include <stdlib.h>
@@ -28,6 +29,9 @@ const nn_gen_info nn_gen_kinds[NN_GEN_COUNT] = {
 	  "1-D: h inside a window of width delta, 0 outside" },
 	{ "sine", "n freq lo hi noise", "1-D: sin(freq x)" },
 	{ "poly", "n coef lo hi noise", "1-D: c0 + c1 x + c2 x^2 + ..." },
+	{ "gaussians", "n classes radius noise",
+	  "a mixture of Gaussians on a circle (a GAN's 2-D modes)" },
+	{ "rings", "n classes radius noise", "concentric rings" },
 };
 
 int nn_gen_parse(const char *name)
@@ -69,6 +73,11 @@ void nn_gen_defaults(nn_gen_kind k, nn_gen_opts *o)
 		o->lo = -2; o->hi = 2; o->h = 1; o->delta = 1; break;
 	case NN_GEN_SINE: o->lo = -M_PI; o->hi = M_PI; o->freq = 1; break;
 	case NN_GEN_POLY: o->coef = x2; o->ncoef = 3; break;
+	case NN_GEN_GAUSSIANS:
+		o->n = 800; o->classes = 8; o->radius = 2; o->noise = 0.05;
+		break;
+	case NN_GEN_RINGS:
+		o->n = 600; o->radius = 1; o->noise = 0.02; break;
 	default: break;
 	}
 }
@@ -271,6 +280,36 @@ static nn_dataset *gen_gaussian(const nn_gen_opts *o, nn_rng *rng)
 		if (w > 1)
 			x[1] += (float)(o->sep * sin(t));
 	}
+	return shuffled(d, rng);
+}
+
+/* gaussians: classes modes of N(centre, noise^2) with their centres
+ * evenly spaced on a circle of radius (the first at (radius, 0)); rings:
+ * classes rings about 0, ring c (from 0) of radius radius * (c + 1) /
+ * classes, points at random angles with noise added to both coordinates.
+ * Samples are dealt to the classes in turn. */
+static nn_dataset *gen_modes(nn_gen_kind k, const nn_gen_opts *o,
+                             nn_rng *rng)
+{
+	int m = o->classes, rings = k == NN_GEN_RINGS;
+	nn_dataset *d;
+
+	if (m < 2 || m > 100 || !(o->radius > 0))
+		return nn_fail("%s: classes must be 2..100 and radius above 0",
+		               nn_gen_kinds[k].name), NULL;
+	if (!(d = alloc_set(o->n, 2, m)))
+		return NULL;
+	for (size_t i = 0; i < o->n; i++) {
+		int c = deal(i, m);
+		double t = rings ? 2 * M_PI * nn_rng_uniform(rng)
+		                 : 2 * M_PI * c / m;
+		double r = rings ? o->radius * (c + 1) / m : o->radius;
+
+		d->labels[i] = c;
+		d->x[2 * i] = (float)(r * cos(t));
+		d->x[2 * i + 1] = (float)(r * sin(t));
+	}
+	add_noise(d->x, 2 * o->n, o->noise, rng);
 	return shuffled(d, rng);
 }
 
@@ -494,6 +533,8 @@ nn_dataset *nn_make(nn_gen_kind k, const nn_gen_opts *o, nn_rng *rng)
 	case NN_GEN_DESCENDING: return gen_descending(o, rng);
 	case NN_GEN_PARITY: return gen_parity(o, rng);
 	case NN_GEN_ENCODER: return gen_encoder(o);
+	case NN_GEN_GAUSSIANS:
+	case NN_GEN_RINGS: return gen_modes(k, o, rng);
 	default: return gen_function(k, o, rng);
 	}
 }

@@ -145,7 +145,8 @@ nn_dataset *nn_load_idx(const char *images_path, const char *labels_path);
 typedef enum nn_gen_kind {
 	NN_GEN_XOR, NN_GEN_MOONS, NN_GEN_CIRCLES, NN_GEN_BLOBS, NN_GEN_SPIRAL,
 	NN_GEN_GAUSSIAN, NN_GEN_SYMMETRY, NN_GEN_DESCENDING, NN_GEN_PARITY,
-	NN_GEN_ENCODER, NN_GEN_BOX, NN_GEN_SINE, NN_GEN_POLY, NN_GEN_COUNT
+	NN_GEN_ENCODER, NN_GEN_BOX, NN_GEN_SINE, NN_GEN_POLY,
+	NN_GEN_GAUSSIANS, NN_GEN_RINGS, NN_GEN_COUNT
 } nn_gen_kind;
 
 /* Parameters of a generator; nn_gen_defaults fills a kind's defaults. */
@@ -167,6 +168,8 @@ typedef struct nn_gen_opts {
 	int ncoef;
 	const float *centers;   /* blobs: ncenters (x, y) pairs, or NULL */
 	int ncenters;
+	double radius;          /* gaussians: of the modes' circle; rings:
+	                         * of the outer ring */
 } nn_gen_opts;
 
 /* Name, the options it reads (space-separated) and a one-line summary. */

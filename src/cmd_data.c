@@ -346,6 +346,7 @@ static int verb_make(sh_session *S, const sh_line *l, const char *name,
 		{ "delta", &o.delta, 0, 1e9 },
 		{ "center", &o.center, -1e9, 1e9 },
 		{ "freq", &o.freq, -1e6, 1e6 },
+		{ "radius", &o.radius, 0, 1e6 },
 	};
 	const struct { const char *key; int *v; long lo, hi; } ints[] = {
 		{ "classes", &o.classes, 2, 100 }, { "dim", &o.dim, 1, 10000 },

@@ -145,6 +145,8 @@ START_TEST(gen_every_kind_defaults)
 		[NN_GEN_BOX] = { 200, 1, 0, 1 },
 		[NN_GEN_SINE] = { 200, 1, 0, 1 },
 		[NN_GEN_POLY] = { 200, 1, 0, 1 },
+		[NN_GEN_GAUSSIANS] = { 800, 2, 8, 8 },
+		[NN_GEN_RINGS] = { 600, 2, 3, 3 },
 	};
 
 	for (int k = 0; k < NN_GEN_COUNT; k++) {
@@ -175,6 +177,51 @@ START_TEST(gen_every_kind_defaults)
 	}
 	ck_assert_int_eq(nn_gen_parse("polynomial"), NN_GEN_POLY);
 	ck_assert_int_eq(nn_gen_parse("nope"), -1);
+}
+END_TEST
+
+/* gaussians: every sample within 5 std of its mode, at angle 2 pi c / k
+ * on the circle; rings: every sample's radius within 5 std of its ring's
+ * (ring c at radius (c + 1) / k), and the angles spread all round. */
+START_TEST(gen_mixtures)
+{
+	nn_gen_opts o;
+	nn_dataset *d;
+	int quadrant[4] = { 0 };
+
+	nn_gen_defaults(NN_GEN_GAUSSIANS, &o);
+	o.classes = 5;
+	o.radius = 3;
+	o.noise = 0.1;
+	d = make(NN_GEN_GAUSSIANS, &o, 7);
+	for (size_t i = 0; i < d->n; i++) {
+		int c = d->labels[i];
+		double t = 2 * M_PI * c / 5;
+
+		ck_assert_msg(hypot(d->x[2 * i] - 3 * cos(t),
+		                    d->x[2 * i + 1] - 3 * sin(t)) < 0.5,
+		              "sample %zu is far from mode %d", i, c);
+	}
+	for (int c = 0; c < 5; c++)
+		ck_assert_uint_eq(count_label(d, c), 160);
+	nn_dataset_free(d);
+	nn_gen_defaults(NN_GEN_RINGS, &o);
+	o.noise = 0.01;
+	d = make(NN_GEN_RINGS, &o, 8);
+	for (size_t i = 0; i < d->n; i++) {
+		double r = hypot(d->x[2 * i], d->x[2 * i + 1]);
+		double want = (d->labels[i] + 1) / 3.0;
+
+		ck_assert_msg(fabs(r - want) < 0.05 * 1.5, "sample %zu: radius "
+		              "%g, its ring's %g", i, r, want);
+		quadrant[(d->x[2 * i] > 0) + 2 * (d->x[2 * i + 1] > 0)]++;
+	}
+	for (int q = 0; q < 4; q++)
+		ck_assert_int_gt(quadrant[q], 100);
+	nn_dataset_free(d);
+	o.radius = 0;
+	ck_assert_ptr_null(nn_make(NN_GEN_RINGS, &o, &(nn_rng){ { 1 } }));
+	ck_assert_ptr_nonnull(strstr(nn_error(), "radius above 0"));
 }
 END_TEST
 
@@ -916,6 +963,7 @@ int main(void)
 
 	tcase_add_test(gen, gen_every_kind_defaults);
 	tcase_add_test(gen, gen_seeds_differ);
+	tcase_add_test(gen, gen_mixtures);
 	tcase_add_test(gen, gen_balance);
 	tcase_add_test(gen, gen_xor_moons_circles_ranges);
 	tcase_add_test(gen, gen_blobs_spiral_gaussian);
