@@ -307,11 +307,6 @@ void vw_free(vw_view *v)
 	free(v->sample);
 	free(v->pred);
 	free(v->out);
-	free(v->counts);
-	free(v->grid);
-	free(v->rows);
-	free(v->probs);
-	free(v->lat);
 	memset(v, 0, sizeof *v);
 }
 

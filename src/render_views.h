@@ -62,35 +62,20 @@ typedef struct vw_view {
 	int ready;              /* computed at least once */
 	void *state;            /* the kind's own snapshot (its class's
 	                         * state_size bytes, zeroed at vw_init) */
-	/* digits: predictions for a fixed random sample of d */
+	/* a fixed random sample of d, and the model's predictions and
+	 * outputs for it (digits, probs and recon share them) */
 	size_t *sample;
 	size_t nsample, npred;
 	int *pred;
 	float *out;             /* npred x outw outputs (tables) */
 	size_t outw;
-	/* confusion: k x k counts, rows true, columns predicted */
-	size_t *counts;
-	int k;
-	/* boundary: gw x gh model outputs over [x0, x1] x [y0, y1] */
-	float *grid;
-	int gw, gh, gk;         /* gk: classes, or 0 for output values */
-	float x0, x1, y0, y1;
-	/* stats */
-	vw_row *rows;
-	int nrows;
-	int grads;              /* the rows include outputs and gradients */
-	/* probs: one sample's class probabilities */
+	/* What the caller chooses (the kinds' own snapshots live in their
+	 * states). probs: the sample shown */
 	size_t index;
 	int has_index;          /* index was chosen (else the first sample) */
-	float *probs;
-	int nprobs, truth;
-	const char *probs_kind;   /* "probabilities", ... */
-	/* latent: 2-D points (codes, or their two principal components) */
+	/* latent: the node whose codes it plots */
 	int node;               /* 0-based; -1: the node named code, else
 	                         * the narrowest hidden one */
-	float *lat;
-	size_t nlat;
-	int latdims;            /* the codes' width */
 	/* generated samples (samples, gan): the model is a generator */
 	size_t count;           /* how many to show (0: as many as fit) */
 	unsigned long seed;     /* their fixed noise */

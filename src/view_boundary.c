@@ -10,6 +10,14 @@
 #include "render_data.h"
 #include "view.h"
 
+/* What the boundary view keeps (its state). */
+typedef struct boundary {
+	float *grid;            /* gw x gh model outputs over [x0, x1] x
+	                         * [y0, y1] */
+	int gw, gh, gk;         /* gk: classes, or 0 for output values */
+	float x0, x1, y0, y1;
+} boundary;
+
 #define LMARGIN 7               /* y labels left of the plane */
 
 static int function_plot(const vw_view *v)
@@ -27,6 +35,7 @@ static void plane_size(int w, int h, int *gw, int *gh)
 /* The data's range, widened by a tenth on each side. */
 static void data_range(vw_view *v)
 {
+	boundary *s = v->state;
 	const nn_dataset *d = v->d;
 	float lo[2] = { INFINITY, INFINITY }, hi[2] = { -INFINITY, -INFINITY };
 
@@ -48,14 +57,15 @@ static void data_range(vw_view *v)
 		lo[j] -= m;
 		hi[j] += m;
 	}
-	v->x0 = lo[0];
-	v->x1 = hi[0];
-	v->y0 = lo[1];
-	v->y1 = hi[1];
+	s->x0 = lo[0];
+	s->x1 = hi[0];
+	s->y0 = lo[1];
+	s->y1 = hi[1];
 }
 
 static int update_boundary(vw_view *v, nn_model *m, int w, int h)
 {
+	boundary *s = v->state;
 	size_t ow = vw_out_width(m), n;
 	int gw, gh;
 	float *x, *out, lo, hi;
@@ -74,9 +84,9 @@ static int update_boundary(vw_view *v, nn_model *m, int w, int h)
 	n = (size_t)gw * (size_t)gh;
 	x = malloc(n * 2 * sizeof *x);
 	out = malloc(n * ow * sizeof *out);
-	free(v->grid);
-	v->grid = malloc(n * 2 * sizeof *v->grid);
-	if (!x || !out || !v->grid) {
+	free(s->grid);
+	s->grid = malloc(n * 2 * sizeof *s->grid);
+	if (!x || !out || !s->grid) {
 		free(x);
 		free(out);
 		return vw_note(v, "out of memory");
@@ -87,16 +97,16 @@ static int update_boundary(vw_view *v, nn_model *m, int w, int h)
 			float fx = gw > 1 ? (float)k / (float)(gw - 1) : 0.5f;
 			float fy = gh > 1 ? 1 - (float)r / (float)(gh - 1) : 0;
 
-			x[i * v->d->xsize] = v->x0 + fx * (v->x1 - v->x0);
+			x[i * v->d->xsize] = s->x0 + fx * (s->x1 - s->x0);
 			if (v->d->xsize == 2)
-				x[i * 2 + 1] = v->y0 + fy * (v->y1 - v->y0);
+				x[i * 2 + 1] = s->y0 + fy * (s->y1 - s->y0);
 		}
 	if (vw_forward_rows(m, x, n, v->d->xsize, out) < 0) {
 		free(x);
 		free(out);
 		return vw_note(v, "%s", nn_error());
 	}
-	v->gk = vw_classes_of(v->d) ? (ow > 1 ? (int)ow : 2) : ow > 1 ? (int)ow
+	s->gk = vw_classes_of(v->d) ? (ow > 1 ? (int)ow : 2) : ow > 1 ? (int)ow
 	                                                           : 0;
 	lo = hi = out[0];
 	for (size_t i = 0; i < n; i++) {
@@ -109,12 +119,12 @@ static int update_boundary(vw_view *v, nn_model *m, int w, int h)
 		float conf = ow == 1 ? fabsf(o[0] - 0.5f) * 2
 		             : (o[p] - 1.0f / ow) / (1 - 1.0f / ow);
 
-		v->grid[2 * i] = v->gk ? (float)p : o[0];
-		v->grid[2 * i + 1] = v->gk ? conf
+		s->grid[2 * i] = s->gk ? (float)p : o[0];
+		s->grid[2 * i + 1] = s->gk ? conf
 		                     : hi > lo ? (o[0] - lo) / (hi - lo) : 0.5f;
 	}
-	v->gw = gw;
-	v->gh = gh;
+	s->gw = gw;
+	s->gh = gh;
 	free(x);
 	free(out);
 	return 0;
@@ -124,12 +134,13 @@ static int update_boundary(vw_view *v, nn_model *m, int w, int h)
 static void draw_function(const vw_view *v, cv_canvas *c, int x, int y,
                           int w, int h)
 {
+	const boundary *s = v->state;
 	size_t n = v->d->n < POINTS_MAX ? v->d->n : POINTS_MAX;
 	double *dx = malloc((n + 1) * sizeof *dx), *dy = malloc((n + 1) *
 	                                                        sizeof *dy);
-	double *mx = malloc((size_t)v->gw * sizeof *mx);
-	double *my = malloc((size_t)v->gw * sizeof *my);
-	rc_series s[2];
+	double *mx = malloc((size_t)s->gw * sizeof *mx);
+	double *my = malloc((size_t)s->gw * sizeof *my);
+	rc_series ser[2];
 	rc_chart ch = { 0 };
 
 	if (dx && dy && mx && my) {
@@ -138,17 +149,17 @@ static void draw_function(const vw_view *v, cv_canvas *c, int x, int y,
 			dy[i] = v->d->y ? v->d->y[i * v->d->ysize]
 			                : nn_dataset_label(v->d, i);
 		}
-		for (int k = 0; k < v->gw; k++) {
-			mx[k] = v->x0 + (v->x1 - v->x0) * k /
-			        (v->gw > 1 ? v->gw - 1 : 1);
-			my[k] = v->grid[2 * k];
+		for (int k = 0; k < s->gw; k++) {
+			mx[k] = s->x0 + (s->x1 - s->x0) * k /
+			        (s->gw > 1 ? s->gw - 1 : 1);
+			my[k] = s->grid[2 * k];
 		}
-		s[0] = (rc_series){ "data", dx, dy, n, CV_BRIGHT_YELLOW, 1 };
-		s[1] = (rc_series){ "model", mx, my, (size_t)v->gw,
+		ser[0] = (rc_series){ "data", dx, dy, n, CV_BRIGHT_YELLOW, 1 };
+		ser[1] = (rc_series){ "model", mx, my, (size_t)s->gw,
 		                    CV_BRIGHT_CYAN, 0 };
 		ch.title = "the model's output over the data";
 		ch.xlabel = "input";
-		ch.s = s;
+		ch.s = ser;
 		ch.ns = 2;
 		rc_draw(c, x, y, w, h, &ch);
 	}
@@ -163,11 +174,12 @@ static void draw_function(const vw_view *v, cv_canvas *c, int x, int y,
 static void region(const vw_view *v, float val, float conf, uint32_t *ch,
                    int *fg, int *bg)
 {
+	const boundary *s = v->state;
 	static const char ramp[] = " .:-=+*#%@", sym[] = ".+-~:=^'\"`";
 	int uni = v->mode & CV_UNICODE, color = v->mode & CV_COLOR;
 
 	*fg = *bg = CV_DEFAULT;
-	if (v->gk == 0) {
+	if (s->gk == 0) {
 		/* output values: conf holds them scaled to [0, 1] */
 		if (color) {
 			*ch = ' ';
@@ -189,6 +201,7 @@ static void region(const vw_view *v, float val, float conf, uint32_t *ch,
 static void draw_boundary(const vw_view *v, cv_canvas *c, int x, int y,
                           int w, int h)
 {
+	const boundary *s = v->state;
 	int gw, gh, px = x + LMARGIN, color = v->mode & CV_COLOR;
 	int uni = v->mode & CV_UNICODE;
 	size_t n = v->d->n < POINTS_MAX ? v->d->n : POINTS_MAX;
@@ -199,29 +212,29 @@ static void draw_boundary(const vw_view *v, cv_canvas *c, int x, int y,
 		draw_function(v, c, x, y, w, h);
 		return;
 	}
-	if (gw != v->gw || gh != v->gh) {
+	if (gw != s->gw || gh != s->gh) {
 		vw_textf(c, x, y, w, CV_BRIGHT_BLACK, 0, "(the boundary is "
 		      "redrawn at the next evaluation)");
 		return;
 	}
 	vw_textf(c, x, y, w, CV_DEFAULT, 1, "decision boundary on %s (shade: "
 	      "%s; marks: the data)", v->what,
-	      v->gk ? "predicted class" : "output");
+	      s->gk ? "predicted class" : "output");
 	for (int r = 0; r < gh; r++)
 		for (int k = 0; k < gw; k++) {
 			size_t i = (size_t)r * (size_t)gw + (size_t)k;
 			uint32_t ch;
 			int fg, bg;
 
-			region(v, v->grid[2 * i], v->grid[2 * i + 1], &ch, &fg,
+			region(v, s->grid[2 * i], s->grid[2 * i + 1], &ch, &fg,
 			       &bg);
 			cv_put(c, px + k, y + 1 + r, ch, fg, bg, 0);
 		}
 	for (size_t i = 0; i < n; i++) {
 		float a = nn_dataset_x(v->d, i, 0);
 		float b = nn_dataset_x(v->d, i, 1);
-		int k = (int)lroundf((a - v->x0) / (v->x1 - v->x0) * (gw - 1));
-		int r = gh - 1 - (int)lroundf((b - v->y0) / (v->y1 - v->y0) *
+		int k = (int)lroundf((a - s->x0) / (s->x1 - s->x0) * (gw - 1));
+		int r = gh - 1 - (int)lroundf((b - s->y0) / (s->y1 - s->y0) *
 		                              (gh - 1));
 		int t = nn_dataset_label(v->d, i);
 		cv_cell *cell;
@@ -237,13 +250,13 @@ static void draw_boundary(const vw_view *v, cv_canvas *c, int x, int y,
 		                     ? cv_class_color(t) : CV_BRIGHT_YELLOW);
 		cell->bold = 1;
 	}
-	snprintf(buf, sizeof buf, "%.3g", v->y1);
+	snprintf(buf, sizeof buf, "%.3g", s->y1);
 	cv_textn(c, x, y + 1, LMARGIN - 1, buf, CV_DEFAULT, 0);
-	snprintf(buf, sizeof buf, "%.3g", v->y0);
+	snprintf(buf, sizeof buf, "%.3g", s->y0);
 	cv_textn(c, x, y + gh, LMARGIN - 1, buf, CV_DEFAULT, 0);
-	snprintf(buf, sizeof buf, "%.3g", v->x0);
+	snprintf(buf, sizeof buf, "%.3g", s->x0);
 	cv_text(c, px, y + gh + 1, buf, CV_DEFAULT, 0);
-	snprintf(buf, sizeof buf, "%.3g", v->x1);
+	snprintf(buf, sizeof buf, "%.3g", s->x1);
 	cv_text(c, px + gw - (int)strlen(buf), y + gh + 1, buf, CV_DEFAULT, 0);
 }
 
@@ -256,12 +269,13 @@ static int boundary_update(vw_view *v, nn_model *m, int w, int h,
 
 static int boundary_stale(const vw_view *v, int w, int h)
 {
+	const boundary *s = v->state;
 	int gw, gh;
 
 	if (function_plot(v))
 		return 0;
 	plane_size(w, h, &gw, &gh);
-	return gw != v->gw || gh != v->gh;
+	return gw != s->gw || gh != s->gh;
 }
 
 static int boundary_height(const vw_view *v, int w)
@@ -270,7 +284,15 @@ static int boundary_height(const vw_view *v, int w)
 	return function_plot(v) ? 16 : 24;
 }
 
+static void boundary_clear(vw_view *v)
+{
+	boundary *s = v->state;
+
+	free(s->grid);
+}
+
 const vw_class vw_boundary_class = {
+	.state_size = sizeof(boundary), .clear = boundary_clear,
 	.name = "boundary", .needs_data = 1,
 	.help = "the decision boundary of 2-D data (or the fitted function)",
 	.more = "for 2 inputs, the plane shaded by predicted class (or\n"

@@ -7,8 +7,15 @@
 
 #include "view.h"
 
+/* What the confusion view keeps (its state). */
+typedef struct confusion {
+	size_t *counts;         /* k x k counts, rows true, columns predicted */
+	int k;
+} confusion;
+
 static int update_confusion(vw_view *v, nn_model *m)
 {
+	confusion *s = v->state;
 	const nn_dataset *d = v->d;
 	int k = vw_classes_of(d), *pred;
 	size_t *idx;
@@ -17,12 +24,12 @@ static int update_confusion(vw_view *v, nn_model *m)
 		return vw_note(v, "%s has no class labels", v->what);
 	idx = malloc(d->n * sizeof *idx);
 	pred = malloc(d->n * sizeof *pred);
-	if (!v->counts || v->k != k) {
-		free(v->counts);
-		v->counts = calloc((size_t)k * (size_t)k, sizeof *v->counts);
-		v->k = k;
+	if (!s->counts || s->k != k) {
+		free(s->counts);
+		s->counts = calloc((size_t)k * (size_t)k, sizeof *s->counts);
+		s->k = k;
 	}
-	if (!idx || !pred || !v->counts) {
+	if (!idx || !pred || !s->counts) {
 		free(idx);
 		free(pred);
 		return vw_note(v, "out of memory");
@@ -34,12 +41,12 @@ static int update_confusion(vw_view *v, nn_model *m)
 		free(pred);
 		return vw_note(v, "%s", nn_error());
 	}
-	memset(v->counts, 0, (size_t)k * (size_t)k * sizeof *v->counts);
+	memset(s->counts, 0, (size_t)k * (size_t)k * sizeof *s->counts);
 	for (size_t i = 0; i < d->n; i++) {
 		int t = nn_dataset_label(d, i);
 
 		if (t >= 0 && t < k && pred[i] >= 0 && pred[i] < k)
-			v->counts[t * k + pred[i]]++;
+			s->counts[t * k + pred[i]]++;
 	}
 	free(idx);
 	free(pred);
@@ -49,12 +56,13 @@ static int update_confusion(vw_view *v, nn_model *m)
 static void draw_confusion(const vw_view *v, cv_canvas *c, int x, int y,
                            int w, int h)
 {
-	int k = v->k, cw, lw = 5, matrix, color = v->mode & CV_COLOR, ax;
+	const confusion *s = v->state;
+	int k = s->k, cw, lw = 5, matrix, color = v->mode & CV_COLOR, ax;
 	size_t max = 0, right = 0, total = 0;
 	char buf[64];
 
 	for (int i = 0; i < k * k; i++)
-		max = v->counts[i] > max ? v->counts[i] : max;
+		max = s->counts[i] > max ? s->counts[i] : max;
 	cw = snprintf(buf, sizeof buf, "%zu", max) + 1;
 	cw = cw < 4 ? 4 : cw;
 	for (int t = 0; t < k; t++) {
@@ -72,11 +80,11 @@ static void draw_confusion(const vw_view *v, cv_canvas *c, int x, int y,
 		      "%*d", cw, p);
 	vw_textf(c, ax, y + 1, x + w - ax, CV_BRIGHT_BLACK, 0, "accuracy");
 	for (int t = 0; t < k; t++) {
-		size_t row = 0, ok = v->counts[t * k + t];
+		size_t row = 0, ok = s->counts[t * k + t];
 		int ry = y + 2 + t;
 
 		for (int p = 0; p < k; p++)
-			row += v->counts[t * k + p];
+			row += s->counts[t * k + p];
 		right += ok;
 		total += row;
 		if (ry >= y + h - 1)
@@ -84,7 +92,7 @@ static void draw_confusion(const vw_view *v, cv_canvas *c, int x, int y,
 		vw_class_name(v->d, t, buf, sizeof buf);
 		cv_textn(c, x, ry, lw, buf, CV_DEFAULT, 0);
 		for (int p = 0; matrix && p < k; p++) {
-			size_t n = v->counts[t * k + p];
+			size_t n = s->counts[t * k + p];
 			int fg = !color || n == 0 ? CV_BRIGHT_BLACK
 			         : p == t ? CV_BRIGHT_GREEN : CV_BRIGHT_RED;
 
@@ -120,7 +128,15 @@ static int confusion_height(const vw_view *v, int w)
 	return vw_classes_of(v->d) + 3;
 }
 
+static void confusion_clear(vw_view *v)
+{
+	confusion *s = v->state;
+
+	free(s->counts);
+}
+
 const vw_class vw_confusion_class = {
+	.state_size = sizeof(confusion), .clear = confusion_clear,
 	.name = "confusion", .needs_data = 1,
 	.help = "true classes against predicted ones",
 	.more = "on DATA, with per-class accuracy",

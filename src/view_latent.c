@@ -10,6 +10,14 @@
 #include "render_data.h"
 #include "view.h"
 
+/* What the latent view keeps (its state). */
+typedef struct latent {
+	float *lat;             /* 2-D points: codes, or their first two
+	                         * principal components */
+	size_t nlat;
+	int latdims;            /* the codes' width */
+} latent;
+
 #define LATENT_MAX 2000         /* samples plotted at most */
 
 int vw_code_node(const nn_model *m)
@@ -76,6 +84,7 @@ static void component(const float *X, size_t n, size_t d, const double *u,
 /* Project the n x d codes to their first two principal components. */
 static int project(vw_view *v, float *codes, size_t n, size_t d)
 {
+	latent *s = v->state;
 	double *mean = calloc(d, sizeof *mean), *c1 = malloc(d * sizeof *c1);
 	double *c2 = malloc(d * sizeof *c2);
 
@@ -100,8 +109,8 @@ static int project(vw_view *v, float *codes, size_t n, size_t d)
 			a += codes[i * d + j] * c1[j];
 			b += codes[i * d + j] * c2[j];
 		}
-		v->lat[2 * i] = (float)a;
-		v->lat[2 * i + 1] = (float)b;
+		s->lat[2 * i] = (float)a;
+		s->lat[2 * i + 1] = (float)b;
 	}
 	free(mean);
 	free(c1);
@@ -112,6 +121,7 @@ static int project(vw_view *v, float *codes, size_t n, size_t d)
 static int latent_update(vw_view *v, nn_model *m, int w, int h,
                          size_t batch)
 {
+	latent *s = v->state;
 	size_t n = v->d->n < LATENT_MAX ? v->d->n : LATENT_MAX, d;
 	nn_layer_info info;
 	nn_dataset *codes;
@@ -132,23 +142,23 @@ static int latent_update(vw_view *v, nn_model *m, int w, int h,
 	nn_dataset_free(part);
 	if (!codes)
 		return vw_note(v, "%s", nn_error());
-	free(v->lat);
-	v->lat = malloc(2 * n * sizeof *v->lat);
-	v->nlat = 0;
-	if (!v->lat) {
+	free(s->lat);
+	s->lat = malloc(2 * n * sizeof *s->lat);
+	s->nlat = 0;
+	if (!s->lat) {
 		nn_dataset_free(codes);
 		return vw_note(v, "out of memory");
 	}
-	v->latdims = (int)d;
+	s->latdims = (int)d;
 	if (d > 2 && project(v, codes->x, n, d) < 0) {
 		nn_dataset_free(codes);
 		return -1;
 	}
 	for (size_t i = 0; i < n && d <= 2; i++) {
-		v->lat[2 * i] = codes->x[i * d];
-		v->lat[2 * i + 1] = d == 2 ? codes->x[i * d + 1] : 0;
+		s->lat[2 * i] = codes->x[i * d];
+		s->lat[2 * i + 1] = d == 2 ? codes->x[i * d + 1] : 0;
 	}
-	v->nlat = n;
+	s->nlat = n;
 	nn_dataset_free(codes);
 	return 0;
 }
@@ -156,32 +166,34 @@ static int latent_update(vw_view *v, nn_model *m, int w, int h,
 static void latent_draw(const vw_view *v, cv_canvas *c, int x, int y, int w,
                         int h)
 {
+	const latent *s = v->state;
 	nn_dataset p = { 0 };
-	cv_canvas *s;
+	cv_canvas *plot;
 
 	vw_textf(c, x, y, w, CV_DEFAULT, 1, "codes of %zu samples of %s at "
-	         "node %d%s", v->nlat, v->what, v->node + 1,
-	         v->latdims > 2 ? " (first two principal components)"
-	         : v->latdims == 1 ? " (one unit: drawn on a line)" : "");
-	p.n = v->nlat;
+	         "node %d%s", s->nlat, v->what, v->node + 1,
+	         s->latdims > 2 ? " (first two principal components)"
+	         : s->latdims == 1 ? " (one unit: drawn on a line)" : "");
+	p.n = s->nlat;
 	p.xshape = (nn_shape){ 1, { 2 } };
 	p.xsize = 2;
-	p.x = v->lat;
+	p.x = s->lat;
 	p.nclasses = v->d->nclasses;
 	p.class_names = v->d->class_names;
 	p.labels = v->d->labels;
 	p.y = v->d->y;
 	p.ysize = v->d->ysize;
-	if (!(s = rd_scatter(&p, w, h - 1, c->mode))) {
+	if (!(plot = rd_scatter(&p, w, h - 1, c->mode))) {
 		cv_textn(c, x, y + 1, w, "(too small for the plot)",
 		         CV_BRIGHT_BLACK, 0);
 		return;
 	}
-	for (int j = 0; j < s->h; j++)
-		for (int i = 0; i < s->w; i++)
+	for (int j = 0; j < plot->h; j++)
+		for (int i = 0; i < plot->w; i++)
 			if (x + i < c->w && y + 1 + j < c->h)
-				*cv_at(c, x + i, y + 1 + j) = *cv_at(s, i, j);
-	cv_free(s);
+				*cv_at(c, x + i, y + 1 + j) = *cv_at(plot, i,
+				                                     j);
+	cv_free(plot);
 }
 
 static int latent_height(const vw_view *v, int w)
@@ -191,7 +203,15 @@ static int latent_height(const vw_view *v, int w)
 	return 24;
 }
 
+static void latent_clear(vw_view *v)
+{
+	latent *s = v->state;
+
+	free(s->lat);
+}
+
 const vw_class vw_latent_class = {
+	.state_size = sizeof(latent), .clear = latent_clear,
 	.name = "latent", .needs_data = 1,
 	.help = "a node's codes of the data, by class (2-D, or two PCs)",
 	.more = "the codes node= (default: the node named code, else the\n"

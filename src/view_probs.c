@@ -9,8 +9,16 @@
 #include "render_inspect.h"
 #include "view.h"
 
+/* What the probs view keeps (its state). */
+typedef struct probs {
+	float *probs;           /* one sample's class probabilities */
+	int nprobs, truth;
+	const char *probs_kind; /* "probabilities", ... */
+} probs;
+
 static int update_probs(vw_view *v, nn_model *m)
 {
+	probs *s = v->state;
 	size_t ow = vw_out_width(m), i = v->has_index ? v->index
 	          : v->nsample ? v->sample[0] : 0;
 	float *out;
@@ -18,9 +26,9 @@ static int update_probs(vw_view *v, nn_model *m)
 	if (i >= v->d->n)
 		return vw_note(v, "%s has no sample %zu", v->what, i);
 	out = malloc(ow * sizeof *out);
-	free(v->probs);
-	v->probs = malloc((ow + 2) * sizeof *v->probs);
-	if (!out || !v->probs) {
+	free(s->probs);
+	s->probs = malloc((ow + 2) * sizeof *s->probs);
+	if (!out || !s->probs) {
 		free(out);
 		return vw_note(v, "out of memory");
 	}
@@ -28,10 +36,10 @@ static int update_probs(vw_view *v, nn_model *m)
 		free(out);
 		return vw_note(v, "%s", nn_error());
 	}
-	v->nprobs = ri_to_probs(out, ow, nn_model_output_act(m), v->probs,
-	                        &v->probs_kind);
+	s->nprobs = ri_to_probs(out, ow, nn_model_output_act(m), s->probs,
+	                        &s->probs_kind);
 	v->index = i;
-	v->truth = nn_dataset_label(v->d, i);
+	s->truth = nn_dataset_label(v->d, i);
 	free(out);
 	return 0;
 }
@@ -39,14 +47,15 @@ static int update_probs(vw_view *v, nn_model *m)
 static void draw_probs(const vw_view *v, cv_canvas *c, int x, int y, int w,
                        int h)
 {
+	const probs *s = v->state;
 	int iw = 0, ih = 0, pw, ph, best = 0, bw, row = 0;
 	char *text = NULL, *line;
 	size_t len = 0;
 	FILE *f;
 
-	if (v->truth >= 0)
+	if (s->truth >= 0)
 		vw_textf(c, x, y, w, CV_DEFAULT, 1, "%s:%zu (label %d)", v->what,
-		      v->index, v->truth);
+		      v->index, s->truth);
 	else
 		vw_textf(c, x, y, w, CV_DEFAULT, 1, "%s:%zu", v->what, v->index);
 	if (rd_is_image(v->d, &pw, &ph)) {
@@ -59,23 +68,23 @@ static void draw_probs(const vw_view *v, cv_canvas *c, int x, int y, int w,
 			iw = 0;
 		}
 	}
-	for (int k = 1; k < v->nprobs; k++)
-		best = v->probs[k] > v->probs[best] ? k : best;
+	for (int k = 1; k < s->nprobs; k++)
+		best = s->probs[k] > s->probs[best] ? k : best;
 	bw = w - iw - 34;
 	bw = bw > 40 ? 40 : bw < 5 ? 5 : bw;
 	if (!(f = open_memstream(&text, &len)))
 		return;
-	ri_probs(f, v->probs, v->nprobs,
-	         v->d->class_names && v->nprobs == v->d->nclasses
+	ri_probs(f, s->probs, s->nprobs,
+	         v->d->class_names && s->nprobs == v->d->nclasses
 	         ? v->d->class_names : NULL,
-	         v->truth, bw, v->mode & CV_UNICODE);
+	         s->truth, bw, v->mode & CV_UNICODE);
 	fclose(f);
 	vw_textf(c, x + iw, y + 1, w - iw, CV_BRIGHT_BLACK, 0, "%s",
-	      v->probs_kind);
+	      s->probs_kind);
 	for (line = strtok(text, "\n"); line && row + 2 < h;
 	     line = strtok(NULL, "\n"), row++) {
 		int fg = row != best || !(v->mode & CV_COLOR) ? CV_DEFAULT
-		         : v->truth < 0 || v->truth == best ? CV_BRIGHT_GREEN
+		         : s->truth < 0 || s->truth == best ? CV_BRIGHT_GREEN
 		                                             : CV_BRIGHT_RED;
 
 		cv_textn(c, x + iw, y + 2 + row, w - iw, line, fg, row == best);
@@ -93,18 +102,27 @@ static int probs_update(vw_view *v, nn_model *m, int w, int h, size_t batch)
 
 static int probs_height(const vw_view *v, int w)
 {
+	const probs *s = v->state;
 	int pw, ph, iw, ih;
 
 	(void)w;
 	if (rd_is_image(v->d, &pw, &ph)) {
 		vw_image_cells(v->mode, pw, ph, 1, vw_row_factor(v->mode), &iw,
 		               &ih);
-		return ih + 1 > v->nprobs + 2 ? ih + 1 : v->nprobs + 2;
+		return ih + 1 > s->nprobs + 2 ? ih + 1 : s->nprobs + 2;
 	}
-	return v->nprobs + 2;
+	return s->nprobs + 2;
+}
+
+static void probs_clear(vw_view *v)
+{
+	probs *s = v->state;
+
+	free(s->probs);
 }
 
 const vw_class vw_probs_class = {
+	.state_size = sizeof(probs), .clear = probs_clear,
 	.name = "probs", .needs_data = 1,
 	.help = "one sample's class probabilities",
 	.more = "of DATA:INDEX, as bars",

@@ -9,6 +9,13 @@
 #include "render_inspect.h"
 #include "view.h"
 
+/* What the stats view keeps (its state). */
+typedef struct stats {
+	vw_row *rows;
+	int nrows;
+	int grads;              /* the rows include outputs and gradients */
+} stats;
+
 /* The standard deviation of the finite values of v. */
 static double std_of(const float *v, size_t n)
 {
@@ -61,6 +68,7 @@ static int add_row(vw_row **rows, int *n, int uni, const char *label,
 
 static int update_stats(vw_view *v, nn_model *m, size_t batch)
 {
+	stats *s = v->state;
 	int uni = v->mode & CV_UNICODE, n = 0, bad = 0;
 	vw_row *rows = NULL;
 
@@ -97,9 +105,9 @@ static int update_stats(vw_view *v, nn_model *m, size_t batch)
 		return vw_note(v, "out of memory");
 	}
 	/* the same rows as before: carry their trends on */
-	if (v->rows && v->nrows == n && v->grads == (batch > 0))
+	if (s->rows && s->nrows == n && s->grads == (batch > 0))
 		for (int i = 0; i < n; i++) {
-			const vw_row *o = &v->rows[i];
+			const vw_row *o = &s->rows[i];
 			vw_row *r = &rows[i];
 			double now = r->trend[0];
 			int keep = o->ntrend < VW_TREND ? o->ntrend
@@ -110,10 +118,10 @@ static int update_stats(vw_view *v, nn_model *m, size_t batch)
 			r->trend[keep] = now;
 			r->ntrend = keep + 1;
 		}
-	free(v->rows);
-	v->rows = rows;
-	v->nrows = n;
-	v->grads = batch > 0;
+	free(s->rows);
+	s->rows = rows;
+	s->nrows = n;
+	s->grads = batch > 0;
 	return 0;
 }
 
@@ -143,6 +151,7 @@ static void sparkline(cv_canvas *c, int x, int y, const double *t, int n,
 static void draw_stats(const vw_view *v, cv_canvas *c, int x, int y, int w,
                        int h)
 {
+	const stats *s = v->state;
 	int uni = v->mode & CV_UNICODE, tw = 0;
 	char *text = NULL;
 	size_t len = 0;
@@ -155,7 +164,7 @@ static void draw_stats(const vw_view *v, cv_canvas *c, int x, int y, int w,
 		tw = cv_width(text);
 	}
 	vw_textf(c, x, y, w, CV_DEFAULT, 1, "per-layer statistics%s",
-	      v->grads ? " (out and gradients: the last training batch)"
+	      s->grads ? " (out and gradients: the last training batch)"
 	               : "");
 	if (text)
 		cv_textn(c, x, y + 1, w, text, CV_BRIGHT_BLACK, 0);
@@ -163,15 +172,15 @@ static void draw_stats(const vw_view *v, cv_canvas *c, int x, int y, int w,
 		cv_textn(c, x + tw + 2, y + 1, w, "std over time",
 		         CV_BRIGHT_BLACK, 0);
 	free(text);
-	for (int i = 0; i < v->nrows; i++) {
-		const vw_row *r = &v->rows[i];
-		int ry = y + 2 + i, more = i + 1 < v->nrows;
+	for (int i = 0; i < s->nrows; i++) {
+		const vw_row *r = &s->rows[i];
+		int ry = y + 2 + i, more = i + 1 < s->nrows;
 
 		/* keep the last line for saying what does not fit */
 		if (ry >= y + h - more) {
 			vw_textf(c, x, y + h - 1, w, CV_BRIGHT_BLACK, 0,
 			      "... %d more rows (a taller terminal shows "
-			      "them)", v->nrows - i);
+			      "them)", s->nrows - i);
 			break;
 		}
 		cv_textn(c, x, ry, w, r->text, CV_DEFAULT, r->header);
@@ -232,11 +241,21 @@ static int stats_update(vw_view *v, nn_model *m, int w, int h, size_t batch)
 
 static int stats_height(const vw_view *v, int w)
 {
+	const stats *s = v->state;
+
 	(void)w;
-	return v->nrows + 2;
+	return s->nrows + 2;
+}
+
+static void stats_clear(vw_view *v)
+{
+	stats *s = v->state;
+
+	free(s->rows);
 }
 
 const vw_class vw_stats_class = {
+	.state_size = sizeof(stats), .clear = stats_clear,
 	.name = "stats", .needs_data = 0,
 	.help = "per-layer weight, output and gradient statistics",
 	.more = "per layer: weights and biases (with DATA, also outputs\n"

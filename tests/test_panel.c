@@ -245,18 +245,54 @@ START_TEST(view_names)
 }
 END_TEST
 
+/* 19 samples whose 3 inputs are one-hot in the class a softmax model
+ * with W = 10 I predicts, labelled so that the true classes (rows)
+ * against predicted ones (columns) count 5 1 0 / 0 6 0 / 0 0 7. */
+static nn_model *fixed_predictions(nn_dataset **data)
+{
+	static const int truth[] = { 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1,
+	                             2, 2, 2, 2, 2, 2, 2 };
+	static const int said[] = { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1,
+	                            2, 2, 2, 2, 2, 2, 2 };
+	nn_shape in = { 1, { 3 } };
+	nn_layer_spec sp = { .kind = "dense", .args = "3",
+	                     .act = NN_ACT_SOFTMAX, .has_act = 1 };
+	nn_model *m = nn_model_new(&in);
+	nn_dataset *d = nn_dataset_new();
+	nn_param w, b;
+	nn_rng r;
+
+	nn_rng_seed(&r, 1);
+	ck_assert_int_eq(nn_model_add(m, &sp, &r), 0);
+	nn_model_param(m, 0, 0, &w);
+	nn_model_param(m, 0, 1, &b);
+	for (int i = 0; i < 9; i++)
+		w.value[i] = i % 4 == 0 ? 10 : 0;
+	memset(b.value, 0, 3 * sizeof *b.value);
+	d->n = 19;
+	d->xshape = in;
+	d->xsize = 3;
+	d->x = calloc(19 * 3, sizeof *d->x);
+	d->labels = malloc(19 * sizeof *d->labels);
+	d->nclasses = 3;
+	d->ysize = 3;
+	for (int i = 0; i < 19; i++) {
+		d->x[3 * i + said[i]] = 1;
+		d->labels[i] = truth[i];
+	}
+	*data = d;
+	return m;
+}
+
 START_TEST(confusion_colours)
 {
-	nn_dataset *d = images(3);
+	nn_dataset *d;
+	nn_model *m = fixed_predictions(&d);
 	vw_view v;
 	cv_canvas *c = cv_new(60, 8, CV_COLOR);
-	size_t counts[9] = { 5, 1, 0, 0, 6, 0, 0, 0, 7 };
 
 	vw_init(&v, VW_CONFUSION, d, "tiny", CV_COLOR);
-	v.k = 3;
-	v.counts = malloc(sizeof counts);
-	memcpy(v.counts, counts, sizeof counts);
-	v.ready = 1;
+	ck_assert_int_eq(vw_update(&v, m, 60, 8, 0), 0);
 	vw_draw(&v, c, 0, 0, 60, 8);
 	ck_assert(shows(c, "0.8333 (5/6)"));
 	ck_assert(shows(c, "overall accuracy 0.9474 (18/19)"));
@@ -270,6 +306,7 @@ START_TEST(confusion_colours)
 	}
 	vw_free(&v);
 	cv_free(c);
+	nn_model_free(m);
 	nn_dataset_free(d);
 }
 END_TEST
@@ -319,9 +356,8 @@ START_TEST(xor_boundary_corners)
 	vw_init(&v, VW_BOUNDARY, d, "xor", 0);
 	ck_assert_int_eq(vw_update(&v, m, w, h, 0), 0);
 	vw_draw(&v, c, 0, 0, w, h);
-	gw = v.gw;
-	gh = v.gh;
-	ck_assert_int_eq(gw, w - px);
+	gw = w - px;            /* the plane: all but the labels' margin, */
+	gh = h - 2;             /* the title and the x labels */
 	/* the plane runs from -0.1 to 1.1: its corner cells are next to
 	 * the data's corners; class 0 is shaded '.', class 1 '+' */
 	ck_assert_int_eq(cv_at(c, px, gh)->ch, '.');            /* (0, 0) */
@@ -342,14 +378,23 @@ START_TEST(probs_and_stats_of_a_model)
 	nn_model *m = xor_net(&d);
 	vw_view v;
 	cv_canvas *c = cv_new(80, 20, 0);
+	double sum = 0;
+	int spark;
 
 	vw_init(&v, VW_PROBS, d, "xor", 0);
 	v.index = 1;
 	v.has_index = 1;
 	ck_assert_int_eq(vw_update(&v, m, 80, 20, 0), 0);
-	ck_assert_int_eq(v.nprobs, 2);
-	ck_assert_float_eq_tol(v.probs[0] + v.probs[1], 1, 1e-6);
 	vw_draw(&v, c, 0, 0, 80, 20);
+	/* a bar per class, its probability after it: they sum to 1 */
+	for (int k = 0; k < 2; k++) {
+		const char *r = row(c, 2 + k);
+
+		ck_assert_int_eq(r[2], '0' + k);
+		r += 3 + strspn(r + 3, " #");
+		sum += strtod(r, NULL);
+	}
+	ck_assert_double_eq_tol(sum, 1, 2e-4);
 	ck_assert(shows(c, "xor:1 (label "));
 	ck_assert(shows(c, "predicted, true"));
 	vw_free(&v);
@@ -358,11 +403,20 @@ START_TEST(probs_and_stats_of_a_model)
 	ck_assert_uint_eq(vw_stats_pass(m, NN_LOSS_BCE, d, 100), 4);
 	ck_assert_int_eq(vw_update(&v, m, 80, 20, 4), 0);
 	ck_assert_int_eq(vw_update(&v, m, 80, 20, 4), 0);
-	ck_assert_int_eq(v.nrows, 2 * 6);     /* title, W, b, out, dW, db */
-	ck_assert_int_eq(v.rows[1].ntrend, 2);
-	vw_draw(&v, c, 0, 0, 80, 20);
+	cv_free(c);
+	c = cv_new(120, 20, 0);
+	vw_draw(&v, c, 0, 0, 120, 20);
 	ck_assert(shows(c, "1 dense 8 tanh"));
 	ck_assert(shows(c, "  dW "));
+	/* 12 rows (title, W, b, out, dW, db a layer), then nothing */
+	ck_assert(strncmp(row(c, 8), "2 dense 1 sigmoid", 17) == 0);
+	ck_assert(strncmp(row(c, 13), "  db ", 5) == 0);
+	ck_assert_uint_eq(strspn(row(c, 14), " "), 120);
+	/* two updates: two points of each row's std over time */
+	spark = (int)(strstr(row(c, 1), "std over time") - row(c, 1));
+	ck_assert_int_ne(cv_at(c, spark, 3)->ch, ' ');
+	ck_assert_int_ne(cv_at(c, spark + 1, 3)->ch, ' ');
+	ck_assert_int_eq(cv_at(c, spark + 2, 3)->ch, ' ');
 	vw_free(&v);
 	cv_free(c);
 	nn_model_free(m);
