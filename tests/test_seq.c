@@ -10,6 +10,7 @@
  * written by attention_ref.py and rnn_ref.py) and gradient-checked. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
