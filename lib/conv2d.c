@@ -404,8 +404,31 @@ static void conv_forward(nn_layer *L, const float *x, float *z, size_t n,
 	nn_parallel(conv_parts(&j), forward_part, &j);
 }
 
+/* dW (O x K) and db of s samples from i0, added to (set when first),
+ * from their dL/dz in w->t (wide, zeros in the junk columns). */
+static void param_grads(const conv_job *j, const work *w, float *dW,
+                        float *db, size_t i0, size_t s, int first)
+{
+	const nn_layer *L = j->L;
+	const planes *g = &j->g;
+	size_t O = (size_t)L->units, N = s * g->q;
+
+	for (size_t o = 0; o < O && db; o++) {
+		float sum = sum_floats(w->t + o * N, N);
+
+		db[o] = first ? sum : db[o] + sum;
+	}
+	for (size_t i = 0; i < s; i++)
+		lower(L, g, L->scratch + (i0 + i) * g->size, w->col + i * g->q,
+		      N);
+	/* dW (O x K) += t (O x sq) col^T (sq x K) */
+	nn_sgemm_serial(0, 1, O, g->k, N, 1, w->t, N, w->col, N,
+	                first ? 0 : 1, dW, g->k);
+}
+
 /* The gradients of s samples from i0: dW (O x K) and db added to (set
- * when first), dx written, in the part's workspace w. */
+ * when first; not at all in an input_only pass), dx written, in the
+ * part's workspace w. */
 static void backward_chunk(const conv_job *j, const work *w, float *dW,
                            float *db, size_t i0, size_t s, int first)
 {
@@ -420,16 +443,8 @@ static void backward_chunk(const conv_job *j, const work *w, float *dW,
 		for (size_t o = 0; o < O; o++)
 			widen(t + o * N + i * g->q,
 			      j->dz + ((i0 + i) * O + o) * oh * ow, oh, ow, g->wq);
-	for (size_t o = 0; o < O && db; o++) {
-		float sum = sum_floats(t + o * N, N);
-
-		db[o] = first ? sum : db[o] + sum;
-	}
-	for (size_t i = 0; i < s; i++)
-		lower(L, g, L->scratch + (i0 + i) * g->size, col + i * g->q, N);
-	/* dW (O x K) += t (O x sq) col^T (sq x K) */
-	nn_sgemm_serial(0, 1, O, g->k, N, 1, t, N, col, N, first ? 0 : 1, dW,
-	                g->k);
+	if (!L->input_only)
+		param_grads(j, w, dW, db, i0, s, first);
 	if (!j->dx)
 		return;
 	/* dcol (K x sq) = W^T (K x O) t (O x sq), then back to the pixels */
@@ -474,7 +489,7 @@ static void conv_backward(nn_layer *L, const float *x, const float *dz,
 	j.dx = dx;
 	parts = nn_parallel(conv_parts(&j), backward_part, &j);
 	/* the parts' sums in part order, whichever thread ran them */
-	for (int p = 1; p < parts; p++) {
+	for (int p = 1; p < parts && !L->input_only; p++) {
 		work w = work_of(&j, p);
 
 		add_floats(L->p[0].grad, w.dW, O * j.g.k);

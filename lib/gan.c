@@ -220,7 +220,7 @@ int nn_gan_g_step(nn_gan *s, nn_model *g, nn_model *d, nn_optim *og)
 		return nn_fail("the generator's loss is %g at iteration %ld: "
 		               "the weights from before it are kept", l,
 		               s->iter + 1);
-	nn_model_backward_acc(d, s->grad, dz, 1);
+	nn_model_backward_input(d, s->grad, dz);
 	nn_model_zero_grads(g);
 	nn_model_backward_acc(g, nn_model_input_grad(d), 0, 0);
 	if (nn_optim_step(og, g) < 0)

@@ -124,6 +124,9 @@ struct nn_layer {
 	size_t cap;             /* samples the scratch has room for */
 	float *scratch;
 	void *priv;             /* kind-specific state, or NULL */
+	int input_only;         /* set during a backward pass that wants dx
+	                         * alone (nn_model_backward_input): a kind
+	                         * may skip its parameter gradients */
 };
 
 struct nn_layer_class {

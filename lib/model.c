@@ -798,7 +798,7 @@ static void node_backward(nn_model *m, nn_layer *L, const float *dz,
 	int add = 0;
 	size_t off = 0;
 
-	for (int k = 0; k < L->nparams; k++)
+	for (int k = 0; k < L->nparams && !L->input_only; k++)
 		add |= !owner(m, &L->p[k])->clean;
 	if (add)
 		for (int k = 0; k < L->nparams; k++) {
@@ -863,8 +863,12 @@ static float *input_target(nn_model *m, const nn_layer *L, int k,
 	return t;
 }
 
+/* The backward pass: prune skips the deltas no parameter needs;
+ * want_input computes dL/dx of the input; params 0 leaves the parameter
+ * gradients undefined (each layer runs with input_only set, and nothing
+ * is accumulated or zeroed). */
 static void backward(nn_model *m, const float *dout, int dz_given,
-                     int prune, int want_input)
+                     int prune, int want_input, int params)
 {
 	size_t last = m->nlayers - 1, n = m->n;
 
@@ -903,7 +907,9 @@ static void backward(nn_model *m, const float *dout, int dz_given,
 		for (int k = 0; k < L->nin; k++)
 			dx[k] = input_target(m, L, k, prune, want_input,
 			                     &pending[k], &off);
+		L->input_only = !params;
 		node_backward(m, L, m->dz[i], dx, n);
+		L->input_only = 0;
 		for (int k = 0; k < L->nin; k++)
 			if (pending[k])
 				add_floats(pending[k], dx[k],
@@ -914,7 +920,7 @@ static void backward(nn_model *m, const float *dout, int dz_given,
 		m->dx_ok = 1;
 	}
 	/* slots no node wrote: their gradient is zero */
-	for (size_t i = 0; i < m->nlayers; i++)
+	for (size_t i = 0; params && i < m->nlayers; i++)
 		for (int k = 0; k < m->layers[i]->nparams; k++) {
 			nn_param_slot *p = &m->layers[i]->p[k];
 
@@ -927,19 +933,24 @@ static void backward(nn_model *m, const float *dout, int dz_given,
 void nn_model_backward(nn_model *m, const float *dout, int dz_given)
 {
 	nn_model_zero_grads(m);
-	backward(m, dout, dz_given, 0, 1);
+	backward(m, dout, dz_given, 0, 1, 1);
 }
 
 void nn_model_backward_params(nn_model *m, const float *dout, int dz_given)
 {
 	nn_model_zero_grads(m);
-	backward(m, dout, dz_given, 1, 0);
+	backward(m, dout, dz_given, 1, 0, 1);
 }
 
 void nn_model_backward_acc(nn_model *m, const float *dout, int dz_given,
                            int want_input)
 {
-	backward(m, dout, dz_given, !want_input, want_input);
+	backward(m, dout, dz_given, !want_input, want_input, 1);
+}
+
+void nn_model_backward_input(nn_model *m, const float *dout, int dz_given)
+{
+	backward(m, dout, dz_given, 0, 1, 0);
 }
 
 const float *nn_model_input_grad(const nn_model *m)

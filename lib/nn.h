@@ -516,6 +516,12 @@ void nn_model_zero_grads(nn_model *m);
  * added) for nn_model_input_grad. */
 void nn_model_backward_acc(nn_model *m, const float *dout, int dz_given,
                            int want_input);
+/* A backward pass for dL/dx of the model input alone (a GAN's
+ * discriminator in the generator's step, whose own gradients are not
+ * used): kinds may skip their parameter gradients (conv does), which are
+ * undefined afterwards until the next nn_model_zero_grads. dx is the one
+ * nn_model_backward_acc(m, dout, dz_given, 1) computes, bit for bit. */
+void nn_model_backward_input(nn_model *m, const float *dout, int dz_given);
 /* dL/dx of the model input from the last backward pass that computed it
  * (n * input size), or NULL. */
 const float *nn_model_input_grad(const nn_model *m);

@@ -324,6 +324,58 @@ START_TEST(resume_is_exact)
 }
 END_TEST
 
+/* The generator's step takes only dL/dx from the discriminator:
+ * nn_model_backward_input gives the dx of nn_model_backward_acc bit for
+ * bit, through conv, batch norm and dense, and conv skips its parameter
+ * gradients (what it leaves in them is what was there). */
+START_TEST(input_only_backward)
+{
+	static const char *const kinds[] = { "conv", "batchnorm", "flatten",
+	                                     "dense" };
+	static const char *const args[] = { "4 3x3 stride=2 pad=1", "", "",
+	                                    "1" };
+	nn_shape in = { 3, { 1, 8, 8 } };
+	nn_model *d = nn_model_new(&in);
+	float x[5 * 64], y[5], g[5], *dx;
+	nn_param w;
+	nn_rng r;
+	size_t n = 5 * 64;
+	const float *out;
+	int dz;
+
+	nn_rng_seed(&r, 9);
+	for (int i = 0; i < 4; i++) {
+		nn_layer_spec sp = { .kind = kinds[i], .args = args[i],
+		                     .act = i == 3 ? NN_ACT_SIGMOID
+		                          : i == 1 ? NN_ACT_LEAKY
+		                                   : NN_ACT_LINEAR,
+		                     .has_act = i == 1 || i == 3, .alpha = 0.2f };
+
+		ck_assert_msg(nn_model_add(d, &sp, &r) == 0, "%s", nn_error());
+	}
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float)nn_rng_normal(&r);
+	for (int i = 0; i < 5; i++)
+		y[i] = 1;
+	out = nn_model_forward(d, x, 5, 1, &r);
+	nn_loss(NN_LOSS_BCE, NN_ACT_SIGMOID, nn_model_z(d, 3), out, y, 5, 1,
+	        g, &dz);
+	nn_model_zero_grads(d);
+	nn_model_backward_acc(d, g, dz, 1);
+	dx = malloc(n * sizeof *dx);
+	memcpy(dx, nn_model_input_grad(d), n * sizeof *dx);
+	nn_model_param(d, 0, 0, &w);
+	for (size_t i = 0; i < w.size; i++)
+		w.grad[i] = 7;
+	nn_model_backward_input(d, g, dz);
+	ck_assert(memcmp(dx, nn_model_input_grad(d), n * sizeof *dx) == 0);
+	for (size_t i = 0; i < w.size; i++)
+		ck_assert(w.grad[i] == 7);
+	free(dx);
+	nn_model_free(d);
+}
+END_TEST
+
 /* ---- a run kept in model files ---------------------------------------- */
 
 static char tmpdir[] = "/tmp/nnsh-gan-XXXXXX";
@@ -562,6 +614,7 @@ static Suite *suite(void)
 	tcase_add_test(t, refusals);
 	tcase_add_test(t, resume_is_exact);
 	tcase_add_test(t, saved_run_resumes_exactly);
+	tcase_add_test(t, input_only_backward);
 	tcase_add_test(t, damaged_runs_refused);
 	tcase_add_test(t, learns_a_distribution);
 	suite_add_tcase(s, t);
