@@ -708,7 +708,8 @@ const sh_cmd sh_commands[] = {
 	  "make an independent copy of a model",
 	  "Copies the layers, the weights, the loss and the optimizer settings\n"
 	  "(not the optimizer's state or the history). Useful to compare two\n"
-	  "trainings from the same start.\n"
+	  "trainings from the same start. The current model stays current:\n"
+	  "'use NEW' to work on the copy.\n"
 	  "Example:\n  copy net net_adam" },
 	{ "rename", "session", cmd_rename, 2, 2, NULL,
 	  "rename OLD NEW",
