@@ -130,6 +130,9 @@ static char **complete(const char *text, int start, int end)
 	rl_attempted_completion_over = !files;
 	m = cands && cands[0] ? rl_completion_matches(text, next_cand) : NULL;
 	free_cands();
+	/* "name=" takes its value right after it, with no blank */
+	if (m && m[0] && *m[0] && m[0][strlen(m[0]) - 1] == '=')
+		rl_completion_suppress_append = 1;
 	return m;
 }
 
