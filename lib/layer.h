@@ -74,6 +74,8 @@ typedef struct nn_param_slot {
 	int fixed;              /* always initialised to `start` (batchnorm's
 	                         * scale and running statistics) */
 	float start;
+	int state;              /* state, not trained (batchnorm's running
+	                         * statistics): its gradient is always 0 */
 	int fan_in, fan_out;    /* for scaled initialisers */
 	int tied;               /* node (1-based) whose tensor this is, or 0 */
 	int transposed;         /* a tied dense weight read transposed */

@@ -548,6 +548,7 @@ static void fill_param(const nn_param_slot *s, nn_param *p)
 	p->value = s->val;
 	p->grad = s->grad;
 	p->decay = s->decay;
+	p->state = s->state;
 	p->fan_in = s->fan_in;
 	p->tied = s->tied;
 	p->transposed = s->transposed;

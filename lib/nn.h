@@ -459,6 +459,8 @@ typedef struct nn_param {
 	float *value;
 	float *grad;
 	int decay;              /* weight decay applies (weights, not biases) */
+	int state;              /* state, not trained (batchnorm's running
+	                         * statistics): its gradient is always 0 */
 	int fan_in;             /* inputs of each unit it belongs to, or 0 */
 	int tied;               /* the tensor is node tied's (1-based), used
 	                         * here too: walk it once, at its owner */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "complete.h"
 #include "handlers.h"
 #include "render_data.h"
 
@@ -664,6 +665,36 @@ static int verb_transform(sh_session *S, const sh_line *l, const char *name,
 }
 
 /* ---- the data command -------------------------------------------------- */
+
+/* The verbs besides the transforms, in the order `help data` gives. */
+static const char *const first_verbs[] = {
+	"load", "make", "flip", "bipolar", NULL,
+};
+
+const char *const *sh_data_verbs(void)
+{
+	static const char *verbs[sizeof first_verbs / sizeof *first_verbs +
+	                         sizeof transforms / sizeof *transforms];
+	size_t n = 0;
+
+	if (verbs[0])
+		return verbs;
+	for (const char *const *v = first_verbs; *v; v++)
+		verbs[n++] = *v;
+	for (const transform *t = transforms; t->verb; t++)
+		verbs[n++] = t->verb;
+	verbs[n] = NULL;
+	return verbs;
+}
+
+const char *const *sh_data_sources(void)
+{
+	static const char *const sources[] = {
+		"mnist", "fashion-mnist", "idx", "csv", NULL,
+	};
+
+	return sources;
+}
 
 int cmd_data(sh_session *S, const sh_line *l)
 {

@@ -2,6 +2,7 @@
  * layer, with dL/dx and the loss terms), step (one optimizer update from
  * that gradient) and gradcheck (backprop against finite differences, for
  * every parameter and the input). */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -236,6 +237,11 @@ static void print_grads(sh_session *S, sh_model *sm, const float *x,
 				          ", transposed" : "", p.name);
 				continue;
 			}
+			if (p.state) {
+				sh_printf(S, "  %s: not trained (running "
+				          "statistics, no gradient)\n", p.name);
+				continue;
+			}
 			snprintf(name, sizeof name, "  dL/d%s", p.name);
 			sh_print_tensor(S, name, p.grad, &p.shape);
 		}
@@ -327,9 +333,11 @@ int cmd_step(sh_session *S, const sh_line *l)
 #define GC_TOL 1e-2     /* float32 forward passes do no better */
 #define GC_MAX 100      /* elements checked per parameter tensor */
 
-static double relerr(double a, double f)
+/* The relative error of backprop's a against the difference f, which is
+ * known to within noise (the float32 loss's rounding over the step). */
+static double relerr(double a, double f, double noise)
 {
-	double d = fabs(a - f), s = fabs(a) + fabs(f);
+	double d = fmax(fabs(a - f) - noise, 0), s = fabs(a) + fabs(f);
 
 	return d / (s > GC_FLOOR ? s : GC_FLOOR);
 }
@@ -362,19 +370,34 @@ static void random_batch(const sh_model *sm, nn_rng *r, float *x, float *y,
 	}
 }
 
-/* Central difference of the loss in *v with step h. */
-static double central(sh_session *S, sh_model *sm, const float *x,
-                      const float *y, size_t n, float *v, double h)
+/* The derivative of the loss in *v by differences of step h, scaled to
+ * the value (h |v| for |v| > 1): the central difference into *d. l0 is
+ * the loss at *v; *noise, how far rounding of the float32 loss (a few
+ * units in its last place) can move *d. Returns 0, or 1 when the
+ * one-sided differences
+ * disagree, which a smooth loss cannot do at this step: a kink (ReLU at
+ * 0, two equal values under max pooling) lies within the step, where no
+ * difference says anything about the gradient. */
+static int central(sh_session *S, sh_model *sm, const float *x,
+                   const float *y, size_t n, float *v, double h, double l0,
+                   double *d, double *noise)
 {
-	float keep = *v, up = (float)(keep + h), down = (float)(keep - h);
-	double lp = 0, lm = 0;
+	float keep = *v;
+	double s = h * (fabs(keep) > 1 ? fabs(keep) : 1);
+	float up = (float)(keep + s), down = (float)(keep - s);
+	double lp = 0, lm = 0, fwd, bwd, kink;
 
 	*v = up;
 	forward_loss(S, sm, x, y, n, 0, &lp);
 	*v = down;
 	forward_loss(S, sm, x, y, n, 0, &lm);
 	*v = keep;
-	return (lp - lm) / ((double)up - down);
+	*d = (lp - lm) / ((double)up - down);
+	fwd = (lp - l0) / ((double)up - keep);
+	bwd = (l0 - lm) / ((double)keep - down);
+	*noise = 2 * FLT_EPSILON * (fabs(l0) + GC_FLOOR) / s;
+	kink = 4 * *noise;
+	return fabs(fwd - bwd) > GC_TOL * (fabs(fwd) + fabs(bwd)) + kink;
 }
 
 /* "[1][0]": the indices of element j of a tensor of that shape. */
@@ -393,37 +416,51 @@ static void index_str(const nn_shape *shape, size_t j, char *buf, size_t len)
 }
 
 /* Check one parameter tensor; print its row unless quiet; return its
- * worst error. */
+ * worst error beyond the loss's rounding (the row shows the plain
+ * relative error). Elements at a kink for every step are not compared:
+ * they are added to *kinks. */
 static double check_param(sh_session *S, sh_model *sm, const float *x,
-                          const float *y, size_t n, size_t layer,
+                          const float *y, size_t n, double l0, size_t layer,
                           const nn_param *p, const float *analytic,
-                          nn_rng *r, int quiet)
+                          nn_rng *r, int quiet, size_t *kinks)
 {
 	size_t count = p->size < GC_MAX ? p->size : GC_MAX, at = 0;
-	double worst = 0, wa = 0, wn = 0;
+	size_t skipped = 0;
+	double worst = 0, shown = 0, wa = 0, wn = 0;
 	char name[64], sh[32], e[32], b1[32], b2[32], ix[64];
 
 	for (size_t c = 0; c < count; c++) {
 		size_t j = p->size <= GC_MAX ? c
 		           : nn_rng_below(r, (uint32_t)p->size);
-		double num = 0, err = INFINITY;
+		double num = 0, err = INFINITY, plain = INFINITY;
 
 		for (double h = GC_EPS; h > GC_EPS / 20; h /= 10) {
-			double d = central(S, sm, x, y, n, p->value + j, h);
-			double rel = relerr(analytic[j], d);
+			double d, noise, rel;
 
-			if (rel < err) {
+			if (central(S, sm, x, y, n, p->value + j, h, l0, &d,
+			            &noise))
+				continue;
+			rel = relerr(analytic[j], d, noise);
+			if (rel < err || (rel == err &&
+			                  relerr(analytic[j], d, 0) < plain)) {
 				err = rel;
+				plain = relerr(analytic[j], d, 0);
 				num = d;
 			}
 		}
-		if (err >= worst) {
-			worst = err;
+		if (err == INFINITY) {
+			skipped++;
+			continue;
+		}
+		worst = fmax(worst, err);
+		if (plain >= shown) {
+			shown = plain;
 			at = j;
 			wa = analytic[j];
 			wn = num;
 		}
 	}
+	*kinks += skipped;
 	if (quiet)
 		return worst;
 	if (layer == SIZE_MAX)
@@ -433,12 +470,18 @@ static double check_param(sh_session *S, sh_model *sm, const float *x,
 		         p->name);
 	snprintf(sh, sizeof sh, "%s%s", nn_shape_str(&p->shape, b1, sizeof b1),
 	         count < p->size ? "*" : "");
-	snprintf(e, sizeof e, "%.2e", worst);
+	if (skipped == count) {
+		sh_printf(S, "  %-14s %-10s %9s (every element at a kink)\n",
+		          name, sh, "-");
+		return worst;
+	}
+	snprintf(e, sizeof e, "%.2e", shown);
 	snprintf(b1, sizeof b1, "%.6g", wa);
 	snprintf(b2, sizeof b2, "%.6g", wn);
 	index_str(&p->shape, at, ix, sizeof ix);
-	sh_printf(S, "  %-14s %-10s %9s %-10s %12s %12s\n", name, sh, e, ix,
-	          b1, b2);
+	sh_printf(S, "  %-14s %-10s %9s %-10s %12s %12s%s\n", name, sh, e, ix,
+	          b1, b2, shown >= GC_TOL && worst < GC_TOL
+	          ? "  (within the loss's rounding)" : "");
 	return worst;
 }
 
@@ -448,7 +491,7 @@ int cmd_gradcheck(sh_session *S, const sh_line *l)
 	const sh_arg *a = sh_pos(l, 0);
 	const char *dt = sh_opt(l, "data");
 	float *x = NULL, *y = NULL, *analytic = NULL, *dx = NULL;
-	size_t n = 0, in, w, total;
+	size_t n = 0, in, w, total, kinks = 0;
 	double worst = 0, loss;
 	char where[64] = "", what[128];
 	sh_data *sd = NULL;
@@ -538,11 +581,20 @@ int cmd_gradcheck(sh_session *S, const sh_line *l)
 			nn_model_param(sm->m, i, j, &p);
 			if (p.tied)
 				continue;       /* checked at its owner */
+			if (p.state) {
+				if (!quiet)
+					sh_printf(S, "  %s.%zu.%-*s not trained "
+					          "(running statistics): not "
+					          "checked\n", sm->name, i + 1,
+					          (int)(13 - strlen(sm->name)),
+					          p.name);
+				continue;
+			}
 			sampled |= p.size > GC_MAX;
-			e = check_param(S, sm, x, y, n, i, &p,
+			e = check_param(S, sm, x, y, n, loss, i, &p,
 			                analytic + (p.value -
 			                            nn_model_params(sm->m)),
-			                &r, quiet);
+			                &r, quiet, &kinks);
 			if (e > worst) {
 				worst = e;
 				snprintf(where, sizeof where, "%s.%zu.%s",
@@ -556,7 +608,8 @@ int cmd_gradcheck(sh_session *S, const sh_line *l)
 
 		px.shape = batch_shape(nn_model_input_shape(sm->m), n);
 		sampled |= px.size > GC_MAX;
-		e = check_param(S, sm, x, y, n, SIZE_MAX, &px, dx, &r, quiet);
+		e = check_param(S, sm, x, y, n, loss, SIZE_MAX, &px, dx, &r,
+		                quiet, &kinks);
 		if (e > worst) {
 			worst = e;
 			snprintf(where, sizeof where, "%s.input", sm->name);
@@ -565,13 +618,22 @@ int cmd_gradcheck(sh_session *S, const sh_line *l)
 	if (sampled && !quiet)
 		sh_printf(S, "  * checked at %d elements picked at random\n",
 		          GC_MAX);
+	if (kinks && !quiet)
+		sh_printf(S, "  %zu element%s within a step of a kink (ReLU or "
+		          "step at 0, a tie under max pooling) not compared\n", kinks,
+		          kinks == 1 ? "" : "s");
 	if (worst >= GC_TOL) {
 		sh_err(S, "gradcheck %s: backprop disagrees with finite "
 		       "differences (relative error %.2e in %s)", sm->name,
 		       worst, where);
 		goto done;
 	}
-	if (quiet)
+	if (quiet && kinks)
+		sh_printf(S, "gradcheck %s: ok, backprop agrees with finite "
+		          "differences (%s; %zu element%s at a kink not "
+		          "compared)\n", sm->name, what, kinks,
+		          kinks == 1 ? "" : "s");
+	else if (quiet)
 		sh_printf(S, "gradcheck %s: ok, backprop agrees with finite "
 		          "differences (%s)\n", sm->name, what);
 	else

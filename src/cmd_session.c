@@ -203,6 +203,10 @@ int cmd_copy(sh_session *S, const sh_line *l)
 	dst->opt.nstate = 0;
 	dst->opt.t = 0;
 	dst->opt_set = src->opt_set;
+	if (S->cur && S->cur != dst)
+		sh_printf(S, "%s: a copy of %s (%s stays the current model; "
+		          "'use %s' works on the copy)\n", to, from,
+		          S->cur->name, to);
 	return 0;
 }
 

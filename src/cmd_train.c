@@ -404,8 +404,14 @@ int cmd_train(sh_session *S, const sh_line *l)
 	pn_live_close(c.live, rc);
 	if (c.failed)
 		return -1;      /* the checkpoint's message is in S->err */
-	if (rc < 0)
-		return sh_err(S, "%s", nn_error());
+	if (rc < 0) {
+		/* a run the NaN guard stopped is listed by `runs` too */
+		sh_err(S, "%s", nn_error());
+		if (sm->run.nan_iter)
+			sh_record_run(S, sm, train->name, sm->run.opts.batch,
+			              before);
+		return -1;
+	}
 	report(S, sm, before_iter);
 	S->stop = 0;
 	rc = sh_record_run(S, sm, train->name, sm->run.opts.batch, before);

@@ -715,7 +715,8 @@ const sh_cmd sh_commands[] = {
 	  "make an independent copy of a model",
 	  "Copies the layers, the weights, the loss and the optimizer settings\n"
 	  "(not the optimizer's state or the history). Useful to compare two\n"
-	  "trainings from the same start.\n"
+	  "trainings from the same start. The current model stays current:\n"
+	  "'use NEW' to work on the copy.\n"
 	  "Example:\n  copy net net_adam" },
 	{ "rename", "session", cmd_rename, 2, 2, NULL,
 	  "rename OLD NEW",
@@ -826,6 +827,15 @@ const sh_cmd sh_commands[] = {
 	  "print the words",
 	  "Prints its arguments separated by blanks (variables expanded).\n"
 	  "Example:\n  echo \"hidden units:\" 200" },
+	{ "complete", "session", cmd_complete, 1, 1, NULL,
+	  "complete \"LINE\"",
+	  "the words Tab offers at the end of a line",
+	  "Prints what Tab would offer after LINE at the prompt, by context:\n"
+	  "layer kinds after 'add', losses after 'loss', generators after\n"
+	  "'make', models where a model fits, datasets where a dataset fits,\n"
+	  "an option's values after 'key=', and '(file names)' where a file\n"
+	  "name fits. Handy in a lesson's script to show what exists.\n"
+	  "Example:\n  complete \"data d = make \"" },
 	{ "help", "session", cmd_help, 0, 1, NULL,
 	  "help [COMMAND]",
 	  "list commands, or explain one",

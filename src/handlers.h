@@ -132,6 +132,7 @@ int cmd_use(sh_session *S, const sh_line *l);
 int cmd_rm(sh_session *S, const sh_line *l);
 int cmd_rename(sh_session *S, const sh_line *l);
 int cmd_copy(sh_session *S, const sh_line *l);
+int cmd_complete(sh_session *S, const sh_line *l);
 int cmd_reset(sh_session *S, const sh_line *l);
 
 /* script.c */

@@ -154,29 +154,40 @@ static void range(const float *v, size_t n, float *lo, float *hi)
 	}
 }
 
-/* The legend: one entry per class with its symbol, name and count. */
-static void legend(cv_canvas *c, const nn_dataset *d, const int *cls,
-                   int x, int y)
+/* The legend: one entry per class with its symbol, name and count, on
+ * as many rows of width w as it takes from row y. Draws on c, or only
+ * counts when c is NULL; returns the rows used. */
+static int legend(cv_canvas *c, const nn_dataset *d, const int *cls, int w,
+                  int y)
 {
+	int x = 0, rows = 1;
+
 	for (int k = 0; k < d->nclasses; k++) {
 		char text[96], num[24];
 		size_t count = 0;
-		int fg = c->mode & CV_COLOR ? cv_class_color(k) : CV_DEFAULT;
-		uint32_t sym = c->mode & CV_COLOR ? 0x25cf
-		               : (uint32_t)cv_class_symbol(k);
+		int len;
 
 		for (size_t i = 0; i < d->n; i++)
 			count += cls[i] == k;
 		snprintf(num, sizeof num, "class %d", k);
-		snprintf(text, sizeof text, "%s (%zu)", d->class_names
-		         ? d->class_names[k] : num, count);
-		if (x + 2 + (int)strlen(text) > c->w && k > 0) {
+		len = snprintf(text, sizeof text, "%s (%zu)", d->class_names
+		               ? d->class_names[k] : num, count);
+		if (x + 2 + len > w && k > 0) {
 			x = 0;
-			y++;
+			rows++;
 		}
-		cv_put(c, x, y, sym, fg, CV_DEFAULT, 0);
-		x += 2 + cv_text(c, x + 2, y, text, CV_DEFAULT, 0) + 2;
+		if (c) {
+			int fg = c->mode & CV_COLOR ? cv_class_color(k)
+			                            : CV_DEFAULT;
+			uint32_t sym = c->mode & CV_COLOR ? 0x25cf
+			               : (uint32_t)cv_class_symbol(k);
+
+			cv_put(c, x, y + rows - 1, sym, fg, CV_DEFAULT, 0);
+			cv_text(c, x + 2, y + rows - 1, text, CV_DEFAULT, 0);
+		}
+		x += 2 + len + 2;
 	}
+	return rows;
 }
 
 /* A 1-D function: one input, one float target. */
@@ -220,7 +231,7 @@ cv_canvas *rd_scatter(const nn_dataset *d, int w, int h, int mode)
 	lw = (int)(strlen(top) > strlen(bot) ? strlen(top) : strlen(bot));
 	px0 = lw + 2;
 	pw = w - px0 - 1;
-	ph = h - 3 - (k > 0);
+	ph = h - 3 - (k > 0 ? legend(NULL, d, cls, w, 0) : 0);
 	if (!(c = cv_new(w, h, mode)))
 		goto out;
 	frame(c, px0, 1, pw, ph);
@@ -232,7 +243,7 @@ cv_canvas *rd_scatter(const nn_dataset *d, int w, int h, int mode)
 	cv_scatter(c, px0, 1, pw, ph, xs, ys, k > 0 ? cls : NULL, d->n, x0,
 	           x1, y0, y1);
 	if (k > 0)
-		legend(c, d, cls, 0, ph + 3);
+		legend(c, d, cls, w, ph + 3);
 out:
 	free(xs);
 	free(ys);

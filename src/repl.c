@@ -12,7 +12,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "render_views.h"
+#include "complete.h"
 #include "repl.h"
 #include "script.h"
 #include "signals.h"
@@ -97,177 +97,43 @@ static char *prompt_next(sh_reader *r, int depth)
 
 /* ---- completion --------------------------------------------------------- */
 
-static const char *const *cands;        /* a NULL-terminated word list */
-static char **names;                    /* session names, for this call */
-static size_t nnames;
+static char **cands;            /* this completion's words (complete.c) */
 
-static char *from_list(const char *text, int state)
+static char *next_cand(const char *text, int state)
 {
-	static size_t i, j;
-	size_t len = strlen(text);
+	static size_t i;
 
+	(void)text;
 	if (!state)
-		i = j = 0;
-	while (cands && cands[i]) {
-		const char *w = cands[i++];
-
-		if (strncmp(w, text, len) == 0)
-			return strdup(w);
-	}
-	while (j < nnames) {
-		const char *w = names[j++];
-
-		if (strncmp(w, text, len) == 0)
-			return strdup(w);
-	}
-	return NULL;
+		i = 0;
+	return cands && cands[i] ? strdup(cands[i++]) : NULL;
 }
 
-static char *command_names(const char *text, int state)
+static void free_cands(void)
 {
-	static const sh_cmd *c;
-	size_t len = strlen(text);
-
-	if (!state)
-		c = sh_commands;
-	while (c->name) {
-		const char *w = (c++)->name;
-
-		if (strncmp(w, text, len) == 0)
-			return strdup(w);
-	}
-	return NULL;
+	for (size_t i = 0; cands && cands[i]; i++)
+		free(cands[i]);
+	free(cands);
+	cands = NULL;
 }
 
-static void add_name(const char *n)
-{
-	char **v = realloc(names, (nnames + 1) * sizeof *v);
-
-	if (v) {
-		names = v;
-		names[nnames++] = (char *)n;
-	}
-}
-
-/* Names of the session's models, datasets and parameters ("net.2.W"),
- * plus the option keys in opts (as "key="). */
-static void collect_names(const char *opts)
-{
-	static char keys[16][32], params[256][40];
-	int nk = 0, np = 0;
-
-	nnames = 0;
-	for (size_t i = 0; i < session->nmodels; i++) {
-		sh_model *sm = session->models[i];
-
-		add_name(sm->name);
-		for (size_t k = 0; k < nn_model_layers(sm->m); k++)
-			for (int j = 0; j < nn_model_layer_nparams(sm->m, k) &&
-			     np < 256; j++) {
-				nn_param p;
-
-				nn_model_param(sm->m, k, j, &p);
-				snprintf(params[np], sizeof params[np], "%s.%zu.%s",
-				         sm->name, k + 1, p.name);
-				add_name(params[np++]);
-			}
-	}
-	for (size_t i = 0; i < session->ndata; i++)
-		add_name(session->data[i]->name);
-	for (const char *p = opts && strcmp(opts, "*") ? opts : "";
-	     *p && nk < 16;) {
-		size_t n = strcspn(p, " ");
-
-		snprintf(keys[nk], sizeof keys[nk], "%.*s=", (int)n, p);
-		add_name(keys[nk++]);
-		p += n + (p[n] == ' ');
-	}
-}
-
-static const char *const activations[] = {
-	"linear", "step", "sigmoid", "tanh", "lecun", "relu", "leaky",
-	"softmax", "logsoftmax", "nobias", NULL,
-};
-static const char *const losses[] = {
-	"mse", "crossentropy", "naive", "bce", "nll", NULL,
-};
-static const char *const optims[] = {
-	"sgd", "adam", "rmsprop", "adagrad", "nesterov", NULL,
-};
-static const char *const inits[] = {
-	"zeros", "constant", "normal", "uniform", "xavier", "xavier_normal",
-	"he", "lecun", "maxfan", NULL,
-};
-static const char *const sources[] = {
-	"load", "mnist", "fashion-mnist", "idx", "make", NULL,
-};
-
-/* The options of add KIND (the kind's, from its table, and add's own),
- * KIND read from the line at n. */
-static const char *add_options(int n)
-{
-	static char opts[256];
-	char cmd[32], kind[32] = "";
-	size_t used;
-
-	sscanf(rl_line_buffer + n, "%31s %31s", cmd, kind);
-	used = (size_t)snprintf(opts, sizeof opts, "alpha name from tie");
-	for (const char *const *k = nn_layer_kind_keys(kind);
-	     *k && used < sizeof opts; k++)
-		used += (size_t)snprintf(opts + used, sizeof opts - used,
-		                         " %s", *k);
-	return opts;
-}
-
-/* loss, accuracy and the views, for `view`. */
-static const char *const *view_names(void)
-{
-	static const char *names[VW_COUNT + 3] = { "loss", "accuracy" };
-
-	for (int k = 0; k <= VW_COUNT; k++)
-		names[2 + k] = vw_names()[k];
-	return names;
-}
-
+/* Readline's completion: the words complete.c finds for this place, and
+ * file names where they fit (readline's own, when no word does). */
 static char **complete(const char *text, int start, int end)
 {
-	char word[32] = "";
-	const sh_cmd *c;
-	char err[256];
-	int n = 0;
+	char **m;
+	int files;
 
 	(void)end;
-	rl_attempted_completion_over = 1;
-	while (rl_line_buffer[n] == ' ')
-		n++;
-	if (start <= n)
-		return rl_completion_matches(text, command_names);
-	sscanf(rl_line_buffer + n, "%31s", word);
-	c = sh_find_command(word, err, sizeof err);
-	cands = NULL;
-	if (c && strcmp(c->name, "add") == 0)
-		cands = start <= n + (int)strlen(word) + 1 ? nn_layer_kind_names()
-		                                           : activations;
-	else if (c && strcmp(c->name, "loss") == 0)
-		cands = losses;
-	else if (c && strcmp(c->name, "optim") == 0)
-		cands = optims;
-	else if (c && strcmp(c->name, "init") == 0)
-		cands = inits;
-	else if (c && strcmp(c->name, "data") == 0)
-		cands = sources;
-	else if (c && strcmp(c->name, "view") == 0)
-		cands = view_names();
-	else if (c && (strcmp(c->name, "help") == 0))
-		return rl_completion_matches(text, command_names);
-	if (c && (strcmp(c->name, "source") == 0 ||
-	          strchr(text, '/') || (c->name[0] == 'd' && start > n + 12))) {
-		rl_attempted_completion_over = 0;   /* file names */
-		return NULL;
-	}
-	collect_names(c && strcmp(c->name, "add") == 0 ? add_options(n)
-	                                              : c ? c->options : NULL);
-	return rl_completion_matches(text, from_list);
+	free_cands();
+	cands = sh_complete(session, rl_line_buffer, (size_t)start, &files);
+	rl_attempted_completion_over = !files;
+	m = cands && cands[0] ? rl_completion_matches(text, next_cand) : NULL;
+	free_cands();
+	/* "name=" takes its value right after it, with no blank */
+	if (m && m[0] && *m[0] && m[0][strlen(m[0]) - 1] == '=')
+		rl_completion_suppress_append = 1;
+	return m;
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -320,5 +186,4 @@ void sh_repl(sh_session *S)
 		write_history(hist);
 		free(hist);
 	}
-	free(names);
 }

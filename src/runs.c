@@ -57,7 +57,10 @@ int sh_record_run(sh_session *S, const sh_model *sm, const char *data,
 	struct sh_run_rec *r, *runs;
 	const nn_metrics *last;
 
-	if (sm->hist.n <= first_point)
+	static const nn_metrics none = { .loss = NAN, .acc = NAN,
+	                                 .val_loss = NAN, .val_acc = NAN };
+
+	if (sm->hist.n <= first_point && !sm->run.nan_iter)
 		return 0;       /* stopped before its first batch */
 	runs = realloc(S->runs, (S->nruns + 1) * sizeof *runs);
 	if (!runs)
@@ -65,7 +68,8 @@ int sh_record_run(sh_session *S, const sh_model *sm, const char *data,
 	S->runs = runs;
 	r = &S->runs[S->nruns];
 	memset(r, 0, sizeof *r);
-	last = &sm->hist.p[sm->hist.n - 1];
+	/* a run the NaN guard stopped in its first batch has no point */
+	last = sm->hist.n > first_point ? &sm->hist.p[sm->hist.n - 1] : &none;
 	r->model = strdup(sm->name);
 	r->arch = arch_string(sm->m);
 	r->optim = optim_string(&sm->opt);
@@ -78,16 +82,24 @@ int sh_record_run(sh_session *S, const sh_model *sm, const char *data,
 		return sh_err(S, "out of memory");
 	}
 	r->batch = batch;
-	r->iters = last->iter - (first_point ? sm->hist.p[first_point - 1].iter
-	                                     : 0);
+	r->iters = last == &none ? 0 : last->iter - (first_point
+	           ? sm->hist.p[first_point - 1].iter : 0);
 	r->epochs = last->epoch;
 	r->loss = last->loss;
 	r->acc = last->acc;
 	r->val_loss = last->val_loss;
 	r->val_acc = last->val_acc;
 	r->seconds = last->seconds;
+	r->nan_iter = sm->run.nan_iter;
+	r->stopped = !r->nan_iter && sm->run.active;
 	S->nruns++;
 	return 0;
+}
+
+/* How a run ended, for the table and the CSV file. */
+static const char *run_status(const struct sh_run_rec *r)
+{
+	return r->nan_iter ? "NaN" : r->stopped ? "stopped" : "done";
 }
 
 /* ",value", or "," alone for a metric that was not measured (NaN). */
@@ -113,7 +125,7 @@ static int export_csv(sh_session *S, const char *path)
 	if (!f)
 		return sh_err(S, "runs export: %s: %s", path, strerror(errno));
 	fprintf(f, "run,model,architecture,optimizer,data,batch,epochs,"
-	        "iterations,loss,acc,val_loss,val_acc,seconds\n");
+	        "iterations,loss,acc,val_loss,val_acc,seconds,status\n");
 	for (size_t i = 0; i < S->nruns; i++) {
 		const struct sh_run_rec *r = &S->runs[i];
 
@@ -124,7 +136,8 @@ static int export_csv(sh_session *S, const char *path)
 		csv_num(f, r->acc);
 		csv_num(f, r->val_loss);
 		csv_num(f, r->val_acc);
-		fprintf(f, ",%.3f\n", S->timing ? r->seconds : 0.0);
+		fprintf(f, ",%.3f,%s\n", S->timing ? r->seconds : 0.0,
+		        run_status(r));
 	}
 	fail = fflush(f) != 0 || fsync(fileno(f)) != 0;
 	fail |= fclose(f) != 0;
@@ -177,6 +190,10 @@ int cmd_runs(sh_session *S, const sh_line *l)
 		          sh_num(r->val_acc, d, sizeof d));
 		if (S->timing)
 			sh_printf(S, " %7.2fs", r->seconds);
+		if (r->nan_iter)
+			sh_printf(S, "  NaN at iteration %ld", r->nan_iter);
+		else if (r->stopped)
+			sh_printf(S, "  stopped");
 		sh_printf(S, "\n");
 	}
 	return 0;

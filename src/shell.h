@@ -86,6 +86,8 @@ struct sh_run_rec {
 	long iters;
 	int epochs;
 	double loss, acc, val_loss, val_acc, seconds;
+	long nan_iter;          /* the NaN guard stopped it there, or 0 */
+	int stopped;            /* stopped by the user (resumable) */
 };
 
 typedef struct sh_session {

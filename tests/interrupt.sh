@@ -5,7 +5,7 @@
 # interrupted model must equal `evaluate` of the same weights saved and
 # loaded again. Then a prompt in a pseudo-terminal (tmux, live panel on)
 # gets Ctrl-C N times: the prompt comes back each time and the same
-# evaluate check holds. Last, SIGTERM and a closed terminal (SIGHUP)
+# evaluate check holds, and `runs` lists the run as stopped. Last, SIGTERM and a closed terminal (SIGHUP)
 # during train: a checkpoint holding the stopped run, and status 128+signal.
 # The moments come from a seeded generator (INTERRUPT_SEED, default 1);
 # INTERRUPTS (default 50 per part, so 100 in all) sets the count.
@@ -48,6 +48,7 @@ evaluate digits.test
 save net w.safetensors
 load w.safetensors as back
 evaluate digits.test model=back
+runs
 echo script-done
 EOF
 
@@ -76,6 +77,12 @@ while [ $i -le "$n" ]; do
 			fail "run $i: two evaluate lines expected: $ev"
 		[ "$(echo "$ev" | sed -n 1p)" = "$(echo "$ev" | sed -n 2p)" ] ||
 			fail "run $i: evaluate differs after save/load: $ev"
+		if grep -q '^stopped at iteration' out; then
+			grep -q '^  1  net .* stopped$' out ||
+				fail "run $i: runs does not list the run as stopped"
+		elif grep -q '^  1  net .* stopped$' out; then
+			fail "run $i: runs lists a finished run as stopped"
+		fi
 	fi
 	i=$((i + 1))
 done

@@ -25,6 +25,9 @@ trap 'rm -rf "$tmp"' EXIT
 export OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2
 export HOME=$tmp/home XDG_CACHE_HOME=/nonexistent-cache NNSH_DATA= NO_COLOR=1 TERM=dumb
 export NNSH_TEST_ENV=yes
+# files a transcript writes go to its own directory, $NNSH_TMP, which the
+# output names as such: checks running side by side never share a file
+export NNSH_TMP=$tmp/files
 . "$here/testdata.sh"
 export NNSH_SHARED="$official" NNSH_DIGITS="$digits"
 mkdir -p "$HOME"
@@ -39,8 +42,10 @@ for name in $names; do
 		skip=$((skip + 1))
 		continue
 	fi
+	rm -rf "$NNSH_TMP" && mkdir "$NNSH_TMP"
 	(cd "$dir" && "$nnsh" --batch --keep-going --no-timing "$name.nn" \
-		> "$tmp/$name.got" 2>&1; echo "exit status $?" >> "$tmp/$name.got")
+		2>&1; echo "exit status $?") |
+		sed "s|$NNSH_TMP/|\$NNSH_TMP/|g" > "$tmp/$name.got"
 	if [ "${UPDATE:-}" = 1 ]; then
 		cp "$tmp/$name.got" "$dir/$name.out"
 		echo "updated $name.out"
