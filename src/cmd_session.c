@@ -70,8 +70,12 @@ int cmd_let(sh_session *S, const sh_line *l)
 			          S->vars[i].value);
 		return 0;
 	}
-	if (sh_npos(l) < 3 || sh_pos(l, 1)->kind != SH_EQUALS)
-		return sh_err(S, "usage: let NAME = VALUE");
+	if (sh_npos(l) >= 3 && sh_pos(l, 1)->kind == SH_WORD &&
+	    strcmp(sh_pos(l, 1)->text, "?=") == 0) {
+		if (sh_var_lookup(S, sh_pos(l, 0)->text))
+			return 0;
+	} else if (sh_npos(l) < 3 || sh_pos(l, 1)->kind != SH_EQUALS)
+		return sh_err(S, "usage: let NAME = VALUE | let NAME ?= VALUE");
 	for (int i = 2; i < sh_npos(l); i++)
 		used += (size_t)snprintf(value + used, sizeof value - used,
 		                         "%s%s", i > 2 ? " " : "",

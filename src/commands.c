@@ -759,12 +759,16 @@ const sh_cmd sh_commands[] = {
 	  "  # net's weights are the same on every rank" },
 	/* ---- language */
 	{ "let", "language", cmd_let, 0, 64, NULL,
-	  "let NAME = VALUE",
+	  "let NAME = VALUE | let NAME ?= VALUE",
 	  "set a variable, used as $NAME",
 	  "The value is the rest of the line: a number, a word, a list. $NAME\n"
 	  "is replaced by it anywhere in later lines; names not set with let\n"
 	  "are looked up in the environment ($HOME). let alone lists them.\n"
-	  "Example:\n  let h = 200\n  add dense $h sigmoid" },
+	  "?= sets NAME only if it has no value yet, so a script's default\n"
+	  "gives way to one set before it: nnsh -e 'let epochs = 1' cnn.nn\n"
+	  "runs cnn.nn, which says let epochs ?= 10, for one epoch.\n"
+	  "Example:\n  let h = 200\n  add dense $h sigmoid\n"
+	  "  let epochs ?= 10" },
 	{ "for", "language", cmd_end, 0, 0, NULL,
 	  "for VAR in VALUES... | for VAR in A..B [step S]",
 	  "repeat lines for each value, up to end",
