@@ -106,15 +106,19 @@ static int interrupted(void)
 /* nn_evaluate_targets; interruptible: give up between batches when the
  * interrupt flag is set (training's own validation passes run to the end,
  * and the training loop stops after them). */
-/* Sequences among n whose rows (rows of w outputs each) are all right. */
+/* Sequences among n whose labelled rows (rows of w outputs each) are all
+ * right. */
 static size_t count_seqs(const float *out, const float *y, size_t n,
                          size_t rows, size_t w)
 {
 	size_t right = 0;
 
-	for (size_t i = 0; i < n; i++)
-		right += nn_count_correct(out + i * rows * w, y + i * rows * w,
-		                          rows, w) == rows;
+	for (size_t i = 0; i < n; i++) {
+		const float *o = out + i * rows * w, *t = y + i * rows * w;
+
+		right += nn_count_correct(o, t, rows, w) ==
+		         nn_count_labelled(t, rows, w);
+	}
 	return right;
 }
 
@@ -124,7 +128,7 @@ static int evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
                     int interruptible)
 {
 	size_t rows = nn_dataset_rows(d), w = d->ysize / rows;
-	size_t correct = 0, seqs = 0;
+	size_t correct = 0, seqs = 0, labelled = 0;
 	double total = 0;
 	batch_bufs b;
 
@@ -138,6 +142,7 @@ static int evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
 	for (size_t start = 0; start < d->n; start += batch) {
 		size_t cnt = d->n - start < batch ? d->n - start : batch;
 		const float *out;
+		size_t lab;
 
 		if (interruptible && interrupted()) {
 			free_bufs(&b);
@@ -154,18 +159,22 @@ static int evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
 		}
 		correct += nn_count_correct(out, b.y, cnt * rows, w);
 		seqs += count_seqs(out, b.y, cnt, rows, w);
+		lab = nn_dataset_labelled(d, b.idx, cnt);
+		labelled += lab;
 		map_targets(d, b.y, cnt * rows * w, lo, hi);
-		total += cnt * (nn_loss(loss, nn_model_output_act(m),
-		                        nn_model_z(m, nn_model_layers(m) - 1),
-		                        out, b.y, cnt * rows, w, NULL, NULL) +
-		                nn_model_penalty_value(m, -1));
+		/* a batch's mean, weighted by its labelled rows (samples) */
+		total += (double)lab / (double)rows *
+		         (nn_loss(loss, nn_model_output_act(m),
+		                  nn_model_z(m, nn_model_layers(m) - 1), out,
+		                  b.y, cnt * rows, w, NULL, NULL) +
+		          nn_model_penalty_value(m, -1));
 	}
 	free_bufs(&b);
 	if (loss_out)
-		*loss_out = total / (double)d->n;
+		*loss_out = labelled ? total / ((double)labelled / rows) : 0;
 	if (acc_out)
-		*acc_out = d->nclasses > 0
-		           ? (double)correct / ((double)d->n * rows) : NAN;
+		*acc_out = d->nclasses > 0 && labelled
+		           ? (double)correct / (double)labelled : NAN;
 	if (correct_out)
 		*correct_out = correct;
 	if (seqs_out)
@@ -411,9 +420,8 @@ static int add_point(trainer *t)
 	p.epoch = r->epoch;
 	p.iter = r->iter;
 	p.loss = r->span_seen ? r->span_loss / r->span_seen : NAN;
-	p.acc = t->d->nclasses > 0 && r->span_seen
-	        ? (double)r->span_correct /
-	          ((double)r->span_seen * nn_dataset_rows(t->d)) : NAN;
+	p.acc = t->d->nclasses > 0 && r->span_labelled
+	        ? (double)r->span_correct / (double)r->span_labelled : NAN;
 	p.val_loss = p.val_acc = NAN;
 	p.lr = t->o->lr;
 	p.seconds = now - t->t0;
@@ -427,7 +435,7 @@ static int add_point(trainer *t)
 	                       NULL, NULL, 0) < 0)
 		return -1;
 	r->span_loss = 0;
-	r->span_correct = r->span_seen = 0;
+	r->span_correct = r->span_seen = r->span_labelled = 0;
 	r->seconds = nn_now() - t->t0;
 	return nn_history_push(t->h, &p);
 }
@@ -760,6 +768,8 @@ static int run_loop(trainer *t)
 		r->iter++;
 		r->span_loss += l * cnt;
 		r->span_seen += cnt;
+		r->span_labelled += nn_dataset_labelled(t->d, r->perm + r->pos,
+		                                        cnt);
 		epoch_loss += l * cnt;
 		r->pos += cnt;
 		pr.iter = r->iter;

@@ -21,7 +21,7 @@ int sh_seq_data(sh_session *S, const sh_line *l, const char *name,
 	nn_seq_opts o;
 	nn_rng own, *rng = &S->rng;
 	nn_dataset *d;
-	long n, len, vocab, s2s, seed;
+	long n, len, vocab, s2s, seed, minlen;
 
 	if (nargs != 1)
 		return sh_err(S, "make %s: unexpected '%s' (options are "
@@ -37,12 +37,14 @@ int sh_seq_data(sh_session *S, const sh_line *l, const char *name,
 	    sh_opt_long(S, l, "len", o.len, 1, 4096, &len) < 0 ||
 	    sh_opt_long(S, l, "vocab", o.vocab, 2, 65536, &vocab) < 0 ||
 	    sh_opt_long(S, l, "seq2seq", 0, 0, 1, &s2s) < 0 ||
+	    sh_opt_long(S, l, "minlen", 0, 1, 4096, &minlen) < 0 ||
 	    sh_opt_long(S, l, "seed", 0, 0, 0x7fffffffL, &seed) < 0)
 		return -1;
 	o.n = (size_t)n;
 	o.len = (int)len;
 	o.vocab = (int)vocab;
 	o.seq2seq = (int)s2s;
+	o.minlen = (int)minlen;
 	if (sh_opt(l, "seed")) {
 		nn_rng_seed(&own, (uint64_t)seed);
 		rng = &own;
@@ -60,14 +62,20 @@ void sh_seq_describe(sh_session *S, const char *name, const nn_dataset *d)
 	sh_printf(S, "%s: %zu sequences of %zu tokens (ids 0..%d), %zu "
 	          "labels each (%d classes)\n", name, d->n, d->xsize,
 	          d->vocab - 1, d->ylen, d->nclasses);
+	if (d->pad >= 0)
+		sh_printf(S, "%s: id %d pads the shorter ones; padded "
+		          "positions have no label (-)\n", name, d->pad);
 }
 
-/* Up to 32 ids of v, in brackets. */
+/* Up to 32 ids of v, in brackets; - for a position without a label. */
 static void print_ids(sh_session *S, const int32_t *v, size_t n)
 {
 	sh_printf(S, "[");
 	for (size_t j = 0; j < n && j < 32; j++)
-		sh_printf(S, "%s%d", j ? " " : "", v[j]);
+		if (v[j] < 0)
+			sh_printf(S, "%s-", j ? " " : "");
+		else
+			sh_printf(S, "%s%d", j ? " " : "", v[j]);
 	sh_printf(S, "%s]", n > 32 ? " ..." : "");
 }
 
@@ -90,6 +98,9 @@ void sh_seq_info(sh_session *S, const char *name, const nn_dataset *d)
 	sh_printf(S, "%s: %zu samples\n", name, d->n);
 	sh_printf(S, "  inputs   %zu token ids each, from 0 to %d\n",
 	          d->xsize, d->vocab - 1);
+	if (d->pad >= 0)
+		sh_printf(S, "  padding  id %d; padded positions have no "
+		          "label\n", d->pad);
 	if (d->ytok)
 		sh_printf(S, "  targets  %zu labels each (one per position), "
 		          "%d classes\n", d->ylen, d->nclasses);
