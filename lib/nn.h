@@ -705,6 +705,9 @@ typedef struct nn_metrics {
 	long iter;              /* iterations (batches) so far */
 	double loss, acc;       /* training, over the batches since last point */
 	double val_loss, val_acc;  /* NAN when there is no validation set */
+	double seq_acc, val_seq_acc;  /* whole sequences right, training and
+	                               * validation: data labelled per
+	                               * position; else NAN */
 	double lr;
 	double seconds;         /* wall time since the start of the run */
 	double samples_per_s;
@@ -849,6 +852,7 @@ struct nn_run {
 	size_t span_correct, span_seen;
 	size_t span_labelled;   /* rows with a label in the span (samples,
 	                         * or positions without padding) */
+	size_t span_seqs;       /* sequences all right in the span */
 	double seconds;         /* time spent in the run so far */
 	nn_rng rng;             /* shuffling and dropout draw from it */
 	nn_early early;         /* its early-stopping state */
@@ -895,6 +899,7 @@ typedef struct nn_sync {
 	int stop;               /* asked to stop; total: ranks that asked */
 	double loss;            /* this rank's loss times its samples; sum */
 	double correct;         /* correct predictions; sum */
+	double seqs;            /* sequences all right; sum */
 	double lr;              /* the learning rate; total: rank 0's */
 	uint32_t check[3];      /* BEGIN: checksums of the weights, the data
 	                         * and the settings; END: of the weights.

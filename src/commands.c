@@ -515,7 +515,9 @@ const sh_cmd sh_commands[] = {
 	  "One row per point (each epoch, or every K iterations): epoch,\n"
 	  "iteration, loss, acc, val_loss, val_acc, lr and time. With export,\n"
 	  "writes them as CSV with a header line (empty cells for metrics not\n"
-	  "measured; times are 0 with --no-timing).\n"
+	  "measured; times are 0 with --no-timing). For data labelled per\n"
+	  "position acc is per token, and seq_acc and val_seq_acc (the share\n"
+	  "of whole sequences right) follow, in the table and the file.\n"
 	  "Examples:\n  history\n  history net export curves.csv" },
 	{ "plot", "files", cmd_plot, 1, 2, "out",
 	  "plot loss|accuracy|lr [MODEL] out=FILE",

@@ -4,7 +4,8 @@
  * PyTorch's ignore_index); attention pad=ID gives no weight to keys
  * holding ID, compared with PyTorch's key_padding_mask on the same
  * weights (attention_ref.h, written by attention_ref.py), checked by
- * finite differences, and shown blind to what the padding holds. */
+ * finite differences, and shown blind to what the padding holds; the
+ * history's per-token and whole-sequence accuracies. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -147,26 +148,20 @@ START_TEST(minlen_refusals)
 }
 END_TEST
 
-/* Outputs set by hand (the inputs are the logits): a padded position
- * has no loss, no gradient and no accuracy, right or wrong. */
-START_TEST(padding_carries_nothing)
+/* The hand-set data: 2 samples of 3 positions whose inputs are the
+ * logits (3 classes), the last position of each padded; sample 0 right,
+ * sample 1 wrong at one of its two labelled positions. */
+static nn_dataset *hand_set(void)
 {
 	nn_dataset *d = nn_dataset_new();
-	nn_shape in = { 1, { 3 * 3 } };
-	nn_model *m = nn_model_new(&in);
-	nn_rng r;
-	size_t seqs;
-	double loss, acc, lse = log(exp(5) + 2);
-	/* 2 samples of 3 positions, 3 classes */
 	static const float logits[2][9] = {
-		{ 5, 0, 0,   0, 5, 0,   0, 0, 5 },  /* 0 1 -: right */
-		{ 0, 0, 5,   5, 0, 0,   5, 0, 0 },  /* 2 1 -: one wrong */
+		{ 5, 0, 0,   0, 5, 0,   0, 0, 5 },
+		{ 0, 0, 5,   5, 0, 0,   5, 0, 0 },
 	};
 	static const int32_t labels[6] = { 0, 1, -1, 2, 1, -1 };
-	float y[18], grad[18];
 
 	d->n = 2;
-	d->xshape = in;
+	d->xshape = (nn_shape){ 1, { 9 } };
 	d->xsize = 9;
 	d->x = malloc(sizeof logits);
 	memcpy(d->x, logits, sizeof logits);
@@ -176,6 +171,21 @@ START_TEST(padding_carries_nothing)
 	d->nclasses = 3;
 	d->ysize = 9;
 	ck_assert_int_eq(nn_dataset_check(d), 0);
+	return d;
+}
+
+/* Outputs set by hand (hand_set's inputs are the logits): a padded
+ * position has no loss, no gradient and no accuracy, right or wrong. */
+START_TEST(padding_carries_nothing)
+{
+	nn_dataset *d = hand_set();
+	nn_shape in = { 1, { 3 * 3 } };
+	nn_model *m = nn_model_new(&in);
+	nn_rng r;
+	size_t seqs;
+	double loss, acc, lse = log(exp(5) + 2);
+	float y[18], grad[18];
+
 	nn_rng_seed(&r, 1);
 	ck_assert_int_eq(nn_model_add(m, &(nn_layer_spec){ .kind = "linear" },
 	                              &r), 0);
@@ -188,17 +198,53 @@ START_TEST(padding_carries_nothing)
 	ck_assert_double_eq_tol(loss, (3 * (lse - 5) + lse) / 4, 1e-5);
 	/* one batch through nn_loss: zero gradient at padded rows */
 	nn_dataset_gather(d, (size_t[]){ 0, 1 }, 2, y, y);
-	ck_assert_double_eq_tol(nn_loss(NN_LOSS_CE, NN_ACT_LINEAR,
-	                                &logits[0][0], &logits[0][0], y, 6, 3,
-	                                grad, NULL),
+	ck_assert_double_eq_tol(nn_loss(NN_LOSS_CE, NN_ACT_LINEAR, d->x, d->x,
+	                                y, 6, 3, grad, NULL),
 	                        (3 * (lse - 5) + lse) / 4, 1e-5);
 	for (int c = 0; c < 3; c++) {
 		ck_assert_float_eq(grad[2 * 3 + c], 0);
 		ck_assert_float_eq(grad[5 * 3 + c], 0);
 	}
 	ck_assert_float_eq_tol(grad[0], (exp(5 - lse) - 1) / 4, 1e-6);
-	ck_assert_uint_eq(nn_count_correct(&logits[0][0], y, 6, 3), 3);
+	ck_assert_uint_eq(nn_count_correct(d->x, y, 6, 3), 3);
 	ck_assert_uint_eq(nn_count_labelled(y, 6, 3), 4);
+	nn_model_free(m);
+	nn_dataset_free(d);
+}
+END_TEST
+
+/* Training on hand_set without parameters to learn: each point of the
+ * history has the training and validation accuracies per labelled token
+ * (3 of 4) and per whole sequence (1 of 2), whatever the batches. */
+START_TEST(history_per_token_and_sequence)
+{
+	nn_dataset *d = hand_set();
+	nn_shape in = { 1, { 9 } };
+	nn_model *m = nn_model_new(&in);
+	nn_optim o;
+	nn_history h = { 0 };
+	nn_rng r;
+
+	nn_rng_seed(&r, 1);
+	ck_assert_int_eq(nn_model_add(m, &(nn_layer_spec){ .kind = "linear" },
+	                              &r), 0);
+	nn_optim_defaults(&o, NN_OPT_SGD);
+	for (size_t batch = 1; batch <= 2; batch++) {
+		nn_train_opts opts = { .epochs = 2, .batch = batch,
+		                       .shuffle = 1, .val = d };
+
+		ck_assert_int_eq(nn_train(m, NN_LOSS_CE, &o, d, &opts, &r, &h),
+		                 0);
+	}
+	ck_assert_uint_eq(h.n, 4);
+	for (size_t i = 0; i < h.n; i++) {
+		ck_assert_double_eq_tol(h.p[i].acc, 0.75, 1e-12);
+		ck_assert_double_eq_tol(h.p[i].val_acc, 0.75, 1e-12);
+		ck_assert_double_eq_tol(h.p[i].seq_acc, 0.5, 1e-12);
+		ck_assert_double_eq_tol(h.p[i].val_seq_acc, 0.5, 1e-12);
+	}
+	nn_history_free(&h);
+	nn_optim_reset(&o);
 	nn_model_free(m);
 	nn_dataset_free(d);
 }
@@ -360,6 +406,7 @@ int main(void)
 	tcase_add_test(tc, minlen_pads_and_unlabels);
 	tcase_add_test(tc, minlen_refusals);
 	tcase_add_test(tc, padding_carries_nothing);
+	tcase_add_test(tc, history_per_token_and_sequence);
 	tcase_add_test(tc, padding_mask_matches_torch);
 	tcase_add_test(tc, padding_mask_grads_and_blindness);
 	tcase_add_test(tc, padding_mask_all_padded);
