@@ -229,6 +229,20 @@ void nn_seq_defaults(nn_seq_task t, nn_seq_opts *o);
  * options. */
 nn_dataset *nn_make_seq(nn_seq_task t, const nn_seq_opts *o, nn_rng *rng);
 
+/* Character-level text (text.c): the UTF-8 file's characters as token ids
+ * (the vocabulary: its distinct characters in code-point order, named in
+ * d->tokens), cut into sequences of len starting every step characters,
+ * each position labelled by the character after it. NULL with a message
+ * naming the file (and line) when it cannot be read, is not UTF-8 text,
+ * holds a NUL byte or is shorter than len + 1 characters. */
+nn_dataset *nn_load_text(const char *path, int len, int step);
+/* The ids of text's characters in d's vocabulary (d->tokens) into
+ * ids[0..cap); returns how many characters text has (more than cap:
+ * the rest are counted, not written), or -1 with a message naming a
+ * character the vocabulary lacks. */
+long nn_text_encode(const nn_dataset *d, const char *text, int32_t *ids,
+                    size_t cap);
+
 /* CSV files (csv.c), plain or gzip: numeric columns separated by sep,
  * "quoted" fields, an optional header line, blank lines and #-lines
  * skipped. Targets come from one label column (whole numbers >= 0, or

@@ -79,9 +79,35 @@ static void print_ids(sh_session *S, const int32_t *v, size_t n)
 	sh_printf(S, "%s]", n > 32 ? " ..." : "");
 }
 
+/* Up to 60 characters of text (ids of d's vocabulary), quoted, with
+ * newlines and tabs as \n and \t. */
+static void print_text(sh_session *S, const nn_dataset *d, const int32_t *v,
+                       size_t n)
+{
+	sh_printf(S, "\"");
+	for (size_t j = 0; j < n && j < 60; j++) {
+		const char *c = v[j] >= 0 ? d->tokens[v[j]] : "";
+
+		sh_printf(S, "%s", strcmp(c, "\n") == 0 ? "\\n"
+		          : strcmp(c, "\t") == 0 ? "\\t"
+		          : strcmp(c, "\"") == 0 ? "\\\"" : c);
+	}
+	sh_printf(S, "\"%s", n > 60 ? "..." : "");
+}
+
 void sh_seq_print(sh_session *S, const char *name, const nn_dataset *d,
                   size_t from, size_t to)
 {
+	if (d->tokens && d->ytok && (size_t)d->nclasses == (size_t)d->vocab) {
+		for (size_t i = from; i < to; i++) {   /* text, as text */
+			sh_printf(S, "%s:%zu  ", name, i);
+			print_text(S, d, d->xtok + i * d->xsize, d->xsize);
+			sh_printf(S, " -> ");
+			print_text(S, d, d->ytok + i * d->ylen, d->ylen);
+			sh_printf(S, "\n");
+		}
+		return;
+	}
 	for (size_t i = from; i < to; i++) {
 		sh_printf(S, "%s:%zu  ", name, i);
 		print_ids(S, d->xtok + i * d->xsize, d->xsize);
@@ -101,6 +127,9 @@ void sh_seq_info(sh_session *S, const char *name, const nn_dataset *d)
 	if (d->pad >= 0)
 		sh_printf(S, "  padding  id %d; padded positions have no "
 		          "label\n", d->pad);
+	if (d->tokens)
+		sh_printf(S, "  text     %d distinct characters; each label is "
+		          "the next one\n", d->vocab);
 	if (d->ytok)
 		sh_printf(S, "  targets  %zu labels each (one per position), "
 		          "%d classes\n", d->ylen, d->nclasses);

@@ -835,6 +835,24 @@ const sh_cmd sh_commands[] = {
 	  "leave nnsh",
 	  "Ends the session (Ctrl-D does the same at the prompt).\n"
 	  "Example:\n  quit" },
+	/* ---- sequences */
+	{ "generate", "sequences", cmd_generate, 2, 2,
+	  "prompt n temperature seed",
+	  "generate MODEL DATA [prompt=\"...\"] [n=200] [temperature=1] "
+	  "[seed=S]",
+	  "let a next-character model write text",
+	  "Prints the prompt (or the first character of DATA's text) and n\n"
+	  "characters more, each drawn from the model's output at the last\n"
+	  "position it read: the last T characters, T being its input\n"
+	  "length. DATA is the text (load text) whose characters the model\n"
+	  "was trained on. temperature=0 picks the most likely character\n"
+	  "every time; otherwise a character is drawn with probability\n"
+	  "proportional to p^(1/temperature) (below 1: surer, above: wilder),\n"
+	  "the same text again for the same seed=. The model must read left\n"
+	  "to right (rnn, lstm, gru, causal attention): what follows the\n"
+	  "last character read fills the rest of its input.\n"
+	  "Example:\n  generate net text prompt=\"ROMEO:\" n=300 "
+	  "temperature=0.8 seed=1" },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
 

@@ -24,6 +24,11 @@ const char sh_help_data[] =
   "holds classes 0,1,2... or words (classes in sorted order);\n"
   "targets=COLS takes float targets instead (regression); skip=COLS\n"
   "leaves columns out; every other column is an input.\n"
+  "  load text FILE [len=64] [step=LEN]\n"
+  "                                 characters of a UTF-8 text as ids\n"
+  "Text: the vocabulary is the text's distinct characters; sequences\n"
+  "of len characters start every step characters, each position\n"
+  "labelled by the character after it (generate lets a model write).\n"
   "Generating (make KIND [n=N] [seed=S] ...; two-class sets have one 0/1\n"
   "target, onehot makes two; 1-D sets are regression):\n"
   "  xor        n=4: the corners of [0,1]^2, label a xor b; noise=\n"
@@ -130,4 +135,5 @@ const char sh_help_data[] =
   "  data m = split m 0.8\n"
   "  data mtest = normalize m.val from=m.train\n"
   "  data iris = load csv iris.csv label=species\n"
+  "  data text = load text examples/shakespeare.txt len=64\n"
   "  data tiny = [[0 0] [0 1] [1 0] [1 1]] targets=[0 1 1 0]";
