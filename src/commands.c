@@ -88,6 +88,7 @@ const sh_cmd sh_commands[] = {
 	  "  concat A B [C...]                  features one after another\n"
 	  "                                     (channels, for images)\n"
 	  "  slice FROM..TO [from=NODE]         features FROM to TO (from 1)\n"
+	  "                                     (of a sequence: positions)\n"
 	  "tie=NODE on dense or conv uses that node's weight tensor (shared:\n"
 	  "trained once, counted once); tie=NODE transpose on dense uses it\n"
 	  "transposed (a tied autoencoder's decoder). summary shows each\n"
@@ -853,6 +854,21 @@ const sh_cmd sh_commands[] = {
 	  "last character read fills the rest of its input.\n"
 	  "Example:\n  generate net text prompt=\"ROMEO:\" n=300 "
 	  "temperature=0.8 seed=1" },
+	{ "translate", "sequences", cmd_translate, 2, 2, "n",
+	  "translate MODEL DATA:i [n=1]",
+	  "greedy decoding of a seq2seq model, next to the target",
+	  "For data in the seq2seq form (make TASK seq2seq=1: T source ids,\n"
+	  "the start id, T target ids in; the target and the end label out),\n"
+	  "decodes sample i (and the n-1 after it) without the target: the\n"
+	  "input holds the source, the start and the ids answered so far;\n"
+	  "each pass takes the most likely id at the next answer position,\n"
+	  "until the end label or T + 1 ids. Prints the source, the target\n"
+	  "and the output (both up to the end label; '(no end)' when the\n"
+	  "model gave none), and whether the output is the target. Training\n"
+	  "scores each position given the true ids before it (teacher\n"
+	  "forcing); translate shows what the model does on its own. The\n"
+	  "model must read left to right (attention causal).\n"
+	  "Example:\n  translate dec held:0 n=5" },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
 

@@ -119,6 +119,7 @@ void sh_seq_print(sh_session *S, const char *name, const nn_dataset *d,
                   size_t from, size_t to);
 /* info DATA for a dataset of token ids. */
 void sh_seq_info(sh_session *S, const char *name, const nn_dataset *d);
+int cmd_translate(sh_session *S, const sh_line *l);
 
 /* cmd_text.c */
 /* `data NAME = load text FILE [len=] [step=]` (cmd_data hands it over;

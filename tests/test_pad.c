@@ -5,7 +5,8 @@
  * holding ID, compared with PyTorch's key_padding_mask on the same
  * weights (attention_ref.h, written by attention_ref.py), checked by
  * finite differences, and shown blind to what the padding holds; the
- * history's per-token and whole-sequence accuracies. */
+ * history's per-token and whole-sequence accuracies; and the decoder's
+ * slice of a sequence's positions. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -398,6 +399,50 @@ START_TEST(padding_mask_all_padded)
 }
 END_TEST
 
+/* slice FROM..TO of a sequence keeps positions FROM..TO whole (the rows
+ * of the embedding), and passes gradients back through them. */
+START_TEST(slice_of_positions)
+{
+	nn_shape in = { 1, { 5 } };
+	nn_model *m = nn_model_new(&in);
+	float x[10] = { 0, 1, 2, 3, 4,   5, 4, 3, 2, 1 }, y[2 * 3 * 3];
+	const nn_shape *os;
+	const float *out;
+	char worst[160] = "";
+	nn_param E;
+	nn_rng r;
+	double e;
+
+	nn_rng_seed(&r, 3);
+	add_ok(m, &r, "embed", "4 vocab=6", NN_ACT_LINEAR);
+	add_ok(m, &r, "slice", "2..4", NN_ACT_LINEAR);
+	os = nn_model_output_shape(m);
+	ck_assert_int_eq(os->ndim, 2);
+	ck_assert_int_eq(os->dim[0], 3);
+	ck_assert_int_eq(os->dim[1], 4);
+	nn_model_param(m, 0, 0, &E);
+	out = nn_model_forward(m, x, 2, 0, NULL);
+	for (int i = 0; i < 2; i++)
+		for (int t = 0; t < 3; t++)
+			ck_assert_mem_eq(out + (i * 3 + t) * 4,
+			                 E.value + (int)x[i * 5 + 1 + t] * 4,
+			                 4 * sizeof *out);
+	nn_model_free(m);
+	m = nn_model_new(&in);
+	add_ok(m, &r, "embed", "6 vocab=6", NN_ACT_LINEAR);
+	add_ok(m, &r, "attention", "2 causal", NN_ACT_LINEAR);
+	add_ok(m, &r, "slice", "3..5", NN_ACT_LINEAR);
+	add_ok(m, &r, "dense", "3", NN_ACT_TANH);
+	gc_fill(&r, nn_model_params(m), nn_model_param_count(m), -0.5, 0.5);
+	gc_fill(&r, y, sizeof y / sizeof *y, -1, 1);
+	e = gc_model(m, NN_LOSS_MSE, x, y, 2, EPS, 0, 1, worst, sizeof worst);
+	printf("gradcheck %-24s params worst %.2e %s\n", "slice of positions",
+	       e, worst);
+	ck_assert_msg(e < TOL, "%g at %s", e, worst);
+	nn_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pad");
@@ -410,6 +455,7 @@ int main(void)
 	tcase_add_test(tc, padding_mask_matches_torch);
 	tcase_add_test(tc, padding_mask_grads_and_blindness);
 	tcase_add_test(tc, padding_mask_all_padded);
+	tcase_add_test(tc, slice_of_positions);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
