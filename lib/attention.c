@@ -18,6 +18,7 @@
 
 #include "blas.h"
 #include "layer.h"
+#include "model.h"
 
 enum { HEADS, CAUSAL, PAD };
 
@@ -280,3 +281,29 @@ const nn_layer_class nn_attention_class = {
 	.scratch_size = attention_scratch,
 	.describe = attention_describe,
 };
+
+const float *nn_attention_weights(const nn_model *m, int which, size_t i,
+                                  int *heads, int *t, int *s)
+{
+	int seen = 0;
+
+	if (!m->x || i >= m->n) {
+		nn_fail("no forward pass holds sample %zu", i);
+		return NULL;
+	}
+	for (size_t k = 0; k < m->nlayers; k++) {
+		const nn_layer *L = m->layers[k];
+		dims d;
+
+		if (L->cls != &nn_attention_class || ++seen != which)
+			continue;
+		d = dims_of(L);
+		*heads = (int)d.H;
+		*t = (int)d.T;
+		*s = (int)d.S;
+		return parts_of(L, m->n).p + i * d.H * d.T * d.S;
+	}
+	nn_fail("the model has %d attention layer%s, not %d", seen,
+	        seen == 1 ? "" : "s", which);
+	return NULL;
+}

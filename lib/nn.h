@@ -413,6 +413,13 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng);
 int nn_model_find_node(const nn_model *m, const char *name);
 /* The name of node i (0-based), or "" when it has none. */
 const char *nn_model_node_name(const nn_model *m, size_t i);
+/* After a forward pass, the attention weights of the model's which-th
+ * attention layer (from 1) for sample i of that pass: *heads blocks of
+ * *t x *s, row q the weights query q gives the keys (rows sum to 1,
+ * masked keys 0). Valid until the next pass; NULL with a message when
+ * there is no such layer or sample. */
+const float *nn_attention_weights(const nn_model *m, int which, size_t i,
+                                  int *heads, int *t, int *s);
 /* The inputs of node i (0-based): their count, and in from[] their
  * 0-based node indices, -1 for the model input. */
 int nn_model_node_inputs(const nn_model *m, size_t i, int *from);

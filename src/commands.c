@@ -582,9 +582,9 @@ const sh_cmd sh_commands[] = {
 	  "indices of the wrong ones.\n"
 	  "Example:\n  predict digits.test n=20" },
 	/* ---- panel */
-	{ "view", "panel", cmd_view, 1, 3, "node out noise",
+	{ "view", "panel", cmd_view, 1, 3, "node out noise layer head",
 	  "view loss|accuracy|VIEW [MODEL] [DATA] [node=NODE] [noise=STD] "
-	  "[out=FILE]",
+	  "[layer=K] [head=H] [out=FILE]",
 	  "draw one of the live panel's pictures once",
 	  "Draws what the panel shows while training, into the normal output:\n"
 	  "  loss, accuracy  the history's training and validation curves\n"
@@ -598,6 +598,7 @@ const sh_cmd sh_commands[] = {
 	  "  view boundary net moons\n  view probs digits.test:7\n"
 	  "  view latent ae digits.test node=code\n  view recon ae digits.test\n"
 	  "  view recon dae digits.test noise=0.3\n"
+	  "  view attention tf held:0 layer=2 head=1\n"
 	  "  view confusion net digits.test out=confusion.png" },
 	{ "monitor", "panel", cmd_monitor, 1, 1, NULL,
 	  "monitor FILE",

@@ -399,6 +399,48 @@ START_TEST(padding_mask_all_padded)
 }
 END_TEST
 
+/* The weights nn_attention_weights hands out (view attention's): each
+ * query's row sums to 1 over the keys it may see, and is 0 at keys later
+ * than it (causal) or holding the padding id. */
+START_TEST(attention_weights_as_viewed)
+{
+	nn_shape in = { 1, { 5 } };
+	nn_model *m = nn_model_new(&in);
+	float x[10] = { 0, 1, 2, 4, 4,   3, 4, 1, 0, 4 };
+	int heads, t, s;
+	const float *p;
+	nn_rng r;
+
+	nn_rng_seed(&r, 4);
+	add_ok(m, &r, "embed", "6 vocab=5", NN_ACT_LINEAR);
+	add_ok(m, &r, "attention", "3 causal pad=4", NN_ACT_LINEAR);
+	gc_fill(&r, nn_model_params(m), nn_model_param_count(m), -1, 1);
+	ck_assert_ptr_nonnull(nn_model_forward(m, x, 2, 0, NULL));
+	ck_assert_ptr_null(nn_attention_weights(m, 2, 0, &heads, &t, &s));
+	ck_assert_str_eq(nn_error(), "the model has 1 attention layer, not 2");
+	ck_assert_ptr_null(nn_attention_weights(m, 1, 2, &heads, &t, &s));
+	for (size_t i = 0; i < 2; i++) {
+		p = nn_attention_weights(m, 1, i, &heads, &t, &s);
+		ck_assert_ptr_nonnull(p);
+		ck_assert(heads == 3 && t == 5 && s == 5);
+		for (int h = 0; h < heads; h++)
+			for (int q = 0; q < t; q++) {
+				double sum = 0;
+
+				for (int k = 0; k < s; k++) {
+					float w = p[(h * t + q) * s + k];
+
+					if (k > q || x[i * 5 + k] == 4)
+						ck_assert_float_eq(w, 0);
+					sum += w;
+				}
+				ck_assert_double_eq_tol(sum, 1, 1e-6);
+			}
+	}
+	nn_model_free(m);
+}
+END_TEST
+
 /* slice FROM..TO of a sequence keeps positions FROM..TO whole (the rows
  * of the embedding), and passes gradients back through them. */
 START_TEST(slice_of_positions)
@@ -456,6 +498,7 @@ int main(void)
 	tcase_add_test(tc, padding_mask_grads_and_blindness);
 	tcase_add_test(tc, padding_mask_all_padded);
 	tcase_add_test(tc, slice_of_positions);
+	tcase_add_test(tc, attention_weights_as_viewed);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
