@@ -5,24 +5,30 @@
  *   [Q K V] = X Win^T + bin          Win is 3D x D (rows: q, k, v)
  *   head h: P_h = softmax(Q_h K_h^T / sqrt(D/H)),  O_h = P_h V_h
  *   Y = [O_1 ... O_H] Wo^T + bo      Wo is D x D
- * With `causal`, position i attends to positions j <= i only. The
- * scratch keeps, per batch, Q, K V, every head's P and O for backward,
- * then dO, dQ, d[K V] and one T x S block while going back. The layer
- * keeps its heads in units and causal in same. */
+ * With `causal`, position i attends to positions j <= i only. With
+ * pad=ID, keys whose token in the model's input is ID get no weight
+ * (PyTorch's key_padding_mask); a query with no key left gets zeros.
+ * The scratch keeps, per batch, Q, K V, every head's P and O for
+ * backward, then dO, dQ, d[K V] and one T x S block while going back.
+ * The layer keeps its heads in units, causal in same and the padding id
+ * in scale (-1: none). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "blas.h"
 #include "layer.h"
+#include "model.h"
 
-enum { HEADS, CAUSAL };
+enum { HEADS, CAUSAL, PAD };
 
 static const nn_layer_opt attention_opts[] = {
 	{ "HEADS", NULL, NULL, NN_OPT_INT, 1, 1, 4096, 0, NULL,
 	  "number of heads" },
 	{ "causal", "causal", NULL, NN_OPT_FLAG, 0, 0, 0, 0, NULL,
 	  "each position attends to itself and those before" },
+	{ "pad", "pad", NULL, NN_OPT_INT, 0, 0, 1 << 24, -1, NULL,
+	  "token id of padding: keys holding it get no weight" },
 	{ 0 }
 };
 
@@ -62,8 +68,15 @@ static int attention_setup(nn_layer *L, const nn_layer_spec *spec,
 	if (D % heads)
 		return nn_fail("attention: %d heads do not divide the %d "
 		               "values of each position", heads, D);
+	if (v[PAD].given && (L->model_in.ndim != 1 ||
+	                     L->model_in.dim[0] != L->ins[L->nin - 1].dim[0]))
+		return nn_fail("attention pad=: the keys are %d positions, and "
+		               "the model's input must be their %d token ids",
+		               L->ins[L->nin - 1].dim[0],
+		               L->ins[L->nin - 1].dim[0]);
 	L->units = heads;
 	L->same = (int)v[CAUSAL].num;
+	L->scale = (int)v[PAD].num;
 	L->out = L->in;
 	L->seq = 1;
 	win.dim[0] = 3 * D;
@@ -108,22 +121,26 @@ static parts parts_of(const nn_layer *L, size_t n)
 	return s;
 }
 
-/* Row softmax of the T x S scores in p, in place; causal rows stop at
- * the diagonal (the rest is 0). */
-static void softmax_rows(float *p, size_t T, size_t S, int causal)
+/* Row softmax of the T x S scores in p, in place, over the keys a row
+ * may see (the rest get 0): with causal those up to the diagonal, with
+ * ids (the S token ids of the keys) those whose id is not pad. */
+static void softmax_rows(float *p, size_t T, size_t S, int causal,
+                         const float *ids, float pad)
 {
 	for (size_t i = 0; i < T; i++) {
-		float *r = p + i * S, m = r[0];
+		float *r = p + i * S, m = -INFINITY;
 		size_t end = causal && i + 1 < S ? i + 1 : S;
 		double sum = 0;
 
-		for (size_t j = 1; j < end; j++)
-			m = r[j] > m ? r[j] : m;
+		for (size_t j = 0; j < end; j++)
+			if ((!ids || ids[j] != pad) && r[j] > m)
+				m = r[j];
 		for (size_t j = 0; j < end; j++) {
-			r[j] = expf(r[j] - m);
+			r[j] = (!ids || ids[j] != pad) && m > -INFINITY
+			       ? expf(r[j] - m) : 0;
 			sum += r[j];
 		}
-		for (size_t j = 0; j < end; j++)
+		for (size_t j = 0; j < end && sum > 0; j++)
 			r[j] = (float)(r[j] / sum);
 		for (size_t j = end; j < S; j++)
 			r[j] = 0;
@@ -157,10 +174,12 @@ static void attention_forward_n(nn_layer *L, const float *const *x,
 			const float *q = s.q + i * T * d.D + h * d.dh;
 			const float *k = s.kv + i * S * D2 + h * d.dh;
 			float *p = s.p + (i * d.H + h) * T * S;
+			const float *ids = L->scale >= 0 ? L->model_x + i * S
+			                                 : NULL;
 
 			nn_sgemm(0, 1, T, S, d.dh, scale, q, d.D, k, D2, 0, p,
 			         S);
-			softmax_rows(p, T, S, L->same);
+			softmax_rows(p, T, S, L->same, ids, (float)L->scale);
 			nn_sgemm(0, 0, T, d.dh, S, 1, p, S, k + d.D, D2, 0,
 			         s.o + i * T * d.D + h * d.dh, d.D);
 		}
@@ -243,8 +262,12 @@ static void attention_backward_n(nn_layer *L, const float *const *x,
 
 static void attention_describe(const nn_layer *L, char *buf, size_t len)
 {
-	snprintf(buf, len, "attention %d%s", L->units,
-	         L->same ? " causal" : "");
+	char pad[32] = "";
+
+	if (L->scale >= 0)
+		snprintf(pad, sizeof pad, " pad=%d", L->scale);
+	snprintf(buf, len, "attention %d%s%s", L->units,
+	         L->same ? " causal" : "", pad);
 }
 
 const nn_layer_class nn_attention_class = {
@@ -258,3 +281,29 @@ const nn_layer_class nn_attention_class = {
 	.scratch_size = attention_scratch,
 	.describe = attention_describe,
 };
+
+const float *nn_attention_weights(const nn_model *m, int which, size_t i,
+                                  int *heads, int *t, int *s)
+{
+	int seen = 0;
+
+	if (!m->x || i >= m->n) {
+		nn_fail("no forward pass holds sample %zu", i);
+		return NULL;
+	}
+	for (size_t k = 0; k < m->nlayers; k++) {
+		const nn_layer *L = m->layers[k];
+		dims d;
+
+		if (L->cls != &nn_attention_class || ++seen != which)
+			continue;
+		d = dims_of(L);
+		*heads = (int)d.H;
+		*t = (int)d.T;
+		*s = (int)d.S;
+		return parts_of(L, m->n).p + i * d.H * d.T * d.S;
+	}
+	nn_fail("the model has %d attention layer%s, not %d", seen,
+	        seen == 1 ? "" : "s", which);
+	return NULL;
+}

@@ -13,6 +13,8 @@ nn_dataset *nn_dataset_new(void)
 
 	if (!d)
 		nn_fail("out of memory");
+	else
+		d->pad = -1;
 	return d;
 }
 
@@ -153,8 +155,9 @@ void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count,
 
 			memset(y + i * ys, 0, ys * sizeof *y);
 			for (size_t p = 0; p < d->ylen; p++)
-				y[i * ys + p * (size_t)d->nclasses +
-				  (size_t)t[p]] = 1.0f;
+				if (t[p] >= 0)  /* -1: padding, a row of 0 */
+					y[i * ys + p * (size_t)d->nclasses +
+					  (size_t)t[p]] = 1.0f;
 		} else if (d->labels && ys == (size_t)d->nclasses && ys > 1) {
 			memset(y + i * ys, 0, ys * sizeof *y);
 			y[i * ys + (size_t)d->labels[j]] = 1.0f;
@@ -203,8 +206,10 @@ int nn_dataset_check(const nn_dataset *d)
 	if (d->ytok && (d->nclasses <= 0 || d->ylen == 0 ||
 	                d->ysize != d->ylen * (size_t)d->nclasses))
 		return nn_fail("inconsistent labels per position");
+	if (d->pad >= 0 && (!d->xtok || d->pad >= d->vocab))
+		return nn_fail("the padding id %d is not a token id", d->pad);
 	for (size_t i = 0; d->ytok && i < d->n * d->ylen; i++)
-		if (d->ytok[i] < 0 || d->ytok[i] >= d->nclasses)
+		if (d->ytok[i] < -1 || d->ytok[i] >= d->nclasses)
 			return nn_fail("label %d of sample %zu is not in 0..%d",
 			               d->ytok[i], i / d->ylen,
 			               d->nclasses - 1);
@@ -233,4 +238,19 @@ int nn_dataset_numeric(const nn_dataset *d, const char *what)
 size_t nn_dataset_rows(const nn_dataset *d)
 {
 	return d->ytok && d->ylen > 0 ? d->ylen : 1;
+}
+
+size_t nn_dataset_labelled(const nn_dataset *d, const size_t *idx, size_t n)
+{
+	size_t count = 0;
+
+	if (!d->ytok)
+		return n;
+	for (size_t i = 0; i < n; i++) {
+		const int32_t *t = d->ytok + (idx ? idx[i] : i) * d->ylen;
+
+		for (size_t p = 0; p < d->ylen; p++)
+			count += t[p] >= 0;
+	}
+	return count;
 }

@@ -264,6 +264,7 @@ static int add_point(nn_gan *s, const nn_gan_ctl *c, const nn_optim *og,
 	m.epoch = p.epoch;
 	m.iter = p.iter;
 	m.acc = m.val_loss = m.val_acc = NAN;
+	m.seq_acc = m.val_seq_acc = NAN;
 	m.seconds = p.seconds;
 	m.loss = p.g_loss;
 	m.lr = og->lr;

@@ -106,6 +106,9 @@ struct nn_layer {
 	                         * when the output has the input's shape. */
 	nn_act act;
 	float alpha;
+	nn_shape model_in;      /* the model's input shape, and its input in */
+	const float *model_x;   /* the current forward pass (attention's pad=
+	                         * reads the token ids) */
 	/* configuration, as each kind needs it */
 	int units;
 	float rate;

@@ -130,6 +130,12 @@ double nn_loss(nn_loss_kind k, nn_act act, const float *z, const float *out,
 		*dz_given = nn_loss_fuses(k, act);
 	if (k == NN_LOSS_CE && act == NN_ACT_SIGMOID)
 		k = NN_LOSS_BCE;        /* cross-entropy of sigmoid outputs */
+	if (k == NN_LOSS_CE || k == NN_LOSS_CE_NAIVE || k == NN_LOSS_NLL) {
+		size_t labelled = nn_count_labelled(y, n, w);
+
+		/* padded rows: no loss, and no share of the mean */
+		inv_n = labelled ? 1.0 / (double)labelled : 0;
+	}
 	switch (k) {
 	case NN_LOSS_MSE:
 		for (size_t i = 0; i < len; i++) {
@@ -182,6 +188,26 @@ double nn_loss(nn_loss_kind k, nn_act act, const float *z, const float *out,
 	return total * inv_n;
 }
 
+/* Whether a row of w > 1 targets has one (padding's are all 0). */
+static int labelled(const float *t, size_t w)
+{
+	for (size_t j = 0; j < w; j++)
+		if (t[j] != 0)
+			return 1;
+	return 0;
+}
+
+size_t nn_count_labelled(const float *y, size_t n, size_t w)
+{
+	size_t count = 0;
+
+	if (w == 1)
+		return n;
+	for (size_t r = 0; r < n; r++)
+		count += labelled(y + r * w, w);
+	return count;
+}
+
 size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w)
 {
 	size_t correct = 0;
@@ -194,6 +220,9 @@ size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w)
 			continue;
 		}
 		size_t po = 0, pt = 0;
+
+		if (!labelled(t, w))
+			continue;
 
 		for (size_t j = 1; j < w; j++) {
 			if (o[j] > o[po])

@@ -1,7 +1,9 @@
 /* merge.c - the graph's joining and splitting kinds: sum and mul
  * (elementwise, over inputs of one shape), concat (features one after
  * another; for images that is along channels) and slice (a range of an
- * input's features, as two input groups read from one input vector). */
+ * input's features, as two input groups read from one input vector; of
+ * a sequence, a range of its positions, as a decoder's answers after
+ * its source). */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -167,10 +169,16 @@ static const nn_layer_opt slice_opts[] = {
 	{ 0 }
 };
 
+/* Values a slice counts as one: a position of a sequence, else one. */
+static size_t slice_unit(const nn_layer *L)
+{
+	return L->in_seq ? (size_t)L->in.dim[1] : 1;
+}
+
 static int slice_setup(nn_layer *L, const nn_layer_spec *spec,
                        const nn_optval *v)
 {
-	size_t in = L->in_size;
+	size_t in = L->in_size / slice_unit(L);
 	int lo = v[0].a, hi = v[0].b;
 
 	(void)spec;
@@ -178,37 +186,44 @@ static int slice_setup(nn_layer *L, const nn_layer_spec *spec,
 		return nn_fail("slice needs FROM..TO, as in 'add slice 1..6'");
 	if (lo < 0 || hi <= lo || (size_t)hi > in)
 		return nn_fail("slice %d..%d does not fit an input of %zu "
-		               "features (give FROM..TO with 1 <= FROM <= TO "
-		               "<= %zu)", lo + 1, hi, in, in);
+		               "%s (give FROM..TO with 1 <= FROM <= TO "
+		               "<= %zu)", lo + 1, hi, in,
+		               L->in_seq ? "positions" : "features", in);
 	L->lo = lo;
 	L->hi = hi;
 	L->out.ndim = 1;
 	L->out.dim[0] = hi - lo;
+	if (L->in_seq) {        /* positions lo..hi, a sequence still */
+		L->out.ndim = 2;
+		L->out.dim[1] = L->in.dim[1];
+		L->seq = 1;
+	}
 	return 0;
 }
 
 static void slice_forward(nn_layer *L, const float *x, float *z, size_t n,
                           int training, nn_rng *rng)
 {
-	size_t w = (size_t)(L->hi - L->lo);
+	size_t u = slice_unit(L), w = (size_t)(L->hi - L->lo) * u;
 
 	(void)training;
 	(void)rng;
 	for (size_t r = 0; r < n; r++)
-		memcpy(z + r * w, x + r * L->in_size + L->lo, w * sizeof *z);
+		memcpy(z + r * w, x + r * L->in_size + (size_t)L->lo * u,
+		       w * sizeof *z);
 }
 
 static void slice_backward(nn_layer *L, const float *x, const float *dz,
                            float *dx, size_t n)
 {
-	size_t w = (size_t)(L->hi - L->lo);
+	size_t u = slice_unit(L), w = (size_t)(L->hi - L->lo) * u;
 
 	(void)x;
 	if (!dx)
 		return;
 	memset(dx, 0, n * L->in_size * sizeof *dx);
 	for (size_t r = 0; r < n; r++)
-		memcpy(dx + r * L->in_size + L->lo, dz + r * w,
+		memcpy(dx + r * L->in_size + (size_t)L->lo * u, dz + r * w,
 		       w * sizeof *dx);
 }
 

@@ -175,6 +175,7 @@ static int connect(nn_model *m, nn_layer *L, const nn_layer_spec *spec)
 	}
 	L->src = L->srcs[0];
 	L->in = L->ins[0];
+	L->model_in = m->input;
 	L->in_seq = L->src >= 0 && m->layers[L->src]->seq;
 	for (int k = 0; k < nin; k++)
 		if (L->srcs[k] >= 0 && m->layers[L->srcs[k]]->seq)
@@ -748,6 +749,7 @@ const float *nn_model_forward(nn_model *m, const float *x, size_t n,
 	for (size_t i = 0; i < m->nlayers; i++) {
 		nn_layer *L = m->layers[i];
 
+		L->model_x = x;
 		if (L->cls->forward_n) {
 			const float *in[NN_MAXIN];
 

@@ -754,7 +754,7 @@ static int read_state(reader *r, nn_file *f)
 		           "%d", HIST_COLS);
 	t->used = 1;
 	for (size_t i = 0; i < t->shape[0]; i++) {
-		nn_metrics p;
+		nn_metrics p = { 0 };
 		double v[HIST_COLS];
 
 		for (int c = 0; c < HIST_COLS; c++) {
@@ -775,6 +775,7 @@ static int read_state(reader *r, nn_file *f)
 		p.lr = v[6];
 		p.seconds = v[7];
 		p.samples_per_s = v[8];
+		p.seq_acc = p.val_seq_acc = NAN;        /* not kept */
 		if (nn_history_push(&f->hist, &p) < 0)
 			return -1;
 	}

@@ -87,7 +87,9 @@ size_t nn_tensor_size(const nn_tensor *t);
  * in [0, vocab), gathered as their values for an embed layer to read).
  * Targets are class labels, a float vector per sample, or both (labels
  * win when a batch is gathered), or a class per position (ytok: ylen
- * labels per sample, in [0, nclasses); ysize is ylen * nclasses). */
+ * labels per sample, in [0, nclasses), or -1 where a position has no
+ * label, as padding has not: it carries no loss and no accuracy; ysize
+ * is ylen * nclasses). */
 typedef struct nn_dataset {
 	size_t n;
 	nn_shape xshape;       /* per-sample input shape */
@@ -105,9 +107,11 @@ typedef struct nn_dataset {
 	int32_t *ytok;         /* n * ylen labels, one per position, or NULL */
 	size_t ylen;           /* positions labelled per sample (ytok) */
 	char **tokens;         /* vocab names of the input ids, or NULL */
+	int pad;               /* the input id that pads sequences, or -1 */
 } nn_dataset;
 
-/* An empty dataset ready to be filled; NULL on allocation failure. */
+/* An empty dataset ready to be filled (pad -1); NULL on allocation
+ * failure. */
 nn_dataset *nn_dataset_new(void);
 void nn_dataset_free(nn_dataset *d);
 /* Deep copy. */
@@ -132,6 +136,10 @@ int nn_dataset_numeric(const nn_dataset *d, const char *what);
  * labelled per position, else 1. The model's outputs per sample are
  * that many rows of ysize / rows values. */
 size_t nn_dataset_rows(const nn_dataset *d);
+/* Rows that have a label among samples idx[0..n) (idx NULL: 0..n): those
+ * whose ytok is not -1, or n when the dataset is not labelled per
+ * position. */
+size_t nn_dataset_labelled(const nn_dataset *d, const size_t *idx, size_t n);
 
 /* Read MNIST-format IDX files (plain or gzip): images (idx3, u8) and labels
  * (idx1, u8). Validates magic numbers, dimensions, counts and file length. */
@@ -200,7 +208,11 @@ nn_dataset *nn_make(nn_gen_kind k, const nn_gen_opts *o, nn_rng *rng);
  *   parity   bits (vocab 2), the label at t the parity of bits 0..t.
  * With seq2seq set, the form a decoder reads instead: the source, then
  * the start token (the last input id) and the target; labelled by the
- * target and the end label (vocab): inputs 2T + 1, labels T + 1. */
+ * target and the end label (vocab): inputs 2T + 1, labels T + 1.
+ * With minlen set (copy, reverse, sort, parity, not seq2seq), each
+ * sequence has from minlen to len tokens, drawn evenly, and is padded
+ * to len with the id vocab (the dataset's pad); padded positions have
+ * no label (-1). */
 typedef enum nn_seq_task {
 	NN_SEQ_COPY, NN_SEQ_REVERSE, NN_SEQ_SORT, NN_SEQ_ADD, NN_SEQ_PARITY,
 	NN_SEQ_COUNT
@@ -210,6 +222,7 @@ typedef struct nn_seq_opts {
 	int len;                /* positions, or digits for add (8) */
 	int vocab;              /* token ids, or the base for add (10) */
 	int seq2seq;            /* the decoder's form */
+	int minlen;             /* 0: all len long; else the shortest */
 } nn_seq_opts;
 extern const nn_gen_info nn_seq_kinds[NN_SEQ_COUNT];
 /* Task by name; -1 when unknown. */
@@ -218,6 +231,20 @@ void nn_seq_defaults(nn_seq_task t, nn_seq_opts *o);
 /* Generate a task's dataset from rng; NULL with a message for bad
  * options. */
 nn_dataset *nn_make_seq(nn_seq_task t, const nn_seq_opts *o, nn_rng *rng);
+
+/* Character-level text (text.c): the UTF-8 file's characters as token ids
+ * (the vocabulary: its distinct characters in code-point order, named in
+ * d->tokens), cut into sequences of len starting every step characters,
+ * each position labelled by the character after it. NULL with a message
+ * naming the file (and line) when it cannot be read, is not UTF-8 text,
+ * holds a NUL byte or is shorter than len + 1 characters. */
+nn_dataset *nn_load_text(const char *path, int len, int step);
+/* The ids of text's characters in d's vocabulary (d->tokens) into
+ * ids[0..cap); returns how many characters text has (more than cap:
+ * the rest are counted, not written), or -1 with a message naming a
+ * character the vocabulary lacks. */
+long nn_text_encode(const nn_dataset *d, const char *text, int32_t *ids,
+                    size_t cap);
 
 /* CSV files (csv.c), plain or gzip: numeric columns separated by sep,
  * "quoted" fields, an optional header line, blank lines and #-lines
@@ -389,6 +416,13 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng);
 int nn_model_find_node(const nn_model *m, const char *name);
 /* The name of node i (0-based), or "" when it has none. */
 const char *nn_model_node_name(const nn_model *m, size_t i);
+/* After a forward pass, the attention weights of the model's which-th
+ * attention layer (from 1) for sample i of that pass: *heads blocks of
+ * *t x *s, row q the weights query q gives the keys (rows sum to 1,
+ * masked keys 0). Valid until the next pass; NULL with a message when
+ * there is no such layer or sample. */
+const float *nn_attention_weights(const nn_model *m, int which, size_t i,
+                                  int *heads, int *t, int *s);
 /* The inputs of node i (0-based): their count, and in from[] their
  * 0-based node indices, -1 for the model input. */
 int nn_model_node_inputs(const nn_model *m, size_t i, int *from);
@@ -559,7 +593,11 @@ const char *nn_loss_name(nn_loss_kind k);
 int nn_loss_parse(const char *name);
 
 /* Loss of outputs `out` (n x w) against targets y, averaged over the n
- * samples (MSE is 1/2 * sum of squares per sample). When grad is not NULL it
+ * samples (MSE is 1/2 * sum of squares per sample). The cross-entropies
+ * (crossentropy after softmax or logits, naive, nll) skip rows whose
+ * targets are all 0 (padding) and average over the others (PyTorch's
+ * ignore_index); with none left the loss and gradient are 0. When grad
+ * is not NULL it
  * receives dL/d(out), or dL/dz when the loss fuses with the output
  * activation; *dz_given says which. z is the last pre-activation. */
 double nn_loss(nn_loss_kind k, nn_act out_act, const float *z,
@@ -585,8 +623,12 @@ int nn_loss_fuses(nn_loss_kind k, nn_act out_act);
 int nn_loss_check(nn_loss_kind k, nn_act out_act, size_t w);
 
 /* Number of correct predictions among n outputs: argmax match when w > 1,
- * threshold 0.5 when w == 1. */
+ * threshold 0.5 when w == 1. Rows whose targets are all 0 (padding, when
+ * w > 1) are not predictions and never count. */
 size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w);
+/* Rows among n that have a target: all when w == 1, else those with a
+ * non-zero value. */
+size_t nn_count_labelled(const float *y, size_t n, size_t w);
 
 /* ---- optimizers -------------------------------------------------------- */
 
@@ -695,6 +737,9 @@ typedef struct nn_metrics {
 	long iter;              /* iterations (batches) so far */
 	double loss, acc;       /* training, over the batches since last point */
 	double val_loss, val_acc;  /* NAN when there is no validation set */
+	double seq_acc, val_seq_acc;  /* whole sequences right, training and
+	                               * validation: data labelled per
+	                               * position; else NAN */
 	double lr;
 	double seconds;         /* wall time since the start of the run */
 	double samples_per_s;
@@ -837,6 +882,9 @@ struct nn_run {
 	size_t *perm;           /* this epoch's order of the n samples */
 	double span_loss;       /* sums since the last history point */
 	size_t span_correct, span_seen;
+	size_t span_labelled;   /* rows with a label in the span (samples,
+	                         * or positions without padding) */
+	size_t span_seqs;       /* sequences all right in the span */
 	double seconds;         /* time spent in the run so far */
 	nn_rng rng;             /* shuffling and dropout draw from it */
 	nn_early early;         /* its early-stopping state */
@@ -883,6 +931,7 @@ typedef struct nn_sync {
 	int stop;               /* asked to stop; total: ranks that asked */
 	double loss;            /* this rank's loss times its samples; sum */
 	double correct;         /* correct predictions; sum */
+	double seqs;            /* sequences all right; sum */
 	double lr;              /* the learning rate; total: rank 0's */
 	uint32_t check[3];      /* BEGIN: checksums of the weights, the data
 	                         * and the settings; END: of the weights.

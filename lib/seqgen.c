@@ -1,19 +1,22 @@
 /* seqgen.c - the seeded sequence tasks (make copy, reverse, sort, add,
  * parity): token ids kept as integers, labelled per position, in the
  * aligned form an encoder or a recurrent net answers at every position,
- * or in the decoder's form with start and end tokens (seq2seq). */
+ * or in the decoder's form with start and end tokens (seq2seq); the
+ * aligned form may vary in length, padded (minlen=). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn.h"
 
 const nn_gen_info nn_seq_kinds[NN_SEQ_COUNT] = {
-	{ "copy", "n len vocab seq2seq", "the same tokens back" },
-	{ "reverse", "n len vocab seq2seq", "the tokens in reverse order" },
-	{ "sort", "n len vocab seq2seq", "the tokens in increasing order" },
+	{ "copy", "n len vocab seq2seq minlen", "the same tokens back" },
+	{ "reverse", "n len vocab seq2seq minlen",
+	  "the tokens in reverse order" },
+	{ "sort", "n len vocab seq2seq minlen",
+	  "the tokens in increasing order" },
 	{ "add", "n len vocab seq2seq", "the digits of a + b from those of "
 	  "a and b, least significant first" },
-	{ "parity", "n len seq2seq", "the parity of the bits so far" },
+	{ "parity", "n len seq2seq minlen", "the parity of the bits so far" },
 };
 
 #define MAX_LEN 4096
@@ -42,9 +45,11 @@ static int cmp_tok(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* One sample of task t: its source src[0..T) and target tgt[0..T). */
+/* One sample of task t: its source src[0..T) and target tgt[0..T), of
+ * which the first L positions are the task's and the rest padding (the
+ * id pad, no label). */
 static void sample(nn_seq_task t, const nn_seq_opts *o, nn_rng *rng,
-                   int32_t *src, int32_t *tgt, int T)
+                   int32_t *src, int32_t *tgt, int T, int L, int pad)
 {
 	uint32_t v = (uint32_t)o->vocab;
 	int carry = 0, par = 0;
@@ -53,12 +58,12 @@ static void sample(nn_seq_task t, const nn_seq_opts *o, nn_rng *rng,
 	case NN_SEQ_COPY:
 	case NN_SEQ_REVERSE:
 	case NN_SEQ_SORT:
-		for (int i = 0; i < T; i++)
+		for (int i = 0; i < L; i++)
 			src[i] = (int32_t)nn_rng_below(rng, v);
-		for (int i = 0; i < T; i++)
-			tgt[i] = src[t == NN_SEQ_REVERSE ? T - 1 - i : i];
+		for (int i = 0; i < L; i++)
+			tgt[i] = src[t == NN_SEQ_REVERSE ? L - 1 - i : i];
 		if (t == NN_SEQ_SORT)
-			qsort(tgt, (size_t)T, sizeof *tgt, cmp_tok);
+			qsort(tgt, (size_t)L, sizeof *tgt, cmp_tok);
 		break;
 	case NN_SEQ_ADD:
 		for (int i = 0; i < T; i++) {
@@ -72,7 +77,7 @@ static void sample(nn_seq_task t, const nn_seq_opts *o, nn_rng *rng,
 		}
 		break;
 	case NN_SEQ_PARITY:
-		for (int i = 0; i < T; i++) {
+		for (int i = 0; i < L; i++) {
 			src[i] = (int32_t)nn_rng_below(rng, 2);
 			par ^= src[i];
 			tgt[i] = par;
@@ -81,6 +86,26 @@ static void sample(nn_seq_task t, const nn_seq_opts *o, nn_rng *rng,
 	case NN_SEQ_COUNT:
 		break;
 	}
+	for (int i = L; i < T; i++) {
+		src[i] = pad;
+		tgt[i] = -1;
+	}
+}
+
+/* Refuse minlen= where it has no meaning; 0 when it fits. */
+static int check_minlen(nn_seq_task t, const nn_seq_opts *o)
+{
+	const char *name = nn_seq_kinds[t].name;
+
+	if (!o->minlen)
+		return 0;
+	if (t == NN_SEQ_ADD || o->seq2seq)
+		return nn_fail("make %s: minlen= pads the aligned form of copy,"
+		               " reverse, sort and parity", name);
+	if (o->minlen < 1 || o->minlen > o->len)
+		return nn_fail("make %s: minlen=%d (from 1 to len=%d)", name,
+		               o->minlen, o->len);
+	return 0;
 }
 
 nn_dataset *nn_make_seq(nn_seq_task t, const nn_seq_opts *o, nn_rng *rng)
@@ -110,7 +135,11 @@ nn_dataset *nn_make_seq(nn_seq_task t, const nn_seq_opts *o, nn_rng *rng)
 		        t == NN_SEQ_ADD ? 256 : MAX_VOCAB);
 		return NULL;
 	}
+	if (check_minlen(t, o) < 0)
+		return NULL;
 	in_vocab = t == NN_SEQ_ADD ? o->vocab * o->vocab : o->vocab;
+	if (o->minlen)
+		in_vocab++;             /* the padding id */
 	classes = o->vocab;
 	xs = o->seq2seq ? 2 * T + 1 : T;
 	ys = o->seq2seq ? T + 1 : T;
@@ -138,11 +167,14 @@ nn_dataset *nn_make_seq(nn_seq_task t, const nn_seq_opts *o, nn_rng *rng)
 	d->nclasses = classes;
 	d->ylen = (size_t)ys;
 	d->ysize = (size_t)ys * (size_t)classes;
+	d->pad = o->minlen ? o->vocab : -1;
 	for (size_t i = 0; i < o->n; i++) {
 		int32_t *x = d->xtok + i * (size_t)xs;
 		int32_t *y = d->ytok + i * (size_t)ys;
+		int L = o->minlen ? o->minlen + (int)nn_rng_below(rng,
+		        (uint32_t)(T - o->minlen + 1)) : T;
 
-		sample(t, o, rng, src, tgt, T);
+		sample(t, o, rng, src, tgt, T, L, d->pad);
 		memcpy(x, src, (size_t)T * sizeof *x);
 		memcpy(y, tgt, (size_t)T * sizeof *y);
 		if (o->seq2seq) {

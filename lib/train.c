@@ -106,15 +106,19 @@ static int interrupted(void)
 /* nn_evaluate_targets; interruptible: give up between batches when the
  * interrupt flag is set (training's own validation passes run to the end,
  * and the training loop stops after them). */
-/* Sequences among n whose rows (rows of w outputs each) are all right. */
+/* Sequences among n whose labelled rows (rows of w outputs each) are all
+ * right. */
 static size_t count_seqs(const float *out, const float *y, size_t n,
                          size_t rows, size_t w)
 {
 	size_t right = 0;
 
-	for (size_t i = 0; i < n; i++)
-		right += nn_count_correct(out + i * rows * w, y + i * rows * w,
-		                          rows, w) == rows;
+	for (size_t i = 0; i < n; i++) {
+		const float *o = out + i * rows * w, *t = y + i * rows * w;
+
+		right += nn_count_correct(o, t, rows, w) ==
+		         nn_count_labelled(t, rows, w);
+	}
 	return right;
 }
 
@@ -124,7 +128,7 @@ static int evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
                     int interruptible)
 {
 	size_t rows = nn_dataset_rows(d), w = d->ysize / rows;
-	size_t correct = 0, seqs = 0;
+	size_t correct = 0, seqs = 0, labelled = 0;
 	double total = 0;
 	batch_bufs b;
 
@@ -138,6 +142,7 @@ static int evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
 	for (size_t start = 0; start < d->n; start += batch) {
 		size_t cnt = d->n - start < batch ? d->n - start : batch;
 		const float *out;
+		size_t lab;
 
 		if (interruptible && interrupted()) {
 			free_bufs(&b);
@@ -154,18 +159,22 @@ static int evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
 		}
 		correct += nn_count_correct(out, b.y, cnt * rows, w);
 		seqs += count_seqs(out, b.y, cnt, rows, w);
+		lab = nn_dataset_labelled(d, b.idx, cnt);
+		labelled += lab;
 		map_targets(d, b.y, cnt * rows * w, lo, hi);
-		total += cnt * (nn_loss(loss, nn_model_output_act(m),
-		                        nn_model_z(m, nn_model_layers(m) - 1),
-		                        out, b.y, cnt * rows, w, NULL, NULL) +
-		                nn_model_penalty_value(m, -1));
+		/* a batch's mean, weighted by its labelled rows (samples) */
+		total += (double)lab / (double)rows *
+		         (nn_loss(loss, nn_model_output_act(m),
+		                  nn_model_z(m, nn_model_layers(m) - 1), out,
+		                  b.y, cnt * rows, w, NULL, NULL) +
+		          nn_model_penalty_value(m, -1));
 	}
 	free_bufs(&b);
 	if (loss_out)
-		*loss_out = total / (double)d->n;
+		*loss_out = labelled ? total / ((double)labelled / rows) : 0;
 	if (acc_out)
-		*acc_out = d->nclasses > 0
-		           ? (double)correct / ((double)d->n * rows) : NAN;
+		*acc_out = d->nclasses > 0 && labelled
+		           ? (double)correct / (double)labelled : NAN;
 	if (correct_out)
 		*correct_out = correct;
 	if (seqs_out)
@@ -407,14 +416,16 @@ static int add_point(trainer *t)
 	nn_run *r = t->run;
 	nn_metrics p = { 0 };
 	double now = nn_now();
+	size_t vseqs = 0;
 
 	p.epoch = r->epoch;
 	p.iter = r->iter;
 	p.loss = r->span_seen ? r->span_loss / r->span_seen : NAN;
-	p.acc = t->d->nclasses > 0 && r->span_seen
-	        ? (double)r->span_correct /
-	          ((double)r->span_seen * nn_dataset_rows(t->d)) : NAN;
-	p.val_loss = p.val_acc = NAN;
+	p.acc = t->d->nclasses > 0 && r->span_labelled
+	        ? (double)r->span_correct / (double)r->span_labelled : NAN;
+	p.seq_acc = t->d->ytok && r->span_seen
+	            ? (double)r->span_seqs / (double)r->span_seen : NAN;
+	p.val_loss = p.val_acc = p.val_seq_acc = NAN;
 	p.lr = t->o->lr;
 	p.seconds = now - t->t0;
 	p.samples_per_s = p.seconds > r->seconds
@@ -424,10 +435,13 @@ static int add_point(trainer *t)
 	t->evals = 0;
 	if (t->val && evaluate(t->m, t->loss, t->val, 0, t->cfg.target_lo,
 	                       t->cfg.target_hi, &p.val_loss, &p.val_acc,
-	                       NULL, NULL, 0) < 0)
+	                       NULL, &vseqs, 0) < 0)
 		return -1;
+	if (t->val && t->val->ytok)
+		p.val_seq_acc = (double)vseqs / (double)t->val->n;
 	r->span_loss = 0;
-	r->span_correct = r->span_seen = 0;
+	r->span_correct = r->span_seen = r->span_labelled = 0;
+	r->span_seqs = 0;
 	r->seconds = nn_now() - t->t0;
 	return nn_history_push(t->h, &p);
 }
@@ -579,11 +593,17 @@ static int full_step(trainer *t, size_t cnt, double l, double *loss)
 	return 0;
 }
 
+/* Correct predictions (per position for sequences) and whole sequences
+ * right in a batch. */
+typedef struct tally {
+	size_t correct, seqs;
+} tally;
+
 /* The gradient of the n samples at offset off of the batch, forward,
  * loss and backward, with the NaN guard; *l is their mean loss (and the
- * penalties), *correct their correct predictions. */
+ * penalties), *k their correct predictions and sequences. */
 static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
-                       double *l, size_t *correct)
+                       double *l, tally *k)
 {
 	nn_model *m = t->m;
 	nn_run *r = t->run;
@@ -596,7 +616,8 @@ static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
 	out = nn_model_forward(m, b->x, n, !t->full, rng);
 	if (!out)
 		return -1;
-	*correct = nn_count_correct(out, b->y, n * rows, w);
+	k->correct = nn_count_correct(out, b->y, n * rows, w);
+	k->seqs = t->d->ytok ? count_seqs(out, b->y, n, rows, w) : 0;
 	map_targets(t->d, b->y, n * rows * w, t->cfg.target_lo,
 	            t->cfg.target_hi);
 	*l = nn_loss(t->loss, t->act, nn_model_z(m, nn_model_layers(m) - 1),
@@ -626,7 +647,7 @@ static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
 /* Data-parallel: sum the ranks' gradients (each already weighted by its
  * share), losses and correct counts; take rank 0's rate and every rank's
  * wish to stop. A failed sync leaves the weights the guard keeps. */
-static int sync_step(trainer *t, size_t cnt, double *l, size_t *correct)
+static int sync_step(trainer *t, size_t cnt, double *l, tally *k)
 {
 	nn_model *m = t->m;
 	nn_sync s = { 0 };
@@ -634,7 +655,8 @@ static int sync_step(trainer *t, size_t cnt, double *l, size_t *correct)
 	s.phase = NN_SYNC_STEP;
 	s.stop = t->want_stop || (t->cfg.stop && *t->cfg.stop);
 	s.loss = *l;
-	s.correct = (double)*correct;
+	s.correct = (double)k->correct;
+	s.seqs = (double)k->seqs;
 	s.lr = t->o->lr;
 	if (t->rk->sync(t->rk->ud, &s, nn_model_grads(m),
 	                nn_model_param_count(m)) < 0) {
@@ -643,7 +665,8 @@ static int sync_step(trainer *t, size_t cnt, double *l, size_t *correct)
 		return -1;
 	}
 	*l = s.loss / (double)cnt;
-	*correct = (size_t)s.correct;
+	k->correct = (size_t)s.correct;
+	k->seqs = (size_t)s.seqs;
 	t->o->lr = (float)s.lr;
 	t->stop_all = s.stop > 0;
 	return 0;
@@ -656,7 +679,8 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 {
 	nn_model *m = t->m;
 	nn_run *r = t->run;
-	size_t off = 0, n = cnt, correct = 0;
+	size_t off = 0, n = cnt;
+	tally k = { 0, 0 };
 	nn_rng *rng = &r->rng, own;
 	double l = 0;
 
@@ -664,15 +688,15 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 		/* this rank's share, with dropout masks of its own, drawn
 		 * so that the run's generator (the shuffle) stays as it is
 		 * on one process */
-		uint64_t k = (uint64_t)r->iter * (uint64_t)t->rk->size +
-		             (uint64_t)t->rk->rank + 1;
+		uint64_t draw = (uint64_t)r->iter * (uint64_t)t->rk->size +
+		                (uint64_t)t->rk->rank + 1;
 
 		off = cnt * (size_t)t->rk->rank / (size_t)t->rk->size;
 		n = cnt * (size_t)(t->rk->rank + 1) / (size_t)t->rk->size - off;
-		nn_rng_seed(&own, r->rng.s[0] + 0x9e3779b97f4a7c15ull * k);
+		nn_rng_seed(&own, r->rng.s[0] + 0x9e3779b97f4a7c15ull * draw);
 		rng = &own;
 	}
-	if (n > 0 && batch_grads(t, off, n, rng, &l, &correct) < 0)
+	if (n > 0 && batch_grads(t, off, n, rng, &l, &k) < 0)
 		return -1;
 	if (n == 0)     /* a last batch smaller than the ranks */
 		memset(nn_model_grads(m), 0,
@@ -683,7 +707,7 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 		scale_grads(m, (float)n / (float)cnt);
 	if (t->rk) {
 		l *= (double)n;
-		if (sync_step(t, cnt, &l, &correct) < 0)
+		if (sync_step(t, cnt, &l, &k) < 0)
 			return -1;
 	}
 	if (r->iter - t->safe_iter >= t->safe_every) {
@@ -692,7 +716,8 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 		       nn_model_param_count(m) * sizeof *t->safe);
 		t->safe_iter = r->iter;
 	}
-	r->span_correct += correct;
+	r->span_correct += k.correct;
+	r->span_seqs += k.seqs;
 	if (t->full)
 		return full_step(t, cnt, l, loss);
 	if (t->cfg.clip > 0)
@@ -760,6 +785,8 @@ static int run_loop(trainer *t)
 		r->iter++;
 		r->span_loss += l * cnt;
 		r->span_seen += cnt;
+		r->span_labelled += nn_dataset_labelled(t->d, r->perm + r->pos,
+		                                        cnt);
 		epoch_loss += l * cnt;
 		r->pos += cnt;
 		pr.iter = r->iter;

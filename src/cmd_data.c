@@ -313,8 +313,10 @@ static int verb_load(sh_session *S, const sh_line *l, const char *name,
 			              "FILE");
 		return load_csv(S, l, name, args[1]);
 	}
+	if (strcmp(src, "text") == 0)
+		return sh_text_data(S, l, name, args, nargs);
 	return sh_err(S, "unknown data source '%s' (mnist fashion-mnist idx "
-	              "csv)", src);
+	              "csv text)", src);
 }
 
 /* ---- make -------------------------------------------------------------- */

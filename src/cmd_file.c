@@ -248,16 +248,27 @@ static void csv_num(FILE *f, double v)
 		fprintf(f, ",%.9g", v);
 }
 
+/* Whether a history has whole-sequence accuracies (data labelled per
+ * position): its table and file then have their columns. */
+static int has_seqs(const nn_history *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (isfinite(h->p[i].seq_acc) || isfinite(h->p[i].val_seq_acc))
+			return 1;
+	return 0;
+}
+
 static int export_history(sh_session *S, const sh_model *sm,
                           const char *path)
 {
 	char *tmp;
 	FILE *f = sh_open_atomic(S, "history export", path, &tmp);
+	int seqs = has_seqs(&sm->hist);
 
 	if (!f)
 		return -1;
 	fprintf(f, "point,epoch,iter,loss,acc,val_loss,val_acc,lr,seconds,"
-	        "samples_per_s\n");
+	        "samples_per_s%s\n", seqs ? ",seq_acc,val_seq_acc" : "");
 	for (size_t i = 0; i < sm->hist.n; i++) {
 		const nn_metrics *p = &sm->hist.p[i];
 
@@ -269,6 +280,10 @@ static int export_history(sh_session *S, const sh_model *sm,
 		csv_num(f, p->lr);
 		csv_num(f, S->timing ? p->seconds : 0);
 		csv_num(f, S->timing ? p->samples_per_s : 0);
+		if (seqs) {
+			csv_num(f, p->seq_acc);
+			csv_num(f, p->val_seq_acc);
+		}
 		fputc('\n', f);
 	}
 	if (sh_close_atomic(S, "history export", path, f, tmp) < 0)
@@ -285,13 +300,14 @@ int cmd_history(sh_session *S, const sh_line *l)
 	const sh_arg *name = n == (ex ? 3 : 1) ? sh_pos(l, 0) : NULL;
 	sh_model *sm;
 	char v[6][32];
-	int full;
+	int full, seqs;
 
 	if (n != (name ? 1 : 0) + (ex ? 2 : 0))
 		return sh_err(S, "usage: history [MODEL] [export FILE.csv]");
 	if (!(sm = sh_model_arg(S, name ? name->text : NULL)))
 		return -1;
 	full = nn_optim_full_batch(sm->opt.kind);
+	seqs = has_seqs(&sm->hist);
 	if (ex)
 		return export_history(S, sm, sh_pos(l, n - 1)->text);
 	if (sm->hist.n == 0) {
@@ -300,6 +316,8 @@ int cmd_history(sh_session *S, const sh_line *l)
 	}
 	sh_printf(S, "%5s %6s %8s %9s %9s %9s %9s %10s", "point", "epoch",
 	          "iter", "loss", "acc", "val_loss", "val_acc", "lr");
+	if (seqs)
+		sh_printf(S, " %9s %9s", "seq_acc", "val_seq");
 	if (full)
 		sh_printf(S, " %6s %9s", "evals", "mu");
 	sh_printf(S, "%s\n", S->timing ? "  seconds" : "");
@@ -311,6 +329,9 @@ int cmd_history(sh_session *S, const sh_line *l)
 		          sh_num(p->acc, v[1], 32),
 		          sh_num(p->val_loss, v[2], 32),
 		          sh_num(p->val_acc, v[3], 32), p->lr);
+		if (seqs)
+			sh_printf(S, " %9s %9s", sh_num(p->seq_acc, v[4], 32),
+			          sh_num(p->val_seq_acc, v[5], 32));
 		if (full)
 			sh_printf(S, " %6ld %9.3g", p->evals, p->mu);
 		if (S->timing)

@@ -425,7 +425,7 @@ int cmd_train(sh_session *S, const sh_line *l)
 static int evaluate_seq(sh_session *S, sh_model *sm, const sh_data *sd,
                         size_t batch, double t0)
 {
-	size_t rows = nn_dataset_rows(sd->d), seqs;
+	size_t tokens = nn_dataset_labelled(sd->d, NULL, sd->d->n), seqs;
 	double loss, acc;
 	char a[32];
 
@@ -434,7 +434,7 @@ static int evaluate_seq(sh_session *S, sh_model *sm, const sh_data *sd,
 		return sh_err(S, "%s", nn_error());
 	sh_printf(S, "loss %s  accuracy %.4f per token (%.0f/%zu), %.4f per "
 	          "sequence (%zu/%zu)", sh_num(loss, a, sizeof a), acc,
-	          acc * (double)(sd->d->n * rows), sd->d->n * rows,
+	          acc * (double)tokens, tokens,
 	          (double)seqs / (double)sd->d->n, seqs, sd->d->n);
 	if (S->timing)
 		sh_printf(S, "  time %.4fs", nn_now() - t0);

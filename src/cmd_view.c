@@ -78,7 +78,7 @@ static int view_history(sh_session *S, sh_model *sm, int acc)
 static sh_data *view_data(sh_session *S, sh_model *sm, const char *word,
                           vw_kind k, long *index)
 {
-	char name[256];
+	char name[256], what[64];
 	const char *colon = word ? strrchr(word, ':') : NULL;
 	sh_data *sd;
 
@@ -91,20 +91,34 @@ static sh_data *view_data(sh_session *S, sh_model *sm, const char *word,
 		       vw_name(k), sm->name);
 		return NULL;
 	}
-	if (k != VW_PROBS || !colon) {
+	if ((k != VW_PROBS && k != VW_ATTENTION) || !colon) {
 		if (colon && !sh_find_data(S, word)) {
-			sh_err(S, "view %s takes DATA; DATA:INDEX is for probs",
-			       vw_name(k));
+			sh_err(S, "view %s takes DATA; DATA:INDEX is for probs "
+			       "and attention", vw_name(k));
 			return NULL;
 		}
 		return sh_data_arg(S, word);
 	}
 	snprintf(name, sizeof name, "%.*s", (int)(colon - word), word);
+	snprintf(what, sizeof what, "view %s: index", vw_name(k));
 	if (!(sd = sh_data_arg(S, name)) ||
-	    sh_parse_long(S, "view probs: index", colon + 1, 0,
+	    sh_parse_long(S, what, colon + 1, 0,
 	                  sd->d->n ? (long)sd->d->n - 1 : 0, index) < 0)
 		return NULL;
 	return sd;
+}
+
+/* layer= and head= of view attention into v; refused for other views. */
+static int attention_opts(sh_session *S, const sh_line *l, vw_view *v)
+{
+	long layer, head;
+
+	if (sh_opt_long(S, l, "layer", 1, 1, 4096, &layer) < 0 ||
+	    sh_opt_long(S, l, "head", 0, 1, 4096, &head) < 0)
+		return -1;
+	v->layer = (int)layer;
+	v->head = (int)head;
+	return 0;
 }
 
 int cmd_view(sh_session *S, const sh_line *l)
@@ -161,9 +175,18 @@ int cmd_view(sh_session *S, const sh_line *l)
 		v.noise = (int)sm->gan->run.opts.noise;
 		v.disc = disc ? disc->m : NULL;
 	}
-	if (k == VW_PROBS && index >= 0) {
+	if (k == VW_ATTENTION && attention_opts(S, l, &v) < 0) {
+		vw_free(&v);
+		return -1;
+	}
+	if ((k == VW_PROBS || k == VW_ATTENTION) && index >= 0) {
 		v.index = (size_t)index;
 		v.has_index = 1;
+	}
+	if ((sh_opt(l, "layer") || sh_opt(l, "head")) && k != VW_ATTENTION) {
+		vw_free(&v);
+		return sh_err(S, "view %s: layer= and head= are for view "
+		              "attention", vw_name(k));
 	}
 	if (sh_opt(l, "noise") && k != VW_RECON) {
 		vw_free(&v);

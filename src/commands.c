@@ -58,13 +58,15 @@ const sh_cmd sh_commands[] = {
 	  "                                     Attention is all you need\n"
 	  "                                     (or a learned T x D) to a\n"
 	  "                                     sequence of at most max\n"
-	  "  attention HEADS [causal] [from=Q,KV]\n"
+	  "  attention HEADS [causal] [from=Q,KV] [pad=ID]\n"
 	  "                                     multi-head self-attention\n"
 	  "                                     (PyTorch's MultiheadAttention:\n"
 	  "                                     Win 3D x D, bin, Wo, bo);\n"
 	  "                                     causal: no look ahead;\n"
 	  "                                     from=Q,KV: queries from Q,\n"
-	  "                                     keys and values from KV\n"
+	  "                                     keys and values from KV;\n"
+	  "                                     pad=ID: keys whose input\n"
+	  "                                     token is ID get no weight\n"
 	  "  ffn DFF [relu|gelu]                position-wise feed-forward:\n"
 	  "                                     D -> DFF -> D at each position\n"
 	  "  rnn UNITS [tanh|relu] [seq=all|last] [bptt=K]\n"
@@ -86,6 +88,7 @@ const sh_cmd sh_commands[] = {
 	  "  concat A B [C...]                  features one after another\n"
 	  "                                     (channels, for images)\n"
 	  "  slice FROM..TO [from=NODE]         features FROM to TO (from 1)\n"
+	  "                                     (of a sequence: positions)\n"
 	  "tie=NODE on dense or conv uses that node's weight tensor (shared:\n"
 	  "trained once, counted once); tie=NODE transpose on dense uses it\n"
 	  "transposed (a tied autoencoder's decoder). summary shows each\n"
@@ -520,7 +523,9 @@ const sh_cmd sh_commands[] = {
 	  "One row per point (each epoch, or every K iterations): epoch,\n"
 	  "iteration, loss, acc, val_loss, val_acc, lr and time. With export,\n"
 	  "writes them as CSV with a header line (empty cells for metrics not\n"
-	  "measured; times are 0 with --no-timing).\n"
+	  "measured; times are 0 with --no-timing). For data labelled per\n"
+	  "position acc is per token, and seq_acc and val_seq_acc (the share\n"
+	  "of whole sequences right) follow, in the table and the file.\n"
 	  "Examples:\n  history\n  history net export curves.csv" },
 	{ "plot", "files", cmd_plot, 1, 2, "out",
 	  "plot loss|accuracy|lr [MODEL] out=FILE",
@@ -584,9 +589,9 @@ const sh_cmd sh_commands[] = {
 	  "indices of the wrong ones.\n"
 	  "Example:\n  predict digits.test n=20" },
 	/* ---- panel */
-	{ "view", "panel", cmd_view, 1, 3, "node out noise",
+	{ "view", "panel", cmd_view, 1, 3, "node out noise layer head",
 	  "view loss|accuracy|VIEW [MODEL] [DATA] [node=NODE] [noise=STD] "
-	  "[out=FILE]",
+	  "[layer=K] [head=H] [out=FILE]",
 	  "draw one of the live panel's pictures once",
 	  "Draws what the panel shows while training, into the normal output:\n"
 	  "  loss, accuracy  the history's training and validation curves\n"
@@ -600,6 +605,7 @@ const sh_cmd sh_commands[] = {
 	  "  view boundary net moons\n  view probs digits.test:7\n"
 	  "  view latent ae digits.test node=code\n  view recon ae digits.test\n"
 	  "  view recon dae digits.test noise=0.3\n"
+	  "  view attention tf held:0 layer=2 head=1\n"
 	  "  view confusion net digits.test out=confusion.png" },
 	{ "monitor", "panel", cmd_monitor, 1, 1, NULL,
 	  "monitor FILE",
@@ -852,6 +858,39 @@ const sh_cmd sh_commands[] = {
 	  "leave nnsh",
 	  "Ends the session (Ctrl-D does the same at the prompt).\n"
 	  "Example:\n  quit" },
+	/* ---- sequences */
+	{ "generate", "sequences", cmd_generate, 2, 2,
+	  "prompt n temperature seed",
+	  "generate MODEL DATA [prompt=\"...\"] [n=200] [temperature=1] "
+	  "[seed=S]",
+	  "let a next-character model write text",
+	  "Prints the prompt (or the first character of DATA's text) and n\n"
+	  "characters more, each drawn from the model's output at the last\n"
+	  "position it read: the last T characters, T being its input\n"
+	  "length. DATA is the text (load text) whose characters the model\n"
+	  "was trained on. temperature=0 picks the most likely character\n"
+	  "every time; otherwise a character is drawn with probability\n"
+	  "proportional to p^(1/temperature) (below 1: surer, above: wilder),\n"
+	  "the same text again for the same seed=. The model must read left\n"
+	  "to right (rnn, lstm, gru, causal attention): what follows the\n"
+	  "last character read fills the rest of its input.\n"
+	  "Example:\n  generate net text prompt=\"ROMEO:\" n=300 "
+	  "temperature=0.8 seed=1" },
+	{ "translate", "sequences", cmd_translate, 2, 2, "n",
+	  "translate MODEL DATA:i [n=1]",
+	  "greedy decoding of a seq2seq model, next to the target",
+	  "For data in the seq2seq form (make TASK seq2seq=1: T source ids,\n"
+	  "the start id, T target ids in; the target and the end label out),\n"
+	  "decodes sample i (and the n-1 after it) without the target: the\n"
+	  "input holds the source, the start and the ids answered so far;\n"
+	  "each pass takes the most likely id at the next answer position,\n"
+	  "until the end label or T + 1 ids. Prints the source, the target\n"
+	  "and the output (both up to the end label; '(no end)' when the\n"
+	  "model gave none), and whether the output is the target. Training\n"
+	  "scores each position given the true ids before it (teacher\n"
+	  "forcing); translate shows what the model does on its own. The\n"
+	  "model must read left to right (attention causal).\n"
+	  "Example:\n  translate dec held:0 n=5" },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
 

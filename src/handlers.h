@@ -119,6 +119,14 @@ void sh_seq_print(sh_session *S, const char *name, const nn_dataset *d,
                   size_t from, size_t to);
 /* info DATA for a dataset of token ids. */
 void sh_seq_info(sh_session *S, const char *name, const nn_dataset *d);
+int cmd_translate(sh_session *S, const sh_line *l);
+
+/* cmd_text.c */
+/* `data NAME = load text FILE [len=] [step=]` (cmd_data hands it over;
+ * args the words after load). */
+int sh_text_data(sh_session *S, const sh_line *l, const char *name,
+                 const char *const *args, int nargs);
+int cmd_generate(sh_session *S, const sh_line *l);
 
 /* cmd_session.c */
 int cmd_help(sh_session *S, const sh_line *l);

@@ -99,6 +99,16 @@ static void feed_span(pn_live *L, long iter)
 	memcpy(L->rec, L->last, sizeof L->rec);
 }
 
+/* The span's correct predictions counted in samples: the share right
+ * (per position for sequences, of the labelled ones) times the samples,
+ * so that correct / seen is the accuracy. */
+static double span_correct(const nn_run *r)
+{
+	return r->span_labelled ? (double)r->span_correct *
+	                          (double)r->span_seen /
+	                          (double)r->span_labelled : 0;
+}
+
 /* Every batch: keep the span's sums. At a point the run has already
  * reset them, so this batch's share comes from the point's means over
  * the whole span. */
@@ -118,7 +128,7 @@ static void track(pn_live *L, const nn_progress *p)
 		memset(L->rec, 0, sizeof L->rec);
 	}
 	L->last[LOSS] = r->span_loss;
-	L->last[CORRECT] = (double)r->span_correct;
+	L->last[CORRECT] = span_correct(r);
 	L->last[SEEN] = (double)r->span_seen;
 }
 
@@ -484,7 +494,7 @@ int pn_live_open(sh_session *S, sh_model *sm, const sh_line *l,
 		L->sec0 = r->seconds;
 		L->prev_pos = r->pos;
 		L->last[LOSS] = L->rec[LOSS] = r->span_loss;
-		L->last[CORRECT] = L->rec[CORRECT] = (double)r->span_correct;
+		L->last[CORRECT] = L->rec[CORRECT] = span_correct(r);
 		L->last[SEEN] = L->rec[SEEN] = (double)r->span_seen;
 	}
 	pn_init(&L->st);

@@ -8,6 +8,7 @@
  * iterations, so the single steps use the same pieces as the loop.
  * gan ... log=FILE appends the run's points as JSON lines (monitor.h),
  * with or without the panel, for `monitor FILE`. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,7 @@ static void chart_point(pn_gan_live *L)
 	m.val_loss = L->sum[1] / n;
 	m.acc = L->sum[2] / n;
 	m.val_acc = L->sum[3] / n;
+	m.seq_acc = m.val_seq_acc = NAN;
 	m.lr = L->use->opt.lr;
 	m.seconds = L->run->seconds;
 	pn_add_point(&L->st, &m);

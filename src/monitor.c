@@ -101,6 +101,10 @@ void mo_point(FILE *f, const nn_metrics *p)
 	set_num(o, "acc", p->acc);
 	set_num(o, "val_loss", p->val_loss);
 	set_num(o, "val_acc", p->val_acc);
+	if (isfinite(p->seq_acc))       /* sequences only */
+		set_num(o, "seq_acc", p->seq_acc);
+	if (isfinite(p->val_seq_acc))
+		set_num(o, "val_seq_acc", p->val_seq_acc);
 	set_num(o, "lr", p->lr);
 	set_num(o, "seconds", p->seconds);
 	set_num(o, "samples_per_s", p->samples_per_s);
@@ -191,6 +195,8 @@ static void read_point(pn_state *st, const json_t *o)
 	p.acc = num(o, "acc");
 	p.val_loss = num(o, "val_loss");
 	p.val_acc = num(o, "val_acc");
+	p.seq_acc = num(o, "seq_acc");
+	p.val_seq_acc = num(o, "val_seq_acc");
 	p.lr = num(o, "lr");
 	p.seconds = num(o, "seconds");
 	p.samples_per_s = num(o, "samples_per_s");

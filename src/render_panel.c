@@ -181,11 +181,12 @@ void pn_chart(const pn_state *st, cv_canvas *c, int x, int y, int w, int h,
 {
 	const pn_fine *f = &st->fine;
 	size_t nf = f->n ? f->n : st->pts.n, np = st->pts.n, nv = 0;
-	double *buf = malloc((3 * nf + 2 * np + 1) * sizeof *buf);
+	double *buf = malloc((3 * nf + 4 * np + 1) * sizeof *buf);
 	double *tx = buf, *ty = tx + nf, *ts = ty + nf, *vx = ts + nf;
-	double *vy = vx + np;
+	double *vy = vx + np, *sy = vy + np, *svy = sy + np;
 	rc_mark marks[PN_EVENTS];
-	rc_series s[3];
+	rc_series s[5];
+	size_t nsq = 0, nsv = 0;
 	rc_chart ch = { 0 };
 	char smooth[40];
 	int ns = 0;
@@ -207,6 +208,11 @@ void pn_chart(const pn_state *st, cv_canvas *c, int x, int y, int w, int h,
 		vx[i] = xval(st, (double)p->iter);
 		vy[i] = acc ? p->val_acc : p->val_loss;
 		nv += isfinite(vy[i]) != 0;
+		/* sequences: the share of whole sequences right too */
+		sy[i] = p->seq_acc;
+		svy[i] = p->val_seq_acc;
+		nsq += acc && isfinite(sy[i]);
+		nsv += acc && isfinite(svy[i]);
 	}
 	if (st->smooth > 0) {
 		rc_smooth(ty, nf, st->smooth, ts);
@@ -222,6 +228,12 @@ void pn_chart(const pn_state *st, cv_canvas *c, int x, int y, int w, int h,
 		s[ns++] = (rc_series){ !st->gan ? "validation" : acc
 		                       ? "D(G(z))" : "G", vx, vy, np,
 		                       CV_BRIGHT_YELLOW, 0 };
+	if (nsq)
+		s[ns++] = (rc_series){ "seq", vx, sy, np,
+		                       CV_BRIGHT_MAGENTA, 0 };
+	if (nsv)
+		s[ns++] = (rc_series){ "val seq", vx, svy, np,
+		                       CV_BRIGHT_GREEN, 0 };
 	for (int i = 0; i < st->nev; i++)
 		marks[i] = (rc_mark){ xval(st, (double)st->ev[i].iter),
 		                      st->ev[i].text };

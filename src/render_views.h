@@ -83,6 +83,8 @@ typedef struct vw_view {
 	nn_shape shape;         /* their shape (ndim 0: the model's) */
 	nn_model *disc;         /* gan: the discriminator */
 	float corrupt;          /* recon: the noise added to the inputs */
+	int layer, head;        /* attention: which layer (from 1; 0: the
+	                         * first) and head (from 1; 0: the mean) */
 } vw_view;
 
 /* A view of kind k of the samples in d (named what in titles), drawn in

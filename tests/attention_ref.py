@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """attention_ref.py - writes tests/attention_ref.h: PyTorch's
 nn.MultiheadAttention (self-attention, with and without a causal mask,
-and cross-attention)
+cross-attention, and self-attention over an embedding of padded token
+ids with a key_padding_mask, with and without the causal mask)
 on fixed weights and inputs, its outputs and the gradients of
 sum(Y * G) with respect to the input and every parameter, for
 test_seq.c to compare nnsh's attention with. Run once with Debian's
@@ -71,6 +72,38 @@ def cross(g):
             arr("xa_dbo", mha.out_proj.bias.grad)]
 
 
+PAD_V, PAD = 7, 6
+PAD_IDS = [[1, 3, 0, 6, 6], [2, 5, 4, 1, 6]]
+
+
+def padded(prefix, causal, g):
+    """Tokens PAD_IDS through an embedding (PAD_V x D), then attention
+    whose keys holding PAD get no weight; the gradient goes to the
+    embedding's table, as nnsh's embed layer has it."""
+    torch.manual_seed(1)
+    mha = torch.nn.MultiheadAttention(D, H, batch_first=True)
+    with torch.no_grad():
+        mha.in_proj_bias.uniform_(-0.5, 0.5)
+        mha.out_proj.bias.uniform_(-0.5, 0.5)
+    table = torch.empty(PAD_V, D).uniform_(-1, 1, generator=g)
+    table.requires_grad_(True)
+    ids = torch.tensor(PAD_IDS)
+    x = table[ids]
+    mask = None
+    if causal:
+        mask = torch.triu(torch.ones(T, T, dtype=torch.bool), 1)
+    y, _ = mha(x, x, x, attn_mask=mask, key_padding_mask=ids == PAD,
+               need_weights=False)
+    gy = torch.empty(N, T, D).uniform_(-1, 1, generator=g)
+    (y * gy).sum().backward()
+    return [arr(prefix + "_table", table), arr(prefix + "_gy", gy),
+            arr(prefix + "_y", y), arr(prefix + "_dtable", table.grad),
+            arr(prefix + "_dwin", mha.in_proj_weight.grad),
+            arr(prefix + "_dbin", mha.in_proj_bias.grad),
+            arr(prefix + "_dwo", mha.out_proj.weight.grad),
+            arr(prefix + "_dbo", mha.out_proj.bias.grad)]
+
+
 def main():
     g = torch.Generator().manual_seed(2)
     print("/* attention_ref.h - written by tests/attention_ref.py with "
@@ -81,6 +114,13 @@ def main():
     print("#define REF_N %d\n#define REF_T %d\n#define REF_D %d\n"
           "#define REF_H %d" % (N, T, D, H))
     for a in case("sa", False, g) + case("ca", True, g) + cross(g):
+        print(a)
+    print("/* padding: ids (pa_ without, pc_ with the causal mask), vocabulary"
+          "\n * and the padding id */")
+    print("static const float pad_ids[%d] = { %s };" %
+          (N * T, ", ".join(str(i) for r in PAD_IDS for i in r)))
+    print("#define PAD_V %d\n#define PAD_ID %d" % (PAD_V, PAD))
+    for a in padded("pa", False, g) + padded("pc", True, g):
         print(a)
 
 

@@ -426,7 +426,9 @@ END_TEST
 
 /* ---- the panel ---------------------------------------------------------- */
 
-static void fill(pn_state *st)
+/* A run of 200 iterations with points at 100 and 200; with seqs, of
+ * data labelled per position (whole-sequence accuracies), else NAN. */
+static void fill_run(pn_state *st, int seqs)
 {
 	nn_metrics p = { 0 };
 
@@ -448,11 +450,18 @@ static void fill(pn_state *st)
 			p.acc = i / 200.0;
 			p.val_loss = p.loss + 0.1;
 			p.val_acc = p.acc - 0.1;
+			p.seq_acc = seqs ? p.acc / 2 : NAN;
+			p.val_seq_acc = seqs ? p.val_acc / 2 : NAN;
 			p.lr = 0.5;
 			ck_assert_int_eq(pn_add_point(st, &p), 0);
 		}
 	}
 	pn_event_add(st, 150, "lr %g -> %g", 0.5, 0.25);
+}
+
+static void fill(pn_state *st)
+{
+	fill_run(st, 0);
 }
 
 START_TEST(panel_layout)
@@ -470,6 +479,7 @@ START_TEST(panel_layout)
 	ck_assert(strstr(row(c, 1), "ETA 0:03") != NULL);
 	ck_assert(shows(c, "lr 0.5 -> 0.25"));
 	ck_assert(shows(c, "o validation"));
+	ck_assert(!shows(c, "seq"));
 	ck_assert(strstr(row(c, 29), "q quit") == NULL);
 	ck_assert(strstr(row(c, 29), "space pause") != NULL);
 	ck_assert(pn_view_area(100, 30, &w, &h));
@@ -485,6 +495,28 @@ START_TEST(panel_layout)
 	pn_render(st, NULL, c);
 	ck_assert(strstr(row(c, 0), "terminal too small (30x8)") != NULL);
 	ck_assert(!pn_view_area(30, 8, &w, &h));
+	cv_free(c);
+	pn_free(st);
+	free(st);
+}
+END_TEST
+
+/* Data labelled per position: the accuracy chart also draws the share
+ * of whole sequences right, training and validation. */
+START_TEST(sequence_curves)
+{
+	pn_state *st = malloc(sizeof *st);
+	cv_canvas *c = cv_new(100, 30, 0);
+	int cells = 0;
+
+	fill_run(st, 1);
+	pn_render(st, NULL, c);
+	ck_assert(shows(c, "+ seq"));
+	ck_assert(shows(c, "val seq"));
+	for (int y = 0; y < c->h; y++)
+		for (int x = 0; x < c->w; x++)
+			cells += c->cells[y * c->w + x].fg == CV_BRIGHT_MAGENTA;
+	ck_assert_int_gt(cells, 2);     /* the legend's mark and a curve */
 	cv_free(c);
 	pn_free(st);
 	free(st);
@@ -668,6 +700,7 @@ int main(void)
 	tcase_add_test(t, probs_and_stats_of_a_model);
 	tcase_add_test(t, panel_layout);
 	tcase_add_test(t, summary_text);
+	tcase_add_test(t, sequence_curves);
 	tcase_add_test(t, long_runs_compress);
 	tcase_add_test(t, log_round_trip);
 	tcase_add_test(t, live_rate_change);

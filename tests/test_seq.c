@@ -245,9 +245,9 @@ START_TEST(bad_options_and_data)
 	ck_assert_int_eq(nn_dataset_check(d), -1);
 	ck_assert_str_eq(nn_error(), "token 5 of sample 1 is not in 0..4");
 	d->xtok[6] = 0;
-	d->ytok[11] = -1;
+	d->ytok[11] = 5;
 	ck_assert_int_eq(nn_dataset_check(d), -1);
-	ck_assert_str_eq(nn_error(), "label -1 of sample 2 is not in 0..4");
+	ck_assert_str_eq(nn_error(), "label 5 of sample 2 is not in 0..4");
 	nn_dataset_free(d);
 }
 END_TEST
