@@ -390,7 +390,7 @@ START_TEST(targets_and_val_split)
 	ck_assert_int_eq(nn_evaluate(m, NN_LOSS_MSE, d, 0, &l0, NULL, NULL),
 	                 0);
 	ck_assert_int_eq(nn_evaluate_targets(m, NN_LOSS_MSE, d, 0, 0.1f,
-	                                     0.9f, &l1, NULL, NULL), 0);
+	                                     0.9f, 0, &l1, NULL, NULL), 0);
 	ck_assert_double_eq_tol(l0, 0.5, 1e-7);
 	ck_assert_double_eq_tol(l1, 0.41, 1e-7);
 	/* val=0.2 validates on the last 20 samples, with the targets */
@@ -403,7 +403,7 @@ START_TEST(targets_and_val_split)
 		idx[i] = 80 + i;
 	tail = nn_dataset_subset(d, idx, 20);
 	ck_assert_int_eq(nn_evaluate_targets(m, NN_LOSS_MSE, tail, 0, 0.1f,
-	                                     0.9f, &vl, NULL, NULL), 0);
+	                                     0.9f, 0, &vl, NULL, NULL), 0);
 	ck_assert(vl == h.p[h.n - 1].val_loss);
 	o.val_split = 0.999;
 	ck_assert_int_eq(nn_train(m, NN_LOSS_MSE, &op, d, &o, &r, &h), -1);
