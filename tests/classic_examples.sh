@@ -4,10 +4,10 @@
 # exact recall, the capacity curves), symmetry.nn (1,240 sweeps with
 # seed 10, every seed of 1-10 solving it in 457-6191 sweeps, half within
 # 1,000, the mirrored weights, and the ratios they settle on: 1 : 2 : 4
-# for four seeds, 2 : 3 : 4 for six), family.nn (the plateau of the paper's whole
-# recipe, the counts right on the training and held-out facts of seeds
-# 1-6 without its decay, a nationality and a generation unit). Runs on
-# the bundled digits.
+# for four seeds, 2 : 3 : 4 for six), family.nn (the plateau of the
+# paper's whole recipe, the counts right on the training and held-out
+# facts of seeds 1-6 without its decay, a nationality and a generation
+# unit). Runs on the bundled digits.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 nnsh=${NNSH:-$(pwd)/../src/nnsh}
