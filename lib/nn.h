@@ -999,6 +999,11 @@ void nn_hopfield_nearest(const nn_hopfield *h, const float *s,
 /* count random -1/+1 patterns of units values, labelled 0..count-1 (a
  * square number of units is shaped side x side, as an image). */
 nn_dataset *nn_make_patterns(size_t count, size_t units, nn_rng *rng);
+/* The bundled letters (letters.c) named in which ("AHTX", either case;
+ * NULL or "" for A to Z) as 10x10 -1/+1 patterns, in that order,
+ * labelled 0..k-1 with the letters as class names. NULL with a message
+ * for anything but distinct letters. */
+nn_dataset *nn_make_letters(const char *which);
 /* d (-1/+1 or 0/1 inputs) as -1/+1 with each unit flipped with
  * probability p; labels kept. */
 nn_dataset *nn_dataset_flip(const nn_dataset *d, double p, nn_rng *rng);
