@@ -131,6 +131,35 @@ else
 	echo "classic_examples: FAIL: symmetry seeds 1-10:" $(cat epochs)
 	fail=1
 fi
+# the same seeds at epsilon 0.05 (solved in 453-881 sweeps; 1 : 2 : 4 for
+# seeds 2 4 6 8 10) and from +-0.1 (1 : 2 : 4 for seeds 2 6 8 10); the
+# others 2 : 3 : 4
+for v in "s/lr=0.1 /lr=0.05 /" "s/lo=-0.3 hi=0.3/lo=-0.1 hi=0.1/"; do
+	for s in 1 2 3 4 5 6 7 8 9 10; do
+		sed "s/^seed 10$/seed $s/; $v" "$ex/symmetry.nn" > v$s.nn
+		"$nnsh" --no-timing v$s.nn > v$s.out 2>&1
+		ep=$(sed -n 's/^reached the goal at epoch \([0-9]*\).*/\1/p' \
+		     v$s.out)
+		set -- $(ratios v$s.out | tail -1 | tr ':' ' ')
+		code=$(printf '%s\n' "$@" | sort -n | uniq | tr -d '\n')
+		echo "$s ${ep:-none} $code"
+	done > codes
+	case $v in
+	*lr*) want="2 4 6 8 10"; lo=453; hi=881 ;;
+	*) want="2 6 8 10"; lo=1; hi=20000 ;;
+	esac
+	got=$(awk -v lo=$lo -v hi=$hi '
+	      $3 == "1.02.04.0" { printf "%s%s", n++ ? " " : "", $1 }
+	      ($3 != "1.02.04.0" && $3 != "1.01.52.0") ||
+	      !($2 >= lo && $2 <= hi) { bad = 1 }
+	      END { if (bad || NR != 10) printf " bad" }' codes)
+	if [ "$got" = "$want" ]; then
+		echo "classic_examples: symmetry ($v): 1:2:4 for seeds $got"
+	else
+		echo "classic_examples: FAIL: symmetry ($v): 1:2:4 for" \
+		     "'$got', not '$want':"; cat codes; fail=1
+	fi
+done
 
 # --- family.nn
 "$nnsh" --no-timing "$ex/family.nn" > fam.out 2>&1 ||
