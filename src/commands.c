@@ -163,7 +163,8 @@ const sh_cmd sh_commands[] = {
 	  "(|y - t| - D)^2. Hinton's family trees (1986) used D = 0.2: an\n"
 	  "output that should be on counts as right above 0.8, so the\n"
 	  "weights need not grow to push it to 1. The training line, val\n"
-	  "loss, evaluate, grad and gradcheck all take the dead zone.\n"
+	  "loss, evaluate, grad and gradcheck all take the dead zone; a\n"
+	  "model file keeps it only with a stopped run, for its resume.\n"
 	  "Examples:\n  loss crossentropy\n  loss mse reduction=sum\n"
 	  "  loss mse reduction=sum deadzone=0.2\n  loss" },
 	{ "optim", "models", cmd_optim, 1, 2,

@@ -626,6 +626,31 @@ START_TEST(file_roundtrip_exact)
 }
 END_TEST
 
+/* optim decay= and a run's dead zone come back from a file; files
+ * without them (all the others) load them as 0. */
+START_TEST(decay_deadzone_roundtrip)
+{
+	nn_file a, b;
+	const char *p = tmp_path("dz.safetensors");
+
+	trained(&a, 3);
+	a.optim.decay = 0.002f;
+	a.run.opts.deadzone = 0.2f;
+	ck_assert_int_eq(nn_save(p, &a), 0);
+	ck_assert_int_eq(nn_load(p, &b), 0);
+	ck_assert(b.optim.decay == 0.002f);
+	ck_assert(b.run.opts.deadzone == 0.2f);
+	nn_file_free(&b);
+	a.optim.decay = 0;
+	a.run.opts.deadzone = 0;
+	ck_assert_int_eq(nn_save(p, &a), 0);
+	ck_assert_int_eq(nn_load(p, &b), 0);
+	ck_assert(b.optim.decay == 0 && b.run.opts.deadzone == 0);
+	nn_file_free(&a);
+	nn_file_free(&b);
+}
+END_TEST
+
 /* Stop after k iterations, save with state, load, resume: the weights and
  * optimizer state equal those of a run that never stopped. */
 START_TEST(resume_equals_uninterrupted)
@@ -889,6 +914,7 @@ int main(void)
 	tcase_add_test(tc, targets_and_val_split);
 	tcase_add_test(tc, nan_guard_names_layer);
 	tcase_add_test(tc, file_roundtrip_exact);
+	tcase_add_test(tc, decay_deadzone_roundtrip);
 	tcase_add_test(tc, resume_equals_uninterrupted);
 	tcase_add_test(tc, damaged_files_rejected);
 	tcase_add_test(tc, hostile_files_rejected);
