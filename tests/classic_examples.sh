@@ -8,7 +8,8 @@
 # for four seeds, 2 : 3 : 4 for six), family.nn (the plateau of the
 # paper's whole recipe, the counts right on the training and held-out
 # facts of seeds 1-6 without its decay and of seeds 1-3 with it from
-# larger weights, the nationality, branch and generation units). Runs on the bundled digits.
+# larger weights, the nationality, branch and generation units). Runs
+# on the bundled digits.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 nnsh=${NNSH:-$(pwd)/../src/nnsh}
