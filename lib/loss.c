@@ -45,6 +45,15 @@ int nn_reduction_parse(const char *name)
 	return -1;
 }
 
+void nn_deadzone(const float *out, float *y, size_t len, float dz)
+{
+	for (size_t i = 0; i < len; i++) {
+		float lo = y[i] - dz, hi = y[i] + dz;
+
+		y[i] = out[i] < lo ? lo : out[i] > hi ? hi : out[i];
+	}
+}
+
 int nn_loss_fuses(nn_loss_kind k, nn_act act)
 {
 	if (k == NN_LOSS_CE)

@@ -138,6 +138,14 @@ static int get_long(reader *r, json_t *o, const char *what, const char *key,
 }
 
 /* An optional whole number field (0 when absent). */
+/* An optional number: *out keeps its value when key is absent. */
+static int opt_real(reader *r, json_t *o, const char *what, const char *key,
+                    double lo, double hi, double *out)
+{
+	return json_object_get(o, key) ? get_real(r, o, what, key, lo, hi, out)
+	                               : 0;
+}
+
 static int opt_int(reader *r, json_t *o, const char *what, const char *key,
                    int *out)
 {
@@ -282,6 +290,7 @@ static int read_optim(reader *r, nn_file *f, json_t *o, int state)
 	json_t *kind = json_object_get(o, "kind");
 	nn_optim *op = &f->optim;
 	double lr = 0, mom = 0, wd = 0, b1 = 0, b2 = 0, rho = 0, eps = 0;
+	double decay = 0;
 	long nesterov, t = 0;
 	int k;
 
@@ -293,6 +302,7 @@ static int read_optim(reader *r, nn_file *f, json_t *o, int state)
 	    get_real(r, o, w, "momentum", 0, 1, &mom) < 0 ||
 	    get_long(r, o, w, "nesterov", 0, 1, &nesterov) < 0 ||
 	    get_real(r, o, w, "weight_decay", 0, 1e3, &wd) < 0 ||
+	    opt_real(r, o, w, "decay", 0, 1, &decay) < 0 ||
 	    get_real(r, o, w, "beta1", 0, 1, &b1) < 0 ||
 	    get_real(r, o, w, "beta2", 0, 1, &b2) < 0 ||
 	    get_real(r, o, w, "rho", 0, 1, &rho) < 0 ||
@@ -303,6 +313,7 @@ static int read_optim(reader *r, nn_file *f, json_t *o, int state)
 	op->momentum = (float)mom;
 	op->nesterov = (int)nesterov;
 	op->weight_decay = (float)wd;
+	op->decay = (float)decay;
 	op->beta1 = (float)b1;
 	op->beta2 = (float)b2;
 	op->rho = (float)rho;
@@ -439,7 +450,7 @@ static int read_run(reader *r, nn_file *f, json_t *o)
 	json_t *vn = json_object_get(o, "val_name");
 	long active, iter, iters, epoch, epochs, n, np, pos, shuffle, se,
 	     every, restored, batch, nan_iter;
-	double secs = 0;
+	double secs = 0, dz = 0;
 
 	if (get_long(r, o, w, "active", 0, 1, &active) < 0 ||
 	    get_long(r, o, w, "iters", 1, 1L << 50, &iters) < 0 ||
@@ -461,6 +472,7 @@ static int read_run(reader *r, nn_file *f, json_t *o)
 	    opt_int(r, o, w, "fanin", &op->fanin) < 0 ||
 	    read_targets(r, json_object_get(o, "targets"), w, &op->target_lo,
 	                 &op->target_hi) < 0 ||
+	    opt_real(r, o, w, "deadzone", 0, 1e6, &dz) < 0 ||
 	    read_schedule(r, json_object_get(o, "schedule"), "nnsh.run",
 	                  &op->schedule) < 0 ||
 	    read_early(r, json_object_get(o, "early"), &run->early) < 0 ||
@@ -482,6 +494,7 @@ static int read_run(reader *r, nn_file *f, json_t *o)
 	run->nparams = (size_t)np;
 	run->pos = (size_t)pos;
 	run->seconds = secs;
+	op->deadzone = (float)dz;
 	run->stopped_early = (int)se;
 	run->restored = (int)restored;
 	run->nan_iter = nan_iter;

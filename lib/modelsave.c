@@ -181,7 +181,9 @@ static json_t *optim_json(const nn_optim *o, int state)
 	                      "beta1", o->beta1, "beta2", o->beta2, "rho",
 	                      o->rho, "eps", o->eps);
 
-	if (j && state && set_new(j, "t", json_integer(o->t)) < 0) {
+	if ((j && state && set_new(j, "t", json_integer(o->t)) < 0) ||
+	    (j && o->decay != 0 &&
+	     set_new(j, "decay", json_real(o->decay)) < 0)) {
 		json_decref(j);
 		return NULL;
 	}
@@ -227,6 +229,8 @@ static json_t *run_json(const nn_run *r)
 	    set_new(j, "fanin", json_boolean(o->fanin)) < 0 ||
 	    set_new(j, "targets", json_pack("[f, f]", o->target_lo,
 	                                    o->target_hi)) < 0 ||
+	    (o->deadzone != 0 &&
+	     set_new(j, "deadzone", json_real(o->deadzone)) < 0) ||
 	    set_new(j, "schedule", schedule_json(&o->schedule)) < 0 ||
 	    set_new(j, "early", json_pack("{s:s, s:i, s:f, s:b, s:o, s:i,"
 	                                  " s:I, s:i}",

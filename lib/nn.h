@@ -616,6 +616,14 @@ const char *nn_reduction_name(nn_reduction r);
 /* "mean" or "sum"; -1 when unknown. */
 int nn_reduction_parse(const char *name);
 
+/* The dead zone of Hinton (1986): no error where an output is within dz
+ * of its target. Replaces each target y[i] (of len) by the nearest value
+ * to out[i] in [y[i] - dz, y[i] + dz], so that mse against the new
+ * targets is 1/2 * max(|out - y| - dz, 0)^2 per output and its gradient
+ * that loss's (it is continuous: an output just outside the zone has a
+ * small error). */
+void nn_deadzone(const float *out, float *y, size_t len, float dz);
+
 /* Whether this loss fuses with that output activation. */
 int nn_loss_fuses(nn_loss_kind k, nn_act out_act);
 /* Check that the loss can be used on outputs of width w produced by that
@@ -649,6 +657,10 @@ typedef struct nn_optim {
 	float momentum;         /* sgd */
 	int nesterov;           /* sgd */
 	float weight_decay;     /* all: L2 added to the gradient of weights */
+	float decay;            /* first-order kinds: every weight times
+	                         * 1 - decay after each step, apart from
+	                         * the gradient (the 1986 papers' "weight
+	                         * decay": 0.2% per sweep is 0.002) */
 	float beta1, beta2;     /* adam */
 	float rho;              /* rmsprop */
 	float eps;              /* adam, rmsprop, adagrad */
@@ -847,6 +859,8 @@ typedef struct nn_train_opts {
 	                         * SGD steps, by 1/sqrt(fan-in) (LeCun) */
 	float target_lo, target_hi;  /* label targets 0 and 1 become these
 	                              * (both 0: unchanged) */
+	float deadzone;         /* mse: no error where an output is within
+	                         * this of its target (nn_deadzone); 0: off */
 	nn_early early;         /* early stopping and restoring; zero: off */
 	double goal;            /* stop at the first point whose training
 	                         * loss is at most this (MATLAB's goal);
@@ -973,10 +987,11 @@ int nn_evaluate_seq(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
 void nn_set_interrupt(volatile int *flag);
 
 /* The same with label targets 0 and 1 mapped to lo and hi (see
- * nn_train_opts; lo == hi leaves them). */
+ * nn_train_opts; lo == hi leaves them) and the loss taken with the dead
+ * zone dz (0: none; see nn_deadzone). */
 int nn_evaluate_targets(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
-                        size_t batch, float lo, float hi, double *loss_out,
-                        double *acc_out, size_t *correct);
+                        size_t batch, float lo, float hi, float dz,
+                        double *loss_out, double *acc_out, size_t *correct);
 
 /* Predicted class of each of the n samples idx (argmax, or 0/1 for a
  * single output); pred receives n ints. */
@@ -1044,6 +1059,11 @@ void nn_hopfield_nearest(const nn_hopfield *h, const float *s,
 /* count random -1/+1 patterns of units values, labelled 0..count-1 (a
  * square number of units is shaped side x side, as an image). */
 nn_dataset *nn_make_patterns(size_t count, size_t units, nn_rng *rng);
+/* The bundled letters (letters.c) named in which ("AHTX", either case;
+ * NULL or "" for A to Z) as 10x10 -1/+1 patterns, in that order,
+ * labelled 0..k-1 with the letters as class names. NULL with a message
+ * for anything but distinct letters. */
+nn_dataset *nn_make_letters(const char *which);
 /* d (-1/+1 or 0/1 inputs) as -1/+1 with each unit flipped with
  * probability p; labels kept. */
 nn_dataset *nn_dataset_flip(const nn_dataset *d, double p, nn_rng *rng);

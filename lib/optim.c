@@ -3,7 +3,8 @@
  * The formulas are PyTorch's (torch.optim), so a step can be checked against
  * it: SGD with momentum v = mu v + g and Nesterov g + mu v; Adam with bias
  * correction; RMSProp v = rho v + (1 - rho) g^2; Adagrad s = s + g^2.
- * Weight decay adds wd * w to the gradient of weights (not biases). Large
+ * Weight decay adds wd * w to the gradient of weights (not biases);
+ * `decay` shrinks them apart from the gradient after the step. Large
  * models are updated by the worker threads, each a share of the block. */
 #include <limits.h>
 #include <math.h>
@@ -84,13 +85,16 @@ static int ensure_state(nn_optim *o, size_t n)
 	return 0;
 }
 
-/* Update w[0..n) from g; m and v point at the same range of the state.
- * Adam's step is PyTorch's: lr / c1 * m / (sqrt(v) / sqrt(c2) + eps). */
+/* Update w[0..n) from g; m and v point at the same range of the state;
+ * decays: the tensor takes weight decay (weights, not biases). Adam's
+ * step is PyTorch's: lr / c1 * m / (sqrt(v) / sqrt(c2) + eps). */
 NN_HOT static void update(const nn_optim *o, float *restrict w,
                    const float *restrict g, float *restrict m,
-                   float *restrict v, size_t n, float wd, float c1, float c2)
+                   float *restrict v, size_t n, int decays, float c1,
+                   float c2)
 {
 	float lr = o->lr, mu = o->momentum, eps = o->eps;
+	float wd = decays ? o->weight_decay : 0;
 	float step = lr / c1, root_c2 = sqrtf(c2);
 
 	switch (o->kind) {
@@ -135,6 +139,9 @@ NN_HOT static void update(const nn_optim *o, float *restrict w,
 	default:
 		break;
 	}
+	if (decays && o->decay != 0)
+		for (size_t i = 0; i < n; i++)
+			w[i] -= o->decay * w[i];
 }
 
 /* Models with at least this many parameters are updated in shares of the
@@ -171,8 +178,7 @@ static void update_range(const step_job *j, size_t lo, size_t hi)
 				continue;
 			update(o, w + a, nn_model_grads(j->m) + a,
 			       o->m ? o->m + a : NULL, o->v ? o->v + a : NULL,
-			       b - a, p.decay ? o->weight_decay : 0, j->c1,
-			       j->c2);
+			       b - a, p.decay, j->c1, j->c2);
 		}
 }
 

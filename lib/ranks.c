@@ -56,12 +56,13 @@ static uint32_t settings_crc(const nn_run *r, const nn_optim *o, int loss)
 	const nn_schedule *s = &p->schedule;
 	double v[] = {
 		loss, o->kind, o->lr, o->momentum, o->nesterov,
-		o->weight_decay, o->beta1, o->beta2, o->rho, o->eps,
+		o->weight_decay, o->decay, o->beta1, o->beta2, o->rho, o->eps,
 		(double)o->t, (double)r->iters, (double)r->iter, r->epoch,
 		(double)r->n, (double)r->pos, (double)p->batch, p->shuffle,
 		(double)p->every, p->clip, p->fanin, p->target_lo,
-		p->target_hi, p->goal, p->reduction, p->early.monitor,
-		p->early.patience, p->early.min_delta, p->early.restore,
+		p->target_hi, p->deadzone, p->goal, p->reduction,
+		p->early.monitor, p->early.patience, p->early.min_delta,
+		p->early.restore,
 		s->kind, s->max, s->min, s->gamma, (double)s->every, s->T,
 		(double)s->warmup,
 	};

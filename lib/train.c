@@ -123,7 +123,8 @@ static size_t count_seqs(const float *out, const float *y, size_t n,
 }
 
 static int evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
-                    size_t batch, float lo, float hi, double *loss_out,
+                    size_t batch, float lo, float hi, float dz,
+                    double *loss_out,
                     double *acc_out, size_t *correct_out, size_t *seqs_out,
                     int interruptible)
 {
@@ -162,6 +163,8 @@ static int evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
 		lab = nn_dataset_labelled(d, b.idx, cnt);
 		labelled += lab;
 		map_targets(d, b.y, cnt * rows * w, lo, hi);
+		if (dz > 0)
+			nn_deadzone(out, b.y, cnt * rows * w, dz);
 		/* a batch's mean, weighted by its labelled rows (samples) */
 		total += (double)lab / (double)rows *
 		         (nn_loss(loss, nn_model_output_act(m),
@@ -186,15 +189,16 @@ int nn_evaluate_seq(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
                     size_t batch, double *loss_out, double *tok_acc,
                     size_t *seqs_right)
 {
-	return evaluate(m, loss, d, batch, 0, 0, loss_out, tok_acc, NULL,
+	return evaluate(m, loss, d, batch, 0, 0, 0, loss_out, tok_acc, NULL,
 	                seqs_right, 1);
 }
 
 int nn_evaluate_targets(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
-                        size_t batch, float lo, float hi, double *loss_out,
-                        double *acc_out, size_t *correct_out)
+                        size_t batch, float lo, float hi, float dz,
+                        double *loss_out, double *acc_out,
+                        size_t *correct_out)
 {
-	return evaluate(m, loss, d, batch, lo, hi, loss_out, acc_out,
+	return evaluate(m, loss, d, batch, lo, hi, dz, loss_out, acc_out,
 	                correct_out, NULL, 1);
 }
 
@@ -202,8 +206,8 @@ int nn_evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
                 size_t batch, double *loss_out, double *acc_out,
                 size_t *correct_out)
 {
-	return nn_evaluate_targets(m, loss, d, batch, 0, 0, loss_out, acc_out,
-	                           correct_out);
+	return nn_evaluate_targets(m, loss, d, batch, 0, 0, 0, loss_out,
+	                           acc_out, correct_out);
 }
 
 int nn_predict(nn_model *m, const nn_dataset *d, const size_t *idx, size_t n,
@@ -434,8 +438,8 @@ static int add_point(trainer *t)
 	p.mu = t->o->kind == NN_OPT_LM ? t->o->mu : 0;
 	t->evals = 0;
 	if (t->val && evaluate(t->m, t->loss, t->val, 0, t->cfg.target_lo,
-	                       t->cfg.target_hi, &p.val_loss, &p.val_acc,
-	                       NULL, &vseqs, 0) < 0)
+	                       t->cfg.target_hi, t->cfg.deadzone, &p.val_loss,
+	                       &p.val_acc, NULL, &vseqs, 0) < 0)
 		return -1;
 	if (t->val && t->val->ytok)
 		p.val_seq_acc = (double)vseqs / (double)t->val->n;
@@ -464,6 +468,15 @@ static int check_settings(trainer *t, const nn_train_opts *o)
 	if (t->full && (o->clip > 0 || o->fanin))
 		return nn_fail("clip= and fanin shape gradient-descent steps; "
 		               "%s takes its own", nn_optim_name(t->o->kind));
+	if (!(o->deadzone >= 0 && o->deadzone < 1e6))
+		return nn_fail("the dead zone must be 0 (off) or more");
+	if (o->deadzone > 0 && t->loss != NN_LOSS_MSE)
+		return nn_fail("a dead zone is an option of loss mse, not %s",
+		               nn_loss_name(t->loss));
+	if (o->deadzone > 0 && t->full)
+		return nn_fail("a dead zone needs a gradient-descent optimizer "
+		               "(sgd adam rmsprop adagrad), not %s",
+		               nn_optim_name(t->o->kind));
 	if (nn_schedule_check(&o->schedule) < 0)
 		return -1;
 	if ((unsigned)e->monitor >= NN_MON_COUNT || e->patience < 0 ||
@@ -620,6 +633,8 @@ static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
 	k->seqs = t->d->ytok ? count_seqs(out, b->y, n, rows, w) : 0;
 	map_targets(t->d, b->y, n * rows * w, t->cfg.target_lo,
 	            t->cfg.target_hi);
+	if (t->cfg.deadzone > 0)
+		nn_deadzone(out, b->y, n * rows * w, t->cfg.deadzone);
 	*l = nn_loss(t->loss, t->act, nn_model_z(m, nn_model_layers(m) - 1),
 	             out, b->y, n * rows, w, b->grad, &dz_given) +
 	     nn_model_penalty_value(m, -1);

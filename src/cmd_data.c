@@ -721,7 +721,8 @@ int cmd_data(sh_session *S, const sh_line *l)
 	if (strcmp(verb, "load") == 0)
 		return verb_load(S, l, name, args, nargs);
 	if ((strcmp(verb, "make") == 0 && nargs > 0 &&
-	     strcmp(args[0], "patterns") == 0) ||
+	     (strcmp(args[0], "patterns") == 0 ||
+	      strcmp(args[0], "letters") == 0)) ||
 	    strcmp(verb, "flip") == 0 || strcmp(verb, "bipolar") == 0)
 		return sh_hopfield_data(S, l, name, verb, args, nargs);
 	if (strcmp(verb, "make") == 0 && nargs > 0 &&

@@ -114,22 +114,32 @@ static int forward_loss(sh_session *S, sh_model *sm, const float *x,
 	nn_loss_kind lk = sh_model_loss(sm);
 	nn_act act = nn_model_output_act(sm->m);
 	const float *out;
-	float *g = NULL;
+	float *g = NULL, *yz = NULL;
 	int dz_given;
 
 	if (nn_loss_check(lk, act, w) < 0)
 		return sh_err(S, "%s", nn_error());
-	if (backward && !(g = malloc(n * w * sizeof *g)))
+	if ((backward && !(g = malloc(n * w * sizeof *g))) ||
+	    (sm->deadzone > 0 && !(yz = malloc(n * w * sizeof *yz)))) {
+		free(g);
 		return sh_err(S, "out of memory");
+	}
 	if (!(out = nn_model_forward(sm->m, x, n, 0, NULL))) {
 		free(g);
+		free(yz);
 		return sh_err(S, "%s", nn_error());
+	}
+	if (yz) {       /* the dead zone moves the targets to the outputs */
+		memcpy(yz, y, n * w * sizeof *yz);
+		nn_deadzone(out, yz, n * w, sm->deadzone);
+		y = yz;
 	}
 	*loss = nn_loss(lk, act, nn_model_z(sm->m, last_layer), out, y, n, w,
 	                g, &dz_given) + nn_model_penalty_value(sm->m, -1);
 	if (backward)
 		nn_model_backward(sm->m, g, dz_given);
 	free(g);
+	free(yz);
 	return 0;
 }
 
@@ -286,6 +296,8 @@ static void describe_optim(sh_session *S, const nn_optim *o)
 		          o->nesterov ? " nesterov" : "");
 	if (o->weight_decay > 0)
 		sh_printf(S, " weight_decay=%g", o->weight_decay);
+	if (o->decay > 0)
+		sh_printf(S, " decay=%g", o->decay);
 }
 
 int cmd_step(sh_session *S, const sh_line *l)

@@ -410,15 +410,26 @@ int sh_hopfield_data(sh_session *S, const sh_line *l, const char *name,
 		const char *key = l->v[i].key;
 		const char *ok = strcmp(verb, "flip") == 0 ? "p seed"
 		                 : strcmp(verb, "bipolar") == 0
-		                 ? "size threshold" : "n size seed";
+		                 ? "size threshold"
+		                 : strcmp(args[0], "letters") == 0 ? ""
+		                 : "n size seed";
 
+		if (key && !*ok)
+			return sh_err(S, "make letters: unknown option '%s' "
+			              "(it takes one word of letters, as in "
+			              "AHTX)", key);
 		if (key && !sh_option_allowed(ok, key))
 			return sh_err(S, "%s: unknown option '%s' (options: "
 			              "%s)", verb, key, ok);
 	}
 	if (!(rng = rng_for(S, l, &own)))
 		return -1;
-	if (strcmp(verb, "make") == 0) {
+	if (strcmp(verb, "make") == 0 && strcmp(args[0], "letters") == 0) {
+		if (nargs > 2)
+			return sh_err(S, "make letters: unexpected '%s' (one "
+			              "word of letters, as in AHTX)", args[2]);
+		d = nn_make_letters(nargs > 1 ? args[1] : NULL);
+	} else if (strcmp(verb, "make") == 0) {
 		long n, size;
 
 		if (nargs != 1)
@@ -452,8 +463,9 @@ int sh_hopfield_data(sh_session *S, const sh_line *l, const char *name,
 		}
 	}
 	if (!d)
-		return sh_err(S, "%s: %s", strcmp(verb, "make") == 0
-		              ? "make patterns" : verb, nn_error());
+		return sh_err(S, "%s%s: %s", strcmp(verb, "make") == 0
+		              ? "make " : "", strcmp(verb, "make") == 0
+		              ? args[0] : verb, nn_error());
 	nn_shape_str(&d->xshape, shape, sizeof shape);
 	if (!sh_put_data(S, name, d))
 		return sh_err(S, "out of memory");

@@ -352,6 +352,10 @@ static void describe_loss(sh_session *S, const sh_model *sm)
 	          sm->loss_set ? "" : " (the default for this output)",
 	          over[k], sm->red == NN_RED_SUM ? "summed" : "averaged",
 	          nn_reduction_name(sm->red));
+	if (sm->deadzone > 0)
+		sh_printf(S, "dead zone %g: no error where an output is within "
+		          "%g of its target, and the error beyond counted from "
+		          "the zone's edge\n", sm->deadzone, sm->deadzone);
 }
 
 int cmd_loss(sh_session *S, const sh_line *l)
@@ -360,13 +364,16 @@ int cmd_loss(sh_session *S, const sh_line *l)
 	const char *name, *red = sh_opt(l, "reduction");
 	const sh_arg *extra = sh_pos(l, 1);
 	int k, r = NN_RED_MEAN;
+	double dz;
 
 	if (!sm)
 		return -1;
 	if (!sh_pos(l, 0)) {
-		if (red)
-			return sh_err(S, "loss: reduction= goes with a loss, "
-			              "as in 'loss mse reduction=sum'");
+		if (red || sh_opt(l, "deadzone"))
+			return sh_err(S, "loss: %s= goes with a loss, as in "
+			              "'loss mse %s'", red ? "reduction"
+			              : "deadzone", red ? "reduction=sum"
+			              : "deadzone=0.2");
 		describe_loss(S, sm);
 		return 0;
 	}
@@ -375,6 +382,12 @@ int cmd_loss(sh_session *S, const sh_line *l)
 		return sh_err(S, "reduction=%s: mean or sum", red);
 	if ((k = nn_loss_parse(name)) < 0)
 		return sh_err(S, "unknown loss '%s' (mse crossentropy bce nll)",
+		              name);
+	if (sh_opt_double(S, l, "deadzone", 0, 0, 1e6, &dz) < 0)
+		return -1;
+	if (dz > 0 && k != NN_LOSS_MSE)
+		return sh_err(S, "loss %s: deadzone= is an option of mse "
+		              "(outputs near their targets count no error)",
 		              name);
 	if (extra) {
 		if (k != NN_LOSS_CE || strcmp(extra->text, "naive") != 0)
@@ -385,6 +398,7 @@ int cmd_loss(sh_session *S, const sh_line *l)
 	sm->loss = (nn_loss_kind)k;
 	sm->loss_set = 1;
 	sm->red = (nn_reduction)r;
+	sm->deadzone = (float)dz;
 	if (S->interactive)
 		describe_loss(S, sm);
 	return 0;
@@ -397,7 +411,7 @@ static int optim_full(sh_session *S, const sh_line *l, sh_model *sm,
 	const char *name = nn_optim_name(k);
 	const sh_arg *flag = sh_pos(l, 1);
 	static const char *const first[] = { "momentum", "nesterov",
-		"weight_decay", "beta1", "beta2", "rho", "eps" };
+		"weight_decay", "decay", "beta1", "beta2", "rho", "eps" };
 	static const struct { const char *key, *kinds; } own[] = {
 		{ "lr", "cg lbfgs bfgs" }, { "history", "lbfgs" },
 		{ "mu", "lm" }, { "mu_inc", "lm" }, { "mu_dec", "lm" },
@@ -448,7 +462,7 @@ int cmd_optim(sh_session *S, const sh_line *l)
 	const char *name = sh_pos(l, 0)->text;
 	const sh_arg *flag = sh_pos(l, 1);
 	nn_optim o;
-	double lr, mom, wd, b1, b2, rho, eps;
+	double lr, mom, wd, decay, b1, b2, rho, eps;
 	int k;
 
 	if (!sm)
@@ -464,6 +478,7 @@ int cmd_optim(sh_session *S, const sh_line *l)
 	if (sh_opt_double(S, l, "lr", o.lr, 0, 1e6, &lr) < 0 ||
 	    sh_opt_double(S, l, "momentum", 0, 0, 1, &mom) < 0 ||
 	    sh_opt_double(S, l, "weight_decay", 0, 0, 1e3, &wd) < 0 ||
+	    sh_opt_double(S, l, "decay", 0, 0, 0.5, &decay) < 0 ||
 	    sh_opt_double(S, l, "beta1", o.beta1, 0, 1, &b1) < 0 ||
 	    sh_opt_double(S, l, "beta2", o.beta2, 0, 1, &b2) < 0 ||
 	    sh_opt_double(S, l, "rho", o.rho, 0, 1, &rho) < 0 ||
@@ -485,6 +500,7 @@ int cmd_optim(sh_session *S, const sh_line *l)
 	o.lr = (float)lr;
 	o.momentum = (float)mom;
 	o.weight_decay = (float)wd;
+	o.decay = (float)decay;
 	o.beta1 = (float)b1;
 	o.beta2 = (float)b2;
 	o.rho = (float)rho;

@@ -203,6 +203,7 @@ static int run_options(sh_session *S, const sh_line *l, sh_model *sm,
 	o->schedule = sm->sched;
 	o->target_lo = sm->target_lo;
 	o->target_hi = sm->target_hi;
+	o->deadzone = sm->deadzone;
 	o->early.patience = (int)patience;
 	o->early.min_delta = delta;
 	o->early.restore = sh_flag(l, "restore");
@@ -460,6 +461,7 @@ int cmd_evaluate(sh_session *S, const sh_line *l)
 		return evaluate_seq(S, sm, sd, (size_t)batch, t0);
 	if (nn_evaluate_targets(sm->m, sh_model_loss(sm), sd->d,
 	                        (size_t)batch, sm->target_lo, sm->target_hi,
+	                        sm->deadzone,
 	                        &loss, &acc, &correct) < 0)
 		return sh_err(S, "%s", nn_error());
 	sh_printf(S, "loss %s", sh_num(loss, a, sizeof a));

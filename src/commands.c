@@ -137,8 +137,8 @@ const sh_cmd sh_commands[] = {
 	  "layer=N initialises only layer N (1-based).\n"
 	  "Examples:\n  init normal std=0.1 bias=0\n  init he layer=2\n"
 	  "  init uniform lo=-0.3 hi=0.3 bias=same" },
-	{ "loss", "models", cmd_loss, 0, 2, "model reduction",
-	  "loss [NAME [naive] [reduction=mean|sum]]",
+	{ "loss", "models", cmd_loss, 0, 2, "model reduction deadzone",
+	  "loss [NAME [naive] [reduction=mean|sum] [deadzone=D]]",
 	  "choose the loss the current model trains with, or show it",
 	  "Losses (each sums over the outputs of one sample):\n"
 	  "  mse           1/2 * sum of squared errors per sample, averaged\n"
@@ -161,10 +161,18 @@ const sh_cmd sh_commands[] = {
 	  "sample. loss alone says what the current loss computes; at the\n"
 	  "prompt, choosing one says it too. (Model files keep the loss,\n"
 	  "not the reduction.)\n"
-	  "Examples:\n  loss crossentropy\n  loss mse reduction=sum\n  loss" },
+	  "deadzone=D (mse): no error where an output is within D of its\n"
+	  "target; beyond, the error counts from the zone's edge: 1/2 *\n"
+	  "(|y - t| - D)^2. Hinton's family trees (1986) used D = 0.2: an\n"
+	  "output that should be on counts as right above 0.8, so the\n"
+	  "weights need not grow to push it to 1. The training line, val\n"
+	  "loss, evaluate, grad and gradcheck all take the dead zone; a\n"
+	  "model file keeps it only with a stopped run, for its resume.\n"
+	  "Examples:\n  loss crossentropy\n  loss mse reduction=sum\n"
+	  "  loss mse reduction=sum deadzone=0.2\n  loss" },
 	{ "optim", "models", cmd_optim, 1, 2,
 	  "lr momentum nesterov weight_decay beta1 beta2 rho eps history mu "
-	  "mu_inc mu_dec mu_max model",
+	  "mu_inc mu_dec mu_max model decay",
 	  "optim KIND [lr=R] [momentum=M] [nesterov] [weight_decay=W]",
 	  "choose the optimizer of the current model",
 	  "Kinds and their options (PyTorch's formulas):\n"
@@ -174,6 +182,10 @@ const sh_cmd sh_commands[] = {
 	  "  adagrad  lr= (0.01) eps= (1e-10)\n"
 	  "weight_decay adds W * w to the gradient of every weight (not the\n"
 	  "biases). Choosing an optimizer resets its state.\n"
+	  "decay=F (sgd adam rmsprop adagrad) multiplies every weight (not\n"
+	  "the biases) by 1 - F after each step, apart from the gradient,\n"
+	  "the rate and the momentum: the 1986 papers' weight decay (0.2%\n"
+	  "per sweep is decay=0.002 with batch=0).\n"
 	  "Full-batch methods: train takes ONE iteration on the whole data set\n"
 	  "per epoch (batch= is ignored; dropout is off), and its line shows\n"
 	  "the loss after the iteration and the loss-and-gradient evaluations:\n"
@@ -197,6 +209,7 @@ const sh_cmd sh_commands[] = {
 	  "torch.optim.LBFGS); lm and gn take models of up to 3000 parameters.\n"
 	  "Examples:\n  optim sgd lr=0.5\n  optim adam lr=1e-3\n"
 	  "  optim sgd lr=0.1 momentum=0.9 nesterov\n"
+	  "  optim sgd lr=0.01 momentum=0.9 decay=0.002\n"
 	  "  optim lbfgs history=20\n  optim cg fr\n  optim lm mu=0.01\n"
 	  "  optim bfgs\n  optim scg" },
 	/* ---- data */

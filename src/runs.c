@@ -46,8 +46,10 @@ static char *optim_string(const nn_optim *o)
 		                         " momentum=%g%s", o->momentum,
 		                         o->nesterov ? " nesterov" : "");
 	if (o->weight_decay != 0)
-		snprintf(buf + used, sizeof buf - used, " weight_decay=%g",
-		         o->weight_decay);
+		used += (size_t)snprintf(buf + used, sizeof buf - used,
+		                         " weight_decay=%g", o->weight_decay);
+	if (o->decay != 0 && used < sizeof buf)
+		snprintf(buf + used, sizeof buf - used, " decay=%g", o->decay);
 	return strdup(buf);
 }
 

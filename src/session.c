@@ -183,6 +183,7 @@ sh_model *sh_put_model(sh_session *S, const char *name, nn_model *m)
 	}
 	sm->loss_set = 0;
 	sm->red = NN_RED_MEAN;
+	sm->deadzone = 0;
 	sm->opt_set = 0;
 	nn_optim_defaults(&sm->opt, NN_OPT_SGD);
 	return sm;

@@ -48,6 +48,7 @@ typedef struct sh_model {
 	nn_loss_kind loss;
 	int loss_set;           /* chosen by the user, not defaulted */
 	nn_reduction red;       /* `loss NAME reduction=sum|mean` */
+	float deadzone;         /* `loss mse deadzone=D` (0: none) */
 	nn_optim opt;
 	int opt_set;
 	nn_history hist;

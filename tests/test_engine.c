@@ -446,6 +446,92 @@ static void set_grad(nn_model *m, float g0, float g1)
 	nn_model_grads(m)[1] = g1;
 }
 
+/* decay=: after each step every weight times 1 - decay, apart from the
+ * momentum; the bias keeps its plain step. */
+START_TEST(optim_decay_per_step)
+{
+	nn_shape in = { 1, { 1 } };
+	nn_layer_spec s = { .kind = "dense", .args = "1" };
+	nn_model *m = nn_model_new(&in);
+	nn_optim o;
+	nn_rng r;
+	double w = 0.5, b = 0.25, vw = 0, vb = 0, g[3] = { 0.5, -1.0, 0.2 };
+
+	nn_rng_seed(&r, 1);
+	ck_assert_int_eq(nn_model_add(m, &s, &r), 0);
+	nn_model_params(m)[0] = (float)w;
+	nn_model_params(m)[1] = (float)b;
+	nn_optim_defaults(&o, NN_OPT_SGD);
+	o.lr = 0.1f;
+	o.momentum = 0.9f;
+	o.decay = 0.002f;
+	for (int t = 0; t < 3; t++) {
+		nn_model_grads(m)[0] = (float)g[t];
+		nn_model_grads(m)[1] = (float)g[t];
+		ck_assert_int_eq(nn_optim_step(&o, m), 0);
+		vw = 0.9 * vw + g[t];
+		vb = 0.9 * vb + g[t];
+		w = (w - 0.1 * vw) * (1 - 0.002);
+		b -= 0.1 * vb;
+		ck_assert_double_eq_tol(nn_model_params(m)[0], w, 1e-6);
+		ck_assert_double_eq_tol(nn_model_params(m)[1], b, 1e-6);
+	}
+	nn_optim_reset(&o);
+	nn_model_free(m);
+}
+END_TEST
+
+/* The dead zone: mse against nn_deadzone's targets is 1/2 * max(|d| -
+ * dz, 0)^2 per output, and its gradient matches finite differences of
+ * that loss, inside the zone (0), outside it and near its edges. */
+START_TEST(deadzone_loss_gradient)
+{
+	enum { N = 4, W = 6 };
+	float out[N * W], y[N * W], yz[N * W], g[N * W];
+	const float dz = 0.2f;
+	nn_rng r;
+	double want = 0;
+
+	nn_rng_seed(&r, 7);
+	for (int i = 0; i < N * W; i++) {
+		y[i] = (float)nn_rng_below(&r, 2);
+		out[i] = (float)nn_rng_uniform(&r);
+	}
+	out[0] = y[0] ? 0.79f : 0.21f;  /* just outside the zone */
+	out[1] = y[1] ? 0.81f : 0.19f;  /* just inside */
+	for (int i = 0; i < N * W; i++) {
+		double e = fabs((double)out[i] - y[i]) - dz;
+
+		want += e > 0 ? 0.5 * e * e / N : 0;
+	}
+	memcpy(yz, y, sizeof y);
+	nn_deadzone(out, yz, N * W, dz);
+	ck_assert_double_eq_tol(nn_loss(NN_LOSS_MSE, NN_ACT_SIGMOID, out, out,
+	                                yz, N, W, g, NULL), want, 1e-6);
+	ck_assert(g[1] == 0);
+	for (int i = 0; i < N * W; i++) {
+		const double h = 1e-3;
+		float keep = out[i];
+		double lp, lm;
+
+		out[i] = (float)(keep + h);
+		memcpy(yz, y, sizeof y);
+		nn_deadzone(out, yz, N * W, dz);
+		lp = nn_loss(NN_LOSS_MSE, NN_ACT_SIGMOID, out, out, yz, N, W,
+		             NULL, NULL);
+		out[i] = (float)(keep - h);
+		memcpy(yz, y, sizeof y);
+		nn_deadzone(out, yz, N * W, dz);
+		lm = nn_loss(NN_LOSS_MSE, NN_ACT_SIGMOID, out, out, yz, N, W,
+		             NULL, NULL);
+		out[i] = keep;
+		ck_assert_msg(fabs((lp - lm) / (2 * h) - g[i]) < 1e-4,
+		              "output %d: numeric %g, analytic %g", i,
+		              (lp - lm) / (2 * h), g[i]);
+	}
+}
+END_TEST
+
 START_TEST(optim_sgd_momentum_nesterov)
 {
 	nn_optim o;
@@ -698,6 +784,8 @@ int main(void)
 	tcase_add_test(tc, parallel_parts_fixed);
 	tcase_add_test(tc, parallel_caller_takes_over);
 	tcase_add_test(tc, optim_sgd_momentum_nesterov);
+	tcase_add_test(tc, optim_decay_per_step);
+	tcase_add_test(tc, deadzone_loss_gradient);
 	tcase_add_test(tc, optim_adaptive);
 	tcase_add_test(tc, param_counts);
 	tcase_add_test(tc, add_failure_keeps_model);

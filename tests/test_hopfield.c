@@ -283,6 +283,43 @@ START_TEST(capacity_curve)
 }
 END_TEST
 
+/* The bundled letters: 26 patterns of 10x10 -1/+1 units named A to Z, a
+ * chosen few in the order asked (either case), E and F overlapping by
+ * 0.88; anything but distinct letters refused. */
+START_TEST(letters)
+{
+	nn_dataset *all = nn_make_letters(NULL), *some;
+	double ef = 0;
+
+	ck_assert_ptr_nonnull(all);
+	ck_assert_int_eq((int)all->n, 26);
+	ck_assert_int_eq(all->xshape.ndim, 2);
+	ck_assert_int_eq(all->xshape.dim[0], 10);
+	ck_assert_int_eq(all->xshape.dim[1], 10);
+	for (size_t i = 0; i < 26 * 100; i++)
+		ck_assert(all->x[i] == 1 || all->x[i] == -1);
+	for (int j = 0; j < 100; j++)
+		ef += all->x[4 * 100 + j] * all->x[5 * 100 + j] / 100.0;
+	ck_assert_double_eq_tol(ef, 0.88, 1e-9);
+	ck_assert_str_eq(all->class_names[25], "Z");
+	some = nn_make_letters("xa");
+	ck_assert_ptr_nonnull(some);
+	ck_assert_int_eq((int)some->n, 2);
+	ck_assert_str_eq(some->class_names[0], "X");
+	ck_assert_int_eq(some->labels[1], 1);
+	ck_assert(memcmp(some->x + 100, all->x, 100 * sizeof *all->x) == 0);
+	ck_assert(memcmp(some->x, all->x + 23 * 100,
+	                 100 * sizeof *all->x) == 0);
+	nn_dataset_free(some);
+	nn_dataset_free(all);
+	ck_assert_ptr_null(nn_make_letters("A1"));
+	ck_assert_str_eq(nn_error(), "'1' is not a letter A-Z");
+	ck_assert_ptr_null(nn_make_letters("ABA"));
+	ck_assert_str_eq(nn_error(), "A twice");
+	ck_assert_ptr_null(nn_make_letters("ABCDEFGHIJKLMNOPQRSTUVWXYZA"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hopfield");
@@ -296,6 +333,7 @@ int main(void)
 	tcase_add_test(tc, pattern_sets);
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, capacity_curve);
+	tcase_add_test(tc, letters);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -390,7 +390,7 @@ START_TEST(targets_and_val_split)
 	ck_assert_int_eq(nn_evaluate(m, NN_LOSS_MSE, d, 0, &l0, NULL, NULL),
 	                 0);
 	ck_assert_int_eq(nn_evaluate_targets(m, NN_LOSS_MSE, d, 0, 0.1f,
-	                                     0.9f, &l1, NULL, NULL), 0);
+	                                     0.9f, 0, &l1, NULL, NULL), 0);
 	ck_assert_double_eq_tol(l0, 0.5, 1e-7);
 	ck_assert_double_eq_tol(l1, 0.41, 1e-7);
 	/* val=0.2 validates on the last 20 samples, with the targets */
@@ -403,7 +403,7 @@ START_TEST(targets_and_val_split)
 		idx[i] = 80 + i;
 	tail = nn_dataset_subset(d, idx, 20);
 	ck_assert_int_eq(nn_evaluate_targets(m, NN_LOSS_MSE, tail, 0, 0.1f,
-	                                     0.9f, &vl, NULL, NULL), 0);
+	                                     0.9f, 0, &vl, NULL, NULL), 0);
 	ck_assert(vl == h.p[h.n - 1].val_loss);
 	o.val_split = 0.999;
 	ck_assert_int_eq(nn_train(m, NN_LOSS_MSE, &op, d, &o, &r, &h), -1);
@@ -621,6 +621,31 @@ START_TEST(file_roundtrip_exact)
 	ck_assert_uint_eq(b.hist.n, 0);
 	ck_assert_ptr_null(b.optim.m);
 	ck_assert(same_params(a.model, b.model));
+	nn_file_free(&a);
+	nn_file_free(&b);
+}
+END_TEST
+
+/* optim decay= and a run's dead zone come back from a file; files
+ * without them (all the others) load them as 0. */
+START_TEST(decay_deadzone_roundtrip)
+{
+	nn_file a, b;
+	const char *p = tmp_path("dz.safetensors");
+
+	trained(&a, 3);
+	a.optim.decay = 0.002f;
+	a.run.opts.deadzone = 0.2f;
+	ck_assert_int_eq(nn_save(p, &a), 0);
+	ck_assert_int_eq(nn_load(p, &b), 0);
+	ck_assert(b.optim.decay == 0.002f);
+	ck_assert(b.run.opts.deadzone == 0.2f);
+	nn_file_free(&b);
+	a.optim.decay = 0;
+	a.run.opts.deadzone = 0;
+	ck_assert_int_eq(nn_save(p, &a), 0);
+	ck_assert_int_eq(nn_load(p, &b), 0);
+	ck_assert(b.optim.decay == 0 && b.run.opts.deadzone == 0);
 	nn_file_free(&a);
 	nn_file_free(&b);
 }
@@ -889,6 +914,7 @@ int main(void)
 	tcase_add_test(tc, targets_and_val_split);
 	tcase_add_test(tc, nan_guard_names_layer);
 	tcase_add_test(tc, file_roundtrip_exact);
+	tcase_add_test(tc, decay_deadzone_roundtrip);
 	tcase_add_test(tc, resume_equals_uninterrupted);
 	tcase_add_test(tc, damaged_files_rejected);
 	tcase_add_test(tc, hostile_files_rejected);
