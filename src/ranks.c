@@ -31,7 +31,8 @@ static const char *const where[] = {
 
 /* The record every rank sends at every exchange. */
 typedef struct record {
-	int32_t at, failed, stop, unused;
+	int32_t at, failed, stop;
+	int32_t fatal;          /* the SIGTERM or SIGHUP it received, or 0 */
 	uint32_t line, check[3];
 	uint64_t bytes;         /* AT_BLOCK: the size of its results */
 	double loss, correct, lr;
@@ -89,8 +90,14 @@ static int exchange(record *r, const char *mine)
 
 	if (R.failed)
 		return -1;
+	r->fatal = sh_signal_fatal();
 	if (tp_allgather(r, R.all, sizeof *r) < 0)
 		return transport_failed();
+	/* mpirun terminates the ranks one after the other: the first one
+	 * terminated takes the others with it, at the same batch */
+	for (int k = 0; k < R.size; k++)
+		if (R.all[k].fatal)
+			sh_signal_take_fatal(R.all[k].fatal);
 	for (int k = 0; k < R.size && first < 0; k++)
 		if (R.all[k].failed)
 			first = k;

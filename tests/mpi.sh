@@ -5,8 +5,9 @@
 # summation order) and the same weights on both ranks; rank 0 alone prints
 # and writes; a failing rank, different scripts, different data and a
 # batch smaller than the ranks stop both ranks with one message; a
-# parallel for prints what one process prints; Ctrl-C (SIGINT to mpirun)
-# stops both at the next batch and rank 0 keeps the run. Built without
+# parallel for prints what one process prints; SIGUSR1 to mpirun stops
+# both at the next batch and the script goes on; Ctrl-C (SIGINT to
+# mpirun) stops both at the same batch and rank 0 saves the run. Built without
 # MPI, nnsh must refuse to run as two ranks. Skips (77) without mpirun.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -251,6 +252,33 @@ if [ "$status" -eq 124 ] && grep -q '^stopped at iteration' out &&
 	'load net.safetensors' > /dev/null 2>&1; then ok; else
 	echo "(status $status)"
 	bad "SIGUSR1 stops both, the script goes on" out err; fi
+
+# Ctrl-C at the terminal reaches mpirun alone (each rank has a process
+# group of its own), which cannot pass SIGINT on: it takes the job down,
+# SIGCONT at once, SIGTERM after odls_base_sigkill_timeout seconds,
+# SIGKILL after as many again. The first rank terminated stops the others
+# at the same batch; rank 0 saves the run. (The timeout, 1 s by default,
+# is 3 here so that a loaded machine still saves in time.)
+rm -f net.safetensors nnsh-interrupted-net.safetensors
+mpirun -q --oversubscribe -np 2 --mca btl self,vader \
+	--mca oob_tcp_if_include lo --mca odls_base_sigkill_timeout 3 \
+	"$nnsh" --batch long.nn > out 2> err &
+pid=$!
+# (wait for the first epoch, then interrupt)
+i=0
+while [ $i -lt 600 ] && ! grep -q '^epoch' out; do sleep 0.1; i=$((i + 1)); done
+kill -INT $pid
+wait $pid
+status=$?
+if [ "$status" -ne 0 ] && grep -q '^stopped at iteration' out &&
+   [ "$(grep -c '^nnsh: terminated during train: saved net with its training state to nnsh-interrupted-net.safetensors' err)" -eq 1 ] &&
+   ! grep -q "^net's weights" out && [ ! -e net.safetensors ] &&
+   "$nnsh" --batch -e 'load nnsh-interrupted-net.safetensors' \
+	-e 'data m = make moons n=2000' -e 'evaluate m' > resumed 2>&1 &&
+   grep -q '^loss' resumed; then ok; else
+	echo "(status $status)"
+	bad "SIGINT to mpirun: both stop, rank 0 saves the run" out err \
+		resumed; fi
 
 echo "mpi: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
