@@ -635,12 +635,20 @@ typedef struct nn_closure {
 	float *grad;            /* n * output width floats of scratch */
 	nn_rng *rng;
 	long evals;             /* evaluations so far */
+	/* Data-parallel (see nn_ranks): x, y and n are this rank's share
+	 * of total samples, and every evaluation sums the shares' losses
+	 * and gradients over the ranks, so that each rank gets those of
+	 * the whole data and every line search takes the same steps
+	 * everywhere. NULL: alone. */
+	const struct nn_ranks *ranks;
+	size_t total;
 } nn_closure;
 
 /* The loss of c->m on the n samples at its current parameters, with its
  * penalties, in inference mode (dropout off: the function is
  * deterministic). With want_grad, the gradient is left in
- * nn_model_grads. NAN when the forward pass fails. Counts an evaluation. */
+ * nn_model_grads. NAN when the forward pass fails (or, over ranks, when
+ * any rank failed; the message is set). Counts an evaluation. */
 double nn_closure_eval(nn_closure *c, int want_grad);
 
 /* The largest model lm and gn take (they factor a P x P matrix). */

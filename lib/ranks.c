@@ -3,6 +3,7 @@
  * checksums that show whether the ranks hold the same weights, data and
  * settings at the start of a run, and the same weights at its end. The
  * communication itself is the caller's (nn_ranks.sync). */
+#include <math.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -78,10 +79,10 @@ int nn_ranks_check(const nn_ranks *rk, const nn_model *m,
 		return nn_fail("a batch of %zu cannot be shared by %d ranks: "
 		               "give batch= of at least %d", batch, rk->size,
 		               rk->size);
-	if (nn_optim_full_batch(o->kind))
-		return nn_fail("%s takes whole-data steps on one process: "
-		               "over %d ranks, train with sgd, adam, rmsprop "
-		               "or adagrad", nn_optim_name(o->kind), rk->size);
+	if (o->kind == NN_OPT_LM || o->kind == NN_OPT_GN)
+		return nn_fail("%s builds J'J sample by sample on one process: "
+		               "over %d ranks, train with lbfgs, cg, bfgs or "
+		               "scg", nn_optim_name(o->kind), rk->size);
 	for (size_t i = 0; i < nn_model_layers(m); i++) {
 		nn_layer_info info;
 
@@ -123,6 +124,27 @@ int nn_ranks_begin(const nn_ranks *rk, nn_model *m, const nn_optim *o,
 			               "on the same files", s.check[i] - 1,
 			               what[i]);
 	return 0;
+}
+
+double nn_ranks_closure_sum(const nn_closure *c, int rc, double l,
+                            int want_grad)
+{
+	const nn_ranks *rk = c->ranks;
+	nn_model *m = c->m;
+	size_t np = nn_model_param_count(m);
+	float *g = want_grad && rc == 0 ? nn_model_grads(m) : NULL;
+	float share = c->total ? (float)c->n / (float)c->total : 0;
+	nn_sync s = { 0 };
+
+	if (g)
+		for (size_t i = 0; i < np; i++)
+			g[i] *= share;
+	s.phase = NN_SYNC_STEP;
+	s.failed = rc < 0;
+	s.loss = rc < 0 ? 0 : l * (double)c->n;
+	if (rk->sync(rk->ud, &s, g, g ? np : 0) < 0)
+		return NAN;
+	return s.loss / (double)c->total;
 }
 
 int nn_ranks_end(const nn_ranks *rk, nn_model *m)

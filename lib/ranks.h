@@ -6,7 +6,7 @@
 #include "nn.h"
 
 /* Refuse what cannot be shared between rk->size ranks: a batch smaller
- * than the ranks, full-batch optimizers, batch norm. 0, or -1 with a
+ * than the ranks, lm and gn, batch norm. 0, or -1 with a
  * message. */
 int nn_ranks_check(const nn_ranks *rk, const nn_model *m,
                    const nn_optim *o, size_t batch);
@@ -18,6 +18,14 @@ int nn_ranks_check(const nn_ranks *rk, const nn_model *m,
 int nn_ranks_begin(const nn_ranks *rk, nn_model *m, const nn_optim *o,
                    const nn_dataset *d, const nn_dataset *val,
                    const nn_run *r, int loss);
+
+/* A full-batch closure's evaluation summed over the ranks: rc and l are
+ * this rank's (-1 when its forward pass failed; l its mean loss over its
+ * c->n samples), its gradient in nn_model_grads when want_grad. Returns
+ * the mean loss over c->total samples, with the gradient of that mean in
+ * nn_model_grads on every rank; NAN (message set) when a rank failed. */
+double nn_ranks_closure_sum(const nn_closure *c, int rc, double l,
+                            int want_grad);
 
 /* The last sync of a run: the weights must have stayed equal. */
 int nn_ranks_end(const nn_ranks *rk, nn_model *m);

@@ -559,8 +559,11 @@ static int point_due(const trainer *t)
 }
 
 /* A full-batch method's iteration from the loss l and gradient just
- * computed on all cnt samples; *loss is the loss where it ends. */
-static int full_step(trainer *t, size_t cnt, double l, double *loss)
+ * computed on all cnt samples (over ranks, summed from the n of each
+ * rank, which are in the batch buffers); *loss is the loss where it
+ * ends. */
+static int full_step(trainer *t, size_t n, size_t cnt, double l,
+                     double *loss)
 {
 	nn_closure c = { 0 };
 
@@ -568,7 +571,9 @@ static int full_step(trainer *t, size_t cnt, double l, double *loss)
 	c.loss = t->loss;
 	c.x = t->b.x;
 	c.y = t->b.y;
-	c.n = cnt;
+	c.n = n;
+	c.ranks = t->rk;
+	c.total = cnt;
 	c.grad = t->b.grad;
 	c.rng = &t->run->rng;
 	c.evals = 1;
@@ -694,7 +699,7 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 	}
 	r->span_correct += correct;
 	if (t->full)
-		return full_step(t, cnt, l, loss);
+		return full_step(t, n, cnt, l, loss);
 	if (t->cfg.clip > 0)
 		clip_grads(m, t->cfg.clip);
 	if (t->cfg.fanin)

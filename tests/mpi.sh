@@ -125,6 +125,55 @@ if [ "$(grep -c '^epoch' two.out)" -eq 6 ] &&
    [ "$(grep -c '"record":"point"' two/run.jsonl)" -eq 4 ]
 then ok; else bad "rank 0 alone prints and writes" two.out two/run.jsonl; fi
 
+# the full-batch methods: every closure evaluation sums the ranks' losses
+# and gradients, so the line searches take the same steps (the same
+# evaluations) and the weights are one process's within float summation
+# order. cg is checked over 3 iterations: later, a line search's test can
+# tip the other way on a last-bit difference and the paths part. scg
+# takes its curvature from a difference of two gradients 1e-4 apart,
+# which turns a last-bit difference of a gradient into one of 1e-3 in the
+# step: it is held to 1e-3.
+cat > full.nn <<'EOF'
+seed 1
+data m = make moons n=301 noise=0.2 seed=3
+precision 9
+for o in lbfgs bfgs cg scg
+  seed 1
+  model net$o input=2
+  add dense 6 tanh
+  add dense 1 sigmoid
+  loss bce
+  optim $o
+  train m epochs=3
+  show net$o.1.W
+  show net$o.2.W
+end
+EOF
+"$nnsh" --batch --no-timing full.nn > one.out 2> one.err
+ranks 2 full.nn > two.out 2> two.err
+status=$?
+# near NAME TOL: the 18 numbers shown of model netNAME, within TOL
+near() {
+	for f in one two; do
+		sed -n "/^net$1\./,/^epoch/p" $f.out | grep -v epoch |
+			sed 's/^net[^)]*)//' | tr -c '0-9.eE+-' '\n' |
+			grep '[0-9]' > $f.w
+	done
+	[ "$(wc -l < one.w)" -eq 18 ] && [ "$(wc -l < two.w)" -eq 18 ] &&
+	paste one.w two.w | awk -v tol="$2" '{ d = $1 - $2; if (d < 0) d = -d;
+		if (d > tol * (1 + ($1 < 0 ? -$1 : $1))) bad = 1 }
+		END { exit bad }'
+}
+evals() {
+	grep -o 'evals [0-9]*' "$1" | tr '\n' ' '
+}
+if [ "$status" -eq 0 ] && near lbfgs 2e-5 && near bfgs 2e-5 &&
+   near cg 2e-5 && near scg 1e-3 &&
+   [ "$(grep -c 'evals' one.out)" -eq 12 ] &&
+   [ "$(evals one.out)" = "$(evals two.out)" ]; then ok; else
+	bad "full-batch methods on two ranks: one process's steps" one.out \
+		two.out two.err; fi
+
 # expect NAME PATTERN: the last run failed (status 1) within the timeout
 # and its error output holds PATTERN, once
 expect() {
@@ -172,6 +221,21 @@ ranks 2 data.nn > out 2> err
 status=$?
 expect "different data" \
 	'^nnsh:data.nn:4: rank 1 has other training or validation data'
+
+# lm and gn solve J'J on one process
+cat > lm.nn <<'EOF'
+data s = make sine n=20
+model net input=1
+add dense 3 tanh
+add dense 1
+loss mse
+optim lm
+train s epochs=1
+echo after
+EOF
+ranks 2 lm.nn > out 2> err
+status=$?
+expect "lm on 2 ranks" '^nnsh:lm.nn:7: lm builds J.J sample by sample'
 
 # a batch smaller than the ranks
 cat > batch.nn <<'EOF'
