@@ -880,6 +880,8 @@ typedef struct nn_sync {
 	int stop;               /* asked to stop; total: ranks that asked */
 	double loss;            /* this rank's loss times its samples; sum */
 	double correct;         /* correct predictions; sum */
+	double extra;           /* a third number the caller sums (gan:
+	                         * D's mean output on generated samples) */
 	double lr;              /* the learning rate; total: rank 0's */
 	uint32_t check[3];      /* BEGIN: checksums of the weights, the data
 	                         * and the settings; END: of the weights.

@@ -19,6 +19,13 @@ int nn_ranks_begin(const nn_ranks *rk, nn_model *m, const nn_optim *o,
                    const nn_dataset *d, const nn_dataset *val,
                    const nn_run *r, int loss);
 
+/* The first sync of a GAN run: the same weights and optimizer states of
+ * g and d, the same data, settings and random state on every rank. 0, or
+ * -1 as nn_ranks_begin. */
+int nn_ranks_gan_begin(const nn_ranks *rk, const nn_gan *s, nn_model *g,
+                       const nn_optim *og, nn_model *d, const nn_optim *od,
+                       const nn_dataset *data);
+
 /* A full-batch closure's evaluation summed over the ranks: rc and l are
  * this rank's (-1 when its forward pass failed; l its mean loss over its
  * c->n samples), its gradient in nn_model_grads when want_grad. Returns

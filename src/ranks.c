@@ -35,7 +35,7 @@ typedef struct record {
 	int32_t fatal;          /* the SIGTERM or SIGHUP it received, or 0 */
 	uint32_t line, check[3];
 	uint64_t bytes;         /* AT_BLOCK: the size of its results */
-	double loss, correct, lr;
+	double loss, correct, extra, lr;
 } record;
 
 static struct {
@@ -174,19 +174,21 @@ static int sync_ranks(void *ud, nn_sync *s, float *g, size_t n)
 	r.stop = s->stop;
 	r.loss = s->loss;
 	r.correct = s->correct;
+	r.extra = s->extra;
 	r.lr = s->lr;
 	memcpy(r.check, s->check, sizeof r.check);
 	if (exchange(&r, nn_error()) < 0)
 		return nn_fail("%s", R.msg);
 	memset(s->check, 0, sizeof s->check);
 	s->stop = 0;
-	s->loss = s->correct = 0;
+	s->loss = s->correct = s->extra = 0;
 	for (int k = 0; k < R.size; k++) {
 		const record *a = &R.all[k];
 
 		s->stop += a->stop;
 		s->loss += a->loss;
 		s->correct += a->correct;
+		s->extra += a->extra;
 		for (int i = 0; i < 3; i++)
 			if (!s->check[i] && a->check[i] != R.all[0].check[i])
 				s->check[i] = (uint32_t)k + 1;

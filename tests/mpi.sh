@@ -174,6 +174,50 @@ if [ "$status" -eq 0 ] && near lbfgs 2e-5 && near bfgs 2e-5 &&
 	bad "full-batch methods on two ranks: one process's steps" one.out \
 		two.out two.err; fi
 
+# gan: each D and G step shares its real and generated samples out and
+# sums the gradients; the noise is drawn whole on every rank, so without
+# dropout the steps are one process's
+cat > gan.nn <<'EOF'
+seed 1
+data moons = make moons n=301 noise=0.05
+model G input=2
+add dense 16 leaky alpha=0.2
+add dense 2
+optim adam lr=0.002 beta1=0.5
+model D input=2
+add dense 16 leaky alpha=0.2
+add dense 1 sigmoid
+optim sgd lr=0.05 momentum=0.9
+gan G D moons epochs=3 batch=50 k=2 smooth=0.9 every=4 log=gan.jsonl
+precision 9
+show G.1.W
+show D.2.W
+ranks G
+ranks D
+EOF
+mkdir -p gan1 gan2
+(cd gan1 && "$nnsh" --batch --no-timing ../gan.nn > ../one.out 2> ../one.err)
+(cd gan2 && ranks 2 ../gan.nn > ../two.out 2> ../two.err)
+status=$?
+ganw() {
+	sed -n '/^[GD]\.[12]\.W/,/rank/p' "$1" | grep -v rank |
+		sed 's/^[GD]\.[^)]*)//' | tr -c '0-9.eE+-' '\n' | grep '[0-9]'
+}
+ganw one.out > one.w
+ganw two.out > two.w
+if [ "$status" -eq 0 ] && [ "$(wc -l < one.w)" -eq 35 ] &&
+   [ "$(wc -l < two.w)" -eq 35 ] &&
+   paste one.w two.w | awk '{ d = $1 - $2; if (d < 0) d = -d;
+	if (d > 2e-5 * (1 + ($1 < 0 ? -$1 : $1))) bad = 1 }
+	END { exit bad }' &&
+   [ "$(grep -c '^iter' one.out)" -ge 2 ] &&
+   [ "$(grep '^iter' one.out)" = "$(grep '^iter' two.out)" ] &&
+   [ "$(grep -c "weights are the same on every rank" two.out)" -eq 2 ] &&
+   [ -s gan2/gan.jsonl ] && [ "$(wc -l < gan1/gan.jsonl)" -eq \
+	"$(wc -l < gan2/gan.jsonl)" ]; then ok; else
+	bad "gan on two ranks: one process's weights within 2e-5" one.out \
+		two.out two.err; fi
+
 # expect NAME PATTERN: the last run failed (status 1) within the timeout
 # and its error output holds PATTERN, once
 expect() {
