@@ -21,7 +21,7 @@ if ! sed -n '/^\.\\" The COMMANDS section is generated/,/^\.\\" End of the gener
 		"${TMPDIR:-/tmp}/nnsh-commands-man.$$" &&
 		echo "${TMPDIR:-/tmp}/nnsh-commands-man.$$")"; then
 	echo "doc/nnsh.1's COMMANDS section differs from the command table:"
-	echo "put 'nnsh --commands-man' between its markers"
+	echo "put 'nnsh --commands-man' between its markers (see HACKING.md)"
 	fail=1
 fi
 rm -f "${TMPDIR:-/tmp}/nnsh-commands-man.$$"
