@@ -400,8 +400,8 @@ int nn_gan_train(nn_gan *s, nn_model *g, nn_optim *og, nn_model *d,
 	    reserve(s, s->opts.batch, data->xsize,
 	            nn_shape_size(nn_model_input_shape(g))) < 0)
 		return -1;
-	if (rk && (nn_ranks_check(rk, g, og, s->opts.batch) < 0 ||
-	           nn_ranks_check(rk, d, od, s->opts.batch) < 0 ||
+	if (rk && (nn_ranks_check(rk, g, s->opts.batch) < 0 ||
+	           nn_ranks_check(rk, d, s->opts.batch) < 0 ||
 	           nn_ranks_gan_begin(rk, s, g, og, d, od, data) < 0))
 		return -1;
 	s->ranks = rk;

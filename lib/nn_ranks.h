@@ -13,7 +13,7 @@
  * the whole batch (up to the order of float additions). The full-batch
  * methods sum every evaluation of their closure the same way (nn_closure
  * .ranks), and a GAN each of its steps (nn_gan_ctl.ranks). Dropout draws
- * other masks than a single process; batch norm, lm and gn are refused.
+ * other masks than a single process; batch norm is refused.
  * libnn does no communication itself: the caller (nnsh over MPI)
  * installs sync. */
 enum { NN_SYNC_BEGIN, NN_SYNC_STEP, NN_SYNC_END };
@@ -34,6 +34,9 @@ typedef struct nn_sync {
 	                         * and the settings; END: of the weights.
 	                         * Total: 0 where every rank has rank 0's
 	                         * value, else 1 + the first rank without */
+	double *dsum;           /* dn doubles to sum in place as g is, or
+	                         * NULL (lm and gn: J'J and J'r) */
+	size_t dn;
 } nn_sync;
 
 typedef struct nn_ranks {

@@ -652,7 +652,7 @@ static int lm_step(nn_optim *o, nn_closure *c, nn_full *f, double *loss)
 {
 	size_t n = f->n;
 	float *w = nn_model_params(c->m);
-	int gn = o->kind == NN_OPT_GN;
+	int gn = o->kind == NN_OPT_GN, rc;
 	const char *name = nn_optim_name(o->kind);
 
 	if (c->loss != NN_LOSS_MSE)
@@ -671,7 +671,11 @@ static int lm_step(nn_optim *o, nn_closure *c, nn_full *f, double *loss)
 			               "matrix", name, n, n);
 	}
 	memcpy(f->x0, w, n * sizeof *w);
-	if (jacobian(c, f) < 0)
+	rc = jacobian(c, f);
+	if (c->ranks && (nn_ranks_sum_doubles(c->ranks, f->A, n * n, rc < 0) < 0 ||
+	                 nn_ranks_sum_doubles(c->ranks, f->b, n, 0) < 0))
+		return -1;      /* over ranks: J'J and J'r of every share */
+	if (rc < 0)
 		return -1;
 	memcpy(f->A0, f->A, n * n * sizeof *f->A);
 	for (;;) {

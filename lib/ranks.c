@@ -72,17 +72,12 @@ static uint32_t settings_crc(const nn_run *r, const nn_optim *o, int loss)
 	return crc(c, r->perm, r->perm ? r->n * sizeof *r->perm : 0);
 }
 
-int nn_ranks_check(const nn_ranks *rk, const nn_model *m,
-                   const nn_optim *o, size_t batch)
+int nn_ranks_check(const nn_ranks *rk, const nn_model *m, size_t batch)
 {
 	if (batch < (size_t)rk->size)
 		return nn_fail("a batch of %zu cannot be shared by %d ranks: "
 		               "give batch= of at least %d", batch, rk->size,
 		               rk->size);
-	if (o->kind == NN_OPT_LM || o->kind == NN_OPT_GN)
-		return nn_fail("%s builds J'J sample by sample on one process: "
-		               "over %d ranks, train with lbfgs, cg, bfgs or "
-		               "scg", nn_optim_name(o->kind), rk->size);
 	for (size_t i = 0; i < nn_model_layers(m); i++) {
 		nn_layer_info info;
 
@@ -188,6 +183,18 @@ double nn_ranks_closure_sum(const nn_closure *c, int rc, double l,
 	if (rk->sync(rk->ud, &s, g, g ? np : 0) < 0)
 		return NAN;
 	return s.loss / (double)c->total;
+}
+
+int nn_ranks_sum_doubles(const nn_ranks *rk, double *v, size_t n,
+                         int failed)
+{
+	nn_sync s = { 0 };
+
+	s.phase = NN_SYNC_STEP;
+	s.failed = failed;
+	s.dsum = failed ? NULL : v;
+	s.dn = n;
+	return rk->sync(rk->ud, &s, NULL, 0);
 }
 
 int nn_ranks_end(const nn_ranks *rk, nn_model *m)

@@ -6,10 +6,8 @@
 #include "nn.h"
 
 /* Refuse what cannot be shared between rk->size ranks: a batch smaller
- * than the ranks, lm and gn, batch norm. 0, or -1 with a
- * message. */
-int nn_ranks_check(const nn_ranks *rk, const nn_model *m,
-                   const nn_optim *o, size_t batch);
+ * than the ranks, batch norm. 0, or -1 with a message. */
+int nn_ranks_check(const nn_ranks *rk, const nn_model *m, size_t batch);
 
 /* The first sync of a run: every rank must hold the same weights and
  * optimizer state, the same training and validation data (val may be
@@ -33,6 +31,11 @@ int nn_ranks_gan_begin(const nn_ranks *rk, const nn_gan *s, nn_model *g,
  * nn_model_grads on every rank; NAN (message set) when a rank failed. */
 double nn_ranks_closure_sum(const nn_closure *c, int rc, double l,
                             int want_grad);
+
+/* v[0..n) summed over the ranks in place (failed: this rank failed, its
+ * message set). 0, or -1 with a message. */
+int nn_ranks_sum_doubles(const nn_ranks *rk, double *v, size_t n,
+                         int failed);
 
 /* The last sync of a run: the weights must have stayed equal. */
 int nn_ranks_end(const nn_ranks *rk, nn_model *m);

@@ -861,7 +861,7 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 		size_t n = d->n - (t.split ? t.split->n : 0);
 		size_t b = opts->resume ? t.run->opts.batch : opts->batch;
 
-		if (nn_ranks_check(t.rk, m, o, b == 0 || b > n ? n : b) < 0)
+		if (nn_ranks_check(t.rk, m, b == 0 || b > n ? n : b) < 0)
 			goto fail;
 	}
 	if (opts->resume ? check_resume(&t) < 0 : start_run(&t, opts, rng) < 0)

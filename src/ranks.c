@@ -194,7 +194,8 @@ static int sync_ranks(void *ud, nn_sync *s, float *g, size_t n)
 				s->check[i] = (uint32_t)k + 1;
 	}
 	s->lr = R.all[0].lr;
-	if (g && tp_sum(g, n) < 0) {
+	if ((g && tp_sum(g, n) < 0) ||
+	    (s->dsum && tp_sum_double(s->dsum, s->dn) < 0)) {
 		transport_failed();
 		return nn_fail("%s", R.msg);
 	}
