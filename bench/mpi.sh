@@ -3,8 +3,10 @@
 # on one rank of one thread against two ranks of one thread each under
 # mpirun, on this machine, the same global batches. Prints the seconds per
 # epoch (the mean of the `time` on train's epoch lines) and the speed-up;
-# the goal is 1.7x or more for two ranks. Quote it only from a quiet
-# machine: `uptime` is printed before and after.
+# the goal is 1.7x or more for two ranks. Then the collectives a step
+# adds, alone (bench/mpi_parts.c, when mpicc is there). Quote it only
+# from a quiet machine: `uptime` is printed before and after.
+# WORKLOADS="W1 W2" picks workloads (default W1 W2 W5).
 #   bench/mpi.sh [EPOCHS]       (default 1)
 # NNSH=/path/to/nnsh picks the binary (default: ./setup's build/src/nnsh).
 set -u
@@ -47,7 +49,7 @@ seconds() {
 echo "load before: $(uptime)"
 printf '%-4s %12s %12s %9s %s\n' workload "1 rank s/ep" "2 ranks s/ep" \
 	speed-up "test accuracy (1, 2)"
-for w in W1 W2 W5; do
+for w in ${WORKLOADS:-W1 W2 W5}; do
 	one=$(seconds $w 1)
 	two=$(seconds $w 2)
 	acc1=$(grep '^loss' "$out/$w-1.log" | sed 's/.*accuracy \([0-9.]*\).*/\1/')
@@ -56,5 +58,14 @@ for w in W1 W2 W5; do
 		"$(awk -v a="$one" -v b="$two" 'BEGIN { if (b > 0)
 			printf "%.2fx", a / b; else print "-" }')" "$acc1" "$acc2"
 done
+# the parts of a step that two ranks add: the allreduce of each
+# workload's gradient block (W1, W2, W5) and the record's allgather
+if command -v mpicc > /dev/null &&
+   mpicc -O2 -o "$out/mpi_parts" "$bench/mpi_parts.c" 2> "$out/mpicc.log"; then
+	echo "the collectives alone, on 2 ranks:"
+	mpirun -q --oversubscribe -np 2 --bind-to none --mca btl self,vader \
+		--mca oob_tcp_if_include lo -x OMPI_MCA_mpi_yield_when_idle=1 \
+		"$out/mpi_parts" 159010 242762 122270
+fi
 echo "load after: $(uptime)"
 echo "logs in $out"

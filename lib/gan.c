@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nn.h"
+#include "ranks.h"
 
 void nn_gan_noise_fill(nn_gan_noise k, float *z, size_t n, nn_rng *rng)
 {
@@ -155,78 +156,190 @@ static double bce(nn_gan *s, nn_model *d, const float *out, size_t n,
 	               s->grad, dz);
 }
 
-/* g's output for n samples of fresh noise (training mode), or NULL. */
-static const float *generate(nn_gan *s, nn_model *g, size_t n)
+/* This rank's share of a step's cnt samples: [*off, *off + result). */
+static size_t share(const nn_gan *s, size_t cnt, size_t *off)
 {
-	nn_gan_noise_fill(s->opts.noise, s->z,
-	                  n * nn_shape_size(nn_model_input_shape(g)), &s->rng);
-	return nn_model_forward(g, s->z, n, 1, &s->rng);
+	const nn_ranks *rk = s->ranks;
+
+	if (!rk) {
+		*off = 0;
+		return cnt;
+	}
+	*off = cnt * (size_t)rk->rank / (size_t)rk->size;
+	return cnt * (size_t)(rk->rank + 1) / (size_t)rk->size - *off;
+}
+
+/* Where a step's dropout draws from: s->rng alone, or over ranks a
+ * generator of the step's and the rank's own, so that s->rng (the order
+ * and the noise) stays as on one process. */
+static nn_rng *drop_rng(nn_gan *s, nn_rng *own)
+{
+	const nn_ranks *rk = s->ranks;
+	uint64_t k;
+
+	if (!rk)
+		return &s->rng;
+	k = (uint64_t)(s->dsteps + s->gsteps) * (uint64_t)rk->size +
+	    (uint64_t)rk->rank + 1;
+	nn_rng_seed(own, s->rng.s[0] + 0x9e3779b97f4a7c15ull * k);
+	return own;
+}
+
+/* g's output (training mode) for samples [off, off + n) of cnt samples of
+ * fresh noise (all cnt are drawn), or NULL. */
+static const float *generate(nn_gan *s, nn_model *g, size_t cnt, size_t off,
+                             size_t n, nn_rng *rng)
+{
+	size_t zs = nn_shape_size(nn_model_input_shape(g));
+
+	nn_gan_noise_fill(s->opts.noise, s->z, cnt * zs, &s->rng);
+	return nn_model_forward(g, s->z + off * zs, n, 1, rng);
+}
+
+/* Over ranks: m's gradient of this rank's n samples of cnt (a mean over
+ * its n) becomes the whole batch's, summed over the ranks, and so do
+ * v[0..3) (means over the n); the rate is rank 0's and a stop is
+ * agreed. failed: this rank failed (its message set). 0, or -1. */
+static int sum_shares(nn_gan *s, nn_model *m, nn_optim *o, size_t n,
+                      size_t cnt, double v[3], int failed)
+{
+	const nn_ranks *rk = s->ranks;
+	size_t np = nn_model_param_count(m);
+	float *g = nn_model_grads(m), w = (float)n / (float)cnt;
+	nn_sync y = { 0 };
+
+	if (!rk)
+		return failed ? -1 : 0;
+	for (size_t i = 0; !failed && i < np; i++)
+		g[i] = n ? g[i] * w : 0;
+	y.phase = NN_SYNC_STEP;
+	y.failed = failed;
+	y.stop = s->want_stop;
+	y.loss = n ? v[0] * (double)n : 0;
+	y.correct = n ? v[1] * (double)n : 0;
+	y.extra = n ? v[2] * (double)n : 0;
+	y.lr = o->lr;
+	if (rk->sync(rk->ud, &y, failed ? NULL : g, np) < 0)
+		return -1;
+	v[0] = y.loss / (double)cnt;
+	v[1] = y.correct / (double)cnt;
+	v[2] = y.extra / (double)cnt;
+	o->lr = (float)y.lr;
+	s->stop_all |= y.stop > 0;
+	return 0;
+}
+
+/* D's losses on its share of a real batch and of a generated one, the
+ * gradients accumulated into d's; v: the summed loss, the mean outputs
+ * on real and on generated samples. 0, or -1. */
+static int d_grads(nn_gan *s, nn_model *g, nn_model *d, const float *x,
+                   size_t cnt, size_t off, size_t n, double v[3])
+{
+	nn_rng own, *rng = drop_rng(s, &own);
+	const float *out, *fake;
+	double lr, lf;
+	int dz;
+
+	nn_model_zero_grads(d);
+	if (n == 0) {           /* a last batch smaller than the ranks */
+		nn_gan_noise_fill(s->opts.noise, s->z, cnt *
+		                  nn_shape_size(nn_model_input_shape(g)),
+		                  &s->rng);
+		return 0;
+	}
+	if (!(out = nn_model_forward(d, x, n, 1, rng)))
+		return -1;
+	lr = bce(s, d, out, n, s->opts.smooth, &v[1], &dz);
+	nn_model_backward_acc(d, s->grad, dz, 0);
+	if (!(fake = generate(s, g, cnt, off, n, rng)) ||
+	    !(out = nn_model_forward(d, fake, n, 1, rng)))
+		return -1;
+	lf = bce(s, d, out, n, 0, &v[2], &dz);
+	v[0] = lr + lf;
+	if (isfinite(v[0]))
+		nn_model_backward_acc(d, s->grad, dz, 0);
+	return 0;
 }
 
 int nn_gan_d_step(nn_gan *s, nn_model *g, nn_model *d, nn_optim *od,
                   const nn_dataset *data)
 {
-	size_t cnt;
-	const float *out, *fake;
-	double lr, lf, mr, mf;
-	int dz;
+	size_t cnt, off, n;
+	double v[3] = { 0 };
+	int rc;
 
 	if (s->pos >= s->n) {
 		s->pos = 0;
 		nn_rng_shuffle(&s->rng, s->perm, s->n);
 	}
 	cnt = s->n - s->pos < s->opts.batch ? s->n - s->pos : s->opts.batch;
-	nn_dataset_gather(data, s->perm + s->pos, cnt, s->x, NULL);
-	nn_model_zero_grads(d);
-	if (!(out = nn_model_forward(d, s->x, cnt, 1, &s->rng)))
+	n = share(s, cnt, &off);
+	nn_dataset_gather(data, s->perm + s->pos + off, n, s->x, NULL);
+	rc = d_grads(s, g, d, s->x, cnt, off, n, v);
+	if (sum_shares(s, d, od, n, cnt, v, rc < 0) < 0)
 		return -1;
-	lr = bce(s, d, out, cnt, s->opts.smooth, &mr, &dz);
-	nn_model_backward_acc(d, s->grad, dz, 0);
-	if (!(fake = generate(s, g, cnt)) ||
-	    !(out = nn_model_forward(d, fake, cnt, 1, &s->rng)))
-		return -1;
-	lf = bce(s, d, out, cnt, 0, &mf, &dz);
-	if (!isfinite(lr + lf))
+	if (!isfinite(v[0]))
 		return nn_fail("the discriminator's loss is %g at iteration "
 		               "%ld: the weights from before it are kept",
-		               lr + lf, s->iter + 1);
-	nn_model_backward_acc(d, s->grad, dz, 0);
+		               v[0], s->iter + 1);
 	if (nn_optim_step(od, d) < 0)
 		return -1;
 	s->pos += cnt;
-	s->d_loss = lr + lf;
-	s->d_real = mr;
-	s->d_fake = mf;
+	s->d_loss = v[0];
+	s->d_real = v[1];
+	s->d_fake = v[2];
 	s->span[0] += s->d_loss;
-	s->span[2] += mr;
-	s->span[3] += mf;
+	s->span[2] += v[1];
+	s->span[3] += v[2];
 	s->span_d++;
 	s->dsteps++;
 	return 0;
 }
 
-int nn_gan_g_step(nn_gan *s, nn_model *g, nn_model *d, nn_optim *og)
+/* G's loss (D's output against target 1) on its share of a generated
+ * batch, its gradient carried through d into g's; *l the loss. */
+static int g_grads(nn_gan *s, nn_model *g, nn_model *d, size_t cnt,
+                   size_t off, size_t n, double *l)
 {
-	size_t n = s->opts.batch;
+	nn_rng own, *rng = drop_rng(s, &own);
 	const float *out, *fake;
-	double l, m;
+	double m;
 	int dz;
 
-	if (!(fake = generate(s, g, n)) ||
-	    !(out = nn_model_forward(d, fake, n, 1, &s->rng)))
-		return -1;
-	l = bce(s, d, out, n, 1, &m, &dz);
-	if (!isfinite(l))
-		return nn_fail("the generator's loss is %g at iteration %ld: "
-		               "the weights from before it are kept", l,
-		               s->iter + 1);
-	nn_model_backward_input(d, s->grad, dz);
 	nn_model_zero_grads(g);
+	if (n == 0) {
+		nn_gan_noise_fill(s->opts.noise, s->z, cnt *
+		                  nn_shape_size(nn_model_input_shape(g)),
+		                  &s->rng);
+		return 0;
+	}
+	if (!(fake = generate(s, g, cnt, off, n, rng)) ||
+	    !(out = nn_model_forward(d, fake, n, 1, rng)))
+		return -1;
+	*l = bce(s, d, out, n, 1, &m, &dz);
+	if (!isfinite(*l))
+		return 0;
+	nn_model_backward_input(d, s->grad, dz);
 	nn_model_backward_acc(g, nn_model_input_grad(d), 0, 0);
+	return 0;
+}
+
+int nn_gan_g_step(nn_gan *s, nn_model *g, nn_model *d, nn_optim *og)
+{
+	size_t cnt = s->opts.batch, off, n = share(s, cnt, &off);
+	double v[3] = { 0 };
+	int rc = g_grads(s, g, d, cnt, off, n, &v[0]);
+
+	if (sum_shares(s, g, og, n, cnt, v, rc < 0) < 0)
+		return -1;
+	if (!isfinite(v[0]))
+		return nn_fail("the generator's loss is %g at iteration %ld: "
+		               "the weights from before it are kept", v[0],
+		               s->iter + 1);
 	if (nn_optim_step(og, g) < 0)
 		return -1;
-	s->g_loss = l;
-	s->span[1] += l;
+	s->g_loss = v[0];
+	s->span[1] += v[0];
 	s->span_g++;
 	s->gsteps++;
 	return 0;
@@ -280,6 +393,7 @@ static int add_point(nn_gan *s, const nn_gan_ctl *c, const nn_optim *og,
 int nn_gan_train(nn_gan *s, nn_model *g, nn_optim *og, nn_model *d,
                  nn_optim *od, const nn_dataset *data, const nn_gan_ctl *c)
 {
+	const nn_ranks *rk = c->ranks && c->ranks->size > 1 ? c->ranks : NULL;
 	double t0 = nn_now() - s->seconds;
 	int rc = 0;
 
@@ -287,12 +401,20 @@ int nn_gan_train(nn_gan *s, nn_model *g, nn_optim *og, nn_model *d,
 	    reserve(s, s->opts.batch, data->xsize,
 	            nn_shape_size(nn_model_input_shape(g))) < 0)
 		return -1;
+	if (rk && (nn_ranks_check(rk, g, s->opts.batch) < 0 ||
+	           nn_ranks_check(rk, d, s->opts.batch) < 0 ||
+	           nn_ranks_gan_begin(rk, s, g, og, d, od, data) < 0))
+		return -1;
+	s->ranks = rk;
+	s->want_stop = s->stop_all = 0;
 	while (s->iter < s->iters) {
 		const nn_gan_point *p = NULL;
 		int due;
 
-		if (c->stop && *c->stop)
+		if (rk ? s->stop_all : c->stop && *c->stop)
 			break;
+		if (rk && c->stop && *c->stop)
+			s->want_stop = 1;       /* with the others, at a step */
 		if (s->iter % s->per == 0) {    /* a new epoch, a new order */
 			s->epoch++;
 			s->pos = s->n;
@@ -312,14 +434,21 @@ int nn_gan_train(nn_gan *s, nn_model *g, nn_optim *og, nn_model *d,
 				break;
 			p = &s->pts[s->npts - 1];
 		}
-		if (c->callback && c->callback(s, p, c->ud))
-			break;
+		if (c->callback && c->callback(s, p, c->ud)) {
+			if (!rk)
+				break;
+			s->want_stop = 1;
+		}
 	}
+	s->ranks = NULL;
 	s->seconds = nn_now() - t0;
 	if ((s->span_d || s->span_g) && add_point(s, c, og, od) < 0)
 		rc = -1;
 	if (s->iter >= s->iters)
 		s->active = 0;
+	if (rc == 0 && rk &&
+	    (nn_ranks_end(rk, g) < 0 || nn_ranks_end(rk, d) < 0))
+		rc = -1;
 	return rc;
 }
 

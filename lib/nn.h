@@ -700,12 +700,20 @@ typedef struct nn_closure {
 	float *grad;            /* n * output width floats of scratch */
 	nn_rng *rng;
 	long evals;             /* evaluations so far */
+	/* Data-parallel (see nn_ranks): x, y and n are this rank's share
+	 * of total samples, and every evaluation sums the shares' losses
+	 * and gradients over the ranks, so that each rank gets those of
+	 * the whole data and every line search takes the same steps
+	 * everywhere. NULL: alone. */
+	const struct nn_ranks *ranks;
+	size_t total;
 } nn_closure;
 
 /* The loss of c->m on the n samples at its current parameters, with its
  * penalties, in inference mode (dropout off: the function is
  * deterministic). With want_grad, the gradient is left in
- * nn_model_grads. NAN when the forward pass fails. Counts an evaluation. */
+ * nn_model_grads. NAN when the forward pass fails (or, over ranks, when
+ * any rank failed; the message is set). Counts an evaluation. */
 double nn_closure_eval(nn_closure *c, int want_grad);
 
 /* The largest model lm and gn take (they factor a P x P matrix). */
@@ -922,52 +930,6 @@ void nn_run_free(nn_run *r);
  * is always left usable. */
 int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
              const nn_train_opts *opts, nn_rng *rng, nn_history *h);
-
-/* ---- data-parallel training ------------------------------------------- */
-
-/* Several processes (ranks) train one model together: each runs nn_train
- * on the same model, data and settings, and computes the gradient of its
- * share of every batch (rank k takes samples [cnt*k/size, cnt*(k+1)/size)
- * of the batch's cnt); the caller's sync sums the shares' gradients, so
- * that every rank takes the same step, the one a single process takes on
- * the whole batch (up to the order of float additions). Dropout draws
- * other masks than a single process; batch norm and the full-batch
- * optimizers are refused. libnn does no communication itself: the caller
- * (nnsh over MPI) installs sync. */
-enum { NN_SYNC_BEGIN, NN_SYNC_STEP, NN_SYNC_END };
-
-/* What a rank tells the others at a sync point; sync turns each field into
- * its total over the ranks, as described. */
-typedef struct nn_sync {
-	int phase;              /* NN_SYNC_*: every rank must be at the same */
-	int failed;             /* this rank failed (its message in
-	                         * nn_error); total: ranks that failed */
-	int stop;               /* asked to stop; total: ranks that asked */
-	double loss;            /* this rank's loss times its samples; sum */
-	double correct;         /* correct predictions; sum */
-	double seqs;            /* sequences all right; sum */
-	double lr;              /* the learning rate; total: rank 0's */
-	uint32_t check[3];      /* BEGIN: checksums of the weights, the data
-	                         * and the settings; END: of the weights.
-	                         * Total: 0 where every rank has rank 0's
-	                         * value, else 1 + the first rank without */
-} nn_sync;
-
-typedef struct nn_ranks {
-	int rank, size;         /* this process, of size (> 1) */
-	/* Called by every rank at the same points: once at the start of a
-	 * run, once per batch, once at its end. Exchanges s as described;
-	 * then, when g is not NULL and no rank failed, sums g[0..n) over the
-	 * ranks in place (the same sums on every rank). Returns 0, or -1
-	 * with a message (nn_fail) when a rank failed (every rank gets the
-	 * failed rank's message), the ranks are out of step, or the
-	 * transport failed; the caller then stops without another sync. */
-	int (*sync)(void *ud, nn_sync *s, float *g, size_t n);
-	void *ud;
-} nn_ranks;
-
-/* A CRC-32 of m's parameters: equal weights give equal checksums. */
-uint32_t nn_model_checksum(nn_model *m);
 
 /* Loss and accuracy of m on d (accuracy NAN when d has no classes);
  * correct receives the number of correct predictions when not NULL. */
@@ -1191,6 +1153,7 @@ double nn_now(void);
 void nn_set_threads(int n);
 int nn_threads(void);
 
+#include "nn_ranks.h"
 #include "nn_gan.h"
 
 #endif

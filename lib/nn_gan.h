@@ -55,6 +55,10 @@ typedef struct nn_gan {
 	size_t npts, cap;
 	float *x, *z, *y, *grad;  /* a batch's buffers */
 	size_t bufn;
+	/* data-parallel, inside nn_gan_train only: the ranks (NULL: alone),
+	 * this rank's wish to stop and the stop the ranks agreed */
+	const struct nn_ranks *ranks;
+	int want_stop, stop_all;
 } nn_gan;
 
 /* Whether g and d can play on data: g's output has as many values as a
@@ -87,6 +91,11 @@ typedef struct nn_gan_ctl {
 	int (*callback)(const nn_gan *s, const nn_gan_point *p, void *ud);
 	void *ud;
 	nn_history *gh, *dh;    /* each model's history (loss, lr), or NULL */
+	/* Data-parallel: every rank runs the same nn_gan_train; each step
+	 * shares its batch (real and generated) out as nn_train does, and
+	 * the shares' gradients are summed, so the steps are one process's
+	 * (dropout aside). NULL: alone. */
+	const struct nn_ranks *ranks;
 } nn_gan_ctl;
 
 /* Run s to its end or until stopped: each iteration opts.k discriminator

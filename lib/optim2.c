@@ -17,6 +17,7 @@
 
 #include "blas.h"
 #include "nn.h"
+#include "ranks.h"
 
 struct nn_full {
 	size_t n;               /* parameters */
@@ -116,26 +117,45 @@ oom:
 	return NULL;
 }
 
-double nn_closure_eval(nn_closure *c, int want_grad)
+/* The loss on this process's samples into *l; -1 when the forward pass
+ * failed. */
+static int eval_share(nn_closure *c, int want_grad, double *l)
 {
 	nn_model *m = c->m;
 	size_t w = nn_shape_size(nn_model_output_shape(m));
-	const float *out = nn_model_forward(m, c->x, c->n, 0, c->rng);
+	const float *out;
 	int dz_given = 0;
-	double l;
 
-	c->evals++;
-	if (!out)
-		return NAN;
-	l = nn_loss(c->loss, nn_model_output_act(m),
-	            nn_model_z(m, nn_model_layers(m) - 1), out, c->y, c->n, w,
-	            want_grad ? c->grad : NULL, &dz_given) +
-	    nn_model_penalty_value(m, -1);
+	*l = 0;
+	if (c->n == 0) {        /* a rank without samples */
+		if (want_grad)
+			memset(nn_model_grads(m), 0,
+			       nn_model_param_count(m) * sizeof(float));
+		return 0;
+	}
+	if (!(out = nn_model_forward(m, c->x, c->n, 0, c->rng)))
+		return -1;
+	*l = nn_loss(c->loss, nn_model_output_act(m),
+	             nn_model_z(m, nn_model_layers(m) - 1), out, c->y, c->n, w,
+	             want_grad ? c->grad : NULL, &dz_given) +
+	     nn_model_penalty_value(m, -1);
 	if (want_grad) {
 		nn_model_zero_grads(m);
 		nn_model_backward_acc(m, c->grad, dz_given, 0);
 	}
-	return l;
+	return 0;
+}
+
+double nn_closure_eval(nn_closure *c, int want_grad)
+{
+	double l;
+	int rc;
+
+	c->evals++;
+	rc = eval_share(c, want_grad, &l);
+	if (c->ranks)
+		return nn_ranks_closure_sum(c, rc, l, want_grad);
+	return rc < 0 ? NAN : l;
 }
 
 static double dot(const float *a, const float *b, size_t n)
@@ -632,7 +652,7 @@ static int lm_step(nn_optim *o, nn_closure *c, nn_full *f, double *loss)
 {
 	size_t n = f->n;
 	float *w = nn_model_params(c->m);
-	int gn = o->kind == NN_OPT_GN;
+	int gn = o->kind == NN_OPT_GN, rc;
 	const char *name = nn_optim_name(o->kind);
 
 	if (c->loss != NN_LOSS_MSE)
@@ -651,7 +671,11 @@ static int lm_step(nn_optim *o, nn_closure *c, nn_full *f, double *loss)
 			               "matrix", name, n, n);
 	}
 	memcpy(f->x0, w, n * sizeof *w);
-	if (jacobian(c, f) < 0)
+	rc = jacobian(c, f);
+	if (c->ranks && (nn_ranks_sum_doubles(c->ranks, f->A, n * n, rc < 0) < 0 ||
+	                 nn_ranks_sum_doubles(c->ranks, f->b, n, 0) < 0))
+		return -1;      /* over ranks: J'J and J'r of every share */
+	if (rc < 0)
 		return -1;
 	memcpy(f->A0, f->A, n * n * sizeof *f->A);
 	for (;;) {

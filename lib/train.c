@@ -586,8 +586,11 @@ static int point_due(const trainer *t)
 }
 
 /* A full-batch method's iteration from the loss l and gradient just
- * computed on all cnt samples; *loss is the loss where it ends. */
-static int full_step(trainer *t, size_t cnt, double l, double *loss)
+ * computed on all cnt samples (over ranks, summed from the n of each
+ * rank, which are in the batch buffers); *loss is the loss where it
+ * ends. */
+static int full_step(trainer *t, size_t n, size_t cnt, double l,
+                     double *loss)
 {
 	nn_closure c = { 0 };
 
@@ -595,7 +598,9 @@ static int full_step(trainer *t, size_t cnt, double l, double *loss)
 	c.loss = t->loss;
 	c.x = t->b.x;
 	c.y = t->b.y;
-	c.n = cnt;
+	c.n = n;
+	c.ranks = t->rk;
+	c.total = cnt;
 	c.grad = t->b.grad;
 	c.rng = &t->run->rng;
 	c.evals = 1;
@@ -734,7 +739,7 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 	r->span_correct += k.correct;
 	r->span_seqs += k.seqs;
 	if (t->full)
-		return full_step(t, cnt, l, loss);
+		return full_step(t, n, cnt, l, loss);
 	if (t->cfg.clip > 0)
 		clip_grads(m, t->cfg.clip);
 	if (t->cfg.fanin)
@@ -898,7 +903,7 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 		size_t n = d->n - (t.split ? t.split->n : 0);
 		size_t b = opts->resume ? t.run->opts.batch : opts->batch;
 
-		if (nn_ranks_check(t.rk, m, o, b == 0 || b > n ? n : b) < 0)
+		if (nn_ranks_check(t.rk, m, b == 0 || b > n ? n : b) < 0)
 			goto fail;
 	}
 	if (opts->resume ? check_resume(&t) < 0 : start_run(&t, opts, rng) < 0)

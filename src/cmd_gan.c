@@ -10,6 +10,7 @@
 
 #include "handlers.h"
 #include "live.h"
+#include "ranks.h"
 #include "render_views.h"
 
 /* The two models of `gan G D ...`, checked: two entries, gradient-descent
@@ -195,7 +196,8 @@ int cmd_gan(sh_session *S, const sh_line *l)
 	if (gan_models(S, l, &sg, &sd) < 0 ||
 	    !(data = sh_data_arg(S, sh_pos(l, 2)->text)))
 		return -1;
-	if (sh_opt(l, "log") && !(log = fopen(sh_opt(l, "log"), "a")))
+	if (sh_opt(l, "log") && sh_rank_writes() &&     /* rank 0 writes */
+	    !(log = fopen(sh_opt(l, "log"), "a")))
 		return sh_err(S, "gan: cannot open log=%s: %s", sh_opt(l, "log"),
 		              strerror(errno));
 	if (resume ? resume_run(S, l, sg, sd, data) < 0
@@ -215,6 +217,7 @@ int cmd_gan(sh_session *S, const sh_line *l)
 	ctl.ud = &c;
 	ctl.gh = &sg->hist;
 	ctl.dh = &sd->hist;
+	ctl.ranks = sh_ranks_hook();
 	gbefore = sg->hist.n;
 	dbefore = sd->hist.n;
 	before = run->iter;

@@ -120,6 +120,46 @@ static void md_topic(const char *topic, void *ud)
 		}
 }
 
+/* s for roff: backslashes and minus signs escaped, bold when bold. */
+static void man_text(FILE *f, const char *s, int bold)
+{
+	fputs(bold ? "\\fB" : "", f);
+	for (; *s; s++)
+		if (*s == '\\')
+			fputs("\\e", f);
+		else if (*s == '-')
+			fputs("\\-", f);
+		else
+			fputc(*s, f);
+	fputs(bold ? "\\fR" : "", f);
+}
+
+static void man_topic(const char *topic, void *ud)
+{
+	FILE *f = ud;
+
+	fprintf(f, ".SS %s\n", topic);
+	for (const sh_cmd *c = sh_commands; c->name; c++)
+		if (strcmp(c->topic, topic) == 0) {
+			fputs(".TP\n", f);
+			man_text(f, c->usage, 1);
+			fputs("\n", f);
+			man_text(f, c->summary, 0);
+			fputs(".\n", f);
+		}
+}
+
+void sh_print_commands_man(FILE *f)
+{
+	fputs(".SH COMMANDS\n"
+	      "Generated from the command table by\n"
+	      ".BR \"nnsh \\-\\-commands\\-man\" ;\n"
+	      ".B help\n"
+	      ".I COMMAND\n"
+	      "at the prompt gives each one's details and an example.\n", f);
+	each_topic(man_topic, f);
+}
+
 void sh_print_commands_md(FILE *f)
 {
 	fprintf(f, "# nnsh commands\n\n"

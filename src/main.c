@@ -33,6 +33,7 @@ static void usage(FILE *f)
 	"  --no-panel      train prints a line per epoch even at a terminal\n"
 	"  --monitor FILE  watch the run that train ... log=FILE writes\n"
 	"  --commands-md   print the command reference (doc/commands.md)\n"
+	"  --commands-man  print the man page's list of commands (roff)\n"
 	"  --help          this text\n"
 	"  --version       the version\n\n"
 	"A SCRIPT of - reads standard input. Without scripts or -e, commands\n"
@@ -87,6 +88,9 @@ static int parse_args(int argc, char **argv, opts *o, sh_session *S)
 			exit(0);
 		} else if (strcmp(a, "--commands-md") == 0) {
 			sh_print_commands_md(stdout);
+			exit(0);
+		} else if (strcmp(a, "--commands-man") == 0) {
+			sh_print_commands_man(stdout);
 			exit(0);
 		} else if (strcmp(a, "-i") == 0) {
 			o->interactive = 1;

@@ -121,19 +121,31 @@ int tp_bcast(void *buf, size_t len, int root)
 	return 0;
 }
 
-int tp_sum(float *v, size_t n)
+/* n values of type t, each of width bytes, at v: summed in place. */
+static int sum(void *v, size_t n, MPI_Datatype t, size_t width)
 {
+	char *p = v;
+
 	while (n > 0) {
 		int k = n > INT_MAX ? INT_MAX : (int)n;
 
-		if (failed(MPI_Allreduce(MPI_IN_PLACE, v, k, MPI_FLOAT,
-		                         MPI_SUM, MPI_COMM_WORLD),
-		           "allreduce") < 0)
+		if (failed(MPI_Allreduce(MPI_IN_PLACE, p, k, t, MPI_SUM,
+		                         MPI_COMM_WORLD), "allreduce") < 0)
 			return -1;
-		v += k;
+		p += (size_t)k * width;
 		n -= (size_t)k;
 	}
 	return 0;
+}
+
+int tp_sum(float *v, size_t n)
+{
+	return sum(v, n, MPI_FLOAT, sizeof *v);
+}
+
+int tp_sum_double(double *v, size_t n)
+{
+	return sum(v, n, MPI_DOUBLE, sizeof *v);
 }
 
 const char *tp_error(void)

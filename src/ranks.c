@@ -31,10 +31,11 @@ static const char *const where[] = {
 
 /* The record every rank sends at every exchange. */
 typedef struct record {
-	int32_t at, failed, stop, unused;
+	int32_t at, failed, stop;
+	int32_t fatal;          /* the SIGTERM or SIGHUP it received, or 0 */
 	uint32_t line, check[3];
 	uint64_t bytes;         /* AT_BLOCK: the size of its results */
-	double loss, correct, seqs, lr;
+	double loss, correct, extra, seqs, lr;
 } record;
 
 static struct {
@@ -89,8 +90,14 @@ static int exchange(record *r, const char *mine)
 
 	if (R.failed)
 		return -1;
+	r->fatal = sh_signal_fatal();
 	if (tp_allgather(r, R.all, sizeof *r) < 0)
 		return transport_failed();
+	/* mpirun terminates the ranks one after the other: the first one
+	 * terminated takes the others with it, at the same batch */
+	for (int k = 0; k < R.size; k++)
+		if (R.all[k].fatal)
+			sh_signal_take_fatal(R.all[k].fatal);
 	for (int k = 0; k < R.size && first < 0; k++)
 		if (R.all[k].failed)
 			first = k;
@@ -167,6 +174,7 @@ static int sync_ranks(void *ud, nn_sync *s, float *g, size_t n)
 	r.stop = s->stop;
 	r.loss = s->loss;
 	r.correct = s->correct;
+	r.extra = s->extra;
 	r.seqs = s->seqs;
 	r.lr = s->lr;
 	memcpy(r.check, s->check, sizeof r.check);
@@ -174,20 +182,22 @@ static int sync_ranks(void *ud, nn_sync *s, float *g, size_t n)
 		return nn_fail("%s", R.msg);
 	memset(s->check, 0, sizeof s->check);
 	s->stop = 0;
-	s->loss = s->correct = s->seqs = 0;
+	s->loss = s->correct = s->extra = s->seqs = 0;
 	for (int k = 0; k < R.size; k++) {
 		const record *a = &R.all[k];
 
 		s->stop += a->stop;
 		s->loss += a->loss;
 		s->correct += a->correct;
+		s->extra += a->extra;
 		s->seqs += a->seqs;
 		for (int i = 0; i < 3; i++)
 			if (!s->check[i] && a->check[i] != R.all[0].check[i])
 				s->check[i] = (uint32_t)k + 1;
 	}
 	s->lr = R.all[0].lr;
-	if (g && tp_sum(g, n) < 0) {
+	if ((g && tp_sum(g, n) < 0) ||
+	    (s->dsum && tp_sum_double(s->dsum, s->dn) < 0)) {
 		transport_failed();
 		return nn_fail("%s", R.msg);
 	}

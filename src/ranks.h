@@ -66,6 +66,7 @@ int tp_allgather(const void *mine, void *all, size_t len);
 int tp_bcast(void *buf, size_t len, int root);
 /* v[0..n) summed over the ranks, in place, the same on every rank. */
 int tp_sum(float *v, size_t n);
+int tp_sum_double(double *v, size_t n);
 /* The last transport error, one line. */
 const char *tp_error(void);
 /* Leave the job: cleanly, or (abort set) taking the others down too. */

@@ -366,11 +366,11 @@ int sh_run(sh_session *S, sh_reader *r, int depth)
 			rc = sh_err(S, "'end' without 'for' or 'repeat'");
 		else
 			rc = sh_exec_line(S, text);
+		rc = sh_ranks_agree(S, rc, text);   /* every rank, one status */
 		if (sh_signal_fatal()) {
 			free(text);
 			return -1;      /* SIGTERM or SIGHUP: main leaves */
 		}
-		rc = sh_ranks_agree(S, rc, text);   /* every rank, one status */
 		free(text);
 		if (rc == 0)
 			continue;

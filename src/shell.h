@@ -180,6 +180,9 @@ int sh_exec_line(sh_session *S, const char *line);
 
 /* Print doc/commands.md (generated from the table) to f. */
 void sh_print_commands_md(FILE *f);
+/* The same table as the COMMANDS section of the man page (roff), which
+ * doc/nnsh.1 holds between its COMMANDS markers. */
+void sh_print_commands_man(FILE *f);
 
 /* ---- argument helpers (args.c) ----------------------------------------- */
 

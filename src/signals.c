@@ -142,6 +142,14 @@ int sh_signal_fatal(void)
 	return fatal;
 }
 
+void sh_signal_take_fatal(int sig)
+{
+	if (!fatal)
+		fatal = sig;
+	if (session)
+		session->stop = 1;
+}
+
 void sh_signal_idle(int on)
 {
 	idle = on;

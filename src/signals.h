@@ -29,6 +29,10 @@ void sh_signal_drain(void);
 /* The SIGTERM or SIGHUP received, or 0: nnsh is to save and leave. */
 int sh_signal_fatal(void);
 
+/* Another rank received sig (SIGTERM or SIGHUP): this one stops and
+ * leaves as if it had received it too. */
+void sh_signal_take_fatal(int sig);
+
 /* Say whether the main thread waits for input outside the prompt (a
  * script on a pipe or terminal): a SIGTERM or SIGHUP then ends nnsh at
  * once with status 128 + signal, as no command is running. */

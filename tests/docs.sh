@@ -1,7 +1,9 @@
 #!/bin/sh
-# docs.sh - the command reference doc/commands.md must be what the command
-# table generates (`nnsh --commands-md`), so help and docs never drift; and
-# every command in the table must be exercised by a golden transcript.
+# docs.sh - the command reference doc/commands.md and the man page's
+# COMMANDS section must be what the command table generates (`nnsh
+# --commands-md`, `--commands-man`), so help and docs never drift; the man
+# page renders without warnings; and every command in the table must be
+# exercised by a golden transcript.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 nnsh=${NNSH:-$(pwd)/../src/nnsh}
@@ -10,6 +12,24 @@ fail=0
 if ! "$nnsh" --commands-md | diff -u "$here/../doc/commands.md" -; then
 	echo "doc/commands.md differs from the command table: regenerate it"
 	echo "with 'nnsh --commands-md > doc/commands.md'"
+	fail=1
+fi
+# the man page's COMMANDS section, between its markers, likewise
+if ! sed -n '/^\.\\" The COMMANDS section is generated/,/^\.\\" End of the generated/p' \
+	"$here/../doc/nnsh.1" | sed '1d;$d' |
+	diff -u - "$(mkdir -p "${TMPDIR:-/tmp}" && "$nnsh" --commands-man > \
+		"${TMPDIR:-/tmp}/nnsh-commands-man.$$" &&
+		echo "${TMPDIR:-/tmp}/nnsh-commands-man.$$")"; then
+	echo "doc/nnsh.1's COMMANDS section differs from the command table:"
+	echo "put 'nnsh --commands-man' between its markers (see HACKING.md)"
+	fail=1
+fi
+rm -f "${TMPDIR:-/tmp}/nnsh-commands-man.$$"
+# and the page renders without a warning, where groff is installed
+if command -v groff > /dev/null &&
+   [ -n "$(groff -man -Tutf8 -ww -z "$here/../doc/nnsh.1" 2>&1)" ]; then
+	groff -man -Tutf8 -ww -z "$here/../doc/nnsh.1"
+	echo "doc/nnsh.1: groff warns"
 	fail=1
 fi
 # every command of the table is run by some golden transcript

@@ -5,8 +5,9 @@
 # summation order) and the same weights on both ranks; rank 0 alone prints
 # and writes; a failing rank, different scripts, different data and a
 # batch smaller than the ranks stop both ranks with one message; a
-# parallel for prints what one process prints; Ctrl-C (SIGINT to mpirun)
-# stops both at the next batch and rank 0 keeps the run. Built without
+# parallel for prints what one process prints; SIGUSR1 to mpirun stops
+# both at the next batch and the script goes on; Ctrl-C (SIGINT to
+# mpirun) stops both at the same batch and rank 0 saves the run. Built without
 # MPI, nnsh must refuse to run as two ranks. Skips (77) without mpirun.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -123,6 +124,140 @@ if [ "$(grep -c '^epoch' two.out)" -eq 6 ] &&
    [ "$(grep -c '"record":"start"' two/run.jsonl)" -eq 1 ] &&
    [ "$(grep -c '"record":"point"' two/run.jsonl)" -eq 4 ]
 then ok; else bad "rank 0 alone prints and writes" two.out two/run.jsonl; fi
+
+# the full-batch methods: every closure evaluation sums the ranks' losses
+# and gradients, so the line searches take the same steps (the same
+# evaluations) and the weights are one process's within float summation
+# order. cg is checked over 3 iterations: later, a line search's test can
+# tip the other way on a last-bit difference and the paths part. scg
+# takes its curvature from a difference of two gradients 1e-4 apart,
+# which turns a last-bit difference of a gradient into one of 1e-3 in the
+# step: it is held to 1e-3.
+cat > full.nn <<'EOF'
+seed 1
+data m = make moons n=301 noise=0.2 seed=3
+precision 9
+for o in lbfgs bfgs cg scg
+  seed 1
+  model net$o input=2
+  add dense 6 tanh
+  add dense 1 sigmoid
+  loss bce
+  optim $o
+  train m epochs=3
+  show net$o.1.W
+  show net$o.2.W
+end
+EOF
+"$nnsh" --batch --no-timing full.nn > one.out 2> one.err
+ranks 2 full.nn > two.out 2> two.err
+status=$?
+# near NAME TOL: the 18 numbers shown of model netNAME, within TOL
+near() {
+	for f in one two; do
+		sed -n "/^net$1\./,/^epoch/p" $f.out | grep -v epoch |
+			sed 's/^net[^)]*)//' | tr -c '0-9.eE+-' '\n' |
+			grep '[0-9]' > $f.w
+	done
+	[ "$(wc -l < one.w)" -eq 18 ] && [ "$(wc -l < two.w)" -eq 18 ] &&
+	paste one.w two.w | awk -v tol="$2" '{ d = $1 - $2; if (d < 0) d = -d;
+		if (d > tol * (1 + ($1 < 0 ? -$1 : $1))) bad = 1 }
+		END { exit bad }'
+}
+evals() {
+	grep -o 'evals [0-9]*' "$1" | tr '\n' ' '
+}
+if [ "$status" -eq 0 ] && near lbfgs 2e-5 && near bfgs 2e-5 &&
+   near cg 2e-5 && near scg 1e-3 &&
+   [ "$(grep -c 'evals' one.out)" -eq 12 ] &&
+   [ "$(evals one.out)" = "$(evals two.out)" ]; then ok; else
+	bad "full-batch methods on two ranks: one process's steps" one.out \
+		two.out two.err; fi
+
+# lm and gn: every rank builds J'J and J'r of its share, the ranks sum
+# them, and each solves the same system (gn on a linear model, where
+# its undamped steps stay well-posed)
+cat > lm.nn <<'EOF'
+seed 1
+data s = make sine n=41
+precision 9
+model netlm input=1
+add dense 4 tanh
+add dense 1
+loss mse
+optim lm
+train s epochs=4
+show netlm.1.W
+show netlm.2.W
+model netgn input=1
+add dense 1
+loss mse
+optim gn
+train s epochs=2
+show netgn.1.W
+show netgn.1.b
+EOF
+"$nnsh" --batch --no-timing lm.nn > one.out 2> one.err
+ranks 2 lm.nn > two.out 2> two.err
+status=$?
+shown() {
+	grep -v '^epoch\|^s:' "$1" | sed 's/^net[^)]*)//' |
+		tr -c '0-9.eE+-' '\n' | grep '[0-9]'
+}
+shown one.out > one.w
+shown two.out > two.w
+if [ "$status" -eq 0 ] && [ "$(wc -l < one.w)" -eq 10 ] &&
+   [ "$(wc -l < two.w)" -eq 10 ] &&
+   paste one.w two.w | awk '{ d = $1 - $2; if (d < 0) d = -d;
+	if (d > 2e-5 * (1 + ($1 < 0 ? -$1 : $1))) bad = 1 }
+	END { exit bad }' &&
+   [ "$(grep '^epoch' one.out)" = "$(grep '^epoch' two.out)" ]; then ok
+else bad "lm and gn on two ranks: one process's steps" one.out two.out \
+	two.err; fi
+
+# gan: each D and G step shares its real and generated samples out and
+# sums the gradients; the noise is drawn whole on every rank, so without
+# dropout the steps are one process's
+cat > gan.nn <<'EOF'
+seed 1
+data moons = make moons n=301 noise=0.05
+model G input=2
+add dense 16 leaky alpha=0.2
+add dense 2
+optim adam lr=0.002 beta1=0.5
+model D input=2
+add dense 16 leaky alpha=0.2
+add dense 1 sigmoid
+optim sgd lr=0.05 momentum=0.9
+gan G D moons epochs=3 batch=50 k=2 smooth=0.9 every=4 log=gan.jsonl
+precision 9
+show G.1.W
+show D.2.W
+ranks G
+ranks D
+EOF
+mkdir -p gan1 gan2
+(cd gan1 && "$nnsh" --batch --no-timing ../gan.nn > ../one.out 2> ../one.err)
+(cd gan2 && ranks 2 ../gan.nn > ../two.out 2> ../two.err)
+status=$?
+ganw() {
+	sed -n '/^[GD]\.[12]\.W/,/rank/p' "$1" | grep -v rank |
+		sed 's/^[GD]\.[^)]*)//' | tr -c '0-9.eE+-' '\n' | grep '[0-9]'
+}
+ganw one.out > one.w
+ganw two.out > two.w
+if [ "$status" -eq 0 ] && [ "$(wc -l < one.w)" -eq 35 ] &&
+   [ "$(wc -l < two.w)" -eq 35 ] &&
+   paste one.w two.w | awk '{ d = $1 - $2; if (d < 0) d = -d;
+	if (d > 2e-5 * (1 + ($1 < 0 ? -$1 : $1))) bad = 1 }
+	END { exit bad }' &&
+   [ "$(grep -c '^iter' one.out)" -ge 2 ] &&
+   [ "$(grep '^iter' one.out)" = "$(grep '^iter' two.out)" ] &&
+   [ "$(grep -c "weights are the same on every rank" two.out)" -eq 2 ] &&
+   [ -s gan2/gan.jsonl ] && [ "$(wc -l < gan1/gan.jsonl)" -eq \
+	"$(wc -l < gan2/gan.jsonl)" ]; then ok; else
+	bad "gan on two ranks: one process's weights within 2e-5" one.out \
+		two.out two.err; fi
 
 # expect NAME PATTERN: the last run failed (status 1) within the timeout
 # and its error output holds PATTERN, once
@@ -251,6 +386,33 @@ if [ "$status" -eq 124 ] && grep -q '^stopped at iteration' out &&
 	'load net.safetensors' > /dev/null 2>&1; then ok; else
 	echo "(status $status)"
 	bad "SIGUSR1 stops both, the script goes on" out err; fi
+
+# Ctrl-C at the terminal reaches mpirun alone (each rank has a process
+# group of its own), which cannot pass SIGINT on: it takes the job down,
+# SIGCONT at once, SIGTERM after odls_base_sigkill_timeout seconds,
+# SIGKILL after as many again. The first rank terminated stops the others
+# at the same batch; rank 0 saves the run. (The timeout, 1 s by default,
+# is 3 here so that a loaded machine still saves in time.)
+rm -f net.safetensors nnsh-interrupted-net.safetensors
+mpirun -q --oversubscribe -np 2 --mca btl self,vader \
+	--mca oob_tcp_if_include lo --mca odls_base_sigkill_timeout 3 \
+	"$nnsh" --batch long.nn > out 2> err &
+pid=$!
+# (wait for the first epoch, then interrupt)
+i=0
+while [ $i -lt 600 ] && ! grep -q '^epoch' out; do sleep 0.1; i=$((i + 1)); done
+kill -INT $pid
+wait $pid
+status=$?
+if [ "$status" -ne 0 ] && grep -q '^stopped at iteration' out &&
+   [ "$(grep -c '^nnsh: terminated during train: saved net with its training state to nnsh-interrupted-net.safetensors' err)" -eq 1 ] &&
+   ! grep -q "^net's weights" out && [ ! -e net.safetensors ] &&
+   "$nnsh" --batch -e 'load nnsh-interrupted-net.safetensors' \
+	-e 'data m = make moons n=2000' -e 'evaluate m' > resumed 2>&1 &&
+   grep -q '^loss' resumed; then ok; else
+	echo "(status $status)"
+	bad "SIGINT to mpirun: both stop, rank 0 saves the run" out err \
+		resumed; fi
 
 echo "mpi: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
