@@ -70,6 +70,7 @@ static int bn_setup(nn_layer *L, const nn_layer_spec *spec,
 	fixed_param(L, "beta", &s, 0);
 	fixed_param(L, "mean", &s, 0);
 	fixed_param(L, "var", &s, 1);
+	L->p[MEAN].stat = L->p[VAR].stat = 1;
 	return 0;
 }
 

@@ -1,8 +1,8 @@
 /* hessian.c - the largest eigenvalues of the Hessian of a model's loss
  * without forming the Hessian (LeCun et al., "Efficient BackProp",
- * section 9.5): power iteration on Hessian-vector products, each the
- * central difference of two gradients, H v ~ (g(w + h v) - g(w - h v)) /
- * 2h, with deflation for the eigenvalues after the first. */
+ * section 9.5): power iteration on Hessian-vector products (exact, by
+ * the R-operator of hvp.c), with deflation for the eigenvalues after the
+ * first. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,38 +26,6 @@ static double normalize(double *v, size_t n)
 		for (size_t i = 0; i < n; i++)
 			v[i] /= r;
 	return r;
-}
-
-int nn_hessian_vec(nn_closure *c, const double *v, double *hv)
-{
-	nn_model *m = c->m;
-	size_t n = nn_model_param_count(m);
-	float *w = nn_model_params(m), *g = nn_model_grads(m);
-	float *w0 = malloc(n * sizeof *w0);
-	double norm = 0, h;
-
-	if (!w0)
-		return nn_fail("out of memory");
-	memcpy(w0, w, n * sizeof *w);
-	for (size_t i = 0; i < n; i++)
-		norm += (double)w0[i] * w0[i];
-	h = 1e-3 * fmax(1, sqrt(norm));
-	for (int side = 0; side < 2; side++) {
-		double sgn = side ? -1 : 1;
-
-		for (size_t i = 0; i < n; i++)
-			w[i] = (float)(w0[i] + sgn * h * v[i]);
-		if (isnan(nn_closure_eval(c, 1))) {
-			memcpy(w, w0, n * sizeof *w);
-			free(w0);
-			return -1;
-		}
-		for (size_t i = 0; i < n; i++)
-			hv[i] = side ? (hv[i] - g[i]) / (2 * h) : g[i];
-	}
-	memcpy(w, w0, n * sizeof *w);
-	free(w0);
-	return 0;
 }
 
 /* H v minus the eigenpairs found so far: the deflated product. */

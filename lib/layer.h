@@ -76,6 +76,9 @@ typedef struct nn_param_slot {
 	float start;
 	int fan_in, fan_out;    /* for scaled initialisers */
 	int tied;               /* node (1-based) whose tensor this is, or 0 */
+	int stat;               /* a statistic the forward pass keeps
+	                         * (batchnorm's running mean and variance):
+	                         * never trained, its gradient always 0 */
 	int transposed;         /* a tied dense weight read transposed */
 	int clean;              /* during backward: the gradient is not yet
 	                         * written this pass (see model.c) */
@@ -161,6 +164,11 @@ struct nn_layer_class {
 	void (*destroy)(nn_layer *L);
 	/* Copy priv into a fresh copy of the layer (NULL: no priv). */
 	int (*clone)(nn_layer *dst, const nn_layer *src);
+	/* A kind linear by pieces, without parameters (maxpool): right
+	 * after a forward pass of x, rz = J(x) rx, the change of z along
+	 * rx (the R-operator of hvp.c; backward gives J' already). NULL
+	 * for other kinds. */
+	void (*rforward)(nn_layer *L, const float *rx, float *rz, size_t n);
 };
 
 /* Look up a kind by name; NULL when unknown. */

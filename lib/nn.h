@@ -460,6 +460,8 @@ typedef struct nn_param {
 	int tied;               /* the tensor is node tied's (1-based), used
 	                         * here too: walk it once, at its owner */
 	int transposed;         /* ... and used here transposed */
+	int stat;               /* a running statistic, not trained: its
+	                         * gradient is always 0 */
 } nn_param;
 int nn_model_param(const nn_model *m, size_t layer, int k, nn_param *p);
 /* Number of parameter tensors of layer i (0 when there is no such layer). */
@@ -664,10 +666,19 @@ void nn_full_free(nn_optim *o);
 /* ---- the Hessian's eigenvalues (hessian.c) ------------------------------ */
 
 /* hv = H v, the Hessian of c's loss at c->m's parameters times v (one
- * value per parameter), as the central difference of the gradients at
- * w + h v and w - h v (h = 1e-3 max(1, |w|)); two evaluations. The
- * parameters are left as they were. 0, or -1 with a message. */
+ * value per parameter), by Pearlmutter's R-operator (hvp.c): one
+ * evaluation of the loss and gradient, then one pass forward and one
+ * back. Exact for every kind but those nn_hessian_fd_nodes names, whose
+ * part is a central difference of their own forward and backward passes
+ * (error about 1e-5 of the product's size). Running statistics
+ * (nn_param.stat) are constants: v is taken as 0 on them and hv is 0
+ * there. Parameters and gradients are left as they were. 0, or -1 with
+ * a message. */
 int nn_hessian_vec(nn_closure *c, const double *v, double *hv);
+/* The nodes of m whose part of nn_hessian_vec is a central difference
+ * (kinds without an exact R-operator that parameters come before), as
+ * "3 (lstm 8), 5 (maxpool 2)" into buf (len bytes); returns how many. */
+int nn_hessian_fd_nodes(const nn_model *m, char *buf, size_t len);
 /* The k eigenvalues of the Hessian largest in size, into vals[0..k),
  * by power iteration from a random start (rng) on Hessian-vector
  * products, at most iters products each, deflating the ones found.

@@ -89,6 +89,8 @@ int cmd_hessian(sh_session *S, const sh_line *l)
 	int two = sh_npos(l) == 2;
 	sh_model *sm = sh_model_arg(S, two ? sh_pos(l, 0)->text : NULL);
 	double *vals;
+	char fd[256];
+	int nfd;
 	sh_data *sd;
 	size_t np;
 	long top, evals;
@@ -120,9 +122,15 @@ int cmd_hessian(sh_session *S, const sh_line *l)
 	else
 		sh_printf(S, "the largest eigenvalue is not positive: no rate "
 		          "follows from it\n");
-	sh_printf(S, "(%ld Hessian-vector products, each a difference of two "
-	          "gradients; the rates are for the mean loss a step "
-	          "follows)\n", evals / 2);
+	nfd = nn_hessian_fd_nodes(sm->m, fd, sizeof fd);
+	sh_printf(S, "(%ld Hessian-vector products%s by the R-operator; "
+	          "the rates are for the mean loss a step follows)\n", evals,
+	          nfd ? "" : ", exact,");
+	if (nfd > 0)
+		sh_printf(S, "(layer%s %s ha%s no R-operator: %s part of each "
+		          "product is a central difference, error about "
+		          "1e-5)\n", nfd > 1 ? "s" : "", fd,
+		          nfd > 1 ? "ve" : "s", nfd > 1 ? "their" : "its");
 	free(vals);
 	return 0;
 }

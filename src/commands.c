@@ -280,8 +280,9 @@ const sh_cmd sh_commands[] = {
 	  "the largest eigenvalues of the Hessian of the loss, and good rates",
 	  "Finds the top= (3) eigenvalues of the Hessian of the model's loss\n"
 	  "on DATA (the mean over its samples) that are largest in size, by\n"
-	  "power iteration on Hessian-vector products (each the difference\n"
-	  "of the gradients a small step either side), removing each one\n"
+	  "power iteration on Hessian-vector products (exact, by Pearlmutter's\n"
+	  "R-operator; layers without one, such as lstm, take central\n"
+	  "differences, and the output names them), removing each one\n"
 	  "found before the next. Prints them and, from the largest, the\n"
 	  "rates of 'Efficient BackProp': 1/lambda_max, the best for plain\n"
 	  "gradient descent along that direction, and 2/lambda_max, above\n"
