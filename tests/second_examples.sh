@@ -43,7 +43,7 @@ stated momentum 2 573
 stated cg 3 408
 stated lbfgs 4 175
 stated lm 5 117
-stated scg 6 505
+stated scg 6 753
 [ "$(grep -c '^reached the goal' tricks.out)" = 6 ] ||
 	{ echo "second_examples: FAIL: not every run reached the goal"; fail=1; }
 for k in 1 2 3 4 6; do
