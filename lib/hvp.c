@@ -103,21 +103,33 @@ static const float *rin_of(const rpass *p, int src)
 	return src >= 0 && p->m->layers[src]->feeds ? p->Ra[src] : NULL;
 }
 
-static void fwd(rpass *p, nn_layer *L, const float *const *in, float *z)
+void nn_node_forward(nn_layer *L, const float *const *in, float *z,
+                     size_t n, nn_rng *rng)
 {
 	if (L->cls->forward_n)
-		L->cls->forward_n(L, in, z, p->n);
+		L->cls->forward_n(L, in, z, n);
 	else
-		L->cls->forward(L, in[0], z, p->n, 0, p->rng);
+		L->cls->forward(L, in[0], z, n, 0, rng);
+}
+
+void nn_node_backward(nn_layer *L, const float *const *in, const float *dz,
+                      float *const *dx, size_t n)
+{
+	if (L->cls->backward_n)
+		L->cls->backward_n(L, in, dz, dx, n);
+	else
+		L->cls->backward(L, in[0], dz, dx[0], n);
+}
+
+static void fwd(rpass *p, nn_layer *L, const float *const *in, float *z)
+{
+	nn_node_forward(L, in, z, p->n, p->rng);
 }
 
 static void bwd(rpass *p, nn_layer *L, const float *const *in,
                 const float *dz, float *const *dx)
 {
-	if (L->cls->backward_n)
-		L->cls->backward_n(L, in, dz, dx, p->n);
-	else
-		L->cls->backward(L, in[0], dz, dx[0], p->n);
+	nn_node_backward(L, in, dz, dx, p->n);
 }
 
 /* Point L's parameter values at the block `base` (bias slots at zero

@@ -587,6 +587,7 @@ typedef enum nn_optim_kind {
 	NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_LM, NN_OPT_GN,
 	NN_OPT_BFGS,            /* the full inverse Hessian: small models */
 	NN_OPT_SCG,             /* Moller's scaled conjugate gradient */
+	NN_OPT_SDLM,            /* LeCun's stochastic diagonal LM (sdlm.c) */
 	NN_OPT_COUNT
 } nn_optim_kind;
 
@@ -603,7 +604,11 @@ typedef struct nn_optim {
 	float eps;              /* adam, rmsprop, adagrad */
 	int history;            /* lbfgs: pairs kept (10) */
 	int fr;                 /* cg: Fletcher-Reeves, not Polak-Ribiere */
-	double mu;              /* lm: damping, adapted as it goes */
+	double mu;              /* lm: damping, adapted as it goes; sdlm:
+	                         * added to each second derivative */
+	long sample;            /* sdlm: patterns of each estimate (500) */
+	long every;             /* sdlm: a new estimate every this many
+	                         * samples (0: at each epoch's start) */
 	double mu_inc, mu_dec, mu_max;  /* lm: its schedule */
 	nn_full *full;          /* state of a full-batch method */
 	long t;                 /* steps taken */
@@ -662,6 +667,26 @@ double nn_closure_eval(nn_closure *c, int want_grad);
 int nn_optim_full_step(nn_optim *o, nn_closure *c, double *loss);
 /* Free the state of a full-batch method (nn_optim_reset calls it). */
 void nn_full_free(nn_optim *o);
+
+/* ---- stochastic diagonal Levenberg-Marquardt (sdlm.c) -------------------- */
+
+/* Whether sdlm can estimate m's second derivatives under that loss:
+ * dense, conv, convt, pooling and reshaping kinds, elementwise hidden
+ * activations, mse or cross-entropy. 0, or -1 with a one-line message. */
+int nn_sdlm_check(const nn_model *m, nn_loss_kind loss);
+/* h = the diagonal of the Gauss-Newton matrix of the mean loss of m on
+ * the n samples x, y (one value per parameter), backpropagated with
+ * LeCun's rules: exact at the output layer, the off-diagonal terms
+ * dropped below it. Runs a forward pass. 0, or -1 with a message. */
+int nn_sdlm_diag(nn_model *m, nn_loss_kind loss, const float *x,
+                 const float *y, size_t n, float *h);
+/* A new estimate into o->v (made when missing) from o->sample patterns
+ * of d: order[pos], order[pos + 1], ... (of n, wrapping around), their
+ * 0/1 targets mapped to lo/hi as training maps them (lo == hi: as they
+ * are). 0, or -1 with a message. */
+int nn_sdlm_refresh(nn_optim *o, nn_model *m, nn_loss_kind loss,
+                    const nn_dataset *d, const size_t *order, size_t n,
+                    size_t pos, float lo, float hi);
 
 /* ---- the Hessian's eigenvalues (hessian.c) ------------------------------ */
 

@@ -161,7 +161,7 @@ const sh_cmd sh_commands[] = {
 	  "Examples:\n  loss crossentropy\n  loss mse reduction=sum\n  loss" },
 	{ "optim", "models", cmd_optim, 1, 2,
 	  "lr momentum nesterov weight_decay beta1 beta2 rho eps history mu "
-	  "mu_inc mu_dec mu_max model",
+	  "mu_inc mu_dec mu_max model sample every",
 	  "optim KIND [lr=R] [momentum=M] [nesterov] [weight_decay=W]",
 	  "choose the optimizer of the current model",
 	  "Kinds and their options (PyTorch's formulas):\n"
@@ -169,6 +169,12 @@ const sh_cmd sh_commands[] = {
 	  "  adam     lr= (0.001) beta1= (0.9) beta2= (0.999) eps= (1e-8)\n"
 	  "  rmsprop  lr= (0.001) rho= (0.99) eps= (1e-8)\n"
 	  "  adagrad  lr= (0.01) eps= (1e-10)\n"
+	  "  sdlm     LeCun's stochastic diagonal Levenberg-Marquardt: each\n"
+	  "           weight steps by lr= (0.1) / (mu= (0.02) + h) times its\n"
+	  "           gradient, h its second derivative (Gauss-Newton,\n"
+	  "           backpropagated with squares) on sample= (500) patterns,\n"
+	  "           new at each epoch's start or every= N samples; dense,\n"
+	  "           conv, pooling and reshaping layers, mse or crossentropy\n"
 	  "weight_decay adds W * w to the gradient of every weight (not the\n"
 	  "biases). Choosing an optimizer resets its state.\n"
 	  "Full-batch methods: train takes ONE iteration on the whole data set\n"
@@ -179,7 +185,7 @@ const sh_cmd sh_commands[] = {
 	  "           lr= (1) scales the first step\n"
 	  "  scg      Moller's scaled conjugate gradient (MATLAB's trainscg):\n"
 	  "           no line search; the curvature along the direction from\n"
-	  "           a difference of gradients, scaled until the step's\n"
+	  "           an exact Hessian-vector product, scaled until the step's\n"
 	  "           predicted loss matches (two evaluations an iteration)\n"
 	  "  lbfgs    L-BFGS, history= (10) pairs; lr= (1) the trial step\n"
 	  "  bfgs     BFGS: the whole inverse Hessian estimate (models of up\n"
@@ -195,7 +201,7 @@ const sh_cmd sh_commands[] = {
 	  "Examples:\n  optim sgd lr=0.5\n  optim adam lr=1e-3\n"
 	  "  optim sgd lr=0.1 momentum=0.9 nesterov\n"
 	  "  optim lbfgs history=20\n  optim cg fr\n  optim lm mu=0.01\n"
-	  "  optim bfgs\n  optim scg" },
+	  "  optim bfgs\n  optim scg\n  optim sdlm lr=0.3 mu=0.02" },
 	/* ---- data */
 	{ "data", "data", cmd_data, 3, 16, "*",
 	  "data NAME = load SOURCE | make KIND | TRANSFORM DATA ... | [[x..] ..]",
