@@ -2,7 +2,10 @@
  * without forming the Hessian (LeCun et al., "Efficient BackProp",
  * section 9.5): power iteration on Hessian-vector products (exact, by
  * the R-operator of hvp.c), with deflation for the eigenvalues after the
- * first. */
+ * first; and LeCun's running estimate of the largest, psi <- (1 - gamma)
+ * psi + gamma H psi / |psi|, whose size tends to |lambda_max| (section
+ * 9.5's on-line method, with H v exact rather than a difference of
+ * gradients). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +50,41 @@ static int deflated(nn_closure *c, const double *v, double *hv,
 
 int nn_hessian_top(nn_closure *c, int k, int iters, nn_rng *rng,
                    double *vals)
+{
+	return nn_hessian_top_vectors(c, k, iters, rng, vals, NULL);
+}
+
+int nn_hessian_running(nn_closure *c, double *psi, double gamma,
+                       double *norm)
+{
+	size_t n = nn_model_param_count(c->m);
+	double *v = malloc((n ? n : 1) * sizeof *v);
+	double *hv = malloc((n ? n : 1) * sizeof *hv), r;
+	int rc = -1;
+
+	if (!v || !hv) {
+		nn_fail("out of memory");
+		goto done;
+	}
+	memcpy(v, psi, n * sizeof *v);
+	if (!((r = normalize(v, n)) > 0)) {
+		nn_fail("the estimate is zero");
+		goto done;
+	}
+	if (nn_hessian_vec(c, v, hv) < 0)
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		psi[i] = (1 - gamma) * psi[i] + gamma * hv[i];
+	*norm = sqrt(dotd(psi, psi, n));
+	rc = 0;
+done:
+	free(v);
+	free(hv);
+	return rc;
+}
+
+int nn_hessian_top_vectors(nn_closure *c, int k, int iters, nn_rng *rng,
+                           double *vals, double *vectors)
 {
 	size_t n = nn_model_param_count(c->m);
 	double *vecs, *v, *hv;
@@ -100,6 +138,8 @@ int nn_hessian_top(nn_closure *c, int k, int iters, nn_rng *rng,
 		vals[j] = lambda;
 		memcpy(vecs + (size_t)j * n, v, n * sizeof *v);
 	}
+	if (vectors)
+		memcpy(vectors, vecs, (size_t)k * n * sizeof *vecs);
 	rc = 0;
 done:
 	free(vecs);

@@ -711,6 +711,17 @@ int nn_hessian_fd_nodes(const nn_model *m, char *buf, size_t len);
  * exists). 0, or -1 with a message. */
 int nn_hessian_top(nn_closure *c, int k, int iters, nn_rng *rng,
                    double *vals);
+/* The same, with the unit eigenvectors into vectors[0..k * P) (P
+ * parameters), one after the other. */
+int nn_hessian_top_vectors(nn_closure *c, int k, int iters, nn_rng *rng,
+                           double *vals, double *vectors);
+/* One step of LeCun's on-line estimate of the largest eigenvalue
+ * ("Efficient BackProp", 9.5): psi <- (1 - gamma) psi + gamma H psi /
+ * |psi|, H the Hessian of c's loss (the batch it holds); *norm = |psi|,
+ * which tends to |lambda_max| as batches go by. psi must not be zero.
+ * 0, or -1 with a message. */
+int nn_hessian_running(nn_closure *c, double *psi, double gamma,
+                       double *norm);
 
 /* ---- history of a run -------------------------------------------------- */
 

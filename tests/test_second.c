@@ -317,6 +317,17 @@ START_TEST(hessian_known)
 		ck_assert_int_eq(nn_hessian_vec(&c, v, hv), 0);
 		ck_assert_double_eq_tol(hv[0], ex2 * v[0] + ex * v[1], 1e-3);
 		ck_assert_double_eq_tol(hv[1], ex * v[0] + v[1], 1e-3);
+		/* LeCun's running estimate from a poor start: |psi| tends
+		 * to lambda_max */
+		{
+			double psi[2] = { -0.3, 1 }, norm = 0;
+
+			for (int it = 0; it < 150; it++)
+				ck_assert_int_eq(nn_hessian_running(&c, psi, 0.1,
+				                                    &norm), 0);
+			ck_assert_double_eq_tol(norm, tr / 2 + s,
+			                        1e-4 * norm);
+		}
 	}
 	for (int i = 0; i < 5; i++)
 		xc[i] = (float)(xs[i] - ex);
