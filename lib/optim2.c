@@ -16,29 +16,7 @@
 #include <string.h>
 
 #include "blas.h"
-#include "nn.h"
-
-struct nn_full {
-	size_t n;               /* parameters */
-	long iter;              /* iterations taken */
-	float *x0, *g, *d, *gprev, *gnew, *glo, *ghi;
-	double t_prev, gtd_prev;  /* cg: the last step and slope */
-	/* lbfgs: the last `history` pairs, a ring */
-	int cap, count, head;
-	float *S, *Y;
-	double *rho, *alpha;
-	double h_diag;
-	/* lm */
-	double *A, *A0, *b, *x;
-	/* bfgs: the inverse Hessian estimate (n x n), and H y */
-	double *H, *Hy;
-	double *pd, *hp;        /* scg: the direction as doubles, H times it */
-	int h_scaled;           /* H was scaled by y.s / y.y once */
-	/* scg: the scale lambda, its raised value, the curvature along p,
-	 * and whether the last step was taken */
-	double lambda, lambda_bar, delta;
-	int scg_failed;
-};
+#include "full.h"
 
 int nn_optim_full_batch(nn_optim_kind k)
 {
@@ -80,8 +58,7 @@ static float *vec(size_t n)
 	return malloc((n ? n : 1) * sizeof(float));
 }
 
-/* The state for a model of n parameters, (re)made when n changes. */
-static nn_full *state(nn_optim *o, size_t n)
+nn_full *nn_full_state(nn_optim *o, size_t n)
 {
 	nn_full *f = o->full;
 	int cap = o->kind == NN_OPT_LBFGS ? o->history : 0;
@@ -715,7 +692,7 @@ int nn_optim_full_step(nn_optim *o, nn_closure *c, double *loss)
 		               "model has more than %d parameters (use lbfgs, "
 		               "which keeps a few vectors instead)", n, n,
 		               NN_BFGS_MAX_PARAMS);
-	if (!(f = state(o, n)))
+	if (!(f = nn_full_state(o, n)))
 		return -1;
 	o->t++;
 	if (o->kind == NN_OPT_LM || o->kind == NN_OPT_GN)
