@@ -1,8 +1,11 @@
 /* hessian.c - the largest eigenvalues of the Hessian of a model's loss
  * without forming the Hessian (LeCun et al., "Efficient BackProp",
- * section 9.5): power iteration on Hessian-vector products, each the
- * central difference of two gradients, H v ~ (g(w + h v) - g(w - h v)) /
- * 2h, with deflation for the eigenvalues after the first. */
+ * section 9.5): power iteration on Hessian-vector products (exact, by
+ * the R-operator of hvp.c), with deflation for the eigenvalues after the
+ * first; and LeCun's running estimate of the largest, psi <- (1 - gamma)
+ * psi + gamma H psi / |psi|, whose size tends to |lambda_max| (section
+ * 9.5's on-line method, with H v exact rather than a difference of
+ * gradients). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,38 +31,6 @@ static double normalize(double *v, size_t n)
 	return r;
 }
 
-int nn_hessian_vec(nn_closure *c, const double *v, double *hv)
-{
-	nn_model *m = c->m;
-	size_t n = nn_model_param_count(m);
-	float *w = nn_model_params(m), *g = nn_model_grads(m);
-	float *w0 = malloc(n * sizeof *w0);
-	double norm = 0, h;
-
-	if (!w0)
-		return nn_fail("out of memory");
-	memcpy(w0, w, n * sizeof *w);
-	for (size_t i = 0; i < n; i++)
-		norm += (double)w0[i] * w0[i];
-	h = 1e-3 * fmax(1, sqrt(norm));
-	for (int side = 0; side < 2; side++) {
-		double sgn = side ? -1 : 1;
-
-		for (size_t i = 0; i < n; i++)
-			w[i] = (float)(w0[i] + sgn * h * v[i]);
-		if (isnan(nn_closure_eval(c, 1))) {
-			memcpy(w, w0, n * sizeof *w);
-			free(w0);
-			return -1;
-		}
-		for (size_t i = 0; i < n; i++)
-			hv[i] = side ? (hv[i] - g[i]) / (2 * h) : g[i];
-	}
-	memcpy(w, w0, n * sizeof *w);
-	free(w0);
-	return 0;
-}
-
 /* H v minus the eigenpairs found so far: the deflated product. */
 static int deflated(nn_closure *c, const double *v, double *hv,
                     const double *vecs, const double *vals, int found,
@@ -79,6 +50,41 @@ static int deflated(nn_closure *c, const double *v, double *hv,
 
 int nn_hessian_top(nn_closure *c, int k, int iters, nn_rng *rng,
                    double *vals)
+{
+	return nn_hessian_top_vectors(c, k, iters, rng, vals, NULL);
+}
+
+int nn_hessian_running(nn_closure *c, double *psi, double gamma,
+                       double *norm)
+{
+	size_t n = nn_model_param_count(c->m);
+	double *v = malloc((n ? n : 1) * sizeof *v);
+	double *hv = malloc((n ? n : 1) * sizeof *hv), r;
+	int rc = -1;
+
+	if (!v || !hv) {
+		nn_fail("out of memory");
+		goto done;
+	}
+	memcpy(v, psi, n * sizeof *v);
+	if (!((r = normalize(v, n)) > 0)) {
+		nn_fail("the estimate is zero");
+		goto done;
+	}
+	if (nn_hessian_vec(c, v, hv) < 0)
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		psi[i] = (1 - gamma) * psi[i] + gamma * hv[i];
+	*norm = sqrt(dotd(psi, psi, n));
+	rc = 0;
+done:
+	free(v);
+	free(hv);
+	return rc;
+}
+
+int nn_hessian_top_vectors(nn_closure *c, int k, int iters, nn_rng *rng,
+                           double *vals, double *vectors)
 {
 	size_t n = nn_model_param_count(c->m);
 	double *vecs, *v, *hv;
@@ -132,6 +138,8 @@ int nn_hessian_top(nn_closure *c, int k, int iters, nn_rng *rng,
 		vals[j] = lambda;
 		memcpy(vecs + (size_t)j * n, v, n * sizeof *v);
 	}
+	if (vectors)
+		memcpy(vectors, vecs, (size_t)k * n * sizeof *vecs);
 	rc = 0;
 done:
 	free(vecs);

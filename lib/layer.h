@@ -169,6 +169,11 @@ struct nn_layer_class {
 	void (*destroy)(nn_layer *L);
 	/* Copy priv into a fresh copy of the layer (NULL: no priv). */
 	int (*clone)(nn_layer *dst, const nn_layer *src);
+	/* A kind linear by pieces, without parameters (maxpool): right
+	 * after a forward pass of x, rz = J(x) rx, the change of z along
+	 * rx (the R-operator of hvp.c; backward gives J' already). NULL
+	 * for other kinds. */
+	void (*rforward)(nn_layer *L, const float *rx, float *rz, size_t n);
 };
 
 /* Look up a kind by name; NULL when unknown. */

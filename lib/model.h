@@ -38,4 +38,13 @@ void nn_penalty_grads(const nn_model *m, size_t i, float *da, size_t n);
 /* Whether node i carries a penalty term. */
 int nn_has_penalty(const nn_model *m, size_t i);
 
+/* Node L's own core on n samples of its inputs in[] (evaluation mode),
+ * and its backward pass from dz (parameter gradients into its slots'
+ * grad pointers, dx[k] where not NULL): the R-operator's and sdlm's
+ * passes, which point the slots elsewhere (hvp.c). */
+void nn_node_forward(nn_layer *L, const float *const *in, float *z,
+                     size_t n, nn_rng *rng);
+void nn_node_backward(nn_layer *L, const float *const *in, const float *dz,
+                      float *const *dx, size_t n);
+
 #endif

@@ -20,7 +20,11 @@
  * GAN run adds "nnsh.gan" (its settings, progress, random state and the
  * names of its discriminator and data) with "gan.perm" (I64) and
  * "gan.points" (F64 rows: epoch, iter, D and G loss, D(x), D(G(z)),
- * seconds).
+ * seconds); a full-batch
+ * method's adds "nnsh.optim_state" (its numbers) and the tensors
+ * "optim.full.d", ".gprev", ".S", ".Y", ".rho" (F64) and ".H" (F64) as
+ * it has them (full.h). Settings and state that older files lack take
+ * their defaults.
  *
  * Loading trusts nothing: lengths, JSON, names, dtypes, shapes, offsets
  * (which must tile the data exactly), values of settings and the
@@ -34,6 +38,7 @@
 
 #include <jansson.h>
 
+#include "full.h"
 #include "modelfile.h"
 #include "nn.h"
 #include "safetensors.h"
@@ -138,14 +143,6 @@ static int get_long(reader *r, json_t *o, const char *what, const char *key,
 }
 
 /* An optional whole number field (0 when absent). */
-/* An optional number: *out keeps its value when key is absent. */
-static int opt_real(reader *r, json_t *o, const char *what, const char *key,
-                    double lo, double hi, double *out)
-{
-	return json_object_get(o, key) ? get_real(r, o, what, key, lo, hi, out)
-	                               : 0;
-}
-
 static int opt_int(reader *r, json_t *o, const char *what, const char *key,
                    int *out)
 {
@@ -156,6 +153,14 @@ static int opt_int(reader *r, json_t *o, const char *what, const char *key,
 		return -1;
 	*out = (int)v;
 	return 0;
+}
+
+/* An optional number field, left as it is when absent. */
+static int opt_real(reader *r, json_t *o, const char *what, const char *key,
+                    double lo, double hi, double *out)
+{
+	return json_object_get(o, key) ? get_real(r, o, what, key, lo, hi, out)
+	                               : 0;
 }
 
 /* The loss terms of nnsh.penalties, added to m. */
@@ -284,6 +289,35 @@ static int read_model(reader *r, nn_file *f)
 	return 0;
 }
 
+/* The settings of the full-batch methods and sdlm, which files written
+ * before them lack (the defaults stay). */
+static int read_optim_more(reader *r, nn_optim *op, json_t *o)
+{
+	const char *w = "nnsh.optim";
+	double hist = op->history, fr = op->fr, sample = (double)op->sample;
+	double every = (double)op->every;
+
+	if (json_is_boolean(json_object_get(o, "fr")))
+		fr = json_is_true(json_object_get(o, "fr"));
+	if (opt_real(r, o, w, "history", 1, 1000, &hist) < 0 ||
+	    opt_real(r, o, w, "mu", 0, 1e30, &op->mu) < 0 ||
+	    opt_real(r, o, w, "mu_inc", 1, 1e6, &op->mu_inc) < 0 ||
+	    opt_real(r, o, w, "mu_dec", 1e-6, 1, &op->mu_dec) < 0 ||
+	    opt_real(r, o, w, "mu_max", 0, 1e30, &op->mu_max) < 0 ||
+	    opt_real(r, o, w, "sample", 1, 1e6, &sample) < 0 ||
+	    opt_real(r, o, w, "every", 0, 1e12, &every) < 0)
+		return -1;
+	if (hist != (int)hist || sample != (long)sample ||
+	    every != (long)every)
+		return bad(r, "%s: history, sample and every are whole "
+		           "numbers", w);
+	op->history = (int)hist;
+	op->fr = fr != 0;
+	op->sample = (long)sample;
+	op->every = (long)every;
+	return 0;
+}
+
 static int read_optim(reader *r, nn_file *f, json_t *o, int state)
 {
 	const char *w = "nnsh.optim";
@@ -320,7 +354,7 @@ static int read_optim(reader *r, nn_file *f, json_t *o, int state)
 	op->eps = (float)eps;
 	op->t = t;
 	f->has_optim = 1;
-	return 0;
+	return read_optim_more(r, op, o);
 }
 
 static int read_schedule(reader *r, json_t *o, const char *w,
@@ -738,6 +772,80 @@ static int read_gan(reader *r, nn_file *f, json_t *o)
 	return read_gan_points(r, s);
 }
 
+/* count doubles of tensor t into dst. */
+static void read_f64(reader *r, const in_tensor *t, double *dst)
+{
+	for (size_t i = 0; i < t->count; i++) {
+		uint64_t u = get_u64(r->data + t->begin + 8 * i);
+
+		memcpy(&dst[i], &u, 8);
+	}
+}
+
+/* A full-batch method's state (nnsh.optim_state and its tensors). */
+static int read_full(reader *r, nn_file *f, json_t *o)
+{
+	const char *w = "nnsh.optim_state";
+	nn_optim *op = &f->optim;
+	size_t np = nn_model_param_count(f->model);
+	long n, iter, cap, count, head, hs, failed;
+	int want = op->kind == NN_OPT_LBFGS ? op->history : 0;
+	nn_full *s;
+	in_tensor *t;
+
+	if (!f->has_optim || !nn_optim_full_batch(op->kind))
+		return bad(r, "%s: the optimizer is not a full-batch method", w);
+	if (get_long(r, o, w, "n", 0, 1L << 40, &n) < 0 ||
+	    get_long(r, o, w, "iter", 0, 1L << 50, &iter) < 0 ||
+	    get_long(r, o, w, "cap", 0, 1000, &cap) < 0 ||
+	    get_long(r, o, w, "count", 0, cap, &count) < 0 ||
+	    get_long(r, o, w, "head", 0, cap > 0 ? cap - 1 : 0, &head) < 0 ||
+	    get_long(r, o, w, "h_scaled", 0, 1, &hs) < 0 ||
+	    get_long(r, o, w, "scg_failed", 0, 1, &failed) < 0)
+		return -1;
+	if ((size_t)n != np || cap != want)
+		return bad(r, "%s: made for %ld parameters and %ld pairs, not "
+		           "%zu and %d", w, n, cap, np, want);
+	if (!(s = nn_full_state(op, np)))
+		return -1;
+	if (get_real(r, o, w, "t_prev", -1e300, 1e300, &s->t_prev) < 0 ||
+	    get_real(r, o, w, "gtd_prev", -1e300, 1e300, &s->gtd_prev) < 0 ||
+	    get_real(r, o, w, "h_diag", -1e300, 1e300, &s->h_diag) < 0 ||
+	    get_real(r, o, w, "lambda", -1e300, 1e300, &s->lambda) < 0 ||
+	    get_real(r, o, w, "lambda_bar", -1e300, 1e300,
+	             &s->lambda_bar) < 0 ||
+	    get_real(r, o, w, "delta", -1e300, 1e300, &s->delta) < 0)
+		return -1;
+	s->iter = iter;
+	s->count = (int)count;
+	s->head = (int)head;
+	s->h_scaled = (int)hs;
+	s->scg_failed = (int)failed;
+	if (!(t = want_tensor(r, "optim.full.d", DT_F32, np, 0)))
+		return -1;
+	st_read_floats(t, r->data, s->d);
+	if (!(t = want_tensor(r, "optim.full.gprev", DT_F32, np, 0)))
+		return -1;
+	st_read_floats(t, r->data, s->gprev);
+	if (cap > 0) {
+		if (!(t = want_tensor(r, "optim.full.S", DT_F32, np * cap, 0)))
+			return -1;
+		st_read_floats(t, r->data, s->S);
+		if (!(t = want_tensor(r, "optim.full.Y", DT_F32, np * cap, 0)))
+			return -1;
+		st_read_floats(t, r->data, s->Y);
+		if (!(t = want_tensor(r, "optim.full.rho", DT_F64, cap, 0)))
+			return -1;
+		read_f64(r, t, s->rho);
+	}
+	if (s->H) {
+		if (!(t = want_tensor(r, "optim.full.H", DT_F64, np * np, 0)))
+			return -1;
+		read_f64(r, t, s->H);
+	}
+	return 0;
+}
+
 /* The training state: optimizer moments, history and the run if any. */
 static int read_state(reader *r, nn_file *f)
 {
@@ -799,6 +907,11 @@ static int read_state(reader *r, nn_file *f)
 		return -1;
 	run = meta_parse(r, "nnsh.gan", &failed);
 	rc = failed ? -1 : run ? read_gan(r, f, run) : 0;
+	json_decref(run);
+	if (rc < 0)
+		return -1;
+	run = meta_parse(r, "nnsh.optim_state", &failed);
+	rc = failed ? -1 : run ? read_full(r, f, run) : 0;
 	json_decref(run);
 	return rc;
 }

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "full.h"
 #include "modelfile.h"
 #include "nn.h"
 
@@ -181,13 +182,35 @@ static json_t *optim_json(const nn_optim *o, int state)
 	                      "beta1", o->beta1, "beta2", o->beta2, "rho",
 	                      o->rho, "eps", o->eps);
 
-	if ((j && state && set_new(j, "t", json_integer(o->t)) < 0) ||
-	    (j && o->decay != 0 &&
-	     set_new(j, "decay", json_real(o->decay)) < 0)) {
+	json_t *more = json_pack("{s:i, s:b, s:f, s:f, s:f, s:f, s:I, s:I}",
+	                         "history", o->history, "fr", o->fr, "mu",
+	                         o->mu, "mu_inc", o->mu_inc, "mu_dec",
+	                         o->mu_dec, "mu_max", o->mu_max, "sample",
+	                         (json_int_t)o->sample, "every",
+	                         (json_int_t)o->every);
+
+	if (!j || !more || json_object_update(j, more) < 0 ||
+	    (state && set_new(j, "t", json_integer(o->t)) < 0) ||
+	    (o->decay != 0 && set_new(j, "decay", json_real(o->decay)) < 0)) {
 		json_decref(j);
+		json_decref(more);
 		return NULL;
 	}
+	json_decref(more);
 	return j;
+}
+
+/* A full-batch method's numbers (its arrays are tensors "optim.full.*"). */
+static json_t *full_json(const nn_full *f)
+{
+	return json_pack("{s:I, s:I, s:f, s:f, s:i, s:i, s:i, s:f, s:b, s:f, "
+	                 "s:f, s:f, s:b}", "n", (json_int_t)f->n, "iter",
+	                 (json_int_t)f->iter, "t_prev", f->t_prev,
+	                 "gtd_prev", f->gtd_prev, "cap", f->cap, "count",
+	                 f->count, "head", f->head, "h_diag", f->h_diag,
+	                 "h_scaled", f->h_scaled, "lambda", f->lambda,
+	                 "lambda_bar", f->lambda_bar, "delta", f->delta,
+	                 "scg_failed", f->scg_failed);
 }
 
 static json_t *schedule_json(const nn_schedule *s)
@@ -391,6 +414,9 @@ static json_t *metadata(const nn_file *f)
 		bad |= bad || meta_json(meta, "nnsh.run", run_json(&f->run));
 	if (f->state && f->gan)
 		bad |= bad || meta_json(meta, "nnsh.gan", gan_json(f));
+	if (f->state && f->has_optim && f->optim.full)
+		bad |= bad || meta_json(meta, "nnsh.optim_state",
+		                        full_json(f->optim.full));
 	if (bad) {
 		json_decref(meta);
 		nn_fail("out of memory for the file header");
@@ -443,6 +469,25 @@ static double *gan_rows(const nn_gan *s)
 	if (!v)
 		nn_fail("out of memory");
 	return v;
+}
+
+/* A full-batch method's arrays that outlive an iteration: the direction
+ * and last gradient, L-BFGS's pairs, BFGS's inverse Hessian estimate. */
+static int full_tensors(tensor_list *l, const nn_full *f)
+{
+	size_t pairs = (size_t)f->cap * f->n;
+
+	if (!add_tensor(l, "optim.full.d", DT_F32, f->d, f->n) ||
+	    !add_tensor(l, "optim.full.gprev", DT_F32, f->gprev, f->n) ||
+	    (f->cap > 0 &&
+	     (!add_tensor(l, "optim.full.S", DT_F32, f->S, pairs) ||
+	      !add_tensor(l, "optim.full.Y", DT_F32, f->Y, pairs) ||
+	      !add_tensor(l, "optim.full.rho", DT_F64, f->rho,
+	                  (size_t)f->cap))) ||
+	    (f->H && !add_tensor(l, "optim.full.H", DT_F64, f->H,
+	                         f->n * f->n)))
+		return -1;
+	return 0;
 }
 
 /* List the tensors of f: the 8-byte ones first, so that every tensor is
@@ -500,7 +545,8 @@ static int list_tensors(const nn_file *f, tensor_list *l, double *hist,
 	if (f->run.best && !add_tensor(l, "run.best", DT_F32, f->run.best,
 	                               f->run.nbest))
 		return -1;
-	return 0;
+	return f->has_optim && f->optim.full ? full_tensors(l, f->optim.full)
+	                                     : 0;
 }
 
 /* The header text, padded with blanks to a multiple of 8 bytes. */

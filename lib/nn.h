@@ -646,6 +646,7 @@ typedef enum nn_optim_kind {
 	NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_LM, NN_OPT_GN,
 	NN_OPT_BFGS,            /* the full inverse Hessian: small models */
 	NN_OPT_SCG,             /* Moller's scaled conjugate gradient */
+	NN_OPT_SDLM,            /* LeCun's stochastic diagonal LM (sdlm.c) */
 	NN_OPT_COUNT
 } nn_optim_kind;
 
@@ -666,7 +667,11 @@ typedef struct nn_optim {
 	float eps;              /* adam, rmsprop, adagrad */
 	int history;            /* lbfgs: pairs kept (10) */
 	int fr;                 /* cg: Fletcher-Reeves, not Polak-Ribiere */
-	double mu;              /* lm: damping, adapted as it goes */
+	double mu;              /* lm: damping, adapted as it goes; sdlm:
+	                         * added to each second derivative */
+	long sample;            /* sdlm: patterns of each estimate (500) */
+	long every;             /* sdlm: a new estimate every this many
+	                         * samples (0: at each epoch's start) */
 	double mu_inc, mu_dec, mu_max;  /* lm: its schedule */
 	nn_full *full;          /* state of a full-batch method */
 	long t;                 /* steps taken */
@@ -734,13 +739,42 @@ int nn_optim_full_step(nn_optim *o, nn_closure *c, double *loss);
 /* Free the state of a full-batch method (nn_optim_reset calls it). */
 void nn_full_free(nn_optim *o);
 
+/* ---- stochastic diagonal Levenberg-Marquardt (sdlm.c) -------------------- */
+
+/* Whether sdlm can estimate m's second derivatives under that loss:
+ * dense, conv, convt, pooling and reshaping kinds, elementwise hidden
+ * activations, mse or cross-entropy. 0, or -1 with a one-line message. */
+int nn_sdlm_check(const nn_model *m, nn_loss_kind loss);
+/* h = the diagonal of the Gauss-Newton matrix of the mean loss of m on
+ * the n samples x, y (one value per parameter), backpropagated with
+ * LeCun's rules: exact at the output layer, the off-diagonal terms
+ * dropped below it. Runs a forward pass. 0, or -1 with a message. */
+int nn_sdlm_diag(nn_model *m, nn_loss_kind loss, const float *x,
+                 const float *y, size_t n, float *h);
+/* A new estimate into o->v (made when missing) from o->sample patterns
+ * of d: order[pos], order[pos + 1], ... (of n, wrapping around), their
+ * 0/1 targets mapped to lo/hi as training maps them (lo == hi: as they
+ * are). 0, or -1 with a message. */
+int nn_sdlm_refresh(nn_optim *o, nn_model *m, nn_loss_kind loss,
+                    const nn_dataset *d, const size_t *order, size_t n,
+                    size_t pos, float lo, float hi);
+
 /* ---- the Hessian's eigenvalues (hessian.c) ------------------------------ */
 
 /* hv = H v, the Hessian of c's loss at c->m's parameters times v (one
- * value per parameter), as the central difference of the gradients at
- * w + h v and w - h v (h = 1e-3 max(1, |w|)); two evaluations. The
- * parameters are left as they were. 0, or -1 with a message. */
+ * value per parameter), by Pearlmutter's R-operator (hvp.c): one
+ * evaluation of the loss and gradient, then one pass forward and one
+ * back. Exact for every kind but those nn_hessian_fd_nodes names, whose
+ * part is a central difference of their own forward and backward passes
+ * (error about 1e-5 of the product's size). Running statistics
+ * (nn_param.state) are constants: v is taken as 0 on them and hv is 0
+ * there. Parameters and gradients are left as they were. 0, or -1 with
+ * a message. */
 int nn_hessian_vec(nn_closure *c, const double *v, double *hv);
+/* The nodes of m whose part of nn_hessian_vec is a central difference
+ * (kinds without an exact R-operator that parameters come before), as
+ * "3 (lstm 8), 5 (maxpool 2)" into buf (len bytes); returns how many. */
+int nn_hessian_fd_nodes(const nn_model *m, char *buf, size_t len);
 /* The k eigenvalues of the Hessian largest in size, into vals[0..k),
  * by power iteration from a random start (rng) on Hessian-vector
  * products, at most iters products each, deflating the ones found.
@@ -748,6 +782,17 @@ int nn_hessian_vec(nn_closure *c, const double *v, double *hv);
  * exists). 0, or -1 with a message. */
 int nn_hessian_top(nn_closure *c, int k, int iters, nn_rng *rng,
                    double *vals);
+/* The same, with the unit eigenvectors into vectors[0..k * P) (P
+ * parameters), one after the other. */
+int nn_hessian_top_vectors(nn_closure *c, int k, int iters, nn_rng *rng,
+                           double *vals, double *vectors);
+/* One step of LeCun's on-line estimate of the largest eigenvalue
+ * ("Efficient BackProp", 9.5): psi <- (1 - gamma) psi + gamma H psi /
+ * |psi|, H the Hessian of c's loss (the batch it holds); *norm = |psi|,
+ * which tends to |lambda_max| as batches go by. psi must not be zero.
+ * 0, or -1 with a message. */
+int nn_hessian_running(nn_closure *c, double *psi, double gamma,
+                       double *norm);
 
 /* ---- history of a run -------------------------------------------------- */
 

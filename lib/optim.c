@@ -3,6 +3,8 @@
  * The formulas are PyTorch's (torch.optim), so a step can be checked against
  * it: SGD with momentum v = mu v + g and Nesterov g + mu v; Adam with bias
  * correction; RMSProp v = rho v + (1 - rho) g^2; Adagrad s = s + g^2.
+ * sdlm (LeCun's stochastic diagonal Levenberg-Marquardt) steps each
+ * weight by lr g / (mu + h), h its second derivative from sdlm.c.
  * Weight decay adds wd * w to the gradient of weights (not biases);
  * `decay` shrinks them apart from the gradient after the step. Large
  * models are updated by the worker threads, each a share of the block. */
@@ -17,7 +19,7 @@
 
 static const char *const names[NN_OPT_COUNT] = {
 	"sgd", "adam", "rmsprop", "adagrad", "cg", "lbfgs", "lm", "gn",
-	"bfgs", "scg",
+	"bfgs", "scg", "sdlm",
 };
 
 const char *nn_optim_name(nn_optim_kind k)
@@ -41,7 +43,10 @@ void nn_optim_defaults(nn_optim *o, nn_optim_kind k)
 	if (nn_optim_full_batch(k))
 		o->lr = 1;      /* cg, lbfgs: the first trial step's scale */
 	o->history = 10;
-	o->mu = k == NN_OPT_GN ? 0 : 1e-3;
+	o->mu = k == NN_OPT_GN ? 0 : k == NN_OPT_SDLM ? 0.02 : 1e-3;
+	o->sample = 500;
+	if (k == NN_OPT_SDLM)
+		o->lr = 0.1f;
 	o->mu_inc = 10;
 	o->mu_dec = 0.1;
 	o->mu_max = 1e10;
@@ -136,6 +141,10 @@ NN_HOT static void update(const nn_optim *o, float *restrict w,
 			w[i] -= lr * gi / (sqrtf(v[i]) + eps);
 		}
 		break;
+	case NN_OPT_SDLM:       /* v: the second derivatives (sdlm.c) */
+		for (size_t i = 0; i < n; i++)
+			w[i] -= lr * (g[i] + wd * w[i]) / ((float)o->mu + v[i]);
+		break;
 	default:
 		break;
 	}
@@ -199,6 +208,10 @@ int nn_optim_step(nn_optim *o, nn_model *model)
 	if (nn_optim_full_batch(o->kind))
 		return nn_fail("%s takes whole-data-set iterations: train "
 		               "with it", nn_optim_name(o->kind));
+	if (o->kind == NN_OPT_SDLM && (!o->v || o->nstate != total))
+		return nn_fail("sdlm has no second derivatives of this model "
+		               "yet: they come from training data, so train "
+		               "with it");
 	if (ensure_state(o, total) < 0)
 		return -1;
 	o->t++;

@@ -16,29 +16,9 @@
 #include <string.h>
 
 #include "blas.h"
+#include "full.h"
 #include "nn.h"
 #include "ranks.h"
-
-struct nn_full {
-	size_t n;               /* parameters */
-	long iter;              /* iterations taken */
-	float *x0, *g, *d, *gprev, *gnew, *glo, *ghi;
-	double t_prev, gtd_prev;  /* cg: the last step and slope */
-	/* lbfgs: the last `history` pairs, a ring */
-	int cap, count, head;
-	float *S, *Y;
-	double *rho, *alpha;
-	double h_diag;
-	/* lm */
-	double *A, *A0, *b, *x;
-	/* bfgs: the inverse Hessian estimate (n x n), and H y */
-	double *H, *Hy;
-	int h_scaled;           /* H was scaled by y.s / y.y once */
-	/* scg: the scale lambda, its raised value, the curvature along p,
-	 * and whether the last step was taken */
-	double lambda, lambda_bar, delta;
-	int scg_failed;
-};
 
 int nn_optim_full_batch(nn_optim_kind k)
 {
@@ -69,6 +49,8 @@ void nn_full_free(nn_optim *o)
 	free(f->x);
 	free(f->H);
 	free(f->Hy);
+	free(f->pd);
+	free(f->hp);
 	free(f);
 	o->full = NULL;
 }
@@ -78,14 +60,14 @@ static float *vec(size_t n)
 	return malloc((n ? n : 1) * sizeof(float));
 }
 
-/* The state for a model of n parameters, (re)made when n changes. */
-static nn_full *state(nn_optim *o, size_t n)
+nn_full *nn_full_state(nn_optim *o, size_t n)
 {
 	nn_full *f = o->full;
 	int cap = o->kind == NN_OPT_LBFGS ? o->history : 0;
 
 	if (f && f->n == n && f->cap == cap &&
-	    (o->kind != NN_OPT_BFGS || f->H))
+	    (o->kind != NN_OPT_BFGS || f->H) &&
+	    (o->kind != NN_OPT_SCG || f->pd))
 		return f;
 	nn_full_free(o);
 	if (!(f = calloc(1, sizeof *f)))
@@ -102,6 +84,10 @@ static nn_full *state(nn_optim *o, size_t n)
 	                !(f->Y = vec(n * (size_t)cap)) ||
 	                !(f->rho = malloc(cap * sizeof(double))) ||
 	                !(f->alpha = malloc(cap * sizeof(double)))))
+		goto oom;
+	if (o->kind == NN_OPT_SCG &&
+	    (!(f->pd = malloc(n * sizeof *f->pd)) ||
+	     !(f->hp = malloc(n * sizeof *f->hp))))
 		goto oom;
 	if (o->kind == NN_OPT_BFGS) {
 		if (!(f->H = calloc(n * n, sizeof *f->H)) ||
@@ -520,8 +506,7 @@ static int descent_step(nn_optim *o, nn_closure *c, nn_full *f,
 
 /* ---- scaled conjugate gradient ----------------------------------------- */
 
-#define SCG_SIGMA 5e-5          /* MATLAB's trainscg: sigma and lambda */
-#define SCG_LAMBDA 5e-7
+#define SCG_LAMBDA 5e-7         /* MATLAB's trainscg's lambda */
 
 /* w = x0 + a v (the parameters, n of them). */
 static void move(float *w, const float *x0, double a, const float *v,
@@ -532,7 +517,8 @@ static void move(float *w, const float *x0, double a, const float *v,
 }
 
 /* One iteration of Moller's SCG (Neural Networks 6, 1993): the curvature
- * along the direction p from a difference of gradients, a step
+ * along the direction p, p'Hp, exact by the R-operator (nn_hessian_vec;
+ * Moller's difference of gradients at sigma p is its estimate), a step
  * alpha = mu / delta with delta made positive by the scale lambda, which
  * is raised when the quadratic model predicted the loss badly (Delta <
  * 0.25) and lowered when it predicted it well (Delta > 0.75). p is f->d,
@@ -541,7 +527,7 @@ static int scg_step(nn_closure *c, nn_full *f, double *loss)
 {
 	size_t n = f->n;
 	float *w = nn_model_params(c->m), *g = nn_model_grads(c->m);
-	double pp, sigma, mu, alpha, lnew, Delta;
+	double pp, mu, alpha, lnew, Delta;
 
 	if (f->iter == 0) {
 		for (size_t i = 0; i < n; i++)
@@ -556,14 +542,13 @@ static int scg_step(nn_closure *c, nn_full *f, double *loss)
 		return 0;       /* converged */
 	memcpy(f->x0, w, n * sizeof *w);
 	if (!f->scg_failed) {
-		sigma = SCG_SIGMA / sqrt(pp);
-		move(w, f->x0, sigma, f->d, n);
-		if (isnan(nn_closure_eval(c, 1)))
-			return nn_fail("scg: the loss is not a number");
+		for (size_t i = 0; i < n; i++)
+			f->pd[i] = f->d[i];
+		if (nn_hessian_vec(c, f->pd, f->hp) < 0)
+			return -1;
 		f->delta = 0;
 		for (size_t i = 0; i < n; i++)
-			f->delta += f->d[i] * ((double)g[i] + f->gprev[i]) /
-			            sigma;
+			f->delta += f->pd[i] * f->hp[i];
 	}
 	f->delta += (f->lambda - f->lambda_bar) * pp;
 	if (f->delta <= 0) {
@@ -732,7 +717,7 @@ int nn_optim_full_step(nn_optim *o, nn_closure *c, double *loss)
 		               "model has more than %d parameters (use lbfgs, "
 		               "which keeps a few vectors instead)", n, n,
 		               NN_BFGS_MAX_PARAMS);
-	if (!(f = state(o, n)))
+	if (!(f = nn_full_state(o, n)))
 		return -1;
 	o->t++;
 	if (o->kind == NN_OPT_LM || o->kind == NN_OPT_GN)

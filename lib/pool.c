@@ -275,6 +275,20 @@ static void avgpool_describe(const nn_layer *L, char *buf, size_t len)
 	snprintf(buf, len, "avgpool %s", win);
 }
 
+/* Along rx each maximum moves as its input does (hvp.c's R-operator). */
+static void maxpool_rforward(nn_layer *L, const float *rx, float *rz,
+                             size_t n)
+{
+	size_t planes = n * (size_t)L->in.dim[0];
+	size_t in = (size_t)L->in.dim[1] * L->in.dim[2];
+	size_t out = (size_t)L->out.dim[1] * L->out.dim[2];
+	const int32_t *arg = (const int32_t *)L->scratch;
+
+	for (size_t c = 0; c < planes; c++)
+		for (size_t o = 0; o < out; o++)
+			rz[c * out + o] = rx[c * in + arg[c * out + o]];
+}
+
 const nn_layer_class nn_maxpool_class = {
 	.kind = "maxpool",
 	.opts = pool_opts,
@@ -283,6 +297,7 @@ const nn_layer_class nn_maxpool_class = {
 	.backward = maxpool_backward,
 	.scratch_size = maxpool_scratch,
 	.describe = maxpool_describe,
+	.rforward = maxpool_rforward,
 };
 
 const nn_layer_class nn_avgpool_class = {

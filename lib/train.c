@@ -477,6 +477,11 @@ static int check_settings(trainer *t, const nn_train_opts *o)
 		return nn_fail("a dead zone needs a gradient-descent optimizer "
 		               "(sgd adam rmsprop adagrad), not %s",
 		               nn_optim_name(t->o->kind));
+	if (t->o->kind == NN_OPT_SDLM && nn_sdlm_check(t->m, t->loss) < 0)
+		return -1;
+	if (t->o->kind == NN_OPT_SDLM && o->reduction == NN_RED_SUM)
+		return nn_fail("sdlm's rates are for the mean loss: use "
+		               "reduction=mean");
 	if (nn_schedule_check(&o->schedule) < 0)
 		return -1;
 	if ((unsigned)e->monitor >= NN_MON_COUNT || e->patience < 0 ||
@@ -695,6 +700,20 @@ static int sync_step(trainer *t, size_t cnt, double *l, tally *k)
 /* One batch: forward, loss, backward, the NaN guard, clipping, the step.
  * Over several ranks, each computes its share's gradient and sync_step
  * sums them. Returns 0, or -1 when the guard fired or a step failed. */
+/* sdlm: a new estimate of the second derivatives is due before the
+ * first step, then at each epoch's start or every o->every samples. */
+static int sdlm_due(const trainer *t, size_t cnt)
+{
+	const nn_run *r = t->run;
+	size_t every = (size_t)t->o->every;
+	size_t seen = (size_t)(r->epoch - 1) * r->n + r->pos;
+
+	if (!t->o->v || t->o->nstate != nn_model_param_count(t->m))
+		return 1;
+	return every ? (seen + every - 1) / every * every < seen + cnt
+	             : r->pos == 0;
+}
+
 static int train_batch(trainer *t, size_t cnt, double *loss)
 {
 	nn_model *m = t->m;
@@ -740,6 +759,10 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 	r->span_seqs += k.seqs;
 	if (t->full)
 		return full_step(t, n, cnt, l, loss);
+	if (t->o->kind == NN_OPT_SDLM && sdlm_due(t, cnt) &&
+	    nn_sdlm_refresh(t->o, m, t->loss, t->d, r->perm, r->n, r->pos,
+	                    t->cfg.target_lo, t->cfg.target_hi) < 0)
+		return -1;
 	if (t->cfg.clip > 0)
 		clip_grads(m, t->cfg.clip);
 	if (t->cfg.fanin)

@@ -4,54 +4,78 @@
  * `train ... lr=auto` refreshes. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "handlers.h"
 
 #define HESSIAN_ITERS 200       /* products per eigenvalue, at most */
 #define AUTO_SAMPLES 500        /* lr=auto: the samples it looks at */
 #define AUTO_ITERS 30           /* lr=auto: products, at most */
+#define AUTO_GAMMA 0.1          /* lr=auto: the running estimate's weight
+                                 * of each batch */
 
-/* The largest eigenvalues of sm's loss Hessian on the first n samples of
- * d (top of them, iters products each at most) into vals; evals receives
- * the gradient evaluations. 0, or -1 after an error. */
-static int top_eigen(sh_session *S, sh_model *sm, const nn_dataset *d,
-                     size_t n, int top, int iters, double *vals,
-                     long *evals)
+static void closure_free(nn_closure *c)
+{
+	free((float *)c->x);
+	free((float *)c->y);
+	free(c->grad);
+}
+
+/* A closure of sm's loss on the n samples of d from pos on (wrapping
+ * around); 0, or -1 after an error. closure_free releases it. */
+static int closure_on(sh_session *S, sh_model *sm, const nn_dataset *d,
+                      size_t pos, size_t n, nn_closure *c)
 {
 	size_t w = nn_shape_size(nn_model_output_shape(sm->m));
 	float *x = malloc(n * d->xsize * sizeof *x);
 	float *y = malloc(n * w * sizeof *y), *g = malloc(n * w * sizeof *g);
 	size_t *idx = malloc(n * sizeof *idx);
-	nn_closure c = { 0 };
-	nn_rng rng;
-	int rc = -1;
 
+	memset(c, 0, sizeof *c);
 	if (!x || !y || !g || !idx) {
-		sh_err(S, "out of memory");
-		goto done;
+		free(x);
+		free(y);
+		free(g);
+		free(idx);
+		return sh_err(S, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
+		idx[i] = (pos + i) % d->n;
 	nn_dataset_gather(d, idx, n, x, y);
-	c.m = sm->m;
-	c.loss = sh_model_loss(sm);
-	c.x = x;
-	c.y = y;
-	c.n = n;
-	c.grad = g;
-	nn_rng_seed(&rng, S->seed + 12345);
-	if (nn_loss_check(c.loss, nn_model_output_act(sm->m), w) < 0 ||
-	    nn_hessian_top(&c, top, iters, &rng, vals) < 0) {
-		sh_err(S, "hessian: %s", nn_error());
-		goto done;
-	}
-	*evals = c.evals;
-	rc = 0;
-done:
-	free(x);
-	free(y);
-	free(g);
 	free(idx);
+	c->m = sm->m;
+	c->loss = sh_model_loss(sm);
+	c->x = x;
+	c->y = y;
+	c->n = n;
+	c->grad = g;
+	if (nn_loss_check(c->loss, nn_model_output_act(sm->m), w) < 0) {
+		closure_free(c);
+		return sh_err(S, "hessian: %s", nn_error());
+	}
+	return 0;
+}
+
+/* The largest eigenvalues of sm's loss Hessian on the first n samples of
+ * d (top of them, iters products each at most) into vals, and their
+ * vectors into vecs unless NULL; evals receives the gradient
+ * evaluations. 0, or -1 after an error. */
+static int top_eigen(sh_session *S, sh_model *sm, const nn_dataset *d,
+                     size_t n, int top, int iters, double *vals,
+                     double *vecs, long *evals)
+{
+	nn_closure c;
+	nn_rng rng;
+	int rc = 0;
+
+	if (closure_on(S, sm, d, 0, n, &c) < 0)
+		return -1;
+	nn_rng_seed(&rng, S->seed + 12345);
+	c.rng = &rng;
+	if (nn_hessian_top_vectors(&c, top, iters, &rng, vals, vecs) < 0)
+		rc = sh_err(S, "hessian: %s", nn_error());
+	*evals = c.evals;
+	closure_free(&c);
 	return rc;
 }
 
@@ -74,14 +98,33 @@ static int fits(sh_session *S, sh_model *sm, const char *name,
 }
 
 int sh_hessian_lmax(sh_session *S, sh_model *sm, const char *name,
-                    const nn_dataset *d, double *lmax)
+                    const nn_dataset *d, double *lmax, double *psi)
 {
+	size_t np = nn_model_param_count(sm->m);
 	long evals;
 
-	if (fits(S, sm, name, d) < 0)
+	if (fits(S, sm, name, d) < 0 ||
+	    top_eigen(S, sm, d, d->n < AUTO_SAMPLES ? d->n : AUTO_SAMPLES,
+	              1, AUTO_ITERS, lmax, psi, &evals) < 0)
 		return -1;
-	return top_eigen(S, sm, d, d->n < AUTO_SAMPLES ? d->n : AUTO_SAMPLES,
-	                 1, AUTO_ITERS, lmax, &evals);
+	for (size_t i = 0; i < np; i++)
+		psi[i] *= *lmax;
+	return 0;
+}
+
+int sh_hessian_running(sh_session *S, sh_model *sm, const nn_dataset *d,
+                       size_t *pos, size_t b, double *psi, double *lmax)
+{
+	nn_closure c;
+	int rc = 0;
+
+	if (closure_on(S, sm, d, *pos, b, &c) < 0)
+		return -1;
+	if (nn_hessian_running(&c, psi, AUTO_GAMMA, lmax) < 0)
+		rc = sh_err(S, "lr=auto: %s", nn_error());
+	*pos = (*pos + b) % d->n;
+	closure_free(&c);
+	return rc;
 }
 
 int cmd_hessian(sh_session *S, const sh_line *l)
@@ -89,6 +132,8 @@ int cmd_hessian(sh_session *S, const sh_line *l)
 	int two = sh_npos(l) == 2;
 	sh_model *sm = sh_model_arg(S, two ? sh_pos(l, 0)->text : NULL);
 	double *vals;
+	char fd[256];
+	int nfd;
 	sh_data *sd;
 	size_t np;
 	long top, evals;
@@ -103,7 +148,7 @@ int cmd_hessian(sh_session *S, const sh_line *l)
 	if (!(vals = malloc((size_t)top * sizeof *vals)))
 		return sh_err(S, "out of memory");
 	if (top_eigen(S, sm, sd->d, sd->d->n, (int)top, HESSIAN_ITERS, vals,
-	              &evals) < 0) {
+	              NULL, &evals) < 0) {
 		free(vals);
 		return -1;
 	}
@@ -120,9 +165,15 @@ int cmd_hessian(sh_session *S, const sh_line *l)
 	else
 		sh_printf(S, "the largest eigenvalue is not positive: no rate "
 		          "follows from it\n");
-	sh_printf(S, "(%ld Hessian-vector products, each a difference of two "
-	          "gradients; the rates are for the mean loss a step "
-	          "follows)\n", evals / 2);
+	nfd = nn_hessian_fd_nodes(sm->m, fd, sizeof fd);
+	sh_printf(S, "(%ld Hessian-vector products%s by the R-operator; "
+	          "the rates are for the mean loss a step follows)\n", evals,
+	          nfd ? "" : ", exact,");
+	if (nfd > 0)
+		sh_printf(S, "(layer%s %s ha%s no R-operator: %s part of each "
+		          "product is a central difference, error about "
+		          "1e-5)\n", nfd > 1 ? "s" : "", fd,
+		          nfd > 1 ? "ve" : "s", nfd > 1 ? "their" : "its");
 	free(vals);
 	return 0;
 }

@@ -456,6 +456,30 @@ static int optim_full(sh_session *S, const sh_line *l, sh_model *sm,
 	return 0;
 }
 
+/* sdlm's own options mu=, sample= and every= into o; other kinds refuse
+ * them. */
+static int optim_sdlm(sh_session *S, const sh_line *l, nn_optim *o)
+{
+	static const char *const keys[] = { "mu", "sample", "every" };
+	double mu;
+
+	if (o->kind != NN_OPT_SDLM) {
+		for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+			if (sh_opt(l, keys[i]))
+				return sh_err(S, "optim %s: %s= is an option "
+				              "of %s", nn_optim_name(o->kind),
+				              keys[i], i ? "sdlm" : "lm and sdlm");
+		return 0;
+	}
+	if (sh_opt_double(S, l, "mu", o->mu, 0, 1e6, &mu) < 0 ||
+	    sh_opt_long(S, l, "sample", o->sample, 1, 1000000,
+	                &o->sample) < 0 ||
+	    sh_opt_long(S, l, "every", 0, 0, 1L << 40, &o->every) < 0)
+		return -1;
+	o->mu = mu;
+	return 0;
+}
+
 int cmd_optim(sh_session *S, const sh_line *l)
 {
 	sh_model *sm = sh_model_arg(S, sh_opt(l, "model"));
@@ -469,7 +493,7 @@ int cmd_optim(sh_session *S, const sh_line *l)
 		return -1;
 	if ((k = nn_optim_parse(name)) < 0)
 		return sh_err(S, "unknown optimizer '%s' (sgd adam rmsprop "
-		              "adagrad cg scg lbfgs bfgs lm gn)", name);
+		              "adagrad sdlm cg scg lbfgs bfgs lm gn)", name);
 	if (nn_optim_full_batch((nn_optim_kind)k))
 		return optim_full(S, l, sm, (nn_optim_kind)k);
 	nn_optim_defaults(&o, (nn_optim_kind)k);
@@ -497,6 +521,8 @@ int cmd_optim(sh_session *S, const sh_line *l)
 	if (o.nesterov && mom == 0)
 		return sh_err(S, "nesterov needs momentum=, as in "
 		              "'optim sgd lr=0.1 momentum=0.9 nesterov'");
+	if (optim_sdlm(S, l, &o) < 0)
+		return -1;
 	o.lr = (float)lr;
 	o.momentum = (float)mom;
 	o.weight_decay = (float)wd;

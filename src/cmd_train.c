@@ -40,6 +40,8 @@ int sh_save_model(sh_session *S, sh_model *sm, const char *path, int state)
 	return 0;
 }
 
+#define AUTO_BATCH 500          /* lr=auto: samples of each running step */
+
 typedef struct train_ctx {
 	sh_session *S;
 	sh_model *sm;
@@ -53,16 +55,26 @@ typedef struct train_ctx {
 	sh_data *auto_data;     /* lr=auto: the rate from its lambda_max */
 	long auto_every;        /* ... every this many batches (0: epochs) */
 	double auto_scale;      /* batch size with reduction=sum, else 1 */
+	double *psi;            /* ... its running estimate (LeCun's) */
+	size_t auto_pos;        /* ... the next sample it looks at */
+	size_t auto_batch;      /* ... and how many each batch */
 } train_ctx;
 
-/* lr=auto: set the rate to 1 / lambda_max of the loss a step follows. */
-static int auto_rate(train_ctx *c)
+/* lr=auto: set the rate to 1 / lambda_max of the loss a step follows,
+ * lambda_max from power iteration at the start (start), else the size of
+ * the running estimate psi, which each batch moves (step). */
+static int auto_rate(train_ctx *c, int start, int step)
 {
-	double lmax;
+	double lmax = 0;
 
-	if (sh_hessian_lmax(c->S, c->sm, c->auto_data->name,
-	                    c->auto_data->d, &lmax) < 0)
+	if (start ? sh_hessian_lmax(c->S, c->sm, c->auto_data->name,
+	                            c->auto_data->d, &lmax, c->psi) < 0
+	          : sh_hessian_running(c->S, c->sm, c->auto_data->d,
+	                               &c->auto_pos, c->auto_batch, c->psi,
+	                               &lmax) < 0)
 		return -1;
+	if (!start && !step)
+		return 0;
 	if (!(lmax > 0))
 		return sh_err(c->S, "lr=auto: the Hessian's largest eigenvalue "
 		              "is %g, not positive: no rate follows (set one "
@@ -125,9 +137,9 @@ static int on_batch(const nn_progress *p, void *ud)
 		         c->val_name);
 		c->val_name = NULL;
 	}
-	if (c->auto_data && (c->auto_every ? p->iter % c->auto_every == 0
-	                                   : p->seen == p->run->n) &&
-	    auto_rate(c) < 0)
+	if (c->auto_data && auto_rate(c, 0, c->auto_every ?
+	                              p->iter % c->auto_every == 0 :
+	                              p->seen == p->run->n) < 0)
 		return 1;
 	if (p->point && !pn_live_panel(c->live))
 		print_point(c, p);
@@ -375,10 +387,17 @@ int cmd_train(sh_session *S, const sh_line *l)
 		c.sm = sm;
 		c.auto_data = train;
 		c.auto_scale = o.reduction == NN_RED_SUM ? (double)b : 1;
-		if (auto_rate(&c) < 0)
+		c.auto_batch = b < AUTO_BATCH ? b : AUTO_BATCH;
+		c.psi = malloc(nn_model_param_count(sm->m) * sizeof *c.psi);
+		if (!c.psi)
+			return sh_err(S, "out of memory");
+		if (auto_rate(&c, 1, 1) < 0) {
+			free(c.psi);
 			return -1;
+		}
 		sh_printf(S, "lr=auto: 1/lambda_max of the loss on %s = %.4g, "
-		          "refreshed every %s\n", train->name, sm->opt.lr,
+		          "then a running estimate, set every %s\n",
+		          train->name, sm->opt.lr,
 		          c.auto_every ? "lr_every= batches" : "epoch");
 	}
 	o.stop = (volatile int *)&S->stop;
@@ -398,10 +417,13 @@ int cmd_train(sh_session *S, const sh_line *l)
 	S->stop = 0;
 	before = sm->hist.n;
 	before_iter = resume ? sm->run.iter : 0;
-	if (pn_live_open(S, sm, l, train, val, &o, &c.live) < 0)
+	if (pn_live_open(S, sm, l, train, val, &o, &c.live) < 0) {
+		free(c.psi);
 		return -1;
+	}
 	rc = nn_train(sm->m, sh_model_loss(sm), &sm->opt, train->d, &o,
 	              &S->rng, &sm->hist);
+	free(c.psi);
 	pn_live_close(c.live, rc);
 	if (c.failed)
 		return -1;      /* the checkpoint's message is in S->err */

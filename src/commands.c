@@ -172,7 +172,7 @@ const sh_cmd sh_commands[] = {
 	  "  loss mse reduction=sum deadzone=0.2\n  loss" },
 	{ "optim", "models", cmd_optim, 1, 2,
 	  "lr momentum nesterov weight_decay beta1 beta2 rho eps history mu "
-	  "mu_inc mu_dec mu_max model decay",
+	  "mu_inc mu_dec mu_max model decay sample every",
 	  "optim KIND [lr=R] [momentum=M] [nesterov] [weight_decay=W]",
 	  "choose the optimizer of the current model",
 	  "Kinds and their options (PyTorch's formulas):\n"
@@ -180,6 +180,12 @@ const sh_cmd sh_commands[] = {
 	  "  adam     lr= (0.001) beta1= (0.9) beta2= (0.999) eps= (1e-8)\n"
 	  "  rmsprop  lr= (0.001) rho= (0.99) eps= (1e-8)\n"
 	  "  adagrad  lr= (0.01) eps= (1e-10)\n"
+	  "  sdlm     LeCun's stochastic diagonal Levenberg-Marquardt: each\n"
+	  "           weight steps by lr= (0.1) / (mu= (0.02) + h) times its\n"
+	  "           gradient, h its second derivative (Gauss-Newton,\n"
+	  "           backpropagated with squares) on sample= (500) patterns,\n"
+	  "           new at each epoch's start or every= N samples; dense,\n"
+	  "           conv, pooling and reshaping layers, mse or crossentropy\n"
 	  "weight_decay adds W * w to the gradient of every weight (not the\n"
 	  "biases). Choosing an optimizer resets its state.\n"
 	  "decay=F (sgd adam rmsprop adagrad) multiplies every weight (not\n"
@@ -194,7 +200,7 @@ const sh_cmd sh_commands[] = {
 	  "           lr= (1) scales the first step\n"
 	  "  scg      Moller's scaled conjugate gradient (MATLAB's trainscg):\n"
 	  "           no line search; the curvature along the direction from\n"
-	  "           a difference of gradients, scaled until the step's\n"
+	  "           an exact Hessian-vector product, scaled until the step's\n"
 	  "           predicted loss matches (two evaluations an iteration)\n"
 	  "  lbfgs    L-BFGS, history= (10) pairs; lr= (1) the trial step\n"
 	  "  bfgs     BFGS: the whole inverse Hessian estimate (models of up\n"
@@ -211,7 +217,7 @@ const sh_cmd sh_commands[] = {
 	  "  optim sgd lr=0.1 momentum=0.9 nesterov\n"
 	  "  optim sgd lr=0.01 momentum=0.9 decay=0.002\n"
 	  "  optim lbfgs history=20\n  optim cg fr\n  optim lm mu=0.01\n"
-	  "  optim bfgs\n  optim scg" },
+	  "  optim bfgs\n  optim scg\n  optim sdlm lr=0.3 mu=0.02" },
 	/* ---- data */
 	{ "data", "data", cmd_data, 3, 16, "*",
 	  "data NAME = load SOURCE | make KIND | TRANSFORM DATA ... | [[x..] ..]",
@@ -296,8 +302,9 @@ const sh_cmd sh_commands[] = {
 	  "the largest eigenvalues of the Hessian of the loss, and good rates",
 	  "Finds the top= (3) eigenvalues of the Hessian of the model's loss\n"
 	  "on DATA (the mean over its samples) that are largest in size, by\n"
-	  "power iteration on Hessian-vector products (each the difference\n"
-	  "of the gradients a small step either side), removing each one\n"
+	  "power iteration on Hessian-vector products (exact, by Pearlmutter's\n"
+	  "R-operator; layers without one, such as lstm, take central\n"
+	  "differences, and the output names them), removing each one\n"
 	  "found before the next. Prints them and, from the largest, the\n"
 	  "rates of 'Efficient BackProp': 1/lambda_max, the best for plain\n"
 	  "gradient descent along that direction, and 2/lambda_max, above\n"
@@ -336,9 +343,11 @@ const sh_cmd sh_commands[] = {
 	  "                epochs it took\n"
 	  "  lr=auto       sgd's rate from the Hessian: 1/lambda_max of the\n"
 	  "                loss on (the first 500 samples of) DATA, by power\n"
-	  "                iteration ('help hessian'), refreshed every epoch\n"
-	  "                or every lr_every=N batches; lines show the rate,\n"
-	  "                which stays set after the run\n"
+	  "                iteration ('help hessian'), then LeCun's running\n"
+	  "                estimate psi <- 0.9 psi + 0.1 H psi/|psi| on a\n"
+	  "                batch of DATA after each batch; the rate is set to\n"
+	  "                1/|psi| every epoch or every lr_every=N batches;\n"
+	  "                lines show it, and it stays set after the run\n"
 	  "  clip=C        scale the gradients down to L2 norm C at most\n"
 	  "  fanin         LeCun's fan-in rates: each layer's gradients (so\n"
 	  "                its SGD steps) times 1/sqrt(inputs per unit)\n"
@@ -494,7 +503,9 @@ const sh_cmd sh_commands[] = {
 	  "PyTorch's safetensors reader opens; the architecture, loss,\n"
 	  "optimizer, schedule, targets and nnsh version are strings in its\n"
 	  "metadata, so 'load' rebuilds the same model. With state, also\n"
-	  "the optimizer's moments and step, the history and the last run\n"
+	  "the optimizer's moments and step (sdlm's second derivatives; for\n"
+	  "cg, scg, lbfgs, bfgs and lm their direction, pairs, inverse\n"
+	  "Hessian or mu), the history and the last run\n"
 	  "(its order, position and random numbers), so 'train DATA resume'\n"
 	  "continues exactly. The file is written under another name, flushed\n"
 	  "and renamed: a crash leaves the old file or the new one, and the\n"

@@ -165,10 +165,16 @@ int sh_show_graph(sh_session *S, const sh_model *sm);
 /* cmd_hessian.c */
 int cmd_hessian(sh_session *S, const sh_line *l);
 /* The largest eigenvalue of sm's loss Hessian on (the first 500 samples
- * of) d, named name, by at most 30 power-iteration steps: what lr=auto
- * sets the rate from. 0, or -1 after an error. */
+ * of) d, named name, by at most 30 power-iteration steps, and psi =
+ * lambda_max times its unit eigenvector (one value per parameter): where
+ * lr=auto starts. 0, or -1 after an error. */
 int sh_hessian_lmax(sh_session *S, sh_model *sm, const char *name,
-                    const nn_dataset *d, double *lmax);
+                    const nn_dataset *d, double *lmax, double *psi);
+/* lr=auto as training goes: one step of LeCun's running estimate psi on
+ * the b samples of d from *pos on (wrapping; *pos moves past them);
+ * *lmax = |psi|. 0, or -1 after an error. */
+int sh_hessian_running(sh_session *S, sh_model *sm, const nn_dataset *d,
+                       size_t *pos, size_t b, double *psi, double *lmax);
 
 /* ---- Hinton's family trees (cmd_family.c) -------------------------------- */
 

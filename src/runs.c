@@ -45,6 +45,9 @@ static char *optim_string(const nn_optim *o)
 		used += (size_t)snprintf(buf + used, sizeof buf - used,
 		                         " momentum=%g%s", o->momentum,
 		                         o->nesterov ? " nesterov" : "");
+	if (o->kind == NN_OPT_SDLM)
+		used += (size_t)snprintf(buf + used, sizeof buf - used,
+		                         " mu=%g", o->mu);
 	if (o->weight_decay != 0)
 		used += (size_t)snprintf(buf + used, sizeof buf - used,
 		                         " weight_decay=%g", o->weight_decay);

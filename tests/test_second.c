@@ -317,6 +317,17 @@ START_TEST(hessian_known)
 		ck_assert_int_eq(nn_hessian_vec(&c, v, hv), 0);
 		ck_assert_double_eq_tol(hv[0], ex2 * v[0] + ex * v[1], 1e-3);
 		ck_assert_double_eq_tol(hv[1], ex * v[0] + v[1], 1e-3);
+		/* LeCun's running estimate from a poor start: |psi| tends
+		 * to lambda_max */
+		{
+			double psi[2] = { -0.3, 1 }, norm = 0;
+
+			for (int it = 0; it < 150; it++)
+				ck_assert_int_eq(nn_hessian_running(&c, psi, 0.1,
+				                                    &norm), 0);
+			ck_assert_double_eq_tol(norm, tr / 2 + s,
+			                        1e-4 * norm);
+		}
 	}
 	for (int i = 0; i < 5; i++)
 		xc[i] = (float)(xs[i] - ex);
@@ -339,6 +350,100 @@ START_TEST(hessian_known)
 		ck_assert_ptr_null(strchr(nn_error(), '\n'));
 		nn_model_free(m);
 	}
+}
+END_TEST
+
+/* The exact Gauss-Newton diagonal of the mean loss of m on n samples:
+ * (1/n) sum over samples of sum over outputs j, k of J_j J_k L''_jk,
+ * with J_j the gradient of output j (its logit with cross-entropy) from
+ * a backward pass of one sample with output gradient e_j. */
+static void gn_diag(nn_model *m, nn_loss_kind loss, const float *x,
+                    const float *y, size_t n, size_t in, double *gn)
+{
+	size_t P = nn_model_param_count(m);
+	size_t w = nn_shape_size(nn_model_output_shape(m));
+	float *J = malloc(w * P * sizeof *J), e[8];
+
+	memset(gn, 0, P * sizeof *gn);
+	for (size_t s = 0; s < n; s++) {
+		const float *out = nn_model_forward(m, x + s * in, 1, 0, NULL);
+		double p[8], ysum = 0;
+
+		for (size_t j = 0; j < w; j++) {
+			memset(e, 0, sizeof e);
+			e[j] = 1;
+			nn_model_backward(m, e, loss != NN_LOSS_MSE);
+			memcpy(J + j * P, nn_model_grads(m), P * sizeof *J);
+			p[j] = out[j];
+			ysum += y[s * w + j];
+		}
+		for (size_t i = 0; i < P; i++)
+			for (size_t j = 0; j < w; j++)
+				for (size_t k = 0; k < w; k++) {
+					double h = loss == NN_LOSS_MSE ? j == k
+					         : ysum * ((j == k) * p[j] -
+					                   p[j] * p[k]);
+
+					gn[i] += J[j * P + i] * J[k * P + i] *
+					         h / (double)n;
+				}
+	}
+	free(J);
+}
+
+/* sdlm's backpropagated second derivatives against the exact
+ * Gauss-Newton diagonal: equal for a net with one output (mse), and at
+ * the output layer of a softmax net, whose hidden layer's are LeCun's
+ * estimate (the off-diagonal terms dropped) and positive. */
+START_TEST(sdlm_diagonal)
+{
+	nn_dataset *d = regression_set(12, 2, 0, 5);
+	nn_model *m = net(2, 3, 6);
+	size_t P = nn_model_param_count(m);
+	float *h = malloc(P * sizeof *h), y3[12 * 3] = { 0 };
+	double *gn = malloc(P * sizeof *gn);
+	nn_shape s = { 1, { 2 } };
+	nn_rng r;
+
+	ck_assert_int_eq(nn_sdlm_diag(m, NN_LOSS_MSE, d->x, d->y, 12, h), 0);
+	gn_diag(m, NN_LOSS_MSE, d->x, d->y, 12, 2, gn);
+	for (size_t i = 0; i < P; i++)
+		ck_assert_msg(fabs(h[i] - gn[i]) <= 1e-5 * (1 + gn[i]),
+		              "mse: parameter %zu: %g, exact %g", i, h[i],
+		              gn[i]);
+	nn_model_free(m);
+	free(h);
+	free(gn);
+	/* 2-4-3 softmax with cross-entropy */
+	m = nn_model_new(&s);
+	nn_rng_seed(&r, 3);
+	{
+		nn_layer_spec a = { .kind = "dense", .args = "4",
+		                    .act = NN_ACT_TANH, .has_act = 1 };
+		nn_layer_spec b = { .kind = "dense", .args = "3",
+		                    .act = NN_ACT_SOFTMAX, .has_act = 1 };
+
+		ck_assert_int_eq(nn_model_add(m, &a, &r), 0);
+		ck_assert_int_eq(nn_model_add(m, &b, &r), 0);
+	}
+	P = nn_model_param_count(m);
+	h = malloc(P * sizeof *h);
+	gn = malloc(P * sizeof *gn);
+	for (size_t i = 0; i < 12; i++)
+		y3[i * 3 + i % 3] = 1;
+	ck_assert_int_eq(nn_sdlm_diag(m, NN_LOSS_CE, d->x, y3, 12, h), 0);
+	gn_diag(m, NN_LOSS_CE, d->x, y3, 12, 2, gn);
+	for (size_t i = 0; i < P; i++) {
+		if (i >= 12)    /* the output layer: 3 x 4 weights, 3 biases */
+			ck_assert_msg(fabs(h[i] - gn[i]) <= 1e-5 * (1 + gn[i]),
+			              "ce: parameter %zu: %g, exact %g", i, h[i],
+			              gn[i]);
+		ck_assert(h[i] > 0);
+	}
+	free(h);
+	free(gn);
+	nn_model_free(m);
+	nn_dataset_free(d);
 }
 END_TEST
 
@@ -395,6 +500,7 @@ int main(void)
 	tcase_add_test(tc, lm_mu_schedule);
 	tcase_add_test(tc, each_lowers_the_loss);
 	tcase_add_test(tc, lm_step_matches_numpy);
+	tcase_add_test(tc, sdlm_diagonal);
 	tcase_add_test(tc, bad_input_one_line);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -527,10 +527,16 @@ static int stop_at(const nn_progress *p, void *ud)
 	return p->iter == *(long *)ud;
 }
 
-/* A model with dropout, Adam, a schedule, targets and early stopping,
- * trained for 3 epochs, or stopped after stop iterations (as by Ctrl-C)
- * when stop > 0. */
-static void trained(nn_file *f, long stop)
+/* The loss a kind trains with here: lm takes mse only. */
+static nn_loss_kind loss_of(nn_optim_kind k)
+{
+	return k == NN_OPT_LM ? NN_LOSS_MSE : NN_LOSS_CE;
+}
+
+/* A model with dropout, optimizer kind, a schedule, targets and early
+ * stopping, trained for 3 epochs, or stopped after stop iterations (as by
+ * Ctrl-C) when stop > 0. */
+static void trained_with(nn_file *f, long stop, nn_optim_kind kind)
 {
 	nn_dataset *d = random_set(90, 6, 4, 50);
 	nn_train_opts o = { .epochs = 3, .batch = 16, .shuffle = 1,
@@ -540,9 +546,9 @@ static void trained(nn_file *f, long stop)
 	memset(f, 0, sizeof *f);
 	f->model = mlp(6, 12, NN_ACT_SIGMOID, 0.3f, 4, 51);
 	snprintf(f->name, sizeof f->name, "net");
-	f->loss = NN_LOSS_CE;
+	f->loss = loss_of(kind);
 	f->has_optim = 1;
-	nn_optim_defaults(&f->optim, NN_OPT_ADAM);
+	nn_optim_defaults(&f->optim, kind);
 	f->schedule = (nn_schedule){ .kind = NN_SCHED_COSINE, .min = 1e-4,
 	                             .T = 30, .warmup = 2 };
 	f->target_lo = 0.05f;
@@ -556,9 +562,15 @@ static void trained(nn_file *f, long stop)
 	o.callback = stop_at;
 	o.ud = &stop;
 	nn_rng_seed(&r, 52);
-	ck_assert_int_eq(nn_train(f->model, NN_LOSS_CE, &f->optim, d, &o, &r,
-	                          &f->hist), 0);
+	ck_assert_msg(nn_train(f->model, f->loss, &f->optim, d, &o, &r,
+	                       &f->hist) == 0, "%s: %s",
+	              nn_optim_name(kind), nn_error());
 	nn_dataset_free(d);
+}
+
+static void trained(nn_file *f, long stop)
+{
+	trained_with(f, stop, NN_OPT_ADAM);
 }
 
 START_TEST(file_roundtrip_exact)
@@ -692,6 +704,67 @@ START_TEST(resume_equals_uninterrupted)
 		nn_file_free(&back);
 		nn_dataset_free(d);
 	}
+}
+END_TEST
+
+/* The same for the methods beyond gradient descent: their state (sdlm's
+ * second derivatives, L-BFGS's pairs, CG's and SCG's direction, BFGS's
+ * inverse Hessian, LM's mu) goes into the file, so a resumed run
+ * equals one that never stopped, bit for bit. */
+START_TEST(resume_second_order)
+{
+	static const struct { nn_optim_kind kind; long stop; } runs[] = {
+		{ NN_OPT_SDLM, 5 }, { NN_OPT_SDLM, 6 }, { NN_OPT_CG, 1 },
+		{ NN_OPT_CG, 2 }, { NN_OPT_LBFGS, 2 }, { NN_OPT_BFGS, 2 },
+		{ NN_OPT_SCG, 1 }, { NN_OPT_SCG, 2 }, { NN_OPT_LM, 2 },
+	};
+
+	for (size_t s = 0; s < sizeof runs / sizeof runs[0]; s++) {
+		nn_optim_kind k = runs[s].kind;
+		nn_file whole, part, back;
+		nn_dataset *d = random_set(90, 6, 4, 50);
+		nn_train_opts o = { .resume = 1 };
+		nn_rng unused;
+
+		trained_with(&whole, 0, k);
+		trained_with(&part, runs[s].stop, k);
+		ck_assert_int_eq(part.run.iter, runs[s].stop);
+		ck_assert_int_eq(nn_save(tmp_path("part.safetensors"), &part),
+		                 0);
+		ck_assert_int_eq(nn_load(tmp_path("part.safetensors"), &back),
+		                 0);
+		ck_assert(back.optim.mu == part.optim.mu);
+		o.run = &back.run;
+		nn_rng_seed(&unused, 999);
+		ck_assert_int_eq(nn_train(back.model, loss_of(k), &back.optim,
+		                          d, &o, &unused, &back.hist), 0);
+		ck_assert_int_eq(back.run.iter, whole.run.iter);
+		ck_assert_msg(same_params(whole.model, back.model),
+		              "%s stopped at %ld: weights differ",
+		              nn_optim_name(k), runs[s].stop);
+		ck_assert(back.optim.mu == whole.optim.mu);
+		nn_file_free(&whole);
+		nn_file_free(&part);
+		nn_file_free(&back);
+		nn_dataset_free(d);
+	}
+}
+END_TEST
+
+/* A file from before the full-batch settings and state (the fuzzing
+ * seed state.safetensors, sgd with its training state) still loads,
+ * with the defaults for what it lacks. */
+START_TEST(old_file_loads)
+{
+	nn_file f;
+
+	ck_assert_msg(nn_load(NNSH_OLD_FILE, &f) == 0, "%s", nn_error());
+	ck_assert_int_eq(f.optim.kind, NN_OPT_SGD);
+	ck_assert_int_eq(f.optim.history, 10);
+	ck_assert_int_eq(f.optim.sample, 500);
+	ck_assert_ptr_null(f.optim.full);
+	ck_assert_int_eq(f.state, 1);
+	nn_file_free(&f);
 }
 END_TEST
 
@@ -916,6 +989,8 @@ int main(void)
 	tcase_add_test(tc, file_roundtrip_exact);
 	tcase_add_test(tc, decay_deadzone_roundtrip);
 	tcase_add_test(tc, resume_equals_uninterrupted);
+	tcase_add_test(tc, resume_second_order);
+	tcase_add_test(tc, old_file_loads);
 	tcase_add_test(tc, damaged_files_rejected);
 	tcase_add_test(tc, hostile_files_rejected);
 	tcase_add_test(tc, crashed_save_keeps_old_file);
