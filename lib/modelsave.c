@@ -19,6 +19,7 @@
 
 #include "modelfile.h"
 #include "nn.h"
+#include "nn_stats.h"
 
 /* Testing only: when >= 0, nn_save stops after writing this many bytes of
  * its temporary file and fails, as if the process had been killed. */
@@ -374,11 +375,23 @@ static double *history_rows(const nn_history *h)
 
 /* List the tensors of f: the 8-byte ones first, so that every tensor is
  * aligned to its size (the data starts at a multiple of 8). */
-static int list_tensors(const nn_file *f, tensor_list *l, double *hist)
+static int list_tensors(const nn_file *f, tensor_list *l, double *hist,
+                        double *stats, size_t nstats)
 {
 	const nn_model *m = f->model;
 	out_tensor *t;
 
+	if (f->state && f->hist.stats) {
+		if (!(t = add_tensor(l, "stats", DT_F64, stats,
+		                     nstats * NN_STATS_COLS)))
+			return -1;
+		t->ndim = 2;
+		t->shape[0] = nstats;
+		t->shape[1] = NN_STATS_COLS;
+		if (!add_tensor(l, "stats.every", DT_I64,
+		                &f->hist.stats->every, 1))
+			return -1;
+	}
 	if (f->state) {
 		if (!(t = add_tensor(l, "history", DT_F64, hist,
 		                     f->hist.n * HIST_COLS)))
@@ -619,7 +632,8 @@ static void sync_dir(const char *path)
 int nn_save(const char *path, const nn_file *f)
 {
 	tensor_list l = { 0 };
-	double *hist = NULL;
+	double *hist = NULL, *stats = NULL;
+	size_t nstats = 0;
 	char *head = NULL, *tmp = NULL, *target;
 	unsigned char len8[8];
 	size_t hlen = 0;
@@ -632,9 +646,10 @@ int nn_save(const char *path, const nn_file *f)
 		               NN_FILE_MAX_LAYERS);
 	if (!(target = save_target(path)))
 		return -1;
-	if (f->state && !(hist = history_rows(&f->hist)))
+	if (f->state && (!(hist = history_rows(&f->hist)) ||
+	                 !(stats = nn_stats_rows(&f->hist, &nstats))))
 		goto out;
-	if (list_tensors(f, &l, hist) < 0 || !(head = header_text(f, &l,
+	if (list_tensors(f, &l, hist, stats, nstats) < 0 || !(head = header_text(f, &l,
 	                                                          &hlen)))
 		goto out;
 	remove_stale(target);
@@ -691,6 +706,7 @@ remove:
 out:
 	free(target);
 	free(hist);
+	free(stats);
 	free(l.v);
 	free(head);
 	free(tmp);
