@@ -55,8 +55,7 @@ int sh_check_figure(sh_session *S, const char *what, const char *out)
 }
 
 /* Write with draw (a chart or a canvas) to out, atomically. */
-typedef int (*drawer)(FILE *f, fg_format fmt, const void *ud, char *err,
-                      size_t len);
+typedef sh_drawer drawer;
 
 static int write_figure(sh_session *S, const char *what, const char *out,
                         drawer draw, const void *ud)
@@ -79,6 +78,12 @@ static int write_figure(sh_session *S, const char *what, const char *out,
 		return -1;
 	sh_printf(S, "wrote %s\n", out);
 	return 0;
+}
+
+int sh_write_figure(sh_session *S, const char *what, const char *out,
+                    sh_drawer draw, const void *ud)
+{
+	return write_figure(S, what, out, draw, ud);
 }
 
 typedef struct chart {
