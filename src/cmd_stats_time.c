@@ -113,9 +113,9 @@ int sh_history_stats(sh_session *S, sh_model *sm, const sh_line *l,
 	sh_printf(S, "%s: statistics at %zu of %zu points (every %ld%s)\n",
 	          sm->name, h->n, sm->hist.n, h->every,
 	          h->every == 1 ? "" : ", thinned");
-	sh_printf(S, "%5s %5s %7s %-6s %8s %8s %8s %8s %8s %8s\n", "point",
-	          "epoch", "iter", "tensor", "mean", "std", "min", "max",
-	          "dmean", "dstd");
+	sh_printf(S, "%5s %5s %-6s %9s %9s %9s %9s %9s %9s\n", "point",
+	          "epoch", "tensor", "mean", "std", "min", "max", "dmean",
+	          "dstd");
 	for (size_t i = 0; i < h->n; i++)
 		for (int j = 0; j < h->p[i].n; j++) {
 			const nn_stats_tensor *t = &h->p[i].t[j];
@@ -124,9 +124,8 @@ int sh_history_stats(sh_session *S, sh_model *sm, const sh_line *l,
 				continue;
 			snprintf(v[6], sizeof v[6], "%d.%s", t->layer + 1,
 			         t->name);
-			sh_printf(S, "%5zu %5d %7ld %-6s %8s %8s %8s %8s %8s "
-			          "%8s\n", h->p[i].point + 1, h->p[i].epoch,
-			          h->p[i].iter, v[6],
+			sh_printf(S, "%5zu %5d %-6s %9s %9s %9s %9s %9s %9s\n",
+			          h->p[i].point + 1, h->p[i].epoch, v[6],
 			          sh_num(t->w.mean, v[0], 32),
 			          sh_num(t->w.std, v[1], 32),
 			          sh_num(t->w.min, v[2], 32),
