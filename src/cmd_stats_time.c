@@ -92,9 +92,9 @@ static int have_stats(sh_session *S, const sh_model *sm, const char *what)
 		return sh_err(S, "%s: %s has not been trained yet", what,
 		              sm->name), 0;
 	if (!sm->hist.stats || sm->hist.stats->n == 0)
-		return sh_err(S, "%s: %s's history has no statistics (it was "
-		              "trained before they were recorded)", what,
-		              sm->name), 0;
+		return sh_err(S, "%s: %s's history has no statistics (train "
+		              "records them; GAN runs and files saved before "
+		              "them have none)", what, sm->name), 0;
 	return 1;
 }
 
