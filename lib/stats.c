@@ -10,7 +10,7 @@
 
 void nn_tsummarize(const float *v, size_t n, nn_tsummary *s)
 {
-	double lo = INFINITY, hi = -INFINITY, sum = 0, sq = 0, mean;
+	double lo = INFINITY, hi = -INFINITY, sum = 0, sq = 0, mean, scale;
 	size_t k = 0;
 
 	memset(s, 0, sizeof *s);
@@ -30,6 +30,7 @@ void nn_tsummarize(const float *v, size_t n, nn_tsummary *s)
 		return;
 	}
 	mean = sum / (double)k;
+	scale = hi > lo ? NN_STATS_BINS / (hi - lo) : 0;
 	for (size_t i = 0; i < n; i++) {
 		double x = v[i];
 		int b;
@@ -37,8 +38,7 @@ void nn_tsummarize(const float *v, size_t n, nn_tsummary *s)
 		if (!isfinite(x))
 			continue;
 		sq += (x - mean) * (x - mean);
-		b = hi > lo ? (int)((x - lo) / (hi - lo) * NN_STATS_BINS)
-		            : NN_STATS_BINS / 2;
+		b = scale > 0 ? (int)((x - lo) * scale) : NN_STATS_BINS / 2;
 		s->bins[b < NN_STATS_BINS ? b : NN_STATS_BINS - 1]++;
 	}
 	s->mean = mean;
