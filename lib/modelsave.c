@@ -647,10 +647,11 @@ int nn_save(const char *path, const nn_file *f)
 	if (!(target = save_target(path)))
 		return -1;
 	if (f->state && (!(hist = history_rows(&f->hist)) ||
-	                 !(stats = nn_stats_rows(&f->hist, &nstats))))
+	                 !(stats = nn_stats_rows(&f->hist, f->model,
+	                                         &nstats))))
 		goto out;
-	if (list_tensors(f, &l, hist, stats, nstats) < 0 || !(head = header_text(f, &l,
-	                                                          &hlen)))
+	if (list_tensors(f, &l, hist, stats, nstats) < 0 ||
+	    !(head = header_text(f, &l, &hlen)))
 		goto out;
 	remove_stale(target);
 	tmp = malloc(strlen(target) + 40);

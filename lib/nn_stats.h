@@ -74,9 +74,11 @@ int nn_stats_append(nn_history *h, nn_stats_point *p);
  * gradient mean, std, min, max, nonfinite and the bins. */
 #define NN_STATS_COLS (6 + 2 * (5 + NN_STATS_BINS))
 
-/* h's statistics as rows (count in *nrows; NULL with a message when out
- * of memory; an empty history gives a valid pointer and 0 rows). */
-double *nn_stats_rows(const nn_history *h, size_t *nrows);
+/* h's statistics as rows, those of tensors that m still has with the
+ * same size (a file's reader checks that): count in *nrows; NULL with a
+ * message when out of memory (none kept: a valid pointer, 0 rows). */
+double *nn_stats_rows(const nn_history *h, const nn_model *m,
+                      size_t *nrows);
 
 /* Set h's statistics (h has none yet, and holds its points) from nrows
  * rows read from a file, recorded every `every` points, checking each

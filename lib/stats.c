@@ -208,7 +208,19 @@ static double *put_summary(double *r, const nn_tsummary *s)
 	return r;
 }
 
-double *nn_stats_rows(const nn_history *h, size_t *nrows)
+/* Whether m has tensor t (its layer and index, with its size). */
+static int fits(const nn_model *m, const nn_stats_tensor *t)
+{
+	nn_param p;
+
+	return (size_t)t->layer < nn_model_layers(m) &&
+	       t->k < nn_model_layer_nparams(m, (size_t)t->layer) &&
+	       nn_model_param(m, (size_t)t->layer, t->k, &p) == 0 &&
+	       p.size == t->size;
+}
+
+double *nn_stats_rows(const nn_history *h, const nn_model *m,
+                      size_t *nrows)
 {
 	const nn_stats_hist *s = h->stats;
 	size_t n = 0, at = 0;
@@ -216,13 +228,16 @@ double *nn_stats_rows(const nn_history *h, size_t *nrows)
 
 	for (size_t i = 0; s && i < s->n; i++)
 		n += (size_t)s->p[i].n;
-	*nrows = n;
 	if (!(v = malloc((n ? n : 1) * NN_STATS_COLS * sizeof *v)))
 		return nn_fail("out of memory"), NULL;
 	for (size_t i = 0; s && i < s->n; i++)
 		for (int j = 0; j < s->p[i].n; j++) {
 			const nn_stats_tensor *t = &s->p[i].t[j];
-			double *r = v + at++ * NN_STATS_COLS;
+			double *r = v + at * NN_STATS_COLS;
+
+			if (!fits(m, t))
+				continue;
+			at++;
 
 			*r++ = (double)s->p[i].point;
 			*r++ = s->p[i].epoch;
@@ -232,6 +247,7 @@ double *nn_stats_rows(const nn_history *h, size_t *nrows)
 			*r++ = (double)t->size;
 			put_summary(put_summary(r, &t->w), &t->g);
 		}
+	*nrows = at;
 	return v;
 }
 
@@ -274,7 +290,8 @@ int nn_stats_from_rows(nn_history *h, const nn_model *m, const double *v,
 		const double *r = v + i * NN_STATS_COLS;
 		size_t j = i;
 
-		if (!(r[0] >= 0 && r[0] < (double)h->n) || r[0] != floor(r[0]) ||
+		if (!(r[0] >= 0 && r[0] < (double)h->n) ||
+		    r[0] != floor(r[0]) ||
 		    (tmp.stats && tmp.stats->n &&
 		     (size_t)r[0] <= tmp.stats->p[tmp.stats->n - 1].point))
 			goto bad;

@@ -280,7 +280,8 @@ static void cells(cv_canvas *c, int x, int y, const double *v, int nb)
 		double a = v[j];
 
 		if (isnan(a))
-			cv_put(c, x + j, y, '?', CV_BRIGHT_BLACK, CV_DEFAULT, 0);
+			cv_put(c, x + j, y, '?', CV_BRIGHT_BLACK, CV_DEFAULT,
+			       0);
 		else if (c->mode & CV_COLOR)
 			cv_put(c, x + j, y, ' ', CV_DEFAULT, a > 0 ?
 			       CV_GREY0 + 3 + (int)(a * 20.99) : CV_DEFAULT, 0);

@@ -477,7 +477,8 @@ static void heatmap(cairo_t *cr, const fg_heat *m, double ox, double oy)
 				cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
 			else
 				cairo_set_source_rgb(cr, 1 - a * 0.97,
-				                     1 - a * 0.81, 1 - a * 0.58);
+				                     1 - a * 0.81,
+				                     1 - a * 0.58);
 			cairo_rectangle(cr, F.px + j * cw, py0, cw + 0.5,
 			                py1 - py0 + 0.5);
 			cairo_fill(cr);

@@ -257,8 +257,16 @@ START_TEST(files_keep_them)
 		}
 	}
 	nn_file_free(&b);
+	/* a tensor the model no longer has as it was is left out */
+	a.hist.stats->p[1].t[2].size = 99;
+	ck_assert_int_eq(nn_save(path, &a), 0);
+	ck_assert_int_eq(nn_load(path, &b), 0);
+	ck_assert_int_eq(b.hist.stats->p[1].n, 3);
+	ck_assert_int_eq(b.hist.stats->p[0].n, 4);
+	nn_file_free(&b);
+	a.hist.stats->p[1].t[2].size = 3;
 	/* rows that do not fit the model are refused, h left as it was */
-	rows = nn_stats_rows(&a.hist, &n);
+	rows = nn_stats_rows(&a.hist, a.model, &n);
 	ck_assert_uint_eq(n, 3 * 4);
 	nn_stats_free(&a.hist);
 	rows[3] = 5;                    /* a layer the model lacks */
