@@ -16,7 +16,7 @@
 /* The x of each point: iterations counted across the runs of the history
  * (a run starts again from 1); or, when every point ends an epoch, the
  * epochs counted the same way. *by_epoch says which. */
-static double *point_x(const nn_history *h, int *by_epoch)
+double *sh_point_x(const nn_history *h, int *by_epoch)
 {
 	double *x = malloc((h->n ? 2 * h->n : 1) * sizeof *x), *xe;
 	long oi = 0, oe = 0, pi = 0, pe = 0;
@@ -114,7 +114,7 @@ int sh_plot_history(sh_session *S, sh_model *sm, int kind, const char *out)
 
 	if (sm->hist.n == 0)
 		return sh_err(S, "plot: %s has not been trained yet", sm->name);
-	x = point_x(&sm->hist, &by_epoch);
+	x = sh_point_x(&sm->hist, &by_epoch);
 	y[0] = malloc(sm->hist.n * sizeof *y[0]);
 	y[1] = malloc(sm->hist.n * sizeof *y[1]);
 	if (!x || !y[0] || !y[1]) {

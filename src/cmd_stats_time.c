@@ -82,7 +82,12 @@ static int layer_opt(sh_session *S, const sh_line *l, const sh_model *sm,
 		return 0;
 	if (nl == 0)
 		return sh_err(S, "%s: %s has no layers", what, sm->name);
-	return sh_opt_long(S, l, "layer", 0, 1, (long)nl, layer);
+	if (sh_opt_long(S, l, "layer", 0, 1, (long)nl, layer) < 0)
+		return -1;
+	if (nn_model_layer_nparams(sm->m, (size_t)*layer - 1) == 0)
+		return sh_err(S, "%s: layer %ld of %s has no parameters", what,
+		              *layer, sm->name);
+	return 0;
 }
 
 /* Whether sm has statistics to show; says why not otherwise. */
@@ -152,6 +157,8 @@ typedef struct picture {
 	const nn_stats_point **pt;      /* the points shown, in order */
 	int rows, nb;
 	int by_epoch;           /* rows labelled by epoch (else iteration) */
+	double *y;              /* each row's epoch or iteration, counted
+	                         * across the history's runs */
 	track *t;
 	int nt;
 } picture;
@@ -217,33 +224,38 @@ static void picture_free(picture *P)
 		free(P->t[i].cell[0]);
 		free(P->t[i].cell[1]);
 	}
+	free(P->y);
 	free(P->t);
 	free(P->pt);
 	memset(P, 0, sizeof *P);
 }
 
-/* Choose at most `rows` points evenly (the first and the last among
- * them) and the tensors of the last one (of layer `layer` when not 0). */
-static int picture_make(picture *P, const nn_stats_hist *h, long layer,
+/* Choose at most `rows` of history hist's recorded points evenly (the
+ * first and the last among them) and the tensors of the last one (of
+ * layer `layer` when not 0). */
+static int picture_make(picture *P, const nn_history *hist, long layer,
                         int rows, int nb)
 {
+	const nn_stats_hist *h = hist->stats;
 	const nn_stats_point *last = &h->p[h->n - 1];
+	double *x = sh_point_x(hist, &P->by_epoch);
 
-	memset(P, 0, sizeof *P);
 	P->rows = h->n < (size_t)rows ? (int)h->n : rows;
 	P->nb = nb;
-	P->by_epoch = 1;
-	if (!(P->pt = malloc((size_t)P->rows * sizeof *P->pt)) ||
-	    !(P->t = calloc((size_t)last->n + 1, sizeof *P->t)))
+	if (!x || !(P->pt = malloc((size_t)P->rows * sizeof *P->pt)) ||
+	    !(P->y = malloc((size_t)P->rows * sizeof *P->y)) ||
+	    !(P->t = calloc((size_t)last->n + 1, sizeof *P->t))) {
+		free(x);
 		return -1;
+	}
 	for (int r = 0; r < P->rows; r++) {
 		size_t i = P->rows == 1 ? h->n - 1
 		         : (size_t)r * (h->n - 1) / (size_t)(P->rows - 1);
 
 		P->pt[r] = &h->p[i];
-		if (r > 0 && P->pt[r]->epoch == P->pt[r - 1]->epoch)
-			P->by_epoch = 0;
+		P->y[r] = x[P->pt[r]->point];
 	}
+	free(x);
 	for (int j = 0; j < last->n; j++) {
 		const nn_stats_tensor *s = &last->t[j];
 		track *t = &P->t[P->nt];
@@ -263,10 +275,8 @@ static int picture_make(picture *P, const nn_stats_hist *h, long layer,
 
 static void row_label(const picture *P, int r, char *buf, size_t len)
 {
-	if (P->by_epoch)
-		snprintf(buf, len, "epoch %d", P->pt[r]->epoch);
-	else
-		snprintf(buf, len, "iter %ld", P->pt[r]->iter);
+	snprintf(buf, len, "%s %.0f", P->by_epoch ? "epoch" : "iter",
+	         P->y[r]);
 }
 
 /* One row of cells at (x, y): shades by the mode. */
@@ -355,16 +365,13 @@ static int draw_file(FILE *f, fg_format fmt, const void *ud, char *err,
 	const heat_figure *F = ud;
 	const picture *P = F->P;
 	fg_heat *maps = calloc((size_t)(2 * P->nt), sizeof *maps);
-	double *ys = malloc((size_t)P->rows * sizeof *ys);
 	char (*titles)[160] = calloc((size_t)(2 * P->nt), sizeof *titles);
 	int rc = -1;
 
-	if (!maps || !ys || !titles) {
+	if (!maps || !titles) {
 		snprintf(err, len, "out of memory");
 		goto out;
 	}
-	for (int r = 0; r < P->rows; r++)
-		ys[r] = P->by_epoch ? P->pt[r]->epoch : (double)P->pt[r]->iter;
 	for (int i = 0; i < P->nt; i++) {
 		const track *t = &P->t[i];
 		nn_layer_info info = { 0 };
@@ -381,13 +388,12 @@ static int draw_file(FILE *f, fg_format fmt, const void *ud, char *err,
 			                 g ? "gradient" : "value",
 			                 P->by_epoch ? "epoch" : "iteration",
 			                 t->cell[g], P->nb, P->rows, t->lo[g],
-			                 t->hi[g], ys };
+			                 t->hi[g], P->y };
 		}
 	}
 	rc = fg_heatmaps(f, fmt, F->title, maps, 2 * P->nt, 2, err, len);
 out:
 	free(maps);
-	free(ys);
 	free(titles);
 	return rc;
 }
@@ -408,7 +414,8 @@ int sh_view_stats_time(sh_session *S, sh_model *sm, const sh_line *l,
 	    sh_opt_long(S, l, "rows", out ? 40 : 12, 2, 200, &rows) < 0 ||
 	    !have_stats(S, sm, "view stats"))
 		return -1;
-	if (picture_make(&P, sm->hist.stats, layer, (int)rows,
+	memset(&P, 0, sizeof P);
+	if (picture_make(&P, &sm->hist, layer, (int)rows,
 	                 out ? NN_STATS_BINS * 2 : CELLS) < 0) {
 		picture_free(&P);
 		return sh_err(S, "out of memory");

@@ -530,10 +530,15 @@ int fg_heatmaps(FILE *f, fg_format fmt, const char *title, const fg_heat *m,
 	if (rows > 30000 / HEAT_H)
 		return fail(err, len, "%d heat maps are too many for one "
 		            "picture (at most %d)", n, 30000 / HEAT_H * cols);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		if (m[i].ny < 1 || m[i].nx < 1 || !(m[i].x1 > m[i].x0))
 			return fail(err, len, "a heat map without rows or "
 			            "range");
+		for (int r = 1; r < m[i].ny; r++)
+			if (!(m[i].y[r] > m[i].y[r - 1]))
+				return fail(err, len, "a heat map's rows must "
+				            "go up");
+	}
 	cr = cairo_create(open_surface(f, fmt, w, h));
 	cairo_surface_destroy(cairo_get_target(cr));
 	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,

@@ -44,7 +44,7 @@ int fg_canvas(FILE *f, fg_format fmt, const cv_canvas *c, const char *title,
 
 /* One heat map: ny rows of nx cells, each a value in 0..1 (NaN: no
  * data) drawn from white to dark blue; the columns cover [x0, x1] of the
- * x axis, row r sits at y[r] (increasing), and time runs down. */
+ * x axis, row r sits at y[r] (strictly increasing), and y runs down. */
 typedef struct fg_heat {
 	const char *title, *xlabel, *ylabel;
 	const double *v;
