@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "nn.h"
+#include "nn_stats.h"
 
 double nn_now(void)
 {
@@ -34,6 +35,7 @@ int nn_history_push(nn_history *h, const nn_metrics *m)
 void nn_history_free(nn_history *h)
 {
 	free(h->p);
+	nn_stats_free(h);
 	memset(h, 0, sizeof *h);
 }
 

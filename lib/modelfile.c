@@ -41,6 +41,7 @@
 #include "full.h"
 #include "modelfile.h"
 #include "nn.h"
+#include "nn_stats.h"
 #include "safetensors.h"
 
 /* Fail with the file's name in front of the message. */
@@ -846,6 +847,34 @@ static int read_full(reader *r, nn_file *f, json_t *o)
 	return 0;
 }
 
+/* The per-layer statistics of the history (optional: files written before
+ * them have none). */
+static int read_stats(reader *r, nn_file *f)
+{
+	in_tensor *t = st_find(r, "stats"), *e = st_find(r, "stats.every");
+	char msg[256];
+	double *v;
+	int rc;
+
+	if (!t && !e)
+		return 0;
+	if (!t || !e || t->ndim != 2 || t->shape[1] != NN_STATS_COLS ||
+	    t->type != DT_F64 || e->type != DT_I64 || e->count != 1)
+		return bad(r, "tensors 'stats' and 'stats.every' should be F64 "
+		           "rows of %d and one I64", NN_STATS_COLS);
+	t->used = e->used = 1;
+	if (!(v = malloc((t->count ? t->count : 1) * sizeof *v)))
+		return nn_fail("out of memory");
+	read_f64(r, t, v);
+	rc = nn_stats_from_rows(&f->hist, f->model, v, t->shape[0],
+	                        (long)get_u64(r->data + e->begin));
+	free(v);
+	if (rc == 0)
+		return 0;
+	snprintf(msg, sizeof msg, "%s", nn_error());
+	return bad(r, "%s", msg);
+}
+
 /* The training state: optimizer moments, history and the run if any. */
 static int read_state(reader *r, nn_file *f)
 {
@@ -900,6 +929,8 @@ static int read_state(reader *r, nn_file *f)
 		if (nn_history_push(&f->hist, &p) < 0)
 			return -1;
 	}
+	if (read_stats(r, f) < 0)
+		return -1;
 	run = meta_parse(r, "nnsh.run", &failed);
 	rc = failed ? -1 : run ? read_run_state(r, f, run) : 0;
 	json_decref(run);

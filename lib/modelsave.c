@@ -20,6 +20,7 @@
 #include "full.h"
 #include "modelfile.h"
 #include "nn.h"
+#include "nn_stats.h"
 
 /* Testing only: when >= 0, nn_save stops after writing this many bytes of
  * its temporary file and fails, as if the process had been killed. */
@@ -491,14 +492,26 @@ static int full_tensors(tensor_list *l, const nn_full *f)
 }
 
 /* List the tensors of f: the 8-byte ones first, so that every tensor is
- * aligned to its size (the data starts at a multiple of 8). hist and gpts
- * hold the rows of the history and of the GAN run's points. */
+ * aligned to its size (the data starts at a multiple of 8). hist, gpts
+ * and stats hold the rows of the history, of the GAN run's points and of
+ * the per-layer statistics (nstats values). */
 static int list_tensors(const nn_file *f, tensor_list *l, double *hist,
-                        double *gpts)
+                        double *gpts, double *stats, size_t nstats)
 {
 	const nn_model *m = f->model;
 	out_tensor *t;
 
+	if (f->state && f->hist.stats) {
+		if (!(t = add_tensor(l, "stats", DT_F64, stats,
+		                     nstats * NN_STATS_COLS)))
+			return -1;
+		t->ndim = 2;
+		t->shape[0] = nstats;
+		t->shape[1] = NN_STATS_COLS;
+		if (!add_tensor(l, "stats.every", DT_I64,
+		                &f->hist.stats->every, 1))
+			return -1;
+	}
 	if (f->state) {
 		if (!(t = add_tensor(l, "history", DT_F64, hist,
 		                     f->hist.n * HIST_COLS)))
@@ -750,7 +763,8 @@ static void sync_dir(const char *path)
 int nn_save(const char *path, const nn_file *f)
 {
 	tensor_list l = { 0 };
-	double *hist = NULL, *gpts = NULL;
+	double *hist = NULL, *gpts = NULL, *stats = NULL;
+	size_t nstats = 0;
 	char *head = NULL, *tmp = NULL, *target;
 	unsigned char len8[8];
 	size_t hlen = 0;
@@ -763,12 +777,14 @@ int nn_save(const char *path, const nn_file *f)
 		               NN_FILE_MAX_LAYERS);
 	if (!(target = save_target(path)))
 		return -1;
-	if (f->state && !(hist = history_rows(&f->hist)))
+	if (f->state && (!(hist = history_rows(&f->hist)) ||
+	                 !(stats = nn_stats_rows(&f->hist, f->model,
+	                                         &nstats))))
 		goto out;
 	if (f->state && f->gan && !(gpts = gan_rows(f->gan)))
 		goto out;
-	if (list_tensors(f, &l, hist, gpts) < 0 || !(head = header_text(f, &l,
-	                                                          &hlen)))
+	if (list_tensors(f, &l, hist, gpts, stats, nstats) < 0 ||
+	    !(head = header_text(f, &l, &hlen)))
 		goto out;
 	remove_stale(target);
 	tmp = malloc(strlen(target) + 40);
@@ -825,6 +841,7 @@ out:
 	free(target);
 	free(hist);
 	free(gpts);
+	free(stats);
 	free(l.v);
 	free(head);
 	free(tmp);

@@ -816,6 +816,8 @@ typedef struct nn_metrics {
 typedef struct nn_history {
 	nn_metrics *p;
 	size_t n, cap;
+	struct nn_stats_hist *stats;  /* per-layer statistics at some of
+	                               * the points (nn_stats.h), or NULL */
 } nn_history;
 int nn_history_push(nn_history *h, const nn_metrics *m);
 void nn_history_free(nn_history *h);

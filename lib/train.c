@@ -14,6 +14,7 @@
 
 #include "blas.h"
 #include "nn.h"
+#include "nn_stats.h"
 #include "ranks.h"
 
 #define EVAL_BATCH 1000
@@ -447,7 +448,9 @@ static int add_point(trainer *t)
 	r->span_correct = r->span_seen = r->span_labelled = 0;
 	r->span_seqs = 0;
 	r->seconds = nn_now() - t->t0;
-	return nn_history_push(t->h, &p);
+	if (nn_history_push(t->h, &p) < 0)
+		return -1;
+	return nn_stats_record(t->h, t->m);
 }
 
 /* Check the settings of a new run and hold out its validation split. */

@@ -16,7 +16,7 @@
 /* The x of each point: iterations counted across the runs of the history
  * (a run starts again from 1); or, when every point ends an epoch, the
  * epochs counted the same way. *by_epoch says which. */
-static double *point_x(const nn_history *h, int *by_epoch)
+double *sh_point_x(const nn_history *h, int *by_epoch)
 {
 	double *x = malloc((h->n ? 2 * h->n : 1) * sizeof *x), *xe;
 	long oi = 0, oe = 0, pi = 0, pe = 0;
@@ -55,8 +55,7 @@ int sh_check_figure(sh_session *S, const char *what, const char *out)
 }
 
 /* Write with draw (a chart or a canvas) to out, atomically. */
-typedef int (*drawer)(FILE *f, fg_format fmt, const void *ud, char *err,
-                      size_t len);
+typedef sh_drawer drawer;
 
 static int write_figure(sh_session *S, const char *what, const char *out,
                         drawer draw, const void *ud)
@@ -79,6 +78,12 @@ static int write_figure(sh_session *S, const char *what, const char *out,
 		return -1;
 	sh_printf(S, "wrote %s\n", out);
 	return 0;
+}
+
+int sh_write_figure(sh_session *S, const char *what, const char *out,
+                    sh_drawer draw, const void *ud)
+{
+	return write_figure(S, what, out, draw, ud);
 }
 
 typedef struct chart {
@@ -109,7 +114,7 @@ int sh_plot_history(sh_session *S, sh_model *sm, int kind, const char *out)
 
 	if (sm->hist.n == 0)
 		return sh_err(S, "plot: %s has not been trained yet", sm->name);
-	x = point_x(&sm->hist, &by_epoch);
+	x = sh_point_x(&sm->hist, &by_epoch);
 	y[0] = malloc(sm->hist.n * sizeof *y[0]);
 	y[1] = malloc(sm->hist.n * sizeof *y[1]);
 	if (!x || !y[0] || !y[1]) {

@@ -297,15 +297,23 @@ int cmd_history(sh_session *S, const sh_line *l)
 {
 	int n = sh_npos(l), ex = n >= 2 &&
 	        strcmp(sh_pos(l, n - 2)->text, "export") == 0;
-	const sh_arg *name = n == (ex ? 3 : 1) ? sh_pos(l, 0) : NULL;
+	int st = n > (ex ? 2 : 0) &&
+	         strcmp(sh_pos(l, n - (ex ? 3 : 1))->text, "stats") == 0;
+	const sh_arg *name = n == (ex ? 3 : 1) + st ? sh_pos(l, 0) : NULL;
 	sh_model *sm;
 	char v[6][32];
 	int full, seqs;
 
-	if (n != (name ? 1 : 0) + (ex ? 2 : 0))
-		return sh_err(S, "usage: history [MODEL] [export FILE.csv]");
+	if (n != (name ? 1 : 0) + (ex ? 2 : 0) + st)
+		return sh_err(S, "usage: history [MODEL] [stats [layer=N]] "
+		              "[export FILE.csv]");
 	if (!(sm = sh_model_arg(S, name ? name->text : NULL)))
 		return -1;
+	if (st)
+		return sh_history_stats(S, sm, l,
+		                        ex ? sh_pos(l, n - 1)->text : NULL);
+	if (sh_opt(l, "layer"))
+		return sh_err(S, "history: layer= is for history stats");
 	full = nn_optim_full_batch(sm->opt.kind);
 	seqs = has_seqs(&sm->hist);
 	if (ex)

@@ -143,6 +143,16 @@ int cmd_view(sh_session *S, const sh_line *l)
 	sm = sh_model_arg(S, np == 3 || (first && !dword) ? first : NULL);
 	if (!sm || sh_check_figure(S, "view", out) < 0)
 		return -1;
+	if (sh_opt(l, "over") || sh_opt(l, "rows") ||
+	    (sh_opt(l, "layer") && strcmp(what, "stats") == 0)) {
+		if (strcmp(what, "stats") != 0 || dword)
+			return sh_err(S, "view: over= and rows= are for view "
+			              "stats over=time [MODEL]");
+		if (!sh_opt(l, "over"))
+			return sh_err(S, "view stats: rows= and layer= go "
+			              "with over=time");
+		return sh_view_stats_time(S, sm, l, out);
+	}
 	if (strcmp(what, "loss") == 0 || strcmp(what, "accuracy") == 0) {
 		if (dword)
 			return sh_err(S, "view %s shows the history of a "

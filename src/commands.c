@@ -541,8 +541,8 @@ const sh_cmd sh_commands[] = {
 	  "Examples:\n  load net.safetensors as net2\n"
 	  "  load mlp_torch.safetensors into mlp\n"
 	  "  load cnn.safetensors into cnn map=cnn.map" },
-	{ "history", "files", cmd_history, 0, 3, NULL,
-	  "history [MODEL] [export FILE.csv]",
+	{ "history", "files", cmd_history, 0, 4, "layer",
+	  "history [MODEL] [stats [layer=N]] [export FILE.csv]",
 	  "the model's training history, or write it as CSV",
 	  "One row per point (each epoch, or every K iterations): epoch,\n"
 	  "iteration, loss, acc, val_loss, val_acc, lr and time. With export,\n"
@@ -550,7 +550,16 @@ const sh_cmd sh_commands[] = {
 	  "measured; times are 0 with --no-timing). For data labelled per\n"
 	  "position acc is per token, and seq_acc and val_seq_acc (the share\n"
 	  "of whole sequences right) follow, in the table and the file.\n"
-	  "Examples:\n  history\n  history net export curves.csv" },
+	  "history stats shows what training recorded of each parameter\n"
+	  "tensor at the points (at most 200 of them: past that, every other\n"
+	  "one is dropped and every other point recorded): mean, std, min\n"
+	  "and max of its values, and mean and std of its gradient (the last\n"
+	  "batch's before the point); layer=N shows one layer. Its export\n"
+	  "adds the count of values that are not finite and each 32-bin\n"
+	  "histogram over min..max (w_bin1.., g_bin1..).\n"
+	  "Examples:\n  history\n  history net export curves.csv\n"
+	  "  history net stats layer=1\n"
+	  "  history net stats export stats.csv" },
 	{ "plot", "files", cmd_plot, 1, 2, "out",
 	  "plot loss|accuracy|lr [MODEL] out=FILE",
 	  "draw training curves into a PNG, SVG or PDF file",
@@ -613,9 +622,10 @@ const sh_cmd sh_commands[] = {
 	  "indices of the wrong ones.\n"
 	  "Example:\n  predict digits.test n=20" },
 	/* ---- panel */
-	{ "view", "panel", cmd_view, 1, 3, "node out noise layer head",
+	{ "view", "panel", cmd_view, 1, 3,
+	  "node out noise layer head over rows",
 	  "view loss|accuracy|VIEW [MODEL] [DATA] [node=NODE] [noise=STD] "
-	  "[layer=K] [head=H] [out=FILE]",
+	  "[layer=K] [head=H] [over=time] [out=FILE]",
 	  "draw one of the live panel's pictures once",
 	  "Draws what the panel shows while training, into the normal output:\n"
 	  "  loss, accuracy  the history's training and validation curves\n"
@@ -625,12 +635,19 @@ const sh_cmd sh_commands[] = {
 	  "out=FILE writes the picture to a file instead, in colour and 100\n"
 	  "columns wide: .png, .svg or .pdf by the extension (loss and\n"
 	  "accuracy as plot draws them).\n"
+	  "view stats over=time shows each layer's weight and gradient\n"
+	  "histograms as recorded at the history's points (history stats),\n"
+	  "one row per point, time going down, each row shaded by its own\n"
+	  "largest bin over the range of all rows: rows=N points at most\n"
+	  "(12; 40 in a file), layer=N one layer; out=FILE draws them as\n"
+	  "heat maps with axes.\n"
 	  "Examples:\n  view loss\n  view digits digits.test\n"
 	  "  view boundary net moons\n  view probs digits.test:7\n"
 	  "  view latent ae digits.test node=code\n  view recon ae digits.test\n"
 	  "  view recon dae digits.test noise=0.3\n"
 	  "  view attention tf held:0 layer=2 head=1\n"
-	  "  view confusion net digits.test out=confusion.png" },
+	  "  view confusion net digits.test out=confusion.png\n"
+	  "  view stats over=time net layer=1 out=stats.png" },
 	{ "monitor", "panel", cmd_monitor, 1, 1, NULL,
 	  "monitor FILE",
 	  "follow a run that another nnsh logs with log=FILE",

@@ -439,3 +439,119 @@ int fg_canvas(FILE *f, fg_format fmt, const cv_canvas *c, const char *title,
 		}
 	return close_surface(f, fmt, cr, err, len);
 }
+
+/* ---- heat maps ----------------------------------------------------------- */
+
+enum { HEAT_W = 440, HEAT_H = 300, HEAT_TOP = 44 };
+
+/* The y range around the rows: half a gap beyond the first and last. */
+static void heat_rows(const fg_heat *m, double *y0, double *y1)
+{
+	double first = m->ny > 1 ? m->y[1] - m->y[0] : 1;
+	double last = m->ny > 1 ? m->y[m->ny - 1] - m->y[m->ny - 2] : 1;
+
+	*y0 = m->y[0] - first / 2;
+	*y1 = m->y[m->ny - 1] + last / 2;
+}
+
+/* One heat map with its top-left corner at (ox, oy). */
+static void heatmap(cairo_t *cr, const fg_heat *m, double ox, double oy)
+{
+	frame F = { ox + 64.5, oy + 30.5, HEAT_W - 84, HEAT_H - 84,
+	            m->x0, m->x1, 0, 0 };
+	double xs = tick_step(m->x1 - m->x0, 4), ys, cw = F.pw / m->nx;
+	char buf[64];
+
+	heat_rows(m, &F.y0, &F.y1);
+	ys = fmax(1, tick_step(m->y[m->ny - 1] - m->y[0], 5));
+	for (int r = 0; r < m->ny; r++) {
+		double top = r ? (m->y[r - 1] + m->y[r]) / 2 : F.y0;
+		double bot = r + 1 < m->ny ? (m->y[r] + m->y[r + 1]) / 2 : F.y1;
+		double py0 = F.py + (top - F.y0) / (F.y1 - F.y0) * F.ph;
+		double py1 = F.py + (bot - F.y0) / (F.y1 - F.y0) * F.ph;
+
+		for (int j = 0; j < m->nx; j++) {
+			double a = m->v[r * m->nx + j];
+
+			if (isnan(a))
+				cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+			else
+				cairo_set_source_rgb(cr, 1 - a * 0.97,
+				                     1 - a * 0.81,
+				                     1 - a * 0.58);
+			cairo_rectangle(cr, F.px + j * cw, py0, cw + 0.5,
+			                py1 - py0 + 0.5);
+			cairo_fill(cr);
+		}
+	}
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	cairo_set_line_width(cr, 1);
+	cairo_rectangle(cr, F.px, F.py, F.pw, F.ph);
+	cairo_stroke(cr);
+	cairo_set_font_size(cr, 11);
+	for (double v = ceil(m->x0 / xs) * xs; v <= m->x1 + xs * 1e-9;
+	     v += xs) {
+		tick_text(buf, sizeof buf, v, xs);
+		cairo_move_to(cr, fx(&F, v), F.py + F.ph);
+		cairo_line_to(cr, fx(&F, v), F.py + F.ph + 4);
+		cairo_stroke(cr);
+		text_at(cr, fx(&F, v), F.py + F.ph + 7, 0.5, 0, buf);
+	}
+	for (double v = ceil(m->y[0] / ys) * ys; v <= m->y[m->ny - 1];
+	     v += ys) {
+		double y = F.py + (v - F.y0) / (F.y1 - F.y0) * F.ph;
+
+		tick_text(buf, sizeof buf, v, ys);
+		cairo_move_to(cr, F.px - 4, y);
+		cairo_line_to(cr, F.px, y);
+		cairo_stroke(cr);
+		text_at(cr, F.px - 7, y, 1, 0.5, buf);
+	}
+	cairo_set_font_size(cr, 12);
+	text_at(cr, F.px + F.pw / 2, F.py + F.ph + 24, 0.5, 0, m->xlabel);
+	cairo_save(cr);
+	cairo_translate(cr, ox + 14, F.py + F.ph / 2);
+	cairo_rotate(cr, -M_PI / 2);
+	text_at(cr, 0, 0, 0.5, 0.5, m->ylabel);
+	cairo_restore(cr);
+	cairo_set_font_size(cr, 13);
+	text_at(cr, F.px + F.pw / 2, oy + 8, 0.5, 0, m->title);
+}
+
+int fg_heatmaps(FILE *f, fg_format fmt, const char *title, const fg_heat *m,
+                int n, int cols, char *err, size_t len)
+{
+	int rows = (n + cols - 1) / cols;
+	int w = HEAT_W * (n < cols ? n : cols), h = HEAT_TOP + rows * HEAT_H;
+	cairo_t *cr;
+
+	if (n <= 0)
+		return fail(err, len, "nothing to draw");
+	if (rows > 30000 / HEAT_H)
+		return fail(err, len, "%d heat maps are too many for one "
+		            "picture (at most %d)", n, 30000 / HEAT_H * cols);
+	for (int i = 0; i < n; i++) {
+		if (m[i].ny < 1 || m[i].nx < 1 || !(m[i].x1 > m[i].x0))
+			return fail(err, len, "a heat map without rows or "
+			            "range");
+		for (int r = 1; r < m[i].ny; r++)
+			if (!(m[i].y[r] > m[i].y[r - 1]))
+				return fail(err, len, "a heat map's rows must "
+				            "go up");
+	}
+	cr = cairo_create(open_surface(f, fmt, w, h));
+	cairo_surface_destroy(cairo_get_target(cr));
+	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
+	                       CAIRO_FONT_WEIGHT_NORMAL);
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	for (int i = 0; i < n; i++)
+		heatmap(cr, &m[i], HEAT_W * (i % cols),
+		        HEAT_TOP + HEAT_H * (i / cols));
+	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
+	                       CAIRO_FONT_WEIGHT_BOLD);
+	cairo_set_font_size(cr, 15);
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	text_at(cr, w / 2.0, 12, 0.5, 0, title);
+	return close_surface(f, fmt, cr, err, len);
+}

@@ -42,4 +42,21 @@ void fg_canvas_size(const cv_canvas *c, int *w, int *h);
 int fg_canvas(FILE *f, fg_format fmt, const cv_canvas *c, const char *title,
               char *err, size_t len);
 
+/* One heat map: ny rows of nx cells, each a value in 0..1 (NaN: no
+ * data) drawn from white to dark blue; the columns cover [x0, x1] of the
+ * x axis, row r sits at y[r] (strictly increasing), and y runs down. */
+typedef struct fg_heat {
+	const char *title, *xlabel, *ylabel;
+	const double *v;
+	int nx, ny;
+	double x0, x1;
+	const double *y;
+} fg_heat;
+
+/* Draw n heat maps, cols to a row, each with its title, axes and ticks,
+ * under a figure title, and write them to f in format fmt. Returns 0, or
+ * -1 with a reason in err. */
+int fg_heatmaps(FILE *f, fg_format fmt, const char *title, const fg_heat *m,
+                int n, int cols, char *err, size_t len);
+
 #endif

@@ -3,6 +3,7 @@
 #ifndef NNSH_HANDLERS_H
 #define NNSH_HANDLERS_H
 
+#include "figure.h"
 #include "shell.h"
 
 /* cmd_model.c */
@@ -66,6 +67,31 @@ int sh_plot_history(sh_session *S, sh_model *sm, int kind, const char *out);
 struct cv_canvas;
 int sh_figure_canvas(sh_session *S, const char *what, struct cv_canvas *c,
                      const char *title, const char *out);
+
+/* The x of each of h's points for charts, malloc'd (NULL when out of
+ * memory): iterations counted across the runs of the history (a run
+ * starts again from 1), or, when every point ends an epoch (*by_epoch
+ * set), the epochs counted the same way. */
+double *sh_point_x(const nn_history *h, int *by_epoch);
+/* Write a picture that draw makes (writing to f in format fmt; 0, or -1
+ * with a reason in err) to out, atomically, and say so. 0, or -1 after
+ * an error naming what. */
+typedef int (*sh_drawer)(FILE *f, fg_format fmt, const void *ud, char *err,
+                         size_t len);
+int sh_write_figure(sh_session *S, const char *what, const char *out,
+                    sh_drawer draw, const void *ud);
+
+/* cmd_stats_time.c */
+/* `history [MODEL] stats [layer=N] [export FILE.csv]`: the per-layer
+ * statistics recorded at the history's points, as a table or (csv not
+ * NULL) as CSV. 0, or -1 after an error. */
+int sh_history_stats(sh_session *S, sh_model *sm, const sh_line *l,
+                     const char *csv);
+/* `view stats over=time [MODEL] [layer=N] [rows=N] [out=FILE]`: each
+ * tensor's histograms stacked over the points, in the terminal or to a
+ * picture file. 0, or -1 after an error. */
+int sh_view_stats_time(sh_session *S, sh_model *sm, const sh_line *l,
+                       const char *out);
 
 /* cmd_inspect.c */
 int cmd_confusion(sh_session *S, const sh_line *l);

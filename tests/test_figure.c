@@ -168,6 +168,50 @@ START_TEST(canvas_png_pixels)
 }
 END_TEST
 
+START_TEST(heatmap_png_pixels)
+{
+	/* two maps of 2 x 2 cells: full, empty / no data, half */
+	static const double v[4] = { 1, 0, NAN, 0.5 }, y[2] = { 1, 2 };
+	fg_heat m[2] = {
+		{ "1 dense: W", "value", "epoch", v, 2, 2, -1, 1, y },
+		{ "1 dense: gradient of W", "gradient", "epoch", v, 2, 2, -1,
+		  1, y },
+	};
+	cairo_surface_t *img;
+	char err[200];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof path, "/tmp/nnsh-figure-XXXXXX");
+	ck_assert_int_ge(fd = mkstemp(path), 0);
+	f = fdopen(fd, "wb");
+	ck_assert_int_eq(fg_heatmaps(f, FG_PNG, "net: over time", m, 2, 2,
+	                             err, sizeof err), 0);
+	fclose(f);
+	img = cairo_image_surface_create_from_png(path);
+	ck_assert_int_eq(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+	ck_assert_int_eq(cairo_image_surface_get_width(img), 2 * 440);
+	ck_assert_int_eq(cairo_image_surface_get_height(img), 44 + 300);
+	/* the plot area of the first map is x 64..420, y 74..290; the
+	 * rows split it at 182, the columns at 242 */
+	ck_assert_uint_eq(pixel(img, 150, 120), 0x07306b);     /* full */
+	ck_assert_uint_eq(pixel(img, 350, 120), 0xffffff);     /* empty */
+	ck_assert_uint_eq(pixel(img, 150, 250), 0xd9d9d9);     /* none */
+	ck_assert_uint_eq(pixel(img, 350, 250), 0x8398b5);     /* half */
+	ck_assert_uint_eq(pixel(img, 440 + 150, 120), 0x07306b);
+	ck_assert_uint_eq(pixel(img, 64, 200), 0x000000);      /* frame */
+	ck_assert_uint_eq(pixel(img, 2, 2), 0xffffff);          /* page */
+	cairo_surface_destroy(img);
+	f = fopen(path, "wb");
+	m[0].ny = 0;
+	ck_assert_int_eq(fg_heatmaps(f, FG_PNG, "t", m, 2, 2, err,
+	                             sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "without rows"));
+	fclose(f);
+	remove(path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("figure");
@@ -177,6 +221,7 @@ int main(void)
 	tcase_add_test(tc, chart_png_pixels);
 	tcase_add_test(tc, chart_svg_pdf_and_nothing);
 	tcase_add_test(tc, canvas_png_pixels);
+	tcase_add_test(tc, heatmap_png_pixels);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
