@@ -546,6 +546,15 @@ static int scg_step(nn_closure *c, nn_full *f, double *loss)
 			f->pd[i] = f->d[i];
 		if (nn_hessian_vec(c, f->pd, f->hp) < 0)
 			return -1;
+		if (c->ranks) {         /* the whole batch's H p: the shares' */
+			double share = c->total ? (double)c->n /
+			                          (double)c->total : 0;
+
+			for (size_t i = 0; i < n; i++)
+				f->hp[i] *= share;
+			if (nn_ranks_sum_doubles(c->ranks, f->hp, n, 0) < 0)
+				return -1;
+		}
 		f->delta = 0;
 		for (size_t i = 0; i < n; i++)
 			f->delta += f->pd[i] * f->hp[i];

@@ -19,6 +19,7 @@ int cmd_optim(sh_session *S, const sh_line *l);
 int cmd_data(sh_session *S, const sh_line *l);
 /* The help text of `data` (help_data.c). */
 extern const char sh_help_data[];
+extern const char sh_help_train[];
 int cmd_info(sh_session *S, const sh_line *l);
 int cmd_show_data(sh_session *S, const sh_line *l);
 
