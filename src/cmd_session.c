@@ -184,6 +184,7 @@ int cmd_copy(sh_session *S, const sh_line *l)
 	const char *from = sh_pos(l, 0)->text, *to = sh_pos(l, 1)->text;
 	sh_model *src = sh_model_arg(S, from), *dst;
 	nn_model *m;
+	int existed;
 
 	if (!src)
 		return -1;
@@ -194,6 +195,7 @@ int cmd_copy(sh_session *S, const sh_line *l)
 		return sh_err(S, "copy: '%s' is a dataset", to);
 	if (strcmp(from, to) == 0)
 		return sh_err(S, "copy: give the copy a new name");
+	existed = sh_find_model(S, to) != NULL;
 	if (!(m = nn_model_copy(src->m)))
 		return sh_err(S, "%s", nn_error());
 	if (!(dst = sh_put_model(S, to, m)))
@@ -207,7 +209,9 @@ int cmd_copy(sh_session *S, const sh_line *l)
 	dst->opt.nstate = 0;
 	dst->opt.t = 0;
 	dst->opt_set = src->opt_set;
-	if (S->cur && S->cur != dst)
+	if (existed)
+		sh_printf(S, "%s: replaced by a copy of %s\n", to, from);
+	else if (S->cur && S->cur != dst)
 		sh_printf(S, "%s: a copy of %s (%s stays the current model; "
 		          "'use %s' works on the copy)\n", to, from,
 		          S->cur->name, to);

@@ -705,8 +705,10 @@ const sh_cmd sh_commands[] = {
 	  "Copies the layers, the weights, the loss and the optimizer settings\n"
 	  "(not the optimizer's state or the history). Useful to compare two\n"
 	  "trainings from the same start. The current model stays current:\n"
-	  "'use NEW' to work on the copy.\n"
-	  "Example:\n  copy net net_adam" },
+	  "'use NEW' to work on the copy. A model already named NEW is\n"
+	  "replaced, and copy says so: 'copy start net' puts net back to\n"
+	  "the weights kept in start.\n"
+	  "Examples:\n  copy net net_adam\n  copy start net" },
 	{ "rename", "session", cmd_rename, 2, 2, NULL,
 	  "rename OLD NEW",
 	  "rename a model or a dataset",

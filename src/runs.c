@@ -156,9 +156,13 @@ static int export_csv(sh_session *S, const char *path)
 	return 0;
 }
 
+/* the widest architecture the table shows; longer ones end in ... (the
+ * CSV of runs export keeps them whole) */
+enum { RUNS_ARCH_MAX = 64 };
+
 int cmd_runs(sh_session *S, const sh_line *l)
 {
-	size_t w = 12, mw = 5;
+	size_t w = 12, mw = 5, ow = 9;
 	char a[32], b[32], c[32], d[32];
 
 	if (sh_npos(l) > 0) {
@@ -176,20 +180,24 @@ int cmd_runs(sh_session *S, const sh_line *l)
 			w = strlen(S->runs[i].arch);
 		if (strlen(S->runs[i].model) > mw)
 			mw = strlen(S->runs[i].model);
+		if (strlen(S->runs[i].optim) > ow)
+			ow = strlen(S->runs[i].optim);
 	}
-	if (w > 64)
-		w = 64;
-	sh_printf(S, "%3s  %-*s %-*s %-18s %6s %6s %8s %8s %8s %8s%s\n", "#",
-	          (int)mw, "model", (int)w, "architecture", "optimizer", "batch",
-	          "epochs", "loss", "acc", "val_loss", "val_acc",
-	          S->timing ? "     time" : "");
+	if (w > RUNS_ARCH_MAX)
+		w = RUNS_ARCH_MAX;
+	sh_printf(S, "%3s  %-*s %-*s %-*s %6s %6s %9s %9s %9s %9s%s\n", "#",
+	          (int)mw, "model", (int)w, "architecture", (int)ow,
+	          "optimizer", "batch", "epochs", "loss", "acc", "val_loss",
+	          "val_acc", S->timing ? "     time" : "");
 	for (size_t i = 0; i < S->nruns; i++) {
 		const struct sh_run_rec *r = &S->runs[i];
+		int cut = strlen(r->arch) > w;
 
-		sh_printf(S, "%3zu  %-*s %-*.*s %-18s %6zu %6d %8s %8s %8s "
-		          "%8s", i + 1, (int)mw, r->model, (int)w, (int)w, r->arch,
-		          r->optim, r->batch, r->epochs,
-		          sh_num(r->loss, a, sizeof a),
+		sh_printf(S, "%3zu  %-*s %-*.*s%s %-*s %6zu %6d %9s %9s %9s "
+		          "%9s", i + 1, (int)mw, r->model, cut ? (int)w - 3 :
+		          (int)w, cut ? (int)w - 3 : (int)w, r->arch,
+		          cut ? "..." : "", (int)ow, r->optim, r->batch,
+		          r->epochs, sh_num(r->loss, a, sizeof a),
 		          sh_num(r->acc, b, sizeof b),
 		          sh_num(r->val_loss, c, sizeof c),
 		          sh_num(r->val_acc, d, sizeof d));
