@@ -3,8 +3,8 @@
 # workload trains on the bundled digits with --threads 1 and --threads 2,
 # alternately, RUNS times each, on a quiet machine and beside a CPU hog
 # (a shell loop, killed after each pair of runs and bounded by timeout),
-# pinned to the last CPU or left to the scheduler. Prints the best wall
-# time of each and the ratio t2/t1 (target: at most 1.0 in every row),
+# pinned to the last CPU or left to the scheduler. Prints the best
+# training time of each (the sum of its epochs' times) and the ratio t2/t1 (target: at most 1.0 in every row),
 # and the load average before and after: other programs on a shared
 # machine make every figure noisier, so quote it with them.
 #   bench/threads_load.sh                    (nnsh from build/, or $NNSH)
@@ -98,16 +98,18 @@ stop_hog() {
 	fi
 }
 
-# ms NNSH THREADS SCRIPT: wall milliseconds of one run
+# ms NNSH THREADS SCRIPT: the milliseconds one run spends training, the
+# sum of the times its epoch lines print (start-up, loading and the
+# threads' first use are the same few milliseconds on one thread or two,
+# and would blur what a longer run feels)
 ms() {
-	t0=$(date +%s%N)
 	"$1" --batch --no-panel --threads "$2" "$3" > "$tmp/out" 2>&1 || {
 		echo "threads_load: $1 failed:" >&2
 		cat "$tmp/out" >&2
 		exit 1
 	}
-	t1=$(date +%s%N)
-	echo $(((t1 - t0) / 1000000))
+	awk '/^epoch / { t = $NF; sub(/s$/, "", t); s += t }
+	     END { printf "%d\n", s * 1000 + 0.5 }' "$tmp/out"
 }
 
 min() { [ -z "$1" ] || [ "$2" -lt "$1" ] && echo "$2" || echo "$1"; }

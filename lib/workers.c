@@ -15,7 +15,14 @@
  * while before it sleeps, and the caller watches a short while for the
  * running parts to end before it sleeps. Both stop spinning soon: on a
  * busy machine a spinning thread takes the core from the thread it waits
- * for. */
+ * for.
+ *
+ * Whether the workers take part at all is chosen per kind of loop (its
+ * function and number of parts) from what it cost each way: the caller
+ * times every loop, and runs a kind on its own when that was faster,
+ * trying the other way now and then to see whether that has changed (a
+ * program on the other core, or work too small to share). The parts are
+ * the same either way, so the numbers are too. */
 #include <pthread.h>
 #include <stdint.h>
 #include <time.h>
@@ -47,6 +54,23 @@ static uint64_t now_ns(void)
 }
 
 typedef void (*part_fn)(void *ud, int part, int parts);
+
+/* What a kind of loop cost, each way: a moving average of its time in
+ * nanoseconds alone (serial) and shared (shared), and how often it ran. */
+typedef struct loop_kind {
+	part_fn fn;
+	int parts;
+	unsigned runs;
+	double serial, shared;
+} loop_kind;
+
+/* Kinds of loop remembered (by the thread starting loops), the weight of
+ * a new time in the averages, and how often the way not taken is tried
+ * again (every EXPLORE runs of the kind). */
+enum { KINDS = 64, EXPLORE = 64 };
+#define KIND_WEIGHT 0.25
+
+static __thread loop_kind kinds[KINDS];
 
 static struct {
 	pthread_mutex_t mu;
@@ -187,15 +211,60 @@ static int start_workers(int threads)
 	return P.workers + 1 < threads ? P.workers + 1 : threads;
 }
 
+/* The record of loops of fn in `parts` parts (a slot reused, when all
+ * are taken, by whichever kind hashed there). */
+static loop_kind *kind_of(part_fn fn, int parts)
+{
+	uintptr_t h = ((uintptr_t)fn >> 4) * 31u + (uintptr_t)parts;
+	loop_kind *k = &kinds[h % KINDS];
+
+	if (k->fn != fn || k->parts != parts)
+		*k = (loop_kind){ fn, parts, 0, 0, 0 };
+	return k;
+}
+
+/* Whether the next loop of kind k is shared with the workers: the first
+ * runs try each way, then the cheaper way, with the other tried every
+ * EXPLORE runs. */
+static int share(const loop_kind *k)
+{
+	int cheaper;
+
+	if (k->runs < 4)
+		return k->runs % 2;
+	cheaper = k->shared < k->serial;
+	return k->runs % EXPLORE == 0 ? !cheaper : cheaper;
+}
+
+/* Fold a loop's time t (ns) into kind k's average for the way it ran. */
+static void record(loop_kind *k, int shared, double t)
+{
+	double *avg = shared ? &k->shared : &k->serial;
+
+	*avg = k->runs < 4 ? t : *avg + KIND_WEIGHT * (t - *avg);
+	k->runs++;
+}
+
 int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
                 void *ud)
 {
 	int parts = want < 1 ? 1 : want > NN_MAX_PARTS ? NN_MAX_PARTS : want;
 	int threads = in_part ? 1 : nn_parallel_parts();
-	uint64_t end;
+	loop_kind *k = NULL;
+	uint64_t start = 0, end;
 
 	if (threads > parts)
 		threads = parts;
+	if (threads > 1) {
+		k = kind_of(fn, parts);
+		start = now_ns();
+		if (!share(k)) {
+			for (int part = 0; part < parts; part++)
+				fn(ud, part, parts);
+			record(k, 0, (double)(now_ns() - start));
+			return parts;
+		}
+	}
 	if (threads > 1) {
 		pthread_mutex_lock(&P.mu);
 		threads = start_workers(threads);
@@ -231,5 +300,6 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 		}
 		cpu_relax();
 	}
+	record(k, 1, (double)(now_ns() - start));
 	return parts;
 }
