@@ -11,6 +11,7 @@
  * depending on the shape of the band it is computed in, and the same
  * script must give the same numbers on one thread as on two. */
 #include <cblas.h>
+#include <pthread.h>
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
 
@@ -216,4 +217,28 @@ int nn_cholesky_solve(double *a, double *b, size_t n)
 		return -1;
 	dpotrs_("L", &nn, &one, a, &nn, b, &nn, &info);
 	return info == 0 ? 0 : -1;
+}
+
+/* One product large enough for oneDNN's JIT kernels (smaller ones take
+ * another path, which would leave the kernels to the first train). */
+static void *warm_up(void *arg)
+{
+	enum { S = 64 };
+	static float a[S * S], b[S * S], c[S * S];
+
+	(void)arg;
+	gemm1(0, 1, S, S, S, 1, a, S, b, S, 0, c, S);
+	return NULL;
+}
+
+void nn_warm_up(void)
+{
+	pthread_t th;
+	pthread_attr_t at;
+
+	if (pthread_attr_init(&at) != 0)
+		return;
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_create(&th, &at, warm_up, NULL);
+	pthread_attr_destroy(&at);
 }

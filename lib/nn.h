@@ -906,6 +906,13 @@ double nn_now(void);
 void nn_set_threads(int n);
 int nn_threads(void);
 
+/* Start a thread that makes one tiny matrix product and ends: oneDNN's
+ * first product sets up its kernels (tens of milliseconds), which then
+ * happens while the user types rather than in the first train. Call once,
+ * early, with the signals the program takes elsewhere blocked (the thread
+ * inherits the mask). Nothing is lost if the thread cannot start. */
+void nn_warm_up(void);
+
 #include "nn_ranks.h"
 #include "nn_gan.h"
 

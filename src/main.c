@@ -211,6 +211,7 @@ int main(int argc, char **argv)
 	if (sh_signals_start(S) < 0)
 		fprintf(stderr, "nnsh: no signal thread: Ctrl-C will not "
 		        "stop training\n");
+	nn_warm_up();
 	nn_set_interrupt((volatile int *)&S->stop);
 	prompt = o.interactive == 1 ||
 	         (o.interactive == -1 && !o.nscripts && !o.nexprs &&
