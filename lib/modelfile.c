@@ -24,7 +24,7 @@
  * method's adds "nnsh.optim_state" (its numbers) and the tensors
  * "optim.full.d", ".gprev", ".S", ".Y", ".rho" (F64) and ".H" (F64) as
  * it has them (full.h). Settings and state that older files lack take
- * their defaults.
+ * their defaults. Sequence models' parts are read in modelseq.c.
  *
  * Loading trusts nothing: lengths, JSON, names, dtypes, shapes, offsets
  * (which must tile the data exactly), values of settings and the
@@ -925,7 +925,7 @@ static int read_state(reader *r, nn_file *f)
 		p.lr = v[6];
 		p.seconds = v[7];
 		p.samples_per_s = v[8];
-		p.seq_acc = p.val_seq_acc = NAN;        /* not kept */
+		p.seq_acc = p.val_seq_acc = NAN;        /* history.seq's */
 		if (nn_history_push(&f->hist, &p) < 0)
 			return -1;
 	}
@@ -958,7 +958,8 @@ int nn_load(const char *path, nn_file *f)
 		goto out;
 	state = meta_str(&r, "nnsh.state") != NULL;
 	if (read_settings(&r, f, state) < 0 ||
-	    (state && read_state(&r, f) < 0))
+	    (state && read_state(&r, f) < 0) ||
+	    nn_read_seq_parts(&r, f) < 0)
 		goto out;
 	for (size_t i = 0; i < r.nt; i++)
 		if (!r.t[i].used) {
@@ -992,6 +993,7 @@ void nn_file_free(nn_file *f)
 	if (f->gan)
 		nn_gan_free(f->gan);
 	free(f->gan);
+	nn_vocab_free(&f->vocab);
 	memset(f, 0, sizeof *f);
 	f->loss = -1;
 }

@@ -14,6 +14,7 @@
 
 #define MAX_DIMS 8
 #define HIST_COLS 9
+#define HIST_SEQ_COLS 2  /* "history.seq": seq_acc val_seq_acc */
 #define GAN_COLS 7       /* a GAN point: epoch iter d_loss g_loss d_real
                           * d_fake seconds */
 
@@ -56,5 +57,12 @@ static inline uint64_t get_u64(const unsigned char *p)
  * arguments when the file holds them in the old fields. Inputs and ties
  * must name nodes before i. 0, or -1 with a one-line message. */
 int nn_spec_read(json_t *o, size_t i, nn_layer_spec *s, char *args);
+
+/* What a file keeps for sequence models (modelseq.c): the vocabulary
+ * into f->vocab and, with state, the history's whole-sequence accuracies
+ * (after its points are read). Both optional; 0, or -1 with a one-line
+ * message. */
+struct reader;
+int nn_read_seq_parts(struct reader *r, nn_file *f);
 
 #endif

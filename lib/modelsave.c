@@ -372,6 +372,19 @@ static json_t *penalties_json(const nn_model *m)
 	return list;
 }
 
+/* The vocabulary as a JSON array of its characters, in id order. */
+static json_t *vocab_json(const nn_vocab *v)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a && i < v->n; i++)
+		if (json_array_append_new(a, json_string(v->tokens[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
 /* The metadata of f. */
 static json_t *metadata(const nn_file *f)
 {
@@ -411,6 +424,9 @@ static json_t *metadata(const nn_file *f)
 		       "epoch,iter,loss,acc,val_loss,val_acc,lr,seconds,"
 		       "samples_per_s"));
 	}
+	if (f->vocab.n)
+		bad |= bad || meta_json(meta, "nnsh.vocab",
+		                        vocab_json(&f->vocab));
 	if (f->state && f->run.perm)
 		bad |= bad || meta_json(meta, "nnsh.run", run_json(&f->run));
 	if (f->state && f->gan)
@@ -426,14 +442,26 @@ static json_t *metadata(const nn_file *f)
 	return meta;
 }
 
-/* The history as rows of HIST_COLS doubles. */
+/* Whether a point of h has a whole-sequence accuracy. */
+static int has_seq_acc(const nn_history *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (!isnan(h->p[i].seq_acc) || !isnan(h->p[i].val_seq_acc))
+			return 1;
+	return 0;
+}
+
+/* The history as rows of HIST_COLS doubles, then its whole-sequence
+ * accuracies as rows of HIST_SEQ_COLS ("history.seq"). */
 static double *history_rows(const nn_history *h)
 {
-	double *v = malloc((h->n ? h->n : 1) * HIST_COLS * sizeof *v);
+	size_t rows = h->n ? h->n : 1;
+	double *v = malloc(rows * (HIST_COLS + HIST_SEQ_COLS) * sizeof *v);
 
 	for (size_t i = 0; v && i < h->n; i++) {
 		const nn_metrics *p = &h->p[i];
 		double *r = v + i * HIST_COLS;
+		double *q = v + h->n * HIST_COLS + i * HIST_SEQ_COLS;
 
 		r[0] = p->epoch;
 		r[1] = (double)p->iter;
@@ -444,6 +472,8 @@ static double *history_rows(const nn_history *h)
 		r[6] = p->lr;
 		r[7] = p->seconds;
 		r[8] = p->samples_per_s;
+		q[0] = p->seq_acc;
+		q[1] = p->val_seq_acc;
 	}
 	if (!v)
 		nn_fail("out of memory");
@@ -519,6 +549,15 @@ static int list_tensors(const nn_file *f, tensor_list *l, double *hist,
 		t->ndim = 2;
 		t->shape[0] = f->hist.n;
 		t->shape[1] = HIST_COLS;
+		if (has_seq_acc(&f->hist)) {
+			if (!(t = add_tensor(l, "history.seq", DT_F64,
+			                     hist + f->hist.n * HIST_COLS,
+			                     f->hist.n * HIST_SEQ_COLS)))
+				return -1;
+			t->ndim = 2;
+			t->shape[0] = f->hist.n;
+			t->shape[1] = HIST_SEQ_COLS;
+		}
 		if (f->run.perm && !add_tensor(l, "run.perm", DT_I64,
 		                               f->run.perm, f->run.n))
 			return -1;

@@ -854,6 +854,11 @@ typedef struct nn_file {
 	struct nn_gan *gan;
 	char gan_disc[64], gan_data[64];
 	nn_shape gan_shape;
+	/* The characters of the text the model learned (nn_data.h), kept
+	 * with or without state; empty for other models. nn_save writes it
+	 * as "nnsh.vocab" and does not free it; nn_file_free frees what
+	 * nn_load read. */
+	nn_vocab vocab;
 } nn_file;
 
 /* Write f to path in the safetensors format: an 8-byte little-endian

@@ -106,6 +106,29 @@ nn_dataset *nn_load_text(const char *path, int len, int step);
 long nn_text_encode(const nn_dataset *d, const char *text, int32_t *ids,
                     size_t cap);
 
+/* A vocabulary kept apart from its dataset (text.c): n characters, each
+ * named by its UTF-8 bytes, in id order (load text's d->tokens). A model
+ * trained on a text keeps one, so it can write without the text; model
+ * files save it. Zeroed: no vocabulary. */
+typedef struct nn_vocab {
+	char **tokens;
+	int n;
+} nn_vocab;
+/* v becomes a copy of tokens[0..n) (what it held is freed first); n 0
+ * empties it. 0, or -1 out of memory (v then empty). */
+int nn_vocab_set(nn_vocab *v, char *const *tokens, int n);
+/* Free what v holds and zero it. */
+void nn_vocab_free(nn_vocab *v);
+/* Whether v holds tokens[0..n), the same strings in the same order. */
+int nn_vocab_same(const nn_vocab *v, char *const *tokens, int n);
+/* Whether v could be one that load text made: from 1 to 65536 entries,
+ * each one UTF-8 character, in increasing code-point order. 0, or -1
+ * with a message naming the first entry that is not. */
+int nn_vocab_check(const nn_vocab *v);
+/* nn_text_encode against a vocabulary. */
+long nn_vocab_encode(const nn_vocab *v, const char *text, int32_t *ids,
+                     size_t cap);
+
 /* CSV files (csv.c), plain or gzip: numeric columns separated by sep,
  * "quoted" fields, an optional header line, blank lines and #-lines
  * skipped. Targets come from one label column (whole numbers >= 0, or

@@ -3,7 +3,8 @@
  * code-point order (each named by its UTF-8 bytes in d->tokens); the
  * text is cut into sequences of len characters, each labelled per
  * position by the character that follows (next-character prediction).
- * Also the way back: text typed by a user into ids of a vocabulary. */
+ * Also the way back: text typed by a user into ids of a vocabulary, and
+ * the vocabulary a model keeps apart from its dataset (nn_vocab). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,12 +231,20 @@ fail:
 long nn_text_encode(const nn_dataset *d, const char *text, int32_t *ids,
                     size_t cap)
 {
-	const unsigned char *s = (const unsigned char *)text;
-	size_t n = strlen(text), i = 0, k = 0;
+	nn_vocab v = { d->tokens, d->vocab };
 
 	if (!d->tokens)
 		return nn_fail("the dataset has no characters (load text makes "
 		               "them)");
+	return nn_vocab_encode(&v, text, ids, cap);
+}
+
+long nn_vocab_encode(const nn_vocab *v, const char *text, int32_t *ids,
+                     size_t cap)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t n = strlen(text), i = 0, k = 0;
+
 	while (i < n) {
 		size_t at = i;
 		long cp = utf8_next(s, n, &i);
@@ -244,17 +253,75 @@ long nn_text_encode(const nn_dataset *d, const char *text, int32_t *ids,
 		if (cp < 0)
 			return nn_fail("byte %zu of the text is not UTF-8",
 			               at + 1);
-		for (int v = 0; v < d->vocab && id < 0; v++)
-			if (strlen(d->tokens[v]) == i - at &&
-			    memcmp(d->tokens[v], s + at, i - at) == 0)
-				id = v;
+		for (int t = 0; t < v->n && id < 0; t++)
+			if (strlen(v->tokens[t]) == i - at &&
+			    memcmp(v->tokens[t], s + at, i - at) == 0)
+				id = t;
 		if (id < 0)
 			return nn_fail("'%.*s' is not one of the %d characters "
 			               "of the text", (int)(i - at), text + at,
-			               d->vocab);
+			               v->n);
 		if (k < cap)
 			ids[k] = id;
 		k++;
 	}
 	return (long)k;
+}
+
+void nn_vocab_free(nn_vocab *v)
+{
+	for (int i = 0; v->tokens && i < v->n; i++)
+		free(v->tokens[i]);
+	free(v->tokens);
+	v->tokens = NULL;
+	v->n = 0;
+}
+
+int nn_vocab_set(nn_vocab *v, char *const *tokens, int n)
+{
+	nn_vocab_free(v);
+	if (n <= 0)
+		return 0;
+	if (!(v->tokens = calloc((size_t)n, sizeof *v->tokens)))
+		return nn_fail("out of memory");
+	v->n = n;
+	for (int i = 0; i < n; i++)
+		if (!(v->tokens[i] = strdup(tokens[i]))) {
+			nn_vocab_free(v);
+			return nn_fail("out of memory");
+		}
+	return 0;
+}
+
+int nn_vocab_same(const nn_vocab *v, char *const *tokens, int n)
+{
+	if (v->n != n)
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (strcmp(v->tokens[i], tokens[i]) != 0)
+			return 0;
+	return 1;
+}
+
+int nn_vocab_check(const nn_vocab *v)
+{
+	long prev = -1;
+
+	if (v->n < 1 || v->n > MAX_CHARS)
+		return nn_fail("%d characters (from 1 to %d)", v->n,
+		               MAX_CHARS);
+	for (int t = 0; t < v->n; t++) {
+		const unsigned char *s = (const unsigned char *)v->tokens[t];
+		size_t n = strlen(v->tokens[t]), i = 0;
+		long cp = n ? utf8_next(s, n, &i) : -1;
+
+		if (cp < 0 || i != n)
+			return nn_fail("character %d is not one UTF-8 "
+			               "character", t);
+		if (cp <= prev)
+			return nn_fail("character %d is not after character "
+			               "%d in code-point order", t, t - 1);
+		prev = cp;
+	}
+	return 0;
 }

@@ -218,6 +218,8 @@ int cmd_load(sh_session *S, const sh_line *l)
 	memset(&f.hist, 0, sizeof f.hist);
 	sm->run = f.run;
 	memset(&f.run, 0, sizeof f.run);
+	sm->vocab = f.vocab;
+	memset(&f.vocab, 0, sizeof f.vocab);
 	if (f.gan && load_gan(S, sm, &f) < 0)
 		return -1;
 	nn_file_free(&f);

@@ -209,6 +209,8 @@ int cmd_copy(sh_session *S, const sh_line *l)
 	dst->opt.nstate = 0;
 	dst->opt.t = 0;
 	dst->opt_set = src->opt_set;
+	if (nn_vocab_set(&dst->vocab, src->vocab.tokens, src->vocab.n) < 0)
+		return sh_err(S, "%s", nn_error());
 	if (existed)
 		sh_printf(S, "%s: replaced by a copy of %s\n", to, from);
 	else if (S->cur && S->cur != dst)

@@ -1,7 +1,8 @@
 /* cmd_text.c - text in the shell: `data NAME = load text FILE` (lib's
- * character-level datasets) and `generate`, which lets a next-character
- * model write: greedy at temperature 0, sampled otherwise, the same text
- * for the same seed. */
+ * character-level datasets), the characters a model keeps from the text
+ * it is trained on, and `generate`, which lets a next-character model
+ * write: greedy at temperature 0, sampled otherwise, the same text for
+ * the same seed. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,23 +69,66 @@ static int pick(const float *p, int w, int probs, double temp, nn_rng *rng)
 	return best;
 }
 
-/* Check that sm reads T ids and answers T rows of d's characters. */
-static int fits_text(sh_session *S, const sh_model *sm, const sh_data *sd,
-                     int *T)
+/* Check that sm reads T ids and answers T rows of v's characters (those
+ * of whose). */
+static int fits_text(sh_session *S, const sh_model *sm, const nn_vocab *v,
+                     const char *whose, int *T)
 {
 	const nn_shape *in = nn_model_input_shape(sm->m);
 	const nn_shape *out = nn_model_output_shape(sm->m);
 
-	if (!sd->d->tokens)
-		return sh_err(S, "generate: %s has no characters; load text "
-		              "makes a dataset that has", sd->name);
 	if (nn_model_layers(sm->m) == 0 || in->ndim != 1 || out->ndim != 2 ||
-	    out->dim[0] != in->dim[0] || out->dim[1] != sd->d->vocab)
+	    out->dim[0] != in->dim[0] || out->dim[1] != v->n)
 		return sh_err(S, "generate: %s must read T characters and "
 		              "answer T rows of the %d characters of %s (a "
-		              "next-character model)", sm->name, sd->d->vocab,
-		              sd->name);
+		              "next-character model)", sm->name, v->n, whose);
 	*T = in->dim[0];
+	return 0;
+}
+
+int sh_keep_vocab(sh_session *S, sh_model *sm, const sh_data *sd)
+{
+	const nn_dataset *d = sd->d;
+
+	if (!d->tokens)
+		return 0;
+	if (!sm->vocab.n) {
+		if (nn_vocab_set(&sm->vocab, d->tokens, d->vocab) < 0)
+			return sh_err(S, "%s", nn_error());
+		return 0;
+	}
+	if (!nn_vocab_same(&sm->vocab, d->tokens, d->vocab))
+		sh_printf(S, "note: %s keeps the %d characters of the text it "
+		          "was first trained on, not the %d of %s ('generate "
+		          "%s %s' writes with those of %s)\n", sm->name,
+		          sm->vocab.n, d->vocab, sd->name, sm->name, sd->name,
+		          sd->name);
+	return 0;
+}
+
+/* The characters generate writes with: those of DATA (*sd) when the
+ * line names it, else the model's own. */
+static int gen_vocab(sh_session *S, const sh_line *l, const sh_model *sm,
+                     sh_data **sd, nn_vocab *v)
+{
+	const sh_arg *data = sh_pos(l, 1);
+
+	*sd = NULL;
+	if (data) {
+		if (!(*sd = sh_data_arg(S, data->text)))
+			return -1;
+		if (!(*sd)->d->tokens)
+			return sh_err(S, "generate: %s has no characters; load "
+			              "text makes a dataset that has",
+			              (*sd)->name);
+		*v = (nn_vocab){ (*sd)->d->tokens, (*sd)->d->vocab };
+		return 0;
+	}
+	if (!sm->vocab.n)
+		return sh_err(S, "generate: %s keeps no characters (it was "
+		              "not trained on a text): name the text, generate "
+		              "%s DATA", sm->name, sm->name);
+	*v = sm->vocab;
 	return 0;
 }
 
@@ -93,6 +137,7 @@ int cmd_generate(sh_session *S, const sh_line *l)
 	sh_model *sm = sh_model_arg(S, sh_pos(l, 0)->text);
 	const char *prompt = sh_opt(l, "prompt");
 	sh_data *sd;
+	nn_vocab v;
 	long n, seed;
 	double temp;
 	int T = 0, probs;
@@ -101,15 +146,15 @@ int cmd_generate(sh_session *S, const sh_line *l)
 	long have;
 	nn_rng own, *rng = &S->rng;
 
-	if (!sm || !(sd = sh_data_arg(S, sh_pos(l, 1)->text)) ||
-	    fits_text(S, sm, sd, &T) < 0 ||
+	if (!sm || gen_vocab(S, l, sm, &sd, &v) < 0 ||
+	    fits_text(S, sm, &v, sd ? sd->name : "its text", &T) < 0 ||
 	    sh_opt_long(S, l, "n", 200, 1, 100000, &n) < 0 ||
 	    sh_opt_double(S, l, "temperature", 1, 0, 100, &temp) < 0 ||
 	    sh_opt_long(S, l, "seed", 0, 0, 0x7fffffffL, &seed) < 0)
 		return -1;
 	if (prompt && !*prompt)
 		return sh_err(S, "generate: the prompt is empty");
-	have = prompt ? nn_text_encode(sd->d, prompt, NULL, 0) : 1;
+	have = prompt ? nn_vocab_encode(&v, prompt, NULL, 0) : 1;
 	if (have < 0)
 		return sh_err(S, "generate: prompt: %s", nn_error());
 	if (!(ids = malloc((size_t)(have + n) * sizeof *ids)) ||
@@ -118,16 +163,16 @@ int cmd_generate(sh_session *S, const sh_line *l)
 		return sh_err(S, "out of memory");
 	}
 	if (prompt)
-		nn_text_encode(sd->d, prompt, ids, (size_t)have);
-	else
-		ids[0] = sd->d->xtok[0];        /* the text's first character */
+		nn_vocab_encode(&v, prompt, ids, (size_t)have);
+	else    /* the text's first character, or the first of all */
+		ids[0] = sd ? sd->d->xtok[0] : 0;
 	if (sh_opt(l, "seed")) {
 		nn_rng_seed(&own, (uint64_t)seed);
 		rng = &own;
 	}
 	probs = nn_model_output_act(sm->m) == NN_ACT_SOFTMAX;
 	for (long k = 0; k < have; k++)
-		sh_printf(S, "%s", sd->d->tokens[ids[k]]);
+		sh_printf(S, "%s", v.tokens[ids[k]]);
 	for (long k = have; k < have + n; k++) {
 		/* the last T characters at most, from position 0; the model
 		 * reads left to right, so what fills the rest is never seen */
@@ -143,11 +188,11 @@ int cmd_generate(sh_session *S, const sh_line *l)
 			free(x);
 			return sh_err(S, "generate: %s", nn_error());
 		}
-		row = probs ? out + (w - 1) * sd->d->vocab
+		row = probs ? out + (w - 1) * v.n
 		            : nn_model_z(sm->m, nn_model_layers(sm->m) - 1) +
-		              (w - 1) * sd->d->vocab;
-		ids[k] = pick(row, sd->d->vocab, probs, temp, rng);
-		sh_printf(S, "%s", sd->d->tokens[ids[k]]);
+		              (w - 1) * v.n;
+		ids[k] = pick(row, v.n, probs, temp, rng);
+		sh_printf(S, "%s", v.tokens[ids[k]]);
 	}
 	sh_printf(S, "\n");
 	free(ids);

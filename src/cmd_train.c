@@ -29,6 +29,7 @@ int sh_save_model(sh_session *S, sh_model *sm, const char *path, int state)
 	f.state = state;
 	f.hist = sm->hist;
 	f.run = sm->run;
+	f.vocab = sm->vocab;
 	if (state && sm->gan) {         /* its GAN run as the generator */
 		f.gan = &sm->gan->run;
 		memcpy(f.gan_disc, sm->gan->disc, sizeof f.gan_disc);
@@ -358,7 +359,7 @@ int cmd_train(sh_session *S, const sh_line *l)
 	train_ctx c = { 0 };
 	size_t before;
 	long before_iter;
-	int rc, resume = sh_flag(l, "resume");
+	int rc, resume = sh_flag(l, "resume"), had_vocab;
 
 	if (!sm || !(train = sh_data_arg(S, sh_pos(l, 0)->text)) ||
 	    check_flags(S, l) < 0)
@@ -417,7 +418,11 @@ int cmd_train(sh_session *S, const sh_line *l)
 	S->stop = 0;
 	before = sm->hist.n;
 	before_iter = resume ? sm->run.iter : 0;
-	if (pn_live_open(S, sm, l, train, val, &o, &c.live) < 0) {
+	had_vocab = sm->vocab.n > 0;    /* checkpoints keep a text's too */
+	if (sh_keep_vocab(S, sm, train) < 0 ||
+	    pn_live_open(S, sm, l, train, val, &o, &c.live) < 0) {
+		if (!had_vocab)
+			nn_vocab_free(&sm->vocab);
 		free(c.psi);
 		return -1;
 	}
@@ -425,6 +430,8 @@ int cmd_train(sh_session *S, const sh_line *l)
 	              &S->rng, &sm->hist);
 	free(c.psi);
 	pn_live_close(c.live, rc);
+	if (rc < 0 && !had_vocab)
+		nn_vocab_free(&sm->vocab);
 	if (c.failed)
 		return -1;      /* the checkpoint's message is in S->err */
 	if (rc < 0) {

@@ -443,7 +443,8 @@ const sh_cmd sh_commands[] = {
 	  "Writes the weights as float32 tensors named LAYER.PARAM ('2.W',\n"
 	  "'2.b'; layers count from 1) in the safetensors format, which\n"
 	  "PyTorch's safetensors reader opens; the architecture, loss,\n"
-	  "optimizer, schedule, targets and nnsh version are strings in its\n"
+	  "optimizer, schedule, targets, the characters of the text it\n"
+	  "learned (for generate) and nnsh version are strings in its\n"
 	  "metadata, so 'load' rebuilds the same model. With state, also\n"
 	  "the optimizer's moments and step (sdlm's second derivatives; for\n"
 	  "cg, scg, lbfgs, bfgs and lm their direction, pairs, inverse\n"
@@ -846,23 +847,26 @@ const sh_cmd sh_commands[] = {
 	  "Ends the session (Ctrl-D does the same at the prompt).\n"
 	  "Example:\n  quit" },
 	/* ---- sequences */
-	{ "generate", "sequences", cmd_generate, 2, 2,
+	{ "generate", "sequences", cmd_generate, 1, 2,
 	  "prompt n temperature seed",
-	  "generate MODEL DATA [prompt=\"...\"] [n=200] [temperature=1] "
+	  "generate MODEL [DATA] [prompt=\"...\"] [n=200] [temperature=1] "
 	  "[seed=S]",
 	  "let a next-character model write text",
-	  "Prints the prompt (or the first character of DATA's text) and n\n"
-	  "characters more, each drawn from the model's output at the last\n"
-	  "position it read: the last T characters, T being its input\n"
-	  "length. DATA is the text (load text) whose characters the model\n"
-	  "was trained on. temperature=0 picks the most likely character\n"
-	  "every time; otherwise a character is drawn with probability\n"
-	  "proportional to p^(1/temperature) (below 1: surer, above: wilder),\n"
-	  "the same text again for the same seed=. The model must read left\n"
-	  "to right (rnn, lstm, gru, causal attention): what follows the\n"
-	  "last character read fills the rest of its input.\n"
-	  "Example:\n  generate net text prompt=\"ROMEO:\" n=300 "
-	  "temperature=0.8 seed=1" },
+	  "Prints the prompt and n characters more, each drawn from the\n"
+	  "model's output at the last position it read: the last T\n"
+	  "characters, T being its input length. A model trained on a text\n"
+	  "(load text) keeps its characters, in its model files too; DATA\n"
+	  "names a text whose characters to use instead (a model that keeps\n"
+	  "none needs it). Without prompt= it starts from DATA's first\n"
+	  "character, or from the model's first (in code-point order: a line\n"
+	  "break in most texts). temperature=0 picks the most likely\n"
+	  "character every time; otherwise a character is drawn with\n"
+	  "probability proportional to p^(1/temperature) (below 1: surer,\n"
+	  "above: wilder), the same text again for the same seed=. The model\n"
+	  "must read left to right (rnn, lstm, gru, causal attention): what\n"
+	  "follows the last character read fills the rest of its input.\n"
+	  "Example:\n  generate net prompt=\"ROMEO:\" n=300 temperature=0.8 "
+	  "seed=1" },
 	{ "translate", "sequences", cmd_translate, 2, 2, "n",
 	  "translate MODEL DATA:i [n=1]",
 	  "greedy decoding of a seq2seq model, next to the target",

@@ -153,6 +153,10 @@ int cmd_translate(sh_session *S, const sh_line *l);
  * args the words after load). */
 int sh_text_data(sh_session *S, const sh_line *l, const char *name,
                  const char *const *args, int nargs);
+/* As sm starts training on sd: a model without characters keeps sd's
+ * (when sd is a text); one that keeps others gets a note. 0, or -1 out
+ * of memory. */
+int sh_keep_vocab(sh_session *S, sh_model *sm, const sh_data *sd);
 int cmd_generate(sh_session *S, const sh_line *l);
 
 /* cmd_session.c */

@@ -62,6 +62,7 @@ static void free_model(sh_model *sm)
 	nn_optim_reset(&sm->opt);
 	nn_history_free(&sm->hist);
 	sh_train_reset(sm);
+	nn_vocab_free(&sm->vocab);
 	free(sm);
 }
 
@@ -168,6 +169,7 @@ sh_model *sh_put_model(sh_session *S, const char *name, nn_model *m)
 		nn_optim_reset(&sm->opt);
 		nn_history_free(&sm->hist);
 		sh_train_reset(sm);
+		nn_vocab_free(&sm->vocab);
 		sm->m = m;
 	} else {
 		sm = calloc(1, sizeof *sm);

@@ -64,6 +64,8 @@ typedef struct sh_model {
 	                         * (m is then an empty model of that input) */
 	struct sh_gan *gan;     /* its last GAN run as the generator, or
 	                         * NULL (cmd_gan.c) */
+	nn_vocab vocab;         /* the characters of the first text it was
+	                         * trained on, for generate (cmd_text.c) */
 } sh_model;
 
 /* A GAN run, kept on its generator's entry for `gan ... resume`,
