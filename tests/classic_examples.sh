@@ -8,8 +8,9 @@
 # for four seeds, 2 : 3 : 4 for six), family.nn (the plateau of the
 # paper's whole recipe, the counts right on the training and held-out
 # facts of seeds 1-6 without its decay and of seeds 1-3 with it from
-# larger weights, the nationality, branch and generation units). Runs
-# on the bundled digits.
+# larger weights, the nationality, branch and generation units; the
+# paper's recipe run again in numpy by family_paper.py). Runs on the
+# bundled digits.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 nnsh=${NNSH:-$(pwd)/../src/nnsh}
@@ -201,5 +202,38 @@ awk '/^English$/ { side = 1; next } /^Italian$/ { side = 2; next }
      END { exit !(rows == 24 && !mixed && br && ge) }' fam.out ||
 	{ echo "classic_examples: FAIL: no nationality, branch or" \
 	       "generation unit"; fail=1; }
+# the paper's whole recipe in numpy (tests/family_paper.py), from nnsh's
+# first weights: the same summed error at sweeps 740 and 1480 (18.43),
+# and the plateau with the decay on the biases and the error beyond the
+# dead zone counted from 0 and 1
+if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
+	awk '{ print }
+	     /^init uniform/ && !done { print "save net init.safetensors"
+		done = 1 }
+	     /^family net fam.train n=3$/ { exit }' "$ex/family.nn" > fp.nn
+	"$nnsh" --no-timing fp.nn > fp.out 2>&1 || { cat fp.out; exit 1; }
+	sed -n 's/^iter \(740\|1480\) .*(sum over 100: \([0-9.]*\)).*/\2/p' \
+		fp.out > fp.nnsh
+	py() {
+		/usr/bin/python3 "$here/family_paper.py" \
+			--start init.safetensors --every 740 "$@"
+	}
+	py | sed -n 's/^sweep *\(740\|1480\) *E *\([0-9.]*\) .*/\2/p' > fp.np
+	got=$(paste fp.nnsh fp.np | awk '{ d = $1 - $2; if (d < 0) d = -d
+		if (d < 0.005 && $1 > 18.42 && $1 < 18.44) k++ }
+		END { print k + 0 }')
+	[ "$got" = 2 ] ||
+		{ echo "classic_examples: FAIL: nnsh and numpy part:"
+		  paste fp.nnsh fp.np; fail=1; }
+	py --bias-decay --zone target | tail -1 > fp.read
+	grep -q "right   0 of 100, 0 of 4" fp.read ||
+		{ echo "classic_examples: FAIL: numpy's other reading:"
+		  cat fp.read; fail=1; }
+	echo "classic_examples: family recipe: nnsh and numpy" \
+	     $(paste -d/ fp.nnsh fp.np | tr '\n' ' ')
+else
+	echo "classic_examples: family_paper.py not run: no numpy in" \
+	     "/usr/bin/python3 (./setup installs python3-numpy)"
+fi
 [ $fail = 0 ] && echo "classic_examples: every stated figure reached"
 exit $fail
