@@ -16,6 +16,11 @@
  * Most kinds take one input (x, dx). Merge kinds (sum, mul, concat) take
  * several: their class sets max_in and the forward_n/backward_n pair,
  * and their setup reads L->nin and L->ins[].
+ *
+ * A kind's configuration (units, kernel, rate...) is a struct of its own,
+ * declared in its file: the class gives its size (cfg_size), the model
+ * allocates it zeroed in L->cfg before setup, copies it with the layer
+ * and frees it, and the kind reads it as `const dense_cfg *cfg = L->cfg`.
  */
 #ifndef NN_LAYER_H
 #define NN_LAYER_H
@@ -129,6 +134,10 @@ struct nn_layer {
 	size_t cap;             /* samples the scratch has room for */
 	float *scratch;
 	void *priv;             /* kind-specific state, or NULL */
+	void *cfg;              /* the kind's configuration: cls->cfg_size
+	                         * zeroed bytes for its own struct, set by
+	                         * setup, copied with the layer and freed
+	                         * by the model (NULL when cfg_size is 0) */
 	int input_only;         /* set during a backward pass that wants dx
 	                         * alone (nn_model_backward_input): a kind
 	                         * may skip its parameter gradients */
@@ -136,6 +145,8 @@ struct nn_layer {
 
 struct nn_layer_class {
 	const char *kind;
+	/* Bytes of its configuration struct (L->cfg), or 0. */
+	size_t cfg_size;
 	/* Its arguments and options (NULL: none). */
 	const nn_layer_opt *opts;
 	/* Check the values v of its options (in opts' order) and spec's
