@@ -98,7 +98,6 @@ struct nn_layer {
 	nn_shape ins[NN_MAXIN];  /* their shapes; in is ins[0] */
 	char name[NN_MAXNAME];  /* the node's name, or "" */
 	int feeds;              /* it or a node before it has parameters */
-	int lo, hi;             /* slice */
 	int transpose;          /* dense: its tied weight is read transposed */
 	nn_shape in, out;
 	size_t in_size, out_size;
@@ -116,14 +115,12 @@ struct nn_layer {
 	                         * reads the token ids) */
 	/* configuration, as each kind needs it */
 	int units;
-	float rate;
 	int nobias;
 	int kh, kw, sh, sw;     /* convolution and pooling: kernel, strides */
 	int ph, pw;             /* padding before the first row and column */
 	int same;               /* the padding was chosen by `same` */
 	int outpad;             /* convt */
 	int scale;              /* upsample */
-	float momentum, eps;    /* batchnorm, layernorm */
 	nn_layer_spec spec;     /* as added (kind, args and name unset), to
 	                         * rebuild it */
 	char args[NN_MAXARGS];  /* spec's args */
