@@ -98,7 +98,6 @@ struct nn_layer {
 	nn_shape ins[NN_MAXIN];  /* their shapes; in is ins[0] */
 	char name[NN_MAXNAME];  /* the node's name, or "" */
 	int feeds;              /* it or a node before it has parameters */
-	int transpose;          /* dense: its tied weight is read transposed */
 	nn_shape in, out;
 	size_t in_size, out_size;
 	int in_seq;             /* its first input is a sequence */
