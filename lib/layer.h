@@ -112,14 +112,6 @@ struct nn_layer {
 	nn_shape model_in;      /* the model's input shape, and its input in */
 	const float *model_x;   /* the current forward pass (attention's pad=
 	                         * reads the token ids) */
-	/* configuration, as each kind needs it */
-	int units;
-	int nobias;
-	int kh, kw, sh, sw;     /* convolution and pooling: kernel, strides */
-	int ph, pw;             /* padding before the first row and column */
-	int same;               /* the padding was chosen by `same` */
-	int outpad;             /* convt */
-	int scale;              /* upsample */
 	nn_layer_spec spec;     /* as added (kind, args and name unset), to
 	                         * rebuild it */
 	char args[NN_MAXARGS];  /* spec's args */
