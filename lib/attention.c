@@ -20,6 +20,13 @@
 #include "layer.h"
 #include "model.h"
 
+/* Its configuration (L->cfg). */
+typedef struct attention_cfg {
+	int heads;
+	int causal;
+	int pad;                /* the padding token id, or -1 */
+} attention_cfg;
+
 enum { HEADS, CAUSAL, PAD };
 
 static const nn_layer_opt attention_opts[] = {
@@ -39,8 +46,9 @@ typedef struct dims {
 
 static dims dims_of(const nn_layer *L)
 {
+	const attention_cfg *cfg = L->cfg;
 	dims d = { (size_t)L->ins[0].dim[0], (size_t)L->ins[L->nin - 1].dim[0],
-	           (size_t)L->ins[0].dim[1], (size_t)L->units, 0 };
+	           (size_t)L->ins[0].dim[1], (size_t)cfg->heads, 0 };
 
 	d.dh = d.D / d.H;
 	return d;
@@ -49,6 +57,7 @@ static dims dims_of(const nn_layer *L)
 static int attention_setup(nn_layer *L, const nn_layer_spec *spec,
                            const nn_optval *v)
 {
+	attention_cfg *cfg = L->cfg;
 	int heads = (int)v[HEADS].num, D;
 	nn_shape win = { 2, { 0 } }, bin = { 1, { 0 } };
 	nn_shape wo = { 2, { 0 } }, bo = { 1, { 0 } };
@@ -74,9 +83,9 @@ static int attention_setup(nn_layer *L, const nn_layer_spec *spec,
 		               "the model's input must be their %d token ids",
 		               L->ins[L->nin - 1].dim[0],
 		               L->ins[L->nin - 1].dim[0]);
-	L->units = heads;
-	L->same = (int)v[CAUSAL].num;
-	L->scale = (int)v[PAD].num;
+	cfg->heads = heads;
+	cfg->causal = (int)v[CAUSAL].num;
+	cfg->pad = (int)v[PAD].num;
 	L->out = L->in;
 	L->seq = 1;
 	win.dim[0] = 3 * D;
@@ -162,6 +171,7 @@ static void project(const nn_layer *L, const float *x, size_t rows,
 static void attention_forward_n(nn_layer *L, const float *const *x,
                                 float *z, size_t n)
 {
+	const attention_cfg *cfg = L->cfg;
 	dims d = dims_of(L);
 	parts s = parts_of(L, n);
 	size_t D2 = 2 * d.D, T = d.T, S = d.S;
@@ -174,12 +184,13 @@ static void attention_forward_n(nn_layer *L, const float *const *x,
 			const float *q = s.q + i * T * d.D + h * d.dh;
 			const float *k = s.kv + i * S * D2 + h * d.dh;
 			float *p = s.p + (i * d.H + h) * T * S;
-			const float *ids = L->scale >= 0 ? L->model_x + i * S
+			const float *ids = cfg->pad >= 0 ? L->model_x + i * S
 			                                 : NULL;
 
 			nn_sgemm(0, 1, T, S, d.dh, scale, q, d.D, k, D2, 0, p,
 			         S);
-			softmax_rows(p, T, S, L->same, ids, (float)L->scale);
+			softmax_rows(p, T, S, cfg->causal, ids,
+			             (float)cfg->pad);
 			nn_sgemm(0, 0, T, d.dh, S, 1, p, S, k + d.D, D2, 0,
 			         s.o + i * T * d.D + h * d.dh, d.D);
 		}
@@ -262,16 +273,18 @@ static void attention_backward_n(nn_layer *L, const float *const *x,
 
 static void attention_describe(const nn_layer *L, char *buf, size_t len)
 {
+	const attention_cfg *cfg = L->cfg;
 	char pad[32] = "";
 
-	if (L->scale >= 0)
-		snprintf(pad, sizeof pad, " pad=%d", L->scale);
-	snprintf(buf, len, "attention %d%s%s", L->units,
-	         L->same ? " causal" : "", pad);
+	if (cfg->pad >= 0)
+		snprintf(pad, sizeof pad, " pad=%d", cfg->pad);
+	snprintf(buf, len, "attention %d%s%s", cfg->heads,
+	         cfg->causal ? " causal" : "", pad);
 }
 
 const nn_layer_class nn_attention_class = {
 	.kind = "attention",
+	.cfg_size = sizeof(attention_cfg),
 	.opts = attention_opts,
 	.setup = attention_setup,
 	.min_in = 1,

@@ -17,6 +17,12 @@
 
 #include "layer.h"
 
+/* Its configuration (L->cfg). */
+typedef struct batchnorm_cfg {
+	float momentum;         /* of the running statistics */
+	float eps;
+} batchnorm_cfg;
+
 enum { GAMMA, BETA, MEAN, VAR };
 
 /* Channels, and values per channel in one sample. */
@@ -56,14 +62,15 @@ static const nn_layer_opt bn_opts[] = {
 static int bn_setup(nn_layer *L, const nn_layer_spec *spec,
                     const nn_optval *v)
 {
+	batchnorm_cfg *cfg = L->cfg;
 	nn_shape s = { 1, { 0 } };
 
 	(void)spec;
 	if (L->in.ndim != 1 && L->in.ndim != 3)
 		return nn_fail("batchnorm needs flat or C x H x W inputs, not "
 		               "%d-D ones", L->in.ndim);
-	L->momentum = (float)v[MOMENTUM].num;
-	L->eps = (float)v[EPS].num;
+	cfg->momentum = (float)v[MOMENTUM].num;
+	cfg->eps = (float)v[EPS].num;
 	L->out = L->in;
 	s.dim[0] = (int)bn_channels(L);
 	fixed_param(L, "gamma", &s, 1);
@@ -85,6 +92,7 @@ static size_t bn_scratch(const nn_layer *L, size_t n)
 static void bn_forward(nn_layer *L, const float *x, float *z, size_t n,
                        int training, nn_rng *rng)
 {
+	const batchnorm_cfg *cfg = L->cfg;
 	size_t C = bn_channels(L), hw = bn_plane(L), m = n * hw;
 	float *mean = L->scratch, *inv = mean + C;
 
@@ -107,9 +115,9 @@ static void bn_forward(nn_layer *L, const float *x, float *z, size_t n,
 			var = ss / m - mu * mu;
 			if (var < 0)
 				var = 0;
-			L->p[MEAN].val[c] += L->momentum *
+			L->p[MEAN].val[c] += cfg->momentum *
 			        (float)(mu - L->p[MEAN].val[c]);
-			L->p[VAR].val[c] += L->momentum *
+			L->p[VAR].val[c] += cfg->momentum *
 			        (float)(var * (m > 1 ? (double)m / (m - 1) : 1)
 			                - L->p[VAR].val[c]);
 		} else {
@@ -117,7 +125,7 @@ static void bn_forward(nn_layer *L, const float *x, float *z, size_t n,
 			var = L->p[VAR].val[c];
 		}
 		mean[c] = (float)mu;
-		inv[c] = (float)(1 / sqrt(var + L->eps));
+		inv[c] = (float)(1 / sqrt(var + cfg->eps));
 	}
 	L->scratch[2 * C] = training != 0;
 	for (size_t i = 0; i < n; i++)
@@ -183,6 +191,7 @@ static void bn_describe(const nn_layer *L, char *buf, size_t len)
 
 const nn_layer_class nn_batchnorm_class = {
 	.kind = "batchnorm",
+	.cfg_size = sizeof(batchnorm_cfg),
 	.opts = bn_opts,
 	.setup = bn_setup,
 	.forward = bn_forward,

@@ -231,14 +231,17 @@ static void *warm_up(void *arg)
 	return NULL;
 }
 
+static pthread_t warm_thread;
+static int warm_started;
+
 void nn_warm_up(void)
 {
-	pthread_t th;
-	pthread_attr_t at;
+	warm_started = pthread_create(&warm_thread, NULL, warm_up, NULL) == 0;
+}
 
-	if (pthread_attr_init(&at) != 0)
-		return;
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	pthread_create(&th, &at, warm_up, NULL);
-	pthread_attr_destroy(&at);
+void nn_warm_wait(void)
+{
+	if (warm_started)
+		pthread_join(warm_thread, NULL);
+	warm_started = 0;
 }

@@ -23,6 +23,13 @@
 #include "layer.h"
 #include "workers.h"
 
+/* Its configuration (L->cfg). */
+typedef struct conv2d_cfg {
+	nn_window_cfg win;      /* first: nn_window_setup writes it */
+	int units;              /* output channels */
+	int nobias;
+} conv2d_cfg;
+
 enum { FILTERS, KERNEL, NOBIAS = KERNEL + 3 };
 
 static const nn_layer_opt conv_opts[] = {
@@ -37,6 +44,7 @@ static const nn_layer_opt conv_opts[] = {
 static int conv_setup(nn_layer *L, const nn_layer_spec *spec,
                       const nn_optval *v)
 {
+	conv2d_cfg *cfg = L->cfg;
 	int oh, ow, c = L->in.dim[0], k, units = (int)v[FILTERS].num;
 	int nobias = (int)v[NOBIAS].num;
 	nn_shape ws = { 4, { 0 } }, bs = { 1, { 0 } };
@@ -50,28 +58,28 @@ static int conv_setup(nn_layer *L, const nn_layer_spec *spec,
 	nn_window_opts_of(&v[KERNEL], &wo);
 	if (nn_window_setup(L, &wo, "conv", 0, &oh, &ow) < 0)
 		return -1;
-	fan = (size_t)c * (size_t)L->kh * (size_t)L->kw;
+	fan = (size_t)c * (size_t)cfg->win.kh * (size_t)cfg->win.kw;
 	if (fan > INT_MAX) {
 		char what[64];
 
-		snprintf(what, sizeof what, "conv %d %dx%d", units, L->kh,
-		         L->kw);
+		snprintf(what, sizeof what, "conv %d %dx%d", units, cfg->win.kh,
+		         cfg->win.kw);
 		return nn_layer_too_large(what, fan, (size_t)units *
 		                          (fan + !nobias));
 	}
-	L->units = units;
-	L->nobias = nobias;
+	cfg->units = units;
+	cfg->nobias = nobias;
 	L->out.ndim = 3;
 	L->out.dim[0] = units;
 	L->out.dim[1] = oh;
 	L->out.dim[2] = ow;
-	k = L->kh * L->kw;
+	k = cfg->win.kh * cfg->win.kw;
 	ws.dim[0] = units;
 	ws.dim[1] = c;
-	ws.dim[2] = L->kh;
-	ws.dim[3] = L->kw;
+	ws.dim[2] = cfg->win.kh;
+	ws.dim[3] = cfg->win.kw;
 	nn_layer_param(L, "W", &ws, 0, c * k, units * k);
-	if (!L->nobias) {
+	if (!cfg->nobias) {
 		bs.dim[0] = units;
 		nn_layer_param(L, "b", &bs, 1, c * k, units * k);
 	}
@@ -88,15 +96,16 @@ typedef struct planes {
 
 static planes conv_planes(const nn_layer *L)
 {
+	const conv2d_cfg *cfg = L->cfg;
 	planes g;
 
-	g.s = L->sh;
-	g.hq = L->out.dim[1] + (L->kh - 1) / g.s;
-	g.wq = L->out.dim[2] + (L->kw - 1) / g.s;
+	g.s = cfg->win.sh;
+	g.hq = L->out.dim[1] + (cfg->win.kh - 1) / g.s;
+	g.wq = L->out.dim[2] + (cfg->win.kw - 1) / g.s;
 	g.plane = (size_t)g.hq * g.wq;
 	g.size = (size_t)L->in.dim[0] * g.s * g.s * g.plane + (size_t)g.wq;
 	g.q = (size_t)L->out.dim[1] * g.wq;
-	g.k = (size_t)L->in.dim[0] * L->kh * L->kw;
+	g.k = (size_t)L->in.dim[0] * cfg->win.kh * cfg->win.kw;
 	return g;
 }
 
@@ -159,24 +168,26 @@ static void copy_row(float *p, float *r, int m, int s, int back)
 static void copy_planes(const nn_layer *L, const planes *g, float *x,
                         float *buf, int back)
 {
+	const conv2d_cfg *cfg = L->cfg;
 	int s = g->s, h = L->in.dim[1], w = L->in.dim[2];
 
 	for (int a = 0; a < s; a++)
 		for (int b = 0; b < s; b++) {
 			int y0, y1, x0, x1;
 
-			phase_range(h, s, a, L->ph, g->hq, &y0, &y1);
-			phase_range(w, s, b, L->pw, g->wq, &x0, &x1);
+			phase_range(h, s, a, cfg->win.ph, g->hq, &y0, &y1);
+			phase_range(w, s, b, cfg->win.pw, g->wq, &x0, &x1);
 			for (int c = 0; c < L->in.dim[0]; c++) {
 				float *pl = buf + ((size_t)(c * s + a) * s +
 				                   b) * g->plane + x0;
 				float *xc = x + (size_t)c * h * w +
-				            (x0 * s + b - L->pw);
+				            (x0 * s + b - cfg->win.pw);
 
 				/* plane (yq, x0) is image (yq * s + a - ph,
 				 * x0 * s + b - pw) */
 				for (int yq = y0; yq < y1; yq++) {
-					size_t y = (size_t)(yq * s + a - L->ph);
+					size_t y = (size_t)(yq * s + a -
+					                    cfg->win.ph);
 
 					copy_row(pl + (size_t)yq * g->wq,
 					         xc + y * w, x1 - x0, s, back);
@@ -206,9 +217,11 @@ static void from_planes(const nn_layer *L, const planes *g, float *buf,
 static void lower(const nn_layer *L, const planes *g, const float *buf,
                   float *col, size_t ld)
 {
+	const conv2d_cfg *cfg = L->cfg;
+
 	for (int c = 0; c < L->in.dim[0]; c++)
-		for (int i = 0; i < L->kh; i++)
-			for (int j = 0; j < L->kw; j++, col += ld)
+		for (int i = 0; i < cfg->win.kh; i++)
+			for (int j = 0; j < cfg->win.kw; j++, col += ld)
 				memcpy(col, buf + slot(g, c, i, j),
 				       g->q * sizeof *col);
 }
@@ -263,9 +276,11 @@ static float sum_floats(const float *v, size_t n)
 static void raise(const nn_layer *L, const planes *g, const float *col,
                   size_t ld, float *buf)
 {
+	const conv2d_cfg *cfg = L->cfg;
+
 	for (int c = 0; c < L->in.dim[0]; c++)
-		for (int i = 0; i < L->kh; i++)
-			for (int j = 0; j < L->kw; j++, col += ld)
+		for (int i = 0; i < cfg->win.kh; i++)
+			for (int j = 0; j < cfg->win.kw; j++, col += ld)
 				add_floats(buf + slot(g, c, i, j), col, g->q);
 }
 
@@ -273,8 +288,9 @@ static void raise(const nn_layer *L, const planes *g, const float *col,
  * columns and the product stay in the core's cache between the steps. */
 static size_t conv_chunk(const nn_layer *L, size_t n)
 {
+	const conv2d_cfg *cfg = L->cfg;
 	planes g = conv_planes(L);
-	size_t s = NN_CHUNK_FLOATS / (g.q * (g.k + (size_t)L->units));
+	size_t s = NN_CHUNK_FLOATS / (g.q * (g.k + (size_t)cfg->units));
 
 	s = s ? s : 1;
 	return s < n ? s : n;
@@ -289,7 +305,8 @@ typedef struct work {
 
 static size_t conv_work(const nn_layer *L, const planes *g, size_t n)
 {
-	size_t O = (size_t)L->units;
+	const conv2d_cfg *cfg = L->cfg;
+	size_t O = (size_t)cfg->units;
 
 	return g->size + (g->k + O) * g->q * conv_chunk(L, n) + O * g->k + O;
 }
@@ -325,7 +342,8 @@ static conv_job conv_job_of(nn_layer *L, size_t n)
 static work work_of(const conv_job *j, int part)
 {
 	const nn_layer *L = j->L;
-	size_t O = (size_t)L->units;
+	const conv2d_cfg *cfg = L->cfg;
+	size_t O = (size_t)cfg->units;
 	work w;
 
 	w.dxp = L->scratch + L->cap * j->g.size +
@@ -366,8 +384,9 @@ static void forward_part(void *ud, int part, int parts)
 {
 	const conv_job *j = ud;
 	const nn_layer *L = j->L;
+	const conv2d_cfg *cfg = L->cfg;
 	const planes *g = &j->g;
-	size_t O = (size_t)L->units, S = j->chunk, e0, e1;
+	size_t O = (size_t)cfg->units, S = j->chunk, e0, e1;
 	size_t oh = (size_t)L->out.dim[1], ow = (size_t)L->out.dim[2];
 	work w = work_of(j, nn_parallel_slot());
 
@@ -388,7 +407,7 @@ static void forward_part(void *ud, int part, int parts)
 			for (size_t o = 0; o < O; o++)
 				narrow(j->z + ((i0 + i) * O + o) * oh * ow,
 				       w.t + o * N + i * g->q, oh, ow, g->wq,
-				       L->nobias ? 0 : L->p[1].val[o]);
+				       cfg->nobias ? 0 : L->p[1].val[o]);
 	}
 }
 
@@ -410,8 +429,9 @@ static void param_grads(const conv_job *j, const work *w, float *dW,
                         float *db, size_t i0, size_t s, int first)
 {
 	const nn_layer *L = j->L;
+	const conv2d_cfg *cfg = L->cfg;
 	const planes *g = &j->g;
-	size_t O = (size_t)L->units, N = s * g->q;
+	size_t O = (size_t)cfg->units, N = s * g->q;
 
 	for (size_t o = 0; o < O && db; o++) {
 		float sum = sum_floats(w->t + o * N, N);
@@ -433,8 +453,9 @@ static void backward_chunk(const conv_job *j, const work *w, float *dW,
                            float *db, size_t i0, size_t s, int first)
 {
 	const nn_layer *L = j->L;
+	const conv2d_cfg *cfg = L->cfg;
 	const planes *g = &j->g;
-	size_t O = (size_t)L->units, N = s * g->q;
+	size_t O = (size_t)cfg->units, N = s * g->q;
 	size_t oh = (size_t)L->out.dim[1], ow = (size_t)L->out.dim[2];
 	float *t = w->t, *col = w->col;
 
@@ -464,10 +485,11 @@ static void backward_part(void *ud, int part, int parts)
 {
 	const conv_job *j = ud;
 	const nn_layer *L = j->L;
+	const conv2d_cfg *cfg = L->cfg;
 	size_t e0, e1, S = j->chunk;
 	work w = work_of(j, nn_parallel_slot()), sums = work_of(j, part);
 	float *dW = part ? sums.dW : L->p[0].grad;
-	float *db = L->nobias ? NULL : part ? sums.db : L->p[1].grad;
+	float *db = cfg->nobias ? NULL : part ? sums.db : L->p[1].grad;
 
 	share(j, part, parts, &e0, &e1);
 	for (size_t i0 = e0; i0 < e1; i0 += S)
@@ -478,8 +500,9 @@ static void backward_part(void *ud, int part, int parts)
 static void conv_backward(nn_layer *L, const float *x, const float *dz,
                           float *dx, size_t n)
 {
+	const conv2d_cfg *cfg = L->cfg;
 	conv_job j = conv_job_of(L, n);
-	size_t O = (size_t)L->units;
+	size_t O = (size_t)cfg->units;
 	int parts;
 
 	/* x is not read: its planes are kept from forward, with the taps'
@@ -493,22 +516,24 @@ static void conv_backward(nn_layer *L, const float *x, const float *dz,
 		work w = work_of(&j, p);
 
 		add_floats(L->p[0].grad, w.dW, O * j.g.k);
-		if (!L->nobias)
+		if (!cfg->nobias)
 			add_floats(L->p[1].grad, w.db, O);
 	}
 }
 
 static void conv_describe(const nn_layer *L, char *buf, size_t len)
 {
+	const conv2d_cfg *cfg = L->cfg;
 	char win[48];
 
 	nn_window_describe(L, 0, win, sizeof win);
-	snprintf(buf, len, "conv %d %s%s", L->units, win,
-	         L->nobias ? " nobias" : "");
+	snprintf(buf, len, "conv %d %s%s", cfg->units, win,
+	         cfg->nobias ? " nobias" : "");
 }
 
 const nn_layer_class nn_conv2d_class = {
 	.kind = "conv",
+	.cfg_size = sizeof(conv2d_cfg),
 	.opts = conv_opts,
 	.setup = conv_setup,
 	.forward = conv_forward,

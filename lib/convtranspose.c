@@ -14,6 +14,14 @@
 #include "im2col.h"
 #include "layer.h"
 
+/* Its configuration (L->cfg). */
+typedef struct convtranspose_cfg {
+	nn_window_cfg win;      /* first: nn_window_setup writes it */
+	int units;              /* output channels */
+	int nobias;
+	int outpad;             /* rows and columns added below and right */
+} convtranspose_cfg;
+
 enum { FILTERS, KERNEL, OUTPAD = KERNEL + 3, NOBIAS };
 
 static const nn_layer_opt convt_opts[] = {
@@ -30,6 +38,8 @@ static const nn_layer_opt convt_opts[] = {
 static int convt_setup(nn_layer *L, const nn_layer_spec *spec,
                        const nn_optval *v)
 {
+	convtranspose_cfg *cfg = L->cfg;
+	nn_window_cfg *win = &cfg->win;
 	int c = L->in.dim[0], oh, ow, k, units = (int)v[FILTERS].num;
 	long long oh64, ow64;
 	nn_shape ws = { 4, { 0 } }, bs = { 1, { 0 } };
@@ -48,41 +58,41 @@ static int convt_setup(nn_layer *L, const nn_layer_spec *spec,
 		               "'add convt 16 4x4' or kernel=4");
 	if (wo.same)
 		return nn_fail("convt: padding=same is for conv; give pad=N");
-	L->units = units;
-	L->nobias = (int)v[NOBIAS].num;
-	L->kh = wo.kh;
-	L->kw = wo.kw;
-	L->sh = L->sw = wo.stride ? wo.stride : 1;
-	L->ph = L->pw = wo.pad;
-	L->outpad = (int)v[OUTPAD].num;
-	if (L->outpad >= L->sh)
+	cfg->units = units;
+	cfg->nobias = (int)v[NOBIAS].num;
+	win->kh = wo.kh;
+	win->kw = wo.kw;
+	win->sh = win->sw = wo.stride ? wo.stride : 1;
+	win->ph = win->pw = wo.pad;
+	cfg->outpad = (int)v[OUTPAD].num;
+	if (cfg->outpad >= win->sh)
 		return nn_fail("convt: outpad=%d must be smaller than the "
-		               "stride (%d)", L->outpad, L->sh);
-	oh64 = (long long)(L->in.dim[1] - 1) * L->sh - 2LL * L->ph + L->kh +
-	       L->outpad;
-	ow64 = (long long)(L->in.dim[2] - 1) * L->sw - 2LL * L->pw + L->kw +
-	       L->outpad;
+		               "stride (%d)", cfg->outpad, win->sh);
+	oh64 = (long long)(L->in.dim[1] - 1) * win->sh - 2LL * win->ph +
+	       win->kh + cfg->outpad;
+	ow64 = (long long)(L->in.dim[2] - 1) * win->sw - 2LL * win->pw +
+	       win->kw + cfg->outpad;
 	if (oh64 > INT_MAX || ow64 > INT_MAX ||
-	    (size_t)c * (size_t)L->kh * (size_t)L->kw > INT_MAX)
+	    (size_t)c * (size_t)win->kh * (size_t)win->kw > INT_MAX)
 		return nn_fail("convt: a %lldx%lld output with %dx%d "
 		               "kernels on %d channels is more than nnsh can "
-		               "hold", oh64, ow64, L->kh, L->kw, c);
+		               "hold", oh64, ow64, win->kh, win->kw, c);
 	oh = (int)oh64;
 	ow = (int)ow64;
 	if (oh <= 0 || ow <= 0)
 		return nn_fail("convt: pad=%d leaves no output from a %dx%d "
-		               "input", L->ph, L->in.dim[1], L->in.dim[2]);
+		               "input", win->ph, L->in.dim[1], L->in.dim[2]);
 	L->out.ndim = 3;
 	L->out.dim[0] = units;
 	L->out.dim[1] = oh;
 	L->out.dim[2] = ow;
-	k = L->kh * L->kw;
+	k = win->kh * win->kw;
 	ws.dim[0] = c;
 	ws.dim[1] = units;
-	ws.dim[2] = L->kh;
-	ws.dim[3] = L->kw;
+	ws.dim[2] = win->kh;
+	ws.dim[3] = win->kw;
 	nn_layer_param(L, "W", &ws, 0, c * k, units * k);
-	if (!L->nobias) {
+	if (!cfg->nobias) {
 		bs.dim[0] = units;
 		nn_layer_param(L, "b", &bs, 1, c * k, units * k);
 	}
@@ -92,15 +102,17 @@ static int convt_setup(nn_layer *L, const nn_layer_spec *spec,
 /* The convolution from L's output back to its input. */
 static void convt_window(const nn_layer *L, nn_window *g)
 {
+	const convtranspose_cfg *cfg = L->cfg;
+
 	g->c = L->out.dim[0];
 	g->h = L->out.dim[1];
 	g->w = L->out.dim[2];
-	g->kh = L->kh;
-	g->kw = L->kw;
-	g->sh = L->sh;
-	g->sw = L->sw;
-	g->ph = L->ph;
-	g->pw = L->pw;
+	g->kh = cfg->win.kh;
+	g->kw = cfg->win.kw;
+	g->sh = cfg->win.sh;
+	g->sw = cfg->win.sw;
+	g->ph = cfg->win.ph;
+	g->pw = cfg->win.pw;
 	g->oh = L->in.dim[1];
 	g->ow = L->in.dim[2];
 }
@@ -108,7 +120,9 @@ static void convt_window(const nn_layer *L, nn_window *g)
 /* Rows of the columns (K = C_out*kh*kw) and input pixels per sample. */
 static size_t convt_k(const nn_layer *L)
 {
-	return (size_t)L->units * L->kh * L->kw;
+	const convtranspose_cfg *cfg = L->cfg;
+
+	return (size_t)cfg->units * cfg->win.kh * cfg->win.kw;
 }
 
 static size_t convt_p(const nn_layer *L)
@@ -124,6 +138,7 @@ static size_t convt_scratch(const nn_layer *L, size_t n)
 static void convt_forward(nn_layer *L, const float *x, float *z, size_t n,
                           int training, nn_rng *rng)
 {
+	const convtranspose_cfg *cfg = L->cfg;
 	size_t K = convt_k(L), P = convt_p(L), C = (size_t)L->in.dim[0];
 	size_t N = n * P, plane = (size_t)L->out.dim[1] * L->out.dim[2];
 	float *col = L->scratch, *t = col + K * N;
@@ -141,8 +156,8 @@ static void convt_forward(nn_layer *L, const float *x, float *z, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		float *zi = z + i * L->out_size;
 
-		for (int o = 0; o < L->units; o++) {
-			float b = L->nobias ? 0 : L->p[1].val[o];
+		for (int o = 0; o < cfg->units; o++) {
+			float b = cfg->nobias ? 0 : L->p[1].val[o];
 
 			for (size_t p = 0; p < plane; p++)
 				zi[o * plane + p] = b;
@@ -154,6 +169,7 @@ static void convt_forward(nn_layer *L, const float *x, float *z, size_t n,
 static void convt_backward(nn_layer *L, const float *x, const float *dz,
                            float *dx, size_t n)
 {
+	const convtranspose_cfg *cfg = L->cfg;
 	size_t K = convt_k(L), P = convt_p(L), C = (size_t)L->in.dim[0];
 	size_t N = n * P, plane = (size_t)L->out.dim[1] * L->out.dim[2];
 	float *col = L->scratch, *t = col + K * N;
@@ -163,8 +179,8 @@ static void convt_backward(nn_layer *L, const float *x, const float *dz,
 	convt_window(L, &g);
 	for (size_t i = 0; i < n; i++)
 		nn_im2col(&g, dz + i * L->out_size, col + i * P, N);
-	if (!L->nobias)
-		for (int o = 0; o < L->units; o++) {
+	if (!cfg->nobias)
+		for (int o = 0; o < cfg->units; o++) {
 			double s = 0;
 
 			for (size_t i = 0; i < n; i++) {
@@ -190,19 +206,21 @@ static void convt_backward(nn_layer *L, const float *x, const float *dz,
 
 static void convt_describe(const nn_layer *L, char *buf, size_t len)
 {
+	const convtranspose_cfg *cfg = L->cfg;
 	char win[48];
 
 	nn_window_describe(L, 0, win, sizeof win);
-	if (L->outpad)
-		snprintf(buf, len, "convt %d %s outpad=%d%s", L->units, win,
-		         L->outpad, L->nobias ? " nobias" : "");
+	if (cfg->outpad)
+		snprintf(buf, len, "convt %d %s outpad=%d%s", cfg->units, win,
+		         cfg->outpad, cfg->nobias ? " nobias" : "");
 	else
-		snprintf(buf, len, "convt %d %s%s", L->units, win,
-		         L->nobias ? " nobias" : "");
+		snprintf(buf, len, "convt %d %s%s", cfg->units, win,
+		         cfg->nobias ? " nobias" : "");
 }
 
 const nn_layer_class nn_convt_class = {
 	.kind = "convt",
+	.cfg_size = sizeof(convtranspose_cfg),
 	.opts = convt_opts,
 	.setup = convt_setup,
 	.forward = convt_forward,

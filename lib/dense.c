@@ -13,6 +13,18 @@
 #include "layer.h"
 #include "workers.h"
 
+/* Its configuration (L->cfg). */
+typedef struct dense_cfg {
+	int units;
+	int nobias;
+	int transpose;          /* a tied W read transposed: in x units */
+} dense_cfg;
+
+static const dense_cfg *cfg_of(const nn_layer *L)
+{
+	return L->cfg;
+}
+
 enum { UNITS, NOBIAS };
 
 /* Rows per sample (a sequence's positions, else 1) and values per row. */
@@ -37,6 +49,7 @@ static const nn_layer_opt dense_opts[] = {
 static int dense_setup(nn_layer *L, const nn_layer_spec *spec,
                        const nn_optval *v)
 {
+	dense_cfg *cfg = L->cfg;
 	nn_shape w = { 2, { 0 } }, b = { 1, { 0 } }, out = { 1, { 0 } };
 	int units = (int)v[UNITS].num, nobias = (int)v[NOBIAS].num;
 	size_t in = width_of(L);
@@ -51,8 +64,8 @@ static int dense_setup(nn_layer *L, const nn_layer_spec *spec,
 		return nn_layer_too_large(what, in, (size_t)units *
 		                          (in + !nobias));
 	}
-	L->units = units;
-	L->nobias = nobias;
+	cfg->units = units;
+	cfg->nobias = nobias;
 	out.dim[0] = units;
 	L->out = out;
 	if (L->in_seq) {
@@ -61,11 +74,11 @@ static int dense_setup(nn_layer *L, const nn_layer_spec *spec,
 		L->out.dim[1] = units;
 		L->seq = 1;
 	}
-	L->transpose = spec->tie && spec->transpose;
-	w.dim[L->transpose] = units;
-	w.dim[!L->transpose] = (int)in;
+	cfg->transpose = spec->tie && spec->transpose;
+	w.dim[cfg->transpose] = units;
+	w.dim[!cfg->transpose] = (int)in;
 	nn_layer_param(L, "W", &w, 0, (int)in, units);
-	if (!L->nobias) {
+	if (!cfg->nobias) {
 		b.dim[0] = units;
 		nn_layer_param(L, "b", &b, 1, (int)in, units);
 	}
@@ -87,7 +100,8 @@ typedef struct dense_job {
  * threads, so that the sums are rounded the same. */
 static int parts_of(const nn_layer *L, size_t n, size_t want)
 {
-	int bands = nn_sgemm_bands(n, (size_t)L->units, width_of(L));
+	const dense_cfg *cfg = L->cfg;
+	int bands = nn_sgemm_bands(n, (size_t)cfg->units, width_of(L));
 
 	return (size_t)bands < want ? bands : (int)want;
 }
@@ -108,16 +122,17 @@ static void forward_block(const dense_job *j, size_t r0, size_t r1,
                                        float *, size_t))
 {
 	nn_layer *L = j->L;
-	size_t in = width_of(L), out = (size_t)L->units;
+	const dense_cfg *cfg = L->cfg;
+	size_t in = width_of(L), out = (size_t)cfg->units;
 	float *z = j->z + r0 * out + u0, beta = 0;
 
-	if (!L->nobias) {
+	if (!cfg->nobias) {
 		for (size_t r = r0; r < r1; r++)
 			memcpy(j->z + r * out + u0, L->p[1].val + u0,
 			       (u1 - u0) * sizeof *z);
 		beta = 1;
 	}
-	if (L->transpose)
+	if (cfg->transpose)
 		gemm(0, 0, r1 - r0, u1 - u0, in, 1, j->x + r0 * in, in,
 		     L->p[0].val + u0, out, beta, z, out);
 	else
@@ -131,7 +146,7 @@ static void forward_block(const dense_job *j, size_t r0, size_t r1,
 static void forward_part(void *ud, int part, int parts)
 {
 	const dense_job *j = ud;
-	size_t lo, hi, units = (size_t)j->L->units;
+	size_t lo, hi, units = (size_t)cfg_of(j->L)->units;
 
 	if (!nn_sgemm_by_rows(j->n, units, parts)) {
 		share(units, part, parts, &lo, &hi);
@@ -145,8 +160,9 @@ static void forward_part(void *ud, int part, int parts)
 static void dense_forward(nn_layer *L, const float *x, float *z, size_t n,
                           int training, nn_rng *rng)
 {
+	const dense_cfg *cfg = L->cfg;
 	dense_job j = { .L = L, .x = x, .z = z, .n = n * rows_of(L) };
-	size_t units = (size_t)L->units;
+	size_t units = (size_t)cfg->units;
 	int parts;
 
 	(void)training;
@@ -156,7 +172,7 @@ static void dense_forward(nn_layer *L, const float *x, float *z, size_t n,
 	if (parts > 1)
 		nn_parallel(parts, forward_part, &j);
 	else
-		forward_block(&j, 0, n, 0, (size_t)L->units, nn_sgemm);
+		forward_block(&j, 0, n, 0, (size_t)cfg->units, nn_sgemm);
 }
 
 /* dW and db for units [u0, u1) and dx for samples [r0, r1). */
@@ -168,16 +184,17 @@ static void backward_share(const dense_job *j, size_t u0, size_t u1,
                                         float *, size_t))
 {
 	nn_layer *L = j->L;
-	size_t in = width_of(L), out = (size_t)L->units, n = j->n;
+	const dense_cfg *cfg = L->cfg;
+	size_t in = width_of(L), out = (size_t)cfg->units, n = j->n;
 	const float *dz = j->dz;
 
-	if (L->transpose)
+	if (cfg->transpose)
 		gemm(1, 0, in, u1 - u0, n, 1, j->x, in, dz + u0, out, 0,
 		     L->p[0].grad + u0, out);
 	else
 		gemm(1, 0, u1 - u0, in, n, 1, dz + u0, out, j->x, in, 0,
 		     L->p[0].grad + u0 * in, in);
-	if (!L->nobias) {
+	if (!cfg->nobias) {
 		float *db = L->p[1].grad;
 
 		memcpy(db + u0, dz + u0, (u1 - u0) * sizeof *db);
@@ -185,7 +202,7 @@ static void backward_share(const dense_job *j, size_t u0, size_t u1,
 			for (size_t u = u0; u < u1; u++)
 				db[u] += dz[r * out + u];
 	}
-	if (j->dx && r1 > r0 && L->transpose)
+	if (j->dx && r1 > r0 && cfg->transpose)
 		gemm(0, 1, r1 - r0, in, out, 1, dz + r0 * out, out,
 		     L->p[0].val, out, 0, j->dx + r0 * in, in);
 	else if (j->dx && r1 > r0)
@@ -198,7 +215,7 @@ static void backward_part(void *ud, int part, int parts)
 	const dense_job *j = ud;
 	size_t u0, u1, r0, r1;
 
-	share((size_t)j->L->units, part, parts, &u0, &u1);
+	share((size_t)cfg_of(j->L)->units, part, parts, &u0, &u1);
 	share(j->n, part, parts, &r0, &r1);
 	backward_share(j, u0, u1, r0, r1, nn_sgemm_serial);
 }
@@ -206,9 +223,10 @@ static void backward_part(void *ud, int part, int parts)
 static void dense_backward(nn_layer *L, const float *x, const float *dz,
                            float *dx, size_t n)
 {
+	const dense_cfg *cfg = L->cfg;
 	dense_job j = { .L = L, .x = x, .dz = dz, .dx = dx,
 	                 .n = n * rows_of(L) };
-	size_t units = (size_t)L->units;
+	size_t units = (size_t)cfg->units;
 	int parts;
 
 	n = j.n;
@@ -217,16 +235,20 @@ static void dense_backward(nn_layer *L, const float *x, const float *dz,
 	if (parts > 1)
 		nn_parallel(parts, backward_part, &j);
 	else
-		backward_share(&j, 0, (size_t)L->units, 0, n, nn_sgemm);
+		backward_share(&j, 0, (size_t)cfg->units, 0, n, nn_sgemm);
 }
 
 static void dense_describe(const nn_layer *L, char *buf, size_t len)
 {
-	snprintf(buf, len, "dense %d%s", L->units, L->nobias ? " nobias" : "");
+	const dense_cfg *cfg = L->cfg;
+
+	snprintf(buf, len, "dense %d%s", cfg->units,
+	         cfg->nobias ? " nobias" : "");
 }
 
 const nn_layer_class nn_dense_class = {
 	.kind = "dense",
+	.cfg_size = sizeof(dense_cfg),
 	.opts = dense_opts,
 	.setup = dense_setup,
 	.forward = dense_forward,

@@ -6,6 +6,11 @@
 
 #include "layer.h"
 
+/* Its configuration (L->cfg). */
+typedef struct dropout_cfg {
+	float rate;
+} dropout_cfg;
+
 static const nn_layer_opt dropout_opts[] = {
 	{ "RATE", NULL, NULL, NN_OPT_REAL, 1, -1e30, 1e30, 0, NULL,
 	  "rate" },
@@ -15,13 +20,14 @@ static const nn_layer_opt dropout_opts[] = {
 static int dropout_setup(nn_layer *L, const nn_layer_spec *spec,
                          const nn_optval *v)
 {
+	dropout_cfg *cfg = L->cfg;
 	float rate = (float)v[0].num;
 
 	(void)spec;
 	if (!(rate >= 0 && rate < 1))
 		return nn_fail("dropout rate must be in [0, 1), as in "
 		               "'add dropout 0.2'");
-	L->rate = rate;
+	cfg->rate = rate;
 	L->out = L->in;
 	return 0;
 }
@@ -34,11 +40,12 @@ static size_t dropout_scratch(const nn_layer *L, size_t n)
 static void dropout_forward(nn_layer *L, const float *x, float *z, size_t n,
                             int training, nn_rng *rng)
 {
+	const dropout_cfg *cfg = L->cfg;
 	size_t len = n * L->in_size;
-	float keep = 1.0f / (1.0f - L->rate);
-	uint64_t threshold = (uint64_t)(L->rate * 4294967296.0);
+	float keep = 1.0f / (1.0f - cfg->rate);
+	uint64_t threshold = (uint64_t)(cfg->rate * 4294967296.0);
 
-	if (!training || L->rate == 0) {
+	if (!training || cfg->rate == 0) {
 		memcpy(z, x, len * sizeof *z);
 		/* backward after an evaluation pass passes gradients through */
 		for (size_t i = 0; i < len; i++)
@@ -65,11 +72,14 @@ static void dropout_backward(nn_layer *L, const float *x, const float *dz,
 
 static void dropout_describe(const nn_layer *L, char *buf, size_t len)
 {
-	snprintf(buf, len, "dropout %g", L->rate);
+	const dropout_cfg *cfg = L->cfg;
+
+	snprintf(buf, len, "dropout %g", cfg->rate);
 }
 
 const nn_layer_class nn_dropout_class = {
 	.kind = "dropout",
+	.cfg_size = sizeof(dropout_cfg),
 	.opts = dropout_opts,
 	.setup = dropout_setup,
 	.forward = dropout_forward,

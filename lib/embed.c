@@ -11,6 +11,12 @@
 #include "layer.h"
 #include "model.h"
 
+/* Its configuration (L->cfg). */
+typedef struct embed_cfg {
+	int dim;                /* values per token */
+	int vocab;              /* ids below it */
+} embed_cfg;
+
 enum { DIM, VOCAB };
 
 static const nn_layer_opt embed_opts[] = {
@@ -24,6 +30,7 @@ static const nn_layer_opt embed_opts[] = {
 static int embed_setup(nn_layer *L, const nn_layer_spec *spec,
                        const nn_optval *v)
 {
+	embed_cfg *cfg = L->cfg;
 	int dim = (int)v[DIM].num, vocab = (int)v[VOCAB].num;
 	nn_shape w = { 2, { 0 } };
 
@@ -34,8 +41,8 @@ static int embed_setup(nn_layer *L, const nn_layer_spec *spec,
 	if (L->in.ndim != 1)
 		return nn_fail("embed reads a sequence of token ids (model "
 		               "input=T), not a %d-D input", L->in.ndim);
-	L->units = dim;
-	L->scale = vocab;
+	cfg->dim = dim;
+	cfg->vocab = vocab;
 	L->out.ndim = 2;
 	L->out.dim[0] = L->in.dim[0];
 	L->out.dim[1] = dim;
@@ -49,14 +56,15 @@ static int embed_setup(nn_layer *L, const nn_layer_spec *spec,
 static void embed_forward(nn_layer *L, const float *x, float *z, size_t n,
                           int training, nn_rng *rng)
 {
-	size_t dim = (size_t)L->units, rows = n * L->in_size;
+	const embed_cfg *cfg = L->cfg;
+	size_t dim = (size_t)cfg->dim, rows = n * L->in_size;
 
 	(void)training;
 	(void)rng;
 	for (size_t r = 0; r < rows; r++) {
 		float id = x[r];
 
-		if (id >= 0 && id < (float)L->scale)
+		if (id >= 0 && id < (float)cfg->vocab)
 			memcpy(z + r * dim, L->p[0].val + (size_t)id * dim,
 			       dim * sizeof *z);
 		else
@@ -67,14 +75,15 @@ static void embed_forward(nn_layer *L, const float *x, float *z, size_t n,
 static void embed_backward(nn_layer *L, const float *x, const float *dz,
                            float *dx, size_t n)
 {
-	size_t dim = (size_t)L->units, rows = n * L->in_size;
+	const embed_cfg *cfg = L->cfg;
+	size_t dim = (size_t)cfg->dim, rows = n * L->in_size;
 	float *dW = L->p[0].grad;
 
 	memset(dW, 0, L->p[0].size * sizeof *dW);
 	for (size_t r = 0; r < rows; r++) {
 		float id = x[r];
 
-		if (id >= 0 && id < (float)L->scale) {
+		if (id >= 0 && id < (float)cfg->vocab) {
 			float *g = dW + (size_t)id * dim;
 
 			for (size_t k = 0; k < dim; k++)
@@ -87,11 +96,14 @@ static void embed_backward(nn_layer *L, const float *x, const float *dz,
 
 static void embed_describe(const nn_layer *L, char *buf, size_t len)
 {
-	snprintf(buf, len, "embed %d vocab=%d", L->units, L->scale);
+	const embed_cfg *cfg = L->cfg;
+
+	snprintf(buf, len, "embed %d vocab=%d", cfg->dim, cfg->vocab);
 }
 
 const nn_layer_class nn_embed_class = {
 	.kind = "embed",
+	.cfg_size = sizeof(embed_cfg),
 	.opts = embed_opts,
 	.setup = embed_setup,
 	.forward = embed_forward,
@@ -103,12 +115,13 @@ int nn_model_check_tokens(const nn_model *m, int vocab)
 {
 	for (size_t i = 0; i < m->nlayers; i++) {
 		const nn_layer *L = m->layers[i];
+		const embed_cfg *cfg = L->cfg;
 
 		if (L->cls == &nn_embed_class && L->src < 0 &&
-		    vocab > L->scale)
+		    vocab > cfg->vocab)
 			return nn_fail("the token ids go up to %d, but embed "
 			               "(node %zu) takes ids below %d",
-			               vocab - 1, i + 1, L->scale);
+			               vocab - 1, i + 1, cfg->vocab);
 	}
 	return 0;
 }

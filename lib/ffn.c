@@ -12,6 +12,12 @@
 #include "blas.h"
 #include "layer.h"
 
+/* Its configuration (L->cfg). */
+typedef struct ffn_cfg {
+	int dff;                /* hidden width */
+	int gelu;               /* gelu, else relu */
+} ffn_cfg;
+
 enum { DFF, ACT };
 
 static const nn_layer_opt ffn_opts[] = {
@@ -25,6 +31,7 @@ static const nn_layer_opt ffn_opts[] = {
 static int ffn_setup(nn_layer *L, const nn_layer_spec *spec,
                      const nn_optval *v)
 {
+	ffn_cfg *cfg = L->cfg;
 	int dff = (int)v[DFF].num, D;
 	nn_shape w1 = { 2, { 0 } }, b1 = { 1, { 0 } };
 	nn_shape w2 = { 2, { 0 } }, b2 = { 1, { 0 } };
@@ -35,8 +42,8 @@ static int ffn_setup(nn_layer *L, const nn_layer_spec *spec,
 	if (!L->in_seq)
 		return nn_fail("ffn needs a sequence (T x D, as from embed)");
 	D = L->in.dim[1];
-	L->units = dff;
-	L->same = (int)v[ACT].num;
+	cfg->dff = dff;
+	cfg->gelu = (int)v[ACT].num;
 	L->out = L->in;
 	L->seq = 1;
 	w1.dim[0] = dff;
@@ -54,7 +61,9 @@ static int ffn_setup(nn_layer *L, const nn_layer_spec *spec,
 
 static size_t ffn_scratch(const nn_layer *L, size_t n)
 {
-	return 3 * n * (size_t)L->in.dim[0] * (size_t)L->units;
+	const ffn_cfg *cfg = L->cfg;
+
+	return 3 * n * (size_t)L->in.dim[0] * (size_t)cfg->dff;
 }
 
 static float gelu(float x)
@@ -71,8 +80,9 @@ static float gelu_grad(float x)
 static void ffn_forward(nn_layer *L, const float *x, float *z, size_t n,
                         int training, nn_rng *rng)
 {
+	const ffn_cfg *cfg = L->cfg;
 	size_t rows = n * (size_t)L->in.dim[0], D = (size_t)L->in.dim[1];
-	size_t F = (size_t)L->units, len = rows * F;
+	size_t F = (size_t)cfg->dff, len = rows * F;
 	float *h = L->scratch, *a = h + len;
 
 	(void)training;
@@ -81,7 +91,7 @@ static void ffn_forward(nn_layer *L, const float *x, float *z, size_t n,
 		memcpy(h + r * F, L->p[1].val, F * sizeof *h);
 	nn_sgemm(0, 1, rows, F, D, 1, x, D, L->p[0].val, D, 1, h, F);
 	for (size_t i = 0; i < len; i++)
-		a[i] = L->same ? gelu(h[i]) : h[i] > 0 ? h[i] : 0;
+		a[i] = cfg->gelu ? gelu(h[i]) : h[i] > 0 ? h[i] : 0;
 	for (size_t r = 0; r < rows; r++)
 		memcpy(z + r * D, L->p[3].val, D * sizeof *z);
 	nn_sgemm(0, 1, rows, D, F, 1, a, F, L->p[2].val, F, 1, z, D);
@@ -99,15 +109,16 @@ static void col_sums(const float *m, size_t rows, size_t w, float *b)
 static void ffn_backward(nn_layer *L, const float *x, const float *dz,
                          float *dx, size_t n)
 {
+	const ffn_cfg *cfg = L->cfg;
 	size_t rows = n * (size_t)L->in.dim[0], D = (size_t)L->in.dim[1];
-	size_t F = (size_t)L->units, len = rows * F;
+	size_t F = (size_t)cfg->dff, len = rows * F;
 	float *h = L->scratch, *a = h + len, *da = a + len;
 
 	nn_sgemm(1, 0, D, F, rows, 1, dz, D, a, F, 0, L->p[2].grad, F);
 	col_sums(dz, rows, D, L->p[3].grad);
 	nn_sgemm(0, 0, rows, F, D, 1, dz, D, L->p[2].val, F, 0, da, F);
 	for (size_t i = 0; i < len; i++)
-		da[i] *= L->same ? gelu_grad(h[i]) : h[i] > 0 ? 1.0f : 0.0f;
+		da[i] *= cfg->gelu ? gelu_grad(h[i]) : h[i] > 0 ? 1.0f : 0.0f;
 	nn_sgemm(1, 0, F, D, rows, 1, da, F, x, D, 0, L->p[0].grad, D);
 	col_sums(da, rows, F, L->p[1].grad);
 	if (dx)
@@ -116,11 +127,14 @@ static void ffn_backward(nn_layer *L, const float *x, const float *dz,
 
 static void ffn_describe(const nn_layer *L, char *buf, size_t len)
 {
-	snprintf(buf, len, "ffn %d%s", L->units, L->same ? " gelu" : "");
+	const ffn_cfg *cfg = L->cfg;
+
+	snprintf(buf, len, "ffn %d%s", cfg->dff, cfg->gelu ? " gelu" : "");
 }
 
 const nn_layer_class nn_ffn_class = {
 	.kind = "ffn",
+	.cfg_size = sizeof(ffn_cfg),
 	.opts = ffn_opts,
 	.setup = ffn_setup,
 	.forward = ffn_forward,

@@ -15,6 +15,13 @@
 #include "blas.h"
 #include "layer.h"
 
+/* Its configuration (L->cfg). */
+typedef struct gru_cfg {
+	int hidden;             /* units */
+	int last;               /* seq=last: only the last step comes out */
+	int bptt;               /* steps gradients go back, or 0: all */
+} gru_cfg;
+
 enum { UNITS, SEQ, BPTT };
 
 static const nn_layer_opt gru_opts[] = {
@@ -30,6 +37,7 @@ static const nn_layer_opt gru_opts[] = {
 static int gru_setup(nn_layer *L, const nn_layer_spec *spec,
                      const nn_optval *v)
 {
+	gru_cfg *cfg = L->cfg;
 	int H = (int)v[UNITS].num, C;
 	nn_shape wih = { 2, { 0 } }, whh = { 2, { 0 } }, b = { 1, { 0 } };
 
@@ -41,10 +49,10 @@ static int gru_setup(nn_layer *L, const nn_layer_spec *spec,
 		return nn_fail("gru needs a sequence (T x C, as from embed), "
 		               "not a %d-D input", L->in.ndim);
 	C = L->in.dim[1];
-	L->units = H;
-	L->nobias = (int)v[SEQ].num;
-	L->scale = (int)v[BPTT].num;
-	if (L->nobias) {
+	cfg->hidden = H;
+	cfg->last = (int)v[SEQ].num;
+	cfg->bptt = (int)v[BPTT].num;
+	if (cfg->last) {
 		L->out.ndim = 1;
 		L->out.dim[0] = H;
 	} else {
@@ -65,7 +73,8 @@ static int gru_setup(nn_layer *L, const nn_layer_spec *spec,
 
 static size_t gru_scratch(const nn_layer *L, size_t n)
 {
-	size_t T = (size_t)L->in.dim[0], H = (size_t)L->units;
+	const gru_cfg *cfg = L->cfg;
+	size_t T = (size_t)L->in.dim[0], H = (size_t)cfg->hidden;
 
 	/* r z n hn, h; d(input product), d(hidden product); carried dh */
 	return n * T * (4 * H + H + 3 * H + 3 * H) + n * H;
@@ -77,7 +86,8 @@ typedef struct gru_bufs {
 
 static gru_bufs bufs_of(const nn_layer *L, size_t n)
 {
-	size_t T = (size_t)L->in.dim[0], H = (size_t)L->units;
+	const gru_cfg *cfg = L->cfg;
+	size_t T = (size_t)L->in.dim[0], H = (size_t)cfg->hidden;
 	gru_bufs b;
 
 	b.g = L->scratch;                       /* n T 4H: r z n hn */
@@ -96,8 +106,9 @@ static float sigm(float x)
 static void gru_forward(nn_layer *L, const float *x, float *z, size_t n,
                         int training, nn_rng *rng)
 {
+	const gru_cfg *cfg = L->cfg;
 	size_t T = (size_t)L->in.dim[0], C = (size_t)L->in.dim[1];
-	size_t H = (size_t)L->units, G = 3 * H, F = 4 * H;
+	size_t H = (size_t)cfg->hidden, G = 3 * H, F = 4 * H;
 	gru_bufs b = bufs_of(L, n);
 	/* the two products of one step, in the gradient buffers (free
 	 * until backward) */
@@ -136,7 +147,7 @@ static void gru_forward(nn_layer *L, const float *x, float *z, size_t n,
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		if (L->nobias)
+		if (cfg->last)
 			memcpy(z + i * H, b.h + i * T * H + (T - 1) * H,
 			       H * sizeof *z);
 		else
@@ -147,9 +158,10 @@ static void gru_forward(nn_layer *L, const float *x, float *z, size_t n,
 static void gru_backward(nn_layer *L, const float *x, const float *dz,
                          float *dx, size_t n)
 {
+	const gru_cfg *cfg = L->cfg;
 	size_t T = (size_t)L->in.dim[0], C = (size_t)L->in.dim[1];
-	size_t H = (size_t)L->units, G = 3 * H, F = 4 * H;
-	size_t K = (size_t)L->scale;
+	size_t H = (size_t)cfg->hidden, G = 3 * H, F = 4 * H;
+	size_t K = (size_t)cfg->bptt;
 	gru_bufs b = bufs_of(L, n);
 
 	memset(b.carry, 0, n * H * sizeof *b.carry);
@@ -169,7 +181,7 @@ static void gru_backward(nn_layer *L, const float *x, const float *dz,
 				float prev = t > 0 ? h[k - H] : 0;
 				float d = carry[k], dn, dpn, dr;
 
-				if (!L->nobias)
+				if (!cfg->last)
 					d += dz[i * T * H + t * H + k];
 				else if (t == T - 1)
 					d += dz[i * H + k];
@@ -207,16 +219,18 @@ static void gru_backward(nn_layer *L, const float *x, const float *dz,
 
 static void gru_describe(const nn_layer *L, char *buf, size_t len)
 {
+	const gru_cfg *cfg = L->cfg;
 	char bptt[32] = "";
 
-	if (L->scale)
-		snprintf(bptt, sizeof bptt, " bptt=%d", L->scale);
-	snprintf(buf, len, "gru %d%s%s", L->units,
-	         L->nobias ? " seq=last" : "", bptt);
+	if (cfg->bptt)
+		snprintf(bptt, sizeof bptt, " bptt=%d", cfg->bptt);
+	snprintf(buf, len, "gru %d%s%s", cfg->hidden,
+	         cfg->last ? " seq=last" : "", bptt);
 }
 
 const nn_layer_class nn_gru_class = {
 	.kind = "gru",
+	.cfg_size = sizeof(gru_cfg),
 	.opts = gru_opts,
 	.setup = gru_setup,
 	.forward = gru_forward,

@@ -25,6 +25,7 @@ void nn_window_opts_of(const nn_optval *v, nn_window_opts *o)
 int nn_window_setup(nn_layer *L, const nn_window_opts *o, const char *what,
                     int pool, int *oh, int *ow)
 {
+	nn_window_cfg *cfg = L->cfg;
 	int h = L->in.dim[1], w = L->in.dim[2];
 
 	if (L->in.ndim != 3)
@@ -36,45 +37,54 @@ int nn_window_setup(nn_layer *L, const nn_window_opts *o, const char *what,
 		               "kernel=5", what, what, pool ? "2" : "8 5x5");
 	if (o->stride < 0 || o->pad < 0)
 		return nn_fail("%s: stride and pad cannot be negative", what);
-	L->kh = o->kh;
-	L->kw = o->kw;
-	L->sh = o->stride ? o->stride : pool ? L->kh : 1;
-	L->sw = o->stride ? o->stride : pool ? L->kw : 1;
-	L->same = o->same;
+	cfg->kh = o->kh;
+	cfg->kw = o->kw;
+	cfg->sh = o->stride ? o->stride : pool ? cfg->kh : 1;
+	cfg->sw = o->stride ? o->stride : pool ? cfg->kw : 1;
+	cfg->same = o->same;
 	if (o->same) {
 		int th, tw;
 
-		*oh = (h + L->sh - 1) / L->sh;
-		*ow = (w + L->sw - 1) / L->sw;
-		th = (*oh - 1) * L->sh + L->kh - h;
-		tw = (*ow - 1) * L->sw + L->kw - w;
-		L->ph = th > 0 ? th / 2 : 0;
-		L->pw = tw > 0 ? tw / 2 : 0;
+		*oh = (h + cfg->sh - 1) / cfg->sh;
+		*ow = (w + cfg->sw - 1) / cfg->sw;
+		th = (*oh - 1) * cfg->sh + cfg->kh - h;
+		tw = (*ow - 1) * cfg->sw + cfg->kw - w;
+		cfg->ph = th > 0 ? th / 2 : 0;
+		cfg->pw = tw > 0 ? tw / 2 : 0;
 		return 0;
 	}
-	L->ph = L->pw = o->pad;
-	*oh = nn_window_out(h, L->kh, L->sh, 2 * o->pad);
-	*ow = nn_window_out(w, L->kw, L->sw, 2 * o->pad);
+	cfg->ph = cfg->pw = o->pad;
+	*oh = nn_window_out(h, cfg->kh, cfg->sh, 2 * o->pad);
+	*ow = nn_window_out(w, cfg->kw, cfg->sw, 2 * o->pad);
 	if (*oh <= 0 || *ow <= 0)
 		return nn_fail("%s: a %dx%d kernel does not fit a %dx%d input "
-		               "padded by %d", what, L->kh, L->kw, h, w,
+		               "padded by %d", what, cfg->kh, cfg->kw, h, w,
 		               o->pad);
 	return 0;
 }
 
 void nn_window_of(const nn_layer *L, nn_window *g)
 {
+	const nn_window_cfg *cfg = L->cfg;
+
 	g->c = L->in.dim[0];
 	g->h = L->in.dim[1];
 	g->w = L->in.dim[2];
-	g->kh = L->kh;
-	g->kw = L->kw;
-	g->sh = L->sh;
-	g->sw = L->sw;
-	g->ph = L->ph;
-	g->pw = L->pw;
+	g->kh = cfg->kh;
+	g->kw = cfg->kw;
+	g->sh = cfg->sh;
+	g->sw = cfg->sw;
+	g->ph = cfg->ph;
+	g->pw = cfg->pw;
 	g->oh = L->out.dim[1];
 	g->ow = L->out.dim[2];
+}
+
+int nn_window_area(const nn_layer *L)
+{
+	const nn_window_cfg *cfg = L->cfg;
+
+	return cfg->kh * cfg->kw;
 }
 
 /* Append printf-style text at *used in buf, never past len. */
@@ -90,19 +100,20 @@ static void append(char *buf, size_t len, size_t *used, const char *fmt,
 
 void nn_window_describe(const nn_layer *L, int pool, char *buf, size_t len)
 {
+	const nn_window_cfg *cfg = L->cfg;
 	size_t used = 0;
-	int dh = pool ? L->kh : 1, dw = pool ? L->kw : 1;
+	int dh = pool ? cfg->kh : 1, dw = pool ? cfg->kw : 1;
 
 	buf[0] = '\0';
-	append(buf, len, &used, "%dx%d", L->kh, L->kw);
-	if (L->sh != dh || L->sw != dw)
-		append(buf, len, &used, L->sh == L->sw ? " stride=%d" :
-		       " stride=%dx%d", L->sh, L->sw);
-	if (L->same)
+	append(buf, len, &used, "%dx%d", cfg->kh, cfg->kw);
+	if (cfg->sh != dh || cfg->sw != dw)
+		append(buf, len, &used, cfg->sh == cfg->sw ? " stride=%d" :
+		       " stride=%dx%d", cfg->sh, cfg->sw);
+	if (cfg->same)
 		append(buf, len, &used, " pad=same", 0, 0);
-	else if (L->ph || L->pw)
-		append(buf, len, &used, L->ph == L->pw ? " pad=%d" :
-		       " pad=%dx%d", L->ph, L->pw);
+	else if (cfg->ph || cfg->pw)
+		append(buf, len, &used, cfg->ph == cfg->pw ? " pad=%d" :
+		       " pad=%dx%d", cfg->ph, cfg->pw);
 }
 
 /* The range [*lo, *hi) of output columns ox whose input column

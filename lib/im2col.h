@@ -38,6 +38,14 @@ int nn_window_out(int in, int k, int stride, int pad_total);
 	{ "pad", "pad", "padding", NN_OPT_INT, 0, 0, 4096, 0, "same", \
 	  "padding" }
 
+/* The window's configuration, set by nn_window_setup: the configuration
+ * of each window kind (L->cfg) starts with one. */
+typedef struct nn_window_cfg {
+	int kh, kw, sh, sw;     /* kernel, strides */
+	int ph, pw;             /* padding before the first row and column */
+	int same;               /* the padding was chosen by `same` */
+} nn_window_cfg;
+
 /* The kernel, stride and padding as given: 0 when not given (stride: the
  * kind's default), same for pad=same. */
 typedef struct nn_window_opts {
@@ -48,13 +56,16 @@ typedef struct nn_window_opts {
 void nn_window_opts_of(const nn_optval *v, nn_window_opts *o);
 
 /* Check the kernel, stride and padding o against L's C x H x W input
- * (what names the layer in messages), store them in L and put the output
+ * (what names the layer in messages), store them in L's configuration
+ * (which starts with an nn_window_cfg) and put the output
  * height and width in *oh, *ow. Without a stride, pooling (pool set)
  * steps by the kernel size, convolutions by 1. */
 int nn_window_setup(nn_layer *L, const nn_window_opts *o, const char *what,
                     int pool, int *oh, int *ow);
 /* The window of L over its input (output size from L->out). */
 void nn_window_of(const nn_layer *L, nn_window *g);
+/* The kernel's kh * kw of a window kind's layer L. */
+int nn_window_area(const nn_layer *L);
 /* Write "5x5 stride=2 pad=2" (settings that differ from the defaults). */
 void nn_window_describe(const nn_layer *L, int pool, char *buf, size_t len);
 

@@ -16,6 +16,11 @@
  * Most kinds take one input (x, dx). Merge kinds (sum, mul, concat) take
  * several: their class sets max_in and the forward_n/backward_n pair,
  * and their setup reads L->nin and L->ins[].
+ *
+ * A kind's configuration (units, kernel, rate...) is a struct of its own,
+ * declared in its file: the class gives its size (cfg_size), the model
+ * allocates it zeroed in L->cfg before setup, copies it with the layer
+ * and frees it, and the kind reads it as `const dense_cfg *cfg = L->cfg`.
  */
 #ifndef NN_LAYER_H
 #define NN_LAYER_H
@@ -93,8 +98,6 @@ struct nn_layer {
 	nn_shape ins[NN_MAXIN];  /* their shapes; in is ins[0] */
 	char name[NN_MAXNAME];  /* the node's name, or "" */
 	int feeds;              /* it or a node before it has parameters */
-	int lo, hi;             /* slice */
-	int transpose;          /* dense: its tied weight is read transposed */
 	nn_shape in, out;
 	size_t in_size, out_size;
 	int in_seq;             /* its first input is a sequence */
@@ -109,16 +112,6 @@ struct nn_layer {
 	nn_shape model_in;      /* the model's input shape, and its input in */
 	const float *model_x;   /* the current forward pass (attention's pad=
 	                         * reads the token ids) */
-	/* configuration, as each kind needs it */
-	int units;
-	float rate;
-	int nobias;
-	int kh, kw, sh, sw;     /* convolution and pooling: kernel, strides */
-	int ph, pw;             /* padding before the first row and column */
-	int same;               /* the padding was chosen by `same` */
-	int outpad;             /* convt */
-	int scale;              /* upsample */
-	float momentum, eps;    /* batchnorm, layernorm */
 	nn_layer_spec spec;     /* as added (kind, args and name unset), to
 	                         * rebuild it */
 	char args[NN_MAXARGS];  /* spec's args */
@@ -129,6 +122,10 @@ struct nn_layer {
 	size_t cap;             /* samples the scratch has room for */
 	float *scratch;
 	void *priv;             /* kind-specific state, or NULL */
+	void *cfg;              /* the kind's configuration: cls->cfg_size
+	                         * zeroed bytes for its own struct, set by
+	                         * setup, copied with the layer and freed
+	                         * by the model (NULL when cfg_size is 0) */
 	int input_only;         /* set during a backward pass that wants dx
 	                         * alone (nn_model_backward_input): a kind
 	                         * may skip its parameter gradients */
@@ -136,6 +133,8 @@ struct nn_layer {
 
 struct nn_layer_class {
 	const char *kind;
+	/* Bytes of its configuration struct (L->cfg), or 0. */
+	size_t cfg_size;
 	/* Its arguments and options (NULL: none). */
 	const nn_layer_opt *opts;
 	/* Check the values v of its options (in opts' order) and spec's

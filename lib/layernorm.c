@@ -12,6 +12,11 @@
 
 #include "layer.h"
 
+/* Its configuration (L->cfg). */
+typedef struct layernorm_cfg {
+	float eps;
+} layernorm_cfg;
+
 static const nn_layer_opt ln_opts[] = {
 	{ "eps", "eps", NULL, NN_OPT_REAL, 0, 1e-12, 1, 1e-5, NULL,
 	  "added to the variance" },
@@ -27,11 +32,12 @@ static size_t rows_of(const nn_layer *L)
 static int ln_setup(nn_layer *L, const nn_layer_spec *spec,
                     const nn_optval *v)
 {
+	layernorm_cfg *cfg = L->cfg;
 	nn_shape row = { 1, { 0 } };
 	const nn_shape *ps = &L->in;
 
 	(void)spec;
-	L->eps = (float)v[0].num;
+	cfg->eps = (float)v[0].num;
 	L->out = L->in;
 	if (L->in_seq) {
 		row.dim[0] = L->in.dim[1];
@@ -54,6 +60,7 @@ static size_t ln_scratch(const nn_layer *L, size_t n)
 static void ln_forward(nn_layer *L, const float *x, float *z, size_t n,
                        int training, nn_rng *rng)
 {
+	const layernorm_cfg *cfg = L->cfg;
 	size_t F = L->in_size / rows_of(L);
 	const float *g = L->p[0].val, *b = L->p[1].val;
 
@@ -70,7 +77,7 @@ static void ln_forward(nn_layer *L, const float *x, float *z, size_t n,
 		}
 		mu = s / F;
 		var = ss / F - mu * mu;
-		inv = (float)(1 / sqrt((var > 0 ? var : 0) + L->eps));
+		inv = (float)(1 / sqrt((var > 0 ? var : 0) + cfg->eps));
 		L->scratch[2 * i] = (float)mu;
 		L->scratch[2 * i + 1] = inv;
 		for (size_t j = 0; j < F; j++)
@@ -120,6 +127,7 @@ static void ln_describe(const nn_layer *L, char *buf, size_t len)
 
 const nn_layer_class nn_layernorm_class = {
 	.kind = "layernorm",
+	.cfg_size = sizeof(layernorm_cfg),
 	.opts = ln_opts,
 	.setup = ln_setup,
 	.forward = ln_forward,

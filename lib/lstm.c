@@ -15,6 +15,13 @@
 #include "blas.h"
 #include "layer.h"
 
+/* Its configuration (L->cfg). */
+typedef struct lstm_cfg {
+	int hidden;             /* units */
+	int last;               /* seq=last: only the last step comes out */
+	int bptt;               /* steps gradients go back, or 0: all */
+} lstm_cfg;
+
 enum { UNITS, SEQ, BPTT };
 
 static const nn_layer_opt lstm_opts[] = {
@@ -30,6 +37,7 @@ static const nn_layer_opt lstm_opts[] = {
 static int lstm_setup(nn_layer *L, const nn_layer_spec *spec,
                       const nn_optval *v)
 {
+	lstm_cfg *cfg = L->cfg;
 	int H = (int)v[UNITS].num, C;
 	nn_shape wih = { 2, { 0 } }, whh = { 2, { 0 } }, b = { 1, { 0 } };
 
@@ -41,10 +49,10 @@ static int lstm_setup(nn_layer *L, const nn_layer_spec *spec,
 		return nn_fail("lstm needs a sequence (T x C, as from embed), "
 		               "not a %d-D input", L->in.ndim);
 	C = L->in.dim[1];
-	L->units = H;
-	L->nobias = (int)v[SEQ].num;
-	L->scale = (int)v[BPTT].num;
-	if (L->nobias) {
+	cfg->hidden = H;
+	cfg->last = (int)v[SEQ].num;
+	cfg->bptt = (int)v[BPTT].num;
+	if (cfg->last) {
 		L->out.ndim = 1;
 		L->out.dim[0] = H;
 	} else {
@@ -65,7 +73,8 @@ static int lstm_setup(nn_layer *L, const nn_layer_spec *spec,
 
 static size_t lstm_scratch(const nn_layer *L, size_t n)
 {
-	size_t T = (size_t)L->in.dim[0], H = (size_t)L->units;
+	const lstm_cfg *cfg = L->cfg;
+	size_t T = (size_t)L->in.dim[0], H = (size_t)cfg->hidden;
 
 	/* gates, c, h; the gates' gradients; carried dh and dc */
 	return n * T * (4 * H + 2 * H + 4 * H) + 2 * n * H;
@@ -77,7 +86,8 @@ typedef struct lstm_bufs {
 
 static lstm_bufs bufs_of(const nn_layer *L, size_t n)
 {
-	size_t T = (size_t)L->in.dim[0], H = (size_t)L->units;
+	const lstm_cfg *cfg = L->cfg;
+	size_t T = (size_t)L->in.dim[0], H = (size_t)cfg->hidden;
 	lstm_bufs b;
 
 	b.g = L->scratch;
@@ -97,8 +107,9 @@ static float sigm(float x)
 static void lstm_forward(nn_layer *L, const float *x, float *z, size_t n,
                          int training, nn_rng *rng)
 {
+	const lstm_cfg *cfg = L->cfg;
 	size_t T = (size_t)L->in.dim[0], C = (size_t)L->in.dim[1];
-	size_t H = (size_t)L->units, G = 4 * H;
+	size_t H = (size_t)cfg->hidden, G = 4 * H;
 	lstm_bufs b = bufs_of(L, n);
 
 	(void)training;
@@ -136,7 +147,7 @@ static void lstm_forward(nn_layer *L, const float *x, float *z, size_t n,
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		if (L->nobias)
+		if (cfg->last)
 			memcpy(z + i * H, b.h + i * T * H + (T - 1) * H,
 			       H * sizeof *z);
 		else
@@ -147,8 +158,9 @@ static void lstm_forward(nn_layer *L, const float *x, float *z, size_t n,
 static void lstm_backward(nn_layer *L, const float *x, const float *dz,
                           float *dx, size_t n)
 {
+	const lstm_cfg *cfg = L->cfg;
 	size_t T = (size_t)L->in.dim[0], C = (size_t)L->in.dim[1];
-	size_t H = (size_t)L->units, G = 4 * H, K = (size_t)L->scale;
+	size_t H = (size_t)cfg->hidden, G = 4 * H, K = (size_t)cfg->bptt;
 	lstm_bufs b = bufs_of(L, n);
 
 	memset(b.ch, 0, n * H * sizeof *b.ch);
@@ -168,7 +180,7 @@ static void lstm_backward(nn_layer *L, const float *x, const float *dz,
 				float tc = tanhf(c[k]), prev = t ? c[k - H] : 0;
 				float dh = ch[k], dc;
 
-				if (!L->nobias)
+				if (!cfg->last)
 					dh += dz[i * T * H + t * H + k];
 				else if (t == T - 1)
 					dh += dz[i * H + k];
@@ -203,16 +215,18 @@ static void lstm_backward(nn_layer *L, const float *x, const float *dz,
 
 static void lstm_describe(const nn_layer *L, char *buf, size_t len)
 {
+	const lstm_cfg *cfg = L->cfg;
 	char bptt[32] = "";
 
-	if (L->scale)
-		snprintf(bptt, sizeof bptt, " bptt=%d", L->scale);
-	snprintf(buf, len, "lstm %d%s%s", L->units,
-	         L->nobias ? " seq=last" : "", bptt);
+	if (cfg->bptt)
+		snprintf(bptt, sizeof bptt, " bptt=%d", cfg->bptt);
+	snprintf(buf, len, "lstm %d%s%s", cfg->hidden,
+	         cfg->last ? " seq=last" : "", bptt);
 }
 
 const nn_layer_class nn_lstm_class = {
 	.kind = "lstm",
+	.cfg_size = sizeof(lstm_cfg),
 	.opts = lstm_opts,
 	.setup = lstm_setup,
 	.forward = lstm_forward,

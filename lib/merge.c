@@ -10,6 +10,11 @@
 
 #include "layer.h"
 
+/* The configuration of slice (L->cfg). */
+typedef struct slice_cfg {
+	int lo, hi;             /* the features [lo, hi) */
+} slice_cfg;
+
 static int same_shapes(nn_layer *L, const char *kind)
 {
 	char a[64], b[64];
@@ -178,6 +183,7 @@ static size_t slice_unit(const nn_layer *L)
 static int slice_setup(nn_layer *L, const nn_layer_spec *spec,
                        const nn_optval *v)
 {
+	slice_cfg *cfg = L->cfg;
 	size_t in = L->in_size / slice_unit(L);
 	int lo = v[0].a, hi = v[0].b;
 
@@ -189,8 +195,8 @@ static int slice_setup(nn_layer *L, const nn_layer_spec *spec,
 		               "%s (give FROM..TO with 1 <= FROM <= TO "
 		               "<= %zu)", lo + 1, hi, in,
 		               L->in_seq ? "positions" : "features", in);
-	L->lo = lo;
-	L->hi = hi;
+	cfg->lo = lo;
+	cfg->hi = hi;
 	L->out.ndim = 1;
 	L->out.dim[0] = hi - lo;
 	if (L->in_seq) {        /* positions lo..hi, a sequence still */
@@ -204,26 +210,28 @@ static int slice_setup(nn_layer *L, const nn_layer_spec *spec,
 static void slice_forward(nn_layer *L, const float *x, float *z, size_t n,
                           int training, nn_rng *rng)
 {
-	size_t u = slice_unit(L), w = (size_t)(L->hi - L->lo) * u;
+	const slice_cfg *cfg = L->cfg;
+	size_t u = slice_unit(L), w = (size_t)(cfg->hi - cfg->lo) * u;
 
 	(void)training;
 	(void)rng;
 	for (size_t r = 0; r < n; r++)
-		memcpy(z + r * w, x + r * L->in_size + (size_t)L->lo * u,
+		memcpy(z + r * w, x + r * L->in_size + (size_t)cfg->lo * u,
 		       w * sizeof *z);
 }
 
 static void slice_backward(nn_layer *L, const float *x, const float *dz,
                            float *dx, size_t n)
 {
-	size_t u = slice_unit(L), w = (size_t)(L->hi - L->lo) * u;
+	const slice_cfg *cfg = L->cfg;
+	size_t u = slice_unit(L), w = (size_t)(cfg->hi - cfg->lo) * u;
 
 	(void)x;
 	if (!dx)
 		return;
 	memset(dx, 0, n * L->in_size * sizeof *dx);
 	for (size_t r = 0; r < n; r++)
-		memcpy(dx + r * L->in_size + (size_t)L->lo * u, dz + r * w,
+		memcpy(dx + r * L->in_size + (size_t)cfg->lo * u, dz + r * w,
 		       w * sizeof *dx);
 }
 
@@ -234,7 +242,9 @@ static void sum_describe(const nn_layer *L, char *buf, size_t len)
 
 static void slice_describe(const nn_layer *L, char *buf, size_t len)
 {
-	snprintf(buf, len, "slice %d..%d", L->lo + 1, L->hi);
+	const slice_cfg *cfg = L->cfg;
+
+	snprintf(buf, len, "slice %d..%d", cfg->lo + 1, cfg->hi);
 }
 
 const nn_layer_class nn_sum_class = {
@@ -257,6 +267,7 @@ const nn_layer_class nn_concat_class = {
 
 const nn_layer_class nn_slice_class = {
 	.kind = "slice", .opts = slice_opts, .setup = slice_setup,
+	.cfg_size = sizeof(slice_cfg),
 	.forward = slice_forward, .backward = slice_backward,
 	.describe = slice_describe,
 };

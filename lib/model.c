@@ -72,6 +72,7 @@ static void free_layer(nn_layer *L)
 	if (L->cls->destroy)
 		L->cls->destroy(L);
 	free(L->scratch);
+	free(L->cfg);
 	free(L);
 }
 
@@ -279,6 +280,10 @@ int nn_model_add(nn_model *m, const nn_layer_spec *spec, nn_rng *rng)
 	if (!L)
 		return nn_fail("out of memory");
 	L->cls = cls;
+	if (cls->cfg_size && !(L->cfg = calloc(1, cls->cfg_size))) {
+		free(L);
+		return nn_fail("out of memory");
+	}
 	if (connect(m, L, spec) < 0) {
 		free_layer(L);
 		return -1;
@@ -444,7 +449,13 @@ nn_model *nn_model_copy(const nn_model *m)
 		L->scratch = NULL;
 		L->cap = 0;
 		L->priv = NULL;
+		L->cfg = NULL;
 		c->layers[c->nlayers++] = L;
+		if (L->cls->cfg_size) {
+			if (!(L->cfg = malloc(L->cls->cfg_size)))
+				goto oom;
+			memcpy(L->cfg, m->layers[i]->cfg, L->cls->cfg_size);
+		}
 		if (L->cls->clone && L->cls->clone(L, m->layers[i]) < 0)
 			goto fail;
 	}

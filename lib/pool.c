@@ -19,6 +19,7 @@ static const nn_layer_opt pool_opts[] = {
 
 static int pool_setup(nn_layer *L, const nn_optval *v, const char *what)
 {
+	const nn_window_cfg *cfg = L->cfg;
 	nn_window_opts wo;
 	int oh, ow;
 
@@ -28,9 +29,9 @@ static int pool_setup(nn_layer *L, const nn_optval *v, const char *what)
 		               what);
 	if (nn_window_setup(L, &wo, what, 1, &oh, &ow) < 0)
 		return -1;
-	if (2 * L->ph > L->kh || 2 * L->pw > L->kw)
+	if (2 * cfg->ph > cfg->kh || 2 * cfg->pw > cfg->kw)
 		return nn_fail("%s: pad=%d is more than half the %dx%d kernel",
-		               what, L->ph, L->kh, L->kw);
+		               what, cfg->ph, cfg->kh, cfg->kw);
 	L->out.ndim = 3;
 	L->out.dim[0] = L->in.dim[0];
 	L->out.dim[1] = oh;
@@ -207,8 +208,9 @@ static void maxpool_backward(nn_layer *L, const float *x, const float *dz,
 static void avgpool_forward(nn_layer *L, const float *x, float *z, size_t n,
                             int training, nn_rng *rng)
 {
+	const nn_window_cfg *cfg = L->cfg;
 	size_t planes = n * (size_t)L->in.dim[0];
-	float scale = 1.0f / (float)(L->kh * L->kw);
+	float scale = 1.0f / (float)(cfg->kh * cfg->kw);
 	nn_window g;
 
 	(void)training;
@@ -234,8 +236,9 @@ static void avgpool_forward(nn_layer *L, const float *x, float *z, size_t n,
 static void avgpool_backward(nn_layer *L, const float *x, const float *dz,
                              float *dx, size_t n)
 {
+	const nn_window_cfg *cfg = L->cfg;
 	size_t planes = n * (size_t)L->in.dim[0];
-	float scale = 1.0f / (float)(L->kh * L->kw);
+	float scale = 1.0f / (float)(cfg->kh * cfg->kw);
 	nn_window g;
 
 	(void)x;
@@ -291,6 +294,7 @@ static void maxpool_rforward(nn_layer *L, const float *rx, float *rz,
 
 const nn_layer_class nn_maxpool_class = {
 	.kind = "maxpool",
+	.cfg_size = sizeof(nn_window_cfg),
 	.opts = pool_opts,
 	.setup = maxpool_setup,
 	.forward = maxpool_forward,
@@ -302,6 +306,7 @@ const nn_layer_class nn_maxpool_class = {
 
 const nn_layer_class nn_avgpool_class = {
 	.kind = "avgpool",
+	.cfg_size = sizeof(nn_window_cfg),
 	.opts = pool_opts,
 	.setup = avgpool_setup,
 	.forward = avgpool_forward,

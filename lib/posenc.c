@@ -11,6 +11,12 @@
 
 #include "layer.h"
 
+/* Its configuration (L->cfg). */
+typedef struct posenc_cfg {
+	int learned;            /* positions are parameters */
+	int max;                /* the longest sequence */
+} posenc_cfg;
+
 enum { KIND, MAX };
 
 static const nn_layer_opt posenc_opts[] = {
@@ -39,6 +45,7 @@ static float *sinusoids(int T, int D)
 static int posenc_setup(nn_layer *L, const nn_layer_spec *spec,
                         const nn_optval *v)
 {
+	posenc_cfg *cfg = L->cfg;
 	int learned = (int)v[KIND].num, max = (int)v[MAX].num;
 
 	(void)spec;
@@ -50,8 +57,8 @@ static int posenc_setup(nn_layer *L, const nn_layer_spec *spec,
 		               "than its max=%d", L->in.dim[0], max);
 	L->out = L->in;
 	L->seq = 1;
-	L->units = learned;
-	L->scale = max;
+	cfg->learned = learned;
+	cfg->max = max;
 	if (learned) {
 		nn_layer_param(L, "P", &L->in, 0, 1, L->in.dim[1]);
 		return 0;
@@ -64,7 +71,8 @@ static int posenc_setup(nn_layer *L, const nn_layer_spec *spec,
 static void posenc_forward(nn_layer *L, const float *x, float *z, size_t n,
                            int training, nn_rng *rng)
 {
-	const float *p = L->units ? L->p[0].val : L->priv;
+	const posenc_cfg *cfg = L->cfg;
+	const float *p = cfg->learned ? L->p[0].val : L->priv;
 	size_t w = L->in_size;
 
 	(void)training;
@@ -77,10 +85,11 @@ static void posenc_forward(nn_layer *L, const float *x, float *z, size_t n,
 static void posenc_backward(nn_layer *L, const float *x, const float *dz,
                             float *dx, size_t n)
 {
+	const posenc_cfg *cfg = L->cfg;
 	size_t w = L->in_size;
 
 	(void)x;
-	if (L->units) {
+	if (cfg->learned) {
 		float *g = L->p[0].grad;
 
 		memset(g, 0, w * sizeof *g);
@@ -94,7 +103,9 @@ static void posenc_backward(nn_layer *L, const float *x, const float *dz,
 
 static void posenc_describe(const nn_layer *L, char *buf, size_t len)
 {
-	snprintf(buf, len, "posenc%s", L->units ? " learned" : "");
+	const posenc_cfg *cfg = L->cfg;
+
+	snprintf(buf, len, "posenc%s", cfg->learned ? " learned" : "");
 }
 
 static void posenc_destroy(nn_layer *L)
@@ -114,6 +125,7 @@ static int posenc_clone(nn_layer *dst, const nn_layer *src)
 
 const nn_layer_class nn_posenc_class = {
 	.kind = "posenc",
+	.cfg_size = sizeof(posenc_cfg),
 	.opts = posenc_opts,
 	.setup = posenc_setup,
 	.forward = posenc_forward,

@@ -15,6 +15,14 @@
 #include "blas.h"
 #include "layer.h"
 
+/* Its configuration (L->cfg). */
+typedef struct rnn_cfg {
+	int hidden;             /* units */
+	int relu;               /* relu, else tanh */
+	int last;               /* seq=last: only the last step comes out */
+	int bptt;               /* steps gradients go back, or 0: all */
+} rnn_cfg;
+
 enum { UNITS, ACT, SEQ, BPTT };
 
 static const nn_layer_opt rnn_opts[] = {
@@ -32,6 +40,7 @@ static const nn_layer_opt rnn_opts[] = {
 static int rnn_setup(nn_layer *L, const nn_layer_spec *spec,
                      const nn_optval *v)
 {
+	rnn_cfg *cfg = L->cfg;
 	int units = (int)v[UNITS].num, C;
 	nn_shape w = { 2, { 0 } }, u = { 2, { 0 } }, b = { 1, { 0 } };
 
@@ -43,11 +52,11 @@ static int rnn_setup(nn_layer *L, const nn_layer_spec *spec,
 		return nn_fail("rnn needs a sequence (T x C, as from embed), "
 		               "not a %d-D input", L->in.ndim);
 	C = L->in.dim[1];
-	L->units = units;
-	L->same = (int)v[ACT].num;
-	L->nobias = (int)v[SEQ].num;
-	L->scale = (int)v[BPTT].num;
-	if (L->nobias) {
+	cfg->hidden = units;
+	cfg->relu = (int)v[ACT].num;
+	cfg->last = (int)v[SEQ].num;
+	cfg->bptt = (int)v[BPTT].num;
+	if (cfg->last) {
 		L->out.ndim = 1;
 		L->out.dim[0] = units;
 	} else {
@@ -66,16 +75,19 @@ static int rnn_setup(nn_layer *L, const nn_layer_spec *spec,
 
 static size_t rnn_scratch(const nn_layer *L, size_t n)
 {
+	const rnn_cfg *cfg = L->cfg;
+
 	/* every h_t, every pre-activation gradient, the carried dh */
-	return 2 * n * (size_t)L->in.dim[0] * (size_t)L->units +
-	       n * (size_t)L->units;
+	return 2 * n * (size_t)L->in.dim[0] * (size_t)cfg->hidden +
+	       n * (size_t)cfg->hidden;
 }
 
 static void rnn_forward(nn_layer *L, const float *x, float *z, size_t n,
                         int training, nn_rng *rng)
 {
+	const rnn_cfg *cfg = L->cfg;
 	size_t T = (size_t)L->in.dim[0], C = (size_t)L->in.dim[1];
-	size_t H = (size_t)L->units;
+	size_t H = (size_t)cfg->hidden;
 	float *hs = L->scratch;
 
 	(void)training;
@@ -94,11 +106,11 @@ static void rnn_forward(nn_layer *L, const float *x, float *z, size_t n,
 			for (size_t k = 0; k < H; k++) {
 				float *e = h + i * T * H + k;
 
-				*e = L->same ? (*e > 0 ? *e : 0) : tanhf(*e);
+				*e = cfg->relu ? (*e > 0 ? *e : 0) : tanhf(*e);
 			}
 	}
 	for (size_t i = 0; i < n; i++)
-		if (L->nobias)
+		if (cfg->last)
 			memcpy(z + i * H, hs + i * T * H + (T - 1) * H,
 			       H * sizeof *z);
 		else
@@ -109,8 +121,9 @@ static void rnn_forward(nn_layer *L, const float *x, float *z, size_t n,
 static void rnn_backward(nn_layer *L, const float *x, const float *dz,
                          float *dx, size_t n)
 {
+	const rnn_cfg *cfg = L->cfg;
 	size_t T = (size_t)L->in.dim[0], C = (size_t)L->in.dim[1];
-	size_t H = (size_t)L->units, K = (size_t)L->scale;
+	size_t H = (size_t)cfg->hidden, K = (size_t)cfg->bptt;
 	float *hs = L->scratch, *dp = hs + n * T * H, *carry = dp + n * T * H;
 
 	memset(carry, 0, n * H * sizeof *carry);
@@ -122,11 +135,11 @@ static void rnn_backward(nn_layer *L, const float *x, const float *dz,
 				float h = hs[i * T * H + t * H + k];
 				float g = carry[i * H + k];
 
-				if (!L->nobias)
+				if (!cfg->last)
 					g += dz[i * T * H + t * H + k];
 				else if (t == T - 1)
 					g += dz[i * H + k];
-				d[i * T * H + k] = g * (L->same ? (h > 0)
+				d[i * T * H + k] = g * (cfg->relu ? (h > 0)
 				                                : 1 - h * h);
 			}
 		/* the gradient goes on to h_{t-1} unless truncated here */
@@ -153,16 +166,18 @@ static void rnn_backward(nn_layer *L, const float *x, const float *dz,
 
 static void rnn_describe(const nn_layer *L, char *buf, size_t len)
 {
+	const rnn_cfg *cfg = L->cfg;
 	char bptt[32] = "";
 
-	if (L->scale)
-		snprintf(bptt, sizeof bptt, " bptt=%d", L->scale);
-	snprintf(buf, len, "rnn %d%s%s%s", L->units, L->same ? " relu" : "",
-	         L->nobias ? " seq=last" : "", bptt);
+	if (cfg->bptt)
+		snprintf(bptt, sizeof bptt, " bptt=%d", cfg->bptt);
+	snprintf(buf, len, "rnn %d%s%s%s", cfg->hidden,
+	         cfg->relu ? " relu" : "", cfg->last ? " seq=last" : "", bptt);
 }
 
 const nn_layer_class nn_rnn_class = {
 	.kind = "rnn",
+	.cfg_size = sizeof(rnn_cfg),
 	.opts = rnn_opts,
 	.setup = rnn_setup,
 	.forward = rnn_forward,

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "im2col.h"
 #include "model.h"
 
 typedef enum { D_NONE, D_SQUARE, D_PASS, D_MEAN } drule;
@@ -221,7 +222,7 @@ static void node_d2(dpass *p, size_t i)
 			continue;
 		if (how == D_MEAN)      /* backward gave 1/k, squared 1/k^2 */
 			f = strcmp(L->cls->kind, "avgpool") == 0 ?
-			    1.0f / (float)(L->kh * L->kw) :
+			    1.0f / (float)nn_window_area(L) :
 			    (float)L->out_size / (float)L->in_size;
 		t = p->d2[L->srcs[k]];
 		for (size_t j = 0; j < len; j++)

@@ -1,5 +1,5 @@
 /* shift.c - data augmentation as a layer: while training, each sample of
- * C x H x W is moved by a random whole number of pixels, up to `scale` in
+ * C x H x W is moved by a random whole number of pixels, up to `pixels` in
  * each direction (the same move for all its channels), the uncovered
  * border filled with zeros; when evaluating it is the identity. Like
  * Keras's RandomTranslation. The moves of the last pass are kept in the
@@ -8,6 +8,11 @@
 #include <string.h>
 
 #include "layer.h"
+
+/* Its configuration (L->cfg). */
+typedef struct shift_cfg {
+	int pixels;             /* the largest move */
+} shift_cfg;
 
 static const nn_layer_opt shift_opts[] = {
 	{ "PIXELS", NULL, NULL, NN_OPT_INT, 1, 1, 1 << 24, 0, NULL,
@@ -18,6 +23,7 @@ static const nn_layer_opt shift_opts[] = {
 static int shift_setup(nn_layer *L, const nn_layer_spec *spec,
                        const nn_optval *v)
 {
+	shift_cfg *cfg = L->cfg;
 	int pixels = (int)v[0].num;
 
 	(void)spec;
@@ -27,7 +33,7 @@ static int shift_setup(nn_layer *L, const nn_layer_spec *spec,
 	if (pixels < 1 || pixels >= L->in.dim[1] || pixels >= L->in.dim[2])
 		return nn_fail("shift needs a number of pixels from 1 to the "
 		               "image size less 1, as in 'add shift 2'");
-	L->scale = pixels;
+	cfg->pixels = pixels;
 	L->out = L->in;
 	return 0;
 }
@@ -62,14 +68,15 @@ static void move(const nn_layer *L, const float *src, float *dst, int dy,
 static void shift_forward(nn_layer *L, const float *x, float *z, size_t n,
                           int training, nn_rng *rng)
 {
-	uint32_t span = 2 * (uint32_t)L->scale + 1;
+	const shift_cfg *cfg = L->cfg;
+	uint32_t span = 2 * (uint32_t)cfg->pixels + 1;
 
 	for (size_t i = 0; i < n; i++) {
 		int dy = 0, dx = 0;
 
 		if (training) {
-			dy = (int)nn_rng_below(rng, span) - L->scale;
-			dx = (int)nn_rng_below(rng, span) - L->scale;
+			dy = (int)nn_rng_below(rng, span) - cfg->pixels;
+			dx = (int)nn_rng_below(rng, span) - cfg->pixels;
 		}
 		L->scratch[2 * i] = (float)dy;
 		L->scratch[2 * i + 1] = (float)dx;
@@ -90,11 +97,14 @@ static void shift_backward(nn_layer *L, const float *x, const float *dz,
 
 static void shift_describe(const nn_layer *L, char *buf, size_t len)
 {
-	snprintf(buf, len, "shift %d", L->scale);
+	const shift_cfg *cfg = L->cfg;
+
+	snprintf(buf, len, "shift %d", cfg->pixels);
 }
 
 const nn_layer_class nn_shift_class = {
 	.kind = "shift",
+	.cfg_size = sizeof(shift_cfg),
 	.opts = shift_opts,
 	.setup = shift_setup,
 	.forward = shift_forward,

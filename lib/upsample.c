@@ -5,6 +5,11 @@
 
 #include "layer.h"
 
+/* Its configuration (L->cfg). */
+typedef struct upsample_cfg {
+	int scale;
+} upsample_cfg;
+
 static const nn_layer_opt upsample_opts[] = {
 	{ "FACTOR", "scale", NULL, NN_OPT_INT, 1, 1, 64, 0, NULL,
 	  "whole factor" },
@@ -14,6 +19,7 @@ static const nn_layer_opt upsample_opts[] = {
 static int upsample_setup(nn_layer *L, const nn_layer_spec *spec,
                           const nn_optval *v)
 {
+	upsample_cfg *cfg = L->cfg;
 	int scale = (int)v[0].num;
 
 	(void)spec;
@@ -23,7 +29,7 @@ static int upsample_setup(nn_layer *L, const nn_layer_spec *spec,
 	if (scale < 1 || scale > 64)
 		return nn_fail("upsample needs a factor from 1 to 64, as in "
 		               "'add upsample 2'");
-	L->scale = scale;
+	cfg->scale = scale;
 	L->out = L->in;
 	L->out.dim[1] *= scale;
 	L->out.dim[2] *= scale;
@@ -33,8 +39,9 @@ static int upsample_setup(nn_layer *L, const nn_layer_spec *spec,
 static void upsample_forward(nn_layer *L, const float *x, float *z, size_t n,
                              int training, nn_rng *rng)
 {
+	const upsample_cfg *cfg = L->cfg;
 	size_t rows = n * (size_t)L->in.dim[0] * L->in.dim[1];
-	int w = L->in.dim[2], s = L->scale, ow = w * s;
+	int w = L->in.dim[2], s = cfg->scale, ow = w * s;
 
 	(void)training;
 	(void)rng;
@@ -51,8 +58,9 @@ static void upsample_forward(nn_layer *L, const float *x, float *z, size_t n,
 static void upsample_backward(nn_layer *L, const float *x, const float *dz,
                               float *dx, size_t n)
 {
+	const upsample_cfg *cfg = L->cfg;
 	size_t rows = n * (size_t)L->in.dim[0] * L->in.dim[1];
-	int w = L->in.dim[2], s = L->scale, ow = w * s;
+	int w = L->in.dim[2], s = cfg->scale, ow = w * s;
 
 	(void)x;
 	if (!dx)
@@ -70,11 +78,14 @@ static void upsample_backward(nn_layer *L, const float *x, const float *dz,
 
 static void upsample_describe(const nn_layer *L, char *buf, size_t len)
 {
-	snprintf(buf, len, "upsample %d", L->scale);
+	const upsample_cfg *cfg = L->cfg;
+
+	snprintf(buf, len, "upsample %d", cfg->scale);
 }
 
 const nn_layer_class nn_upsample_class = {
 	.kind = "upsample",
+	.cfg_size = sizeof(upsample_cfg),
 	.opts = upsample_opts,
 	.setup = upsample_setup,
 	.forward = upsample_forward,

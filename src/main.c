@@ -220,6 +220,7 @@ int main(int argc, char **argv)
 	if (o.monitor) {
 		if ((status = sh_monitor(S, o.monitor) < 0))
 			fprintf(stderr, "nnsh: %s\n", S->err);
+		nn_warm_wait();
 		sh_session_free(S);
 		free(o.exprs);
 		free(o.scripts);
@@ -243,6 +244,7 @@ int main(int argc, char **argv)
 	status = sh_ranks_finish(S, status);
 	if (sh_signal_fatal())
 		status = 128 + sh_signal_fatal();
+	nn_warm_wait();
 	sh_session_free(S);
 	free(o.exprs);
 	free(o.scripts);
