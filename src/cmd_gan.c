@@ -221,7 +221,6 @@ int cmd_gan(sh_session *S, const sh_line *l)
 	gbefore = sg->hist.n;
 	dbefore = sd->hist.n;
 	before = run->iter;
-	S->stop = 0;
 	if (pn_gan_open(S, sg, sd, data, log, &c.live) < 0)
 		return -1;
 	rc = nn_gan_train(run, sg->m, &sg->opt, sd->m, &sd->opt, data->d, &ctl);

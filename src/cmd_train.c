@@ -414,7 +414,6 @@ int cmd_train(sh_session *S, const sh_line *l)
 	                     : scheduled(&o.schedule) || c.auto_data;
 	c.val_name = resume ? NULL : val ? val->name : "";
 	c.last = resume ? sm->run.seconds : 0;
-	S->stop = 0;
 	before = sm->hist.n;
 	before_iter = resume ? sm->run.iter : 0;
 	if (pn_live_open(S, sm, l, train, val, &o, &c.live) < 0) {
