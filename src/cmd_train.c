@@ -29,6 +29,8 @@ int sh_save_model(sh_session *S, sh_model *sm, const char *path, int state)
 	f.state = state;
 	f.hist = sm->hist;
 	f.run = sm->run;
+	memcpy(f.disc_of, sm->disc_of, sizeof f.disc_of);
+	memcpy(f.disc_data, sm->disc_data, sizeof f.disc_data);
 	if (state && sm->gan) {         /* its GAN run as the generator */
 		f.gan = &sm->gan->run;
 		memcpy(f.gan_disc, sm->gan->disc, sizeof f.gan_disc);

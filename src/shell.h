@@ -64,6 +64,9 @@ typedef struct sh_model {
 	                         * (m is then an empty model of that input) */
 	struct sh_gan *gan;     /* its last GAN run as the generator, or
 	                         * NULL (cmd_gan.c) */
+	char disc_of[64];       /* as the discriminator of its last GAN run:
+	                         * the generator's name ("" when none) */
+	char disc_data[64];     /* ... and the real data's */
 } sh_model;
 
 /* A GAN run, kept on its generator's entry for `gan ... resume`,
