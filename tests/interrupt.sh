@@ -90,9 +90,13 @@ while [ $i -le "$n" ]; do
 			fail "run $i: two evaluate lines expected: $ev"
 		[ "$(echo "$ev" | sed -n 1p)" = "$(echo "$ev" | sed -n 2p)" ] ||
 			fail "run $i: evaluate differs after save/load: $ev"
-		if grep -q '^stopped at iteration' out; then
-			grep -q '^  1  net .* stopped$' out ||
-				fail "run $i: runs does not list the run as stopped"
+		# (a run stopped before its first batch is not listed)
+		if grep -q '^stopped at iteration 0 of' out; then
+			grep -q '^  1  net ' out && { cat out
+				fail "run $i: runs lists a run of no batch"; }
+		elif grep -q '^stopped at iteration' out; then
+			grep -q '^  1  net .* stopped$' out || { cat out
+				fail "run $i: runs does not list the run as stopped"; }
 		elif grep -q '^  1  net .* stopped$' out; then
 			fail "run $i: runs lists a finished run as stopped"
 		fi
