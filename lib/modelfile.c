@@ -20,7 +20,9 @@
  * GAN run adds "nnsh.gan" (its settings, progress, random state and the
  * names of its discriminator and data) with "gan.perm" (I64) and
  * "gan.points" (F64 rows: epoch, iter, D and G loss, D(x), D(G(z)),
- * seconds); a full-batch
+ * seconds); a discriminator's file, with state or without, names the
+ * generator and data of its last GAN run in "nnsh.discriminator_of" and
+ * "nnsh.discriminator_data"; a full-batch
  * method's adds "nnsh.optim_state" (its numbers) and the tensors
  * "optim.full.d", ".gprev", ".S", ".Y", ".rho" (F64) and ".H" (F64) as
  * it has them (full.h). Settings and state that older files lack take
@@ -950,7 +952,6 @@ static int read_state(reader *r, nn_file *f)
 int nn_load(const char *path, nn_file *f)
 {
 	reader r = { 0 };
-	const char *name;
 	int state, rc = -1;
 
 	memset(f, 0, sizeof *f);
@@ -966,15 +967,13 @@ int nn_load(const char *path, nn_file *f)
 			bad(&r, "unexpected tensor '%s'", r.t[i].name);
 			goto out;
 		}
-	if ((name = meta_str(&r, "nnsh.name"))) {
-		if (strlen(name) >= sizeof f->name) {
-			bad(&r, "the model's name (nnsh.name) has %zu bytes, "
-			    "more than the %zu a name may have", strlen(name),
-			    sizeof f->name - 1);
-			goto out;
-		}
-		strcpy(f->name, name);
-	}
+	if (st_meta_name(&r, "nnsh.name", "the model's name", f->name,
+	                 sizeof f->name) < 0 ||
+	    st_meta_name(&r, "nnsh.discriminator_of", "its generator's name",
+	                 f->disc_of, sizeof f->disc_of) < 0 ||
+	    st_meta_name(&r, "nnsh.discriminator_data", "its data's name",
+	                 f->disc_data, sizeof f->disc_data) < 0)
+		goto out;
 	nn_model_limit(f->model, 0);
 	rc = 0;
 out:

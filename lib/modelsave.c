@@ -402,6 +402,11 @@ static json_t *metadata(const nn_file *f)
 	bad |= bad || set_new(meta, "nnsh.version", json_string(NN_VERSION));
 	if (f->name[0])
 		bad |= bad || set_new(meta, "nnsh.name", json_string(f->name));
+	if (f->disc_of[0])
+		bad |= bad || set_new(meta, "nnsh.discriminator_of",
+		                      json_string(f->disc_of)) ||
+		       set_new(meta, "nnsh.discriminator_data",
+		               json_string(f->disc_data));
 	bad |= bad || set_new(meta, "nnsh.input", json_string(nn_shape_str(
 	       nn_model_input_shape(f->model), shape, sizeof shape)));
 	bad |= meta_json(meta, "nnsh.layers", layers);

@@ -847,6 +847,10 @@ typedef struct nn_file {
 	                         * moments, history, run (with its RNG) */
 	nn_history hist;
 	nn_run run;
+	/* The generator and the real data of the GAN run the model was last
+	 * the discriminator of ("" when none), in files with or without
+	 * state. */
+	char disc_of[64], disc_data[64];
 	/* With state: the model's GAN run as the generator (its settings,
 	 * progress, order, random state and points), or NULL; the names the
 	 * shell gave its discriminator and real data, and a real sample's

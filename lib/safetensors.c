@@ -224,6 +224,21 @@ in_tensor *st_find(reader *r, const char *name)
 	return hit ? *hit : NULL;
 }
 
+int st_meta_name(const reader *r, const char *key, const char *what,
+                 char *dst, size_t len)
+{
+	json_t *v = r->meta ? json_object_get(r->meta, key) : NULL;
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+
+	if (!s)
+		return 0;
+	if (strlen(s) >= len)
+		return st_fail(r, "%s (%s) has %zu bytes, more than the %zu a "
+		               "name may have", what, key, strlen(s), len - 1);
+	strcpy(dst, s);
+	return 1;
+}
+
 void st_read_floats(const in_tensor *t, const unsigned char *data,
                     float *out)
 {

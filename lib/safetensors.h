@@ -45,6 +45,11 @@ int st_fail(const reader *r, const char *fmt, ...)
 int st_vfail(const reader *r, const char *fmt, va_list ap);
 /* The tensor called name, or NULL. */
 in_tensor *st_find(reader *r, const char *name);
+/* Copy the metadata string `key` (a name, which `what` describes in a
+ * message) into dst of len bytes: 1, or 0 when the file has none (or it
+ * is not a string), or -1 after a failure when it is len bytes or more. */
+int st_meta_name(const reader *r, const char *key, const char *what,
+                 char *dst, size_t len);
 /* Tensor t's values as floats (t is F32 or F64; I64 gives zeros). */
 void st_read_floats(const in_tensor *t, const unsigned char *data,
                     float *out);

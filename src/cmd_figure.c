@@ -12,38 +12,7 @@
 
 #include "figure.h"
 #include "handlers.h"
-
-/* The x of each point: iterations counted across the runs of the history
- * (a run starts again from 1); or, when every point ends an epoch, the
- * epochs counted the same way. *by_epoch says which. */
-double *sh_point_x(const nn_history *h, int *by_epoch)
-{
-	double *x = malloc((h->n ? 2 * h->n : 1) * sizeof *x), *xe;
-	long oi = 0, oe = 0, pi = 0, pe = 0;
-
-	if (!x)
-		return NULL;
-	xe = x + h->n;
-	*by_epoch = 1;
-	for (size_t i = 0; i < h->n; i++) {
-		const nn_metrics *p = &h->p[i];
-
-		if (i > 0 && p->iter <= pi) {   /* a new run */
-			oi += pi;
-			oe += pe;
-			pe = 0;
-		}
-		if (p->epoch != pe + 1)
-			*by_epoch = 0;
-		pi = p->iter;
-		pe = p->epoch;
-		x[i] = (double)(oi + p->iter);
-		xe[i] = (double)(oe + p->epoch);
-	}
-	if (*by_epoch)
-		memcpy(x, xe, h->n * sizeof *x);
-	return x;
-}
+#include "histograms.h"
 
 int sh_check_figure(sh_session *S, const char *what, const char *out)
 {
@@ -114,7 +83,7 @@ int sh_plot_history(sh_session *S, sh_model *sm, int kind, const char *out)
 
 	if (sm->hist.n == 0)
 		return sh_err(S, "plot: %s has not been trained yet", sm->name);
-	x = sh_point_x(&sm->hist, &by_epoch);
+	x = hg_point_x(&sm->hist, &by_epoch);
 	y[0] = malloc(sm->hist.n * sizeof *y[0]);
 	y[1] = malloc(sm->hist.n * sizeof *y[1]);
 	if (!x || !y[0] || !y[1]) {

@@ -222,6 +222,10 @@ int cmd_load(sh_session *S, const sh_line *l)
 	memset(&f.vocab, 0, sizeof f.vocab);
 	if (f.gan && load_gan(S, sm, &f) < 0)
 		return -1;
+	if (sh_valid_name(f.disc_of, 0) && sh_valid_name(f.disc_data, 1)) {
+		memcpy(sm->disc_of, f.disc_of, sizeof sm->disc_of);
+		memcpy(sm->disc_data, f.disc_data, sizeof sm->disc_data);
+	}
 	nn_file_free(&f);
 	S->cur = sm;
 	sh_printf(S, "loaded %s from %s: %zu layers, %zu parameters", name,
@@ -236,6 +240,9 @@ int cmd_load(sh_session *S, const sh_line *l)
 		          sm->gan->data, sm->gan->run.active ? "stopped"
 		                                             : "ended",
 		          sm->gan->run.iter, sm->gan->run.iters);
+	if (sm->disc_of[0])
+		sh_printf(S, "; the discriminator of %s's GAN run on %s",
+		          sm->disc_of, sm->disc_data);
 	sh_printf(S, "\n");
 	return 0;
 }

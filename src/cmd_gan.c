@@ -154,6 +154,8 @@ static int new_run(sh_session *S, const sh_line *l, sh_model *sg,
 	snprintf(gan->disc, sizeof gan->disc, "%s", sd->name);
 	snprintf(gan->data, sizeof gan->data, "%s", data->name);
 	gan->shape = data->d->xshape;
+	snprintf(sd->disc_of, sizeof sd->disc_of, "%s", sg->name);
+	snprintf(sd->disc_data, sizeof sd->disc_data, "%s", data->name);
 	if (sg->gan)
 		nn_gan_free(&sg->gan->run);
 	free(sg->gan);
@@ -221,7 +223,6 @@ int cmd_gan(sh_session *S, const sh_line *l)
 	gbefore = sg->hist.n;
 	dbefore = sd->hist.n;
 	before = run->iter;
-	S->stop = 0;
 	if (pn_gan_open(S, sg, sd, data, log, &c.live) < 0)
 		return -1;
 	rc = nn_gan_train(run, sg->m, &sg->opt, sd->m, &sd->opt, data->d, &ctl);

@@ -274,6 +274,12 @@ int cmd_summary(sh_session *S, const sh_line *l)
 	sh_printf(S, "model %s: input %s\n", sm->name,
 	          nn_shape_str(nn_model_input_shape(sm->m), shape,
 	                       sizeof shape));
+	if (sm->gan)
+		sh_printf(S, "the generator of a GAN run against %s on %s\n",
+		          sm->gan->disc, sm->gan->data);
+	if (sm->disc_of[0])
+		sh_printf(S, "the discriminator of %s's GAN run on %s\n",
+		          sm->disc_of, sm->disc_data);
 	if (!plain(sm->m))
 		return graph_summary(S, sm);
 	sh_printf(S, "%3s  %-*s %-12s %10s\n", "#", width, "layer", "output",

@@ -1,8 +1,9 @@
 /* cmd_stats_time.c - per-layer statistics over time (lib/stats.c records
  * them at the history's points): `history stats` prints or exports the
- * numbers, `view stats over=time` draws each tensor's weight and gradient
- * histograms stacked over the points, in the terminal as rows of shaded
- * cells, to a file as heat maps with axes. */
+ * numbers, `view stats over=time` (or `view histograms`) draws each
+ * tensor's weight and gradient histograms stacked over the points, in the
+ * terminal as rows of shaded cells (view_histograms.c, which the panel
+ * shows too), to a file as heat maps with axes. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "figure.h"
 #include "handlers.h"
+#include "histograms.h"
 #include "nn_stats.h"
 
 #define CELLS 32                /* histogram cells in the terminal */
@@ -143,219 +145,8 @@ int sh_history_stats(sh_session *S, sh_model *sm, const sh_line *l,
 
 /* ---- the pictures ------------------------------------------------------- */
 
-/* One tensor over the points shown: for the values (0) and the gradient
- * (1), the range and each row's cells, scaled to its largest cell. */
-typedef struct track {
-	int layer, k;
-	char name[16];
-	size_t size;
-	double lo[2], hi[2];
-	double *cell[2];        /* rows x nb, 0..1; a row of NaN: absent */
-} track;
-
-typedef struct picture {
-	const nn_stats_point **pt;      /* the points shown, in order */
-	int rows, nb;
-	int by_epoch;           /* rows labelled by epoch (else iteration) */
-	double *y;              /* each row's epoch or iteration, counted
-	                         * across the history's runs */
-	track *t;
-	int nt;
-} picture;
-
-static const nn_stats_tensor *find(const nn_stats_point *p, const track *t)
-{
-	for (int j = 0; j < p->n; j++)
-		if (p->t[j].layer == t->layer && p->t[j].k == t->k &&
-		    p->t[j].size == t->size)
-			return &p->t[j];
-	return NULL;
-}
-
-static int fill_track(picture *P, track *t)
-{
-	for (int g = 0; g < 2; g++) {
-		double lo = INFINITY, hi = -INFINITY, *c;
-
-		for (int r = 0; r < P->rows; r++) {
-			const nn_stats_tensor *s = find(P->pt[r], t);
-			const nn_tsummary *u = s ? (g ? &s->g : &s->w) : NULL;
-
-			if (u && isfinite(u->min)) {
-				lo = fmin(lo, u->min);
-				hi = fmax(hi, u->max);
-			}
-		}
-		if (!isfinite(lo))
-			lo = hi = 0;
-		if (hi <= lo) {         /* one value: a range around it */
-			double d = fabs(lo) > 0 ? fabs(lo) * 0.1 : 1;
-
-			lo -= d;
-			hi += d;
-		}
-		t->lo[g] = lo;
-		t->hi[g] = hi;
-		c = t->cell[g] = malloc((size_t)(P->rows * P->nb) * sizeof *c);
-		if (!c)
-			return -1;
-		for (int r = 0; r < P->rows; r++, c += P->nb) {
-			const nn_stats_tensor *s = find(P->pt[r], t);
-			double top = 0;
-
-			if (!s) {
-				for (int j = 0; j < P->nb; j++)
-					c[j] = NAN;
-				continue;
-			}
-			nn_tsummary_rebin(g ? &s->g : &s->w, lo, hi, c, P->nb);
-			for (int j = 0; j < P->nb; j++)
-				top = fmax(top, c[j]);
-			for (int j = 0; top > 0 && j < P->nb; j++)
-				c[j] /= top;
-		}
-	}
-	return 0;
-}
-
-static void picture_free(picture *P)
-{
-	for (int i = 0; i < P->nt; i++) {
-		free(P->t[i].cell[0]);
-		free(P->t[i].cell[1]);
-	}
-	free(P->y);
-	free(P->t);
-	free(P->pt);
-	memset(P, 0, sizeof *P);
-}
-
-/* Choose at most `rows` of history hist's recorded points evenly (the
- * first and the last among them) and the tensors of the last one (of
- * layer `layer` when not 0). */
-static int picture_make(picture *P, const nn_history *hist, long layer,
-                        int rows, int nb)
-{
-	const nn_stats_hist *h = hist->stats;
-	const nn_stats_point *last = &h->p[h->n - 1];
-	double *x = sh_point_x(hist, &P->by_epoch);
-
-	P->rows = h->n < (size_t)rows ? (int)h->n : rows;
-	P->nb = nb;
-	if (!x || !(P->pt = malloc((size_t)P->rows * sizeof *P->pt)) ||
-	    !(P->y = malloc((size_t)P->rows * sizeof *P->y)) ||
-	    !(P->t = calloc((size_t)last->n + 1, sizeof *P->t))) {
-		free(x);
-		return -1;
-	}
-	for (int r = 0; r < P->rows; r++) {
-		size_t i = P->rows == 1 ? h->n - 1
-		         : (size_t)r * (h->n - 1) / (size_t)(P->rows - 1);
-
-		P->pt[r] = &h->p[i];
-		P->y[r] = x[P->pt[r]->point];
-	}
-	free(x);
-	for (int j = 0; j < last->n; j++) {
-		const nn_stats_tensor *s = &last->t[j];
-		track *t = &P->t[P->nt];
-
-		if (layer && s->layer + 1 != layer)
-			continue;
-		t->layer = s->layer;
-		t->k = s->k;
-		t->size = s->size;
-		snprintf(t->name, sizeof t->name, "%s", s->name);
-		P->nt++;
-		if (fill_track(P, t) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static void row_label(const picture *P, int r, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s %.0f", P->by_epoch ? "epoch" : "iter",
-	         P->y[r]);
-}
-
-/* One row of cells at (x, y): shades by the mode. */
-static void cells(cv_canvas *c, int x, int y, const double *v, int nb)
-{
-	static const char ramp[] = " .:-=+*#%@";
-	static const uint32_t blocks[] = { ' ', 0x2591, 0x2592, 0x2593,
-	                                   0x2588 };
-
-	for (int j = 0; j < nb; j++) {
-		double a = v[j];
-
-		if (isnan(a))
-			cv_put(c, x + j, y, '?', CV_BRIGHT_BLACK, CV_DEFAULT,
-			       0);
-		else if (c->mode & CV_COLOR)
-			cv_put(c, x + j, y, ' ', CV_DEFAULT, a > 0 ?
-			       CV_GREY0 + 3 + (int)(a * 20.99) : CV_DEFAULT, 0);
-		else if (c->mode & CV_UNICODE)
-			cv_put(c, x + j, y, blocks[a > 0 ? 1 + (int)(a * 3.99)
-			                                 : 0],
-			       CV_DEFAULT, CV_DEFAULT, 0);
-		else
-			cv_put(c, x + j, y, (uint32_t)ramp[a > 0 ? 1 +
-			       (int)(a * 8.99) : 0], CV_DEFAULT, CV_DEFAULT, 0);
-	}
-}
-
-/* The range's two ends under a row of nb cells at (x, y). */
-static void ends(cv_canvas *c, int x, int y, int nb, double lo, double hi)
-{
-	char a[32], b[32];
-
-	snprintf(a, sizeof a, "%.3g", lo);
-	snprintf(b, sizeof b, "%.3g", hi);
-	cv_text(c, x, y, a, CV_BRIGHT_BLACK, 0);
-	cv_text(c, x + nb - cv_width(b), y, b, CV_BRIGHT_BLACK, 0);
-}
-
-#define LABEL 12                /* the column of row labels */
-
-static cv_canvas *draw_terminal(const picture *P, const nn_model *m,
-                                int mode)
-{
-	int w = LABEL + 2 * P->nb + 3, h = P->nt * (P->rows + 4);
-	cv_canvas *c = cv_new(w, h > 0 ? h : 1, mode);
-	int y = 0;
-
-	for (int i = 0; c && i < P->nt; i++) {
-		const track *t = &P->t[i];
-		nn_layer_info info = { 0 };
-		char title[160], lab[32];
-
-		if ((size_t)t->layer < nn_model_layers(m))
-			nn_model_layer_info(m, (size_t)t->layer, &info);
-		snprintf(title, sizeof title, "%d %s: %s, %zu value%s",
-		         t->layer + 1, info.desc, t->name, t->size,
-		         t->size == 1 ? "" : "s");
-		cv_textn(c, 0, y++, w, title, CV_DEFAULT, 1);
-		cv_text(c, LABEL, y, "values", CV_BRIGHT_BLACK, 0);
-		cv_text(c, LABEL + P->nb + 3, y++, "gradients",
-		        CV_BRIGHT_BLACK, 0);
-		for (int r = 0; r < P->rows; r++, y++) {
-			row_label(P, r, lab, sizeof lab);
-			cv_textn(c, 0, y, LABEL - 1, lab, CV_DEFAULT, 0);
-			cells(c, LABEL, y, t->cell[0] + r * P->nb, P->nb);
-			cells(c, LABEL + P->nb + 3, y, t->cell[1] + r * P->nb,
-			      P->nb);
-		}
-		ends(c, LABEL, y, P->nb, t->lo[0], t->hi[0]);
-		ends(c, LABEL + P->nb + 3, y++, P->nb, t->lo[1], t->hi[1]);
-		y++;
-	}
-	return c;
-}
-
 typedef struct heat_figure {
-	const picture *P;
-	const nn_model *m;
+	const hg_picture *P;
 	const char *title;
 } heat_figure;
 
@@ -363,7 +154,7 @@ static int draw_file(FILE *f, fg_format fmt, const void *ud, char *err,
                      size_t len)
 {
 	const heat_figure *F = ud;
-	const picture *P = F->P;
+	const hg_picture *P = F->P;
 	fg_heat *maps = calloc((size_t)(2 * P->nt), sizeof *maps);
 	char (*titles)[160] = calloc((size_t)(2 * P->nt), sizeof *titles);
 	int rc = -1;
@@ -373,16 +164,13 @@ static int draw_file(FILE *f, fg_format fmt, const void *ud, char *err,
 		goto out;
 	}
 	for (int i = 0; i < P->nt; i++) {
-		const track *t = &P->t[i];
-		nn_layer_info info = { 0 };
+		const hg_track *t = &P->t[i];
 
-		if ((size_t)t->layer < nn_model_layers(F->m))
-			nn_model_layer_info(F->m, (size_t)t->layer, &info);
 		for (int g = 0; g < 2; g++) {
 			fg_heat *hm = &maps[2 * i + g];
 
 			snprintf(titles[2 * i + g], sizeof titles[0],
-			         "%d %s: %s%s", t->layer + 1, info.desc,
+			         "%d %s: %s%s", t->layer + 1, t->desc,
 			         g ? "gradient of " : "", t->name);
 			*hm = (fg_heat){ titles[2 * i + g],
 			                 g ? "gradient" : "value",
@@ -402,39 +190,43 @@ int sh_view_stats_time(sh_session *S, sh_model *sm, const sh_line *l,
                        const char *out)
 {
 	const char *over = sh_opt(l, "over");
+	const char *what = strcmp(sh_pos(l, 0)->text, "stats") == 0
+	                   ? "view stats" : "view histograms";
 	long layer, rows;
-	picture P;
+	hg_picture P;
 	char title[160];
 	cv_canvas *c = NULL;
 	int rc;
 
-	if (strcmp(over, "time") != 0)
-		return sh_err(S, "view stats: over=%s? (over=time)", over);
-	if (layer_opt(S, l, sm, "view stats", &layer) < 0 ||
+	if (over && strcmp(over, "time") != 0)
+		return sh_err(S, "%s: over=%s? (over=time)", what, over);
+	if (layer_opt(S, l, sm, what, &layer) < 0 ||
 	    sh_opt_long(S, l, "rows", out ? 40 : 12, 2, 200, &rows) < 0 ||
-	    !have_stats(S, sm, "view stats"))
+	    !have_stats(S, sm, what))
 		return -1;
 	memset(&P, 0, sizeof P);
-	if (picture_make(&P, &sm->hist, layer, (int)rows,
-	                 out ? NN_STATS_BINS * 2 : CELLS) < 0) {
-		picture_free(&P);
+	if (hg_make(&P, &sm->hist, sm->m, layer, (int)rows,
+	            out ? NN_STATS_BINS * 2 : CELLS) < 0) {
+		hg_free(&P);
 		return sh_err(S, "out of memory");
 	}
 	snprintf(title, sizeof title, "%s: weights and gradients over time "
 	         "(%d of %zu points; each row scaled to its largest bin)",
 	         sm->name, P.rows, sm->hist.n);
 	if (out) {
-		heat_figure F = { &P, sm->m, title };
+		heat_figure F = { &P, title };
 
 		rc = sh_write_figure(S, "view", out, draw_file, &F);
-	} else if (!(c = draw_terminal(&P, sm->m, sh_canvas_mode(S)))) {
+	} else if (!(c = cv_new(hg_width(&P), hg_height(&P) > 0
+	                        ? hg_height(&P) : 1, sh_canvas_mode(S)))) {
 		rc = sh_err(S, "out of memory");
 	} else {
+		hg_draw(&P, c, 0, 0, c->w, c->h);
 		sh_printf(S, "%s\n", title);
 		cv_write(c, S->out, sh_canvas_mode(S) & CV_COLOR);
 		rc = 0;
 	}
 	cv_free(c);
-	picture_free(&P);
+	hg_free(&P);
 	return rc;
 }

@@ -30,6 +30,8 @@ int sh_save_model(sh_session *S, sh_model *sm, const char *path, int state)
 	f.hist = sm->hist;
 	f.run = sm->run;
 	f.vocab = sm->vocab;
+	memcpy(f.disc_of, sm->disc_of, sizeof f.disc_of);
+	memcpy(f.disc_data, sm->disc_data, sizeof f.disc_data);
 	if (state && sm->gan) {         /* its GAN run as the generator */
 		f.gan = &sm->gan->run;
 		memcpy(f.gan_disc, sm->gan->disc, sizeof f.gan_disc);
@@ -415,7 +417,6 @@ int cmd_train(sh_session *S, const sh_line *l)
 	                     : scheduled(&o.schedule) || c.auto_data;
 	c.val_name = resume ? NULL : val ? val->name : "";
 	c.last = resume ? sm->run.seconds : 0;
-	S->stop = 0;
 	before = sm->hist.n;
 	before_iter = resume ? sm->run.iter : 0;
 	had_vocab = sm->vocab.n > 0;    /* checkpoints keep a text's too */

@@ -143,6 +143,12 @@ int cmd_view(sh_session *S, const sh_line *l)
 	sm = sh_model_arg(S, np == 3 || (first && !dword) ? first : NULL);
 	if (!sm || sh_check_figure(S, "view", out) < 0)
 		return -1;
+	if (vw_parse(what) == VW_HISTOGRAMS) {  /* view stats over=time */
+		if (dword)
+			return sh_err(S, "view histograms shows a MODEL's "
+			              "history, not data");
+		return sh_view_stats_time(S, sm, l, out);
+	}
 	if (sh_opt(l, "over") || sh_opt(l, "rows") ||
 	    (sh_opt(l, "layer") && strcmp(what, "stats") == 0)) {
 		if (strcmp(what, "stats") != 0 || dword)

@@ -123,6 +123,8 @@ const sh_cmd sh_commands[] = {
 	  "table of layers, output shapes and parameter counts",
 	  "Prints one row per layer (its description, output shape and number\n"
 	  "of parameters) and the total, like Keras's model.summary().\n"
+	  "A GAN's models say which they were: the generator of a run\n"
+	  "against D, or the discriminator of G's run (kept in D's file).\n"
 	  "Example:\n  summary" },
 	{ "init", "models", cmd_init, 1, 1,
 	  "std value lo hi bias layer model",
@@ -568,7 +570,7 @@ const sh_cmd sh_commands[] = {
 	{ "view", "panel", cmd_view, 1, 3,
 	  "node out noise layer head over rows",
 	  "view loss|accuracy|VIEW [MODEL] [DATA] [node=NODE] [noise=STD] "
-	  "[layer=K] [head=H] [over=time] [out=FILE]",
+	  "[layer=K] [head=H] [over=time] [rows=N] [out=FILE]",
 	  "draw one of the live panel's pictures once",
 	  "Draws what the panel shows while training, into the normal output:\n"
 	  "  loss, accuracy  the history's training and validation curves\n"
@@ -578,7 +580,8 @@ const sh_cmd sh_commands[] = {
 	  "out=FILE writes the picture to a file instead, in colour and 100\n"
 	  "columns wide: .png, .svg or .pdf by the extension (loss and\n"
 	  "accuracy as plot draws them).\n"
-	  "view stats over=time shows each layer's weight and gradient\n"
+	  "view histograms (or view stats over=time; the panel's key t)\n"
+	  "shows each layer's weight and gradient\n"
 	  "histograms as recorded at the history's points (history stats),\n"
 	  "one row per point, time going down, each row shaded by its own\n"
 	  "largest bin over the range of all rows: rows=N points at most\n"
@@ -590,7 +593,8 @@ const sh_cmd sh_commands[] = {
 	  "  view recon dae digits.test noise=0.3\n"
 	  "  view attention tf held:0 layer=2 head=1\n"
 	  "  view confusion net digits.test out=confusion.png\n"
-	  "  view stats over=time net layer=1 out=stats.png" },
+	  "  view stats over=time net layer=1 out=stats.png\n"
+	  "  view histograms net layer=2 rows=6" },
 	{ "monitor", "panel", cmd_monitor, 1, 1, NULL,
 	  "monitor FILE",
 	  "follow a run that another nnsh logs with log=FILE",

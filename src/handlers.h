@@ -69,11 +69,6 @@ struct cv_canvas;
 int sh_figure_canvas(sh_session *S, const char *what, struct cv_canvas *c,
                      const char *title, const char *out);
 
-/* The x of each of h's points for charts, malloc'd (NULL when out of
- * memory): iterations counted across the runs of the history (a run
- * starts again from 1), or, when every point ends an epoch (*by_epoch
- * set), the epochs counted the same way. */
-double *sh_point_x(const nn_history *h, int *by_epoch);
 /* Write a picture that draw makes (writing to f in format fmt; 0, or -1
  * with a reason in err) to out, atomically, and say so. 0, or -1 after
  * an error naming what. */

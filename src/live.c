@@ -209,6 +209,7 @@ static void set_view(pn_live *L, int k)
 		vw_free(&L->view);
 		vw_init(&L->view, (vw_kind)k, L->vdata, L->vname,
 		        pn_screen_mode(L->scr));
+		L->view.hist = &L->sm->hist;
 		L->st.view = k;
 	}
 	L->view_due = 1;
@@ -234,8 +235,8 @@ static void set_smooth(pn_live *L, double a)
 }
 
 static const char help[] =
-	"lr R | momentum M | view NAME [INDEX] | stop | pause | resume | "
-	"step | smooth A|off";
+	"lr R | momentum M | view NAME [INDEX|layer=K] | stop | pause | "
+	"resume | step | smooth A|off";
 
 /* A ':' command. */
 static void command(pn_live *L, char *line)
@@ -261,8 +262,13 @@ static void command(pn_live *L, char *line)
 			return;
 		}
 		set_view(L, k);
-		if (n == 3 && sh_parse_double(w[2], &v) == 0 && v >= 0 &&
-		    v == floor(v) && v < (double)L->vdata->n) {
+		if (n == 3 && strncmp(w[2], "layer=", 6) == 0 &&
+		    sh_parse_double(w[2] + 6, &v) == 0 && v >= 0 &&
+		    v == floor(v) && v < 1 << 20) {
+			L->view.layer = (int)v;     /* histograms, attention */
+		} else if (n == 3 && sh_parse_double(w[2], &v) == 0 &&
+		           v >= 0 && v == floor(v) &&
+		           v < (double)L->vdata->n) {
 			L->view.index = (size_t)v;
 			L->view.has_index = 1;
 		}
@@ -526,6 +532,7 @@ int pn_live_open(sh_session *S, sh_model *sm, const sh_line *l,
 		L->st.view = first_view(sm->m, train->d);
 		vw_init(&L->view, (vw_kind)L->st.view, L->vdata, L->vname,
 		        pn_screen_mode(L->scr));
+		L->view.hist = &sm->hist;
 		snprintf(L->st.msg, sizeof L->st.msg, "starting");
 		draw(L, nn_now());
 	}

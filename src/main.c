@@ -240,6 +240,8 @@ int main(int argc, char **argv)
 	}
 	if (status == 0 && S->failures)
 		status = 1;     /* --keep-going went on past a failure */
+	if (status != 0 && S->stop)
+		status = 128 + SIGINT;  /* a script stopped by Ctrl-C */
 	fflush(stdout);
 	status = sh_ranks_finish(S, status);
 	if (sh_signal_fatal())

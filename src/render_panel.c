@@ -332,24 +332,25 @@ static void status(const pn_state *st, cv_canvas *c, int y)
 		put(c, &x, y, w, CV_DEFAULT, 0, "  %.0f samples/s", st->rate);
 }
 
-/* The view tabs, then the last message; when both do not fit, the tabs
- * other than the current one show only their keys. */
+/* The view tabs, then the last message. Tabs show their keys and names
+ * from the left while the rest still fits; the others show only their
+ * keys, but for the current one. */
 static void tabs(const pn_state *st, cv_canvas *c, int y)
 {
-	int x = 1, color = c->mode & CV_COLOR, full = 1;
-	int need = (int)strlen(st->msg) + 2;
+	int x = 1, color = c->mode & CV_COLOR, keys = 0;
+	int msg = st->msg[0] ? (int)strlen(st->msg) + 1 : 0;
 
-	for (int k = 0; k < VW_COUNT; k++)
-		if (vw_generator(k) == st->gan)
-			need += (int)strlen(vw_name(k)) + 4;
-	if (st->msg[0] && need > c->w)
-		full = 0;
 	for (int k = 0; k < VW_COUNT; k++) {
-		int cur = k == st->view, from = x;
+		int cur = k == st->view, from = x, rest = 0;
 
 		if (vw_generator(k) != st->gan)
 			continue;       /* views of the other kind of run */
-		if (!full && !cur) {
+		for (int j = k + 1; j < VW_COUNT; j++)  /* the later tabs */
+			if (vw_generator(j) == st->gan)
+				rest += j == st->view
+				        ? (int)strlen(vw_name(j)) + 4 : 3;
+		keys |= x + (int)strlen(vw_name(k)) + 4 + rest + msg > c->w;
+		if (keys && !cur) {
 			put(c, &x, y, c->w, CV_DEFAULT, 0, " %c ", vw_key(k));
 			continue;
 		}

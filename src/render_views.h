@@ -84,7 +84,9 @@ typedef struct vw_view {
 	nn_model *disc;         /* gan: the discriminator */
 	float corrupt;          /* recon: the noise added to the inputs */
 	int layer, head;        /* attention: which layer (from 1; 0: the
-	                         * first) and head (from 1; 0: the mean) */
+	                         * first) and head (from 1; 0: the mean);
+	                         * histograms: which layer (from 1; 0: all) */
+	const nn_history *hist; /* histograms: the model's history */
 } vw_view;
 
 /* A view of kind k of the samples in d (named what in titles), drawn in

@@ -1,7 +1,8 @@
 /* script.c - runs lines from a reader (a file, standard input, the prompt,
  * or the body of a block): blocks `for VAR in ...` / `repeat N` ... `end`
  * are collected and run here, `source` nests readers, and failures are
- * reported once, as FILE:LINE in scripts. */
+ * reported once, as FILE:LINE in scripts. A Ctrl-C that no command took
+ * (train takes its own) stops a script after the line it came in. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -351,6 +352,30 @@ static void report(sh_session *S, sh_reader *r)
 	S->err[0] = '\0';
 }
 
+/* A Ctrl-C that no command took: train and gan take theirs (the run
+ * stops, the script goes on), so one still pending came during another
+ * command or while a line was read. At the prompt it is dropped and the
+ * prompt comes back; a script or a block stops, saying so in a line
+ * `when` ("after this line"; NULL when the command failed and said why),
+ * and S->stop stays set for the readers around it and for main's exit
+ * status. Returns whether to stop. */
+static int interrupted(sh_session *S, sh_reader *r, int depth,
+                       const char *when)
+{
+	if (!S->stop)
+		return 0;
+	if (r->prompt && depth == 0) {
+		S->stop = 0;
+		return 0;
+	}
+	if (when)
+		sh_err(S, "interrupted (Ctrl-C): the %s stops %s",
+		       r->prompt ? "block" : "script", when);
+	report(S, r);
+	S->failures += !r->prompt;
+	return 1;
+}
+
 int sh_run(sh_session *S, sh_reader *r, int depth)
 {
 	char *text;
@@ -359,6 +384,13 @@ int sh_run(sh_session *S, sh_reader *r, int depth)
 		char w[16];
 		int rc;
 
+		/* over several ranks a Ctrl-C counts once they agreed on it,
+		 * after a line (sh_ranks_agree), so that they stop alike */
+		if (sh_nranks() == 1 &&
+		    interrupted(S, r, depth, "before this line")) {
+			free(text);
+			return -1;
+		}
 		first_word(text, w, sizeof w);
 		if (sh_opens_block(text))
 			rc = run_block(S, r, text, depth);
@@ -372,6 +404,9 @@ int sh_run(sh_session *S, sh_reader *r, int depth)
 			return -1;      /* SIGTERM or SIGHUP: main leaves */
 		}
 		free(text);
+		if (interrupted(S, r, depth, rc == 0 ? "after this line"
+		                                      : NULL))
+			return -1;
 		if (rc == 0)
 			continue;
 		report(S, r);
@@ -380,7 +415,8 @@ int sh_run(sh_session *S, sh_reader *r, int depth)
 		if (!r->prompt && !(S->keep_going && !depth))
 			return -1;
 	}
-	return 0;
+	return sh_nranks() == 1 && interrupted(S, r, depth, "at its end")
+	       ? -1 : 0;
 }
 
 int cmd_source(sh_session *S, const sh_line *l)

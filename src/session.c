@@ -37,6 +37,7 @@ void sh_train_reset(sh_model *sm)
 		nn_gan_free(&sm->gan->run);
 	free(sm->gan);
 	sm->gan = NULL;
+	sm->disc_of[0] = sm->disc_data[0] = '\0';
 }
 
 void sh_runs_clear(sh_session *S)

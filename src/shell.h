@@ -66,6 +66,9 @@ typedef struct sh_model {
 	                         * NULL (cmd_gan.c) */
 	nn_vocab vocab;         /* the characters of the first text it was
 	                         * trained on, for generate (cmd_text.c) */
+	char disc_of[64];       /* as the discriminator of its last GAN run:
+	                         * the generator's name ("" when none) */
+	char disc_data[64];     /* ... and the real data's */
 } sh_model;
 
 /* A GAN run, kept on its generator's entry for `gan ... resume`,

@@ -3,10 +3,15 @@
 # script is interrupted N times (SIGINT from outside): nnsh must stop the
 # run, go on to the next command and exit 0, and `evaluate` of the
 # interrupted model must equal `evaluate` of the same weights saved and
-# loaded again. Then a prompt in a pseudo-terminal (tmux, live panel on)
-# gets Ctrl-C N times: the prompt comes back each time and the same
-# evaluate check holds, and `runs` lists the run as stopped. Last, SIGTERM and a closed terminal (SIGHUP)
-# during train: a checkpoint holding the stopped run, and status 128+signal.
+# loaded again (an interrupt that lands before the run starts stops the
+# script, as below). Then a prompt in a pseudo-terminal (tmux, live panel
+# on) gets Ctrl-C N times: the prompt comes back each time and the same
+# evaluate check holds, and `runs` lists the run as stopped. Ctrl-C during
+# a `load` (of a FIFO that holds the load until the signal was taken)
+# stops a script after the load with status 130, before the train that
+# follows, and at the prompt gives the prompt back. Last, SIGTERM and a
+# closed terminal (SIGHUP) during train: a checkpoint holding the stopped
+# run, and status 128+signal.
 # The moments come from a seeded generator (INTERRUPT_SEED, default 1);
 # INTERRUPTS (default 50 per part, so 100 in all) sets the count.
 set -u
@@ -23,6 +28,7 @@ trap 'tm kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 HOME=$tmp LANG=C.UTF-8
 cd "$tmp" || exit 1
 crashes=0
+early=0
 
 fail() {
 	echo "interrupt: FAIL: $1"
@@ -63,7 +69,14 @@ while [ $i -le "$n" ]; do
 	kill -INT $pid 2>/dev/null
 	wait $pid
 	rc=$?
-	if [ $rc -ge 128 ]; then
+	if [ $rc = 130 ]; then
+		# the interrupt came before the run began: the script stops
+		grep -q 'interrupted (Ctrl-C): the script stops' err ||
+			{ cat err; fail "run $i: status 130 without a word"; }
+		grep -q -e '^script-done$' -e '^stopped at' out &&
+			fail "run $i: status 130 after the run started"
+		early=$((early + 1))
+	elif [ $rc -ge 128 ]; then
 		crashes=$((crashes + 1))
 		echo "interrupt: script run $i died with status $rc:"
 		tail -n 5 err
@@ -77,9 +90,13 @@ while [ $i -le "$n" ]; do
 			fail "run $i: two evaluate lines expected: $ev"
 		[ "$(echo "$ev" | sed -n 1p)" = "$(echo "$ev" | sed -n 2p)" ] ||
 			fail "run $i: evaluate differs after save/load: $ev"
-		if grep -q '^stopped at iteration' out; then
-			grep -q '^  1  net .* stopped$' out ||
-				fail "run $i: runs does not list the run as stopped"
+		# (a run stopped before its first batch is not listed)
+		if grep -q '^stopped at iteration 0 of' out; then
+			grep -q '^  1  net ' out && { cat out
+				fail "run $i: runs lists a run of no batch"; }
+		elif grep -q '^stopped at iteration' out; then
+			grep -q '^  1  net .* stopped$' out || { cat out
+				fail "run $i: runs does not list the run as stopped"; }
 		elif grep -q '^  1  net .* stopped$' out; then
 			fail "run $i: runs lists a finished run as stopped"
 		fi
@@ -87,7 +104,68 @@ while [ $i -le "$n" ]; do
 	i=$((i + 1))
 done
 [ $crashes = 0 ] || fail "$crashes of $n script runs crashed"
-echo "interrupt: script: $n interrupts, 0 crashes"
+echo "interrupt: script: $n interrupts, 0 crashes ($early before the run)"
+
+# ---- Ctrl-C during a load ------------------------------------------------
+# Wait up to 60 s for process $1 to have file $2 open (for nnsh, to be
+# inside its load).
+opened() {
+	k=0
+	while [ $k -lt 600 ]; do
+		for f in /proc/"$1"/fd/*; do
+			[ "$(readlink "$f" 2>/dev/null)" = "$2" ] && return 0
+		done
+		sleep 0.1
+		k=$((k + 1))
+	done
+	fail "process $1 never opened $2"
+}
+# Wait up to 60 s for process $1 to have taken a SIGINT sent to it (no
+# longer pending: nnsh's signal thread has noted it).
+taken() {
+	k=0
+	while [ $k -lt 6000 ]; do
+		m=$(sed -n 's/^ShdPnd:[[:space:]]*//p' /proc/"$1"/status \
+			2>/dev/null)
+		case $m in *[2367abefABEF]) ;; *) return 0 ;; esac
+		sleep 0.01
+		k=$((k + 1))
+	done
+	fail "SIGINT still pending after 60 s"
+}
+# 200 rows of two inputs and a 0/1 label
+rows() {
+	awk 'BEGIN { print "a,b,label"
+		for (i = 0; i < 200; i++) print i % 7 "," i % 5 "," i % 2 }'
+}
+cat > load.nn <<'EOF'
+data d = load csv fifo.csv
+echo loaded
+model net input=2
+add dense 8 tanh
+add dense 1 sigmoid
+optim sgd lr=0.1
+train d epochs=50 batch=10
+echo script-done
+EOF
+mkfifo fifo.csv
+"$nnsh" --batch --no-panel --no-timing --threads 1 load.nn > out 2> err &
+pid=$!
+exec 4<> fifo.csv
+opened $pid "$tmp/fifo.csv"
+kill -INT $pid
+taken $pid
+rows >&4
+exec 4>&-
+wait $pid
+rc=$?
+[ $rc = 130 ] || { cat out err; fail "Ctrl-C during load: status $rc"; }
+said='nnsh:load.nn:1: interrupted (Ctrl-C): the script stops after this line'
+grep -qxF "$said" err ||
+	{ cat err; fail "Ctrl-C during load: no line saying the script stops"; }
+grep -q -e loaded -e epoch out &&
+	{ cat out; fail "Ctrl-C during load: the script went on"; }
+echo "interrupt: Ctrl-C during a script's load stops it, status 130"
 
 # ---- the prompt in a terminal, with the live panel ----------------------
 if ! command -v tmux >/dev/null 2>&1; then
@@ -134,6 +212,21 @@ while [ $i -le "$n" ]; do
 		fail "prompt run $i: evaluate differs after save/load: $ev"
 	i=$((i + 1))
 done
+# Ctrl-C during a load at the prompt: the load ends, the prompt comes back
+tm send-keys -t run 'data big = load csv fifo.csv' Enter
+exec 4<> fifo.csv
+shell=$(tm display -p -t run '#{pane_pid}')
+p=$(awk -v pp="$shell" '$4 == pp { print $1 }' /proc/[0-9]*/stat \
+	2>/dev/null)
+opened "$p" "$tmp/fifo.csv"
+tm send-keys -t run C-c
+taken "$p"
+rows >&4
+exec 4>&-
+tm send-keys -t run 'echo after-load' Enter
+wait_for '^after-load'
+tm send-keys -t run 'info big' Enter
+wait_for '^big: 200 samples'
 tm send-keys -t run 'partial line' C-c
 tm send-keys -t run 'echo after-clear' Enter
 wait_for '^after-clear'

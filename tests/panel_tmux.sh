@@ -2,7 +2,8 @@
 # panel_tmux.sh - the live panel end to end in a pseudo-terminal. nnsh
 # trains inside a private tmux server (its own socket, a fixed size); the
 # test sends keys (pause, one batch, halve the rate, a ':' command, a
-# view, a resize too small and back, quit), reads the pane, and checks
+# view, the histograms view and one layer of it, a resize too small and
+# back, quit), reads the pane, and checks
 # that the terminal is given back as it was (echo and canonical input on,
 # cursor visible, normal screen, no colour left on) with the summary in
 # the scrollback; then `nnsh --monitor` shows the run from its log.
@@ -100,6 +101,11 @@ tm send-keys -t run '3'
 wait_for 'decision boundary on v' run
 tm send-keys -t run ' '
 wait_for 'training' run
+tm send-keys -t run 't'
+wait_for 'weights and gradients over time' run
+tm send-keys -t run ':'
+tm send-keys -t run 'view histograms layer=2' Enter
+wait_for '2 dense 1 sigmoid: W, 16 values' run
 tm resize-window -t run -x 36 -y 9
 wait_for 'terminal too small (36x9)' run
 tm resize-window -t run -x 100 -y 32
@@ -141,5 +147,6 @@ wait_for 'lr 0.5 -> 0.25' run:mon
 wait_for ' lr 0.1 ' run:mon
 tm send-keys -t run:mon 'q'
 wait_for 'monitor-exit 0' run:mon
-echo "panel_tmux: pause, step, lr keys and command, views, resize, quit," \
+echo "panel_tmux: pause, step, lr keys and command, views, histograms," \
+     "resize, quit," \
      "terminal restored, log and monitor: ok"

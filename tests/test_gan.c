@@ -1,8 +1,9 @@
 /* test_gan.c - GANs from the public step pieces (lib/gan.c): each step's
  * update against central differences of its own loss, the refusals, a
  * stopped run resumed to the same bits as one that never stopped (also
- * through model files, whose damaged GAN runs are refused), and a
- * generator that learns a 1-D distribution. */
+ * through model files, whose damaged GAN runs are refused; a
+ * discriminator's file names its generator), and a generator that learns
+ * a 1-D distribution. */
 #define _GNU_SOURCE             /* memmem */
 #include <check.h>
 #include <math.h>
@@ -551,6 +552,44 @@ START_TEST(damaged_runs_refused)
 }
 END_TEST
 
+/* A discriminator's file says whose it was (the generator and the data),
+ * with state or without; a file that does not say (as every file before
+ * it) loads with neither. */
+START_TEST(discriminator_role_kept)
+{
+	nn_rng r;
+	nn_model *g, *d;
+	nn_file f = { .loss = -1 }, back;
+
+	strcpy(tmpdir, "/tmp/nnsh-gan-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	nn_rng_seed(&r, 6);
+	pair(&r, &g, &d);
+	f.model = d;
+	for (int state = 0; state < 2; state++) {
+		f.state = state;
+		snprintf(f.disc_of, sizeof f.disc_of, "G");
+		snprintf(f.disc_data, sizeof f.disc_data, "fashion.train");
+		ck_assert_int_eq(nn_save(tmp_path("d.safetensors"), &f), 0);
+		ck_assert_msg(nn_load(tmp_path("d.safetensors"), &back) == 0,
+		              "%s", nn_error());
+		ck_assert_str_eq(back.disc_of, "G");
+		ck_assert_str_eq(back.disc_data, "fashion.train");
+		ck_assert(back.gan == NULL);
+		nn_file_free(&back);
+		f.disc_of[0] = f.disc_data[0] = '\0';
+		ck_assert_int_eq(nn_save(tmp_path("d.safetensors"), &f), 0);
+		ck_assert_int_eq(nn_load(tmp_path("d.safetensors"), &back), 0);
+		ck_assert_str_eq(back.disc_of, "");
+		ck_assert_str_eq(back.disc_data, "");
+		nn_file_free(&back);
+	}
+	nn_model_free(g);
+	nn_model_free(d);
+	clean();
+}
+END_TEST
+
 /* A linear generator of N(0, 1) noise learns data drawn from N(3, 0.5):
  * its samples' mean comes near 3 (it starts near 0). */
 START_TEST(learns_a_distribution)
@@ -616,6 +655,7 @@ static Suite *suite(void)
 	tcase_add_test(t, saved_run_resumes_exactly);
 	tcase_add_test(t, input_only_backward);
 	tcase_add_test(t, damaged_runs_refused);
+	tcase_add_test(t, discriminator_role_kept);
 	tcase_add_test(t, learns_a_distribution);
 	suite_add_tcase(s, t);
 	return s;

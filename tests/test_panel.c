@@ -1,9 +1,9 @@
 /* test_panel.c - the live panel's pure parts, read back from the canvas:
  * charts (a known curve crosses the expected cells), the views (a wrong
- * digit in the error colour, a trained xor net's boundary), the whole
- * panel and its summary, the JSON log written and read back, the batch
- * curve's compression, and the training loop taking a rate changed
- * between batches. */
+ * digit in the error colour, a trained xor net's boundary, histograms
+ * over time), the whole panel and its summary, the JSON log written and
+ * read back, the batch curve's compression, and the training loop taking
+ * a rate changed between batches. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -424,6 +424,74 @@ START_TEST(probs_and_stats_of_a_model)
 }
 END_TEST
 
+/* The histograms view of a net trained 5 epochs: per tensor its title,
+ * a row per recorded point and the ranges; the 1-value bias fills one
+ * cell of each row; layer= keeps one layer; a short area counts what
+ * does not fit; notes before any point and for a layer past the last. */
+START_TEST(histograms_over_time)
+{
+	nn_dataset *d;
+	nn_model *m = xor_net(&d);
+	nn_history hist = { 0 };
+	nn_train_opts t = { .epochs = 5, .batch = 4 };
+	nn_optim opt;
+	nn_rng r;
+	vw_view v;
+	cv_canvas *c = cv_new(80, 40, 0);
+
+	vw_init(&v, VW_HISTOGRAMS, NULL, "net", 0);
+	v.hist = &hist;
+	ck_assert_int_eq(vw_update(&v, m, 80, 40, 0), -1);
+	ck_assert(strstr(v.note, "no statistics yet") != NULL);
+	nn_optim_defaults(&opt, NN_OPT_SGD);
+	opt.lr = 0.1f;
+	nn_rng_seed(&r, 1);
+	ck_assert_int_eq(nn_train(m, NN_LOSS_BCE, &opt, d, &t, &r, &hist),
+	                 0);
+	ck_assert_int_eq(vw_update(&v, m, 80, 40, 0), 0);
+	ck_assert(!vw_stale(&v, 80, 40) && vw_stale(&v, 80, 30));
+	vw_draw(&v, c, 0, 0, 80, 40);
+	ck_assert(strstr(row(c, 0), "weights and gradients over time (5 of "
+	                 "5 points") != NULL);
+	/* 4 tensors of 9 lines: title, header, 5 points, ranges, blank */
+	ck_assert(strncmp(row(c, 1), "1 dense 8 tanh: W, 16 values", 28) == 0);
+	ck_assert(strstr(row(c, 2), "values") && strstr(row(c, 2),
+	                                                "gradients"));
+	ck_assert(strncmp(row(c, 3), "epoch 1 ", 8) == 0);
+	ck_assert(strncmp(row(c, 7), "epoch 5 ", 8) == 0);
+	ck_assert(strncmp(row(c, 28), "2 dense 1 sigmoid: b, 1 value", 29)
+	          == 0);
+	for (int y = 30; y <= 34; y++) {
+		int marks = 0;
+
+		for (int x = 12; x < 12 + 32; x++)
+			marks += cv_at(c, x, y)->ch != ' ';
+		ck_assert_int_eq(marks, 1);
+	}
+	v.layer = 2;
+	cv_clear(c);
+	ck_assert_int_eq(vw_update(&v, m, 80, 40, 0), 0);
+	vw_draw(&v, c, 0, 0, 80, 40);
+	ck_assert(strncmp(row(c, 1), "2 dense 1 sigmoid: W, 8 values", 30)
+	          == 0);
+	ck_assert(!shows(c, "1 dense"));
+	v.layer = 0;
+	cv_clear(c);
+	ck_assert_int_eq(vw_update(&v, m, 80, 12, 0), 0);
+	vw_draw(&v, c, 0, 0, 80, 12);
+	ck_assert(strncmp(row(c, 11), "... 3 more tensors", 18) == 0);
+	v.layer = 3;
+	ck_assert_int_eq(vw_update(&v, m, 80, 40, 0), -1);
+	ck_assert(strstr(v.note, "the model has 2 layers") != NULL);
+	vw_free(&v);
+	cv_free(c);
+	nn_optim_reset(&opt);
+	nn_history_free(&hist);
+	nn_model_free(m);
+	nn_dataset_free(d);
+}
+END_TEST
+
 /* ---- the panel ---------------------------------------------------------- */
 
 /* A run of 200 iterations with points at 100 and 200; with seqs, of
@@ -495,6 +563,39 @@ START_TEST(panel_layout)
 	pn_render(st, NULL, c);
 	ck_assert(strstr(row(c, 0), "terminal too small (30x8)") != NULL);
 	ck_assert(!pn_view_area(30, 8, &w, &h));
+	cv_free(c);
+	pn_free(st);
+	free(st);
+}
+END_TEST
+
+/* The view tabs: every name at 100 columns; at 60 the names while the
+ * rest fits, then only keys, the current tab always named; a message
+ * after them takes its room. */
+START_TEST(tabs_fit)
+{
+	pn_state *st = malloc(sizeof *st);
+	cv_canvas *c = cv_new(100, 30, 0);
+	vw_view v;
+
+	fill(st);
+	st->view = VW_STATS;
+	vw_init(&v, VW_STATS, NULL, "net", 0);
+	pn_render(st, &v, c);
+	ck_assert(shows(c, " 1 digits  2 confusion  3 boundary [4 stats] t  5 "
+	                " 6  7  0  lr 0.5 -> 0.25 from iteration 151"));
+	st->msg[0] = '\0';
+	pn_render(st, &v, c);
+	ck_assert(shows(c, " 1 digits  2 confusion  3 boundary [4 stats] t "
+	                "histograms  5 probs "));
+	ck_assert(shows(c, " 0 attention "));
+	cv_free(c);
+	c = cv_new(60, 30, 0);
+	st->view = VW_ATTENTION;
+	pn_render(st, &v, c);
+	ck_assert(shows(c, " 1 digits  2 confusion  3  4  t  5  6  7 [0 "
+	                "attention]"));
+	vw_free(&v);
 	cv_free(c);
 	pn_free(st);
 	free(st);
@@ -698,7 +799,9 @@ int main(void)
 	tcase_add_test(t, confusion_colours);
 	tcase_add_test(t, xor_boundary_corners);
 	tcase_add_test(t, probs_and_stats_of_a_model);
+	tcase_add_test(t, histograms_over_time);
 	tcase_add_test(t, panel_layout);
+	tcase_add_test(t, tabs_fit);
 	tcase_add_test(t, summary_text);
 	tcase_add_test(t, sequence_curves);
 	tcase_add_test(t, long_runs_compress);
