@@ -259,8 +259,10 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 		k = kind_of(fn, parts);
 		start = now_ns();
 		if (!share(k)) {
+			in_part = 1;    /* loops inside a part run there */
 			for (int part = 0; part < parts; part++)
 				fn(ud, part, parts);
+			in_part = 0;
 			record(k, 0, (double)(now_ns() - start));
 			return parts;
 		}
