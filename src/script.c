@@ -26,6 +26,8 @@ static char *file_next(sh_reader *r, int depth)
 	(void)depth;
 	if (sh_signal_fatal())
 		return NULL;
+	/* a SIGTERM while we wait ends nnsh at once: leave nothing unwritten */
+	fflush(stdout);
 	sh_signal_idle(1);
 	if (getline(&buf, &cap, (FILE *)r->ud) < 0) {
 		sh_signal_idle(0);

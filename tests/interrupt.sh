@@ -265,15 +265,19 @@ kill -TERM $pid
 wait $pid
 [ -f keep/nnsh-interrupted-net.safetensors ] ||
 	{ cat err; fail "no checkpoint beside the last save"; }
-# SIGTERM while nnsh waits for input on a pipe: it leaves at once
+# SIGTERM while nnsh waits for input on a pipe: it leaves at once, with
+# what it printed so far written out (stdout to a file is buffered)
 mkfifo in
 "$nnsh" < in > out 2>&1 &
 pid=$!
 exec 3> in
-sleep 0.3
+echo 'echo written before the signal' >&3
+sleep 0.5
 kill -TERM $pid
 wait $pid
 rc=$?
 exec 3>&-
 [ $rc = 143 ] || fail "SIGTERM at a pipe's read: status $rc, not 143"
+grep -q '^written before the signal$' out ||
+	{ cat out; fail "SIGTERM at a pipe's read lost the output before it"; }
 echo "interrupt: SIGTERM and SIGHUP save a checkpoint with the run"
