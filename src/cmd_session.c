@@ -203,6 +203,10 @@ int cmd_copy(sh_session *S, const sh_line *l)
 	dst->loss = src->loss;
 	dst->loss_set = src->loss_set;
 	dst->red = src->red;
+	dst->deadzone = src->deadzone;
+	dst->sched = src->sched;
+	dst->target_lo = src->target_lo;
+	dst->target_hi = src->target_hi;
 	dst->opt = src->opt;
 	dst->opt.m = dst->opt.v = NULL;
 	dst->opt.full = NULL;

@@ -707,12 +707,13 @@ const sh_cmd sh_commands[] = {
 	{ "copy", "session", cmd_copy, 2, 2, NULL,
 	  "copy MODEL NEW",
 	  "make an independent copy of a model",
-	  "Copies the layers, the weights, the loss and the optimizer settings\n"
-	  "(not the optimizer's state or the history). Useful to compare two\n"
-	  "trainings from the same start. The current model stays current:\n"
-	  "'use NEW' to work on the copy. A model already named NEW is\n"
-	  "replaced, and copy says so: 'copy start net' puts net back to\n"
-	  "the weights kept in start.\n"
+	  "Copies the layers, the weights, the loss (with its deadzone), the\n"
+	  "optimizer settings, the schedule and the targets (not the\n"
+	  "optimizer's state, the history or the checkpoints). Useful to\n"
+	  "compare two trainings from the same start. The current model\n"
+	  "stays current: 'use NEW' to work on the copy. A model already\n"
+	  "named NEW is replaced, and copy says so: 'copy start net' puts\n"
+	  "net back to the weights kept in start.\n"
 	  "Examples:\n  copy net net_adam\n  copy start net" },
 	{ "rename", "session", cmd_rename, 2, 2, NULL,
 	  "rename OLD NEW",
