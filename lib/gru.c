@@ -136,7 +136,7 @@ static void gru_forward(nn_layer *L, const float *x, float *z, size_t n,
 				float u = sigm(a[H + k] + c[H + k]);
 				float nn = tanhf(a[2 * H + k] +
 				                 r * c[2 * H + k]);
-				float prev = t > 0 ? h[k - H] : 0;
+				float prev = t > 0 ? (h - H)[k] : 0;
 
 				q[k] = r;
 				q[H + k] = u;
@@ -178,7 +178,7 @@ static void gru_backward(nn_layer *L, const float *x, const float *dz,
 			for (size_t k = 0; k < H; k++) {
 				float r = q[k], u = q[H + k], nn = q[2 * H + k];
 				float hn = q[3 * H + k];
-				float prev = t > 0 ? h[k - H] : 0;
+				float prev = t > 0 ? (h - H)[k] : 0;
 				float d = carry[k], dn, dpn, dr;
 
 				if (!cfg->last)

@@ -135,7 +135,7 @@ static void lstm_forward(nn_layer *L, const float *x, float *z, size_t n,
 				float ig = sigm(q[k]), fg = sigm(q[H + k]);
 				float gg = tanhf(q[2 * H + k]);
 				float og = sigm(q[3 * H + k]);
-				float prev = t > 0 ? c[k - H] : 0;
+				float prev = t > 0 ? (c - H)[k] : 0;
 
 				q[k] = ig;
 				q[H + k] = fg;
@@ -177,7 +177,7 @@ static void lstm_backward(nn_layer *L, const float *x, const float *dz,
 			for (size_t k = 0; k < H; k++) {
 				float ig = q[k], fg = q[H + k];
 				float gg = q[2 * H + k], og = q[3 * H + k];
-				float tc = tanhf(c[k]), prev = t ? c[k - H] : 0;
+				float tc = tanhf(c[k]), prev = t ? (c - H)[k] : 0;
 				float dh = ch[k], dc;
 
 				if (!cfg->last)
