@@ -52,6 +52,18 @@ iter() {
 		head -n 1
 }
 
+# Wait up to 60 s for the status line to show iteration $1 or a later one.
+wait_iter_past() {
+	i=0
+	while [ $i -lt 600 ]; do
+		n=$(iter)
+		[ -n "$n" ] && [ "$n" -ge "$1" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "the status line never reached iteration $1 (it shows $(iter))"
+}
+
 # Wait up to 60 s for the status line to show iteration $1.
 wait_iter() {
 	i=0
@@ -82,6 +94,9 @@ tm new-session -d -s run -x 100 -y 32 "cd '$tmp' && '$nnsh' run.nn;
 
 wait_for ' iter ' run
 wait_for 'training' run
+# the histograms view below needs a history point, and the first comes
+# at the end of epoch 1 (40 batches): a slow build pauses before it
+wait_iter_past 41
 tm send-keys -t run ' '
 wait_for 'PAUSED' run
 a=$(iter)
