@@ -236,13 +236,29 @@ wait_for 'nnsh-exit 0'
 echo "interrupt: prompt: $n interrupts, prompt back each time"
 
 # ---- SIGTERM and SIGHUP: a checkpoint, then 128+signal -----------------
+# training() waits (up to 60 s) until nnsh, started in the background with
+# its stdout line-buffered into out, has printed its first epoch: a signal
+# sent before train begins (a fixed sleep, on a loaded machine) finds no
+# run to save, which is right but not what these checks are about
+training() {
+	k=0
+	while [ $k -lt 600 ]; do
+		grep -q '^epoch 1/' out 2>/dev/null && return 0
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+		k=$((k + 1))
+	done
+	cat out err
+	fail "train never printed its first epoch"
+}
 for sig in TERM:15 HUP:1; do
 	num=${sig#*:}
 	sig=${sig%:*}
 	rm -f nnsh-interrupted-net.safetensors out err
-	"$nnsh" --batch --no-panel --threads 1 train.nn > out 2> err &
+	stdbuf -oL "$nnsh" --batch --no-panel --threads 1 train.nn \
+		> out 2> err &
 	pid=$!
-	sleep 0.5
+	training $pid
 	kill -$sig $pid
 	wait $pid
 	rc=$?
@@ -258,9 +274,10 @@ done
 # the checkpoint goes beside the model's last save
 mkdir -p keep
 sed 's|^train |save net keep/first.safetensors\ntrain |' train.nn > t2.nn
-"$nnsh" --batch --no-panel --threads 1 t2.nn > out 2> err &
+rm -f out
+stdbuf -oL "$nnsh" --batch --no-panel --threads 1 t2.nn > out 2> err &
 pid=$!
-sleep 0.5
+training $pid
 kill -TERM $pid
 wait $pid
 [ -f keep/nnsh-interrupted-net.safetensors ] ||
@@ -271,8 +288,22 @@ mkfifo in
 "$nnsh" < in > out 2>&1 &
 pid=$!
 exec 3> in
-echo 'echo written before the signal' >&3
-sleep 0.5
+printf 'echo written before the signal\nmodel m input=2\nsave m done.safetensors\n' >&3
+# wait (up to 60 s) until nnsh has run those lines (done.safetensors is
+# there) and is back in read(0, ...) for the next one, which
+# /proc/PID/syscall shows as "0 0x0 ..."; a fixed sleep could signal it
+# before it had read them on a loaded machine
+k=0
+while [ $k -lt 600 ]; do
+	if [ -f done.safetensors ]; then
+		case $(cat /proc/$pid/syscall 2>/dev/null) in
+		"0 0x0 "*) break ;;
+		"") sleep 1; break ;;
+		esac
+	fi
+	sleep 0.1
+	k=$((k + 1))
+done
 kill -TERM $pid
 wait $pid
 rc=$?
