@@ -62,9 +62,10 @@ static gru_pass pass_of(nn_layer *L, size_t n)
 }
 
 /* One step of rows samples: q holds the input products (rows of 4H, the
- * first 3H used) and becomes r z n hn; gh is Whh h_{t-1} and bh is
- * bhh; h from hp, the previous h. */
+ * first 3H used), bi is bih, gh is Whh h_{t-1} and bh is bhh; q becomes
+ * r z n hn, and h comes from hp, the previous h. */
 NN_HOT static void cells_forward(size_t rows, size_t H, float *restrict q,
+                                 const float *restrict bi,
                                  const float *restrict gh,
                                  const float *restrict bh,
                                  const float *restrict hp,
@@ -79,9 +80,10 @@ NN_HOT static void cells_forward(size_t rows, size_t H, float *restrict q,
 			float hr = bh[k] + c[k];
 			float hz = bh[H + k] + c[H + k];
 			float hn = bh[2 * H + k] + c[2 * H + k];
-			float r = nn_vsigmoidf(a[k] + hr);
-			float u = nn_vsigmoidf(a[H + k] + hz);
-			float nn = nn_vtanhf(a[2 * H + k] + r * hn);
+			float r = nn_vsigmoidf(a[k] + bi[k] + hr);
+			float u = nn_vsigmoidf(a[H + k] + bi[H + k] + hz);
+			float nn = nn_vtanhf(a[2 * H + k] + bi[2 * H + k] +
+			                     r * hn);
 			float prev = hp[j];
 
 			a[k] = r;
@@ -139,7 +141,7 @@ static void forward_group(void *ud, size_t lo, size_t hi)
 			                G, 0, gh, G);
 		else
 			memset(gh, 0, m * G * sizeof *gh);
-		cells_forward(m, H, p->q + row * 4 * H, gh,
+		cells_forward(m, H, p->q + row * 4 * H, r->bias, gh,
 		              p->L->p[3].val, h - n * H, h);
 	}
 	nn_recur_output(r, p->z, lo, hi);

@@ -61,9 +61,11 @@ static lstm_pass pass_of(nn_layer *L, size_t n)
 	return p;
 }
 
-/* One step of rows samples: the gates' pre-activations q (rows x 4H)
- * become their values, then c, tanh c and h from cp, the previous c. */
+/* One step of rows samples: the gates' pre-activations q (rows x 4H),
+ * with the bias b added, become their values, then c, tanh c and h
+ * from cp, the previous c. */
 NN_HOT static void cells_forward(size_t rows, size_t H, float *restrict q,
+                                 const float *restrict b,
                                  const float *restrict cp,
                                  float *restrict c, float *restrict tc,
                                  float *restrict h)
@@ -73,10 +75,10 @@ NN_HOT static void cells_forward(size_t rows, size_t H, float *restrict q,
 
 		for (size_t k = 0; k < H; k++) {
 			size_t j = i * H + k;
-			float ig = nn_vsigmoidf(a[k]);
-			float fg = nn_vsigmoidf(a[H + k]);
-			float gg = nn_vtanhf(a[2 * H + k]);
-			float og = nn_vsigmoidf(a[3 * H + k]);
+			float ig = nn_vsigmoidf(a[k] + b[k]);
+			float fg = nn_vsigmoidf(a[H + k] + b[H + k]);
+			float gg = nn_vtanhf(a[2 * H + k] + b[2 * H + k]);
+			float og = nn_vsigmoidf(a[3 * H + k] + b[3 * H + k]);
 			float prev = cp[j];
 
 			a[k] = ig;
@@ -135,7 +137,7 @@ static void forward_group(void *ud, size_t lo, size_t hi)
 		if (t > 0)
 			nn_sgemm_serial(0, 0, m, G, H, 1, h - n * H, H, r->wt,
 			                G, 1, g, G);
-		cells_forward(m, H, g, c - n * H, c,
+		cells_forward(m, H, g, r->bias, c - n * H, c,
 		              p->tc + row * H, h);
 	}
 	nn_recur_output(r, p->z, lo, hi);

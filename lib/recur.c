@@ -76,8 +76,8 @@ size_t nn_recur_scratch(const nn_layer *L, size_t n, size_t per_row,
 	size_t rows = n * (size_t)L->in.dim[0], C = (size_t)L->in.dim[1];
 	size_t H = (size_t)cfg->hidden, G = (size_t)cfg->gates * H;
 
-	/* xt, h_{-1} and hs, dxt; wt; the kind's */
-	return rows * (2 * C + H) + n * H + H * G + rows * per_row +
+	/* xt, h_{-1} and hs, dxt; wt, bias; the kind's */
+	return rows * (2 * C + H) + n * H + H * G + G + rows * per_row +
 	       n * per_sample;
 }
 
@@ -96,8 +96,26 @@ nn_recur nn_recur_batch(const nn_layer *L, size_t n)
 	r.hs = r.xt + n * r.T * r.C + n * r.H;
 	r.dxt = r.hs + n * r.T * r.H;
 	r.wt = r.dxt + n * r.T * r.C;
-	r.own = r.wt + r.H * r.G;
+	r.bias = r.wt + r.H * r.G;
+	r.own = r.bias + r.G;
 	return r;
+}
+
+/* at (cols x rows) = a^T for a rows x cols a, in tiles that stay in
+ * the cache (a column of a is a row of at, far apart) */
+static void transpose(const float *a, size_t rows, size_t cols, float *at)
+{
+	enum { TILE = 16 };
+
+	for (size_t i0 = 0; i0 < rows; i0 += TILE)
+		for (size_t j0 = 0; j0 < cols; j0 += TILE) {
+			size_t i1 = i0 + TILE < rows ? i0 + TILE : rows;
+			size_t j1 = j0 + TILE < cols ? j0 + TILE : cols;
+
+			for (size_t j = j0; j < j1; j++)
+				for (size_t i = i0; i < i1; i++)
+					at[j * rows + i] = a[i * cols + j];
+		}
 }
 
 void nn_recur_begin(nn_recur *r, const float *x, const float *Wih,
@@ -112,13 +130,9 @@ void nn_recur_begin(nn_recur *r, const float *x, const float *Wih,
 			       C * sizeof *x);
 	memset(r->hs - n * H, 0, n * H * sizeof *r->hs);
 	for (size_t k = 0; k < G; k++)
-		out[k] = b1[k] + (b2 ? b2[k] : 0);
-	for (size_t j = 1; j < n * T; j++)
-		memcpy(out + j * ldo, out, G * sizeof *out);
-	nn_sgemm(0, 1, n * T, G, C, 1, r->xt, C, Wih, C, 1, out, ldo);
-	for (size_t j = 0; j < G; j++)
-		for (size_t k = 0; k < H; k++)
-			r->wt[k * G + j] = Whh[j * H + k];
+		r->bias[k] = b1[k] + (b2 ? b2[k] : 0);
+	nn_sgemm(0, 1, n * T, G, C, 1, r->xt, C, Wih, C, 0, out, ldo);
+	transpose(Whh, G, H, r->wt);
 }
 
 /* A call of nn_recur_groups: the parts of nn_parallel as groups. */

@@ -56,6 +56,8 @@ typedef struct nn_recur {
 	                         * zeros, h_{-1} (hs - n H) */
 	float *dxt;             /* T n x C: the input gradients */
 	float *wt;              /* H x G: Whh^T, read by the steps forward */
+	float *bias;            /* G: the bias the kind adds to the input
+	                         * product (lstm: bih + bhh) */
 	float *own;             /* the kind's part of the scratch */
 } nn_recur;
 
@@ -70,9 +72,9 @@ size_t nn_recur_scratch(const nn_layer *L, size_t n, size_t per_row,
 nn_recur nn_recur_batch(const nn_layer *L, size_t n);
 
 /* The start of a forward pass: xt = x (n x T x C) time-major; out (T n
- * rows, ldo apart) = xt Wih^T + b1 (+ b2 unless NULL): every step's
- * input product as one product with the bias in it; wt = Whh^T; h_{-1}
- * = 0. */
+ * rows, ldo apart) = xt Wih^T, every step's input product as one
+ * product; bias = b1 (+ b2 unless NULL), for the kind to add where it
+ * reads out; wt = Whh^T; h_{-1} = 0. */
 void nn_recur_begin(nn_recur *r, const float *x, const float *Wih,
                     const float *Whh, const float *b1, const float *b2,
                     float *out, size_t ldo);

@@ -65,15 +65,17 @@ static rnn_pass pass_of(nn_layer *L, size_t n)
 	return p;
 }
 
-/* h = act(h) for len values */
-NN_HOT static void activate(float *restrict h, size_t len, int relu)
+/* h = act(h + b) for rows of H values */
+NN_HOT static void activate(float *restrict h, const float *restrict b,
+                            size_t rows, size_t H, int relu)
 {
-	if (relu)
-		for (size_t j = 0; j < len; j++)
-			h[j] = h[j] > 0 ? h[j] : 0;
-	else
-		for (size_t j = 0; j < len; j++)
-			h[j] = nn_vtanhf(h[j]);
+	for (size_t i = 0; i < rows; i++, h += H)
+		if (relu)
+			for (size_t k = 0; k < H; k++)
+				h[k] = h[k] + b[k] > 0 ? h[k] + b[k] : 0;
+		else
+			for (size_t k = 0; k < H; k++)
+				h[k] = nn_vtanhf(h[k] + b[k]);
 }
 
 /* d = g act'(h) for len values, from h = act(pre-activation) */
@@ -101,7 +103,7 @@ static void forward_group(void *ud, size_t lo, size_t hi)
 		if (t > 0)
 			nn_sgemm_serial(0, 0, m, H, H, 1, h - n * H, H, r->wt,
 			                H, 1, h, H);
-		activate(h, m * H, r->cfg->relu);
+		activate(h, r->bias, m, H, r->cfg->relu);
 	}
 	nn_recur_output(r, p->z, lo, hi);
 }
