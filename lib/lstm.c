@@ -123,10 +123,12 @@ NN_HOT static void cells_backward(size_t rows, size_t H,
 	}
 }
 
-static void forward_group(void *ud, size_t lo, size_t hi)
+static void forward_part(void *ud, int part, int parts)
 {
 	lstm_pass *p = ud;
 	const nn_recur *r = &p->r;
+	size_t lo = nn_recur_first(r, part, parts);
+	size_t hi = nn_recur_first(r, part + 1, parts);
 	size_t n = r->n, H = r->H, G = r->G, m = hi - lo;
 
 	for (size_t t = 0; t < r->T; t++) {
@@ -154,13 +156,15 @@ static void lstm_forward(nn_layer *L, const float *x, float *z, size_t n,
 	memset(p.c - n * p.r.H, 0, n * p.r.H * sizeof *p.c);
 	nn_recur_begin(&p.r, x, L->p[0].val, L->p[1].val, L->p[2].val,
 	               L->p[3].val, p.g, p.r.G);
-	nn_recur_groups(&p.r, forward_group, &p);
+	nn_recur_groups(&p.r, forward_part, &p);
 }
 
-static void backward_group(void *ud, size_t lo, size_t hi)
+static void backward_part(void *ud, int part, int parts)
 {
 	lstm_pass *p = ud;
 	const nn_recur *r = &p->r;
+	size_t lo = nn_recur_first(r, part, parts);
+	size_t hi = nn_recur_first(r, part + 1, parts);
 	size_t n = r->n, H = r->H, G = r->G, m = hi - lo;
 	float *dh = p->dh + lo * H, *dc = p->dc + lo * H;
 
@@ -190,7 +194,7 @@ static void lstm_backward(nn_layer *L, const float *x, const float *dz,
 
 	(void)x;
 	p.dz = dz;
-	nn_recur_groups(&p.r, backward_group, &p);
+	nn_recur_groups(&p.r, backward_part, &p);
 	nn_recur_end(&p.r, L, p.dg, p.dg, dx);
 }
 

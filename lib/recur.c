@@ -135,33 +135,20 @@ void nn_recur_begin(nn_recur *r, const float *x, const float *Wih,
 	transpose(Whh, G, H, r->wt);
 }
 
-/* A call of nn_recur_groups: the parts of nn_parallel as groups. */
-typedef struct groups_job {
-	void (*fn)(void *ud, size_t lo, size_t hi);
-	void *ud;
-	size_t n;
-} groups_job;
-
-static void group_part(void *ud, int part, int parts)
-{
-	const groups_job *j = ud;
-	size_t lo = j->n * (size_t)part / (size_t)parts;
-	size_t hi = j->n * (size_t)(part + 1) / (size_t)parts;
-
-	if (hi > lo)
-		j->fn(j->ud, lo, hi);
-}
-
 void nn_recur_groups(const nn_recur *r,
-                     void (*fn)(void *ud, size_t lo, size_t hi), void *ud)
+                     void (*fn)(void *ud, int part, int parts), void *ud)
 {
 	/* a step's products run as fast per row from 16 rows on */
 	size_t want = r->n / 16;
-	groups_job j = { fn, ud, r->n };
 
 	nn_parallel(want < 1 ? 1 : want > NN_MAX_PARTS ? NN_MAX_PARTS
 	                                               : (int)want,
-	            group_part, &j);
+	            fn, ud);
+}
+
+size_t nn_recur_first(const nn_recur *r, int part, int parts)
+{
+	return r->n * (size_t)part / (size_t)parts;
 }
 
 void nn_recur_output(const nn_recur *r, float *z, size_t lo, size_t hi)

@@ -79,12 +79,18 @@ void nn_recur_begin(nn_recur *r, const float *x, const float *Wih,
                     const float *Whh, const float *b1, const float *b2,
                     float *out, size_t ldo);
 
-/* Call fn(ud, lo, hi) for groups of samples [lo, hi) that cover the
- * batch, on the worker threads: a group runs every step of its samples
- * and uses nn_sgemm_serial. The groups depend on n alone (16 samples or
- * more each), so the numbers do not depend on the thread count. */
+/* Call fn(ud, part, parts) for each group of samples of the batch, on
+ * the worker threads (nn_parallel, which keeps the times of each fn
+ * apart: a kind passes a function of its own for each direction). A
+ * group runs every step of its samples, from nn_recur_first's, and uses
+ * nn_sgemm_serial. The groups depend on n alone (16 samples or more
+ * each), so the numbers do not depend on the thread count. */
 void nn_recur_groups(const nn_recur *r,
-                     void (*fn)(void *ud, size_t lo, size_t hi), void *ud);
+                     void (*fn)(void *ud, int part, int parts), void *ud);
+
+/* The first sample of group part of parts (n for part = parts): the
+ * group's samples are [first(part), first(part + 1)). */
+size_t nn_recur_first(const nn_recur *r, int part, int parts);
 
 /* z, the layer's output (n x T x H, or n x H for seq=last), for samples
  * [lo, hi) from hs. */

@@ -91,10 +91,12 @@ NN_HOT static void activate_back(const float *restrict h,
 			d[j] = g[j] * (1 - h[j] * h[j]);
 }
 
-static void forward_group(void *ud, size_t lo, size_t hi)
+static void forward_part(void *ud, int part, int parts)
 {
 	rnn_pass *p = ud;
 	const nn_recur *r = &p->r;
+	size_t lo = nn_recur_first(r, part, parts);
+	size_t hi = nn_recur_first(r, part + 1, parts);
 	size_t n = r->n, H = r->H, m = hi - lo;
 
 	for (size_t t = 0; t < r->T; t++) {
@@ -119,13 +121,15 @@ static void rnn_forward(nn_layer *L, const float *x, float *z, size_t n,
 	/* the input product goes where h_t will be */
 	nn_recur_begin(&p.r, x, L->p[0].val, L->p[1].val, L->p[2].val, NULL,
 	               p.r.hs, p.r.H);
-	nn_recur_groups(&p.r, forward_group, &p);
+	nn_recur_groups(&p.r, forward_part, &p);
 }
 
-static void backward_group(void *ud, size_t lo, size_t hi)
+static void backward_part(void *ud, int part, int parts)
 {
 	rnn_pass *p = ud;
 	const nn_recur *r = &p->r;
+	size_t lo = nn_recur_first(r, part, parts);
+	size_t hi = nn_recur_first(r, part + 1, parts);
 	size_t n = r->n, H = r->H, m = hi - lo;
 	float *carry = p->carry + lo * H;
 
@@ -153,7 +157,7 @@ static void rnn_backward(nn_layer *L, const float *x, const float *dz,
 
 	(void)x;
 	p.dz = dz;
-	nn_recur_groups(&p.r, backward_group, &p);
+	nn_recur_groups(&p.r, backward_part, &p);
 	nn_recur_end(&p.r, L, p.dp, p.dp, dx);
 }
 
