@@ -118,9 +118,9 @@ static void transpose(const float *a, size_t rows, size_t cols, float *at)
 		}
 }
 
-void nn_recur_begin(nn_recur *r, const float *x, const float *Wih,
-                    const float *Whh, const float *b1, const float *b2,
-                    float *out, size_t ldo)
+void nn_recur_begin(const nn_recur *r, const float *x,
+                    const float *Wih, const float *Whh, const float *b1,
+                    const float *b2, float *out, size_t ldo)
 {
 	size_t n = r->n, T = r->T, C = r->C, H = r->H, G = r->G;
 
@@ -194,8 +194,8 @@ NN_HOT static void column_sums(const float *restrict d, size_t rows,
 			db[k] += d[i * len + k];
 }
 
-void nn_recur_end(nn_recur *r, nn_layer *L, const float *di, const float *dr,
-                  float *dx)
+void nn_recur_end(const nn_recur *r, nn_layer *L, const float *di,
+                  const float *dr, float *dx)
 {
 	size_t n = r->n, T = r->T, C = r->C, H = r->H, G = r->G;
 

@@ -75,9 +75,9 @@ nn_recur nn_recur_batch(const nn_layer *L, size_t n);
  * rows, ldo apart) = xt Wih^T, every step's input product as one
  * product; bias = b1 (+ b2 unless NULL), for the kind to add where it
  * reads out; wt = Whh^T; h_{-1} = 0. */
-void nn_recur_begin(nn_recur *r, const float *x, const float *Wih,
-                    const float *Whh, const float *b1, const float *b2,
-                    float *out, size_t ldo);
+void nn_recur_begin(const nn_recur *r, const float *x,
+                    const float *Wih, const float *Whh, const float *b1,
+                    const float *b2, float *out, size_t ldo);
 
 /* Call fn(ud, part, parts) for each group of samples of the batch, on
  * the worker threads (nn_parallel, which keeps the times of each fn
@@ -116,7 +116,7 @@ static inline int nn_recur_carries(const nn_recur *r, size_t t)
  * h_{t-1} (each one product), the biases' gradients (bhh's from dr;
  * lstm's two biases get the same), unless L->input_only; and dx = di
  * Wih (n x T x C) unless dx is NULL. */
-void nn_recur_end(nn_recur *r, nn_layer *L, const float *di, const float *dr,
-                  float *dx);
+void nn_recur_end(const nn_recur *r, nn_layer *L, const float *di,
+                  const float *dr, float *dx);
 
 #endif
