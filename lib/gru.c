@@ -4,237 +4,207 @@
  *   r = sigmoid(ir + hr), z = sigmoid(iz + hz), n = tanh(in + r hn)
  *   h_t = (1 - z) n + z h_{t-1},  h_{-1} = 0   (Wih 3H x C, Whh 3H x H).
  * seq=all gives every h_t (T x H), seq=last only h_{T-1}; bptt=K
- * truncates the backward pass in chunks of K steps, as rnn's. The
- * scratch keeps r, z, n, hn and h_t of every step, then the gradients of
- * the two products and the carried dh. The layer keeps H in units,
- * seq=last in nobias and K in scale. */
-#include <math.h>
-#include <stdio.h>
+ * truncates the backward pass in chunks of K steps, as rnn's. Besides
+ * recur.c's scratch (the inputs and every h_t, time-major), it keeps r,
+ * z, n and hn of every step (the input product is written there first),
+ * then the gradients of the two products; per sample, the step's
+ * recurrent product, and the carried dh while going back. */
 #include <string.h>
 
 #include "blas.h"
-#include "layer.h"
-
-/* Its configuration (L->cfg). */
-typedef struct gru_cfg {
-	int hidden;             /* units */
-	int last;               /* seq=last: only the last step comes out */
-	int bptt;               /* steps gradients go back, or 0: all */
-} gru_cfg;
+#include "recur.h"
 
 enum { UNITS, SEQ, BPTT };
-
-static const nn_layer_opt gru_opts[] = {
-	{ "UNITS", NULL, NULL, NN_OPT_INT, 1, 1, 1 << 20, 0, NULL,
-	  "number of units" },
-	{ "seq", "seq", NULL, NN_OPT_CHOICE, 0, 0, 0, 0, "all last",
-	  "every step's output, or the last" },
-	{ "bptt", "bptt", NULL, NN_OPT_INT, 0, 0, 1 << 20, 0, NULL,
-	  "steps the gradient goes back (0: all)" },
-	{ 0 }
-};
 
 static int gru_setup(nn_layer *L, const nn_layer_spec *spec,
                      const nn_optval *v)
 {
-	gru_cfg *cfg = L->cfg;
-	int H = (int)v[UNITS].num, C;
-	nn_shape wih = { 2, { 0 } }, whh = { 2, { 0 } }, b = { 1, { 0 } };
+	static const char *const names[] = { "Wih", "Whh", "bih", "bhh" };
 
 	(void)spec;
-	if (H <= 0)
-		return nn_fail("gru needs a number of units, as in "
-		               "'add gru 32'");
-	if (!L->in_seq)
-		return nn_fail("gru needs a sequence (T x C, as from embed), "
-		               "not a %d-D input", L->in.ndim);
-	C = L->in.dim[1];
-	cfg->hidden = H;
-	cfg->last = (int)v[SEQ].num;
-	cfg->bptt = (int)v[BPTT].num;
-	if (cfg->last) {
-		L->out.ndim = 1;
-		L->out.dim[0] = H;
-	} else {
-		L->out.ndim = 2;
-		L->out.dim[0] = L->in.dim[0];
-		L->out.dim[1] = H;
-		L->seq = 1;
-	}
-	wih.dim[0] = whh.dim[0] = b.dim[0] = 3 * H;
-	wih.dim[1] = C;
-	whh.dim[1] = H;
-	nn_layer_param(L, "Wih", &wih, 0, C, H);
-	nn_layer_param(L, "Whh", &whh, 0, H, H);
-	nn_layer_param(L, "bih", &b, 1, C, H);
-	nn_layer_param(L, "bhh", &b, 1, C, H);
-	return 0;
+	return nn_recur_setup(L, (int)v[UNITS].num, 3, 0, (int)v[SEQ].num,
+	                      (int)v[BPTT].num, names);
 }
 
 static size_t gru_scratch(const nn_layer *L, size_t n)
 {
-	const gru_cfg *cfg = L->cfg;
-	size_t T = (size_t)L->in.dim[0], H = (size_t)cfg->hidden;
+	const nn_recur_cfg *cfg = L->cfg;
+	size_t H = (size_t)cfg->hidden;
 
-	/* r z n hn, h; d(input product), d(hidden product); carried dh */
-	return n * T * (4 * H + H + 3 * H + 3 * H) + n * H;
+	/* r z n hn, d(input product), d(recurrent product); the step's
+	 * recurrent product, then the carried dh */
+	return nn_recur_scratch(L, n, 4 * H + 3 * H + 3 * H, 3 * H);
 }
 
-typedef struct gru_bufs {
-	float *g, *h, *di, *dh, *carry;
-} gru_bufs;
+/* One pass of the layer over a batch, for the groups of samples. */
+typedef struct gru_pass {
+	nn_recur r;
+	nn_layer *L;
+	float *q;               /* T n x 4H: r z n hn */
+	float *di, *dr;         /* T n x 3H */
+	float *gh;              /* n x 3H: the step's Whh h_{t-1}, then the
+	                         * carried dh (n x H) */
+	float *z;               /* forward: the output */
+	const float *dz;        /* backward: its gradient */
+} gru_pass;
 
-static gru_bufs bufs_of(const nn_layer *L, size_t n)
+static gru_pass pass_of(nn_layer *L, size_t n)
 {
-	const gru_cfg *cfg = L->cfg;
-	size_t T = (size_t)L->in.dim[0], H = (size_t)cfg->hidden;
-	gru_bufs b;
+	gru_pass p = { nn_recur_batch(L, n), L, NULL, NULL, NULL, NULL,
+	               NULL, NULL };
+	size_t rows = n * p.r.T, H = p.r.H;
 
-	b.g = L->scratch;                       /* n T 4H: r z n hn */
-	b.h = b.g + n * T * 4 * H;
-	b.di = b.h + n * T * H;                 /* n T 3H */
-	b.dh = b.di + n * T * 3 * H;            /* n T 3H */
-	b.carry = b.dh + n * T * 3 * H;
-	return b;
+	p.q = p.r.own;
+	p.di = p.q + rows * 4 * H;
+	p.dr = p.di + rows * 3 * H;
+	p.gh = p.dr + rows * 3 * H;
+	return p;
 }
 
-static float sigm(float x)
+/* One step of rows samples: q holds the input products (rows of 4H, the
+ * first 3H used), bi is bih, gh is Whh h_{t-1} and bh is bhh; q becomes
+ * r z n hn, and h comes from hp, the previous h. */
+NN_HOT static void cells_forward(size_t rows, size_t H, float *restrict q,
+                                 const float *restrict bi,
+                                 const float *restrict gh,
+                                 const float *restrict bh,
+                                 const float *restrict hp,
+                                 float *restrict h)
 {
-	return 1 / (1 + expf(-x));
+	for (size_t i = 0; i < rows; i++) {
+		float *a = q + i * 4 * H;
+		const float *c = gh + i * 3 * H;
+
+		for (size_t k = 0; k < H; k++) {
+			size_t j = i * H + k;
+			float hr = bh[k] + c[k];
+			float hz = bh[H + k] + c[H + k];
+			float hn = bh[2 * H + k] + c[2 * H + k];
+			float r = nn_vsigmoidf(a[k] + bi[k] + hr);
+			float u = nn_vsigmoidf(a[H + k] + bi[H + k] + hz);
+			float nn = nn_vtanhf(a[2 * H + k] + bi[2 * H + k] +
+			                     r * hn);
+			float prev = hp[j];
+
+			a[k] = r;
+			a[H + k] = u;
+			a[2 * H + k] = nn;
+			a[3 * H + k] = hn;
+			h[j] = (1 - u) * nn + u * prev;
+		}
+	}
+}
+
+/* One step back: from d, the gradient of h_t, the gradients of the
+ * input product di and of the recurrent one dr (rows x 3H); d becomes
+ * the part of h_{t-1}'s that passes through z when carry, else 0. */
+NN_HOT static void cells_backward(size_t rows, size_t H,
+                                  const float *restrict q,
+                                  const float *restrict hp,
+                                  float *restrict d, float *restrict di,
+                                  float *restrict dr, int carry)
+{
+	for (size_t i = 0; i < rows; i++) {
+		const float *a = q + i * 4 * H;
+		float *ei = di + i * 3 * H, *er = dr + i * 3 * H;
+
+		for (size_t k = 0; k < H; k++) {
+			size_t j = i * H + k;
+			float r = a[k], u = a[H + k], nn = a[2 * H + k];
+			float hn = a[3 * H + k], prev = hp[j];
+			float dd = d[j], dpn = dd * (1 - u) * (1 - nn * nn);
+			float dgr = dpn * hn * r * (1 - r);
+			float dgz = dd * (prev - nn) * u * (1 - u);
+
+			ei[k] = er[k] = dgr;
+			ei[H + k] = er[H + k] = dgz;
+			ei[2 * H + k] = dpn;
+			er[2 * H + k] = dpn * r;
+			d[j] = carry ? dd * u : 0;
+		}
+	}
+}
+
+static void forward_part(void *ud, int part, int parts)
+{
+	gru_pass *p = ud;
+	const nn_recur *r = &p->r;
+	size_t lo = nn_recur_first(r, part, parts);
+	size_t hi = nn_recur_first(r, part + 1, parts);
+	size_t n = r->n, H = r->H, G = r->G, m = hi - lo;
+	float *gh = p->gh + lo * G;
+
+	for (size_t t = 0; t < r->T; t++) {
+		size_t row = t * n + lo;
+		float *h = r->hs + row * H;
+
+		if (t > 0)
+			nn_sgemm_serial(0, 0, m, G, H, 1, h - n * H, H, r->wt,
+			                G, 0, gh, G);
+		else
+			memset(gh, 0, m * G * sizeof *gh);
+		cells_forward(m, H, p->q + row * 4 * H, r->bias, gh,
+		              p->L->p[3].val, h - n * H, h);
+	}
+	nn_recur_output(r, p->z, lo, hi);
 }
 
 static void gru_forward(nn_layer *L, const float *x, float *z, size_t n,
                         int training, nn_rng *rng)
 {
-	const gru_cfg *cfg = L->cfg;
-	size_t T = (size_t)L->in.dim[0], C = (size_t)L->in.dim[1];
-	size_t H = (size_t)cfg->hidden, G = 3 * H, F = 4 * H;
-	gru_bufs b = bufs_of(L, n);
-	/* the two products of one step, in the gradient buffers (free
-	 * until backward) */
-	float *gi = b.di, *gh = b.dh;
+	gru_pass p = pass_of(L, n);
 
 	(void)training;
 	(void)rng;
-	for (size_t t = 0; t < T; t++) {
-		for (size_t i = 0; i < n; i++) {
-			memcpy(gi + i * G, L->p[2].val, G * sizeof *gi);
-			memcpy(gh + i * G, L->p[3].val, G * sizeof *gh);
-		}
-		nn_sgemm(0, 1, n, G, C, 1, x + t * C, T * C, L->p[0].val, C,
-		         1, gi, G);
-		if (t > 0)
-			nn_sgemm(0, 1, n, G, H, 1, b.h + (t - 1) * H, T * H,
-			         L->p[1].val, H, 1, gh, G);
-		for (size_t i = 0; i < n; i++) {
-			const float *a = gi + i * G, *c = gh + i * G;
-			float *q = b.g + i * T * F + t * F;
-			float *h = b.h + i * T * H + t * H;
+	p.z = z;
+	nn_recur_begin(&p.r, x, L->p[0].val, L->p[1].val, L->p[2].val, NULL,
+	               p.q, 4 * p.r.H);
+	nn_recur_groups(&p.r, forward_part, &p);
+}
 
-			for (size_t k = 0; k < H; k++) {
-				float r = sigm(a[k] + c[k]);
-				float u = sigm(a[H + k] + c[H + k]);
-				float nn = tanhf(a[2 * H + k] +
-				                 r * c[2 * H + k]);
-				float prev = t > 0 ? (h - H)[k] : 0;
+static void backward_part(void *ud, int part, int parts)
+{
+	gru_pass *p = ud;
+	const nn_recur *r = &p->r;
+	size_t lo = nn_recur_first(r, part, parts);
+	size_t hi = nn_recur_first(r, part + 1, parts);
+	size_t n = r->n, H = r->H, G = r->G, m = hi - lo;
+	float *d = p->gh + lo * H;
 
-				q[k] = r;
-				q[H + k] = u;
-				q[2 * H + k] = nn;
-				q[3 * H + k] = c[2 * H + k];
-				h[k] = (1 - u) * nn + u * prev;
-			}
-		}
+	memset(d, 0, m * H * sizeof *d);
+	for (size_t t = r->T; t-- > 0;) {
+		size_t row = t * n + lo;
+		float *dr = p->dr + row * G;
+		const float *h = r->hs + row * H;
+		int on = nn_recur_carries(r, t);
+
+		nn_recur_add_dz(r, p->dz, t, lo, hi, d);
+		cells_backward(m, H, p->q + row * 4 * H, h - n * H, d,
+		               p->di + row * G, dr, on);
+		if (on)
+			nn_sgemm_serial(0, 0, m, H, G, 1, dr, G, p->L->p[1].val,
+			                H, 1, d, H);
 	}
-	for (size_t i = 0; i < n; i++)
-		if (cfg->last)
-			memcpy(z + i * H, b.h + i * T * H + (T - 1) * H,
-			       H * sizeof *z);
-		else
-			memcpy(z + i * T * H, b.h + i * T * H,
-			       T * H * sizeof *z);
 }
 
 static void gru_backward(nn_layer *L, const float *x, const float *dz,
                          float *dx, size_t n)
 {
-	const gru_cfg *cfg = L->cfg;
-	size_t T = (size_t)L->in.dim[0], C = (size_t)L->in.dim[1];
-	size_t H = (size_t)cfg->hidden, G = 3 * H, F = 4 * H;
-	size_t K = (size_t)cfg->bptt;
-	gru_bufs b = bufs_of(L, n);
+	gru_pass p = pass_of(L, n);
 
-	memset(b.carry, 0, n * H * sizeof *b.carry);
-	for (size_t t = T; t-- > 0;) {
-		int on = t > 0 && (K == 0 || t % K != 0);
-
-		for (size_t i = 0; i < n; i++) {
-			const float *q = b.g + i * T * F + t * F;
-			const float *h = b.h + i * T * H + t * H;
-			float *di = b.di + i * T * G + t * G;
-			float *dh = b.dh + i * T * G + t * G;
-			float *carry = b.carry + i * H;
-
-			for (size_t k = 0; k < H; k++) {
-				float r = q[k], u = q[H + k], nn = q[2 * H + k];
-				float hn = q[3 * H + k];
-				float prev = t > 0 ? (h - H)[k] : 0;
-				float d = carry[k], dn, dpn, dr;
-
-				if (!cfg->last)
-					d += dz[i * T * H + t * H + k];
-				else if (t == T - 1)
-					d += dz[i * H + k];
-				dn = d * (1 - u);
-				dpn = dn * (1 - nn * nn);
-				dr = dpn * hn;
-				di[k] = dh[k] = dr * r * (1 - r);
-				di[H + k] = dh[H + k] = d * (prev - nn) * u *
-				                        (1 - u);
-				di[2 * H + k] = dpn;
-				dh[2 * H + k] = dpn * r;
-				carry[k] = on ? d * u : 0;
-			}
-		}
-		if (on)
-			nn_sgemm(0, 0, n, H, G, 1, b.dh + t * G, T * G,
-			         L->p[1].val, H, 1, b.carry, H);
-	}
-	nn_sgemm(1, 0, G, C, n * T, 1, b.di, G, x, C, 0, L->p[0].grad, C);
-	memset(L->p[1].grad, 0, G * H * sizeof(float));
-	for (size_t t = 1; t < T; t++)
-		nn_sgemm(1, 0, G, H, n, 1, b.dh + t * G, T * G,
-		         b.h + (t - 1) * H, T * H, 1, L->p[1].grad, H);
-	memset(L->p[2].grad, 0, G * sizeof(float));
-	memset(L->p[3].grad, 0, G * sizeof(float));
-	for (size_t r = 0; r < n * T; r++)
-		for (size_t k = 0; k < G; k++) {
-			L->p[2].grad[k] += b.di[r * G + k];
-			L->p[3].grad[k] += b.dh[r * G + k];
-		}
-	if (dx)
-		nn_sgemm(0, 0, n * T, C, G, 1, b.di, G, L->p[0].val, C, 0, dx,
-		         C);
-}
-
-static void gru_describe(const nn_layer *L, char *buf, size_t len)
-{
-	const gru_cfg *cfg = L->cfg;
-	char bptt[32] = "";
-
-	if (cfg->bptt)
-		snprintf(bptt, sizeof bptt, " bptt=%d", cfg->bptt);
-	snprintf(buf, len, "gru %d%s%s", cfg->hidden,
-	         cfg->last ? " seq=last" : "", bptt);
+	(void)x;
+	p.dz = dz;
+	nn_recur_groups(&p.r, backward_part, &p);
+	nn_recur_end(&p.r, L, p.di, p.dr, dx);
 }
 
 const nn_layer_class nn_gru_class = {
 	.kind = "gru",
-	.cfg_size = sizeof(gru_cfg),
-	.opts = gru_opts,
+	.cfg_size = sizeof(nn_recur_cfg),
+	.opts = nn_recur_opts,
 	.setup = gru_setup,
 	.forward = gru_forward,
 	.backward = gru_backward,
 	.scratch_size = gru_scratch,
-	.describe = gru_describe,
+	.describe = nn_recur_describe,
 };

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nn.h"
+#include "vmath.h"
 
 static const char *const names[NN_LOSS_COUNT] = {
 	"mse", "crossentropy", "crossentropy_naive", "bce", "nll",
@@ -94,27 +95,37 @@ int nn_loss_check(nn_loss_kind k, nn_act act, size_t w)
 	return 0;
 }
 
-/* Softmax cross-entropy of one row of logits; dz gets (p * sum(y) - y)/n. */
-static double ce_logits(const float *z, const float *y, size_t w, float *dz,
-                        double inv_n)
+/* Softmax cross-entropy of one row of logits, -sum y (z - max) + sum(y)
+ * log sum e^(z - max); dz, unless NULL, gets (p * sum(y) - y)/n. The
+ * exponentials are float's (vmath.h), computed once, in dz, by a loop
+ * that vectorises; the sums are double's. */
+NN_HOT static double ce_logits(const float *restrict z,
+                               const float *restrict y, size_t w,
+                               float *restrict dz, double inv_n)
 {
-	double max = z[0], sum = 0, lse, ysum = 0, loss = 0;
+	float max = z[0];
+	double sum = 0, ysum = 0, loss = 0, scale;
 
 	for (size_t j = 1; j < w; j++)
 		if (z[j] > max)
 			max = z[j];
-	for (size_t j = 0; j < w; j++)
-		sum += exp(z[j] - max);
-	lse = max + log(sum);
 	for (size_t j = 0; j < w; j++) {
-		loss -= y[j] * (z[j] - lse);
+		loss -= y[j] * ((double)z[j] - max);
 		ysum += y[j];
 	}
-	if (dz)
+	if (!dz) {
 		for (size_t j = 0; j < w; j++)
-			dz[j] = (float)((exp(z[j] - lse) * ysum - y[j]) *
-			                inv_n);
-	return loss;
+			sum += nn_vexpf(z[j] - max);
+		return loss + ysum * log(sum);
+	}
+	for (size_t j = 0; j < w; j++)
+		dz[j] = nn_vexpf(z[j] - max);
+	for (size_t j = 0; j < w; j++)
+		sum += dz[j];
+	scale = ysum / sum;
+	for (size_t j = 0; j < w; j++)
+		dz[j] = (float)((dz[j] * scale - y[j]) * inv_n);
+	return loss + ysum * log(sum);
 }
 
 /* Binary cross-entropy of sigmoid(z), stable for any z. */

@@ -4,233 +4,207 @@
  *   i, f, o = sigmoid, g = tanh
  *   c_t = f c_{t-1} + i g,  h_t = o tanh(c_t),  h_{-1} = c_{-1} = 0.
  * seq=all gives every h_t (T x H), seq=last only h_{T-1}; bptt=K
- * truncates the backward pass in chunks of K steps, as rnn's. The
- * scratch keeps the gates, c_t and h_t of every step, then the gates'
- * pre-activation gradients and the carried dh and dc. The layer keeps H
- * in units, seq=last in nobias and K in scale. */
-#include <math.h>
-#include <stdio.h>
+ * truncates the backward pass in chunks of K steps, as rnn's. Besides
+ * recur.c's scratch (the inputs and every h_t, time-major), it keeps the
+ * gates, c_t (after c_{-1} = 0) and tanh c_t of every step, then the
+ * gates' pre-activation gradients and, per sample, the carried dh and
+ * dc. */
 #include <string.h>
 
 #include "blas.h"
-#include "layer.h"
-
-/* Its configuration (L->cfg). */
-typedef struct lstm_cfg {
-	int hidden;             /* units */
-	int last;               /* seq=last: only the last step comes out */
-	int bptt;               /* steps gradients go back, or 0: all */
-} lstm_cfg;
+#include "recur.h"
 
 enum { UNITS, SEQ, BPTT };
-
-static const nn_layer_opt lstm_opts[] = {
-	{ "UNITS", NULL, NULL, NN_OPT_INT, 1, 1, 1 << 20, 0, NULL,
-	  "number of units" },
-	{ "seq", "seq", NULL, NN_OPT_CHOICE, 0, 0, 0, 0, "all last",
-	  "every step's output, or the last" },
-	{ "bptt", "bptt", NULL, NN_OPT_INT, 0, 0, 1 << 20, 0, NULL,
-	  "steps the gradient goes back (0: all)" },
-	{ 0 }
-};
 
 static int lstm_setup(nn_layer *L, const nn_layer_spec *spec,
                       const nn_optval *v)
 {
-	lstm_cfg *cfg = L->cfg;
-	int H = (int)v[UNITS].num, C;
-	nn_shape wih = { 2, { 0 } }, whh = { 2, { 0 } }, b = { 1, { 0 } };
+	static const char *const names[] = { "Wih", "Whh", "bih", "bhh" };
 
 	(void)spec;
-	if (H <= 0)
-		return nn_fail("lstm needs a number of units, as in "
-		               "'add lstm 32'");
-	if (!L->in_seq)
-		return nn_fail("lstm needs a sequence (T x C, as from embed), "
-		               "not a %d-D input", L->in.ndim);
-	C = L->in.dim[1];
-	cfg->hidden = H;
-	cfg->last = (int)v[SEQ].num;
-	cfg->bptt = (int)v[BPTT].num;
-	if (cfg->last) {
-		L->out.ndim = 1;
-		L->out.dim[0] = H;
-	} else {
-		L->out.ndim = 2;
-		L->out.dim[0] = L->in.dim[0];
-		L->out.dim[1] = H;
-		L->seq = 1;
-	}
-	wih.dim[0] = whh.dim[0] = b.dim[0] = 4 * H;
-	wih.dim[1] = C;
-	whh.dim[1] = H;
-	nn_layer_param(L, "Wih", &wih, 0, C, H);
-	nn_layer_param(L, "Whh", &whh, 0, H, H);
-	nn_layer_param(L, "bih", &b, 1, C, H);
-	nn_layer_param(L, "bhh", &b, 1, C, H);
-	return 0;
+	return nn_recur_setup(L, (int)v[UNITS].num, 4, 0, (int)v[SEQ].num,
+	                      (int)v[BPTT].num, names);
 }
 
 static size_t lstm_scratch(const nn_layer *L, size_t n)
 {
-	const lstm_cfg *cfg = L->cfg;
-	size_t T = (size_t)L->in.dim[0], H = (size_t)cfg->hidden;
+	const nn_recur_cfg *cfg = L->cfg;
+	size_t H = (size_t)cfg->hidden;
 
-	/* gates, c, h; the gates' gradients; carried dh and dc */
-	return n * T * (4 * H + 2 * H + 4 * H) + 2 * n * H;
+	/* gates, c, tanh c, the gates' gradients; c_{-1}, carried dh and
+	 * dc */
+	return nn_recur_scratch(L, n, 4 * H + H + H + 4 * H, 3 * H);
 }
 
-typedef struct lstm_bufs {
-	float *g, *c, *h, *dg, *ch, *cc;
-} lstm_bufs;
+/* One pass of the layer over a batch, for the groups of samples. */
+typedef struct lstm_pass {
+	nn_recur r;
+	nn_layer *L;
+	float *g, *c, *tc, *dg;  /* T n rows each; c - n H is c_{-1} */
+	float *dh, *dc;          /* n rows each */
+	float *z;                /* forward: the output */
+	const float *dz;         /* backward: its gradient */
+} lstm_pass;
 
-static lstm_bufs bufs_of(const nn_layer *L, size_t n)
+static lstm_pass pass_of(nn_layer *L, size_t n)
 {
-	const lstm_cfg *cfg = L->cfg;
-	size_t T = (size_t)L->in.dim[0], H = (size_t)cfg->hidden;
-	lstm_bufs b;
+	lstm_pass p = { nn_recur_batch(L, n), L, NULL, NULL, NULL, NULL,
+	                NULL, NULL, NULL, NULL };
+	size_t rows = n * p.r.T, H = p.r.H;
 
-	b.g = L->scratch;
-	b.c = b.g + n * T * 4 * H;
-	b.h = b.c + n * T * H;
-	b.dg = b.h + n * T * H;
-	b.ch = b.dg + n * T * 4 * H;
-	b.cc = b.ch + n * H;
-	return b;
+	p.g = p.r.own;
+	p.c = p.g + rows * 4 * H + n * H;
+	p.tc = p.c + rows * H;
+	p.dg = p.tc + rows * H;
+	p.dh = p.dg + rows * 4 * H;
+	p.dc = p.dh + n * H;
+	return p;
 }
 
-static float sigm(float x)
+/* One step of rows samples: the gates' pre-activations q (rows x 4H),
+ * with the bias b added, become their values, then c, tanh c and h
+ * from cp, the previous c. */
+NN_HOT static void cells_forward(size_t rows, size_t H, float *restrict q,
+                                 const float *restrict b,
+                                 const float *restrict cp,
+                                 float *restrict c, float *restrict tc,
+                                 float *restrict h)
 {
-	return 1 / (1 + expf(-x));
+	for (size_t i = 0; i < rows; i++) {
+		float *a = q + i * 4 * H;
+
+		for (size_t k = 0; k < H; k++) {
+			size_t j = i * H + k;
+			float ig = nn_vsigmoidf(a[k] + b[k]);
+			float fg = nn_vsigmoidf(a[H + k] + b[H + k]);
+			float gg = nn_vtanhf(a[2 * H + k] + b[2 * H + k]);
+			float og = nn_vsigmoidf(a[3 * H + k] + b[3 * H + k]);
+			float prev = cp[j];
+
+			a[k] = ig;
+			a[H + k] = fg;
+			a[2 * H + k] = gg;
+			a[3 * H + k] = og;
+			c[j] = fg * prev + ig * gg;
+			tc[j] = nn_vtanhf(c[j]);
+			h[j] = og * tc[j];
+		}
+	}
+}
+
+/* One step back: from dh (the gradient of h_t) and dc (of c_t through
+ * c_{t+1}), the gates' pre-activation gradients d (rows x 4H), and dc
+ * becomes that of c_{t-1} when carry, else 0. */
+NN_HOT static void cells_backward(size_t rows, size_t H,
+                                  const float *restrict q,
+                                  const float *restrict cp,
+                                  const float *restrict tc,
+                                  const float *restrict dh,
+                                  float *restrict dc, float *restrict d,
+                                  int carry)
+{
+	for (size_t i = 0; i < rows; i++) {
+		const float *a = q + i * 4 * H;
+		float *e = d + i * 4 * H;
+
+		for (size_t k = 0; k < H; k++) {
+			size_t j = i * H + k;
+			float ig = a[k], fg = a[H + k];
+			float gg = a[2 * H + k], og = a[3 * H + k];
+			float t = tc[j], prev = cp[j];
+			float dcj = dc[j] + dh[j] * og * (1 - t * t);
+
+			e[k] = dcj * gg * ig * (1 - ig);
+			e[H + k] = dcj * prev * fg * (1 - fg);
+			e[2 * H + k] = dcj * ig * (1 - gg * gg);
+			e[3 * H + k] = dh[j] * t * og * (1 - og);
+			dc[j] = carry ? dcj * fg : 0;
+		}
+	}
+}
+
+static void forward_part(void *ud, int part, int parts)
+{
+	lstm_pass *p = ud;
+	const nn_recur *r = &p->r;
+	size_t lo = nn_recur_first(r, part, parts);
+	size_t hi = nn_recur_first(r, part + 1, parts);
+	size_t n = r->n, H = r->H, G = r->G, m = hi - lo;
+
+	for (size_t t = 0; t < r->T; t++) {
+		size_t row = t * n + lo;
+		float *g = p->g + row * G, *c = p->c + row * H;
+		float *h = r->hs + row * H;
+
+		if (t > 0)
+			nn_sgemm_serial(0, 0, m, G, H, 1, h - n * H, H, r->wt,
+			                G, 1, g, G);
+		cells_forward(m, H, g, r->bias, c - n * H, c,
+		              p->tc + row * H, h);
+	}
+	nn_recur_output(r, p->z, lo, hi);
 }
 
 static void lstm_forward(nn_layer *L, const float *x, float *z, size_t n,
                          int training, nn_rng *rng)
 {
-	const lstm_cfg *cfg = L->cfg;
-	size_t T = (size_t)L->in.dim[0], C = (size_t)L->in.dim[1];
-	size_t H = (size_t)cfg->hidden, G = 4 * H;
-	lstm_bufs b = bufs_of(L, n);
+	lstm_pass p = pass_of(L, n);
 
 	(void)training;
 	(void)rng;
-	for (size_t t = 0; t < T; t++) {
-		float *g = b.g + t * G;
+	p.z = z;
+	memset(p.c - n * p.r.H, 0, n * p.r.H * sizeof *p.c);
+	nn_recur_begin(&p.r, x, L->p[0].val, L->p[1].val, L->p[2].val,
+	               L->p[3].val, p.g, p.r.G);
+	nn_recur_groups(&p.r, forward_part, &p);
+}
 
-		for (size_t i = 0; i < n; i++)
-			for (size_t k = 0; k < G; k++)
-				g[i * T * G + k] = L->p[2].val[k] +
-				                   L->p[3].val[k];
-		nn_sgemm(0, 1, n, G, C, 1, x + t * C, T * C, L->p[0].val, C,
-		         1, g, T * G);
-		if (t > 0)
-			nn_sgemm(0, 1, n, G, H, 1, b.h + (t - 1) * H, T * H,
-			         L->p[1].val, H, 1, g, T * G);
-		for (size_t i = 0; i < n; i++) {
-			float *q = g + i * T * G;
-			float *c = b.c + i * T * H + t * H;
-			float *h = b.h + i * T * H + t * H;
+static void backward_part(void *ud, int part, int parts)
+{
+	lstm_pass *p = ud;
+	const nn_recur *r = &p->r;
+	size_t lo = nn_recur_first(r, part, parts);
+	size_t hi = nn_recur_first(r, part + 1, parts);
+	size_t n = r->n, H = r->H, G = r->G, m = hi - lo;
+	float *dh = p->dh + lo * H, *dc = p->dc + lo * H;
 
-			for (size_t k = 0; k < H; k++) {
-				float ig = sigm(q[k]), fg = sigm(q[H + k]);
-				float gg = tanhf(q[2 * H + k]);
-				float og = sigm(q[3 * H + k]);
-				float prev = t > 0 ? (c - H)[k] : 0;
+	memset(dh, 0, m * H * sizeof *dh);
+	memset(dc, 0, m * H * sizeof *dc);
+	for (size_t t = r->T; t-- > 0;) {
+		size_t row = t * n + lo;
+		const float *c = p->c + row * H;
+		float *d = p->dg + row * G;
+		int on = nn_recur_carries(r, t);
 
-				q[k] = ig;
-				q[H + k] = fg;
-				q[2 * H + k] = gg;
-				q[3 * H + k] = og;
-				c[k] = fg * prev + ig * gg;
-				h[k] = og * tanhf(c[k]);
-			}
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		if (cfg->last)
-			memcpy(z + i * H, b.h + i * T * H + (T - 1) * H,
-			       H * sizeof *z);
+		nn_recur_add_dz(r, p->dz, t, lo, hi, dh);
+		cells_backward(m, H, p->g + row * G, c - n * H,
+		               p->tc + row * H, dh, dc, d, on);
+		if (on)
+			nn_sgemm_serial(0, 0, m, H, G, 1, d, G, p->L->p[1].val,
+			                H, 0, dh, H);
 		else
-			memcpy(z + i * T * H, b.h + i * T * H,
-			       T * H * sizeof *z);
+			memset(dh, 0, m * H * sizeof *dh);
+	}
 }
 
 static void lstm_backward(nn_layer *L, const float *x, const float *dz,
                           float *dx, size_t n)
 {
-	const lstm_cfg *cfg = L->cfg;
-	size_t T = (size_t)L->in.dim[0], C = (size_t)L->in.dim[1];
-	size_t H = (size_t)cfg->hidden, G = 4 * H, K = (size_t)cfg->bptt;
-	lstm_bufs b = bufs_of(L, n);
+	lstm_pass p = pass_of(L, n);
 
-	memset(b.ch, 0, n * H * sizeof *b.ch);
-	memset(b.cc, 0, n * H * sizeof *b.cc);
-	for (size_t t = T; t-- > 0;) {
-		int on = t > 0 && (K == 0 || t % K != 0);
-
-		for (size_t i = 0; i < n; i++) {
-			const float *q = b.g + i * T * G + t * G;
-			const float *c = b.c + i * T * H + t * H;
-			float *d = b.dg + i * T * G + t * G;
-			float *ch = b.ch + i * H, *cc = b.cc + i * H;
-
-			for (size_t k = 0; k < H; k++) {
-				float ig = q[k], fg = q[H + k];
-				float gg = q[2 * H + k], og = q[3 * H + k];
-				float tc = tanhf(c[k]), prev = t ? (c - H)[k] : 0;
-				float dh = ch[k], dc;
-
-				if (!cfg->last)
-					dh += dz[i * T * H + t * H + k];
-				else if (t == T - 1)
-					dh += dz[i * H + k];
-				dc = cc[k] + dh * og * (1 - tc * tc);
-				d[k] = dc * gg * ig * (1 - ig);
-				d[H + k] = dc * prev * fg * (1 - fg);
-				d[2 * H + k] = dc * ig * (1 - gg * gg);
-				d[3 * H + k] = dh * tc * og * (1 - og);
-				cc[k] = on ? dc * fg : 0;
-			}
-		}
-		if (on)
-			nn_sgemm(0, 0, n, H, G, 1, b.dg + t * G, T * G,
-			         L->p[1].val, H, 0, b.ch, H);
-		else
-			memset(b.ch, 0, n * H * sizeof *b.ch);
-	}
-	nn_sgemm(1, 0, G, C, n * T, 1, b.dg, G, x, C, 0, L->p[0].grad, C);
-	memset(L->p[1].grad, 0, G * H * sizeof(float));
-	for (size_t t = 1; t < T; t++)
-		nn_sgemm(1, 0, G, H, n, 1, b.dg + t * G, T * G,
-		         b.h + (t - 1) * H, T * H, 1, L->p[1].grad, H);
-	memset(L->p[2].grad, 0, G * sizeof(float));
-	for (size_t r = 0; r < n * T; r++)
-		for (size_t k = 0; k < G; k++)
-			L->p[2].grad[k] += b.dg[r * G + k];
-	memcpy(L->p[3].grad, L->p[2].grad, G * sizeof(float));
-	if (dx)
-		nn_sgemm(0, 0, n * T, C, G, 1, b.dg, G, L->p[0].val, C, 0, dx,
-		         C);
-}
-
-static void lstm_describe(const nn_layer *L, char *buf, size_t len)
-{
-	const lstm_cfg *cfg = L->cfg;
-	char bptt[32] = "";
-
-	if (cfg->bptt)
-		snprintf(bptt, sizeof bptt, " bptt=%d", cfg->bptt);
-	snprintf(buf, len, "lstm %d%s%s", cfg->hidden,
-	         cfg->last ? " seq=last" : "", bptt);
+	(void)x;
+	p.dz = dz;
+	nn_recur_groups(&p.r, backward_part, &p);
+	nn_recur_end(&p.r, L, p.dg, p.dg, dx);
 }
 
 const nn_layer_class nn_lstm_class = {
 	.kind = "lstm",
-	.cfg_size = sizeof(lstm_cfg),
-	.opts = lstm_opts,
+	.cfg_size = sizeof(nn_recur_cfg),
+	.opts = nn_recur_opts,
 	.setup = lstm_setup,
 	.forward = lstm_forward,
 	.backward = lstm_backward,
 	.scratch_size = lstm_scratch,
-	.describe = lstm_describe,
+	.describe = nn_recur_describe,
 };
