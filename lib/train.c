@@ -1,6 +1,7 @@
-/* train.c - the training loop, evaluation and prediction. The loop never
- * draws: it appends points to a history and calls back after each batch;
- * a stop flag is checked between batches, so the model is always whole.
+/* train.c - the training loop. It never draws: it appends points to a
+ * history and calls back after each batch; a stop flag is checked between
+ * batches, so the model is always whole. Evaluation is in evaluate.c,
+ * the NaN guard's checks and messages in guard.c.
  *
  * A run keeps its progress in an nn_run: the order of the current epoch,
  * the position in it, its own random numbers and the early-stopping
@@ -16,325 +17,11 @@
 #include "nn.h"
 #include "nn_stats.h"
 #include "ranks.h"
-
-#define EVAL_BATCH 1000
+#include "train.h"
 
 static int early_on(const nn_early *e)
 {
 	return e->patience > 0 || e->restore;
-}
-
-/* ---- evaluation and prediction ----------------------------------------- */
-
-/* Check that d fits m: input size and target width. */
-static int check_fit(const nn_model *m, const nn_dataset *d, const char *what)
-{
-	size_t in = nn_shape_size(nn_model_input_shape(m));
-	size_t out = nn_shape_size(nn_model_output_shape(m));
-	char a[32], b[32];
-
-	if (nn_model_layers(m) == 0)
-		return nn_fail("the model has no layers; add some with 'add'");
-	if (d->n == 0)
-		return nn_fail("the %s data is empty", what);
-	if (d->xsize != in)
-		return nn_fail("the %s data has inputs of shape %s but the "
-		               "model takes %s", what,
-		               nn_shape_str(&d->xshape, a, sizeof a),
-		               nn_shape_str(nn_model_input_shape(m), b,
-		                            sizeof b));
-	if (d->ysize != out)
-		return nn_fail("the %s data has %zu target%s per sample but "
-		               "the model has %zu output%s", what, d->ysize,
-		               d->ysize == 1 ? "" : "s", out,
-		               out == 1 ? "" : "s");
-	if (d->xtok && nn_model_check_tokens(m, d->vocab) < 0)
-		return nn_fail("the %s data: %s", what, nn_error());
-	return 0;
-}
-
-typedef struct batch_bufs {
-	float *x, *y, *grad;
-	size_t *idx;
-} batch_bufs;
-
-static void free_bufs(batch_bufs *b)
-{
-	free(b->x);
-	free(b->y);
-	free(b->grad);
-	free(b->idx);
-}
-
-static int alloc_bufs(batch_bufs *b, const nn_dataset *d, size_t batch,
-                      size_t nidx)
-{
-	memset(b, 0, sizeof *b);
-	b->x = malloc(batch * d->xsize * sizeof *b->x);
-	b->y = malloc(batch * d->ysize * sizeof *b->y);
-	b->grad = malloc(batch * d->ysize * sizeof *b->grad);
-	b->idx = malloc((nidx ? nidx : 1) * sizeof *b->idx);
-	if (!b->x || !b->y || !b->grad || !b->idx) {
-		free_bufs(b);
-		return nn_fail("out of memory for batches of %zu", batch);
-	}
-	return 0;
-}
-
-/* Map the 0/1 targets of a labelled set to lo/hi. */
-static void map_targets(const nn_dataset *d, float *y, size_t len, float lo,
-                        float hi)
-{
-	if (lo == hi || d->nclasses <= 0)
-		return;
-	for (size_t i = 0; i < len; i++)
-		y[i] = lo + (hi - lo) * y[i];
-}
-
-static volatile int *interrupt_flag;
-
-void nn_set_interrupt(volatile int *flag)
-{
-	interrupt_flag = flag;
-}
-
-/* Whether the front end asked to interrupt (Ctrl-C). */
-static int interrupted(void)
-{
-	return interrupt_flag && *interrupt_flag;
-}
-
-/* nn_evaluate_targets; interruptible: give up between batches when the
- * interrupt flag is set (training's own validation passes run to the end,
- * and the training loop stops after them). */
-/* Sequences among n whose labelled rows (rows of w outputs each) are all
- * right. */
-static size_t count_seqs(const float *out, const float *y, size_t n,
-                         size_t rows, size_t w)
-{
-	size_t right = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		const float *o = out + i * rows * w, *t = y + i * rows * w;
-
-		right += nn_count_correct(o, t, rows, w) ==
-		         nn_count_labelled(t, rows, w);
-	}
-	return right;
-}
-
-static int evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
-                    size_t batch, float lo, float hi, float dz,
-                    double *loss_out,
-                    double *acc_out, size_t *correct_out, size_t *seqs_out,
-                    int interruptible)
-{
-	size_t rows = nn_dataset_rows(d), w = d->ysize / rows;
-	size_t correct = 0, seqs = 0, labelled = 0;
-	double total = 0;
-	batch_bufs b;
-
-	if (check_fit(m, d, "evaluation") < 0 ||
-	    nn_loss_check(loss, nn_model_output_act(m), w) < 0)
-		return -1;
-	if (batch == 0 || batch > d->n)
-		batch = d->n < EVAL_BATCH ? d->n : EVAL_BATCH;
-	if (alloc_bufs(&b, d, batch, batch) < 0)
-		return -1;
-	for (size_t start = 0; start < d->n; start += batch) {
-		size_t cnt = d->n - start < batch ? d->n - start : batch;
-		const float *out;
-		size_t lab;
-
-		if (interruptible && interrupted()) {
-			free_bufs(&b);
-			return nn_fail("interrupted after %zu of %zu samples",
-			               start, d->n);
-		}
-		for (size_t i = 0; i < cnt; i++)
-			b.idx[i] = start + i;
-		nn_dataset_gather(d, b.idx, cnt, b.x, b.y);
-		out = nn_model_forward(m, b.x, cnt, 0, NULL);
-		if (!out) {
-			free_bufs(&b);
-			return -1;
-		}
-		correct += nn_count_correct(out, b.y, cnt * rows, w);
-		seqs += count_seqs(out, b.y, cnt, rows, w);
-		lab = nn_dataset_labelled(d, b.idx, cnt);
-		labelled += lab;
-		map_targets(d, b.y, cnt * rows * w, lo, hi);
-		if (dz > 0)
-			nn_deadzone(out, b.y, cnt * rows * w, dz);
-		/* a batch's mean, weighted by its labelled rows (samples) */
-		total += (double)lab / (double)rows *
-		         (nn_loss(loss, nn_model_output_act(m),
-		                  nn_model_z(m, nn_model_layers(m) - 1), out,
-		                  b.y, cnt * rows, w, NULL, NULL) +
-		          nn_model_penalty_value(m, -1));
-	}
-	free_bufs(&b);
-	if (loss_out)
-		*loss_out = labelled ? total / ((double)labelled / rows) : 0;
-	if (acc_out)
-		*acc_out = d->nclasses > 0 && labelled
-		           ? (double)correct / (double)labelled : NAN;
-	if (correct_out)
-		*correct_out = correct;
-	if (seqs_out)
-		*seqs_out = seqs;
-	return 0;
-}
-
-int nn_evaluate_seq(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
-                    size_t batch, double *loss_out, double *tok_acc,
-                    size_t *seqs_right)
-{
-	return evaluate(m, loss, d, batch, 0, 0, 0, loss_out, tok_acc, NULL,
-	                seqs_right, 1);
-}
-
-int nn_evaluate_targets(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
-                        size_t batch, float lo, float hi, float dz,
-                        double *loss_out, double *acc_out,
-                        size_t *correct_out)
-{
-	return evaluate(m, loss, d, batch, lo, hi, dz, loss_out, acc_out,
-	                correct_out, NULL, 1);
-}
-
-int nn_evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
-                size_t batch, double *loss_out, double *acc_out,
-                size_t *correct_out)
-{
-	return nn_evaluate_targets(m, loss, d, batch, 0, 0, 0, loss_out,
-	                           acc_out, correct_out);
-}
-
-int nn_predict(nn_model *m, const nn_dataset *d, const size_t *idx, size_t n,
-               int *pred)
-{
-	size_t w = nn_shape_size(nn_model_output_shape(m));
-	float *x;
-
-	if (check_fit(m, d, "input") < 0)
-		return -1;
-	x = malloc((n < EVAL_BATCH ? n : EVAL_BATCH) * d->xsize * sizeof *x);
-	if (!x)
-		return nn_fail("out of memory");
-	for (size_t start = 0; start < n; start += EVAL_BATCH) {
-		size_t cnt = n - start < EVAL_BATCH ? n - start : EVAL_BATCH;
-		const float *out;
-
-		nn_dataset_gather(d, idx + start, cnt, x, NULL);
-		out = nn_model_forward(m, x, cnt, 0, NULL);
-		if (!out) {
-			free(x);
-			return -1;
-		}
-		for (size_t r = 0; r < cnt; r++) {
-			const float *o = out + r * w;
-			size_t best = 0;
-
-			for (size_t j = 1; j < w; j++)
-				if (o[j] > o[best])
-					best = j;
-			pred[start + r] = w == 1 ? o[0] >= 0.5f : (int)best;
-		}
-	}
-	free(x);
-	return 0;
-}
-
-/* ---- the NaN guard ----------------------------------------------------- */
-
-/* The first value of v[0..n) that is NaN or infinite, or 0 when none. */
-static const char *bad_value(const float *v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		if (!isfinite(v[i]))
-			return isnan(v[i]) ? "nan" : "inf";
-	return NULL;
-}
-
-/* Whether every layer's delta of the last backward pass is finite. */
-/* Whether v[0..n) are all finite: no value has an exponent of all ones
- * (NaN or infinity). An OR of integer tests, which the compiler turns
- * into vector instructions, unlike a sum of floats. */
-NN_HOT static int all_finite(const float *v, size_t n)
-{
-	uint32_t bad = 0;
-
-	for (size_t j = 0; j < n; j++) {
-		uint32_t bits;
-
-		memcpy(&bits, &v[j], sizeof bits);
-		bad |= (bits & 0x7f800000u) == 0x7f800000u;
-	}
-	return !bad;
-}
-
-static int deltas_finite(const nn_model *m, const size_t *osz, size_t n)
-{
-	for (size_t i = 0; i < nn_model_layers(m); i++) {
-		const float *dz = nn_model_dz(m, i);
-
-		if (dz && !all_finite(dz, n * osz[i]))
-			return 0;
-	}
-	return 1;
-}
-
-/* Say where the first NaN or infinity of this batch came from: the first
- * layer whose output has one, else the loss, else the first layer (from
- * the top) whose delta has one. */
-static int guard_fail(const nn_model *m, nn_loss_kind loss, const size_t *osz,
-                      size_t n, long iter, double l, double lr,
-                      const char *kept)
-{
-	size_t nl = nn_model_layers(m), last = nl - 1;
-	nn_layer_info info;
-	const char *bad;
-	char lrs[32];
-
-	snprintf(lrs, sizeof lrs, "%g", lr);
-	for (size_t i = 0; i < nl; i++) {
-		bad = bad_value(nn_model_z(m, i), n * osz[i]);
-		if (!bad)
-			bad = bad_value(nn_model_a(m, i), n * osz[i]);
-		if (!bad)
-			continue;
-		nn_model_layer_info(m, i, &info);
-		return nn_fail("NaN guard: iteration %ld: layer %zu (%s) "
-		               "produced %s; %s (is the learning rate, %s, "
-		               "too high?)", iter, i + 1, info.desc, bad, kept,
-		               lrs);
-	}
-	nn_model_layer_info(m, last, &info);
-	if (!isfinite(l) && loss == NN_LOSS_CE_NAIVE)
-		return nn_fail("NaN guard: iteration %ld: the loss is %s: "
-		               "layer %zu (%s) gave a probability of 0 and "
-		               "crossentropy naive took its log; %s (use the "
-		               "fused 'loss crossentropy', or a learning rate "
-		               "below %s)", iter, isnan(l) ? "nan" : "inf",
-		               last + 1, info.desc, kept, lrs);
-	if (!isfinite(l))
-		return nn_fail("NaN guard: iteration %ld: the loss (%s) is %s "
-		               "on the finite outputs of layer %zu (%s); %s",
-		               iter, nn_loss_name(loss), isnan(l) ? "nan"
-		               : "inf", last + 1, info.desc, kept);
-	for (size_t i = nl; i-- > 0;) {
-		bad = bad_value(nn_model_dz(m, i), n * osz[i]);
-		if (!bad)
-			continue;
-		nn_model_layer_info(m, i, &info);
-		return nn_fail("NaN guard: iteration %ld: the gradient became "
-		               "%s in layer %zu (%s); %s (lower the learning "
-		               "rate, %s, or clip gradients with clip=)", iter,
-		               bad, i + 1, info.desc, kept, lrs);
-	}
-	return nn_fail("NaN guard: iteration %ld: a value became NaN or "
-	               "infinite; %s", iter, kept);
 }
 
 /* Scale the gradients down to L2 norm at most max. */
@@ -399,7 +86,7 @@ typedef struct trainer {
 	                         * pointers */
 	nn_run *run;
 	nn_history *h;
-	batch_bufs b;
+	nn_batch_bufs b;
 	size_t *osz;            /* output size of each layer */
 	double t0;              /* the run's start on the clock */
 	double base_lr;         /* the optimizer's own rate */
@@ -438,9 +125,10 @@ static int add_point(trainer *t)
 	p.evals = t->evals;
 	p.mu = t->o->kind == NN_OPT_LM ? t->o->mu : 0;
 	t->evals = 0;
-	if (t->val && evaluate(t->m, t->loss, t->val, 0, t->cfg.target_lo,
-	                       t->cfg.target_hi, t->cfg.deadzone, &p.val_loss,
-	                       &p.val_acc, NULL, &vseqs, 0) < 0)
+	if (t->val && nn_evaluate_pass(t->m, t->loss, t->val, 0,
+	                               t->cfg.target_lo, t->cfg.target_hi,
+	                               t->cfg.deadzone, &p.val_loss,
+	                               &p.val_acc, NULL, &vseqs, 0) < 0)
 		return -1;
 	if (t->val && t->val->ytok)
 		p.val_seq_acc = (double)vseqs / (double)t->val->n;
@@ -634,7 +322,7 @@ static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
 	nn_model *m = t->m;
 	nn_run *r = t->run;
 	size_t rows = nn_dataset_rows(t->d), w = t->d->ysize / rows;
-	batch_bufs *b = &t->b;
+	nn_batch_bufs *b = &t->b;
 	const float *out;
 	int dz_given;
 
@@ -643,8 +331,8 @@ static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
 	if (!out)
 		return -1;
 	k->correct = nn_count_correct(out, b->y, n * rows, w);
-	k->seqs = t->d->ytok ? count_seqs(out, b->y, n, rows, w) : 0;
-	map_targets(t->d, b->y, n * rows * w, t->cfg.target_lo,
+	k->seqs = t->d->ytok ? nn_count_seqs(out, b->y, n, rows, w) : 0;
+	nn_map_targets(t->d, b->y, n * rows * w, t->cfg.target_lo,
 	            t->cfg.target_hi);
 	if (t->cfg.deadzone > 0)
 		nn_deadzone(out, b->y, n * rows * w, t->cfg.deadzone);
@@ -653,7 +341,7 @@ static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
 	     nn_model_penalty_value(m, -1);
 	if (isfinite(*l))
 		nn_model_backward_params(m, b->grad, dz_given);
-	if (!isfinite(*l) || !deltas_finite(m, t->osz, n)) {
+	if (!isfinite(*l) || !nn_deltas_finite(m, t->osz, n)) {
 		char kept[128];
 
 		r->nan_iter = r->iter + 1;
@@ -666,7 +354,7 @@ static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
 			         "restored", t->safe_iter + 1);
 		memcpy(nn_model_params(m), t->safe,
 		       nn_model_param_count(m) * sizeof *t->safe);
-		return guard_fail(m, t->loss, t->osz, n, r->nan_iter, *l,
+		return nn_guard_fail(m, t->loss, t->osz, n, r->nan_iter, *l,
 		                  t->o->lr, kept);
 	}
 	return 0;
@@ -700,9 +388,6 @@ static int sync_step(trainer *t, size_t cnt, double *l, tally *k)
 	return 0;
 }
 
-/* One batch: forward, loss, backward, the NaN guard, clipping, the step.
- * Over several ranks, each computes its share's gradient and sync_step
- * sums them. Returns 0, or -1 when the guard fired or a step failed. */
 /* sdlm: a new estimate of the second derivatives is due before the
  * first step, then at each epoch's start or every o->every samples. */
 static int sdlm_due(const trainer *t, size_t cnt)
@@ -717,6 +402,9 @@ static int sdlm_due(const trainer *t, size_t cnt)
 	             : r->pos == 0;
 }
 
+/* One batch: forward, loss, backward, the NaN guard, clipping, the step.
+ * Over several ranks, each computes its share's gradient and sync_step
+ * sums them. Returns 0, or -1 when the guard fired or a step failed. */
 static int train_batch(trainer *t, size_t cnt, double *loss)
 {
 	nn_model *m = t->m;
@@ -918,10 +606,10 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	t.h = h;
 	t.full = nn_optim_full_batch(o->kind);
 	t.rk = opts->ranks && opts->ranks->size > 1 ? opts->ranks : NULL;
-	if (check_fit(m, d, "training") < 0 ||
+	if (nn_check_fit(m, d, "training") < 0 ||
 	    nn_loss_check(loss, t.act, d->ysize / nn_dataset_rows(d)) < 0)
 		return -1;
-	if (opts->val && check_fit(m, opts->val, "validation") < 0)
+	if (opts->val && nn_check_fit(m, opts->val, "validation") < 0)
 		return -1;
 	if (check_settings(&t, opts->resume ? &t.run->opts : opts) < 0)
 		goto fail;
@@ -950,10 +638,10 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 		nn_model_layer_info(m, i, &info);
 		t.osz[i] = nn_shape_size(&info.out);
 	}
-	if (alloc_bufs(&t.b, d, t.cfg.batch, 0) < 0)
+	if (nn_bufs_alloc(&t.b, d, t.cfg.batch, 0) < 0)
 		goto fail;
 	if (nn_model_reserve(m, t.cfg.batch) < 0) {
-		free_bufs(&t.b);
+		nn_bufs_free(&t.b);
 		goto fail;
 	}
 	t.t0 = nn_now() - t.run->seconds;
@@ -966,13 +654,13 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	t.safe_iter = t.run->iter;
 	if (!(t.safe = malloc((nn_model_param_count(m) ? nn_model_param_count(m)
 	                                               : 1) * sizeof(float)))) {
-		free_bufs(&t.b);
+		nn_bufs_free(&t.b);
 		goto oom;
 	}
 	memcpy(t.safe, nn_model_params(m),
 	       nn_model_param_count(m) * sizeof(float));
 	if (t.rk && nn_ranks_begin(t.rk, m, o, t.d, t.val, t.run, loss) < 0) {
-		free_bufs(&t.b);
+		nn_bufs_free(&t.b);
 		free(t.safe);
 		goto fail;
 	}
@@ -981,7 +669,7 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	rc = finish_run(&t, rc);
 	if (rc == 0 && t.rk && nn_ranks_end(t.rk, m) < 0)
 		rc = -1;
-	free_bufs(&t.b);
+	nn_bufs_free(&t.b);
 	free(t.safe);
 	free(t.osz);
 	nn_dataset_free(t.split);
@@ -997,3 +685,4 @@ fail:
 		nn_run_free(&own);
 	return -1;
 }
+
