@@ -151,6 +151,9 @@ struct nn_layer_class {
 	                 float *dx, size_t n);
 	/* Floats of scratch needed for n samples (NULL: none). */
 	size_t (*scratch_size)(const nn_layer *L, size_t n);
+	/* forward copies the input unchanged (flatten, reshape): the model
+	 * may pass its input on instead (nn_model_lend_input). */
+	int passes;
 	/* One-line description: "dense 200 sigmoid" (the activation is added
 	 * by the caller). */
 	void (*describe)(const nn_layer *L, char *buf, size_t len);

@@ -35,12 +35,13 @@ nn_model *nn_model_new(const nn_shape *input)
 
 static void free_buffers(nn_model *m)
 {
-	for (size_t i = 0; i < m->nlayers && m->z; i++) {
+	for (size_t i = 0; i < m->nlayers && m->z && m->a && m->abuf &&
+	                   m->dz && m->da; i++) {
 		nn_layer *L = m->layers[i];
 
 		if (m->z[i] != m->a[i])
 			free(m->z[i]);
-		free(m->a[i]);
+		free(m->abuf[i]);
 		if (m->dz[i] != m->da[i])
 			free(m->dz[i]);
 		free(m->da[i]);
@@ -50,13 +51,14 @@ static void free_buffers(nn_model *m)
 	}
 	free(m->z);
 	free(m->a);
+	free(m->abuf);
 	free(m->dz);
 	free(m->da);
 	free(m->dx);
 	free(m->tmp);
 	free(m->gtmp);
 	free(m->written);
-	m->z = m->a = m->dz = m->da = NULL;
+	m->z = m->a = m->abuf = m->dz = m->da = NULL;
 	m->dx = m->tmp = m->gtmp = NULL;
 	m->written = NULL;
 	m->dx_ok = 0;
@@ -662,10 +664,11 @@ int nn_model_reserve(nn_model *m, size_t n)
 	free_buffers(m);
 	m->z = calloc(k ? k : 1, sizeof *m->z);
 	m->a = calloc(k ? k : 1, sizeof *m->a);
+	m->abuf = calloc(k ? k : 1, sizeof *m->abuf);
 	m->dz = calloc(k ? k : 1, sizeof *m->dz);
 	m->da = calloc(k ? k : 1, sizeof *m->da);
 	m->written = calloc(k ? k : 1, 1);
-	if (!m->z || !m->a || !m->dz || !m->da || !m->written)
+	if (!m->z || !m->a || !m->abuf || !m->dz || !m->da || !m->written)
 		goto oom;
 	for (size_t i = 0; i < k; i++) {
 		nn_layer *L = m->layers[i];
@@ -674,7 +677,7 @@ int nn_model_reserve(nn_model *m, size_t n)
 		if (nn_size_mul(n, L->out_size, &len) < 0 ||
 		    len > SIZE_MAX / 8)
 			goto oom;
-		m->a[i] = alloc_floats(len);
+		m->a[i] = m->abuf[i] = alloc_floats(len);
 		m->z[i] = is_act(L->act) ? alloc_floats(len) : m->a[i];
 		m->da[i] = alloc_floats(len);
 		m->dz[i] = is_act(L->act) ? alloc_floats(len) : m->da[i];
@@ -748,6 +751,30 @@ static const float *node_out(const nn_model *m, int src, const float *x)
 	return src < 0 ? x : m->a[src];
 }
 
+/* Whether node L, reading the n samples at x, may pass them on as its
+ * output instead of copying them: a kind that copies its input unchanged
+ * (flatten, reshape) with no activation, reading the model input, which
+ * the caller lent (nn_model_lend_input). */
+static int passes_on(const nn_model *m, const nn_layer *L, const float *x,
+                     size_t n)
+{
+	return L->cls->passes && !is_act(L->act) && L->src < 0 &&
+	       !L->cls->forward_n && x == m->lent &&
+	       n * m->in_size <= m->lent_len;
+}
+
+void nn_model_lend_input(nn_model *m, const float *x, size_t len)
+{
+	for (size_t i = 0; !x && m->a && i < m->nlayers; i++)
+		if (m->a[i] != m->abuf[i]) {
+			memcpy(m->abuf[i], m->a[i],
+			       m->n * m->layers[i]->out_size * sizeof(float));
+			m->z[i] = m->a[i] = m->abuf[i];
+		}
+	m->lent = x;
+	m->lent_len = x ? len : 0;
+}
+
 const float *nn_model_forward(nn_model *m, const float *x, size_t n,
                               int training, nn_rng *rng)
 {
@@ -761,6 +788,13 @@ const float *nn_model_forward(nn_model *m, const float *x, size_t n,
 		nn_layer *L = m->layers[i];
 
 		L->model_x = x;
+		m->z[i] = is_act(L->act) ? m->z[i] : m->abuf[i];
+		m->a[i] = m->abuf[i];
+		if (passes_on(m, L, x, n)) {
+			/* its output is its input, unchanged */
+			m->z[i] = m->a[i] = (float *)x;
+			continue;
+		}
 		if (L->cls->forward_n) {
 			const float *in[NN_MAXIN];
 

@@ -21,6 +21,11 @@ struct nn_model {
 	/* buffers for batches of up to `batch` samples */
 	size_t batch;
 	float **z, **a, **dz, **da;
+	float **abuf;           /* each node's own output buffer: a[i] is
+	                         * abuf[i] unless node i passed the lent
+	                         * input on */
+	const float *lent;      /* input that passing nodes may pass on */
+	size_t lent_len;        /* its floats */
 	float *dx;              /* dL/dx of the input, when asked for */
 	float *tmp;             /* input gradients to be added */
 	float *gtmp;            /* parameter gradients to be added */

@@ -352,6 +352,14 @@ int nn_model_reserve(nn_model *m, size_t n);
  * dropout and similar; rng drives them. NULL on failure. */
 const float *nn_model_forward(nn_model *m, const float *x, size_t n,
                               int training, nn_rng *rng);
+/* Lend m the input x[0..len) of its coming forward passes (NULL: end
+ * the loan): a pass over x itself lets a node that copies the model
+ * input unchanged (flatten, reshape, with no activation) pass it on
+ * instead, so that its output (nn_model_a) is x's memory. The caller
+ * leaves x as a pass saw it while it reads that pass's outputs or goes
+ * back through it, and keeps it alive until it ends the loan, which
+ * copies such outputs into the model's own buffers. */
+void nn_model_lend_input(nn_model *m, const float *x, size_t len);
 /* Backward pass after a forward pass: given dL/d(output), or dL/dz of the
  * last layer when dz_given is set (fused softmax/sigmoid losses), writes
  * every parameter gradient (as nn_model_zero_grads then one

@@ -664,7 +664,10 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 		free(t.safe);
 		goto fail;
 	}
+	/* the batches stay in t.b.x: flatten may pass them on */
+	nn_model_lend_input(m, t.b.x, t.cfg.batch * d->xsize);
 	rc = run_loop(&t);
+	nn_model_lend_input(m, NULL, 0);
 	o->lr = (float)t.base_lr;
 	rc = finish_run(&t, rc);
 	if (rc == 0 && t.rk && nn_ranks_end(t.rk, m) < 0)

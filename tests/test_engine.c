@@ -371,6 +371,53 @@ START_TEST(backward_params_prunes)
 }
 END_TEST
 
+/* A flatten reading a lent input passes it on (its output is the
+ * input's memory) and the model computes what it computes from a copy;
+ * an input not lent is copied; ending the loan gives the flatten its
+ * own copy of the last pass's values. */
+START_TEST(lent_input_passed_on)
+{
+	nn_shape in = { 3, { 1, 4, 5 } };
+	nn_layer_spec s[2] = {
+		{ .kind = "flatten" },
+		{ .kind = "dense", .args = "3", .act = NN_ACT_TANH },
+	};
+	size_t n = 6;
+	float x[6 * 20], x2[6 * 20], g[6 * 3], out[6 * 3], grad[21 * 3];
+	nn_model *m = nn_model_new(&in);
+	nn_rng r;
+
+	nn_rng_seed(&r, 4);
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(nn_model_add(m, &s[i], &r), 0);
+	gc_fill(&r, x, n * 20, -1, 1);
+	gc_fill(&r, g, n * 3, -1, 1);
+	memcpy(x2, x, sizeof x);
+	ck_assert_uint_eq(nn_model_param_count(m), 21 * 3);
+	memcpy(out, nn_model_forward(m, x2, n, 0, NULL), sizeof out);
+	nn_model_backward_params(m, g, 0);
+	memcpy(grad, nn_model_grads(m), nn_model_param_count(m) *
+	       sizeof *grad);
+	ck_assert_ptr_ne(nn_model_a(m, 0), x2);
+	nn_model_lend_input(m, x, sizeof x / sizeof *x);
+	nn_model_forward(m, x2, n, 0, NULL);
+	ck_assert_ptr_ne(nn_model_a(m, 0), x2);         /* not lent */
+	nn_model_forward(m, x, n, 0, NULL);
+	ck_assert_ptr_eq(nn_model_a(m, 0), x);
+	for (size_t i = 0; i < n * 3; i++)
+		ck_assert_float_eq(nn_model_a(m, 1)[i], out[i]);
+	nn_model_backward_params(m, g, 0);
+	for (size_t i = 0; i < nn_model_param_count(m); i++)
+		ck_assert_float_eq(nn_model_grads(m)[i], grad[i]);
+	nn_model_lend_input(m, NULL, 0);
+	ck_assert_ptr_ne(nn_model_a(m, 0), x);
+	memset(x, 0, sizeof x);
+	for (size_t i = 0; i < n * 20; i++)
+		ck_assert_float_eq(nn_model_a(m, 0)[i], x2[i]);
+	nn_model_free(m);
+}
+END_TEST
+
 /* A model large enough for the optimizer to share its update between
  * threads (over 64k parameters) takes the same steps of every optimizer,
  * weight decay on weights only, bit for bit, on 1, 2, 3 and 8 threads.
@@ -780,6 +827,7 @@ int main(void)
 	tcase_add_test(tc, dense_threads_agree);
 	tcase_add_test(tc, optim_threads_agree);
 	tcase_add_test(tc, backward_params_prunes);
+	tcase_add_test(tc, lent_input_passed_on);
 	tcase_add_test(tc, parallel_nested);
 	tcase_add_test(tc, parallel_parts_fixed);
 	tcase_add_test(tc, parallel_caller_takes_over);
