@@ -18,10 +18,9 @@ static const char *bad_value(const float *v, size_t n)
 	return NULL;
 }
 
-/* Whether v[0..n) are all finite: no value has an exponent of all ones
- * (NaN or infinity). An OR of integer tests, which the compiler turns
- * into vector instructions, unlike a sum of floats. */
-NN_HOT static int all_finite(const float *v, size_t n)
+/* An OR of integer tests, which the compiler turns into vector
+ * instructions, unlike a sum of floats. */
+NN_HOT int nn_all_finite(const float *v, size_t n)
 {
 	uint32_t bad = 0;
 
@@ -39,7 +38,7 @@ int nn_deltas_finite(const nn_model *m, const size_t *osz, size_t n)
 	for (size_t i = 0; i < nn_model_layers(m); i++) {
 		const float *dz = nn_model_dz(m, i);
 
-		if (dz && !all_finite(dz, n * osz[i]))
+		if (dz && !nn_all_finite(dz, n * osz[i]))
 			return 0;
 	}
 	return 1;

@@ -121,6 +121,8 @@ static int eval_share(nn_closure *c, int want_grad, double *l)
 	}
 	if (!(out = nn_model_forward(m, c->x, c->n, 0, c->rng)))
 		return -1;
+	if (c->seen)
+		c->seen(c->ud, out);
 	*l = nn_loss(c->loss, nn_model_output_act(m),
 	             nn_model_z(m, nn_model_layers(m) - 1), out, c->y, c->n, w,
 	             want_grad ? c->grad : NULL, &dz_given) +
@@ -138,10 +140,30 @@ double nn_closure_eval(nn_closure *c, int want_grad)
 	int rc;
 
 	c->evals++;
+	c->have_last = 0;
 	rc = eval_share(c, want_grad, &l);
 	if (c->ranks)
-		return nn_ranks_closure_sum(c, rc, l, want_grad);
-	return rc < 0 ? NAN : l;
+		rc = nn_ranks_closure_sum(c, rc, &l, want_grad);
+	c->failed = rc < 0;
+	if (rc < 0)
+		return NAN;
+	if (c->w_last && want_grad && isfinite(l)) {
+		memcpy(c->w_last, nn_model_params(c->m),
+		       nn_model_param_count(c->m) * sizeof *c->w_last);
+		c->l_last = l;
+		c->have_last = 1;
+	}
+	return l;
+}
+
+int nn_closure_current(const nn_closure *c, double *l)
+{
+	if (!c->have_last ||
+	    memcmp(c->w_last, nn_model_params(c->m),
+	           nn_model_param_count(c->m) * sizeof *c->w_last) != 0)
+		return 0;
+	*l = c->l_last;
+	return 1;
 }
 
 static double dot(const float *a, const float *b, size_t n)

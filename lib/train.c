@@ -73,6 +73,12 @@ static void scale_fanin(nn_model *m)
 
 /* ---- the loop ---------------------------------------------------------- */
 
+/* Correct predictions (per position for sequences) and whole sequences
+ * right in a batch. */
+typedef struct tally {
+	size_t correct, seqs;
+} tally;
+
 /* What one call of nn_train works with. */
 typedef struct trainer {
 	nn_model *m;
@@ -97,6 +103,11 @@ typedef struct trainer {
 	long safe_every;        /* iterations between two copies */
 	int full;               /* a full-batch method: one iteration per
 	                         * epoch, through a closure */
+	nn_closure c;           /* its closure, on the whole set (this
+	                         * rank's share) gathered once into b */
+	float *ymap;            /* the targets mapped (target_lo/hi), or
+	                         * NULL when b.y serves */
+	tally seen;             /* the last evaluation's right answers */
 	long evals;             /* its evaluations since the last point */
 	const nn_ranks *rk;     /* data-parallel: the ranks, else NULL */
 	int want_stop;          /* the callback asked to stop (ranks) */
@@ -164,6 +175,9 @@ static int check_settings(trainer *t, const nn_train_opts *o)
 	if (o->deadzone > 0 && t->loss != NN_LOSS_MSE)
 		return nn_fail("a dead zone is an option of loss mse, not %s",
 		               nn_loss_name(t->loss));
+	if (o->reduction == NN_RED_SUM && t->full)
+		return nn_fail("%s minimises the mean loss: use reduction=mean",
+		               nn_optim_name(t->o->kind));
 	if (o->deadzone > 0 && t->full)
 		return nn_fail("a dead zone needs a gradient-descent optimizer "
 		               "(sgd adam rmsprop adagrad), not %s",
@@ -281,37 +295,26 @@ static int point_due(const trainer *t)
 	return r->pos >= r->n || r->iter == r->iters;
 }
 
-/* A full-batch method's iteration from the loss l and gradient just
- * computed on all cnt samples (over ranks, summed from the n of each
- * rank, which are in the batch buffers); *loss is the loss where it
- * ends. */
-static int full_step(trainer *t, size_t n, size_t cnt, double l,
-                     double *loss)
+/* The NaN guard fired on the last pass (n samples, loss l): the last
+ * weights checked finite back, and a message saying where. Returns -1. */
+static int guard_stop(trainer *t, size_t n, double l)
 {
-	nn_closure c = { 0 };
+	nn_run *r = t->run;
+	char kept[128];
 
-	c.m = t->m;
-	c.loss = t->loss;
-	c.x = t->b.x;
-	c.y = t->b.y;
-	c.n = n;
-	c.ranks = t->rk;
-	c.total = cnt;
-	c.grad = t->b.grad;
-	c.rng = &t->run->rng;
-	c.evals = 1;
-	if (nn_optim_full_step(t->o, &c, &l) < 0)
-		return -1;
-	t->evals += c.evals;
-	*loss = l;
-	return 0;
+	r->nan_iter = r->iter + 1;
+	if (t->safe_iter == r->iter)
+		snprintf(kept, sizeof kept, "the weights from before this "
+		         "batch are kept");
+	else
+		snprintf(kept, sizeof kept, "the weights from before "
+		         "iteration %ld, the last checked finite, are "
+		         "restored", t->safe_iter + 1);
+	memcpy(nn_model_params(t->m), t->safe,
+	       nn_model_param_count(t->m) * sizeof *t->safe);
+	return nn_guard_fail(t->m, t->loss, t->osz, n, r->nan_iter, l,
+	                     t->o->lr, kept);
 }
-
-/* Correct predictions (per position for sequences) and whole sequences
- * right in a batch. */
-typedef struct tally {
-	size_t correct, seqs;
-} tally;
 
 /* The gradient of the n samples at offset off of the batch, forward,
  * loss and backward, with the NaN guard; *l is their mean loss (and the
@@ -327,7 +330,7 @@ static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
 	int dz_given;
 
 	nn_dataset_gather(t->d, r->perm + r->pos + off, n, b->x, b->y);
-	out = nn_model_forward(m, b->x, n, !t->full, rng);
+	out = nn_model_forward(m, b->x, n, 1, rng);
 	if (!out)
 		return -1;
 	k->correct = nn_count_correct(out, b->y, n * rows, w);
@@ -341,28 +344,16 @@ static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
 	     nn_model_penalty_value(m, -1);
 	if (isfinite(*l))
 		nn_model_backward_params(m, b->grad, dz_given);
-	if (!isfinite(*l) || !nn_deltas_finite(m, t->osz, n)) {
-		char kept[128];
-
-		r->nan_iter = r->iter + 1;
-		if (t->safe_iter == r->iter)
-			snprintf(kept, sizeof kept, "the weights from before "
-			         "this batch are kept");
-		else
-			snprintf(kept, sizeof kept, "the weights from before "
-			         "iteration %ld, the last checked finite, are "
-			         "restored", t->safe_iter + 1);
-		memcpy(nn_model_params(m), t->safe,
-		       nn_model_param_count(m) * sizeof *t->safe);
-		return nn_guard_fail(m, t->loss, t->osz, n, r->nan_iter, *l,
-		                  t->o->lr, kept);
-	}
+	if (!isfinite(*l) || !nn_deltas_finite(m, t->osz, n))
+		return guard_stop(t, n, *l);
 	return 0;
 }
 
 /* Data-parallel: sum the ranks' gradients (each already weighted by its
  * share), losses and correct counts; take rank 0's rate and every rank's
- * wish to stop. A failed sync leaves the weights the guard keeps. */
+ * wish to stop. l NULL: a full-batch iteration, whose closure summed the
+ * loss and gradient already. A failed sync leaves the weights the guard
+ * keeps. */
 static int sync_step(trainer *t, size_t cnt, double *l, tally *k)
 {
 	nn_model *m = t->m;
@@ -370,17 +361,18 @@ static int sync_step(trainer *t, size_t cnt, double *l, tally *k)
 
 	s.phase = NN_SYNC_STEP;
 	s.stop = t->want_stop || (t->cfg.stop && *t->cfg.stop);
-	s.loss = *l;
+	s.loss = l ? *l : 0;
 	s.correct = (double)k->correct;
 	s.seqs = (double)k->seqs;
 	s.lr = t->o->lr;
-	if (t->rk->sync(t->rk->ud, &s, nn_model_grads(m),
-	                nn_model_param_count(m)) < 0) {
+	if (t->rk->sync(t->rk->ud, &s, l ? nn_model_grads(m) : NULL,
+	                l ? nn_model_param_count(m) : 0) < 0) {
 		memcpy(nn_model_params(m), t->safe,
 		       nn_model_param_count(m) * sizeof *t->safe);
 		return -1;
 	}
-	*l = s.loss / (double)cnt;
+	if (l)
+		*l = s.loss / (double)cnt;
 	k->correct = (size_t)s.correct;
 	k->seqs = (size_t)s.seqs;
 	t->o->lr = (float)s.lr;
@@ -402,6 +394,109 @@ static int sdlm_due(const trainer *t, size_t cnt)
 	             : r->pos == 0;
 }
 
+/* The weights gave a finite loss: every safe_every iterations, they are
+ * the guard's fallback. */
+static void keep_safe(trainer *t)
+{
+	if (t->run->iter - t->safe_iter >= t->safe_every) {
+		memcpy(t->safe, nn_model_params(t->m),
+		       nn_model_param_count(t->m) * sizeof *t->safe);
+		t->safe_iter = t->run->iter;
+	}
+}
+
+/* The right answers among a full-batch evaluation's outputs (the
+ * closure's seen). */
+static void full_seen(void *ud, const float *out)
+{
+	trainer *t = ud;
+	size_t rows = nn_dataset_rows(t->d), w = t->d->ysize / rows;
+	size_t n = t->c.n;
+
+	t->seen.correct = nn_count_correct(out, t->b.y, n * rows, w);
+	t->seen.seqs = t->d->ytok ? nn_count_seqs(out, t->b.y, n, rows, w)
+	                          : 0;
+}
+
+/* A full-batch run's closure: the training samples (over ranks, this
+ * rank's share of them) gathered once, in order, into the batch buffers
+ * and converted once, with their targets mapped; it remembers its last
+ * point. 0, or -1 with a message. */
+static int full_setup(trainer *t)
+{
+	nn_closure *c = &t->c;
+	size_t cnt = t->run->n, off = 0, n = cnt, ylen, *idx;
+	size_t np = nn_model_param_count(t->m);
+
+	if (t->rk) {
+		off = cnt * (size_t)t->rk->rank / (size_t)t->rk->size;
+		n = cnt * (size_t)(t->rk->rank + 1) / (size_t)t->rk->size - off;
+	}
+	ylen = n * t->d->ysize;
+	if (!(idx = malloc((n ? n : 1) * sizeof *idx)))
+		return nn_fail("out of memory");
+	for (size_t i = 0; i < n; i++)
+		idx[i] = off + i;
+	nn_dataset_gather(t->d, idx, n, t->b.x, t->b.y);
+	free(idx);
+	if (t->d->nclasses > 0 && t->cfg.target_lo != t->cfg.target_hi) {
+		if (!(t->ymap = malloc((ylen ? ylen : 1) * sizeof *t->ymap)))
+			return nn_fail("out of memory");
+		memcpy(t->ymap, t->b.y, ylen * sizeof *t->ymap);
+		nn_map_targets(t->d, t->ymap, ylen, t->cfg.target_lo,
+		               t->cfg.target_hi);
+	}
+	c->m = t->m;
+	c->loss = t->loss;
+	c->x = t->b.x;
+	c->y = t->ymap ? t->ymap : t->b.y;
+	c->n = n;
+	c->grad = t->b.grad;
+	c->rng = &t->run->rng;
+	c->ranks = t->rk;
+	c->total = cnt;
+	c->seen = full_seen;
+	c->ud = t;
+	if (!(c->w_last = malloc((np ? np : 1) * sizeof *c->w_last)))
+		return nn_fail("out of memory");
+	return 0;
+}
+
+/* A full-batch method's iteration on the whole training set: the loss
+ * and gradient where the last iteration's line search ended, else a new
+ * evaluation (the run's first iteration, a search that stayed where it
+ * was), the NaN guard, the method's step. *loss is the loss where it
+ * ends. Over ranks, every evaluation sums the shares. */
+static int full_iter(trainer *t, double *loss)
+{
+	nn_model *m = t->m;
+	nn_run *r = t->run;
+	nn_closure *c = &t->c;
+	size_t np = nn_model_param_count(m);
+	double l;
+	tally k;
+
+	c->evals = 0;
+	if (!nn_closure_current(c, &l) ||
+	    !nn_all_finite(nn_model_grads(m), np))
+		l = nn_closure_eval(c, 1);
+	if (c->failed)
+		return -1;
+	if (!isfinite(l) || !nn_all_finite(nn_model_grads(m), np))
+		return guard_stop(t, c->n, l);
+	k = t->seen;
+	if (t->rk && sync_step(t, r->n, NULL, &k) < 0)
+		return -1;
+	keep_safe(t);
+	r->span_correct += k.correct;
+	r->span_seqs += k.seqs;
+	if (nn_optim_full_step(t->o, c, &l) < 0)
+		return -1;
+	t->evals += c->evals;
+	*loss = l;
+	return 0;
+}
+
 /* One batch: forward, loss, backward, the NaN guard, clipping, the step.
  * Over several ranks, each computes its share's gradient and sync_step
  * sums them. Returns 0, or -1 when the guard fired or a step failed. */
@@ -414,6 +509,8 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 	nn_rng *rng = &r->rng, own;
 	double l = 0;
 
+	if (t->full)
+		return full_iter(t, loss);
 	if (t->rk) {
 		/* this rank's share, with dropout masks of its own, drawn
 		 * so that the run's generator (the shuffle) stays as it is
@@ -440,16 +537,9 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 		if (sync_step(t, cnt, &l, &k) < 0)
 			return -1;
 	}
-	if (r->iter - t->safe_iter >= t->safe_every) {
-		/* these weights gave a finite loss: the guard's fallback */
-		memcpy(t->safe, nn_model_params(m),
-		       nn_model_param_count(m) * sizeof *t->safe);
-		t->safe_iter = r->iter;
-	}
+	keep_safe(t);
 	r->span_correct += k.correct;
 	r->span_seqs += k.seqs;
-	if (t->full)
-		return full_step(t, n, cnt, l, loss);
 	if (t->o->kind == NN_OPT_SDLM && sdlm_due(t, cnt) &&
 	    nn_sdlm_refresh(t->o, m, t->loss, t->d, r->perm, r->n, r->pos,
 	                    t->cfg.target_lo, t->cfg.target_hi) < 0)
@@ -502,7 +592,9 @@ static int run_loop(trainer *t)
 		if (r->epoch == 0 || r->pos >= r->n) {
 			r->epoch++;
 			r->pos = 0;
-			if (c->shuffle)
+			/* a full batch is gathered once, in order: its
+			 * order would change only the rounding */
+			if (c->shuffle && !t->full)
 				nn_rng_shuffle(&r->rng, r->perm, r->n);
 		}
 		if (r->pos == 0)
@@ -588,6 +680,14 @@ static int finish_run(trainer *t, int rc)
 	return 0;
 }
 
+/* Free the batch buffers and a full-batch run's closure. */
+static void free_full(trainer *t)
+{
+	nn_bufs_free(&t->b);
+	free(t->ymap);
+	free(t->c.w_last);
+}
+
 int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
              const nn_train_opts *opts, nn_rng *rng, nn_history *h)
 {
@@ -640,8 +740,9 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	}
 	if (nn_bufs_alloc(&t.b, d, t.cfg.batch, 0) < 0)
 		goto fail;
-	if (nn_model_reserve(m, t.cfg.batch) < 0) {
-		nn_bufs_free(&t.b);
+	if (nn_model_reserve(m, t.cfg.batch) < 0 ||
+	    (t.full && full_setup(&t) < 0)) {
+		free_full(&t);
 		goto fail;
 	}
 	t.t0 = nn_now() - t.run->seconds;
@@ -654,13 +755,13 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	t.safe_iter = t.run->iter;
 	if (!(t.safe = malloc((nn_model_param_count(m) ? nn_model_param_count(m)
 	                                               : 1) * sizeof(float)))) {
-		nn_bufs_free(&t.b);
+		free_full(&t);
 		goto oom;
 	}
 	memcpy(t.safe, nn_model_params(m),
 	       nn_model_param_count(m) * sizeof(float));
 	if (t.rk && nn_ranks_begin(t.rk, m, o, t.d, t.val, t.run, loss) < 0) {
-		nn_bufs_free(&t.b);
+		free_full(&t);
 		free(t.safe);
 		goto fail;
 	}
@@ -672,7 +773,7 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	rc = finish_run(&t, rc);
 	if (rc == 0 && t.rk && nn_ranks_end(t.rk, m) < 0)
 		rc = -1;
-	nn_bufs_free(&t.b);
+	free_full(&t);
 	free(t.safe);
 	free(t.osz);
 	nn_dataset_free(t.split);

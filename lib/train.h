@@ -41,6 +41,10 @@ int nn_evaluate_pass(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
                      double *loss_out, double *acc_out, size_t *correct_out,
                      size_t *seqs_out, int interruptible);
 
+/* Whether v[0..n) are all finite: no value has an exponent of all ones
+ * (NaN or infinity). */
+int nn_all_finite(const float *v, size_t n);
+
 /* Whether every layer's delta of the last backward pass over n samples
  * is finite (osz: each layer's output size). */
 int nn_deltas_finite(const nn_model *m, const size_t *osz, size_t n);

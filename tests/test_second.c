@@ -3,7 +3,8 @@
  * and L-BFGS and BFGS in few, LM's mu schedule, BFGS refused on a large
  * model, the Hessian's eigenvalues of a linear model against the
  * hand-computed ones, a step checked against numpy
- * (tests/second_ref.py), each method lowering the loss, and bad input. */
+ * (tests/second_ref.py), each method lowering the loss, a search's last
+ * evaluation serving the next iteration, and bad input. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -221,10 +222,55 @@ START_TEST(each_lowers_the_loss)
 		              nn_optim_name(o.kind), h.p[h.n - 1].loss, l0);
 		ck_assert_int_eq(h.n, 10);
 		ck_assert_int_eq(h.p[9].iter, 10);      /* one per epoch */
-		ck_assert_int_ge(h.p[9].evals, 2);
+		ck_assert_int_ge(h.p[9].evals, 1);      /* a trial step */
 		nn_history_free(&h);
 		nn_optim_reset(&o);
 		nn_model_free(m);
+	}
+	nn_dataset_free(d);
+}
+END_TEST
+
+/* A line search that ends at the last point it tried leaves the next
+ * iteration that point's loss and gradient: ten iterations in one run
+ * take the steps of ten runs of one iteration each (which evaluate at
+ * their start), bit for bit, with fewer evaluations. */
+START_TEST(search_end_reused)
+{
+	nn_dataset *d = regression_set(30, 1, 1, 0);
+	const int kinds[] = { NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_BFGS,
+	                      NN_OPT_SCG };
+
+	for (int k = 0; k < 4; k++) {
+		nn_model *a = net(1, 5, 9), *b = net(1, 5, 9);
+		nn_optim oa, ob;
+		nn_history ha = { 0 }, hb = { 0 };
+		long ea = 0, eb = 0;
+
+		nn_optim_defaults(&oa, (nn_optim_kind)kinds[k]);
+		nn_optim_defaults(&ob, (nn_optim_kind)kinds[k]);
+		run(a, &oa, d, 10, &ha);
+		for (int i = 0; i < 10; i++)
+			run(b, &ob, d, 1, &hb);
+		for (size_t i = 0; i < nn_model_param_count(a); i++)
+			ck_assert_msg(nn_model_params(a)[i] ==
+			              nn_model_params(b)[i], "%s: w[%zu] %.9g "
+			              "against %.9g", nn_optim_name(oa.kind), i,
+			              nn_model_params(a)[i],
+			              nn_model_params(b)[i]);
+		for (int i = 0; i < 10; i++) {
+			ck_assert(ha.p[i].loss == hb.p[i].loss);
+			ea += ha.p[i].evals;
+			eb += hb.p[i].evals;
+		}
+		ck_assert_msg(ea < eb, "%s: %ld evaluations against %ld",
+		              nn_optim_name(oa.kind), ea, eb);
+		nn_history_free(&ha);
+		nn_history_free(&hb);
+		nn_optim_reset(&oa);
+		nn_optim_reset(&ob);
+		nn_model_free(a);
+		nn_model_free(b);
 	}
 	nn_dataset_free(d);
 }
@@ -499,6 +545,7 @@ int main(void)
 	tcase_add_test(tc, hessian_known);
 	tcase_add_test(tc, lm_mu_schedule);
 	tcase_add_test(tc, each_lowers_the_loss);
+	tcase_add_test(tc, search_end_reused);
 	tcase_add_test(tc, lm_step_matches_numpy);
 	tcase_add_test(tc, sdlm_diagonal);
 	tcase_add_test(tc, bad_input_one_line);
