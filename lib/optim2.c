@@ -247,19 +247,23 @@ static double wolfe(nn_closure *c, nn_full *f, double t, double f0,
 	br[1].g = f->ghi;
 	nbr = 0;
 	while (ls < LS_MAX) {
-		if (fnew > f0 + c1 * t * gtd0 || (ls > 1 && fnew >= prev.f) ||
-		    gtdnew >= 0) {
+		/* too high: the minimum is behind t; else a slope small
+		 * enough takes t, and one rising brackets the minimum */
+		int high = fnew > f0 + c1 * t * gtd0 ||
+		           (ls > 1 && fnew >= prev.f);
+
+		if (!high && fabs(gtdnew) <= -c2 * gtd0) {
+			br[0] = (point){ t, fnew, gtdnew, br[0].g };
+			nbr = 1;
+			done = 1;
+			break;
+		}
+		if (high || gtdnew >= 0) {
 			br[0] = (point){ prev.t, prev.f, prev.gtd, br[0].g };
 			memcpy(br[0].g, prev.g, f->n * sizeof(float));
 			br[1] = (point){ t, fnew, gtdnew, br[1].g };
 			memcpy(br[1].g, f->gnew, f->n * sizeof(float));
 			nbr = 2;
-			break;
-		}
-		if (fabs(gtdnew) <= -c2 * gtd0) {
-			br[0] = (point){ t, fnew, gtdnew, br[0].g };
-			nbr = 1;
-			done = 1;
 			break;
 		}
 		{
