@@ -692,6 +692,7 @@ static int lm_step(nn_optim *o, nn_closure *c, nn_full *f, double *loss)
 	}
 	memcpy(f->x0, w, n * sizeof *w);
 	rc = jacobian(c, f);
+	c->have_last = 0;       /* the Jacobian's passes took the gradient */
 	if (c->ranks && (nn_ranks_sum_doubles(c->ranks, f->A, n * n, rc < 0) < 0 ||
 	                 nn_ranks_sum_doubles(c->ranks, f->b, n, 0) < 0))
 		return -1;      /* over ranks: J'J and J'r of every share */
