@@ -166,13 +166,20 @@ int nn_closure_current(const nn_closure *c, double *l)
 	return 1;
 }
 
-static double dot(const float *a, const float *b, size_t n)
+/* a.b in double, in eight running sums (a vector of them) added at the
+ * end: one sum would wait on each addition before the next. */
+NN_HOT static double dot(const float *a, const float *b, size_t n)
 {
-	double s = 0;
+	double s[8] = { 0 };
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++)
-		s += (double)a[i] * b[i];
-	return s;
+	for (; i + 8 <= n; i += 8)
+		for (int k = 0; k < 8; k++)
+			s[k] += (double)a[i + k] * b[i + k];
+	for (; i < n; i++)
+		s[i % 8] += (double)a[i] * b[i];
+	return ((s[0] + s[1]) + (s[2] + s[3])) +
+	       ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
 /* ---- the strong Wolfe line search --------------------------------------- */

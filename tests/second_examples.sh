@@ -40,7 +40,7 @@ stated() {
 
 stated sgd 1 1129
 stated momentum 2 573
-stated cg 3 212
+stated cg 3 158
 stated lbfgs 4 105
 stated lm 5 117
 stated scg 6 313
