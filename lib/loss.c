@@ -94,17 +94,26 @@ int nn_loss_check(nn_loss_kind k, nn_act act, size_t w)
 	return 0;
 }
 
-/* Softmax cross-entropy of one row of logits; dz gets (p * sum(y) - y)/n. */
+#define CE_KEEP 64        /* rows this wide keep their exponentials */
+
+/* Softmax cross-entropy of one row of logits; dz gets (p * sum(y) - y)/n,
+ * p from the exponentials of the sum when the row keeps them. */
 static double ce_logits(const float *z, const float *y, size_t w, float *dz,
                         double inv_n)
 {
-	double max = z[0], sum = 0, lse, ysum = 0, loss = 0;
+	double max = z[0], sum = 0, lse, ysum = 0, loss = 0, e[CE_KEEP];
+	int keep = w <= CE_KEEP;
 
 	for (size_t j = 1; j < w; j++)
 		if (z[j] > max)
 			max = z[j];
-	for (size_t j = 0; j < w; j++)
-		sum += exp(z[j] - max);
+	for (size_t j = 0; j < w; j++) {
+		double v = exp(z[j] - max);
+
+		if (keep)
+			e[j] = v;
+		sum += v;
+	}
 	lse = max + log(sum);
 	for (size_t j = 0; j < w; j++) {
 		loss -= y[j] * (z[j] - lse);
@@ -112,8 +121,8 @@ static double ce_logits(const float *z, const float *y, size_t w, float *dz,
 	}
 	if (dz)
 		for (size_t j = 0; j < w; j++)
-			dz[j] = (float)((exp(z[j] - lse) * ysum - y[j]) *
-			                inv_n);
+			dz[j] = (float)(((keep ? e[j] / sum : exp(z[j] - lse)) *
+			                 ysum - y[j]) * inv_n);
 	return loss;
 }
 
