@@ -85,7 +85,7 @@ typedef struct nn_param_slot {
 	int tied;               /* node (1-based) whose tensor this is, or 0 */
 	int transposed;         /* a tied dense weight read transposed */
 	int clean;              /* during backward: the gradient is not yet
-	                         * written this pass (see model.c) */
+	                         * written this pass (see passes.c) */
 	float *val, *grad;      /* current pointers into the blocks */
 } nn_param_slot;
 
