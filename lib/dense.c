@@ -175,9 +175,13 @@ static void dense_forward(nn_layer *L, const float *x, float *z, size_t n,
 		forward_block(&j, 0, n, 0, (size_t)cfg->units, nn_sgemm);
 }
 
-/* dW and db for units [u0, u1) and dx for samples [r0, r1). */
-static void backward_share(const dense_job *j, size_t u0, size_t u1,
-                           size_t r0, size_t r1,
+/* dW of units [u0, u1) and inputs [c0, c1), db of units [b0, b1), dx of
+ * samples [r0, r1). */
+typedef struct back_block {
+	size_t u0, u1, c0, c1, b0, b1, r0, r1;
+} back_block;
+
+static void backward_share(const dense_job *j, const back_block *k,
                            void (*gemm)(int, int, size_t, size_t, size_t,
                                         float, const float *, size_t,
                                         const float *, size_t, float,
@@ -188,36 +192,51 @@ static void backward_share(const dense_job *j, size_t u0, size_t u1,
 	size_t in = width_of(L), out = (size_t)cfg->units, n = j->n;
 	const float *dz = j->dz;
 
-	if (cfg->transpose)
-		gemm(1, 0, in, u1 - u0, n, 1, j->x, in, dz + u0, out, 0,
-		     L->p[0].grad + u0, out);
-	else
-		gemm(1, 0, u1 - u0, in, n, 1, dz + u0, out, j->x, in, 0,
-		     L->p[0].grad + u0 * in, in);
-	if (!cfg->nobias) {
+	if (k->u1 > k->u0 && k->c1 > k->c0 && cfg->transpose)
+		gemm(1, 0, k->c1 - k->c0, k->u1 - k->u0, n, 1, j->x + k->c0,
+		     in, dz + k->u0, out, 0,
+		     L->p[0].grad + k->c0 * out + k->u0, out);
+	else if (k->u1 > k->u0 && k->c1 > k->c0)
+		gemm(1, 0, k->u1 - k->u0, k->c1 - k->c0, n, 1, dz + k->u0,
+		     out, j->x + k->c0, in, 0,
+		     L->p[0].grad + k->u0 * in + k->c0, in);
+	if (!cfg->nobias && k->b1 > k->b0) {
 		float *db = L->p[1].grad;
 
-		memcpy(db + u0, dz + u0, (u1 - u0) * sizeof *db);
+		memcpy(db + k->b0, dz + k->b0, (k->b1 - k->b0) * sizeof *db);
 		for (size_t r = 1; r < n; r++)
-			for (size_t u = u0; u < u1; u++)
+			for (size_t u = k->b0; u < k->b1; u++)
 				db[u] += dz[r * out + u];
 	}
-	if (j->dx && r1 > r0 && cfg->transpose)
-		gemm(0, 1, r1 - r0, in, out, 1, dz + r0 * out, out,
-		     L->p[0].val, out, 0, j->dx + r0 * in, in);
-	else if (j->dx && r1 > r0)
-		gemm(0, 0, r1 - r0, in, out, 1, dz + r0 * out, out,
-		     L->p[0].val, in, 0, j->dx + r0 * in, in);
+	if (j->dx && k->r1 > k->r0 && cfg->transpose)
+		gemm(0, 1, k->r1 - k->r0, in, out, 1, dz + k->r0 * out, out,
+		     L->p[0].val, out, 0, j->dx + k->r0 * in, in);
+	else if (j->dx && k->r1 > k->r0)
+		gemm(0, 0, k->r1 - k->r0, in, out, 1, dz + k->r0 * out, out,
+		     L->p[0].val, in, 0, j->dx + k->r0 * in, in);
 }
 
+/* A part takes a share of the units for db, of the samples for dx, and
+ * for dW a share of the units, or of the inputs when the units are few
+ * (as nn_sgemm would cut the product): then every part reads only its
+ * columns of x, not all of x for a few units each. */
 static void backward_part(void *ud, int part, int parts)
 {
 	const dense_job *j = ud;
-	size_t u0, u1, r0, r1;
+	size_t units = (size_t)cfg_of(j->L)->units, in = width_of(j->L);
+	back_block k = { 0 };
 
-	share((size_t)cfg_of(j->L)->units, part, parts, &u0, &u1);
-	share(j->n, part, parts, &r0, &r1);
-	backward_share(j, u0, u1, r0, r1, nn_sgemm_serial);
+	share(units, part, parts, &k.b0, &k.b1);
+	share(j->n, part, parts, &k.r0, &k.r1);
+	if (nn_sgemm_by_rows(units, in, parts)) {
+		k.u0 = k.b0;
+		k.u1 = k.b1;
+		k.c1 = in;
+	} else {
+		k.u1 = units;
+		share(in, part, parts, &k.c0, &k.c1);
+	}
+	backward_share(j, &k, nn_sgemm_serial);
 }
 
 static void dense_backward(nn_layer *L, const float *x, const float *dz,
@@ -232,10 +251,13 @@ static void dense_backward(nn_layer *L, const float *x, const float *dz,
 	n = j.n;
 	parts = parts_of(L, n, units < n ? units : n);
 
-	if (parts > 1)
+	if (parts > 1) {
 		nn_parallel(parts, backward_part, &j);
-	else
-		backward_share(&j, 0, (size_t)cfg->units, 0, n, nn_sgemm);
+	} else {
+		back_block k = { 0, units, 0, width_of(L), 0, units, 0, n };
+
+		backward_share(&j, &k, nn_sgemm);
+	}
 }
 
 static void dense_describe(const nn_layer *L, char *buf, size_t len)

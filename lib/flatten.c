@@ -43,6 +43,7 @@ const nn_layer_class nn_flatten_class = {
 	.kind = "flatten",
 	.setup = flatten_setup,
 	.forward = flatten_forward,
+	.passes = 1,
 	.backward = flatten_backward,
 	.describe = flatten_describe,
 };

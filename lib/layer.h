@@ -85,7 +85,7 @@ typedef struct nn_param_slot {
 	int tied;               /* node (1-based) whose tensor this is, or 0 */
 	int transposed;         /* a tied dense weight read transposed */
 	int clean;              /* during backward: the gradient is not yet
-	                         * written this pass (see model.c) */
+	                         * written this pass (see passes.c) */
 	float *val, *grad;      /* current pointers into the blocks */
 } nn_param_slot;
 
@@ -151,6 +151,9 @@ struct nn_layer_class {
 	                 float *dx, size_t n);
 	/* Floats of scratch needed for n samples (NULL: none). */
 	size_t (*scratch_size)(const nn_layer *L, size_t n);
+	/* forward copies the input unchanged (flatten, reshape): the model
+	 * may pass its input on instead (nn_model_lend_input). */
+	int passes;
 	/* One-line description: "dense 200 sigmoid" (the activation is added
 	 * by the caller). */
 	void (*describe)(const nn_layer *L, char *buf, size_t len);

@@ -1,5 +1,6 @@
 /* model.h - inside libnn: the model's structure, shared by model.c (the
- * graph, its buffers and passes) and penalty.c (loss terms on nodes). */
+ * graph), passes.c (its buffers and passes) and penalty.c (loss terms on
+ * nodes). */
 #ifndef NN_MODEL_H
 #define NN_MODEL_H
 
@@ -21,6 +22,11 @@ struct nn_model {
 	/* buffers for batches of up to `batch` samples */
 	size_t batch;
 	float **z, **a, **dz, **da;
+	float **abuf;           /* each node's own output buffer: a[i] is
+	                         * abuf[i] unless node i passed the lent
+	                         * input on */
+	const float *lent;      /* input that passing nodes may pass on */
+	size_t lent_len;        /* its floats */
 	float *dx;              /* dL/dx of the input, when asked for */
 	float *tmp;             /* input gradients to be added */
 	float *gtmp;            /* parameter gradients to be added */
@@ -31,6 +37,15 @@ struct nn_model {
 	int pruned;             /* the last backward pass skipped deltas no
 	                         * parameter gradient needs */
 };
+
+/* Whether an activation follows a node's core (its z and a differ). */
+static inline int nn_has_act(nn_act a)
+{
+	return a != NN_ACT_LINEAR;
+}
+
+/* Free the per-node buffers (passes.c); the next pass allocates them. */
+void nn_model_free_buffers(nn_model *m);
 
 /* Add the penalty terms' gradient on node i's output to da (the last
  * forward pass's n samples, averaged like the loss). */

@@ -352,6 +352,14 @@ int nn_model_reserve(nn_model *m, size_t n);
  * dropout and similar; rng drives them. NULL on failure. */
 const float *nn_model_forward(nn_model *m, const float *x, size_t n,
                               int training, nn_rng *rng);
+/* Lend m the input x[0..len) of its coming forward passes (NULL: end
+ * the loan): a pass over x itself lets a node that copies the model
+ * input unchanged (flatten, reshape, with no activation) pass it on
+ * instead, so that its output (nn_model_a) is x's memory. The caller
+ * leaves x as a pass saw it while it reads that pass's outputs or goes
+ * back through it, and keeps it alive until it ends the loan, which
+ * copies such outputs into the model's own buffers. */
+void nn_model_lend_input(nn_model *m, const float *x, size_t len);
 /* Backward pass after a forward pass: given dL/d(output), or dL/dz of the
  * last layer when dz_given is set (fused softmax/sigmoid losses), writes
  * every parameter gradient (as nn_model_zero_grads then one
@@ -528,14 +536,36 @@ typedef struct nn_closure {
 	 * everywhere. NULL: alone. */
 	const struct nn_ranks *ranks;
 	size_t total;
+	int failed;             /* the last evaluation failed (its NAN is
+	                         * not the loss's) */
+	/* Optional (NULL: none): called after each evaluation's forward
+	 * pass with the outputs of the n samples (the training loop counts
+	 * the right predictions). */
+	void (*seen)(void *ud, const float *out);
+	void *ud;
+	/* Optional memory of the last evaluation (NULL: none): room for the
+	 * model's parameters. An evaluation with the gradient and a finite
+	 * loss copies the parameters there and the loss into l_last; any
+	 * other forgets them (see nn_closure_current). */
+	float *w_last;
+	double l_last;
+	int have_last;
 } nn_closure;
 
 /* The loss of c->m on the n samples at its current parameters, with its
  * penalties, in inference mode (dropout off: the function is
  * deterministic). With want_grad, the gradient is left in
  * nn_model_grads. NAN when the forward pass fails (or, over ranks, when
- * any rank failed; the message is set). Counts an evaluation. */
+ * any rank failed; the message is set, and c->failed). Counts an
+ * evaluation. */
 double nn_closure_eval(nn_closure *c, int want_grad);
+/* Whether c remembers its last evaluation (w_last) and that was one with
+ * the gradient at the model's present parameters: then *l is its loss
+ * and nn_model_grads still holds its gradient (nothing in libnn writes
+ * them between), as evaluating again would leave them. A line search
+ * that ends at the last point it tried so saves the next iteration its
+ * first evaluation. */
+int nn_closure_current(const nn_closure *c, double *l);
 
 /* The largest model lm and gn take (they factor a P x P matrix). */
 #define NN_LM_MAX_PARAMS 3000

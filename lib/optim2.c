@@ -121,6 +121,8 @@ static int eval_share(nn_closure *c, int want_grad, double *l)
 	}
 	if (!(out = nn_model_forward(m, c->x, c->n, 0, c->rng)))
 		return -1;
+	if (c->seen)
+		c->seen(c->ud, out);
 	*l = nn_loss(c->loss, nn_model_output_act(m),
 	             nn_model_z(m, nn_model_layers(m) - 1), out, c->y, c->n, w,
 	             want_grad ? c->grad : NULL, &dz_given) +
@@ -138,19 +140,46 @@ double nn_closure_eval(nn_closure *c, int want_grad)
 	int rc;
 
 	c->evals++;
+	c->have_last = 0;
 	rc = eval_share(c, want_grad, &l);
 	if (c->ranks)
-		return nn_ranks_closure_sum(c, rc, l, want_grad);
-	return rc < 0 ? NAN : l;
+		rc = nn_ranks_closure_sum(c, rc, &l, want_grad);
+	c->failed = rc < 0;
+	if (rc < 0)
+		return NAN;
+	if (c->w_last && want_grad && isfinite(l)) {
+		memcpy(c->w_last, nn_model_params(c->m),
+		       nn_model_param_count(c->m) * sizeof *c->w_last);
+		c->l_last = l;
+		c->have_last = 1;
+	}
+	return l;
 }
 
-static double dot(const float *a, const float *b, size_t n)
+int nn_closure_current(const nn_closure *c, double *l)
 {
-	double s = 0;
+	if (!c->have_last ||
+	    memcmp(c->w_last, nn_model_params(c->m),
+	           nn_model_param_count(c->m) * sizeof *c->w_last) != 0)
+		return 0;
+	*l = c->l_last;
+	return 1;
+}
 
-	for (size_t i = 0; i < n; i++)
-		s += (double)a[i] * b[i];
-	return s;
+/* a.b in double, in eight running sums (a vector of them) added at the
+ * end: one sum would wait on each addition before the next. */
+NN_HOT static double dot(const float *a, const float *b, size_t n)
+{
+	double s[8] = { 0 };
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		for (int k = 0; k < 8; k++)
+			s[k] += (double)a[i + k] * b[i + k];
+	for (; i < n; i++)
+		s[i % 8] += (double)a[i] * b[i];
+	return ((s[0] + s[1]) + (s[2] + s[3])) +
+	       ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
 /* ---- the strong Wolfe line search --------------------------------------- */
@@ -225,19 +254,23 @@ static double wolfe(nn_closure *c, nn_full *f, double t, double f0,
 	br[1].g = f->ghi;
 	nbr = 0;
 	while (ls < LS_MAX) {
-		if (fnew > f0 + c1 * t * gtd0 || (ls > 1 && fnew >= prev.f) ||
-		    gtdnew >= 0) {
+		/* too high: the minimum is behind t; else a slope small
+		 * enough takes t, and one rising brackets the minimum */
+		int high = fnew > f0 + c1 * t * gtd0 ||
+		           (ls > 1 && fnew >= prev.f);
+
+		if (!high && fabs(gtdnew) <= -c2 * gtd0) {
+			br[0] = (point){ t, fnew, gtdnew, br[0].g };
+			nbr = 1;
+			done = 1;
+			break;
+		}
+		if (high || gtdnew >= 0) {
 			br[0] = (point){ prev.t, prev.f, prev.gtd, br[0].g };
 			memcpy(br[0].g, prev.g, f->n * sizeof(float));
 			br[1] = (point){ t, fnew, gtdnew, br[1].g };
 			memcpy(br[1].g, f->gnew, f->n * sizeof(float));
 			nbr = 2;
-			break;
-		}
-		if (fabs(gtdnew) <= -c2 * gtd0) {
-			br[0] = (point){ t, fnew, gtdnew, br[0].g };
-			nbr = 1;
-			done = 1;
 			break;
 		}
 		{
@@ -666,6 +699,7 @@ static int lm_step(nn_optim *o, nn_closure *c, nn_full *f, double *loss)
 	}
 	memcpy(f->x0, w, n * sizeof *w);
 	rc = jacobian(c, f);
+	c->have_last = 0;       /* the Jacobian's passes took the gradient */
 	if (c->ranks && (nn_ranks_sum_doubles(c->ranks, f->A, n * n, rc < 0) < 0 ||
 	                 nn_ranks_sum_doubles(c->ranks, f->b, n, 0) < 0))
 		return -1;      /* over ranks: J'J and J'r of every share */

@@ -165,8 +165,8 @@ int nn_ranks_gan_begin(const nn_ranks *rk, const nn_gan *s, nn_model *g,
 	             data_crc(0, data), set);
 }
 
-double nn_ranks_closure_sum(const nn_closure *c, int rc, double l,
-                            int want_grad)
+int nn_ranks_closure_sum(const nn_closure *c, int rc, double *l,
+                         int want_grad)
 {
 	const nn_ranks *rk = c->ranks;
 	nn_model *m = c->m;
@@ -180,10 +180,11 @@ double nn_ranks_closure_sum(const nn_closure *c, int rc, double l,
 			g[i] *= share;
 	s.phase = NN_SYNC_STEP;
 	s.failed = rc < 0;
-	s.loss = rc < 0 ? 0 : l * (double)c->n;
+	s.loss = rc < 0 ? 0 : *l * (double)c->n;
 	if (rk->sync(rk->ud, &s, g, g ? np : 0) < 0)
-		return NAN;
-	return s.loss / (double)c->total;
+		return -1;
+	*l = s.loss / (double)c->total;
+	return 0;
 }
 
 int nn_ranks_sum_doubles(const nn_ranks *rk, double *v, size_t n,

@@ -24,13 +24,14 @@ int nn_ranks_gan_begin(const nn_ranks *rk, const nn_gan *s, nn_model *g,
                        const nn_optim *og, nn_model *d, const nn_optim *od,
                        const nn_dataset *data);
 
-/* A full-batch closure's evaluation summed over the ranks: rc and l are
- * this rank's (-1 when its forward pass failed; l its mean loss over its
- * c->n samples), its gradient in nn_model_grads when want_grad. Returns
- * the mean loss over c->total samples, with the gradient of that mean in
- * nn_model_grads on every rank; NAN (message set) when a rank failed. */
-double nn_ranks_closure_sum(const nn_closure *c, int rc, double l,
-                            int want_grad);
+/* A full-batch closure's evaluation summed over the ranks: rc and *l are
+ * this rank's (-1 when its forward pass failed; *l its mean loss over its
+ * c->n samples), its gradient in nn_model_grads when want_grad. Leaves
+ * the mean loss over c->total samples in *l, with the gradient of that
+ * mean in nn_model_grads on every rank, and returns 0; -1 (message set)
+ * when a rank failed. */
+int nn_ranks_closure_sum(const nn_closure *c, int rc, double *l,
+                         int want_grad);
 
 /* v[0..n) summed over the ranks in place (failed: this rank failed, its
  * message set). 0, or -1 with a message. */

@@ -57,6 +57,7 @@ const nn_layer_class nn_reshape_class = {
 	.opts = reshape_opts,
 	.setup = reshape_setup,
 	.forward = reshape_forward,
+	.passes = 1,
 	.backward = reshape_backward,
 	.describe = reshape_describe,
 };

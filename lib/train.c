@@ -1,6 +1,7 @@
-/* train.c - the training loop, evaluation and prediction. The loop never
- * draws: it appends points to a history and calls back after each batch;
- * a stop flag is checked between batches, so the model is always whole.
+/* train.c - the training loop. It never draws: it appends points to a
+ * history and calls back after each batch; a stop flag is checked between
+ * batches, so the model is always whole. Evaluation is in evaluate.c,
+ * the NaN guard's checks and messages in guard.c.
  *
  * A run keeps its progress in an nn_run: the order of the current epoch,
  * the position in it, its own random numbers and the early-stopping
@@ -16,325 +17,11 @@
 #include "nn.h"
 #include "nn_stats.h"
 #include "ranks.h"
-
-#define EVAL_BATCH 1000
+#include "train.h"
 
 static int early_on(const nn_early *e)
 {
 	return e->patience > 0 || e->restore;
-}
-
-/* ---- evaluation and prediction ----------------------------------------- */
-
-/* Check that d fits m: input size and target width. */
-static int check_fit(const nn_model *m, const nn_dataset *d, const char *what)
-{
-	size_t in = nn_shape_size(nn_model_input_shape(m));
-	size_t out = nn_shape_size(nn_model_output_shape(m));
-	char a[32], b[32];
-
-	if (nn_model_layers(m) == 0)
-		return nn_fail("the model has no layers; add some with 'add'");
-	if (d->n == 0)
-		return nn_fail("the %s data is empty", what);
-	if (d->xsize != in)
-		return nn_fail("the %s data has inputs of shape %s but the "
-		               "model takes %s", what,
-		               nn_shape_str(&d->xshape, a, sizeof a),
-		               nn_shape_str(nn_model_input_shape(m), b,
-		                            sizeof b));
-	if (d->ysize != out)
-		return nn_fail("the %s data has %zu target%s per sample but "
-		               "the model has %zu output%s", what, d->ysize,
-		               d->ysize == 1 ? "" : "s", out,
-		               out == 1 ? "" : "s");
-	if (d->xtok && nn_model_check_tokens(m, d->vocab) < 0)
-		return nn_fail("the %s data: %s", what, nn_error());
-	return 0;
-}
-
-typedef struct batch_bufs {
-	float *x, *y, *grad;
-	size_t *idx;
-} batch_bufs;
-
-static void free_bufs(batch_bufs *b)
-{
-	free(b->x);
-	free(b->y);
-	free(b->grad);
-	free(b->idx);
-}
-
-static int alloc_bufs(batch_bufs *b, const nn_dataset *d, size_t batch,
-                      size_t nidx)
-{
-	memset(b, 0, sizeof *b);
-	b->x = malloc(batch * d->xsize * sizeof *b->x);
-	b->y = malloc(batch * d->ysize * sizeof *b->y);
-	b->grad = malloc(batch * d->ysize * sizeof *b->grad);
-	b->idx = malloc((nidx ? nidx : 1) * sizeof *b->idx);
-	if (!b->x || !b->y || !b->grad || !b->idx) {
-		free_bufs(b);
-		return nn_fail("out of memory for batches of %zu", batch);
-	}
-	return 0;
-}
-
-/* Map the 0/1 targets of a labelled set to lo/hi. */
-static void map_targets(const nn_dataset *d, float *y, size_t len, float lo,
-                        float hi)
-{
-	if (lo == hi || d->nclasses <= 0)
-		return;
-	for (size_t i = 0; i < len; i++)
-		y[i] = lo + (hi - lo) * y[i];
-}
-
-static volatile int *interrupt_flag;
-
-void nn_set_interrupt(volatile int *flag)
-{
-	interrupt_flag = flag;
-}
-
-/* Whether the front end asked to interrupt (Ctrl-C). */
-static int interrupted(void)
-{
-	return interrupt_flag && *interrupt_flag;
-}
-
-/* nn_evaluate_targets; interruptible: give up between batches when the
- * interrupt flag is set (training's own validation passes run to the end,
- * and the training loop stops after them). */
-/* Sequences among n whose labelled rows (rows of w outputs each) are all
- * right. */
-static size_t count_seqs(const float *out, const float *y, size_t n,
-                         size_t rows, size_t w)
-{
-	size_t right = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		const float *o = out + i * rows * w, *t = y + i * rows * w;
-
-		right += nn_count_correct(o, t, rows, w) ==
-		         nn_count_labelled(t, rows, w);
-	}
-	return right;
-}
-
-static int evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
-                    size_t batch, float lo, float hi, float dz,
-                    double *loss_out,
-                    double *acc_out, size_t *correct_out, size_t *seqs_out,
-                    int interruptible)
-{
-	size_t rows = nn_dataset_rows(d), w = d->ysize / rows;
-	size_t correct = 0, seqs = 0, labelled = 0;
-	double total = 0;
-	batch_bufs b;
-
-	if (check_fit(m, d, "evaluation") < 0 ||
-	    nn_loss_check(loss, nn_model_output_act(m), w) < 0)
-		return -1;
-	if (batch == 0 || batch > d->n)
-		batch = d->n < EVAL_BATCH ? d->n : EVAL_BATCH;
-	if (alloc_bufs(&b, d, batch, batch) < 0)
-		return -1;
-	for (size_t start = 0; start < d->n; start += batch) {
-		size_t cnt = d->n - start < batch ? d->n - start : batch;
-		const float *out;
-		size_t lab;
-
-		if (interruptible && interrupted()) {
-			free_bufs(&b);
-			return nn_fail("interrupted after %zu of %zu samples",
-			               start, d->n);
-		}
-		for (size_t i = 0; i < cnt; i++)
-			b.idx[i] = start + i;
-		nn_dataset_gather(d, b.idx, cnt, b.x, b.y);
-		out = nn_model_forward(m, b.x, cnt, 0, NULL);
-		if (!out) {
-			free_bufs(&b);
-			return -1;
-		}
-		correct += nn_count_correct(out, b.y, cnt * rows, w);
-		seqs += count_seqs(out, b.y, cnt, rows, w);
-		lab = nn_dataset_labelled(d, b.idx, cnt);
-		labelled += lab;
-		map_targets(d, b.y, cnt * rows * w, lo, hi);
-		if (dz > 0)
-			nn_deadzone(out, b.y, cnt * rows * w, dz);
-		/* a batch's mean, weighted by its labelled rows (samples) */
-		total += (double)lab / (double)rows *
-		         (nn_loss(loss, nn_model_output_act(m),
-		                  nn_model_z(m, nn_model_layers(m) - 1), out,
-		                  b.y, cnt * rows, w, NULL, NULL) +
-		          nn_model_penalty_value(m, -1));
-	}
-	free_bufs(&b);
-	if (loss_out)
-		*loss_out = labelled ? total / ((double)labelled / rows) : 0;
-	if (acc_out)
-		*acc_out = d->nclasses > 0 && labelled
-		           ? (double)correct / (double)labelled : NAN;
-	if (correct_out)
-		*correct_out = correct;
-	if (seqs_out)
-		*seqs_out = seqs;
-	return 0;
-}
-
-int nn_evaluate_seq(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
-                    size_t batch, double *loss_out, double *tok_acc,
-                    size_t *seqs_right)
-{
-	return evaluate(m, loss, d, batch, 0, 0, 0, loss_out, tok_acc, NULL,
-	                seqs_right, 1);
-}
-
-int nn_evaluate_targets(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
-                        size_t batch, float lo, float hi, float dz,
-                        double *loss_out, double *acc_out,
-                        size_t *correct_out)
-{
-	return evaluate(m, loss, d, batch, lo, hi, dz, loss_out, acc_out,
-	                correct_out, NULL, 1);
-}
-
-int nn_evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
-                size_t batch, double *loss_out, double *acc_out,
-                size_t *correct_out)
-{
-	return nn_evaluate_targets(m, loss, d, batch, 0, 0, 0, loss_out,
-	                           acc_out, correct_out);
-}
-
-int nn_predict(nn_model *m, const nn_dataset *d, const size_t *idx, size_t n,
-               int *pred)
-{
-	size_t w = nn_shape_size(nn_model_output_shape(m));
-	float *x;
-
-	if (check_fit(m, d, "input") < 0)
-		return -1;
-	x = malloc((n < EVAL_BATCH ? n : EVAL_BATCH) * d->xsize * sizeof *x);
-	if (!x)
-		return nn_fail("out of memory");
-	for (size_t start = 0; start < n; start += EVAL_BATCH) {
-		size_t cnt = n - start < EVAL_BATCH ? n - start : EVAL_BATCH;
-		const float *out;
-
-		nn_dataset_gather(d, idx + start, cnt, x, NULL);
-		out = nn_model_forward(m, x, cnt, 0, NULL);
-		if (!out) {
-			free(x);
-			return -1;
-		}
-		for (size_t r = 0; r < cnt; r++) {
-			const float *o = out + r * w;
-			size_t best = 0;
-
-			for (size_t j = 1; j < w; j++)
-				if (o[j] > o[best])
-					best = j;
-			pred[start + r] = w == 1 ? o[0] >= 0.5f : (int)best;
-		}
-	}
-	free(x);
-	return 0;
-}
-
-/* ---- the NaN guard ----------------------------------------------------- */
-
-/* The first value of v[0..n) that is NaN or infinite, or 0 when none. */
-static const char *bad_value(const float *v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		if (!isfinite(v[i]))
-			return isnan(v[i]) ? "nan" : "inf";
-	return NULL;
-}
-
-/* Whether every layer's delta of the last backward pass is finite. */
-/* Whether v[0..n) are all finite: no value has an exponent of all ones
- * (NaN or infinity). An OR of integer tests, which the compiler turns
- * into vector instructions, unlike a sum of floats. */
-NN_HOT static int all_finite(const float *v, size_t n)
-{
-	uint32_t bad = 0;
-
-	for (size_t j = 0; j < n; j++) {
-		uint32_t bits;
-
-		memcpy(&bits, &v[j], sizeof bits);
-		bad |= (bits & 0x7f800000u) == 0x7f800000u;
-	}
-	return !bad;
-}
-
-static int deltas_finite(const nn_model *m, const size_t *osz, size_t n)
-{
-	for (size_t i = 0; i < nn_model_layers(m); i++) {
-		const float *dz = nn_model_dz(m, i);
-
-		if (dz && !all_finite(dz, n * osz[i]))
-			return 0;
-	}
-	return 1;
-}
-
-/* Say where the first NaN or infinity of this batch came from: the first
- * layer whose output has one, else the loss, else the first layer (from
- * the top) whose delta has one. */
-static int guard_fail(const nn_model *m, nn_loss_kind loss, const size_t *osz,
-                      size_t n, long iter, double l, double lr,
-                      const char *kept)
-{
-	size_t nl = nn_model_layers(m), last = nl - 1;
-	nn_layer_info info;
-	const char *bad;
-	char lrs[32];
-
-	snprintf(lrs, sizeof lrs, "%g", lr);
-	for (size_t i = 0; i < nl; i++) {
-		bad = bad_value(nn_model_z(m, i), n * osz[i]);
-		if (!bad)
-			bad = bad_value(nn_model_a(m, i), n * osz[i]);
-		if (!bad)
-			continue;
-		nn_model_layer_info(m, i, &info);
-		return nn_fail("NaN guard: iteration %ld: layer %zu (%s) "
-		               "produced %s; %s (is the learning rate, %s, "
-		               "too high?)", iter, i + 1, info.desc, bad, kept,
-		               lrs);
-	}
-	nn_model_layer_info(m, last, &info);
-	if (!isfinite(l) && loss == NN_LOSS_CE_NAIVE)
-		return nn_fail("NaN guard: iteration %ld: the loss is %s: "
-		               "layer %zu (%s) gave a probability of 0 and "
-		               "crossentropy naive took its log; %s (use the "
-		               "fused 'loss crossentropy', or a learning rate "
-		               "below %s)", iter, isnan(l) ? "nan" : "inf",
-		               last + 1, info.desc, kept, lrs);
-	if (!isfinite(l))
-		return nn_fail("NaN guard: iteration %ld: the loss (%s) is %s "
-		               "on the finite outputs of layer %zu (%s); %s",
-		               iter, nn_loss_name(loss), isnan(l) ? "nan"
-		               : "inf", last + 1, info.desc, kept);
-	for (size_t i = nl; i-- > 0;) {
-		bad = bad_value(nn_model_dz(m, i), n * osz[i]);
-		if (!bad)
-			continue;
-		nn_model_layer_info(m, i, &info);
-		return nn_fail("NaN guard: iteration %ld: the gradient became "
-		               "%s in layer %zu (%s); %s (lower the learning "
-		               "rate, %s, or clip gradients with clip=)", iter,
-		               bad, i + 1, info.desc, kept, lrs);
-	}
-	return nn_fail("NaN guard: iteration %ld: a value became NaN or "
-	               "infinite; %s", iter, kept);
 }
 
 /* Scale the gradients down to L2 norm at most max. */
@@ -386,6 +73,12 @@ static void scale_fanin(nn_model *m)
 
 /* ---- the loop ---------------------------------------------------------- */
 
+/* Correct predictions (per position for sequences) and whole sequences
+ * right in a batch. */
+typedef struct tally {
+	size_t correct, seqs;
+} tally;
+
 /* What one call of nn_train works with. */
 typedef struct trainer {
 	nn_model *m;
@@ -399,7 +92,7 @@ typedef struct trainer {
 	                         * pointers */
 	nn_run *run;
 	nn_history *h;
-	batch_bufs b;
+	nn_batch_bufs b;
 	size_t *osz;            /* output size of each layer */
 	double t0;              /* the run's start on the clock */
 	double base_lr;         /* the optimizer's own rate */
@@ -410,6 +103,11 @@ typedef struct trainer {
 	long safe_every;        /* iterations between two copies */
 	int full;               /* a full-batch method: one iteration per
 	                         * epoch, through a closure */
+	nn_closure c;           /* its closure, on the whole set (this
+	                         * rank's share) gathered once into b */
+	float *ymap;            /* the targets mapped (target_lo/hi), or
+	                         * NULL when b.y serves */
+	tally seen;             /* the last evaluation's right answers */
 	long evals;             /* its evaluations since the last point */
 	const nn_ranks *rk;     /* data-parallel: the ranks, else NULL */
 	int want_stop;          /* the callback asked to stop (ranks) */
@@ -438,9 +136,10 @@ static int add_point(trainer *t)
 	p.evals = t->evals;
 	p.mu = t->o->kind == NN_OPT_LM ? t->o->mu : 0;
 	t->evals = 0;
-	if (t->val && evaluate(t->m, t->loss, t->val, 0, t->cfg.target_lo,
-	                       t->cfg.target_hi, t->cfg.deadzone, &p.val_loss,
-	                       &p.val_acc, NULL, &vseqs, 0) < 0)
+	if (t->val && nn_evaluate_pass(t->m, t->loss, t->val, 0,
+	                               t->cfg.target_lo, t->cfg.target_hi,
+	                               t->cfg.deadzone, &p.val_loss,
+	                               &p.val_acc, NULL, &vseqs, 0) < 0)
 		return -1;
 	if (t->val && t->val->ytok)
 		p.val_seq_acc = (double)vseqs / (double)t->val->n;
@@ -476,6 +175,9 @@ static int check_settings(trainer *t, const nn_train_opts *o)
 	if (o->deadzone > 0 && t->loss != NN_LOSS_MSE)
 		return nn_fail("a dead zone is an option of loss mse, not %s",
 		               nn_loss_name(t->loss));
+	if (o->reduction == NN_RED_SUM && t->full)
+		return nn_fail("%s minimises the mean loss: use reduction=mean",
+		               nn_optim_name(t->o->kind));
 	if (o->deadzone > 0 && t->full)
 		return nn_fail("a dead zone needs a gradient-descent optimizer "
 		               "(sgd adam rmsprop adagrad), not %s",
@@ -593,37 +295,26 @@ static int point_due(const trainer *t)
 	return r->pos >= r->n || r->iter == r->iters;
 }
 
-/* A full-batch method's iteration from the loss l and gradient just
- * computed on all cnt samples (over ranks, summed from the n of each
- * rank, which are in the batch buffers); *loss is the loss where it
- * ends. */
-static int full_step(trainer *t, size_t n, size_t cnt, double l,
-                     double *loss)
+/* The NaN guard fired on the last pass (n samples, loss l): the last
+ * weights checked finite back, and a message saying where. Returns -1. */
+static int guard_stop(trainer *t, size_t n, double l)
 {
-	nn_closure c = { 0 };
+	nn_run *r = t->run;
+	char kept[128];
 
-	c.m = t->m;
-	c.loss = t->loss;
-	c.x = t->b.x;
-	c.y = t->b.y;
-	c.n = n;
-	c.ranks = t->rk;
-	c.total = cnt;
-	c.grad = t->b.grad;
-	c.rng = &t->run->rng;
-	c.evals = 1;
-	if (nn_optim_full_step(t->o, &c, &l) < 0)
-		return -1;
-	t->evals += c.evals;
-	*loss = l;
-	return 0;
+	r->nan_iter = r->iter + 1;
+	if (t->safe_iter == r->iter)
+		snprintf(kept, sizeof kept, "the weights from before this "
+		         "batch are kept");
+	else
+		snprintf(kept, sizeof kept, "the weights from before "
+		         "iteration %ld, the last checked finite, are "
+		         "restored", t->safe_iter + 1);
+	memcpy(nn_model_params(t->m), t->safe,
+	       nn_model_param_count(t->m) * sizeof *t->safe);
+	return nn_guard_fail(t->m, t->loss, t->osz, n, r->nan_iter, l,
+	                     t->o->lr, kept);
 }
-
-/* Correct predictions (per position for sequences) and whole sequences
- * right in a batch. */
-typedef struct tally {
-	size_t correct, seqs;
-} tally;
 
 /* The gradient of the n samples at offset off of the batch, forward,
  * loss and backward, with the NaN guard; *l is their mean loss (and the
@@ -634,17 +325,17 @@ static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
 	nn_model *m = t->m;
 	nn_run *r = t->run;
 	size_t rows = nn_dataset_rows(t->d), w = t->d->ysize / rows;
-	batch_bufs *b = &t->b;
+	nn_batch_bufs *b = &t->b;
 	const float *out;
 	int dz_given;
 
 	nn_dataset_gather(t->d, r->perm + r->pos + off, n, b->x, b->y);
-	out = nn_model_forward(m, b->x, n, !t->full, rng);
+	out = nn_model_forward(m, b->x, n, 1, rng);
 	if (!out)
 		return -1;
 	k->correct = nn_count_correct(out, b->y, n * rows, w);
-	k->seqs = t->d->ytok ? count_seqs(out, b->y, n, rows, w) : 0;
-	map_targets(t->d, b->y, n * rows * w, t->cfg.target_lo,
+	k->seqs = t->d->ytok ? nn_count_seqs(out, b->y, n, rows, w) : 0;
+	nn_map_targets(t->d, b->y, n * rows * w, t->cfg.target_lo,
 	            t->cfg.target_hi);
 	if (t->cfg.deadzone > 0)
 		nn_deadzone(out, b->y, n * rows * w, t->cfg.deadzone);
@@ -653,28 +344,16 @@ static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
 	     nn_model_penalty_value(m, -1);
 	if (isfinite(*l))
 		nn_model_backward_params(m, b->grad, dz_given);
-	if (!isfinite(*l) || !deltas_finite(m, t->osz, n)) {
-		char kept[128];
-
-		r->nan_iter = r->iter + 1;
-		if (t->safe_iter == r->iter)
-			snprintf(kept, sizeof kept, "the weights from before "
-			         "this batch are kept");
-		else
-			snprintf(kept, sizeof kept, "the weights from before "
-			         "iteration %ld, the last checked finite, are "
-			         "restored", t->safe_iter + 1);
-		memcpy(nn_model_params(m), t->safe,
-		       nn_model_param_count(m) * sizeof *t->safe);
-		return guard_fail(m, t->loss, t->osz, n, r->nan_iter, *l,
-		                  t->o->lr, kept);
-	}
+	if (!isfinite(*l) || !nn_deltas_finite(m, t->osz, n))
+		return guard_stop(t, n, *l);
 	return 0;
 }
 
 /* Data-parallel: sum the ranks' gradients (each already weighted by its
  * share), losses and correct counts; take rank 0's rate and every rank's
- * wish to stop. A failed sync leaves the weights the guard keeps. */
+ * wish to stop. l NULL: a full-batch iteration, whose closure summed the
+ * loss and gradient already. A failed sync leaves the weights the guard
+ * keeps. */
 static int sync_step(trainer *t, size_t cnt, double *l, tally *k)
 {
 	nn_model *m = t->m;
@@ -682,17 +361,18 @@ static int sync_step(trainer *t, size_t cnt, double *l, tally *k)
 
 	s.phase = NN_SYNC_STEP;
 	s.stop = t->want_stop || (t->cfg.stop && *t->cfg.stop);
-	s.loss = *l;
+	s.loss = l ? *l : 0;
 	s.correct = (double)k->correct;
 	s.seqs = (double)k->seqs;
 	s.lr = t->o->lr;
-	if (t->rk->sync(t->rk->ud, &s, nn_model_grads(m),
-	                nn_model_param_count(m)) < 0) {
+	if (t->rk->sync(t->rk->ud, &s, l ? nn_model_grads(m) : NULL,
+	                l ? nn_model_param_count(m) : 0) < 0) {
 		memcpy(nn_model_params(m), t->safe,
 		       nn_model_param_count(m) * sizeof *t->safe);
 		return -1;
 	}
-	*l = s.loss / (double)cnt;
+	if (l)
+		*l = s.loss / (double)cnt;
 	k->correct = (size_t)s.correct;
 	k->seqs = (size_t)s.seqs;
 	t->o->lr = (float)s.lr;
@@ -700,9 +380,6 @@ static int sync_step(trainer *t, size_t cnt, double *l, tally *k)
 	return 0;
 }
 
-/* One batch: forward, loss, backward, the NaN guard, clipping, the step.
- * Over several ranks, each computes its share's gradient and sync_step
- * sums them. Returns 0, or -1 when the guard fired or a step failed. */
 /* sdlm: a new estimate of the second derivatives is due before the
  * first step, then at each epoch's start or every o->every samples. */
 static int sdlm_due(const trainer *t, size_t cnt)
@@ -717,6 +394,112 @@ static int sdlm_due(const trainer *t, size_t cnt)
 	             : r->pos == 0;
 }
 
+/* The weights gave a finite loss: every safe_every iterations, they are
+ * the guard's fallback. */
+static void keep_safe(trainer *t)
+{
+	if (t->run->iter - t->safe_iter >= t->safe_every) {
+		memcpy(t->safe, nn_model_params(t->m),
+		       nn_model_param_count(t->m) * sizeof *t->safe);
+		t->safe_iter = t->run->iter;
+	}
+}
+
+/* The right answers among a full-batch evaluation's outputs (the
+ * closure's seen). */
+static void full_seen(void *ud, const float *out)
+{
+	trainer *t = ud;
+	size_t rows = nn_dataset_rows(t->d), w = t->d->ysize / rows;
+	size_t n = t->c.n;
+
+	t->seen.correct = nn_count_correct(out, t->b.y, n * rows, w);
+	t->seen.seqs = t->d->ytok ? nn_count_seqs(out, t->b.y, n, rows, w)
+	                          : 0;
+}
+
+/* A full-batch run's closure: the training samples (over ranks, this
+ * rank's share of them) gathered once, in order, into the batch buffers
+ * and converted once, with their targets mapped; it remembers its last
+ * point. 0, or -1 with a message. */
+static int full_setup(trainer *t)
+{
+	nn_closure *c = &t->c;
+	size_t cnt = t->run->n, off = 0, n = cnt, ylen, *idx;
+	size_t np = nn_model_param_count(t->m);
+
+	if (t->rk) {
+		off = cnt * (size_t)t->rk->rank / (size_t)t->rk->size;
+		n = cnt * (size_t)(t->rk->rank + 1) / (size_t)t->rk->size - off;
+	}
+	ylen = n * t->d->ysize;
+	if (!(idx = malloc((n ? n : 1) * sizeof *idx)))
+		return nn_fail("out of memory");
+	for (size_t i = 0; i < n; i++)
+		idx[i] = off + i;
+	nn_dataset_gather(t->d, idx, n, t->b.x, t->b.y);
+	free(idx);
+	if (t->d->nclasses > 0 && t->cfg.target_lo != t->cfg.target_hi) {
+		if (!(t->ymap = malloc((ylen ? ylen : 1) * sizeof *t->ymap)))
+			return nn_fail("out of memory");
+		memcpy(t->ymap, t->b.y, ylen * sizeof *t->ymap);
+		nn_map_targets(t->d, t->ymap, ylen, t->cfg.target_lo,
+		               t->cfg.target_hi);
+	}
+	c->m = t->m;
+	c->loss = t->loss;
+	c->x = t->b.x;
+	c->y = t->ymap ? t->ymap : t->b.y;
+	c->n = n;
+	c->grad = t->b.grad;
+	c->rng = &t->run->rng;
+	c->ranks = t->rk;
+	c->total = cnt;
+	c->seen = full_seen;
+	c->ud = t;
+	if (!(c->w_last = malloc((np ? np : 1) * sizeof *c->w_last)))
+		return nn_fail("out of memory");
+	return 0;
+}
+
+/* A full-batch method's iteration on the whole training set: the loss
+ * and gradient where the last iteration's line search ended, else a new
+ * evaluation (the run's first iteration, a search that stayed where it
+ * was), the NaN guard, the method's step. *loss is the loss where it
+ * ends. Over ranks, every evaluation sums the shares. */
+static int full_iter(trainer *t, double *loss)
+{
+	nn_model *m = t->m;
+	nn_run *r = t->run;
+	nn_closure *c = &t->c;
+	size_t np = nn_model_param_count(m);
+	double l;
+	tally k;
+
+	c->evals = 0;
+	if (!nn_closure_current(c, &l) ||
+	    !nn_all_finite(nn_model_grads(m), np))
+		l = nn_closure_eval(c, 1);
+	if (c->failed)
+		return -1;
+	if (!isfinite(l) || !nn_all_finite(nn_model_grads(m), np))
+		return guard_stop(t, c->n, l);
+	k = t->seen;
+	if (t->rk && sync_step(t, r->n, NULL, &k) < 0)
+		return -1;
+	keep_safe(t);
+	r->span_correct += k.correct;
+	r->span_seqs += k.seqs;
+	if (nn_optim_full_step(t->o, c, &l) < 0)
+		return -1;
+	t->evals += c->evals;
+	*loss = l;
+	return 0;
+}
+
+/* One batch: forward, loss, backward, the NaN guard, clipping, the step.
+ * Over several ranks, each computes its share's gradient and sync_step
+ * sums them. Returns 0, or -1 when the guard fired or a step failed. */
 static int train_batch(trainer *t, size_t cnt, double *loss)
 {
 	nn_model *m = t->m;
@@ -726,6 +509,8 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 	nn_rng *rng = &r->rng, own;
 	double l = 0;
 
+	if (t->full)
+		return full_iter(t, loss);
 	if (t->rk) {
 		/* this rank's share, with dropout masks of its own, drawn
 		 * so that the run's generator (the shuffle) stays as it is
@@ -752,16 +537,9 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 		if (sync_step(t, cnt, &l, &k) < 0)
 			return -1;
 	}
-	if (r->iter - t->safe_iter >= t->safe_every) {
-		/* these weights gave a finite loss: the guard's fallback */
-		memcpy(t->safe, nn_model_params(m),
-		       nn_model_param_count(m) * sizeof *t->safe);
-		t->safe_iter = r->iter;
-	}
+	keep_safe(t);
 	r->span_correct += k.correct;
 	r->span_seqs += k.seqs;
-	if (t->full)
-		return full_step(t, n, cnt, l, loss);
 	if (t->o->kind == NN_OPT_SDLM && sdlm_due(t, cnt) &&
 	    nn_sdlm_refresh(t->o, m, t->loss, t->d, r->perm, r->n, r->pos,
 	                    t->cfg.target_lo, t->cfg.target_hi) < 0)
@@ -814,7 +592,9 @@ static int run_loop(trainer *t)
 		if (r->epoch == 0 || r->pos >= r->n) {
 			r->epoch++;
 			r->pos = 0;
-			if (c->shuffle)
+			/* a full batch is gathered once, in order: its
+			 * order would change only the rounding */
+			if (c->shuffle && !t->full)
 				nn_rng_shuffle(&r->rng, r->perm, r->n);
 		}
 		if (r->pos == 0)
@@ -900,6 +680,14 @@ static int finish_run(trainer *t, int rc)
 	return 0;
 }
 
+/* Free the batch buffers and a full-batch run's closure. */
+static void free_full(trainer *t)
+{
+	nn_bufs_free(&t->b);
+	free(t->ymap);
+	free(t->c.w_last);
+}
+
 int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
              const nn_train_opts *opts, nn_rng *rng, nn_history *h)
 {
@@ -918,10 +706,10 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	t.h = h;
 	t.full = nn_optim_full_batch(o->kind);
 	t.rk = opts->ranks && opts->ranks->size > 1 ? opts->ranks : NULL;
-	if (check_fit(m, d, "training") < 0 ||
+	if (nn_check_fit(m, d, "training") < 0 ||
 	    nn_loss_check(loss, t.act, d->ysize / nn_dataset_rows(d)) < 0)
 		return -1;
-	if (opts->val && check_fit(m, opts->val, "validation") < 0)
+	if (opts->val && nn_check_fit(m, opts->val, "validation") < 0)
 		return -1;
 	if (check_settings(&t, opts->resume ? &t.run->opts : opts) < 0)
 		goto fail;
@@ -950,10 +738,11 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 		nn_model_layer_info(m, i, &info);
 		t.osz[i] = nn_shape_size(&info.out);
 	}
-	if (alloc_bufs(&t.b, d, t.cfg.batch, 0) < 0)
+	if (nn_bufs_alloc(&t.b, d, t.cfg.batch, 0) < 0)
 		goto fail;
-	if (nn_model_reserve(m, t.cfg.batch) < 0) {
-		free_bufs(&t.b);
+	if (nn_model_reserve(m, t.cfg.batch) < 0 ||
+	    (t.full && full_setup(&t) < 0)) {
+		free_full(&t);
 		goto fail;
 	}
 	t.t0 = nn_now() - t.run->seconds;
@@ -966,22 +755,25 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	t.safe_iter = t.run->iter;
 	if (!(t.safe = malloc((nn_model_param_count(m) ? nn_model_param_count(m)
 	                                               : 1) * sizeof(float)))) {
-		free_bufs(&t.b);
+		free_full(&t);
 		goto oom;
 	}
 	memcpy(t.safe, nn_model_params(m),
 	       nn_model_param_count(m) * sizeof(float));
 	if (t.rk && nn_ranks_begin(t.rk, m, o, t.d, t.val, t.run, loss) < 0) {
-		free_bufs(&t.b);
+		free_full(&t);
 		free(t.safe);
 		goto fail;
 	}
+	/* the batches stay in t.b.x: flatten may pass them on */
+	nn_model_lend_input(m, t.b.x, t.cfg.batch * d->xsize);
 	rc = run_loop(&t);
+	nn_model_lend_input(m, NULL, 0);
 	o->lr = (float)t.base_lr;
 	rc = finish_run(&t, rc);
 	if (rc == 0 && t.rk && nn_ranks_end(t.rk, m) < 0)
 		rc = -1;
-	free_bufs(&t.b);
+	free_full(&t);
 	free(t.safe);
 	free(t.osz);
 	nn_dataset_free(t.split);
@@ -997,3 +789,4 @@ fail:
 		nn_run_free(&own);
 	return -1;
 }
+

@@ -154,13 +154,16 @@ END_TEST
 /* Dense layers large enough to be shared between threads (70 x 300 x 256
  * and 70 x 256 x 256 multiply-adds, above 4M, and 1000 samples in eight
  * bands) give the same outputs, weight gradients and input gradients
- * (the second layer's dx), bit for bit, on one, two and three threads. */
+ * (the second layer's dx), bit for bit, on one, two and three threads;
+ * so does a narrow one (1000 x 256 x 20: its weight gradient is cut by
+ * inputs, not by its 20 units), whose weight gradient is dz' x. */
 START_TEST(dense_threads_agree)
 {
 	nn_shape in = { 1, { 300 } };
-	nn_layer_spec s[2] = {
+	nn_layer_spec s[3] = {
 		{ .kind = "dense", .args = "256", .act = NN_ACT_TANH },
 		{ .kind = "dense", .args = "256" },
+		{ .kind = "dense", .args = "20" },
 	};
 	static const size_t batches[] = { 70, 1000 };
 	size_t total;
@@ -168,18 +171,20 @@ START_TEST(dense_threads_agree)
 	nn_rng r;
 
 	nn_rng_seed(&r, 4);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(nn_model_add(m, &s[i], &r), 0);
 	total = nn_model_param_count(m);
 	for (int b = 0; b < 2; b++) {
 		size_t n = batches[b];
 		float *x = malloc(n * 300 * sizeof *x);
-		float *g = malloc(n * 256 * sizeof *g);
-		float *out1 = malloc(n * 256 * sizeof *out1);
+		float *g = malloc(n * 20 * sizeof *g);
+		float *out1 = malloc(n * 20 * sizeof *out1);
 		float *grad1 = malloc(total * sizeof *grad1);
+		float dw[20 * 256];
+		nn_param w;
 
 		gc_fill(&r, x, n * 300, -1, 1);
-		gc_fill(&r, g, n * 256, -1, 1);
+		gc_fill(&r, g, n * 20, -1, 1);
 		for (int threads = 1; threads <= 3; threads++) {
 			const float *out;
 
@@ -187,16 +192,23 @@ START_TEST(dense_threads_agree)
 			out = nn_model_forward(m, x, n, 0, NULL);
 			nn_model_backward(m, g, 0);
 			if (threads == 1) {
-				memcpy(out1, out, n * 256 * sizeof *out1);
+				memcpy(out1, out, n * 20 * sizeof *out1);
 				memcpy(grad1, nn_model_grads(m),
 				       total * sizeof *grad1);
 				continue;
 			}
-			ck_assert(memcmp(out, out1, n * 256 *
+			ck_assert(memcmp(out, out1, n * 20 *
 			                 sizeof *out) == 0);
 			ck_assert(memcmp(nn_model_grads(m), grad1, total *
 			                 sizeof *grad1) == 0);
 		}
+		nn_model_param(m, 2, 0, &w);
+		nn_sgemm_naive(1, 0, 20, 256, n, 1, g, 20, nn_model_a(m, 1),
+		               256, 0, dw, 256);
+		for (size_t i = 0; i < 20 * 256; i++)
+			ck_assert_msg(fabsf(w.grad[i] - dw[i]) <=
+			              1e-5f * (1 + fabsf(dw[i])), "dW[%zu] %g, "
+			              "dz' x %g", i, w.grad[i], dw[i]);
 		free(x);
 		free(g);
 		free(out1);
@@ -368,6 +380,53 @@ START_TEST(backward_params_prunes)
 	ck_assert_ptr_nonnull(nn_model_dz(m, 0));
 	nn_model_free(m);
 	free(full);
+}
+END_TEST
+
+/* A flatten reading a lent input passes it on (its output is the
+ * input's memory) and the model computes what it computes from a copy;
+ * an input not lent is copied; ending the loan gives the flatten its
+ * own copy of the last pass's values. */
+START_TEST(lent_input_passed_on)
+{
+	nn_shape in = { 3, { 1, 4, 5 } };
+	nn_layer_spec s[2] = {
+		{ .kind = "flatten" },
+		{ .kind = "dense", .args = "3", .act = NN_ACT_TANH },
+	};
+	size_t n = 6;
+	float x[6 * 20], x2[6 * 20], g[6 * 3], out[6 * 3], grad[21 * 3];
+	nn_model *m = nn_model_new(&in);
+	nn_rng r;
+
+	nn_rng_seed(&r, 4);
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(nn_model_add(m, &s[i], &r), 0);
+	gc_fill(&r, x, n * 20, -1, 1);
+	gc_fill(&r, g, n * 3, -1, 1);
+	memcpy(x2, x, sizeof x);
+	ck_assert_uint_eq(nn_model_param_count(m), 21 * 3);
+	memcpy(out, nn_model_forward(m, x2, n, 0, NULL), sizeof out);
+	nn_model_backward_params(m, g, 0);
+	memcpy(grad, nn_model_grads(m), nn_model_param_count(m) *
+	       sizeof *grad);
+	ck_assert_ptr_ne(nn_model_a(m, 0), x2);
+	nn_model_lend_input(m, x, sizeof x / sizeof *x);
+	nn_model_forward(m, x2, n, 0, NULL);
+	ck_assert_ptr_ne(nn_model_a(m, 0), x2);         /* not lent */
+	nn_model_forward(m, x, n, 0, NULL);
+	ck_assert_ptr_eq(nn_model_a(m, 0), x);
+	for (size_t i = 0; i < n * 3; i++)
+		ck_assert_float_eq(nn_model_a(m, 1)[i], out[i]);
+	nn_model_backward_params(m, g, 0);
+	for (size_t i = 0; i < nn_model_param_count(m); i++)
+		ck_assert_float_eq(nn_model_grads(m)[i], grad[i]);
+	nn_model_lend_input(m, NULL, 0);
+	ck_assert_ptr_ne(nn_model_a(m, 0), x);
+	memset(x, 0, sizeof x);
+	for (size_t i = 0; i < n * 20; i++)
+		ck_assert_float_eq(nn_model_a(m, 0)[i], x2[i]);
+	nn_model_free(m);
 }
 END_TEST
 
@@ -780,6 +839,7 @@ int main(void)
 	tcase_add_test(tc, dense_threads_agree);
 	tcase_add_test(tc, optim_threads_agree);
 	tcase_add_test(tc, backward_params_prunes);
+	tcase_add_test(tc, lent_input_passed_on);
 	tcase_add_test(tc, parallel_nested);
 	tcase_add_test(tc, parallel_parts_fixed);
 	tcase_add_test(tc, parallel_caller_takes_over);
