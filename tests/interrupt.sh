@@ -251,6 +251,9 @@ training() {
 	cat out err
 	fail "train never printed its first epoch"
 }
+# stdbuf preloads a library, which ASan refuses unless told not to check
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+export ASAN_OPTIONS
 for sig in TERM:15 HUP:1; do
 	num=${sig#*:}
 	sig=${sig%:*}
