@@ -11,6 +11,7 @@
 
 #include "blas.h"
 #include "layer.h"
+#include "vmath.h"
 #include "workers.h"
 
 /* Its configuration (L->cfg). */
@@ -239,6 +240,45 @@ static void backward_part(void *ud, int part, int parts)
 	backward_share(j, &k, nn_sgemm_serial);
 }
 
+/* Plain SGD's step on one sample, taken as its gradient is formed:
+ * W -= lr (dz x^T), b -= lr dz. Each gradient is rounded, then the step
+ * written as optim.c's update writes it, so the bits are those of the
+ * gradient followed by nn_optim_step (compiled for the same
+ * instructions: the same contractions into fused multiply-adds). */
+NN_HOT static void sgd_outer(float *restrict W, float *restrict b,
+                             const float *dz, const float *x,
+                             size_t units, size_t in, float lr)
+{
+	for (size_t u = 0; u < units; u++) {
+		float d = dz[u], *restrict w = W + u * in;
+
+		for (size_t c = 0; c < in; c++) {
+			float g = d * x[c];
+
+			w[c] -= lr * g;
+		}
+		if (b)
+			b[u] -= lr * d;
+	}
+}
+
+/* One sample with nn_model_backward_sgd's rate set: dx first (it reads
+ * W), then the step in place of the gradients. */
+static void backward_sgd(nn_layer *L, const float *x, const float *dz,
+                         float *dx)
+{
+	const dense_cfg *cfg = L->cfg;
+	size_t in = width_of(L), out = (size_t)cfg->units;
+
+	if (dx)
+		nn_sgemm(0, 0, 1, in, out, 1, dz, out, L->p[0].val, in, 0, dx,
+		         in);
+	sgd_outer(L->p[0].val, cfg->nobias ? NULL : L->p[1].val, dz, x, out,
+	          in, L->sgd_lr);
+	for (int k = 0; k < L->nparams; k++)
+		L->p[k].applied = 1;
+}
+
 static void dense_backward(nn_layer *L, const float *x, const float *dz,
                            float *dx, size_t n)
 {
@@ -249,6 +289,10 @@ static void dense_backward(nn_layer *L, const float *x, const float *dz,
 	int parts;
 
 	n = j.n;
+	if (L->sgd_lr != 0 && n == 1 && !cfg->transpose) {
+		backward_sgd(L, x, dz, dx);
+		return;
+	}
 	parts = parts_of(L, n, units < n ? units : n);
 
 	if (parts > 1) {

@@ -86,6 +86,9 @@ typedef struct nn_param_slot {
 	int transposed;         /* a tied dense weight read transposed */
 	int clean;              /* during backward: the gradient is not yet
 	                         * written this pass (see passes.c) */
+	int applied;            /* SGD's step was taken on it in the last
+	                         * backward pass, its gradient not written
+	                         * (nn_model_backward_sgd) */
 	float *val, *grad;      /* current pointers into the blocks */
 } nn_param_slot;
 
@@ -129,6 +132,10 @@ struct nn_layer {
 	int input_only;         /* set during a backward pass that wants dx
 	                         * alone (nn_model_backward_input): a kind
 	                         * may skip its parameter gradients */
+	float sgd_lr;           /* set during nn_model_backward_sgd: a kind
+	                         * may take plain SGD's step at this rate on
+	                         * a tensor instead of writing its gradient,
+	                         * and then sets the slot's applied */
 };
 
 struct nn_layer_class {

@@ -520,6 +520,7 @@ static void fill_param(const nn_param_slot *s, nn_param *p)
 	p->fan_in = s->fan_in;
 	p->tied = s->tied;
 	p->transposed = s->transposed;
+	p->applied = s->applied;
 }
 
 int nn_model_param(const nn_model *m, size_t layer, int k, nn_param *p)

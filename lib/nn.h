@@ -315,6 +315,9 @@ typedef struct nn_param {
 	int tied;               /* the tensor is node tied's (1-based), used
 	                         * here too: walk it once, at its owner */
 	int transposed;         /* ... and used here transposed */
+	int applied;            /* the last backward pass took plain SGD's
+	                         * step on it (nn_model_backward_sgd): its
+	                         * gradient was not kept */
 } nn_param;
 int nn_model_param(const nn_model *m, size_t layer, int k, nn_param *p);
 /* Number of parameter tensors of layer i (0 when there is no such layer). */
@@ -390,6 +393,16 @@ const float *nn_model_input_grad(const nn_model *m);
  * are skipped, and nn_model_dz gives NULL for them until the next full
  * pass. Training uses it. */
 void nn_model_backward_params(nn_model *m, const float *dout, int dz_given);
+/* nn_model_backward_params with plain SGD's step taken as the gradients
+ * are formed, where a kind can (dense, on a single row: per-sample
+ * training): it subtracts lr times each parameter gradient from the
+ * parameter instead of writing the gradient, and marks the tensor
+ * applied (nn_param.applied) until the next backward pass, which
+ * nn_optim_step then skips. The same bits as the gradient followed by
+ * nn_optim_step with SGD, lr, no momentum and no weight decay, and only
+ * for that; a model with tied tensors takes no step here. */
+void nn_model_backward_sgd(nn_model *m, const float *dout, int dz_given,
+                           float lr);
 
 /* The buffers of layer i from the last pass (n * out size each): its
  * pre-activation z, its output a, and after backward dL/dz. NULL when the

@@ -178,8 +178,10 @@ static void update_range(const step_job *j, size_t lo, size_t hi)
 			size_t off, a, b;
 
 			nn_model_param(j->m, i, k, &p);
-			if (p.tied)
-				continue;       /* updated at its owner */
+			/* a tied tensor is updated at its owner; an
+			 * applied one was in the backward pass */
+			if (p.tied || p.applied)
+				continue;
 			off = (size_t)(p.value - w);
 			a = off > lo ? off : lo;
 			b = off + p.size < hi ? off + p.size : hi;

@@ -324,6 +324,9 @@ static void backward(nn_model *m, const float *dout, int dz_given,
 	m->pruned = prune;
 	m->dx_ok = 0;
 	memset(m->written, 0, m->nlayers);
+	for (size_t i = 0; i < m->nlayers; i++)
+		for (int k = 0; k < m->layers[i]->nparams; k++)
+			m->layers[i]->p[k].applied = 0;
 	for (size_t i = m->nlayers; i-- > 0;) {
 		nn_layer *L = m->layers[i];
 		size_t len = n * L->out_size, off = 0;
@@ -387,6 +390,22 @@ void nn_model_backward_params(nn_model *m, const float *dout, int dz_given)
 {
 	nn_model_zero_grads(m);
 	backward(m, dout, dz_given, 1, 0, 1);
+}
+
+void nn_model_backward_sgd(nn_model *m, const float *dout, int dz_given,
+                           float lr)
+{
+	int tied = 0;
+
+	for (size_t i = 0; i < m->nlayers; i++)
+		for (int k = 0; k < m->layers[i]->nparams; k++)
+			tied |= m->layers[i]->p[k].tied != 0;
+	for (size_t i = 0; i < m->nlayers; i++)
+		m->layers[i]->sgd_lr = tied ? 0 : lr;
+	nn_model_zero_grads(m);
+	backward(m, dout, dz_given, 1, 0, 1);
+	for (size_t i = 0; i < m->nlayers; i++)
+		m->layers[i]->sgd_lr = 0;
 }
 
 void nn_model_backward_acc(nn_model *m, const float *dout, int dz_given,

@@ -112,6 +112,10 @@ typedef struct trainer {
 	const nn_ranks *rk;     /* data-parallel: the ranks, else NULL */
 	int want_stop;          /* the callback asked to stop (ranks) */
 	int stop_all;           /* the ranks agreed to stop (ranks) */
+	int fuse;               /* plain SGD: a batch of one may take its
+	                         * step in the backward pass */
+	int fused;              /* the last batch did: its gradients of the
+	                         * tensors stepped so were not kept */
 } trainer;
 
 static int add_point(trainer *t)
@@ -149,7 +153,9 @@ static int add_point(trainer *t)
 	r->seconds = nn_now() - t->t0;
 	if (nn_history_push(t->h, &p) < 0)
 		return -1;
-	return nn_stats_record(t->h, t->m);
+	/* the statistics record the last batch's gradients: a stopped
+	 * run's last point after a batch that kept none records none */
+	return t->fused ? 0 : nn_stats_record(t->h, t->m);
 }
 
 /* Check the settings of a new run and hold out its validation split. */
@@ -285,14 +291,34 @@ static int check_resume(trainer *t)
 	return 0;
 }
 
-/* Whether a history point is due after the batch just done. */
-static int point_due(const trainer *t)
+/* Whether a history point is due once iteration iter ends at sample pos
+ * of the epoch. */
+static int point_at(const trainer *t, long iter, size_t pos)
 {
 	const nn_run *r = t->run;
 
 	if (t->cfg.every > 0)
-		return r->iter % t->cfg.every == 0 || r->iter == r->iters;
-	return r->pos >= r->n || r->iter == r->iters;
+		return iter % t->cfg.every == 0 || iter == r->iters;
+	return pos >= r->n || iter == r->iters;
+}
+
+/* Whether a history point is due after the batch just done. */
+static int point_due(const trainer *t)
+{
+	return point_at(t, t->run->iter, t->run->pos);
+}
+
+/* Whether the next batch, of cnt samples, may take its step in the
+ * backward pass (nn_model_backward_sgd): one sample with plain SGD, not
+ * the last before a history point (whose statistics record the
+ * gradients) nor one whose weights the NaN guard keeps a copy of. */
+static int may_fuse(const trainer *t, size_t cnt)
+{
+	const nn_run *r = t->run;
+
+	return t->fuse && cnt == 1 &&
+	       r->iter - t->safe_iter < t->safe_every &&
+	       !point_at(t, r->iter + 1, r->pos + cnt);
 }
 
 /* The NaN guard fired on the last pass (n samples, loss l): the last
@@ -318,9 +344,10 @@ static int guard_stop(trainer *t, size_t n, double l)
 
 /* The gradient of the n samples at offset off of the batch, forward,
  * loss and backward, with the NaN guard; *l is their mean loss (and the
- * penalties), *k their correct predictions and sequences. */
+ * penalties), *k their correct predictions and sequences. fuse: the
+ * backward pass takes plain SGD's step where it can (may_fuse). */
 static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
-                       double *l, tally *k)
+                       int fuse, double *l, tally *k)
 {
 	nn_model *m = t->m;
 	nn_run *r = t->run;
@@ -342,7 +369,10 @@ static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
 	*l = nn_loss(t->loss, t->act, nn_model_z(m, nn_model_layers(m) - 1),
 	             out, b->y, n * rows, w, b->grad, &dz_given) +
 	     nn_model_penalty_value(m, -1);
-	if (isfinite(*l))
+	t->fused = fuse;
+	if (isfinite(*l) && fuse)
+		nn_model_backward_sgd(m, b->grad, dz_given, t->o->lr);
+	else if (isfinite(*l))
 		nn_model_backward_params(m, b->grad, dz_given);
 	if (!isfinite(*l) || !nn_deltas_finite(m, t->osz, n))
 		return guard_stop(t, n, *l);
@@ -523,7 +553,7 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 		nn_rng_seed(&own, r->rng.s[0] + 0x9e3779b97f4a7c15ull * draw);
 		rng = &own;
 	}
-	if (n > 0 && batch_grads(t, off, n, rng, &l, &k) < 0)
+	if (n > 0 && batch_grads(t, off, n, rng, may_fuse(t, cnt), &l, &k) < 0)
 		return -1;
 	if (n == 0)     /* a last batch smaller than the ranks */
 		memset(nn_model_grads(m), 0,
@@ -753,6 +783,9 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	t.safe_every = 256 / (long)t.cfg.batch > 1 ? 256 / (long)t.cfg.batch
 	                                           : 1;
 	t.safe_iter = t.run->iter;
+	t.fuse = o->kind == NN_OPT_SGD && o->momentum == 0 &&
+	         o->weight_decay == 0 && o->decay == 0 && !t.full && !t.rk &&
+	         t.cfg.clip == 0 && !t.cfg.fanin;
 	if (!(t.safe = malloc((nn_model_param_count(m) ? nn_model_param_count(m)
 	                                               : 1) * sizeof(float)))) {
 		free_full(&t);

@@ -767,6 +767,61 @@ START_TEST(xor_learns)
 }
 END_TEST
 
+/* Per-sample training with plain SGD takes each step in the backward
+ * pass (nn_model_backward_sgd): the same weights, bit for bit, as the
+ * gradient followed by the optimizer's step, which a clip too large to
+ * clip forces; the last batch before each point keeps its gradients, so
+ * they agree too. 37 inputs: rows that are no whole number of vectors. */
+START_TEST(sgd_step_in_backward)
+{
+	static const int sizes[] = { 37, 20, 5 };
+	enum { N = 40, IN = 37 };
+	nn_model *m[2];
+	nn_dataset *d = nn_dataset_new();
+	nn_rng r;
+
+	d->n = N;
+	d->xshape = (nn_shape){ 1, { IN } };
+	d->xsize = IN;
+	d->ysize = 5;
+	d->nclasses = 5;
+	d->x = malloc(N * IN * sizeof *d->x);
+	d->y = calloc(N * 5, sizeof *d->y);
+	nn_rng_seed(&r, 5);
+	gc_fill(&r, d->x, N * IN, -1, 1);
+	for (int i = 0; i < IN; i++)
+		d->x[i] = 0;            /* a sample of zeros, as images have */
+	for (int i = 0; i < N; i++)
+		d->y[i * 5 + i % 5] = 1;        /* one-hot */
+	ck_assert_int_eq(nn_dataset_check(d), 0);
+	for (int k = 0; k < 2; k++) {
+		nn_optim o;
+		nn_train_opts opts = { .epochs = 3, .batch = 1, .shuffle = 1,
+		                       .clip = k ? 1e30 : 0 };
+		nn_history h = { 0 };
+
+		m[k] = mlp(sizes, 3, NN_ACT_SIGMOID, NN_ACT_SOFTMAX);
+		nn_optim_defaults(&o, NN_OPT_SGD);
+		o.lr = 0.05f;
+		nn_rng_seed(&r, 7);
+		ck_assert_msg(nn_train(m[k], NN_LOSS_CE, &o, d, &opts, &r,
+		                       &h) == 0, "%s", nn_error());
+		ck_assert_uint_eq(h.n, 3);
+		nn_optim_reset(&o);
+		nn_history_free(&h);
+	}
+	for (size_t i = 0; i < nn_model_param_count(m[0]); i++) {
+		ck_assert_float_eq(nn_model_params(m[0])[i],
+		                   nn_model_params(m[1])[i]);
+		ck_assert_float_eq(nn_model_grads(m[0])[i],
+		                   nn_model_grads(m[1])[i]);
+	}
+	nn_model_free(m[0]);
+	nn_model_free(m[1]);
+	nn_dataset_free(d);
+}
+END_TEST
+
 /* The interrupt flag stops an evaluation; cleared, the next one runs. */
 START_TEST(evaluate_interrupted)
 {
@@ -850,6 +905,7 @@ int main(void)
 	tcase_add_test(tc, param_counts);
 	tcase_add_test(tc, add_failure_keeps_model);
 	tcase_add_test(tc, xor_learns);
+	tcase_add_test(tc, sgd_step_in_backward);
 	tcase_add_test(tc, evaluate_interrupted);
 	tcase_add_test(tc, train_stop_and_misfit);
 	suite_add_tcase(s, tc);
