@@ -169,6 +169,30 @@ void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count,
 	}
 }
 
+void nn_dataset_prefetch(const nn_dataset *d, const size_t *idx,
+                         size_t count)
+{
+	const char *base = d->xbytes ? (const char *)d->xbytes
+	                   : d->xtok ? (const char *)d->xtok
+	                   : (const char *)d->x;
+	size_t row = d->xsize * (d->xbytes ? 1 : d->xtok ? sizeof *d->xtok
+	                                                 : sizeof *d->x);
+
+	if (!base || row == 0)
+		return;
+	if (count > (64 << 10) / row)
+		count = (64 << 10) / row;
+	for (size_t i = 0; i < count; i++) {
+		const char *p = base + idx[i] * row;
+
+		for (size_t o = 0; o < row; o += 64)
+			__builtin_prefetch(p + o);
+		__builtin_prefetch(p + row - 1);        /* a row not aligned */
+		if (d->labels)
+			__builtin_prefetch(&d->labels[idx[i]]);
+	}
+}
+
 int nn_dataset_label(const nn_dataset *d, size_t i)
 {
 	if (i >= d->n || d->nclasses <= 0 || d->ytok)

@@ -124,6 +124,12 @@ nn_dataset *nn_dataset_subset(const nn_dataset *d, const size_t *idx,
  * or 0/1 when ysize is 1). */
 void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count,
                        float *x, float *y);
+/* Ask the processor to bring samples idx[0..count) of d into its cache
+ * (inputs and labels), so that gathering them next costs no waits on
+ * memory: a shuffled epoch reads each sample from a random place. At most
+ * 64 KB of inputs are asked for; nothing changes but the timing. */
+void nn_dataset_prefetch(const nn_dataset *d, const size_t *idx,
+                         size_t count);
 /* The label of sample i: its class, or -1 when the dataset has none. For a
  * single-column 0/1 target the label is that value rounded. */
 int nn_dataset_label(const nn_dataset *d, size_t i);

@@ -357,6 +357,8 @@ static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
 	int dz_given;
 
 	nn_dataset_gather(t->d, r->perm + r->pos + off, n, b->x, b->y);
+	if (r->pos + off + 2 * n <= r->n)       /* the next batch's */
+		nn_dataset_prefetch(t->d, r->perm + r->pos + off + n, n);
 	out = nn_model_forward(m, b->x, n, 1, rng);
 	if (!out)
 		return -1;
