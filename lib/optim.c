@@ -217,8 +217,9 @@ int nn_optim_step(nn_optim *o, nn_model *model)
 	if (ensure_state(o, total) < 0)
 		return -1;
 	o->t++;
-	j.c1 = 1 - powf(o->beta1, (float)o->t);
-	j.c2 = 1 - powf(o->beta2, (float)o->t);
+	/* Adam's bias corrections (two powf a step: W3 takes 60,000) */
+	j.c1 = o->kind == NN_OPT_ADAM ? 1 - powf(o->beta1, (float)o->t) : 1;
+	j.c2 = o->kind == NN_OPT_ADAM ? 1 - powf(o->beta2, (float)o->t) : 1;
 	if (total >= PARALLEL_MIN_PARAMS)
 		nn_parallel(INT_MAX, step_part, &j);
 	else
