@@ -6,10 +6,12 @@
  * softmax output, as a first implementation would, so the NaN it produces
  * once a probability underflows can be shown. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn.h"
 #include "vmath.h"
+#include "workers.h"
 
 static const char *const names[NN_LOSS_COUNT] = {
 	"mse", "crossentropy", "crossentropy_naive", "bce", "nll",
@@ -128,6 +130,53 @@ NN_HOT static double ce_logits(const float *restrict z,
 	return loss + ysum * log(sum);
 }
 
+/* Rows of a softmax cross-entropy shared between the worker threads:
+ * each part computes its rows' losses (into row) and gradients. */
+typedef struct ce_job {
+	const float *z, *y;
+	float *dz;
+	double *row, inv_n;
+	size_t n, w;
+} ce_job;
+
+static void ce_part(void *ud, int part, int parts)
+{
+	const ce_job *j = ud;
+	size_t lo = j->n * (size_t)part / (size_t)parts;
+	size_t hi = j->n * (size_t)(part + 1) / (size_t)parts;
+
+	for (size_t r = lo; r < hi; r++)
+		j->row[r] = ce_logits(j->z + r * j->w, j->y + r * j->w, j->w,
+		                      j->dz ? j->dz + r * j->w : NULL,
+		                      j->inv_n);
+}
+
+/* The sum of the softmax cross-entropies of n rows, and their gradients
+ * into dz unless NULL. A large batch's rows are shared between the
+ * threads; their losses are still added in order, one after the other,
+ * so the sum is the same on any number of threads. */
+static double ce_rows(const float *z, const float *y, size_t n, size_t w,
+                      float *dz, double inv_n)
+{
+	ce_job j = { z, y, dz, NULL, inv_n, n, w };
+	double total = 0;
+
+	if (n * w >= NN_PARALLEL_MIN_VALUES && n > 1 &&
+	    nn_parallel_parts() > 1)
+		j.row = malloc(n * sizeof *j.row);
+	if (!j.row) {
+		for (size_t r = 0; r < n; r++)
+			total += ce_logits(z + r * w, y + r * w, w,
+			                   dz ? dz + r * w : NULL, inv_n);
+		return total;
+	}
+	nn_parallel(NN_MAX_PARTS, ce_part, &j);
+	for (size_t r = 0; r < n; r++)
+		total += j.row[r];
+	free(j.row);
+	return total;
+}
+
 /* Binary cross-entropy of sigmoid(z), stable for any z. */
 static double bce_logits(float z, float y, float *dz, double inv_n)
 {
@@ -167,9 +216,7 @@ double nn_loss(nn_loss_kind k, nn_act act, const float *z, const float *out,
 		}
 		break;
 	case NN_LOSS_CE:
-		for (size_t r = 0; r < n; r++)
-			total += ce_logits(z + r * w, y + r * w, w,
-			                   grad ? grad + r * w : NULL, inv_n);
+		total = ce_rows(z, y, n, w, grad, inv_n);
 		break;
 	case NN_LOSS_CE_NAIVE:
 		for (size_t i = 0; i < len; i++) {
