@@ -182,6 +182,39 @@ NN_HOT static double dot(const float *a, const float *b, size_t n)
 	       ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+/* out = x + a v, elementwise (out may be x). Not NN_HOT: its AVX-512
+ * build would fuse the multiply-adds and round differently. */
+static void xpav(float *out, const float *x, float a, const float *v,
+                 size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = x[i] + a * v[i];
+}
+
+/* The largest |v[i]| (0 for none; NaNs are passed over, as fmax passes
+ * them), in sixteen running maxima: the largest is the largest in any
+ * order. */
+NN_HOT static double absmax(const float *v, size_t n)
+{
+	float m[16] = { 0 }, best = 0;
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16)
+		for (int k = 0; k < 16; k++) {
+			float a = fabsf(v[i + k]);
+
+			m[k] = a > m[k] ? a : m[k];
+		}
+	for (; i < n; i++) {
+		float a = fabsf(v[i]);
+
+		m[0] = a > m[0] ? a : m[0];
+	}
+	for (int k = 0; k < 16; k++)
+		best = m[k] > best ? m[k] : best;
+	return best;
+}
+
 /* ---- the strong Wolfe line search --------------------------------------- */
 
 /* The minimiser of the cubic through (x1, f1) and (x2, f2) with slopes g1
@@ -218,8 +251,7 @@ static double at(nn_closure *c, const nn_full *f, double t, float *g,
 	float *w = nn_model_params(c->m);
 	double l;
 
-	for (size_t i = 0; i < f->n; i++)
-		w[i] = f->x0[i] + (float)t * f->d[i];
+	xpav(w, f->x0, (float)t, f->d, f->n);
 	l = nn_closure_eval(c, 1);
 	memcpy(g, nn_model_grads(c->m), f->n * sizeof *g);
 	*gtd = dot(g, f->d, f->n);
@@ -246,8 +278,7 @@ static double wolfe(nn_closure *c, nn_full *f, double t, double f0,
 	point prev = { 0, f0, gtd0, f->gprev }, br[2];
 	int ls = 0, done = 0, nbr, lo, hi, insuf = 0;
 
-	for (size_t i = 0; i < f->n; i++)
-		dmax = fmax(dmax, fabs(f->d[i]));
+	dmax = absmax(f->d, f->n);
 	memcpy(prev.g, f->g, f->n * sizeof *prev.g);
 	fnew = at(c, f, t, f->gnew, &gtdnew);
 	br[0].g = f->glo;
@@ -347,12 +378,7 @@ static double wolfe(nn_closure *c, nn_full *f, double t, double f0,
 		t = 0;          /* no lower point found: stay */
 		*fout = f0;
 	}
-	{
-		float *w = nn_model_params(c->m);
-
-		for (size_t i = 0; i < f->n; i++)
-			w[i] = f->x0[i] + (float)t * f->d[i];
-	}
+	xpav(nn_model_params(c->m), f->x0, (float)t, f->d, f->n);
 	return t;
 }
 
@@ -374,8 +400,7 @@ static void two_loop(nn_full *f)
 		double a = dot(s, f->d, n) * f->rho[j];
 
 		f->alpha[j] = a;
-		for (size_t i = 0; i < n; i++)
-			f->d[i] -= (float)a * y[i];
+		xpav(f->d, f->d, -(float)a, y, n);
 	}
 	for (size_t i = 0; i < n; i++)
 		f->d[i] *= (float)f->h_diag;
@@ -385,8 +410,7 @@ static void two_loop(nn_full *f)
 		const float *y = f->Y + (size_t)j * n;
 		double b = dot(y, f->d, n) * f->rho[j];
 
-		for (size_t i = 0; i < n; i++)
-			f->d[i] += (float)(f->alpha[j] - b) * s[i];
+		xpav(f->d, f->d, (float)(f->alpha[j] - b), s, n);
 	}
 }
 
@@ -470,19 +494,26 @@ static void bfgs_direction(nn_full *f)
 	}
 }
 
+/* The first step along the gradient g, min(1, 1 / |g|_1) lr (PyTorch's),
+ * its 1-norm added in order in double. */
+static double first_step(const float *g, size_t n, double lr)
+{
+	double g1 = 0;
+
+	for (size_t i = 0; i < n; i++)
+		g1 += fabs(g[i]);
+	return fmin(1, 1 / g1) * lr;
+}
+
 static int descent_step(nn_optim *o, nn_closure *c, nn_full *f,
                         double *loss)
 {
 	size_t n = f->n;
-	double gtd, t, gmax = 0, g1 = 0, c2;
+	double gtd, t, c2;
 	int fresh = f->iter == 0;
 
 	memcpy(f->g, nn_model_grads(c->m), n * sizeof *f->g);
-	for (size_t i = 0; i < n; i++) {
-		gmax = fmax(gmax, fabs(f->g[i]));
-		g1 += fabs(f->g[i]);
-	}
-	if (gmax <= TOL_GRAD)
+	if (absmax(f->g, n) <= TOL_GRAD)
 		return 0;       /* converged */
 	if (o->kind == NN_OPT_LBFGS) {
 		c2 = 0.9;
@@ -519,13 +550,13 @@ static int descent_step(nn_optim *o, nn_closure *c, nn_full *f,
 	if (gtd > -TOL_CHANGE)
 		return 0;
 	if (fresh)
-		t = fmin(1, 1 / g1) * o->lr;
+		t = first_step(f->g, n, o->lr);
 	else if (o->kind == NN_OPT_CG)
 		t = fmin(1, f->t_prev * f->gtd_prev / gtd);
 	else
 		t = o->lr;
 	if (!(t > 0) || !isfinite(t))
-		t = fmin(1, 1 / g1) * o->lr;
+		t = first_step(f->g, n, o->lr);
 	memcpy(f->x0, nn_model_params(c->m), n * sizeof *f->x0);
 	memcpy(f->gprev, f->g, n * sizeof *f->g);
 	t = wolfe(c, f, t, *loss, gtd, c2, loss);
