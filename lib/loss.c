@@ -264,18 +264,18 @@ static int labelled(const float *t, size_t w)
 	return 0;
 }
 
-size_t nn_count_labelled(const float *y, size_t n, size_t w)
+static size_t labelled_rows(const float *y, size_t n, size_t w)
 {
 	size_t count = 0;
 
-	if (w == 1)
-		return n;
 	for (size_t r = 0; r < n; r++)
 		count += labelled(y + r * w, w);
 	return count;
 }
 
-size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w)
+/* The right answers among n rows of w outputs and their targets. */
+static size_t count_rows(const float *out, const float *y, size_t n,
+                         size_t w)
 {
 	size_t correct = 0;
 
@@ -300,4 +300,50 @@ size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w)
 		correct += po == pt;
 	}
 	return correct;
+}
+
+/* A count over the rows of a large batch shared between the threads:
+ * the right answers, or without outputs the labelled rows. */
+typedef struct count_job {
+	const float *out, *y;
+	size_t n, w;
+	size_t count[NN_MAX_PARTS];
+} count_job;
+
+static void count_part(void *ud, int part, int parts)
+{
+	count_job *j = ud;
+	size_t lo = j->n * (size_t)part / (size_t)parts;
+	size_t hi = j->n * (size_t)(part + 1) / (size_t)parts;
+	const float *y = j->y + lo * j->w;
+
+	j->count[part] = j->out ? count_rows(j->out + lo * j->w, y, hi - lo,
+	                                     j->w)
+	                        : labelled_rows(y, hi - lo, j->w);
+}
+
+/* count_rows (out) or labelled_rows (out NULL) of the n rows. */
+static size_t count(const float *out, const float *y, size_t n, size_t w)
+{
+	count_job j = { out, y, n, w, { 0 } };
+	size_t total = 0;
+	int parts;
+
+	if (n * w < NN_PARALLEL_MIN_VALUES || n < 2 ||
+	    nn_parallel_parts() < 2)
+		return out ? count_rows(out, y, n, w) : labelled_rows(y, n, w);
+	parts = nn_parallel(NN_MAX_PARTS, count_part, &j);
+	for (int p = 0; p < parts; p++)
+		total += j.count[p];
+	return total;
+}
+
+size_t nn_count_labelled(const float *y, size_t n, size_t w)
+{
+	return w == 1 ? n : count(NULL, y, n, w);
+}
+
+size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w)
+{
+	return count(out, y, n, w);
 }
