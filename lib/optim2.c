@@ -12,9 +12,11 @@
  * and 7.4. LM follows MATLAB's trainlm: mu times mu_dec after a step that
  * lowers the loss, times mu_inc (and try again) after one that does not. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "blas.h"
 #include "full.h"
 #include "nn.h"
@@ -32,15 +34,7 @@ void nn_full_free(nn_optim *o)
 
 	if (!f)
 		return;
-	free(f->x0);
-	free(f->g);
-	free(f->d);
-	free(f->gprev);
-	free(f->gnew);
-	free(f->glo);
-	free(f->ghi);
-	free(f->S);
-	free(f->Y);
+	nn_big_free(f->x0);     /* one block: x0 .. ghi, S and Y */
 	free(f->rho);
 	free(f->alpha);
 	free(f->A);
@@ -55,15 +49,11 @@ void nn_full_free(nn_optim *o)
 	o->full = NULL;
 }
 
-static float *vec(size_t n)
-{
-	return malloc((n ? n : 1) * sizeof(float));
-}
-
 nn_full *nn_full_state(nn_optim *o, size_t n)
 {
 	nn_full *f = o->full;
 	int cap = o->kind == NN_OPT_LBFGS ? o->history : 0;
+	size_t w = n ? n : 1, vecs = 7 + 2 * (size_t)cap;
 
 	if (f && f->n == n && f->cap == cap &&
 	    (o->kind != NN_OPT_BFGS || f->H) &&
@@ -76,15 +66,24 @@ nn_full *nn_full_state(nn_optim *o, size_t n)
 	f->n = n;
 	f->cap = cap;
 	f->h_diag = 1;
-	if (!(f->x0 = vec(n)) || !(f->g = vec(n)) || !(f->d = vec(n)) ||
-	    !(f->gprev = vec(n)) || !(f->gnew = vec(n)) ||
-	    !(f->glo = vec(n)) || !(f->ghi = vec(n)))
+	/* the vectors and the pairs in one block (in huge pages when large:
+	 * the history is first touched an iteration at a time) */
+	if (w > SIZE_MAX / sizeof(float) / vecs ||
+	    !(f->x0 = nn_big_alloc(vecs * w * sizeof(float))))
 		goto oom;
-	if (cap > 0 && (!(f->S = vec(n * (size_t)cap)) ||
-	                !(f->Y = vec(n * (size_t)cap)) ||
-	                !(f->rho = malloc(cap * sizeof(double))) ||
-	                !(f->alpha = malloc(cap * sizeof(double)))))
-		goto oom;
+	f->g = f->x0 + w;
+	f->d = f->g + w;
+	f->gprev = f->d + w;
+	f->gnew = f->gprev + w;
+	f->glo = f->gnew + w;
+	f->ghi = f->glo + w;
+	if (cap > 0) {
+		f->S = f->ghi + w;
+		f->Y = f->S + w * (size_t)cap;
+		if (!(f->rho = malloc(cap * sizeof(double))) ||
+		    !(f->alpha = malloc(cap * sizeof(double))))
+			goto oom;
+	}
 	if (o->kind == NN_OPT_SCG &&
 	    (!(f->pd = malloc(n * sizeof *f->pd)) ||
 	     !(f->hp = malloc(n * sizeof *f->hp))))
