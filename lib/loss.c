@@ -258,10 +258,11 @@ double nn_loss(nn_loss_kind k, nn_act act, const float *z, const float *out,
 /* Whether a row of w > 1 targets has one (padding's are all 0). */
 static int labelled(const float *t, size_t w)
 {
-	for (size_t j = 0; j < w; j++)
-		if (t[j] != 0)
-			return 1;
-	return 0;
+	int any = 0;
+
+	for (size_t j = 0; j < w; j++)  /* no early exit: no branch */
+		any |= t[j] != 0;
+	return any;
 }
 
 static size_t labelled_rows(const float *y, size_t n, size_t w)
@@ -273,6 +274,23 @@ static size_t labelled_rows(const float *y, size_t n, size_t w)
 	return count;
 }
 
+/* The index of the first largest of v[0..w) (0 when v[0] is NaN), as a
+ * loop of "if (v[j] > v[best]) best = j" finds it, without its branches
+ * (which mispredict on about every other row). */
+static size_t argmax(const float *v, size_t w)
+{
+	float top = v[0];
+	size_t best = 0;
+
+	for (size_t j = 1; j < w; j++) {
+		int more = v[j] > top;
+
+		top = more ? v[j] : top;
+		best = more ? j : best;
+	}
+	return best;
+}
+
 /* The right answers among n rows of w outputs and their targets. */
 static size_t count_rows(const float *out, const float *y, size_t n,
                          size_t w)
@@ -282,22 +300,10 @@ static size_t count_rows(const float *out, const float *y, size_t n,
 	for (size_t r = 0; r < n; r++) {
 		const float *o = out + r * w, *t = y + r * w;
 
-		if (w == 1) {
+		if (w == 1)
 			correct += (o[0] >= 0.5f) == (t[0] >= 0.5f);
-			continue;
-		}
-		size_t po = 0, pt = 0;
-
-		if (!labelled(t, w))
-			continue;
-
-		for (size_t j = 1; j < w; j++) {
-			if (o[j] > o[po])
-				po = j;
-			if (t[j] > t[pt])
-				pt = j;
-		}
-		correct += po == pt;
+		else if (labelled(t, w))
+			correct += argmax(o, w) == argmax(t, w);
 	}
 	return correct;
 }
