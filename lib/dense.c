@@ -263,16 +263,24 @@ static int parts_of_size(size_t total, size_t each, int parts)
 	return p < 1 ? 1 : p < (size_t)parts ? (int)p : parts;
 }
 
+/* Inputs a part of dW takes at least when dW is cut by inputs: each part
+ * packs all of dz, and narrower bands cost more than they share (784-30
+ * on 10,000 samples: 3.8 ms in 8 bands on two threads, 2.4 in 2). The
+ * width does not change the numbers (1 to 16 bands of that product gave
+ * the same bits; threads_agree.sh and the transcripts check the rest). */
+#define DW_MIN_COLS 384
+
 /* A part takes a share of the units for db (in shares of at least 16:
  * their sums are quick), of the samples for dx, and for dW a share of the
  * units, or of the inputs when the units are few (as nn_sgemm would cut
  * the product): then every part reads only its columns of x, not all of x
- * for a few units each. */
+ * for a few units each, in bands of at least DW_MIN_COLS. */
 static void backward_part(void *ud, int part, int parts)
 {
 	const dense_job *j = ud;
 	size_t units = (size_t)cfg_of(j->L)->units, in = width_of(j->L);
 	int bias_parts = parts_of_size(units, 16, parts);
+	int col_parts = parts_of_size(in, DW_MIN_COLS, parts);
 	back_block k = { 0 };
 
 	if (part < bias_parts)
@@ -281,9 +289,9 @@ static void backward_part(void *ud, int part, int parts)
 	if (nn_sgemm_by_rows(units, in, parts)) {
 		share(units, part, parts, &k.u0, &k.u1);
 		k.c1 = in;
-	} else {
+	} else if (part < col_parts) {
 		k.u1 = units;
-		share(in, part, parts, &k.c0, &k.c1);
+		share(in, part, col_parts, &k.c0, &k.c1);
 	}
 	backward_share(j, &k, nn_sgemm_serial);
 }
