@@ -255,6 +255,8 @@ def main():
         print("second_bench: %s done" % work, file=sys.stderr)
     print("load: %.2f %.2f %.2f at the start, %.2f %.2f %.2f at the end"
           % (load0 + os.getloadavg()))
+    print("OPENBLAS_CORETYPE=%s (PyTorch's products are OpenBLAS's; "
+          "nnsh's oneDNN's)" % os.environ.get("OPENBLAS_CORETYPE", "unset"))
     print("| workload | iters | nnsh s/iter | evals/iter | nnsh loss "
           "| threads | torch s/iter | evals/iter | torch loss | threads "
           "| nnsh/torch (target <= 0.5) |")

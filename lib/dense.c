@@ -182,6 +182,51 @@ typedef struct back_block {
 	size_t u0, u1, c0, c1, b0, b1, r0, r1;
 } back_block;
 
+/* db[0 .. W) = the sums of the n rows (`out` values apart) of dz's
+ * columns [0, W), added row after row. W is a constant in each, so that
+ * the sums stay in registers. */
+#define COLSUM(W)                                                        \
+NN_HOT static void colsum##W(float *db, const float *dz, size_t n,        \
+                             size_t out)                                 \
+{                                                                        \
+	float acc[W];                                                    \
+                                                                         \
+	memcpy(acc, dz, sizeof acc);                                     \
+	for (size_t r = 1; r < n; r++)                                   \
+		for (int k = 0; k < W; k++)                              \
+			acc[k] += dz[r * out + k];                       \
+	memcpy(db, acc, sizeof acc);                                     \
+}
+COLSUM(16)
+COLSUM(8)
+COLSUM(4)
+COLSUM(1)
+
+/* db[u] = the sum of dz's column u over n rows of `out` values, for the
+ * units [u0, u1), added row after row as a loop over the rows would, but
+ * 16, 8 or 4 columns at a time: a last block narrower than that is
+ * taken as the block that ends at u1, computing a few sums twice. */
+static void bias_grad(float *db, const float *dz, size_t n, size_t out,
+                      size_t u0, size_t u1)
+{
+	static void (*const sum[])(float *, const float *, size_t, size_t) = {
+		colsum16, colsum8, colsum4, colsum1
+	};
+	static const size_t width[] = { 16, 8, 4, 1 };
+	size_t u = u0;
+
+	for (int i = 0; i < 4 && u < u1; i++) {
+		size_t w = width[i];
+
+		for (; u1 - u >= w; u += w)
+			sum[i](db + u, dz + u, n, out);
+		if (u < u1 && u1 - u0 >= w && w > 1) {
+			sum[i](db + u1 - w, dz + u1 - w, n, out);
+			u = u1;
+		}
+	}
+}
+
 static void backward_share(const dense_job *j, const back_block *k,
                            void (*gemm)(int, int, size_t, size_t, size_t,
                                         float, const float *, size_t,
@@ -201,14 +246,8 @@ static void backward_share(const dense_job *j, const back_block *k,
 		gemm(1, 0, k->u1 - k->u0, k->c1 - k->c0, n, 1, dz + k->u0,
 		     out, j->x + k->c0, in, 0,
 		     L->p[0].grad + k->u0 * in + k->c0, in);
-	if (!cfg->nobias && k->b1 > k->b0) {
-		float *db = L->p[1].grad;
-
-		memcpy(db + k->b0, dz + k->b0, (k->b1 - k->b0) * sizeof *db);
-		for (size_t r = 1; r < n; r++)
-			for (size_t u = k->b0; u < k->b1; u++)
-				db[u] += dz[r * out + u];
-	}
+	if (!cfg->nobias)
+		bias_grad(L->p[1].grad, dz, n, out, k->b0, k->b1);
 	if (j->dx && k->r1 > k->r0 && cfg->transpose)
 		gemm(0, 1, k->r1 - k->r0, in, out, 1, dz + k->r0 * out, out,
 		     L->p[0].val, out, 0, j->dx + k->r0 * in, in);
@@ -217,25 +256,43 @@ static void backward_share(const dense_job *j, const back_block *k,
 		     L->p[0].val, in, 0, j->dx + k->r0 * in, in);
 }
 
-/* A part takes a share of the units for db, of the samples for dx, and
- * for dW a share of the units, or of the inputs when the units are few
- * (as nn_sgemm would cut the product): then every part reads only its
- * columns of x, not all of x for a few units each. */
+/* min(parts, total / each), at least 1: parts of at least `each`. */
+static int parts_of_size(size_t total, size_t each, int parts)
+{
+	size_t p = total / each;
+
+	return p < 1 ? 1 : p < (size_t)parts ? (int)p : parts;
+}
+
+/* Inputs a part of dW takes at least when dW is cut by inputs: each part
+ * packs all of dz, and narrower bands cost more than they share (784-30
+ * on 10,000 samples: 3.8 ms in 8 bands on two threads, 2.4 in 2). The
+ * width does not change the numbers (1 to 16 bands of that product gave
+ * the same bits; threads_agree.sh and the transcripts check the rest). */
+#define DW_MIN_COLS 384
+
+/* A part takes a share of the units for db (in shares of at least 16:
+ * their sums are quick), of the samples for dx, and for dW a share of the
+ * units, or of the inputs when the units are few (as nn_sgemm would cut
+ * the product): then every part reads only its columns of x, not all of x
+ * for a few units each, in bands of at least DW_MIN_COLS. */
 static void backward_part(void *ud, int part, int parts)
 {
 	const dense_job *j = ud;
 	size_t units = (size_t)cfg_of(j->L)->units, in = width_of(j->L);
+	int bias_parts = parts_of_size(units, 16, parts);
+	int col_parts = parts_of_size(in, DW_MIN_COLS, parts);
 	back_block k = { 0 };
 
-	share(units, part, parts, &k.b0, &k.b1);
+	if (part < bias_parts)
+		share(units, part, bias_parts, &k.b0, &k.b1);
 	share(j->n, part, parts, &k.r0, &k.r1);
 	if (nn_sgemm_by_rows(units, in, parts)) {
-		k.u0 = k.b0;
-		k.u1 = k.b1;
+		share(units, part, parts, &k.u0, &k.u1);
 		k.c1 = in;
-	} else {
+	} else if (part < col_parts) {
 		k.u1 = units;
-		share(in, part, parts, &k.c0, &k.c1);
+		share(in, part, col_parts, &k.c0, &k.c1);
 	}
 	backward_share(j, &k, nn_sgemm_serial);
 }

@@ -6,10 +6,12 @@
  * softmax output, as a first implementation would, so the NaN it produces
  * once a probability underflows can be shown. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn.h"
 #include "vmath.h"
+#include "workers.h"
 
 static const char *const names[NN_LOSS_COUNT] = {
 	"mse", "crossentropy", "crossentropy_naive", "bce", "nll",
@@ -128,6 +130,53 @@ NN_HOT static double ce_logits(const float *restrict z,
 	return loss + ysum * log(sum);
 }
 
+/* Rows of a softmax cross-entropy shared between the worker threads:
+ * each part computes its rows' losses (into row) and gradients. */
+typedef struct ce_job {
+	const float *z, *y;
+	float *dz;
+	double *row, inv_n;
+	size_t n, w;
+} ce_job;
+
+static void ce_part(void *ud, int part, int parts)
+{
+	const ce_job *j = ud;
+	size_t lo = j->n * (size_t)part / (size_t)parts;
+	size_t hi = j->n * (size_t)(part + 1) / (size_t)parts;
+
+	for (size_t r = lo; r < hi; r++)
+		j->row[r] = ce_logits(j->z + r * j->w, j->y + r * j->w, j->w,
+		                      j->dz ? j->dz + r * j->w : NULL,
+		                      j->inv_n);
+}
+
+/* The sum of the softmax cross-entropies of n rows, and their gradients
+ * into dz unless NULL. A large batch's rows are shared between the
+ * threads; their losses are still added in order, one after the other,
+ * so the sum is the same on any number of threads. */
+static double ce_rows(const float *z, const float *y, size_t n, size_t w,
+                      float *dz, double inv_n)
+{
+	ce_job j = { z, y, dz, NULL, inv_n, n, w };
+	double total = 0;
+
+	if (n * w >= NN_PARALLEL_MIN_VALUES && n > 1 &&
+	    nn_parallel_parts() > 1)
+		j.row = malloc(n * sizeof *j.row);
+	if (!j.row) {
+		for (size_t r = 0; r < n; r++)
+			total += ce_logits(z + r * w, y + r * w, w,
+			                   dz ? dz + r * w : NULL, inv_n);
+		return total;
+	}
+	nn_parallel(NN_MAX_PARTS, ce_part, &j);
+	for (size_t r = 0; r < n; r++)
+		total += j.row[r];
+	free(j.row);
+	return total;
+}
+
 /* Binary cross-entropy of sigmoid(z), stable for any z. */
 static double bce_logits(float z, float y, float *dz, double inv_n)
 {
@@ -167,9 +216,7 @@ double nn_loss(nn_loss_kind k, nn_act act, const float *z, const float *out,
 		}
 		break;
 	case NN_LOSS_CE:
-		for (size_t r = 0; r < n; r++)
-			total += ce_logits(z + r * w, y + r * w, w,
-			                   grad ? grad + r * w : NULL, inv_n);
+		total = ce_rows(z, y, n, w, grad, inv_n);
 		break;
 	case NN_LOSS_CE_NAIVE:
 		for (size_t i = 0; i < len; i++) {
@@ -211,46 +258,98 @@ double nn_loss(nn_loss_kind k, nn_act act, const float *z, const float *out,
 /* Whether a row of w > 1 targets has one (padding's are all 0). */
 static int labelled(const float *t, size_t w)
 {
-	for (size_t j = 0; j < w; j++)
-		if (t[j] != 0)
-			return 1;
-	return 0;
+	int any = 0;
+
+	for (size_t j = 0; j < w; j++)  /* no early exit: no branch */
+		any |= t[j] != 0;
+	return any;
 }
 
-size_t nn_count_labelled(const float *y, size_t n, size_t w)
+static size_t labelled_rows(const float *y, size_t n, size_t w)
 {
 	size_t count = 0;
 
-	if (w == 1)
-		return n;
 	for (size_t r = 0; r < n; r++)
 		count += labelled(y + r * w, w);
 	return count;
 }
 
-size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w)
+/* The index of the first largest of v[0..w) (0 when v[0] is NaN), as a
+ * loop of "if (v[j] > v[best]) best = j" finds it, without its branches
+ * (which mispredict on about every other row). */
+static size_t argmax(const float *v, size_t w)
+{
+	float top = v[0];
+	size_t best = 0;
+
+	for (size_t j = 1; j < w; j++) {
+		int more = v[j] > top;
+
+		top = more ? v[j] : top;
+		best = more ? j : best;
+	}
+	return best;
+}
+
+/* The right answers among n rows of w outputs and their targets. */
+static size_t count_rows(const float *out, const float *y, size_t n,
+                         size_t w)
 {
 	size_t correct = 0;
 
 	for (size_t r = 0; r < n; r++) {
 		const float *o = out + r * w, *t = y + r * w;
 
-		if (w == 1) {
+		if (w == 1)
 			correct += (o[0] >= 0.5f) == (t[0] >= 0.5f);
-			continue;
-		}
-		size_t po = 0, pt = 0;
-
-		if (!labelled(t, w))
-			continue;
-
-		for (size_t j = 1; j < w; j++) {
-			if (o[j] > o[po])
-				po = j;
-			if (t[j] > t[pt])
-				pt = j;
-		}
-		correct += po == pt;
+		else if (labelled(t, w))
+			correct += argmax(o, w) == argmax(t, w);
 	}
 	return correct;
+}
+
+/* A count over the rows of a large batch shared between the threads:
+ * the right answers, or without outputs the labelled rows. */
+typedef struct count_job {
+	const float *out, *y;
+	size_t n, w;
+	size_t count[NN_MAX_PARTS];
+} count_job;
+
+static void count_part(void *ud, int part, int parts)
+{
+	count_job *j = ud;
+	size_t lo = j->n * (size_t)part / (size_t)parts;
+	size_t hi = j->n * (size_t)(part + 1) / (size_t)parts;
+	const float *y = j->y + lo * j->w;
+
+	j->count[part] = j->out ? count_rows(j->out + lo * j->w, y, hi - lo,
+	                                     j->w)
+	                        : labelled_rows(y, hi - lo, j->w);
+}
+
+/* count_rows (out) or labelled_rows (out NULL) of the n rows. */
+static size_t count(const float *out, const float *y, size_t n, size_t w)
+{
+	count_job j = { out, y, n, w, { 0 } };
+	size_t total = 0;
+	int parts;
+
+	if (n * w < NN_PARALLEL_MIN_VALUES || n < 2 ||
+	    nn_parallel_parts() < 2)
+		return out ? count_rows(out, y, n, w) : labelled_rows(y, n, w);
+	parts = nn_parallel(NN_MAX_PARTS, count_part, &j);
+	for (int p = 0; p < parts; p++)
+		total += j.count[p];
+	return total;
+}
+
+size_t nn_count_labelled(const float *y, size_t n, size_t w)
+{
+	return w == 1 ? n : count(NULL, y, n, w);
+}
+
+size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w)
+{
+	return count(out, y, n, w);
 }

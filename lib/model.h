@@ -19,8 +19,9 @@ struct nn_model {
 	size_t max_params;      /* nn_model_add refuses more; 0: no limit */
 	nn_penalty pen[MAX_PENALTIES];
 	size_t npen;
-	/* buffers for batches of up to `batch` samples */
+	/* buffers for batches of up to `batch` samples, in one block */
 	size_t batch;
+	float *block;
 	float **z, **a, **dz, **da;
 	float **abuf;           /* each node's own output buffer: a[i] is
 	                         * abuf[i] unless node i passed the lent

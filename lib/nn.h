@@ -971,8 +971,9 @@ int nn_threads(void);
  * inherits the mask). Nothing is lost if the thread cannot start. */
 void nn_warm_up(void);
 
-/* Wait for nn_warm_up's thread to end. Call before exit: oneDNN's exit
- * handlers unload kernels that thread may still be building. */
+/* Wait for nn_warm_up's thread to end (nothing when none runs). Call
+ * before exit: oneDNN's exit handlers unload kernels that thread may still
+ * be building. nn_train calls it before it starts its clock. */
 void nn_warm_wait(void);
 
 #include "nn_ranks.h"

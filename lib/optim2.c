@@ -12,9 +12,11 @@
  * and 7.4. LM follows MATLAB's trainlm: mu times mu_dec after a step that
  * lowers the loss, times mu_inc (and try again) after one that does not. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "blas.h"
 #include "full.h"
 #include "nn.h"
@@ -32,15 +34,7 @@ void nn_full_free(nn_optim *o)
 
 	if (!f)
 		return;
-	free(f->x0);
-	free(f->g);
-	free(f->d);
-	free(f->gprev);
-	free(f->gnew);
-	free(f->glo);
-	free(f->ghi);
-	free(f->S);
-	free(f->Y);
+	nn_big_free(f->x0);     /* one block: x0 .. ghi, S and Y */
 	free(f->rho);
 	free(f->alpha);
 	free(f->A);
@@ -55,15 +49,11 @@ void nn_full_free(nn_optim *o)
 	o->full = NULL;
 }
 
-static float *vec(size_t n)
-{
-	return malloc((n ? n : 1) * sizeof(float));
-}
-
 nn_full *nn_full_state(nn_optim *o, size_t n)
 {
 	nn_full *f = o->full;
 	int cap = o->kind == NN_OPT_LBFGS ? o->history : 0;
+	size_t w = n ? n : 1, vecs = 7 + 2 * (size_t)cap;
 
 	if (f && f->n == n && f->cap == cap &&
 	    (o->kind != NN_OPT_BFGS || f->H) &&
@@ -76,15 +66,24 @@ nn_full *nn_full_state(nn_optim *o, size_t n)
 	f->n = n;
 	f->cap = cap;
 	f->h_diag = 1;
-	if (!(f->x0 = vec(n)) || !(f->g = vec(n)) || !(f->d = vec(n)) ||
-	    !(f->gprev = vec(n)) || !(f->gnew = vec(n)) ||
-	    !(f->glo = vec(n)) || !(f->ghi = vec(n)))
+	/* the vectors and the pairs in one block (in huge pages when large:
+	 * the history is first touched an iteration at a time) */
+	if (w > SIZE_MAX / sizeof(float) / vecs ||
+	    !(f->x0 = nn_big_alloc(vecs * w * sizeof(float))))
 		goto oom;
-	if (cap > 0 && (!(f->S = vec(n * (size_t)cap)) ||
-	                !(f->Y = vec(n * (size_t)cap)) ||
-	                !(f->rho = malloc(cap * sizeof(double))) ||
-	                !(f->alpha = malloc(cap * sizeof(double)))))
-		goto oom;
+	f->g = f->x0 + w;
+	f->d = f->g + w;
+	f->gprev = f->d + w;
+	f->gnew = f->gprev + w;
+	f->glo = f->gnew + w;
+	f->ghi = f->glo + w;
+	if (cap > 0) {
+		f->S = f->ghi + w;
+		f->Y = f->S + w * (size_t)cap;
+		if (!(f->rho = malloc(cap * sizeof(double))) ||
+		    !(f->alpha = malloc(cap * sizeof(double))))
+			goto oom;
+	}
 	if (o->kind == NN_OPT_SCG &&
 	    (!(f->pd = malloc(n * sizeof *f->pd)) ||
 	     !(f->hp = malloc(n * sizeof *f->hp))))
@@ -182,6 +181,39 @@ NN_HOT static double dot(const float *a, const float *b, size_t n)
 	       ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+/* out = x + a v, elementwise (out may be x). Not NN_HOT: its AVX-512
+ * build would fuse the multiply-adds and round differently. */
+static void xpav(float *out, const float *x, float a, const float *v,
+                 size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = x[i] + a * v[i];
+}
+
+/* The largest |v[i]| (0 for none; NaNs are passed over, as fmax passes
+ * them), in sixteen running maxima: the largest is the largest in any
+ * order. */
+NN_HOT static double absmax(const float *v, size_t n)
+{
+	float m[16] = { 0 }, best = 0;
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16)
+		for (int k = 0; k < 16; k++) {
+			float a = fabsf(v[i + k]);
+
+			m[k] = a > m[k] ? a : m[k];
+		}
+	for (; i < n; i++) {
+		float a = fabsf(v[i]);
+
+		m[0] = a > m[0] ? a : m[0];
+	}
+	for (int k = 0; k < 16; k++)
+		best = m[k] > best ? m[k] : best;
+	return best;
+}
+
 /* ---- the strong Wolfe line search --------------------------------------- */
 
 /* The minimiser of the cubic through (x1, f1) and (x2, f2) with slopes g1
@@ -218,8 +250,7 @@ static double at(nn_closure *c, const nn_full *f, double t, float *g,
 	float *w = nn_model_params(c->m);
 	double l;
 
-	for (size_t i = 0; i < f->n; i++)
-		w[i] = f->x0[i] + (float)t * f->d[i];
+	xpav(w, f->x0, (float)t, f->d, f->n);
 	l = nn_closure_eval(c, 1);
 	memcpy(g, nn_model_grads(c->m), f->n * sizeof *g);
 	*gtd = dot(g, f->d, f->n);
@@ -246,8 +277,7 @@ static double wolfe(nn_closure *c, nn_full *f, double t, double f0,
 	point prev = { 0, f0, gtd0, f->gprev }, br[2];
 	int ls = 0, done = 0, nbr, lo, hi, insuf = 0;
 
-	for (size_t i = 0; i < f->n; i++)
-		dmax = fmax(dmax, fabs(f->d[i]));
+	dmax = absmax(f->d, f->n);
 	memcpy(prev.g, f->g, f->n * sizeof *prev.g);
 	fnew = at(c, f, t, f->gnew, &gtdnew);
 	br[0].g = f->glo;
@@ -347,12 +377,7 @@ static double wolfe(nn_closure *c, nn_full *f, double t, double f0,
 		t = 0;          /* no lower point found: stay */
 		*fout = f0;
 	}
-	{
-		float *w = nn_model_params(c->m);
-
-		for (size_t i = 0; i < f->n; i++)
-			w[i] = f->x0[i] + (float)t * f->d[i];
-	}
+	xpav(nn_model_params(c->m), f->x0, (float)t, f->d, f->n);
 	return t;
 }
 
@@ -374,8 +399,7 @@ static void two_loop(nn_full *f)
 		double a = dot(s, f->d, n) * f->rho[j];
 
 		f->alpha[j] = a;
-		for (size_t i = 0; i < n; i++)
-			f->d[i] -= (float)a * y[i];
+		xpav(f->d, f->d, -(float)a, y, n);
 	}
 	for (size_t i = 0; i < n; i++)
 		f->d[i] *= (float)f->h_diag;
@@ -385,8 +409,7 @@ static void two_loop(nn_full *f)
 		const float *y = f->Y + (size_t)j * n;
 		double b = dot(y, f->d, n) * f->rho[j];
 
-		for (size_t i = 0; i < n; i++)
-			f->d[i] += (float)(f->alpha[j] - b) * s[i];
+		xpav(f->d, f->d, (float)(f->alpha[j] - b), s, n);
 	}
 }
 
@@ -470,19 +493,26 @@ static void bfgs_direction(nn_full *f)
 	}
 }
 
+/* The first step along the gradient g, min(1, 1 / |g|_1) lr (PyTorch's),
+ * its 1-norm added in order in double. */
+static double first_step(const float *g, size_t n, double lr)
+{
+	double g1 = 0;
+
+	for (size_t i = 0; i < n; i++)
+		g1 += fabs(g[i]);
+	return fmin(1, 1 / g1) * lr;
+}
+
 static int descent_step(nn_optim *o, nn_closure *c, nn_full *f,
                         double *loss)
 {
 	size_t n = f->n;
-	double gtd, t, gmax = 0, g1 = 0, c2;
+	double gtd, t, c2;
 	int fresh = f->iter == 0;
 
 	memcpy(f->g, nn_model_grads(c->m), n * sizeof *f->g);
-	for (size_t i = 0; i < n; i++) {
-		gmax = fmax(gmax, fabs(f->g[i]));
-		g1 += fabs(f->g[i]);
-	}
-	if (gmax <= TOL_GRAD)
+	if (absmax(f->g, n) <= TOL_GRAD)
 		return 0;       /* converged */
 	if (o->kind == NN_OPT_LBFGS) {
 		c2 = 0.9;
@@ -519,13 +549,13 @@ static int descent_step(nn_optim *o, nn_closure *c, nn_full *f,
 	if (gtd > -TOL_CHANGE)
 		return 0;
 	if (fresh)
-		t = fmin(1, 1 / g1) * o->lr;
+		t = first_step(f->g, n, o->lr);
 	else if (o->kind == NN_OPT_CG)
 		t = fmin(1, f->t_prev * f->gtd_prev / gtd);
 	else
 		t = o->lr;
 	if (!(t > 0) || !isfinite(t))
-		t = fmin(1, 1 / g1) * o->lr;
+		t = first_step(f->g, n, o->lr);
 	memcpy(f->x0, nn_model_params(c->m), n * sizeof *f->x0);
 	memcpy(f->gprev, f->g, n * sizeof *f->g);
 	t = wolfe(c, f, t, *loss, gtd, c2, loss);

@@ -1,5 +1,5 @@
 /* passes.c - a model's per-node buffers, allocated once per batch size
- * and reused, and its forward and backward passes.
+ * in one block and reused, and its forward and backward passes.
  *
  * Backward runs the nodes in reverse. A node's output gradient is written
  * by its first reader and added to by the others (through a scratch
@@ -11,35 +11,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "layer.h"
 #include "model.h"
 #include "workers.h"
 
 void nn_model_free_buffers(nn_model *m)
 {
-	for (size_t i = 0; i < m->nlayers && m->z && m->a && m->abuf &&
-	                   m->dz && m->da; i++) {
-		nn_layer *L = m->layers[i];
-
-		if (m->z[i] != m->a[i])
-			free(m->z[i]);
-		free(m->abuf[i]);
-		if (m->dz[i] != m->da[i])
-			free(m->dz[i]);
-		free(m->da[i]);
-		free(L->scratch);
-		L->scratch = NULL;
-		L->cap = 0;
+	for (size_t i = 0; i < m->nlayers; i++) {
+		m->layers[i]->scratch = NULL;
+		m->layers[i]->cap = 0;
 	}
+	nn_big_free(m->block);
 	free(m->z);
 	free(m->a);
 	free(m->abuf);
 	free(m->dz);
 	free(m->da);
-	free(m->dx);
-	free(m->tmp);
-	free(m->gtmp);
 	free(m->written);
+	m->block = NULL;
 	m->z = m->a = m->abuf = m->dz = m->da = NULL;
 	m->dx = m->tmp = m->gtmp = NULL;
 	m->written = NULL;
@@ -49,14 +39,62 @@ void nn_model_free_buffers(nn_model *m)
 	m->n = 0;
 }
 
-static float *alloc_floats(size_t n)
+/* The next count floats of block from *at, rounded up to 64 bytes; with
+ * block NULL only *at moves (counting the room). *at passes SIZE_MAX / 8
+ * when the buffers would not fit in memory. */
+static float *take(float *block, size_t *at, size_t count)
 {
-	return malloc((n ? n : 1) * sizeof(float));
+	float *p = block ? block + *at : NULL;
+
+	if (count > SIZE_MAX / 8)
+		count = SIZE_MAX / 8;
+	*at += (count ? count + 15 : 16) / 16 * 16;
+	return p;
+}
+
+/* Point every buffer of m for batches of n into block (NULL: only count
+ * the floats they take into *at). -1 when they would not fit in memory. */
+static int carve(nn_model *m, size_t n, float *block, size_t *at)
+{
+	size_t tmp = 1, gtmp = 1;
+
+	for (size_t i = 0; i < m->nlayers; i++) {
+		nn_layer *L = m->layers[i];
+		size_t len, ins = 0, ps = 0;
+
+		if (nn_size_mul(n, L->out_size, &len) < 0 ||
+		    len > SIZE_MAX / 8)
+			return -1;
+		m->a[i] = m->abuf[i] = take(block, at, len);
+		m->z[i] = nn_has_act(L->act) ? take(block, at, len) : m->a[i];
+		m->da[i] = take(block, at, len);
+		m->dz[i] = nn_has_act(L->act) ? take(block, at, len)
+		                              : m->da[i];
+		if (L->cls->scratch_size) {
+			L->scratch = take(block, at,
+			                  L->cls->scratch_size(L, n));
+			L->cap = n;
+		}
+		for (int j = 0; j < L->nin; j++)
+			ins += nn_shape_size(&L->ins[j]);
+		for (int j = 0; j < L->nparams; j++)
+			ps += L->p[j].size;
+		tmp = ins > tmp ? ins : tmp;
+		gtmp = ps > gtmp ? ps : gtmp;
+		if (*at > SIZE_MAX / 8)
+			return -1;
+	}
+	if (n > SIZE_MAX / 8 / (m->in_size > tmp ? m->in_size : tmp + 1))
+		return -1;
+	m->dx = take(block, at, n * m->in_size);
+	m->tmp = take(block, at, n * tmp);
+	m->gtmp = take(block, at, gtmp);
+	return *at > SIZE_MAX / 8 ? -1 : 0;
 }
 
 int nn_model_reserve(nn_model *m, size_t n)
 {
-	size_t k = m->nlayers, tmp = 1, gtmp = 1;
+	size_t k = m->nlayers, room = 0;
 
 	if (n <= m->batch && m->z)
 		return 0;
@@ -69,39 +107,13 @@ int nn_model_reserve(nn_model *m, size_t n)
 	m->written = calloc(k ? k : 1, 1);
 	if (!m->z || !m->a || !m->abuf || !m->dz || !m->da || !m->written)
 		goto oom;
-	for (size_t i = 0; i < k; i++) {
-		nn_layer *L = m->layers[i];
-		size_t len, ins = 0, ps = 0;
-
-		if (nn_size_mul(n, L->out_size, &len) < 0 ||
-		    len > SIZE_MAX / 8)
-			goto oom;
-		m->a[i] = m->abuf[i] = alloc_floats(len);
-		m->z[i] = nn_has_act(L->act) ? alloc_floats(len) : m->a[i];
-		m->da[i] = alloc_floats(len);
-		m->dz[i] = nn_has_act(L->act) ? alloc_floats(len) : m->da[i];
-		if (!m->a[i] || !m->z[i] || !m->da[i] || !m->dz[i])
-			goto oom;
-		if (L->cls->scratch_size) {
-			L->scratch = alloc_floats(L->cls->scratch_size(L, n));
-			if (!L->scratch)
-				goto oom;
-			L->cap = n;
-		}
-		for (int j = 0; j < L->nin; j++)
-			ins += nn_shape_size(&L->ins[j]);
-		for (int j = 0; j < L->nparams; j++)
-			ps += L->p[j].size;
-		tmp = ins > tmp ? ins : tmp;
-		gtmp = ps > gtmp ? ps : gtmp;
-	}
-	if (n > SIZE_MAX / 8 / (m->in_size > tmp ? m->in_size : tmp + 1))
+	/* one block for all (in huge pages): its buffers are first touched
+	 * by the first pass, and so faulted in a few large pages at once */
+	if (carve(m, n, NULL, &room) < 0 ||
+	    !(m->block = nn_big_alloc(room * sizeof(float))))
 		goto oom;
-	m->dx = alloc_floats(n * m->in_size);
-	m->tmp = alloc_floats(n * tmp);
-	m->gtmp = alloc_floats(gtmp);
-	if (!m->dx || !m->tmp || !m->gtmp)
-		goto oom;
+	room = 0;
+	carve(m, n, m->block, &room);
 	m->batch = n;
 	return 0;
 oom:

@@ -777,6 +777,10 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 		free_full(&t);
 		goto fail;
 	}
+	/* the clock starts once oneDNN's kernels are built (nn_warm_up's
+	 * thread, started with the program): a script's first train would
+	 * otherwise wait for them, tens of milliseconds of start-up */
+	nn_warm_wait();
 	t.t0 = nn_now() - t.run->seconds;
 	t.base_lr = o->lr;
 	t.lr_scale = 1;
