@@ -5,10 +5,9 @@
  * the workers take parts from one counter until none is left, and the
  * caller waits only for the parts still running on other threads. A
  * worker that is slow to wake, or preempted by another program on a busy
- * machine, so never holds the caller up for work it has not begun: the
- * loop then takes about as long as on one thread, not several times as
- * long. The counter holds the loop's number in its upper half, so that a
- * worker that wakes after its loop is over takes nothing from the next.
+ * machine, so never holds the caller up for work it has not begun. The
+ * counter holds the loop's number in its upper half, so that a worker
+ * that wakes after its loop is over takes nothing from the next.
  *
  * Waking a sleeping thread costs tens of microseconds on these virtual
  * machines, so a worker done with a loop watches for the next one a short
@@ -17,13 +16,27 @@
  * busy machine a spinning thread takes the core from the thread it waits
  * for.
  *
- * Whether the workers take part at all is chosen per kind of loop (its
- * function and number of parts) from what it cost each way: the caller
- * times every loop, and runs a kind on its own when that was faster,
- * trying the other way now and then to see whether that has changed (a
- * program on the other core, or work too small to share). The parts are
+ * When no other core is free, a woken worker is put on the caller's core,
+ * where it can only take turns with the caller, and one put beside another
+ * program runs late or is preempted in the middle of a part. So a worker
+ * that finds itself on the caller's core takes no part and sleeps at once,
+ * and a loop that met any of these (a crowded worker, a caller that ran
+ * every part alone for LATE_NS or waited that long for a worker's part)
+ * makes every loop run on the caller alone for a while: BUSY_MIN_NS, twice
+ * as long each time the first loops shared after it meet the same, up to
+ * BUSY_MAX_NS. Two threads then cost what one does beside a busy core,
+ * and come back within that time when it frees.
+ *
+ * On a free machine, whether the workers take part in a loop is chosen per
+ * kind of loop (its function and number of parts) from what it cost each
+ * way: the caller times every loop, and runs a kind on its own when that
+ * was faster, trying the other way now and then (work too small to
+ * share). Loops that met a busy machine are left out of these times, so
+ * that a moment's load does not keep a kind on one thread. The parts are
  * the same either way, so the numbers are too. */
+#define _GNU_SOURCE 1           /* sched_getcpu */
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -34,6 +47,16 @@
  * long the caller watches for the last running parts, in nanoseconds. */
 #define WORKER_SPIN_NS 100000
 #define CALLER_SPIN_NS 30000
+
+/* A shared loop whose caller waited this long for a part a worker runs,
+ * or ran all the parts alone for this long, met a busy machine; every loop
+ * then runs on the caller alone for BUSY_MIN_NS at first, twice as long
+ * when the loops shared next meet it again within CALM_NS, up to
+ * BUSY_MAX_NS. */
+#define LATE_NS 200000
+#define BUSY_MIN_NS 5000000
+#define BUSY_MAX_NS 500000000
+#define CALM_NS 50000000
 
 /* A hint to the core that this thread is spinning. */
 static inline void cpu_relax(void)
@@ -84,12 +107,18 @@ static struct {
 	void *ud;
 	int parts;
 	int threads;            /* caller and workers that take part */
+	int cpu;                /* the core the caller published it on */
 	int left;               /* parts not yet finished (atomic) */
+	uint32_t crowded;       /* the last loop a worker found on the
+	                         * caller's core (atomic) */
 } P = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-        PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0, 0, 0 };
+        PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0, 0, -1, 0, 0 };
 
-/* The loop number the caller gave last (only the caller touches it). */
+/* Only the thread starting loops touches these: the loop number it gave
+ * last, until when every loop runs on it alone (ns, now_ns's clock), and
+ * for how long it did so last. */
 static uint32_t loops;
+static uint64_t busy_until, busy_ns;
 
 /* Set while this thread runs a part: a loop started from inside one runs
  * there, alone, rather than wait for workers busy with the outer loop. */
@@ -138,13 +167,13 @@ static int run_parts(uint32_t loop, part_fn fn, void *ud, int parts)
 }
 
 /* The loop number of P.next once it differs from `seen`: watched for a
- * short while, then slept for. */
-static uint32_t next_loop(uint32_t seen)
+ * short while if `spin`, then slept for. */
+static uint32_t next_loop(uint32_t seen, int spin)
 {
 	uint64_t end = now_ns() + WORKER_SPIN_NS;
 	uint32_t loop;
 
-	for (int i = 1;; i++) {
+	for (int i = 1; spin; i++) {
 		loop = (uint32_t)(__atomic_load_n(&P.next, __ATOMIC_ACQUIRE) >>
 		                  32);
 		if (loop != seen)
@@ -166,19 +195,29 @@ static uint32_t next_loop(uint32_t seen)
 static void *work(void *arg)
 {
 	uint32_t seen = 0;
+	int spin = 1;
 
 	slot = (int)(intptr_t)arg;
 	for (;;) {
-		uint32_t loop = next_loop(seen);
+		uint32_t loop = next_loop(seen, spin);
 		part_fn fn = __atomic_load_n(&P.fn, __ATOMIC_RELAXED);
 		void *ud = __atomic_load_n(&P.ud, __ATOMIC_RELAXED);
 		int parts = __atomic_load_n(&P.parts, __ATOMIC_RELAXED);
 		int threads = __atomic_load_n(&P.threads, __ATOMIC_RELAXED);
+		int cpu = __atomic_load_n(&P.cpu, __ATOMIC_RELAXED);
 
 		/* fields read after the loop is over belong to the next one:
 		 * take() then finds the loop number changed and runs nothing */
 		seen = loop;
-		if (slot < threads)
+		if (slot >= threads)
+			continue;
+		/* on the caller's core it would only take turns with the
+		 * caller, and watching for the next loop would hold the
+		 * caller up: it tells the caller so and sleeps */
+		spin = sched_getcpu() != cpu;
+		if (!spin)
+			__atomic_store_n(&P.crowded, loop, __ATOMIC_RELAXED);
+		else
 			run_parts(loop, fn, ud, parts);
 	}
 	return NULL;
@@ -245,29 +284,44 @@ static void record(loop_kind *k, int shared, double t)
 	k->runs++;
 }
 
+/* Every part of the loop in turn on the calling thread. */
+static void run_alone(part_fn fn, void *ud, int parts)
+{
+	in_part = 1;            /* loops inside a part run there */
+	for (int part = 0; part < parts; part++)
+		fn(ud, part, parts);
+	in_part = 0;
+}
+
+/* A shared loop ending at `now` met a busy machine: every loop runs alone
+ * for a while, longer when the last such while ended only recently. */
+static void met_busy(uint64_t now)
+{
+	if (busy_ns == 0 || now > busy_until + CALM_NS)
+		busy_ns = BUSY_MIN_NS;
+	else if (busy_ns < BUSY_MAX_NS)
+		busy_ns *= 2;
+	busy_until = now + busy_ns;
+}
+
 int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
                 void *ud)
 {
 	int parts = want < 1 ? 1 : want > NN_MAX_PARTS ? NN_MAX_PARTS : want;
-	int threads = in_part ? 1 : nn_parallel_parts();
+	int threads = in_part ? 1 : nn_parallel_parts(), ran;
 	loop_kind *k = NULL;
-	uint64_t start = 0, end;
+	uint64_t start = 0, mine, end;
 
 	if (threads > parts)
 		threads = parts;
 	if (threads > 1) {
 		k = kind_of(fn, parts);
 		start = now_ns();
-		if (!share(k)) {
-			in_part = 1;    /* loops inside a part run there */
-			for (int part = 0; part < parts; part++)
-				fn(ud, part, parts);
-			in_part = 0;
+		if (start < busy_until || !share(k)) {
+			run_alone(fn, ud, parts);
 			record(k, 0, (double)(now_ns() - start));
 			return parts;
 		}
-	}
-	if (threads > 1) {
 		pthread_mutex_lock(&P.mu);
 		threads = start_workers(threads);
 		pthread_mutex_unlock(&P.mu);
@@ -282,6 +336,7 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 	__atomic_store_n(&P.ud, ud, __ATOMIC_RELAXED);
 	__atomic_store_n(&P.parts, parts, __ATOMIC_RELAXED);
 	__atomic_store_n(&P.threads, threads, __ATOMIC_RELAXED);
+	__atomic_store_n(&P.cpu, sched_getcpu(), __ATOMIC_RELAXED);
 	__atomic_store_n(&P.left, parts, __ATOMIC_RELAXED);
 	__atomic_store_n(&P.next, (uint64_t)loops << 32, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&P.sleeping, __ATOMIC_SEQ_CST) > 0) {
@@ -289,9 +344,10 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 		pthread_cond_broadcast(&P.go);
 		pthread_mutex_unlock(&P.mu);
 	}
-	run_parts(loops, fn, ud, parts);
+	ran = run_parts(loops, fn, ud, parts);
 	/* every part is taken: wait only for those still running */
-	end = now_ns() + CALLER_SPIN_NS;
+	mine = now_ns();
+	end = mine + CALLER_SPIN_NS;
 	for (int i = 1; __atomic_load_n(&P.left, __ATOMIC_ACQUIRE) > 0; i++) {
 		if (i % 64 == 0 && now_ns() > end) {
 			pthread_mutex_lock(&P.mu);
@@ -302,6 +358,11 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 		}
 		cpu_relax();
 	}
-	record(k, 1, (double)(now_ns() - start));
+	end = now_ns();
+	if (end - mine > LATE_NS || (ran == parts && mine - start > LATE_NS) ||
+	    __atomic_load_n(&P.crowded, __ATOMIC_RELAXED) == loops)
+		met_busy(end);
+	else
+		record(k, 1, (double)(end - start));
 	return parts;
 }
