@@ -16,16 +16,18 @@
  * busy machine a spinning thread takes the core from the thread it waits
  * for.
  *
- * When no other core is free, a woken worker is put on the caller's core,
- * where it can only take turns with the caller, and one put beside another
- * program runs late or is preempted in the middle of a part. So a worker
- * that finds itself on the caller's core takes no part and sleeps at once,
- * and a loop that met any of these (a crowded worker, a caller that ran
- * every part alone for LATE_NS or waited that long for a worker's part)
- * makes every loop run on the caller alone for a while: BUSY_MIN_NS, twice
- * as long each time the first loops shared after it meet the same, up to
- * BUSY_MAX_NS. Two threads then cost what one does beside a busy core,
- * and come back within that time when it frees.
+ * The kernel often wakes a worker on the caller's core, where it can only
+ * take turns with the caller: such a worker moves itself to another core
+ * it may run on (narrowing its affinity for a moment), and when there is
+ * none, takes no part and sleeps at once. A worker put beside another
+ * program runs late, or is preempted in the middle of a part. A loop that
+ * met any of these (a worker that could not leave the caller's core, a
+ * caller that ran every part alone for LATE_NS, or waited for a worker's
+ * part LATE_NS longer than a part takes) makes every loop run on the
+ * caller alone for a while: BUSY_MIN_NS, twice as long each time the
+ * loops shared next meet the same, up to BUSY_MAX_NS. Two threads then
+ * cost what one does beside a busy core, and come back within that time
+ * when it frees.
  *
  * On a free machine, whether the workers take part in a loop is chosen per
  * kind of loop (its function and number of parts) from what it cost each
@@ -48,8 +50,9 @@
 #define WORKER_SPIN_NS 100000
 #define CALLER_SPIN_NS 30000
 
-/* A shared loop whose caller waited this long for a part a worker runs,
- * or ran all the parts alone for this long, met a busy machine; every loop
+/* A shared loop whose caller waited this long (beyond a part's time) for
+ * a part a worker runs, or ran all the parts alone for this long, met a
+ * busy machine; every loop
  * then runs on the caller alone for BUSY_MIN_NS at first, twice as long
  * when the loops shared next meet it again within CALM_NS, up to
  * BUSY_MAX_NS. */
@@ -192,12 +195,36 @@ static uint32_t next_loop(uint32_t seen, int spin)
 	return loop;
 }
 
+/* Move the calling thread off core `cpu` to another that `allowed` (its
+ * own affinity) lets it run on, then give it back all of them: the
+ * kernel wakes a thread that sleeps often on its waker's core when that
+ * one looks busier than idle, and leaves it there. Returns whether it
+ * left `cpu`. */
+static int leave_core(int cpu, const cpu_set_t *allowed)
+{
+	cpu_set_t others = *allowed;
+	int moved;
+
+	if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &others))
+		return 0;
+	CPU_CLR(cpu, &others);
+	if (CPU_COUNT(&others) == 0 ||
+	    sched_setaffinity(0, sizeof others, &others) != 0)
+		return 0;
+	moved = sched_getcpu() != cpu;
+	sched_setaffinity(0, sizeof *allowed, allowed);
+	return moved;
+}
+
 static void *work(void *arg)
 {
 	uint32_t seen = 0;
 	int spin = 1;
+	cpu_set_t allowed;
 
 	slot = (int)(intptr_t)arg;
+	if (sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+		CPU_ZERO(&allowed);
 	for (;;) {
 		uint32_t loop = next_loop(seen, spin);
 		part_fn fn = __atomic_load_n(&P.fn, __ATOMIC_RELAXED);
@@ -213,8 +240,9 @@ static void *work(void *arg)
 			continue;
 		/* on the caller's core it would only take turns with the
 		 * caller, and watching for the next loop would hold the
-		 * caller up: it tells the caller so and sleeps */
-		spin = sched_getcpu() != cpu;
+		 * caller up: it moves to another core, or if it cannot,
+		 * tells the caller so and sleeps */
+		spin = sched_getcpu() != cpu || leave_core(cpu, &allowed);
 		if (!spin)
 			__atomic_store_n(&P.crowded, loop, __ATOMIC_RELAXED);
 		else
@@ -310,7 +338,7 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 	int parts = want < 1 ? 1 : want > NN_MAX_PARTS ? NN_MAX_PARTS : want;
 	int threads = in_part ? 1 : nn_parallel_parts(), ran;
 	loop_kind *k = NULL;
-	uint64_t start = 0, mine, end;
+	uint64_t start = 0, mine, part, end;
 
 	if (threads > parts)
 		threads = parts;
@@ -344,8 +372,10 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 		pthread_cond_broadcast(&P.go);
 		pthread_mutex_unlock(&P.mu);
 	}
+	mine = now_ns();
 	ran = run_parts(loops, fn, ud, parts);
 	/* every part is taken: wait only for those still running */
+	part = ran ? (now_ns() - mine) / (uint64_t)ran : 0;
 	mine = now_ns();
 	end = mine + CALLER_SPIN_NS;
 	for (int i = 1; __atomic_load_n(&P.left, __ATOMIC_ACQUIRE) > 0; i++) {
@@ -358,8 +388,11 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 		}
 		cpu_relax();
 	}
+	/* a worker's last part began before the caller's last one ended,
+	 * so it ends at most a part's time after it unless preempted */
 	end = now_ns();
-	if (end - mine > LATE_NS || (ran == parts && mine - start > LATE_NS) ||
+	if (end - mine > LATE_NS + part ||
+	    (ran == parts && mine - start > LATE_NS) ||
 	    __atomic_load_n(&P.crowded, __ATOMIC_RELAXED) == loops)
 		met_busy(end);
 	else
