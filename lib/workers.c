@@ -52,10 +52,9 @@
 
 /* A shared loop whose caller waited this long (beyond a part's time) for
  * a part a worker runs, or ran all the parts alone for this long, met a
- * busy machine; every loop
- * then runs on the caller alone for BUSY_MIN_NS at first, twice as long
- * when the loops shared next meet it again within CALM_NS, up to
- * BUSY_MAX_NS. */
+ * busy machine; every loop then runs on the caller alone for BUSY_MIN_NS
+ * at first, twice as long when the loops shared next meet it again
+ * within CALM_NS, up to BUSY_MAX_NS. */
 #define LATE_NS 200000
 #define BUSY_MIN_NS 5000000
 #define BUSY_MAX_NS 500000000
