@@ -80,13 +80,15 @@ static uint64_t now_ns(void)
 
 typedef void (*part_fn)(void *ud, int part, int parts);
 
-/* What a kind of loop cost, each way: a moving average of its time in
- * nanoseconds alone (serial) and shared (shared), and how often it ran. */
+/* What a kind of loop cost, each way (0 alone, 1 shared): a moving
+ * average of its time in nanoseconds and how many times went into it
+ * (counted up to two); and how often the kind ran. */
 typedef struct loop_kind {
 	part_fn fn;
 	int parts;
 	unsigned runs;
-	double serial, shared;
+	unsigned n[2];
+	double t[2];
 } loop_kind;
 
 /* Kinds of loop remembered (by the thread starting loops), the weight of
@@ -285,29 +287,32 @@ static loop_kind *kind_of(part_fn fn, int parts)
 	loop_kind *k = &kinds[h % KINDS];
 
 	if (k->fn != fn || k->parts != parts)
-		*k = (loop_kind){ fn, parts, 0, 0, 0 };
+		*k = (loop_kind){ fn, parts, 0, { 0, 0 }, { 0, 0 } };
 	return k;
 }
 
-/* Whether the next loop of kind k is shared with the workers: the first
- * runs try each way, then the cheaper way, with the other tried every
- * EXPLORE runs. */
+/* Whether the next loop of kind k is shared with the workers: the way
+ * timed fewer times until each has two times (a shared loop that met a
+ * busy machine gives none), then the cheaper way, with the other tried
+ * every EXPLORE runs. */
 static int share(const loop_kind *k)
 {
 	int cheaper;
 
-	if (k->runs < 4)
-		return k->runs % 2;
-	cheaper = k->shared < k->serial;
+	if (k->n[0] < 2 || k->n[1] < 2)
+		return k->n[1] < k->n[0];
+	cheaper = k->t[1] < k->t[0];
 	return k->runs % EXPLORE == 0 ? !cheaper : cheaper;
 }
 
 /* Fold a loop's time t (ns) into kind k's average for the way it ran. */
 static void record(loop_kind *k, int shared, double t)
 {
-	double *avg = shared ? &k->shared : &k->serial;
+	double *avg = &k->t[shared];
 
-	*avg = k->runs < 4 ? t : *avg + KIND_WEIGHT * (t - *avg);
+	*avg = k->n[shared] == 0 ? t : *avg + KIND_WEIGHT * (t - *avg);
+	if (k->n[shared] < 2)
+		k->n[shared]++;
 	k->runs++;
 }
 
