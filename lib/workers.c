@@ -20,22 +20,25 @@
  * take turns with the caller: such a worker moves itself to another core
  * it may run on (narrowing its affinity for a moment), and when there is
  * none, takes no part and sleeps at once. A worker put beside another
- * program runs late, or is preempted in the middle of a part. A loop that
- * met any of these (a worker that could not leave the caller's core, a
- * caller that ran every part alone for LATE_NS, or waited for a worker's
- * part LATE_NS longer than a part takes) makes every loop run on the
- * caller alone for a while: BUSY_MIN_NS, twice as long each time the
- * loops shared next meet the same, up to BUSY_MAX_NS. Two threads then
- * cost what one does beside a busy core, and come back within that time
- * when it frees.
+ * program runs late, or is preempted in the middle of a part. A shared
+ * loop is held up when it met any of these: a worker that could not
+ * leave the caller's core, a caller that ran every part alone for
+ * LATE_NS, or waited for a worker's part LATE_NS longer than a part
+ * takes. When loops held up are many among the last few shared, the
+ * machine is busy: every loop runs on the caller alone for a while,
+ * BUSY_MIN_NS, twice as long each time the loops shared next are held up
+ * again, up to BUSY_MAX_NS. Two threads then cost what one does beside a
+ * busy core, and come back within that time when it frees.
  *
- * On a free machine, whether the workers take part in a loop is chosen per
- * kind of loop (its function and number of parts) from what it cost each
- * way: the caller times every loop, and runs a kind on its own when that
- * was faster, trying the other way now and then (work too small to
- * share). Loops that met a busy machine are left out of these times, so
- * that a moment's load does not keep a kind on one thread. The parts are
- * the same either way, so the numbers are too. */
+ * Whether the workers take part in a loop is also chosen per kind of loop
+ * (its function and number of parts) from what it cost each way: the
+ * caller times every loop (but the first each way, which pays for first
+ * use), and runs a kind on its own when that was faster, trying the other
+ * way every EXPLORE runs (work too small to share, or that two threads do
+ * no faster than one). A loop held up counts at most SLOW_CAP times the
+ * kind's time alone, so that one preemption does not keep a kind on one
+ * thread for long. The parts are the same either way, so the numbers are
+ * too. */
 #define _GNU_SOURCE 1           /* sched_getcpu */
 #include <pthread.h>
 #include <sched.h>
@@ -51,11 +54,18 @@
 #define CALLER_SPIN_NS 30000
 
 /* A shared loop whose caller waited this long (beyond a part's time) for
- * a part a worker runs, or ran all the parts alone for this long, met a
- * busy machine; every loop then runs on the caller alone for BUSY_MIN_NS
- * at first, twice as long when the loops shared next meet it again
- * within CALM_NS, up to BUSY_MAX_NS. */
+ * a part a worker runs, or ran all the parts alone for this long, was
+ * held up (a kind's first shared loop is not judged). When such loops
+ * make up BUSY_SHARE of the last few (a moving average of weight
+ * BUSY_WEIGHT: two in a row do it), the machine is busy: every loop
+ * then runs on the caller alone for BUSY_MIN_NS at first, twice as long
+ * when the loops shared next are held up again within CALM_NS, up to
+ * BUSY_MAX_NS. In a kind's average a loop counts at most SLOW_CAP times
+ * its time alone. */
 #define LATE_NS 200000
+#define BUSY_WEIGHT 0.25
+#define BUSY_SHARE 0.4
+#define SLOW_CAP 2.0
 #define BUSY_MIN_NS 5000000
 #define BUSY_MAX_NS 500000000
 #define CALM_NS 50000000
@@ -81,8 +91,8 @@ static uint64_t now_ns(void)
 typedef void (*part_fn)(void *ud, int part, int parts);
 
 /* What a kind of loop cost, each way (0 alone, 1 shared): a moving
- * average of its time in nanoseconds and how many times went into it
- * (counted up to two); and how often the kind ran. */
+ * average of its time in nanoseconds and how many times it ran that way
+ * (counted up to three); and how often the kind ran. */
 typedef struct loop_kind {
 	part_fn fn;
 	int parts;
@@ -123,6 +133,7 @@ static struct {
  * for how long it did so last. */
 static uint32_t loops;
 static uint64_t busy_until, busy_ns;
+static double held;             /* share of loops held up, averaged */
 
 /* Set while this thread runs a part: a loop started from inside one runs
  * there, alone, rather than wait for workers busy with the outer loop. */
@@ -292,26 +303,28 @@ static loop_kind *kind_of(part_fn fn, int parts)
 }
 
 /* Whether the next loop of kind k is shared with the workers: the way
- * timed fewer times until each has two times (a shared loop that met a
- * busy machine gives none), then the cheaper way, with the other tried
- * every EXPLORE runs. */
+ * run fewer times until each has run three times, then the cheaper way,
+ * with the other tried every EXPLORE runs. */
 static int share(const loop_kind *k)
 {
 	int cheaper;
 
-	if (k->n[0] < 2 || k->n[1] < 2)
+	if (k->n[0] < 3 || k->n[1] < 3)
 		return k->n[1] < k->n[0];
 	cheaper = k->t[1] < k->t[0];
 	return k->runs % EXPLORE == 0 ? !cheaper : cheaper;
 }
 
-/* Fold a loop's time t (ns) into kind k's average for the way it ran. */
+/* Fold a loop's time t (ns) into kind k's average for the way it ran,
+ * but for the first loop each way: it pays for what a layer or a thread
+ * does on first use (allocations, the first touch of its memory). */
 static void record(loop_kind *k, int shared, double t)
 {
 	double *avg = &k->t[shared];
 
-	*avg = k->n[shared] == 0 ? t : *avg + KIND_WEIGHT * (t - *avg);
-	if (k->n[shared] < 2)
+	if (k->n[shared] > 0)
+		*avg = k->n[shared] == 1 ? t : *avg + KIND_WEIGHT * (t - *avg);
+	if (k->n[shared] < 3)
 		k->n[shared]++;
 	k->runs++;
 }
@@ -325,10 +338,22 @@ static void run_alone(part_fn fn, void *ud, int parts)
 	in_part = 0;
 }
 
-/* A shared loop ending at `now` met a busy machine: every loop runs alone
- * for a while, longer when the last such while ended only recently. */
-static void met_busy(uint64_t now)
+/* A shared loop of kind k that took t ns ended at `now`, held up or not:
+ * its time goes into the kind's average, and when loops held up are
+ * many, every loop runs alone for a while, longer when the last such
+ * while ended only recently. */
+static void judge(loop_kind *k, double t, int late, uint64_t now)
 {
+	int first = k->n[1] == 0;
+
+	if (k->n[0] > 1 && t > SLOW_CAP * k->t[0])
+		t = SLOW_CAP * k->t[0];
+	record(k, 1, t);
+	if (first)
+		return;
+	held += BUSY_WEIGHT * ((double)late - held);
+	if (!late || held < BUSY_SHARE)
+		return;
 	if (busy_ns == 0 || now > busy_until + CALM_NS)
 		busy_ns = BUSY_MIN_NS;
 	else if (busy_ns < BUSY_MAX_NS)
@@ -395,11 +420,8 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 	/* a worker's last part began before the caller's last one ended,
 	 * so it ends at most a part's time after it unless preempted */
 	end = now_ns();
-	if (end - mine > LATE_NS + part ||
-	    (ran == parts && mine - start > LATE_NS) ||
-	    __atomic_load_n(&P.crowded, __ATOMIC_RELAXED) == loops)
-		met_busy(end);
-	else
-		record(k, 1, (double)(end - start));
+	judge(k, (double)(end - start), end - mine > LATE_NS + part ||
+	      (ran == parts && mine - start > LATE_NS) ||
+	      __atomic_load_n(&P.crowded, __ATOMIC_RELAXED) == loops, end);
 	return parts;
 }
