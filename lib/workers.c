@@ -33,9 +33,9 @@
  * Whether the workers take part in a loop is also chosen per kind of loop
  * (its function and number of parts) from what it cost each way: the
  * caller times every loop (but the first each way, which pays for first
- * use), and runs a kind on its own when that was faster, trying the other
- * way every EXPLORE runs (work too small to share, or that two threads do
- * no faster than one). A loop held up counts at most SLOW_CAP times the
+ * use), and runs a kind on its own when that was faster (work too small
+ * to share, or that two threads do no faster than one), trying the other
+ * way after EXPLORE runs, and less often while it keeps losing. A loop held up counts at most SLOW_CAP times the
  * kind's time alone, so that one preemption does not keep a kind on one
  * thread for long. The parts are the same either way, so the numbers are
  * too. */
@@ -92,22 +92,26 @@ typedef void (*part_fn)(void *ud, int part, int parts);
 
 /* What a kind of loop cost, each way (0 alone, 1 shared): a moving
  * average of its time in nanoseconds and how many times it ran that way
- * (counted up to three); and how often the kind ran. */
+ * (counted up to three); how often the kind ran, and at which run, and
+ * after how many, the way not taken is tried next. */
 typedef struct loop_kind {
 	part_fn fn;
 	int parts;
-	unsigned runs;
+	unsigned runs, next, gap;
 	unsigned n[2];
 	double t[2];
 } loop_kind;
 
-/* Kinds of loop remembered (by the thread starting loops), the weight of
- * a new time in the averages, and how often the way not taken is tried
- * again (every EXPLORE runs of the kind). */
-enum { KINDS = 64, EXPLORE = 64 };
+/* Kinds of loop remembered (by the thread starting loops) and the slots
+ * a kind may take, the weight of a new time in the averages, and how
+ * often the way not taken is tried
+ * again: after EXPLORE runs of the kind, twice as many each time it
+ * loses again, up to EXPLORE_MAX (a shared loop that loses may cost
+ * several times the loop alone). */
+enum { KINDS = 64, PROBE = 4, EXPLORE = 64, EXPLORE_MAX = 512 };
 #define KIND_WEIGHT 0.25
 
-static __thread loop_kind kinds[KINDS];
+static __thread loop_kind kinds[KINDS + PROBE - 1];
 
 static struct {
 	pthread_mutex_t mu;
@@ -290,21 +294,32 @@ static int start_workers(int threads)
 	return P.workers + 1 < threads ? P.workers + 1 : threads;
 }
 
-/* The record of loops of fn in `parts` parts (a slot reused, when all
- * are taken, by whichever kind hashed there). */
+/* The record of loops of fn in `parts` parts: looked for in PROBE slots
+ * from where it hashes, else made in the first free one of them, else in
+ * the one that ran least (two kinds that hashed to one slot took it from
+ * each other at every loop, and neither was ever timed). */
 static loop_kind *kind_of(part_fn fn, int parts)
 {
-	uintptr_t h = ((uintptr_t)fn >> 4) * 31u + (uintptr_t)parts;
-	loop_kind *k = &kinds[h % KINDS];
+	uint64_t h = ((uint64_t)(uintptr_t)fn + (uint64_t)parts) *
+	             0x9e3779b97f4a7c15u;
+	loop_kind *k = NULL;
 
-	if (k->fn != fn || k->parts != parts)
-		*k = (loop_kind){ fn, parts, 0, { 0, 0 }, { 0, 0 } };
+	for (int i = 0; i < PROBE; i++) {
+		loop_kind *s = &kinds[(h >> 40) % KINDS + (uint64_t)i];
+
+		if (s->fn == fn && s->parts == parts)
+			return s;
+		if (!k || (k->fn && (!s->fn || s->runs < k->runs)))
+			k = s;
+	}
+	*k = (loop_kind){ fn, parts, 0, EXPLORE, EXPLORE, { 0, 0 },
+	                  { 0, 0 } };
 	return k;
 }
 
 /* Whether the next loop of kind k is shared with the workers: the way
  * run fewer times until each has run three times, then the cheaper way,
- * with the other tried every EXPLORE runs. */
+ * with the other tried at run k->next. */
 static int share(const loop_kind *k)
 {
 	int cheaper;
@@ -312,20 +327,31 @@ static int share(const loop_kind *k)
 	if (k->n[0] < 3 || k->n[1] < 3)
 		return k->n[1] < k->n[0];
 	cheaper = k->t[1] < k->t[0];
-	return k->runs % EXPLORE == 0 ? !cheaper : cheaper;
+	return k->runs >= k->next ? !cheaper : cheaper;
 }
 
 /* Fold a loop's time t (ns) into kind k's average for the way it ran,
  * but for the first loop each way: it pays for what a layer or a thread
- * does on first use (allocations, the first touch of its memory). */
+ * does on first use (allocations, the first touch of its memory). A try
+ * of the dearer way sets when the next comes. */
 static void record(loop_kind *k, int shared, double t)
 {
 	double *avg = &k->t[shared];
+	int tried = k->n[0] == 3 && k->n[1] == 3 && k->runs >= k->next &&
+	            (k->t[1] < k->t[0]) != shared;
 
 	if (k->n[shared] > 0)
 		*avg = k->n[shared] == 1 ? t : *avg + KIND_WEIGHT * (t - *avg);
 	if (k->n[shared] < 3)
 		k->n[shared]++;
+	if (tried) {
+		/* still dearer: tried again later than last time */
+		if ((k->t[1] < k->t[0]) != shared)
+			k->gap = k->gap < EXPLORE_MAX ? 2 * k->gap : EXPLORE_MAX;
+		else
+			k->gap = EXPLORE;
+		k->next = k->runs + k->gap;
+	}
 	k->runs++;
 }
 
