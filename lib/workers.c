@@ -66,7 +66,7 @@
 #define BUSY_WEIGHT 0.25
 #define BUSY_SHARE 0.4
 #define SLOW_CAP 2.0
-#define BUSY_MIN_NS 5000000
+#define BUSY_MIN_NS 10000000
 #define BUSY_MAX_NS 500000000
 #define CALM_NS 50000000
 
@@ -92,7 +92,7 @@ typedef void (*part_fn)(void *ud, int part, int parts);
 
 /* What a kind of loop cost, each way (0 alone, 1 shared): a moving
  * average of its time in nanoseconds and how many times it ran that way
- * (counted up to three); how often the kind ran, and at which run, and
+ * (counted up to two); how often the kind ran, and at which run, and
  * after how many, the way not taken is tried next. */
 typedef struct loop_kind {
 	part_fn fn;
@@ -318,13 +318,13 @@ static loop_kind *kind_of(part_fn fn, int parts)
 }
 
 /* Whether the next loop of kind k is shared with the workers: the way
- * run fewer times until each has run three times, then the cheaper way,
+ * run fewer times until each has run twice, then the cheaper way,
  * with the other tried at run k->next. */
 static int share(const loop_kind *k)
 {
 	int cheaper;
 
-	if (k->n[0] < 3 || k->n[1] < 3)
+	if (k->n[0] < 2 || k->n[1] < 2)
 		return k->n[1] < k->n[0];
 	cheaper = k->t[1] < k->t[0];
 	return k->runs >= k->next ? !cheaper : cheaper;
@@ -337,12 +337,12 @@ static int share(const loop_kind *k)
 static void record(loop_kind *k, int shared, double t)
 {
 	double *avg = &k->t[shared];
-	int tried = k->n[0] == 3 && k->n[1] == 3 && k->runs >= k->next &&
+	int tried = k->n[0] == 2 && k->n[1] == 2 && k->runs >= k->next &&
 	            (k->t[1] < k->t[0]) != shared;
 
 	if (k->n[shared] > 0)
 		*avg = k->n[shared] == 1 ? t : *avg + KIND_WEIGHT * (t - *avg);
-	if (k->n[shared] < 3)
+	if (k->n[shared] < 2)
 		k->n[shared]++;
 	if (tried) {
 		/* still dearer: tried again later than last time */
