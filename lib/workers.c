@@ -5,10 +5,9 @@
  * the workers take parts from one counter until none is left, and the
  * caller waits only for the parts still running on other threads. A
  * worker that is slow to wake, or preempted by another program on a busy
- * machine, so never holds the caller up for work it has not begun: the
- * loop then takes about as long as on one thread, not several times as
- * long. The counter holds the loop's number in its upper half, so that a
- * worker that wakes after its loop is over takes nothing from the next.
+ * machine, so never holds the caller up for work it has not begun. The
+ * counter holds the loop's number in its upper half, so that a worker
+ * that wakes after its loop is over takes nothing from the next.
  *
  * Waking a sleeping thread costs tens of microseconds on these virtual
  * machines, so a worker done with a loop watches for the next one a short
@@ -17,13 +16,32 @@
  * busy machine a spinning thread takes the core from the thread it waits
  * for.
  *
- * Whether the workers take part at all is chosen per kind of loop (its
- * function and number of parts) from what it cost each way: the caller
- * times every loop, and runs a kind on its own when that was faster,
- * trying the other way now and then to see whether that has changed (a
- * program on the other core, or work too small to share). The parts are
- * the same either way, so the numbers are too. */
+ * The kernel often wakes a worker on the caller's core, where it can only
+ * take turns with the caller: such a worker moves itself to another core
+ * it may run on (narrowing its affinity for a moment), and when there is
+ * none, takes no part and sleeps at once. A worker put beside another
+ * program runs late, or is preempted in the middle of a part. A shared
+ * loop is held up when it met any of these: a worker that could not
+ * leave the caller's core, a caller that ran every part alone for
+ * LATE_NS, or waited for a worker's part LATE_NS longer than a part
+ * takes. When loops held up are many among the last few shared, the
+ * machine is busy: every loop runs on the caller alone for a while,
+ * BUSY_MIN_NS, twice as long each time the loops shared next are held up
+ * again, up to BUSY_MAX_NS. Two threads then cost what one does beside a
+ * busy core, and come back within that time when it frees.
+ *
+ * Whether the workers take part in a loop is also chosen per kind of loop
+ * (its function and number of parts) from what it cost each way: the
+ * caller times every loop (but the first each way, which pays for first
+ * use), and runs a kind on its own when that was faster (work too small
+ * to share, or that two threads do no faster than one), trying the other
+ * way after EXPLORE runs, and less often while it keeps losing. A loop held up counts at most SLOW_CAP times the
+ * kind's time alone, so that one preemption does not keep a kind on one
+ * thread for long. The parts are the same either way, so the numbers are
+ * too. */
+#define _GNU_SOURCE 1           /* sched_getcpu */
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -34,6 +52,23 @@
  * long the caller watches for the last running parts, in nanoseconds. */
 #define WORKER_SPIN_NS 100000
 #define CALLER_SPIN_NS 30000
+
+/* A shared loop whose caller waited this long (beyond a part's time) for
+ * a part a worker runs, or ran all the parts alone for this long, was
+ * held up (a kind's first shared loop is not judged). When such loops
+ * make up BUSY_SHARE of the last few (a moving average of weight
+ * BUSY_WEIGHT: two in a row do it), the machine is busy: every loop
+ * then runs on the caller alone for BUSY_MIN_NS at first, twice as long
+ * when the loops shared next are held up again within CALM_NS, up to
+ * BUSY_MAX_NS. In a kind's average a loop counts at most SLOW_CAP times
+ * its time alone. */
+#define LATE_NS 200000
+#define BUSY_WEIGHT 0.25
+#define BUSY_SHARE 0.4
+#define SLOW_CAP 2.0
+#define BUSY_MIN_NS 10000000
+#define BUSY_MAX_NS 500000000
+#define CALM_NS 50000000
 
 /* A hint to the core that this thread is spinning. */
 static inline void cpu_relax(void)
@@ -55,22 +90,28 @@ static uint64_t now_ns(void)
 
 typedef void (*part_fn)(void *ud, int part, int parts);
 
-/* What a kind of loop cost, each way: a moving average of its time in
- * nanoseconds alone (serial) and shared (shared), and how often it ran. */
+/* What a kind of loop cost, each way (0 alone, 1 shared): a moving
+ * average of its time in nanoseconds and how many times it ran that way
+ * (counted up to two); how often the kind ran, and at which run, and
+ * after how many, the way not taken is tried next. */
 typedef struct loop_kind {
 	part_fn fn;
 	int parts;
-	unsigned runs;
-	double serial, shared;
+	unsigned runs, next, gap;
+	unsigned n[2];
+	double t[2];
 } loop_kind;
 
-/* Kinds of loop remembered (by the thread starting loops), the weight of
- * a new time in the averages, and how often the way not taken is tried
- * again (every EXPLORE runs of the kind). */
-enum { KINDS = 64, EXPLORE = 64 };
+/* Kinds of loop remembered (by the thread starting loops) and the slots
+ * a kind may take, the weight of a new time in the averages, and how
+ * often the way not taken is tried
+ * again: after EXPLORE runs of the kind, twice as many each time it
+ * loses again, up to EXPLORE_MAX (a shared loop that loses may cost
+ * several times the loop alone). */
+enum { KINDS = 64, PROBE = 4, EXPLORE = 64, EXPLORE_MAX = 512 };
 #define KIND_WEIGHT 0.25
 
-static __thread loop_kind kinds[KINDS];
+static __thread loop_kind kinds[KINDS + PROBE - 1];
 
 static struct {
 	pthread_mutex_t mu;
@@ -84,12 +125,19 @@ static struct {
 	void *ud;
 	int parts;
 	int threads;            /* caller and workers that take part */
+	int cpu;                /* the core the caller published it on */
 	int left;               /* parts not yet finished (atomic) */
+	uint32_t crowded;       /* the last loop a worker found on the
+	                         * caller's core (atomic) */
 } P = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-        PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0, 0, 0 };
+        PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0, 0, -1, 0, 0 };
 
-/* The loop number the caller gave last (only the caller touches it). */
+/* Only the thread starting loops touches these: the loop number it gave
+ * last, until when every loop runs on it alone (ns, now_ns's clock), and
+ * for how long it did so last. */
 static uint32_t loops;
+static uint64_t busy_until, busy_ns;
+static double held;             /* share of loops held up, averaged */
 
 /* Set while this thread runs a part: a loop started from inside one runs
  * there, alone, rather than wait for workers busy with the outer loop. */
@@ -138,13 +186,13 @@ static int run_parts(uint32_t loop, part_fn fn, void *ud, int parts)
 }
 
 /* The loop number of P.next once it differs from `seen`: watched for a
- * short while, then slept for. */
-static uint32_t next_loop(uint32_t seen)
+ * short while if `spin`, then slept for. */
+static uint32_t next_loop(uint32_t seen, int spin)
 {
 	uint64_t end = now_ns() + WORKER_SPIN_NS;
 	uint32_t loop;
 
-	for (int i = 1;; i++) {
+	for (int i = 1; spin; i++) {
 		loop = (uint32_t)(__atomic_load_n(&P.next, __ATOMIC_ACQUIRE) >>
 		                  32);
 		if (loop != seen)
@@ -163,22 +211,57 @@ static uint32_t next_loop(uint32_t seen)
 	return loop;
 }
 
+/* Move the calling thread off core `cpu` to another that `allowed` (its
+ * own affinity) lets it run on, then give it back all of them: the
+ * kernel wakes a thread that sleeps often on its waker's core when that
+ * one looks busier than idle, and leaves it there. Returns whether it
+ * left `cpu`. */
+static int leave_core(int cpu, const cpu_set_t *allowed)
+{
+	cpu_set_t others = *allowed;
+	int moved;
+
+	if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &others))
+		return 0;
+	CPU_CLR(cpu, &others);
+	if (CPU_COUNT(&others) == 0 ||
+	    sched_setaffinity(0, sizeof others, &others) != 0)
+		return 0;
+	moved = sched_getcpu() != cpu;
+	sched_setaffinity(0, sizeof *allowed, allowed);
+	return moved;
+}
+
 static void *work(void *arg)
 {
 	uint32_t seen = 0;
+	int spin = 1;
+	cpu_set_t allowed;
 
 	slot = (int)(intptr_t)arg;
+	if (sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+		CPU_ZERO(&allowed);
 	for (;;) {
-		uint32_t loop = next_loop(seen);
+		uint32_t loop = next_loop(seen, spin);
 		part_fn fn = __atomic_load_n(&P.fn, __ATOMIC_RELAXED);
 		void *ud = __atomic_load_n(&P.ud, __ATOMIC_RELAXED);
 		int parts = __atomic_load_n(&P.parts, __ATOMIC_RELAXED);
 		int threads = __atomic_load_n(&P.threads, __ATOMIC_RELAXED);
+		int cpu = __atomic_load_n(&P.cpu, __ATOMIC_RELAXED);
 
 		/* fields read after the loop is over belong to the next one:
 		 * take() then finds the loop number changed and runs nothing */
 		seen = loop;
-		if (slot < threads)
+		if (slot >= threads)
+			continue;
+		/* on the caller's core it would only take turns with the
+		 * caller, and watching for the next loop would hold the
+		 * caller up: it moves to another core, or if it cannot,
+		 * tells the caller so and sleeps */
+		spin = sched_getcpu() != cpu || leave_core(cpu, &allowed);
+		if (!spin)
+			__atomic_store_n(&P.crowded, loop, __ATOMIC_RELAXED);
+		else
 			run_parts(loop, fn, ud, parts);
 	}
 	return NULL;
@@ -211,63 +294,117 @@ static int start_workers(int threads)
 	return P.workers + 1 < threads ? P.workers + 1 : threads;
 }
 
-/* The record of loops of fn in `parts` parts (a slot reused, when all
- * are taken, by whichever kind hashed there). */
+/* The record of loops of fn in `parts` parts: looked for in PROBE slots
+ * from where it hashes, else made in the first free one of them, else in
+ * the one that ran least (two kinds that hashed to one slot took it from
+ * each other at every loop, and neither was ever timed). */
 static loop_kind *kind_of(part_fn fn, int parts)
 {
-	uintptr_t h = ((uintptr_t)fn >> 4) * 31u + (uintptr_t)parts;
-	loop_kind *k = &kinds[h % KINDS];
+	uint64_t h = ((uint64_t)(uintptr_t)fn + (uint64_t)parts) *
+	             0x9e3779b97f4a7c15u;
+	loop_kind *k = NULL;
 
-	if (k->fn != fn || k->parts != parts)
-		*k = (loop_kind){ fn, parts, 0, 0, 0 };
+	for (int i = 0; i < PROBE; i++) {
+		loop_kind *s = &kinds[(h >> 40) % KINDS + (uint64_t)i];
+
+		if (s->fn == fn && s->parts == parts)
+			return s;
+		if (!k || (k->fn && (!s->fn || s->runs < k->runs)))
+			k = s;
+	}
+	*k = (loop_kind){ fn, parts, 0, EXPLORE, EXPLORE, { 0, 0 },
+	                  { 0, 0 } };
 	return k;
 }
 
-/* Whether the next loop of kind k is shared with the workers: the first
- * runs try each way, then the cheaper way, with the other tried every
- * EXPLORE runs. */
+/* Whether the next loop of kind k is shared with the workers: the way
+ * run fewer times until each has run twice, then the cheaper way,
+ * with the other tried at run k->next. */
 static int share(const loop_kind *k)
 {
 	int cheaper;
 
-	if (k->runs < 4)
-		return k->runs % 2;
-	cheaper = k->shared < k->serial;
-	return k->runs % EXPLORE == 0 ? !cheaper : cheaper;
+	if (k->n[0] < 2 || k->n[1] < 2)
+		return k->n[1] < k->n[0];
+	cheaper = k->t[1] < k->t[0];
+	return k->runs >= k->next ? !cheaper : cheaper;
 }
 
-/* Fold a loop's time t (ns) into kind k's average for the way it ran. */
+/* Fold a loop's time t (ns) into kind k's average for the way it ran,
+ * but for the first loop each way: it pays for what a layer or a thread
+ * does on first use (allocations, the first touch of its memory). A try
+ * of the dearer way sets when the next comes. */
 static void record(loop_kind *k, int shared, double t)
 {
-	double *avg = shared ? &k->shared : &k->serial;
+	double *avg = &k->t[shared];
+	int tried = k->n[0] == 2 && k->n[1] == 2 && k->runs >= k->next &&
+	            (k->t[1] < k->t[0]) != shared;
 
-	*avg = k->runs < 4 ? t : *avg + KIND_WEIGHT * (t - *avg);
+	if (k->n[shared] > 0)
+		*avg = k->n[shared] == 1 ? t : *avg + KIND_WEIGHT * (t - *avg);
+	if (k->n[shared] < 2)
+		k->n[shared]++;
+	if (tried) {
+		/* still dearer: tried again later than last time */
+		if ((k->t[1] < k->t[0]) != shared)
+			k->gap = k->gap < EXPLORE_MAX ? 2 * k->gap : EXPLORE_MAX;
+		else
+			k->gap = EXPLORE;
+		k->next = k->runs + k->gap;
+	}
 	k->runs++;
+}
+
+/* Every part of the loop in turn on the calling thread. */
+static void run_alone(part_fn fn, void *ud, int parts)
+{
+	in_part = 1;            /* loops inside a part run there */
+	for (int part = 0; part < parts; part++)
+		fn(ud, part, parts);
+	in_part = 0;
+}
+
+/* A shared loop of kind k that took t ns ended at `now`, held up or not:
+ * its time goes into the kind's average, and when loops held up are
+ * many, every loop runs alone for a while, longer when the last such
+ * while ended only recently. */
+static void judge(loop_kind *k, double t, int late, uint64_t now)
+{
+	int first = k->n[1] == 0;
+
+	if (k->n[0] > 1 && t > SLOW_CAP * k->t[0])
+		t = SLOW_CAP * k->t[0];
+	record(k, 1, t);
+	if (first)
+		return;
+	held += BUSY_WEIGHT * ((double)late - held);
+	if (!late || held < BUSY_SHARE)
+		return;
+	if (busy_ns == 0 || now > busy_until + CALM_NS)
+		busy_ns = BUSY_MIN_NS;
+	else if (busy_ns < BUSY_MAX_NS)
+		busy_ns *= 2;
+	busy_until = now + busy_ns;
 }
 
 int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
                 void *ud)
 {
 	int parts = want < 1 ? 1 : want > NN_MAX_PARTS ? NN_MAX_PARTS : want;
-	int threads = in_part ? 1 : nn_parallel_parts();
+	int threads = in_part ? 1 : nn_parallel_parts(), ran;
 	loop_kind *k = NULL;
-	uint64_t start = 0, end;
+	uint64_t start = 0, mine, part, end;
 
 	if (threads > parts)
 		threads = parts;
 	if (threads > 1) {
 		k = kind_of(fn, parts);
 		start = now_ns();
-		if (!share(k)) {
-			in_part = 1;    /* loops inside a part run there */
-			for (int part = 0; part < parts; part++)
-				fn(ud, part, parts);
-			in_part = 0;
+		if (start < busy_until || !share(k)) {
+			run_alone(fn, ud, parts);
 			record(k, 0, (double)(now_ns() - start));
 			return parts;
 		}
-	}
-	if (threads > 1) {
 		pthread_mutex_lock(&P.mu);
 		threads = start_workers(threads);
 		pthread_mutex_unlock(&P.mu);
@@ -282,6 +419,7 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 	__atomic_store_n(&P.ud, ud, __ATOMIC_RELAXED);
 	__atomic_store_n(&P.parts, parts, __ATOMIC_RELAXED);
 	__atomic_store_n(&P.threads, threads, __ATOMIC_RELAXED);
+	__atomic_store_n(&P.cpu, sched_getcpu(), __ATOMIC_RELAXED);
 	__atomic_store_n(&P.left, parts, __ATOMIC_RELAXED);
 	__atomic_store_n(&P.next, (uint64_t)loops << 32, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&P.sleeping, __ATOMIC_SEQ_CST) > 0) {
@@ -289,9 +427,12 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 		pthread_cond_broadcast(&P.go);
 		pthread_mutex_unlock(&P.mu);
 	}
-	run_parts(loops, fn, ud, parts);
+	mine = now_ns();
+	ran = run_parts(loops, fn, ud, parts);
 	/* every part is taken: wait only for those still running */
-	end = now_ns() + CALLER_SPIN_NS;
+	part = ran ? (now_ns() - mine) / (uint64_t)ran : 0;
+	mine = now_ns();
+	end = mine + CALLER_SPIN_NS;
 	for (int i = 1; __atomic_load_n(&P.left, __ATOMIC_ACQUIRE) > 0; i++) {
 		if (i % 64 == 0 && now_ns() > end) {
 			pthread_mutex_lock(&P.mu);
@@ -302,6 +443,11 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 		}
 		cpu_relax();
 	}
-	record(k, 1, (double)(now_ns() - start));
+	/* a worker's last part began before the caller's last one ended,
+	 * so it ends at most a part's time after it unless preempted */
+	end = now_ns();
+	judge(k, (double)(end - start), end - mine > LATE_NS + part ||
+	      (ran == parts && mine - start > LATE_NS) ||
+	      __atomic_load_n(&P.crowded, __ATOMIC_RELAXED) == loops, end);
 	return parts;
 }
