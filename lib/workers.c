@@ -364,14 +364,19 @@ static void run_alone(part_fn fn, void *ud, int parts)
 	in_part = 0;
 }
 
-/* A shared loop of kind k that took t ns ended at `now`, held up or not:
- * its time goes into the kind's average, and when loops held up are
- * many, every loop runs alone for a while, longer when the last such
- * while ended only recently. */
+/* A shared loop of kind k that took t ns ended at `now`, late or not:
+ * its time goes into the kind's average; it was held up if late and no
+ * faster than the kind alone (on a machine with more threads running
+ * than cores, two threads of nnsh get more of it than one, and a late
+ * loop can still win); and when loops held up are many, every loop runs
+ * alone for a while, longer when the last such while ended only
+ * recently. */
 static void judge(loop_kind *k, double t, int late, uint64_t now)
 {
 	int first = k->n[1] == 0;
 
+	if (k->n[0] > 1 && t < k->t[0])
+		late = 0;
 	if (k->n[0] > 1 && t > SLOW_CAP * k->t[0])
 		t = SLOW_CAP * k->t[0];
 	record(k, 1, t);
