@@ -333,15 +333,20 @@ static int share(const loop_kind *k)
 /* Fold a loop's time t (ns) into kind k's average for the way it ran,
  * but for the first loop each way: it pays for what a layer or a thread
  * does on first use (allocations, the first touch of its memory). A try
- * of the dearer way sets when the next comes. */
+ * of the dearer way that beats the other's average replaces its own (one
+ * time that a preemption or a first use made long would otherwise take
+ * many tries to wear off, ever further apart), and sets when the next
+ * try comes. */
 static void record(loop_kind *k, int shared, double t)
 {
 	double *avg = &k->t[shared];
 	int tried = k->n[0] == 2 && k->n[1] == 2 && k->runs >= k->next &&
 	            (k->t[1] < k->t[0]) != shared;
 
-	if (k->n[shared] > 0)
-		*avg = k->n[shared] == 1 ? t : *avg + KIND_WEIGHT * (t - *avg);
+	if (k->n[shared] == 1 || (tried && t < k->t[!shared]))
+		*avg = t;
+	else if (k->n[shared] > 1)
+		*avg += KIND_WEIGHT * (t - *avg);
 	if (k->n[shared] < 2)
 		k->n[shared]++;
 	if (tried) {
