@@ -333,15 +333,20 @@ static int share(const loop_kind *k)
 /* Fold a loop's time t (ns) into kind k's average for the way it ran,
  * but for the first loop each way: it pays for what a layer or a thread
  * does on first use (allocations, the first touch of its memory). A try
- * of the dearer way sets when the next comes. */
+ * of the dearer way that beats the other's average replaces its own (one
+ * time that a preemption or a first use made long would otherwise take
+ * many tries to wear off, ever further apart), and sets when the next
+ * try comes. */
 static void record(loop_kind *k, int shared, double t)
 {
 	double *avg = &k->t[shared];
 	int tried = k->n[0] == 2 && k->n[1] == 2 && k->runs >= k->next &&
 	            (k->t[1] < k->t[0]) != shared;
 
-	if (k->n[shared] > 0)
-		*avg = k->n[shared] == 1 ? t : *avg + KIND_WEIGHT * (t - *avg);
+	if (k->n[shared] == 1 || (tried && t < k->t[!shared]))
+		*avg = t;
+	else if (k->n[shared] > 1)
+		*avg += KIND_WEIGHT * (t - *avg);
 	if (k->n[shared] < 2)
 		k->n[shared]++;
 	if (tried) {
@@ -364,14 +369,19 @@ static void run_alone(part_fn fn, void *ud, int parts)
 	in_part = 0;
 }
 
-/* A shared loop of kind k that took t ns ended at `now`, held up or not:
- * its time goes into the kind's average, and when loops held up are
- * many, every loop runs alone for a while, longer when the last such
- * while ended only recently. */
+/* A shared loop of kind k that took t ns ended at `now`, late or not:
+ * its time goes into the kind's average; it was held up if late and no
+ * faster than the kind alone (on a machine with more threads running
+ * than cores, two threads of nnsh get more of it than one, and a late
+ * loop can still win); and when loops held up are many, every loop runs
+ * alone for a while, longer when the last such while ended only
+ * recently. */
 static void judge(loop_kind *k, double t, int late, uint64_t now)
 {
 	int first = k->n[1] == 0;
 
+	if (k->n[0] > 1 && t < k->t[0])
+		late = 0;
 	if (k->n[0] > 1 && t > SLOW_CAP * k->t[0])
 		t = SLOW_CAP * k->t[0];
 	record(k, 1, t);
