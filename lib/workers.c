@@ -57,14 +57,14 @@
  * a part a worker runs, or ran all the parts alone for this long, was
  * held up (a kind's first shared loop is not judged). When such loops
  * make up BUSY_SHARE of the last few (a moving average of weight
- * BUSY_WEIGHT: two in a row do it), the machine is busy: every loop
- * then runs on the caller alone for BUSY_MIN_NS at first, twice as long
- * when the loops shared next are held up again within CALM_NS, up to
- * BUSY_MAX_NS. In a kind's average a loop counts at most SLOW_CAP times
+ * BUSY_WEIGHT: two among six in a row do it), the machine is busy: every
+ * loop then runs on the caller alone for BUSY_MIN_NS at first, twice as
+ * long when the loops shared next are held up again within CALM_NS, up
+ * to BUSY_MAX_NS. In a kind's average a loop counts at most SLOW_CAP times
  * its time alone. */
 #define LATE_NS 200000
 #define BUSY_WEIGHT 0.25
-#define BUSY_SHARE 0.4
+#define BUSY_SHARE 0.3
 #define SLOW_CAP 2.0
 #define BUSY_MIN_NS 10000000
 #define BUSY_MAX_NS 500000000
