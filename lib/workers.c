@@ -35,10 +35,10 @@
  * caller times every loop (but the first each way, which pays for first
  * use), and runs a kind on its own when that was faster (work too small
  * to share, or that two threads do no faster than one), trying the other
- * way after EXPLORE runs, and less often while it keeps losing. A loop held up counts at most SLOW_CAP times the
- * kind's time alone, so that one preemption does not keep a kind on one
- * thread for long. The parts are the same either way, so the numbers are
- * too. */
+ * way after EXPLORE runs, and less often while it keeps losing. A loop
+ * held up counts at most SLOW_CAP times the kind's time alone, so that
+ * one preemption does not keep a kind on one thread for long. The parts
+ * are the same either way, so the numbers are too. */
 #define _GNU_SOURCE 1           /* sched_getcpu */
 #include <pthread.h>
 #include <sched.h>
@@ -57,14 +57,14 @@
  * a part a worker runs, or ran all the parts alone for this long, was
  * held up (a kind's first shared loop is not judged). When such loops
  * make up BUSY_SHARE of the last few (a moving average of weight
- * BUSY_WEIGHT: two in a row do it), the machine is busy: every loop
- * then runs on the caller alone for BUSY_MIN_NS at first, twice as long
- * when the loops shared next are held up again within CALM_NS, up to
- * BUSY_MAX_NS. In a kind's average a loop counts at most SLOW_CAP times
+ * BUSY_WEIGHT: two among six in a row do it), the machine is busy: every
+ * loop then runs on the caller alone for BUSY_MIN_NS at first, twice as
+ * long when the loops shared next are held up again within CALM_NS, up
+ * to BUSY_MAX_NS. In a kind's average a loop counts at most SLOW_CAP times
  * its time alone. */
 #define LATE_NS 200000
 #define BUSY_WEIGHT 0.25
-#define BUSY_SHARE 0.4
+#define BUSY_SHARE 0.3
 #define SLOW_CAP 2.0
 #define BUSY_MIN_NS 10000000
 #define BUSY_MAX_NS 500000000
@@ -92,14 +92,15 @@ typedef void (*part_fn)(void *ud, int part, int parts);
 
 /* What a kind of loop cost, each way (0 alone, 1 shared): a moving
  * average of its time in nanoseconds and how many times it ran that way
- * (counted up to two); how often the kind ran, and at which run, and
- * after how many, the way not taken is tried next. */
+ * (counted up to three alone, two shared); how often the kind ran; and
+ * at which run, and after how many, the way not taken is tried next. */
 typedef struct loop_kind {
 	part_fn fn;
 	int parts;
 	unsigned runs, next, gap;
 	unsigned n[2];
 	double t[2];
+	double won;             /* a try that beat the other way, or 0 */
 } loop_kind;
 
 /* Kinds of loop remembered (by the thread starting loops) and the slots
@@ -108,7 +109,7 @@ typedef struct loop_kind {
  * again: after EXPLORE runs of the kind, twice as many each time it
  * loses again, up to EXPLORE_MAX (a shared loop that loses may cost
  * several times the loop alone). */
-enum { KINDS = 64, PROBE = 4, EXPLORE = 64, EXPLORE_MAX = 512 };
+enum { KINDS = 64, PROBE = 4, EXPLORE = 32, EXPLORE_MAX = 512 };
 #define KIND_WEIGHT 0.25
 
 static __thread loop_kind kinds[KINDS + PROBE - 1];
@@ -313,43 +314,59 @@ static loop_kind *kind_of(part_fn fn, int parts)
 			k = s;
 	}
 	*k = (loop_kind){ fn, parts, 0, EXPLORE, EXPLORE, { 0, 0 },
-	                  { 0, 0 } };
+	                  { 0, 0 }, 0 };
 	return k;
 }
 
-/* Whether the next loop of kind k is shared with the workers: the way
- * run fewer times until each has run twice, then the cheaper way,
- * with the other tried at run k->next. */
+/* Whether the next loop of kind k is shared with the workers: each way
+ * in turn until it was timed twice alone and once shared (a shared loop
+ * can cost much more than one alone), then the cheaper way, with the
+ * other tried at run k->next. */
 static int share(const loop_kind *k)
 {
 	int cheaper;
 
-	if (k->n[0] < 2 || k->n[1] < 2)
-		return k->n[1] < k->n[0];
+	if (k->n[0] < 3 || k->n[1] < 2)
+		return k->n[1] < 2 && k->n[1] < k->n[0];
 	cheaper = k->t[1] < k->t[0];
 	return k->runs >= k->next ? !cheaper : cheaper;
 }
 
 /* Fold a loop's time t (ns) into kind k's average for the way it ran,
  * but for the first loop each way: it pays for what a layer or a thread
- * does on first use (allocations, the first touch of its memory). A try
- * of the dearer way that beats the other's average replaces its own (one
- * time that a preemption or a first use made long would otherwise take
- * many tries to wear off, ever further apart), and sets when the next
- * try comes. */
+ * does on first use (allocations, the first touch of its memory). Alone,
+ * a loop costs the same every time but for what other programs take
+ * from it, so a shorter time replaces the average at once: it is the
+ * yardstick a shared loop is held up against, and one long time alone
+ * (a preemption, a first use) must neither make shared loops look fast
+ * nor take many tries, ever further apart, to wear off. A try of the
+ * dearer way that beats the other is made again at once, and when both
+ * beat it the slower of the two replaces the average (one long time
+ * shared, early on, kept w5's convolutions alone for the whole run; one
+ * lucky try must not make w1's product, slow shared, look fast). A try
+ * sets when the next comes. */
 static void record(loop_kind *k, int shared, double t)
 {
 	double *avg = &k->t[shared];
-	int tried = k->n[0] == 2 && k->n[1] == 2 && k->runs >= k->next &&
+	int tried = k->n[0] == 3 && k->n[1] == 2 && k->runs >= k->next &&
 	            (k->t[1] < k->t[0]) != shared;
 
-	if (k->n[shared] == 1 || (tried && t < k->t[!shared]))
+	if (tried && t < k->t[!shared] && k->won == 0) {
+		/* a try that beats the other way is made again at once */
+		k->won = t;
+		k->next = ++k->runs;
+		return;
+	}
+	if (tried && t < k->t[!shared])
+		*avg = t > k->won ? t : k->won;
+	else if (k->n[shared] == 1 || (!shared && t < *avg))
 		*avg = t;
 	else if (k->n[shared] > 1)
 		*avg += KIND_WEIGHT * (t - *avg);
-	if (k->n[shared] < 2)
+	if (k->n[shared] < (unsigned)(3 - shared))
 		k->n[shared]++;
 	if (tried) {
+		k->won = 0;
 		/* still dearer: tried again later than last time */
 		if ((k->t[1] < k->t[0]) != shared)
 			k->gap = k->gap < EXPLORE_MAX ? 2 * k->gap : EXPLORE_MAX;
