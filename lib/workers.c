@@ -57,7 +57,7 @@
  * a part a worker runs, or ran all the parts alone for this long, was
  * held up (a kind's first shared loop is not judged). When such loops
  * make up BUSY_SHARE of the last few (a moving average of weight
- * BUSY_WEIGHT: two among six in a row do it), the machine is busy: every
+ * BUSY_WEIGHT: two held up within six do it), the machine is busy: every
  * loop then runs on the caller alone for BUSY_MIN_NS at first, twice as
  * long when the loops shared next are held up again within CALM_NS, up
  * to BUSY_MAX_NS. In a kind's average a loop counts at most SLOW_CAP times
@@ -105,10 +105,9 @@ typedef struct loop_kind {
 
 /* Kinds of loop remembered (by the thread starting loops) and the slots
  * a kind may take, the weight of a new time in the averages, and how
- * often the way not taken is tried
- * again: after EXPLORE runs of the kind, twice as many each time it
- * loses again, up to EXPLORE_MAX (a shared loop that loses may cost
- * several times the loop alone). */
+ * often the way not taken is tried again: after EXPLORE runs of the
+ * kind, twice as many each time it loses again, up to EXPLORE_MAX (a
+ * shared loop that loses may cost several times the loop alone). */
 enum { KINDS = 64, PROBE = 4, EXPLORE = 32, EXPLORE_MAX = 512 };
 #define KIND_WEIGHT 0.25
 
