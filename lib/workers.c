@@ -57,7 +57,7 @@
  * a part a worker runs, or ran all the parts alone for this long, was
  * held up (a kind's first shared loop is not judged). When such loops
  * make up BUSY_SHARE of the last few (a moving average of weight
- * BUSY_WEIGHT: two among six in a row do it), the machine is busy: every
+ * BUSY_WEIGHT: two held up within six do it), the machine is busy: every
  * loop then runs on the caller alone for BUSY_MIN_NS at first, twice as
  * long when the loops shared next are held up again within CALM_NS, up
  * to BUSY_MAX_NS. In a kind's average a loop counts at most SLOW_CAP times
@@ -105,11 +105,10 @@ typedef struct loop_kind {
 
 /* Kinds of loop remembered (by the thread starting loops) and the slots
  * a kind may take, the weight of a new time in the averages, and how
- * often the way not taken is tried
- * again: after EXPLORE runs of the kind, twice as many each time it
- * loses again, up to EXPLORE_MAX (a shared loop that loses may cost
- * several times the loop alone). */
-enum { KINDS = 64, PROBE = 4, EXPLORE = 32, EXPLORE_MAX = 512 };
+ * often the way not taken is tried again: after EXPLORE runs of the
+ * kind, twice as many each time it loses, up to EXPLORE_MAX (a shared
+ * loop that loses may cost several times the loop alone). */
+enum { KINDS = 64, PROBE = 4, EXPLORE = 4, EXPLORE_MAX = 512 };
 #define KIND_WEIGHT 0.25
 
 static __thread loop_kind kinds[KINDS + PROBE - 1];
@@ -366,12 +365,13 @@ static void record(loop_kind *k, int shared, double t)
 	if (k->n[shared] < (unsigned)(3 - shared))
 		k->n[shared]++;
 	if (tried) {
+		/* still dearer: tried again later than last time; a try
+		 * that won keeps the gap, since a way that wins two tries
+		 * and then loses (w1's product shared, on this machine)
+		 * would otherwise come back every EXPLORE runs */
 		k->won = 0;
-		/* still dearer: tried again later than last time */
-		if ((k->t[1] < k->t[0]) != shared)
-			k->gap = k->gap < EXPLORE_MAX ? 2 * k->gap : EXPLORE_MAX;
-		else
-			k->gap = EXPLORE;
+		if ((k->t[1] < k->t[0]) != shared && k->gap < EXPLORE_MAX)
+			k->gap *= 2;
 		k->next = k->runs + k->gap;
 	}
 	k->runs++;
