@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "blas.h"
 #include "workers.h"
@@ -293,6 +294,40 @@ START_TEST(parallel_parts_fixed)
 				for (int p = 0; p < NN_MAX_PARTS; p++)
 					ck_assert_int_eq(runs[p], p < parts);
 			}
+	}
+	nn_set_threads(0);
+}
+END_TEST
+
+/* Loops published while every worker sleeps (the pause between them is
+ * longer than a worker watches for the next) still run every part once
+ * and return only when all are done, and the loops that follow at once,
+ * with the workers awake, too: the pool leaves the first ones untimed. */
+static void slow_part(void *ud, int part, int parts)
+{
+	int *runs = ud;
+	double end = nn_now() + 50e-6;
+
+	(void)parts;
+	while (nn_now() < end)
+		;
+	__atomic_add_fetch(&runs[part], 1, __ATOMIC_RELAXED);
+}
+
+START_TEST(parallel_after_sleep)
+{
+	struct timespec pause = { 0, 3000000 };
+
+	nn_set_threads(2);
+	for (int rep = 0; rep < 20; rep++) {
+		for (int burst = 0; burst < 4; burst++) {
+			int runs[4] = { 0 };
+
+			ck_assert_int_eq(nn_parallel(4, slow_part, runs), 4);
+			for (int p = 0; p < 4; p++)
+				ck_assert_int_eq(runs[p], 1);
+		}
+		nanosleep(&pause, NULL);
 	}
 	nn_set_threads(0);
 }
@@ -897,6 +932,7 @@ int main(void)
 	tcase_add_test(tc, lent_input_passed_on);
 	tcase_add_test(tc, parallel_nested);
 	tcase_add_test(tc, parallel_parts_fixed);
+	tcase_add_test(tc, parallel_after_sleep);
 	tcase_add_test(tc, parallel_caller_takes_over);
 	tcase_add_test(tc, optim_sgd_momentum_nesterov);
 	tcase_add_test(tc, optim_decay_per_step);
