@@ -1,6 +1,7 @@
 /* dropout.c - inverted dropout: while training, each input is zeroed with
  * probability rate and the rest scaled by 1/(1-rate); the identity when
  * evaluating. The mask is kept in the layer's scratch for backward. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,9 +38,30 @@ static size_t dropout_scratch(const nn_layer *L, size_t n)
 	return n * L->in_size;
 }
 
+/* Random numbers drawn at a time for the masks. */
+#define DROPOUT_CHUNK 512
+
+/* m[i] = keep where bits[i] >= threshold, else 0, and z[i] = x[i] m[i]:
+ * without a branch (a fifth of them would be mispredicted), so that the
+ * compiler vectorises it. A threshold of 2^32 (a rate a hair below 1)
+ * drops everything. */
+static void mask_chunk(const uint32_t *restrict bits, uint64_t threshold,
+                       float keep, const float *restrict x,
+                       float *restrict z, float *restrict m, size_t c)
+{
+	uint32_t t = threshold > UINT32_MAX ? UINT32_MAX : (uint32_t)threshold;
+	float k = threshold > UINT32_MAX ? 0.0f : keep;
+
+	for (size_t i = 0; i < c; i++) {
+		m[i] = bits[i] >= t ? k : 0.0f;
+		z[i] = x[i] * m[i];
+	}
+}
+
 static void dropout_forward(nn_layer *L, const float *x, float *z, size_t n,
                             int training, nn_rng *rng)
 {
+	uint32_t bits[DROPOUT_CHUNK];
 	const dropout_cfg *cfg = L->cfg;
 	size_t len = n * L->in_size;
 	float keep = 1.0f / (1.0f - cfg->rate);
@@ -52,11 +74,12 @@ static void dropout_forward(nn_layer *L, const float *x, float *z, size_t n,
 			L->scratch[i] = 1.0f;
 		return;
 	}
-	for (size_t i = 0; i < len; i++) {
-		float m = (nn_rng_next(rng) >> 32) >= threshold ? keep : 0.0f;
+	for (size_t i0 = 0; i0 < len; i0 += DROPOUT_CHUNK) {
+		size_t c = len - i0 < DROPOUT_CHUNK ? len - i0 : DROPOUT_CHUNK;
 
-		L->scratch[i] = m;
-		z[i] = x[i] * m;
+		nn_rng_fill32(rng, bits, c);
+		mask_chunk(bits, threshold, keep, x + i0, z + i0,
+		           L->scratch + i0, c);
 	}
 }
 

@@ -56,6 +56,9 @@ typedef struct nn_rng { uint64_t s[4]; } nn_rng;
 
 void nn_rng_seed(nn_rng *r, uint64_t seed);
 uint64_t nn_rng_next(nn_rng *r);
+/* out[i] = the upper 32 bits of the next n numbers of nn_rng_next, with
+ * the state kept in registers (for a value per element: dropout). */
+void nn_rng_fill32(nn_rng *r, uint32_t *out, size_t n);
 /* Uniform in [0, 1). */
 double nn_rng_uniform(nn_rng *r);
 /* Standard normal (Box-Muller, one value per call). */

@@ -39,6 +39,27 @@ uint64_t nn_rng_next(nn_rng *r)
 	return result;
 }
 
+void nn_rng_fill32(nn_rng *r, uint32_t *out, size_t n)
+{
+	uint64_t s0 = r->s[0], s1 = r->s[1], s2 = r->s[2], s3 = r->s[3];
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t = s1 << 17;
+
+		out[i] = (uint32_t)((rotl(s1 * 5, 7) * 9) >> 32);
+		s2 ^= s0;
+		s3 ^= s1;
+		s1 ^= s2;
+		s0 ^= s3;
+		s2 ^= t;
+		s3 = rotl(s3, 45);
+	}
+	r->s[0] = s0;
+	r->s[1] = s1;
+	r->s[2] = s2;
+	r->s[3] = s3;
+}
+
 double nn_rng_uniform(nn_rng *r)
 {
 	return (double)(nn_rng_next(r) >> 11) * 0x1.0p-53;

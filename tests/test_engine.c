@@ -59,6 +59,25 @@ START_TEST(rng_deterministic)
 }
 END_TEST
 
+/* nn_rng_fill32 gives the upper halves of nn_rng_next's numbers, in
+ * order, and leaves the generator where n calls of it would: dropout's
+ * masks stayed the same when it moved to it. */
+START_TEST(rng_fill32_matches_next)
+{
+	nn_rng a, b;
+	uint32_t bits[1000];
+
+	nn_rng_seed(&a, 7);
+	nn_rng_seed(&b, 7);
+	for (size_t n = 0; n <= 1000; n += 333) {
+		nn_rng_fill32(&a, bits, n);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_uint_eq(bits[i], nn_rng_next(&b) >> 32);
+	}
+	ck_assert(nn_rng_next(&a) == nn_rng_next(&b));
+}
+END_TEST
+
 /* nn_sgemm against the naive loops, every transposition, odd sizes, on
  * two threads (products above 4M multiply-adds are cut into bands of rows,
  * or of columns when wider than tall) */
@@ -924,6 +943,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, shape_parse);
 	tcase_add_test(tc, rng_deterministic);
+	tcase_add_test(tc, rng_fill32_matches_next);
 	tcase_add_test(tc, gemm_matches_naive);
 	tcase_add_test(tc, gemm_threads_agree);
 	tcase_add_test(tc, dense_threads_agree);
