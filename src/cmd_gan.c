@@ -219,7 +219,7 @@ int cmd_gan(sh_session *S, const sh_line *l)
 	ctl.ud = &c;
 	ctl.gh = &sg->hist;
 	ctl.dh = &sd->hist;
-	ctl.ranks = sh_ranks_hook();
+	ctl.ranks = sh_ranks_hook(S);
 	gbefore = sg->hist.n;
 	dbefore = sd->hist.n;
 	before = run->iter;

@@ -407,7 +407,7 @@ int cmd_train(sh_session *S, const sh_line *l)
 	o.callback = on_batch;
 	o.ud = &c;
 	o.run = &sm->run;
-	o.ranks = sh_ranks_hook();
+	o.ranks = sh_ranks_hook(S);
 	c.S = S;
 	c.sm = sm;
 	c.every = (resume ? sm->run.opts.every : o.every) > 0;

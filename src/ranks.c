@@ -32,6 +32,7 @@ static const char *const where[] = {
 /* The record every rank sends at every exchange. */
 typedef struct record {
 	int32_t at, failed, stop;
+	int32_t interrupt;      /* training: its Ctrl-C, of the stop above */
 	int32_t fatal;          /* the SIGTERM or SIGHUP it received, or 0 */
 	uint32_t line, check[3];
 	uint64_t bytes;         /* AT_BLOCK: the size of its results */
@@ -158,20 +159,21 @@ int sh_ranks_agree(sh_session *S, int rc, const char *line)
 			return -1;
 		}
 	for (int k = 0; k < R.size; k++)
-		if (R.all[k].stop)
-			S->stop = 1;    /* Ctrl-C at one rank stops them all */
+		if (R.all[k].stop)      /* Ctrl-C at one rank stops them all */
+			sh_signal_take_stop(S);
 	return rc;
 }
 
 /* nn_ranks.sync: one exchange, the totals, then the gradients' sum. */
 static int sync_ranks(void *ud, nn_sync *s, float *g, size_t n)
 {
+	sh_session *S = ud;
 	record r = { 0 };
 
-	(void)ud;
 	r.at = AT_BEGIN + s->phase;
 	r.failed = s->failed;
 	r.stop = s->stop;
+	r.interrupt = S->stop != 0;
 	r.loss = s->loss;
 	r.correct = s->correct;
 	r.extra = s->extra;
@@ -187,6 +189,8 @@ static int sync_ranks(void *ud, nn_sync *s, float *g, size_t n)
 		const record *a = &R.all[k];
 
 		s->stop += a->stop;
+		if (a->interrupt)       /* it stops as if Ctrl-C came here */
+			sh_signal_take_stop(S);
 		s->loss += a->loss;
 		s->correct += a->correct;
 		s->extra += a->extra;
@@ -204,8 +208,9 @@ static int sync_ranks(void *ud, nn_sync *s, float *g, size_t n)
 	return 0;
 }
 
-const nn_ranks *sh_ranks_hook(void)
+const nn_ranks *sh_ranks_hook(sh_session *S)
 {
+	R.hook.ud = S;
 	return R.size > 1 && !R.alone ? &R.hook : NULL;
 }
 

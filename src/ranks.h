@@ -37,8 +37,10 @@ int sh_rank_writes(void);
  * returns -1 at once. A single rank returns rc. */
 int sh_ranks_agree(sh_session *S, int rc, const char *line);
 
-/* The hook for nn_train_opts.ranks: NULL when this process trains alone. */
-const nn_ranks *sh_ranks_hook(void);
+/* The hook for nn_train_opts.ranks: NULL when this process trains alone.
+ * A Ctrl-C at any rank stops every rank's run, and each sets S->stop as if
+ * it had received it (so each reports the stop alike). */
+const nn_ranks *sh_ranks_hook(sh_session *S);
 
 /* A `parallel for` block of n iterations: iteration i runs on rank
  * i % size, alone, starting from a random state of its own (drawn from

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "signals.h"
@@ -17,6 +18,18 @@ static sigset_t taken;
 static int wake[2] = { -1, -1 };
 static sh_session *volatile session;
 static volatile sig_atomic_t fatal, resized, idle;
+/* Until this second of CLOCK_MONOTONIC, a Ctrl-C or SIGUSR1 is the one the
+ * ranks already stopped for (sh_signal_take_stop); 0: none expected. */
+static volatile sig_atomic_t echo_until;
+
+/* The current second of CLOCK_MONOTONIC (async-signal safe). */
+static sig_atomic_t now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (sig_atomic_t)t.tv_sec;
+}
 
 static void fill_set(void)
 {
@@ -48,6 +61,10 @@ static void note(int sig)
 		session->stop = 1;
 		break;
 	default:
+		if (echo_until && now_s() <= echo_until) {
+			echo_until = 0;         /* taken already */
+			break;
+		}
 		session->stop = 1;
 		break;
 	}
@@ -148,6 +165,14 @@ void sh_signal_take_fatal(int sig)
 		fatal = sig;
 	if (session)
 		session->stop = 1;
+}
+
+void sh_signal_take_stop(sh_session *S)
+{
+	if (S->stop)
+		return;
+	S->stop = 1;
+	echo_until = now_s() + 5;
 }
 
 void sh_signal_idle(int on)

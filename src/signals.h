@@ -33,6 +33,13 @@ int sh_signal_fatal(void);
  * leaves as if it had received it too. */
 void sh_signal_take_fatal(int sig);
 
+/* The ranks agreed to stop for a Ctrl-C (or SIGUSR1) another rank
+ * received first: this one stops as if it had received it. mpirun passes
+ * the signal to every rank, one after another, so the same signal may
+ * still arrive here: a SIGINT or SIGUSR1 in the next 4-5 seconds is taken
+ * as that one, not as a second Ctrl-C. Nothing when S->stop is set. */
+void sh_signal_take_stop(sh_session *S);
+
 /* Say whether the main thread waits for input outside the prompt (a
  * script on a pipe or terminal): a SIGTERM or SIGHUP then ends nnsh at
  * once with status 128 + signal, as no command is running. */
