@@ -535,8 +535,11 @@ static int descent_step(nn_optim *o, nn_closure *c, nn_full *f,
 				beta = fmax(0, (dot(f->g, f->g, n) -
 				                dot(f->g, f->gprev, n)) / gg);
 		}
+		/* (a first direction is -g alone: d holds nothing yet, and
+		 * 0 times what a fresh block holds may be NaN) */
 		for (size_t i = 0; i < n; i++)
-			f->d[i] = -f->g[i] + (float)beta * f->d[i];
+			f->d[i] = beta != 0 ? -f->g[i] + (float)beta * f->d[i]
+			                    : -f->g[i];
 		if (beta != 0 && dot(f->g, f->d, n) >= 0) {
 			for (size_t i = 0; i < n; i++)
 				f->d[i] = -f->g[i];

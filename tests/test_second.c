@@ -7,6 +7,7 @@
  * evaluation serving the next iteration, L-BFGS's steps and evaluations
  * against PyTorch's (tests/lbfgs_ref.py), and bad input. */
 #include <check.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +229,37 @@ START_TEST(each_lowers_the_loss)
 		nn_optim_reset(&o);
 		nn_model_free(m);
 	}
+	nn_dataset_free(d);
+}
+END_TEST
+
+/* A method's state starts from nothing it did not write: with glibc
+ * filling every fresh allocation with 0xff bytes (NaN as floats; M_PERTURB,
+ * whose low byte 0 gives 0xff), each method's first iterations stay finite
+ * (cg once took 0 times such a direction as its first: NaN). */
+START_TEST(fresh_state_unread)
+{
+	nn_dataset *d = regression_set(30, 1, 1, 0);
+	const int kinds[] = { NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_LM, NN_OPT_BFGS,
+	                      NN_OPT_SCG };
+
+	ck_assert_int_eq(mallopt(M_PERTURB, 0x100), 1);
+	for (int k = 0; k < 5; k++) {
+		nn_model *m = net(1, 5, 9);
+		nn_optim o;
+		nn_history h = { 0 };
+
+		nn_optim_defaults(&o, (nn_optim_kind)kinds[k]);
+		run(m, &o, d, 3, &h);
+		ck_assert_int_eq(h.n, 3);
+		for (size_t i = 0; i < h.n; i++)
+			ck_assert_msg(isfinite(h.p[i].loss), "%s: iteration %zu",
+			              nn_optim_name(o.kind), i + 1);
+		nn_history_free(&h);
+		nn_optim_reset(&o);
+		nn_model_free(m);
+	}
+	mallopt(M_PERTURB, 0);
 	nn_dataset_free(d);
 }
 END_TEST
@@ -604,6 +636,7 @@ int main(void)
 	tcase_add_test(tc, hessian_known);
 	tcase_add_test(tc, lm_mu_schedule);
 	tcase_add_test(tc, each_lowers_the_loss);
+	tcase_add_test(tc, fresh_state_unread);
 	tcase_add_test(tc, search_end_reused);
 	tcase_add_test(tc, lbfgs_matches_pytorch);
 	tcase_add_test(tc, lm_step_matches_numpy);
