@@ -84,14 +84,14 @@ static int interrupted(void)
 }
 
 size_t nn_count_seqs(const float *out, const float *y, size_t n,
-                     size_t rows, size_t w)
+                     size_t rows, size_t w, float mid)
 {
 	size_t right = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const float *o = out + i * rows * w, *t = y + i * rows * w;
 
-		right += nn_count_correct(o, t, rows, w) ==
+		right += nn_count_correct(o, t, rows, w, mid) ==
 		         nn_count_labelled(t, rows, w);
 	}
 	return right;
@@ -104,6 +104,7 @@ int nn_evaluate_pass(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
 {
 	size_t rows = nn_dataset_rows(d), w = d->ysize / rows;
 	size_t correct = 0, seqs = 0, labelled = 0;
+	float mid = nn_target_mid(lo, hi);
 	double total = 0;
 	nn_batch_bufs b;
 
@@ -132,8 +133,8 @@ int nn_evaluate_pass(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
 			nn_bufs_free(&b);
 			return -1;
 		}
-		correct += nn_count_correct(out, b.y, cnt * rows, w);
-		seqs += nn_count_seqs(out, b.y, cnt, rows, w);
+		correct += nn_count_correct(out, b.y, cnt * rows, w, mid);
+		seqs += nn_count_seqs(out, b.y, cnt, rows, w, mid);
 		lab = nn_dataset_labelled(d, b.idx, cnt);
 		labelled += lab;
 		nn_map_targets(d, b.y, cnt * rows * w, lo, hi);
@@ -185,7 +186,7 @@ int nn_evaluate(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
 }
 
 int nn_predict(nn_model *m, const nn_dataset *d, const size_t *idx, size_t n,
-               int *pred)
+               float mid, int *pred)
 {
 	size_t w = nn_shape_size(nn_model_output_shape(m));
 	float *x;
@@ -212,7 +213,7 @@ int nn_predict(nn_model *m, const nn_dataset *d, const size_t *idx, size_t n,
 			for (size_t j = 1; j < w; j++)
 				if (o[j] > o[best])
 					best = j;
-			pred[start + r] = w == 1 ? o[0] >= 0.5f : (int)best;
+			pred[start + r] = w == 1 ? o[0] >= mid : (int)best;
 		}
 	}
 	free(x);

@@ -293,7 +293,7 @@ static size_t argmax(const float *v, size_t w)
 
 /* The right answers among n rows of w outputs and their targets. */
 static size_t count_rows(const float *out, const float *y, size_t n,
-                         size_t w)
+                         size_t w, float mid)
 {
 	size_t correct = 0;
 
@@ -301,7 +301,7 @@ static size_t count_rows(const float *out, const float *y, size_t n,
 		const float *o = out + r * w, *t = y + r * w;
 
 		if (w == 1)
-			correct += (o[0] >= 0.5f) == (t[0] >= 0.5f);
+			correct += (o[0] >= mid) == (t[0] >= 0.5f);
 		else if (labelled(t, w))
 			correct += argmax(o, w) == argmax(t, w);
 	}
@@ -313,6 +313,7 @@ static size_t count_rows(const float *out, const float *y, size_t n,
 typedef struct count_job {
 	const float *out, *y;
 	size_t n, w;
+	float mid;
 	size_t count[NN_MAX_PARTS];
 } count_job;
 
@@ -324,20 +325,21 @@ static void count_part(void *ud, int part, int parts)
 	const float *y = j->y + lo * j->w;
 
 	j->count[part] = j->out ? count_rows(j->out + lo * j->w, y, hi - lo,
-	                                     j->w)
+	                                     j->w, j->mid)
 	                        : labelled_rows(y, hi - lo, j->w);
 }
 
 /* count_rows (out) or labelled_rows (out NULL) of the n rows. */
-static size_t count(const float *out, const float *y, size_t n, size_t w)
+static size_t count(const float *out, const float *y, size_t n, size_t w,
+                    float mid)
 {
-	count_job j = { out, y, n, w, { 0 } };
+	count_job j = { out, y, n, w, mid, { 0 } };
 	size_t total = 0;
 	int parts;
 
 	if (n * w < NN_PARALLEL_MIN_VALUES || n < 2 ||
 	    nn_parallel_parts() < 2)
-		return out ? count_rows(out, y, n, w) : labelled_rows(y, n, w);
+		return out ? count_rows(out, y, n, w, mid) : labelled_rows(y, n, w);
 	parts = nn_parallel(NN_MAX_PARTS, count_part, &j);
 	for (int p = 0; p < parts; p++)
 		total += j.count[p];
@@ -346,10 +348,16 @@ static size_t count(const float *out, const float *y, size_t n, size_t w)
 
 size_t nn_count_labelled(const float *y, size_t n, size_t w)
 {
-	return w == 1 ? n : count(NULL, y, n, w);
+	return w == 1 ? n : count(NULL, y, n, w, 0.5f);
 }
 
-size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w)
+size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w,
+                        float mid)
 {
-	return count(out, y, n, w);
+	return count(out, y, n, w, mid);
+}
+
+float nn_target_mid(float lo, float hi)
+{
+	return lo < hi ? 0.5f * (lo + hi) : 0.5f;
 }

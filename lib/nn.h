@@ -476,10 +476,17 @@ int nn_loss_fuses(nn_loss_kind k, nn_act out_act);
  * activation (e.g. NLL needs logsoftmax); -1 with a message if not. */
 int nn_loss_check(nn_loss_kind k, nn_act out_act, size_t w);
 
-/* Number of correct predictions among n outputs: argmax match when w > 1,
- * threshold 0.5 when w == 1. Rows whose targets are all 0 (padding, when
- * w > 1) are not predictions and never count. */
-size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w);
+/* Number of correct predictions among n outputs: argmax match when w > 1;
+ * when w == 1, an output at or above mid against a 0/1 target at or
+ * above 0.5 (mid is 0.5, or the middle of the targets LO and HI a model
+ * trains towards: nn_target_mid). Rows whose targets are all 0 (padding,
+ * when w > 1) are not predictions and never count. */
+size_t nn_count_correct(const float *out, const float *y, size_t n, size_t w,
+                        float mid);
+
+/* The output threshold of a single output trained towards lo and hi
+ * (0.5 when lo == hi: the labels as they are). */
+float nn_target_mid(float lo, float hi);
 /* Rows among n that have a target: all when w == 1, else those with a
  * non-zero value. */
 size_t nn_count_labelled(const float *y, size_t n, size_t w);
@@ -870,10 +877,10 @@ int nn_evaluate_targets(nn_model *m, nn_loss_kind loss, const nn_dataset *d,
                         size_t batch, float lo, float hi, float dz,
                         double *loss_out, double *acc_out, size_t *correct);
 
-/* Predicted class of each of the n samples idx (argmax, or 0/1 for a
- * single output); pred receives n ints. */
+/* Predicted class of each of the n samples idx (argmax, or for a single
+ * output 1 at or above mid: nn_target_mid); pred receives n ints. */
 int nn_predict(nn_model *m, const nn_dataset *d, const size_t *idx, size_t n,
-               int *pred);
+               float mid, int *pred);
 
 #include "nn_classic.h"
 

@@ -107,6 +107,7 @@ typedef struct trainer {
 	                         * rank's share) gathered once into b */
 	float *ymap;            /* the targets mapped (target_lo/hi), or
 	                         * NULL when b.y serves */
+	float mid;              /* a single output's right-answer threshold */
 	tally seen;             /* the last evaluation's right answers */
 	long evals;             /* its evaluations since the last point */
 	const nn_ranks *rk;     /* data-parallel: the ranks, else NULL */
@@ -362,8 +363,9 @@ static int batch_grads(trainer *t, size_t off, size_t n, nn_rng *rng,
 	out = nn_model_forward(m, b->x, n, 1, rng);
 	if (!out)
 		return -1;
-	k->correct = nn_count_correct(out, b->y, n * rows, w);
-	k->seqs = t->d->ytok ? nn_count_seqs(out, b->y, n, rows, w) : 0;
+	k->correct = nn_count_correct(out, b->y, n * rows, w, t->mid);
+	k->seqs = t->d->ytok ? nn_count_seqs(out, b->y, n, rows, w, t->mid)
+	                     : 0;
 	nn_map_targets(t->d, b->y, n * rows * w, t->cfg.target_lo,
 	            t->cfg.target_hi);
 	if (t->cfg.deadzone > 0)
@@ -445,8 +447,9 @@ static void full_seen(void *ud, const float *out)
 	size_t rows = nn_dataset_rows(t->d), w = t->d->ysize / rows;
 	size_t n = t->c.n;
 
-	t->seen.correct = nn_count_correct(out, t->b.y, n * rows, w);
-	t->seen.seqs = t->d->ytok ? nn_count_seqs(out, t->b.y, n, rows, w)
+	t->seen.correct = nn_count_correct(out, t->b.y, n * rows, w, t->mid);
+	t->seen.seqs = t->d->ytok ? nn_count_seqs(out, t->b.y, n, rows, w,
+	                                          t->mid)
 	                          : 0;
 }
 
@@ -759,6 +762,7 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	t.cfg.stop = opts->stop;
 	t.cfg.callback = opts->callback;
 	t.cfg.ud = opts->ud;
+	t.mid = nn_target_mid(t.cfg.target_lo, t.cfg.target_hi);
 	t.run->stopped_early = t.run->restored = t.run->reached_goal = 0;
 	t.run->nan_iter = 0;
 	t.osz = malloc((nl ? nl : 1) * sizeof *t.osz);

@@ -28,9 +28,9 @@ void nn_map_targets(const nn_dataset *d, float *y, size_t len, float lo,
                     float hi);
 
 /* Sequences among n whose labelled rows (rows of w outputs each) are all
- * right. */
+ * right (mid: nn_count_correct's). */
 size_t nn_count_seqs(const float *out, const float *y, size_t n,
-                     size_t rows, size_t w);
+                     size_t rows, size_t w, float mid);
 
 /* nn_evaluate_targets, and whole sequences right into *seqs_out (may be
  * NULL); interruptible: give up between batches when the interrupt flag

@@ -49,7 +49,7 @@ int cmd_confusion(sh_session *S, const sh_line *l)
 	}
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
-	if (nn_predict(sm->m, sd->d, idx, n, pred) < 0) {
+	if (nn_predict(sm->m, sd->d, idx, n, sh_model_mid(sm), pred) < 0) {
 		rc = sh_err(S, "%s", nn_error());
 		goto out;
 	}
@@ -261,7 +261,8 @@ int cmd_predict(sh_session *S, const sh_line *l)
 	}
 	for (long i = 0; i < n; i++)
 		idx[i] = (size_t)(from + i);
-	if (nn_predict(sm->m, sd->d, idx, (size_t)n, pred) < 0) {
+	if (nn_predict(sm->m, sd->d, idx, (size_t)n, sh_model_mid(sm),
+	               pred) < 0) {
 		rc = sh_err(S, "%s", nn_error());
 		goto out;
 	}

@@ -184,6 +184,7 @@ int cmd_view(sh_session *S, const sh_line *l)
 		return sh_err(S, "view stats: %s", nn_error());
 	vw_init(&v, (vw_kind)k, sd ? sd->d : NULL, sd ? sd->name : sm->name,
 	        mode);
+	vw_set_targets(&v, sm->target_lo, sm->target_hi);
 	if (sm->gan) {          /* a generator: samples as its data */
 		sh_model *disc = sh_find_model(S, sm->gan->disc);
 

@@ -361,7 +361,7 @@ const sh_cmd sh_commands[] = {
 	  "or -1 and 1 for lecun's 1.7159 tanh(2z/3)), not their asymptotes.\n"
 	  "One-hot or 0/1 targets made from labels become LO and HI in\n"
 	  "training, validation and evaluate; float targets are left alone.\n"
-	  "Accuracy counts the largest output (a single output: above 0.5).\n"
+	  "Accuracy counts the largest output (one output: above (LO+HI)/2).\n"
 	  "The other settings of that advice: shuffling (train, on by\n"
 	  "default), centred and scaled inputs (data ... normalize), the\n"
 	  "lecun activation and init lecun.\n"

@@ -209,6 +209,7 @@ static void set_view(pn_live *L, int k)
 		vw_free(&L->view);
 		vw_init(&L->view, (vw_kind)k, L->vdata, L->vname,
 		        pn_screen_mode(L->scr));
+		vw_set_targets(&L->view, L->sm->target_lo, L->sm->target_hi);
 		L->view.hist = &L->sm->hist;
 		L->st.view = k;
 	}
@@ -532,6 +533,7 @@ int pn_live_open(sh_session *S, sh_model *sm, const sh_line *l,
 		L->st.view = first_view(sm->m, train->d);
 		vw_init(&L->view, (vw_kind)L->st.view, L->vdata, L->vname,
 		        pn_screen_mode(L->scr));
+		vw_set_targets(&L->view, sm->target_lo, sm->target_hi);
 		L->view.hist = &sm->hist;
 		snprintf(L->st.msg, sizeof L->st.msg, "starting");
 		draw(L, nn_now());

@@ -146,12 +146,12 @@ void vw_class_name(const nn_dataset *d, int k, char *buf, size_t len)
 }
 
 /* The prediction of one output row, as nn_predict makes it. */
-int vw_pred_of(const float *o, size_t w)
+int vw_pred_of(const float *o, size_t w, float mid)
 {
 	size_t best = 0;
 
 	if (w == 1)
-		return o[0] >= 0.5f;
+		return o[0] >= mid;
 	for (size_t j = 1; j < w; j++)
 		if (o[j] > o[best])
 			best = j;
@@ -272,6 +272,7 @@ void vw_init(vw_view *v, vw_kind k, const nn_dataset *d, const char *what,
 	memset(v, 0, sizeof *v);
 	v->kind = k;
 	v->node = -1;
+	v->mid = v->half = 0.5f;
 	if (classes[k]->state_size)
 		v->state = calloc(1, classes[k]->state_size);
 	v->mode = mode;
@@ -297,6 +298,12 @@ void vw_init(vw_view *v, vw_kind k, const nn_dataset *d, const char *what,
 	}
 	memcpy(v->sample, all, v->nsample * sizeof *all);
 	free(all);
+}
+
+void vw_set_targets(vw_view *v, float lo, float hi)
+{
+	v->mid = nn_target_mid(lo, hi);
+	v->half = lo < hi ? 0.5f * (hi - lo) : 0.5f;
 }
 
 void vw_free(vw_view *v)

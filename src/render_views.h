@@ -57,6 +57,9 @@ typedef struct vw_view {
 	vw_kind kind;
 	int mode;               /* the canvas mode it is drawn in */
 	const nn_dataset *d;    /* the samples it shows (not owned) */
+	float mid, half;        /* a single output: its class threshold and
+	                         * its distance to the targets (0.5, 0.5
+	                         * unless vw_set_targets) */
 	char what[96];          /* "digits.test", for the titles */
 	char note[160];         /* why there is nothing to show, or "" */
 	int ready;              /* computed at least once */
@@ -93,6 +96,9 @@ typedef struct vw_view {
  * canvas mode `mode`; d may be NULL for stats. Nothing is computed yet. */
 void vw_init(vw_view *v, vw_kind k, const nn_dataset *d, const char *what,
              int mode);
+/* A single output's class threshold and scale for a model trained
+ * towards lo and hi (`targets`; lo == hi: the labels as they are). */
+void vw_set_targets(vw_view *v, float lo, float hi);
 void vw_free(vw_view *v);
 
 /* Compute what the view shows in a w x h area from model m. Digits, confusion, boundary and probs run forward

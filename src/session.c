@@ -296,6 +296,11 @@ const char *sh_num(double v, char *buf, size_t len)
 	return buf;
 }
 
+float sh_model_mid(const sh_model *sm)
+{
+	return nn_target_mid(sm->target_lo, sm->target_hi);
+}
+
 nn_loss_kind sh_model_loss(const sh_model *sm)
 {
 	nn_act act;

@@ -230,6 +230,9 @@ int sh_record_run(sh_session *S, const sh_model *sm, const char *data,
 /* The loss a model trains with: its chosen one, or the default for its
  * output (crossentropy after softmax, nll after logsoftmax, else mse). */
 nn_loss_kind sh_model_loss(const sh_model *sm);
+/* The class threshold of sm's single output: the middle of the targets
+ * it trains towards (`targets`), else 0.5. */
+float sh_model_mid(const sh_model *sm);
 /* Print a tensor: in full when small, else summarised. */
 void sh_print_tensor(sh_session *S, const char *name, const float *v,
                      const nn_shape *shape);

@@ -52,7 +52,7 @@ int vw_classes_of(const nn_dataset *d);
 /* Class k's name, or its number. */
 void vw_class_name(const nn_dataset *d, int k, char *buf, size_t len);
 /* The prediction of one output row of width w, as nn_predict makes it. */
-int vw_pred_of(const float *o, size_t w);
+int vw_pred_of(const float *o, size_t w, float mid);
 /* The model's output width. */
 size_t vw_out_width(const nn_model *m);
 /* Outputs of m (dropout off) for n inputs x of xs floats each, into out

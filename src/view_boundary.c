@@ -115,8 +115,8 @@ static int update_boundary(vw_view *v, nn_model *m, int w, int h)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const float *o = out + i * ow;
-		int p = vw_pred_of(o, ow);
-		float conf = ow == 1 ? fabsf(o[0] - 0.5f) * 2
+		int p = vw_pred_of(o, ow, v->mid);
+		float conf = ow == 1 ? fminf(fabsf(o[0] - v->mid) / v->half, 1)
 		             : (o[p] - 1.0f / ow) / (1 - 1.0f / ow);
 
 		s->grid[2 * i] = s->gk ? (float)p : o[0];

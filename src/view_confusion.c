@@ -36,7 +36,7 @@ static int update_confusion(vw_view *v, nn_model *m)
 	}
 	for (size_t i = 0; i < d->n; i++)
 		idx[i] = i;
-	if (nn_predict(m, d, idx, d->n, pred) < 0) {
+	if (nn_predict(m, d, idx, d->n, v->mid, pred) < 0) {
 		free(idx);
 		free(pred);
 		return vw_note(v, "%s", nn_error());

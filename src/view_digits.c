@@ -69,7 +69,7 @@ static int update_digits(vw_view *v, nn_model *m, int w, int h)
 	if (vw_outputs(m, v->d, v->sample, n, v->out) < 0)
 		return vw_note(v, "%s", nn_error());
 	for (size_t i = 0; i < n; i++)
-		v->pred[i] = vw_pred_of(v->out + i * ow, ow);
+		v->pred[i] = vw_pred_of(v->out + i * ow, ow, v->mid);
 	v->npred = n;
 	return 0;
 }

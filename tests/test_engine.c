@@ -594,6 +594,20 @@ START_TEST(optim_decay_per_step)
 }
 END_TEST
 
+/* A single output trained towards LO and HI is right on its label's side
+ * of their middle: 0 for -1 and 1, 0.5 for the labels as they are. */
+START_TEST(single_output_threshold)
+{
+	const float out[] = { -0.3f, 0.2f, 0.7f, -0.9f }, y[] = { 0, 1, 1, 0 };
+
+	ck_assert_float_eq(nn_target_mid(-1, 1), 0);
+	ck_assert_float_eq(nn_target_mid(0.1f, 0.9f), 0.5f);
+	ck_assert_float_eq(nn_target_mid(0, 0), 0.5f);
+	ck_assert_uint_eq(nn_count_correct(out, y, 4, 1, 0), 4);
+	ck_assert_uint_eq(nn_count_correct(out, y, 4, 1, 0.5f), 3);
+}
+END_TEST
+
 /* The dead zone: mse against nn_deadzone's targets is 1/2 * max(|d| -
  * dz, 0)^2 per output, and its gradient matches finite differences of
  * that loss, inside the zone (0), outside it and near its edges. */
@@ -956,6 +970,7 @@ int main(void)
 	tcase_add_test(tc, parallel_caller_takes_over);
 	tcase_add_test(tc, optim_sgd_momentum_nesterov);
 	tcase_add_test(tc, optim_decay_per_step);
+	tcase_add_test(tc, single_output_threshold);
 	tcase_add_test(tc, deadzone_loss_gradient);
 	tcase_add_test(tc, optim_adaptive);
 	tcase_add_test(tc, param_counts);

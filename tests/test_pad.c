@@ -207,7 +207,7 @@ START_TEST(padding_carries_nothing)
 		ck_assert_float_eq(grad[5 * 3 + c], 0);
 	}
 	ck_assert_float_eq_tol(grad[0], (exp(5 - lse) - 1) / 4, 1e-6);
-	ck_assert_uint_eq(nn_count_correct(d->x, y, 6, 3), 3);
+	ck_assert_uint_eq(nn_count_correct(d->x, y, 6, 3, 0.5f), 3);
 	ck_assert_uint_eq(nn_count_labelled(y, 6, 3), 4);
 	nn_model_free(m);
 	nn_dataset_free(d);
