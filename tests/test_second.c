@@ -243,7 +243,7 @@ START_TEST(fresh_state_unread)
 	const int kinds[] = { NN_OPT_CG, NN_OPT_LBFGS, NN_OPT_LM, NN_OPT_BFGS,
 	                      NN_OPT_SCG };
 
-	ck_assert_int_eq(mallopt(M_PERTURB, 0x100), 1);
+	mallopt(M_PERTURB, 0x100);      /* (ASan's allocator ignores it) */
 	for (int k = 0; k < 5; k++) {
 		nn_model *m = net(1, 5, 9);
 		nn_optim o;
