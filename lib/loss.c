@@ -339,7 +339,8 @@ static size_t count(const float *out, const float *y, size_t n, size_t w,
 
 	if (n * w < NN_PARALLEL_MIN_VALUES || n < 2 ||
 	    nn_parallel_parts() < 2)
-		return out ? count_rows(out, y, n, w, mid) : labelled_rows(y, n, w);
+		return out ? count_rows(out, y, n, w, mid)
+		           : labelled_rows(y, n, w);
 	parts = nn_parallel(NN_MAX_PARTS, count_part, &j);
 	for (int p = 0; p < parts; p++)
 		total += j.count[p];

@@ -253,7 +253,8 @@ START_TEST(fresh_state_unread)
 		run(m, &o, d, 3, &h);
 		ck_assert_int_eq(h.n, 3);
 		for (size_t i = 0; i < h.n; i++)
-			ck_assert_msg(isfinite(h.p[i].loss), "%s: iteration %zu",
+			ck_assert_msg(isfinite(h.p[i].loss),
+			              "%s: iteration %zu",
 			              nn_optim_name(o.kind), i + 1);
 		nn_history_free(&h);
 		nn_optim_reset(&o);
