@@ -32,6 +32,16 @@
  * again, up to BUSY_MAX_NS. Two threads then cost what one does beside a
  * busy core, and come back within that time when it frees.
  *
+ * Other programs are also seen directly: every LOAD_NS the caller reads
+ * how long the cores it may run on were idle (/proc/stat) and how much
+ * CPU time nnsh took; the rest went to other programs. A core counts as
+ * room for a thread when SPARE of it was left, and a loop takes no more
+ * threads than there is room for: on two cores beside one busy program,
+ * the caller alone. The test above reacts within a few loops but has to
+ * share again to learn that the core has freed, losing each time; this
+ * one keeps off a busy core for as long as it stays busy, and shares
+ * again within LOAD_NS of its freeing.
+ *
  * Whether the workers take part in a loop is also chosen per kind of loop
  * (its function and number of parts) from what it cost each way: the
  * caller times every loop (but the first each way, which pays for first
@@ -42,10 +52,14 @@
  * one preemption does not keep a kind on one thread for long. The parts
  * are the same either way, so the numbers are too. */
 #define _GNU_SOURCE 1           /* sched_getcpu */
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "nn.h"
 #include "workers.h"
@@ -80,6 +94,12 @@
 #define BUSY_MIN_NS 10000000
 #define BUSY_MAX_NS 500000000
 #define CALM_NS 50000000
+
+/* How often the caller looks at what other programs take of the cores,
+ * in nanoseconds, and how much of a core must be spare for a thread to
+ * run on it. */
+#define LOAD_NS 100000000
+#define SPARE 0.7
 
 /* A hint to the core that this thread is spinning. */
 static inline void cpu_relax(void)
@@ -153,6 +173,86 @@ static struct {
 static uint32_t loops;
 static uint64_t busy_until, busy_ns;
 static double held;             /* share of loops held up, averaged */
+
+/* What the caller last read of the cores it may run on (only it touches
+ * this): /proc/stat, opened on first use (-1 when it cannot be read),
+ * those cores, when it read them (now_ns's clock), their idle time and
+ * this process's CPU time then (seconds), and how many threads they had
+ * room for since the read before. */
+static struct {
+	int fd;
+	cpu_set_t allowed;
+	uint64_t at;
+	double idle, ours;
+	int room;
+} L = { .fd = -2, .room = NN_MAX_PARTS };
+
+/* The idle time of the cores in L.allowed, in seconds, and how many they
+ * are; -1 when /proc/stat cannot be read. */
+static double idle_seconds(int *cores)
+{
+	static char buf[16384];
+	ssize_t len = pread(L.fd, buf, sizeof buf - 1, 0);
+	double ticks = 0, hz = (double)sysconf(_SC_CLK_TCK);
+	char *s = buf, *end;
+
+	if (len <= 0 || hz <= 0)
+		return -1;
+	buf[len] = '\0';
+	*cores = 0;
+	while (s[0] == 'c' && s[1] == 'p' && s[2] == 'u') {
+		long cpu = strtol(s + 3, &end, 10);
+
+		if (end != s + 3 && cpu >= 0 && cpu < CPU_SETSIZE &&
+		    CPU_ISSET(cpu, &L.allowed)) {
+			/* user nice system idle iowait: the last two idle */
+			for (int i = 0; i < 3; i++)
+				strtoull(end, &end, 10);
+			ticks += (double)strtoull(end, &end, 10);
+			ticks += (double)strtoull(end, &end, 10);
+			++*cores;
+		}
+		s = strchr(s, '\n');
+		if (!s)
+			break;
+		s++;
+	}
+	return *cores ? ticks / hz : -1;
+}
+
+/* How many threads the cores the caller may run on have room for: every
+ * LOAD_NS, what the idle time and nnsh's own CPU time leave of them since
+ * the last look was other programs', and each core of which SPARE was
+ * left counts. A busy program beside two threads takes half a core
+ * pinned, two thirds free; a quiet machine's own chores a few
+ * hundredths. Without /proc/stat, every core is spare. */
+static int room(uint64_t now)
+{
+	struct timespec ts;
+	double idle, ours, wall, others;
+	int cores;
+
+	if (L.fd == -2)
+		L.fd = sched_getaffinity(0, sizeof L.allowed, &L.allowed) ?
+		       -1 : open("/proc/stat", O_RDONLY | O_CLOEXEC);
+	if (L.fd < 0 || now - L.at < LOAD_NS)
+		return L.room;
+	idle = idle_seconds(&cores);
+	if (idle < 0 || clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return L.room;
+	ours = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	if (L.at) {
+		wall = (double)(now - L.at) * 1e-9;
+		others = cores - ((idle - L.idle) + (ours - L.ours)) / wall;
+		L.room = (int)(cores - others + (1 - SPARE));
+		if (L.room < 1)
+			L.room = 1;
+	}
+	L.at = now;
+	L.idle = idle;
+	L.ours = ours;
+	return L.room;
+}
 
 /* Set while this thread runs a part: a loop started from inside one runs
  * there, alone, rather than wait for workers busy with the outer loop. */
@@ -325,6 +425,11 @@ static int start_workers(int threads)
 	return P.workers + 1 < threads ? P.workers + 1 : threads;
 }
 
+void nn_parallel_start(void)
+{
+	room(now_ns());
+}
+
 /* The record of loops of fn in `parts` parts: looked for in PROBE slots
  * from where it hashes, else made in the first free one of them, else in
  * the one that ran least (two kinds that hashed to one slot took it from
@@ -458,7 +563,9 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 	if (threads > 1) {
 		k = kind_of(fn, parts);
 		start = now_ns();
-		if (start < busy_until || !share(k)) {
+		if (threads > room(start))
+			threads = room(start);
+		if (threads == 1 || start < busy_until || !share(k)) {
 			run_alone(fn, ud, parts);
 			record(k, 0, (double)(now_ns() - start));
 			return parts;

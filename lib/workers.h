@@ -15,6 +15,11 @@
 /* Threads a loop may use: nn_threads(), at most NN_MAX_PARTS. */
 int nn_parallel_parts(void);
 
+/* Take the first look at how busy the cores are (see nn_parallel), so
+ * that the first loops are shared or not by what other programs did
+ * since the start. Called by the thread that starts loops. */
+void nn_parallel_start(void);
+
 /* Call fn(ud, part, parts) once for each part = 0 .. parts-1 and return
  * parts, which is min(want, NN_MAX_PARTS) whatever the thread count, so
  * that a loop cuts its work the same way on one thread as on eight. The

@@ -16,6 +16,7 @@
 #include "repl.h"
 #include "script.h"
 #include "signals.h"
+#include "workers.h"
 
 static void usage(FILE *f)
 {
@@ -228,6 +229,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nnsh: no signal thread: Ctrl-C will not "
 		        "stop training\n");
 	nn_warm_up();
+	nn_parallel_start();
 	nn_set_interrupt((volatile int *)&S->stop);
 	prompt = o.interactive == 1 ||
 	         (o.interactive == -1 && !o.nscripts && !o.nexprs &&

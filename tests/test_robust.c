@@ -2,9 +2,11 @@
  * with a single label word or NUL bytes, model files with long names or
  * too many layers, saves that meet stale temporaries, devices, FIFOs
  * and symbolic links, and sizes that overflow 32 bits. */
+#define _GNU_SOURCE 1           /* sched_setaffinity */
 #include <check.h>
 #include <errno.h>
 #include <dirent.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -20,6 +22,7 @@
 
 #include "nn.h"
 #include "suite.h"
+#include "workers.h"
 
 extern long nn_save_crash_after;
 
@@ -523,11 +526,63 @@ START_TEST(size_concat)
 }
 END_TEST
 
+/* Beside another program busy on one of two cores, every loop runs on
+ * the thread that starts it: a worker would only take turns with that
+ * program, and the loops wait for the part it holds (issue 16, threads
+ * under load). The pool looks at the cores every 100 ms; the test keeps
+ * to two of them, with a child spinning on them all along. */
+static void busy_part(void *ud, int part, int parts)
+{
+	int *elsewhere = ud;
+	double end = nn_now() + 20e-6;
+
+	(void)part;
+	(void)parts;
+	while (nn_now() < end)
+		;
+	if (nn_parallel_slot() != 0)
+		__atomic_add_fetch(elsewhere, 1, __ATOMIC_RELAXED);
+}
+
+START_TEST(parallel_beside_busy_core)
+{
+	struct timespec pause = { 0, 250000000 };
+	cpu_set_t all, two;
+	int cores = 0, elsewhere = 0;
+	pid_t hog;
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof all, &all), 0);
+	CPU_ZERO(&two);
+	for (int c = 0; c < CPU_SETSIZE && cores < 2; c++)
+		if (CPU_ISSET(c, &all)) {
+			CPU_SET(c, &two);
+			cores++;
+		}
+	ck_assert_int_eq(sched_setaffinity(0, sizeof two, &two), 0);
+	hog = fork();
+	ck_assert_int_ge(hog, 0);
+	if (hog == 0) {
+		alarm(30);
+		for (;;)
+			;
+	}
+	nn_set_threads(2);
+	nn_parallel_start();
+	nanosleep(&pause, NULL);
+	for (int rep = 0; rep < 2000; rep++)       /* 0.3 s or more */
+		ck_assert_int_eq(nn_parallel(8, busy_part, &elsewhere), 8);
+	kill(hog, SIGKILL);
+	waitpid(hog, NULL, 0);
+	ck_assert_int_eq(elsewhere, 0);
+	nn_set_threads(0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("robust");
 	TCase *csv = tcase_create("csv"), *files = tcase_create("files");
-	TCase *sizes = tcase_create("sizes");
+	TCase *sizes = tcase_create("sizes"), *threads = tcase_create("threads");
 
 	tcase_add_checked_fixture(csv, setup, teardown);
 	tcase_add_test(csv, csv_one_label_word);
@@ -547,5 +602,8 @@ int main(void)
 	tcase_add_test(sizes, size_conv_layers);
 	tcase_add_test(sizes, size_concat);
 	suite_add_tcase(s, sizes);
+	tcase_set_timeout(threads, 60);
+	tcase_add_test(threads, parallel_beside_busy_core);
+	suite_add_tcase(s, threads);
 	return run_suite(s);
 }
