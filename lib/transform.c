@@ -2,6 +2,7 @@
  * splits, reshapes, one-hot targets, autoencoder targets, per-feature
  * affine maps (standardise, min-max), noise, PCA whitening; and the
  * statistics that `info` shows. The argument is never changed. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,9 +332,26 @@ int nn_affine_minmax(const nn_dataset *d, int per_feature, double lo,
 	}
 	for (size_t j = 0; j < s.n; j++) {
 		double span = s.max[j] - s.min[j];
+		double mul = span > 0 ? (hi - lo) / span : 0;
+		double add = lo - s.min[j] * (double)(float)mul;
 
-		a->mul[j] = span > 0 ? (float)((hi - lo) / span) : 0;
-		a->add[j] = (float)(lo - s.min[j] * a->mul[j]);
+		/* a factor past a float's range turned every 0 into NaN */
+		if (!(fabs(mul) <= FLT_MAX && fabs(add) <= FLT_MAX &&
+		      fabs(hi) <= FLT_MAX && fabs(lo) <= FLT_MAX)) {
+			sums_free(&s);
+			nn_affine_free(a);
+			if (s.n == 1)
+				return nn_fail("scale: [%g, %g] onto [%g, %g] "
+				               "takes a factor of %g, beyond a "
+				               "float's %g", s.min[j], s.max[j],
+				               lo, hi, mul, FLT_MAX);
+			return nn_fail("scale: feature %zu spans [%g, %g]: "
+			               "onto [%g, %g] takes a factor of %g, "
+			               "beyond a float's %g", j + 1, s.min[j],
+			               s.max[j], lo, hi, mul, FLT_MAX);
+		}
+		a->mul[j] = (float)mul;
+		a->add[j] = (float)add;
 	}
 	sums_free(&s);
 	return 0;

@@ -826,6 +826,9 @@ START_TEST(normalize_and_scale)
 	nn_affine_free(&a);
 	nn_dataset_free(n);
 	ck_assert_int_eq(nn_affine_minmax(d, 1, 1, 0, &a), -1);
+	/* values past a float's range are refused, not made NaN or inf */
+	ck_assert_int_eq(nn_affine_minmax(d, 1, 0, 1e39, &a), -1);
+	ck_assert_ptr_nonnull(strstr(nn_error(), "beyond a float's"));
 	nn_dataset_free(other);
 	nn_dataset_free(d);
 }
