@@ -44,16 +44,40 @@ int nn_deltas_finite(const nn_model *m, const size_t *osz, size_t n)
 	return 1;
 }
 
+/* What to try after a layer's output overflowed at iteration iter: at
+ * the first, which no step came before, the inputs; else a lower rate
+ * for the methods that step by it; the line searches take their own
+ * steps, lr scaling only the first try; the others choose theirs. */
+static void overflow_hint(char *buf, size_t size, nn_optim_kind kind,
+                          double lr, long iter)
+{
+	const char *name = nn_optim_name(kind);
+
+	if (iter == 1)
+		snprintf(buf, size, "no step came before it: are the inputs "
+		         "centred and scaled ('data D2 = normalize D')?");
+	else if (!nn_optim_full_batch(kind))
+		snprintf(buf, size, "is the learning rate, %g, too high?", lr);
+	else if (kind == NN_OPT_CG || kind == NN_OPT_LBFGS ||
+	         kind == NN_OPT_BFGS)
+		snprintf(buf, size, "%s's line search tried this step; lr, "
+		         "%g, scales only its first try: are the inputs "
+		         "centred and scaled ('data D2 = normalize D')?", name,
+		         lr);
+	else
+		snprintf(buf, size, "%s chose this step itself: are the "
+		         "inputs centred and scaled ('data D2 = normalize "
+		         "D')?", name);
+}
+
 int nn_guard_fail(const nn_model *m, nn_loss_kind loss, const size_t *osz,
-                  size_t n, long iter, double l, double lr,
-                  const char *kept)
+                  size_t n, long iter, double l, nn_optim_kind kind,
+                  double lr, const char *kept)
 {
 	size_t nl = nn_model_layers(m), last = nl - 1;
 	nn_layer_info info;
 	const char *bad;
-	char lrs[32];
-
-	snprintf(lrs, sizeof lrs, "%g", lr);
+	char hint[192];
 	for (size_t i = 0; i < nl; i++) {
 		bad = bad_value(nn_model_z(m, i), n * osz[i]);
 		if (!bad)
@@ -61,19 +85,24 @@ int nn_guard_fail(const nn_model *m, nn_loss_kind loss, const size_t *osz,
 		if (!bad)
 			continue;
 		nn_model_layer_info(m, i, &info);
+		overflow_hint(hint, sizeof hint, kind, lr, iter);
 		return nn_fail("NaN guard: iteration %ld: layer %zu (%s) "
-		               "produced %s; %s (is the learning rate, %s, "
-		               "too high?)", iter, i + 1, info.desc, bad, kept,
-		               lrs);
+		               "produced %s; %s (%s)", iter, i + 1, info.desc,
+		               bad, kept, hint);
 	}
 	nn_model_layer_info(m, last, &info);
-	if (!isfinite(l) && loss == NN_LOSS_CE_NAIVE)
+	if (!isfinite(l) && loss == NN_LOSS_CE_NAIVE) {
+		hint[0] = '\0';
+		if (!nn_optim_full_batch(kind))
+			snprintf(hint, sizeof hint, ", or a learning rate "
+			         "below %g", lr);
 		return nn_fail("NaN guard: iteration %ld: the loss is %s: "
 		               "layer %zu (%s) gave a probability of 0 and "
 		               "crossentropy naive took its log; %s (use the "
-		               "fused 'loss crossentropy', or a learning rate "
-		               "below %s)", iter, isnan(l) ? "nan" : "inf",
-		               last + 1, info.desc, kept, lrs);
+		               "fused 'loss crossentropy'%s)", iter,
+		               isnan(l) ? "nan" : "inf", last + 1, info.desc,
+		               kept, hint);
+	}
 	if (!isfinite(l))
 		return nn_fail("NaN guard: iteration %ld: the loss (%s) is %s "
 		               "on the finite outputs of layer %zu (%s); %s",
@@ -84,10 +113,14 @@ int nn_guard_fail(const nn_model *m, nn_loss_kind loss, const size_t *osz,
 		if (!bad)
 			continue;
 		nn_model_layer_info(m, i, &info);
+		if (nn_optim_full_batch(kind) || iter == 1)
+			overflow_hint(hint, sizeof hint, kind, lr, iter);
+		else
+			snprintf(hint, sizeof hint, "lower the learning rate, "
+			         "%g, or clip gradients with clip=", lr);
 		return nn_fail("NaN guard: iteration %ld: the gradient became "
-		               "%s in layer %zu (%s); %s (lower the learning "
-		               "rate, %s, or clip gradients with clip=)", iter,
-		               bad, i + 1, info.desc, kept, lrs);
+		               "%s in layer %zu (%s); %s (%s)", iter, bad, i + 1,
+		               info.desc, kept, hint);
 	}
 	return nn_fail("NaN guard: iteration %ld: a value became NaN or "
 	               "infinite; %s", iter, kept);

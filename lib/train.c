@@ -332,7 +332,7 @@ static int guard_stop(trainer *t, size_t n, double l)
 	r->nan_iter = r->iter + 1;
 	if (t->safe_iter == r->iter)
 		snprintf(kept, sizeof kept, "the weights from before this "
-		         "batch are kept");
+		         "%s are kept", t->full ? "iteration" : "batch");
 	else
 		snprintf(kept, sizeof kept, "the weights from before "
 		         "iteration %ld, the last checked finite, are "
@@ -340,7 +340,7 @@ static int guard_stop(trainer *t, size_t n, double l)
 	memcpy(nn_model_params(t->m), t->safe,
 	       nn_model_param_count(t->m) * sizeof *t->safe);
 	return nn_guard_fail(t->m, t->loss, t->osz, n, r->nan_iter, l,
-	                     t->o->lr, kept);
+	                     t->o->kind, t->o->lr, kept);
 }
 
 /* The gradient of the n samples at offset off of the batch, forward,

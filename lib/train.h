@@ -51,11 +51,11 @@ int nn_deltas_finite(const nn_model *m, const size_t *osz, size_t n);
 
 /* Say where the first NaN or infinity of the last pass over n samples
  * came from: the first layer whose output has one, else the loss l, else
- * the first layer (from the top) whose delta has one; iter, the rate lr
- * and kept (what happened to the weights) go into the message. Returns
- * -1. */
+ * the first layer (from the top) whose delta has one; iter and kept
+ * (what happened to the weights) go into the message, and what to try,
+ * which depends on the method `kind` and its rate lr. Returns -1. */
 int nn_guard_fail(const nn_model *m, nn_loss_kind loss, const size_t *osz,
-                  size_t n, long iter, double l, double lr,
-                  const char *kept);
+                  size_t n, long iter, double l, nn_optim_kind kind,
+                  double lr, const char *kept);
 
 #endif

@@ -10,6 +10,7 @@
 #include "nn.h"
 #include "steer_util.h"
 #include "suite.h"
+#include "train.h"
 /* ---- schedules --------------------------------------------------------- */
 
 START_TEST(schedule_formulas)
@@ -400,6 +401,49 @@ START_TEST(nan_guard_names_layer)
 }
 END_TEST
 
+/* What the guard tells a user to try depends on who chose the step: the
+ * rate of SGD and its kin, the line search's first try, a method's own
+ * step, and at the first iteration none (the inputs overflow). */
+START_TEST(nan_guard_hints)
+{
+	static const struct {
+		nn_optim_kind kind;
+		long iter;
+		const char *hint;
+	} cases[] = {
+		{ NN_OPT_SGD, 5, "(is the learning rate, 0.5, too high?)" },
+		{ NN_OPT_ADAM, 5, "(is the learning rate, 0.5, too high?)" },
+		{ NN_OPT_LBFGS, 5, "(lbfgs's line search tried this step; lr, "
+		  "0.5, scales only its first try: are the inputs centred" },
+		{ NN_OPT_CG, 5, "(cg's line search tried this step" },
+		{ NN_OPT_SCG, 5, "(scg chose this step itself: are the inputs "
+		  "centred and scaled ('data D2 = normalize D')?)" },
+		{ NN_OPT_LM, 5, "(lm chose this step itself" },
+		{ NN_OPT_SGD, 1, "(no step came before it: are the inputs "
+		  "centred and scaled ('data D2 = normalize D')?)" },
+		{ NN_OPT_LBFGS, 1, "(no step came before it" },
+	};
+	nn_model *m = mlp(8, 4, NN_ACT_RELU, 0, 3, 43);
+	size_t osz[2] = { 4, 3 };
+	float x[2 * 8];
+
+	for (int i = 0; i < 2 * 8; i++)
+		x[i] = 3e38f;
+	ck_assert_ptr_nonnull(nn_model_forward(m, x, 2, 0, NULL));
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		ck_assert_int_eq(nn_guard_fail(m, NN_LOSS_CE, osz, 2,
+		                               cases[c].iter, NAN, cases[c].kind,
+		                               0.5, "kept"), -1);
+		ck_assert_ptr_nonnull(strstr(nn_error(), "layer 1 (dense 4 "
+		                                         "relu) produced"));
+		if (!strstr(nn_error(), cases[c].hint))
+			ck_abort_msg("%s, iteration %ld: %s", nn_optim_name(
+			             cases[c].kind), cases[c].iter, nn_error());
+	}
+	nn_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("steer");
@@ -414,6 +458,7 @@ int main(void)
 	tcase_add_test(tc, fanin_scales_steps);
 	tcase_add_test(tc, targets_and_val_split);
 	tcase_add_test(tc, nan_guard_names_layer);
+	tcase_add_test(tc, nan_guard_hints);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
