@@ -18,6 +18,7 @@
 #include "nn_stats.h"
 #include "ranks.h"
 #include "train.h"
+#include "workers.h"
 
 static int early_on(const nn_early *e)
 {
@@ -618,7 +619,7 @@ static int run_loop(trainer *t)
 	pr.run = r;
 	while (r->iter < r->iters) {
 		size_t cnt;
-		double l = 0;
+		double l = 0, step_began;
 		float was;
 		int stop = 0, quit;
 
@@ -639,8 +640,10 @@ static int run_loop(trainer *t)
 			t->o->lr = (float)(t->lr_scale *
 			        nn_schedule_lr(sc, t->base_lr, t->o->t));
 		was = t->o->lr;
+		step_began = nn_now();
 		if (train_batch(t, cnt, &l) < 0)
 			return -1;
+		nn_parallel_step_took(nn_now() - step_began);
 		if (t->o->lr != was)    /* rank 0's rate, changed live */
 			keep_rate(t, was, scheduled);
 		r->iter++;
@@ -810,7 +813,9 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	}
 	/* the batches stay in t.b.x: flatten may pass them on */
 	nn_model_lend_input(m, t.b.x, t.cfg.batch * d->xsize);
+	nn_parallel_steps(1);
 	rc = run_loop(&t);
+	nn_parallel_steps(0);
 	nn_model_lend_input(m, NULL, 0);
 	o->lr = (float)t.base_lr;
 	rc = finish_run(&t, rc);

@@ -42,6 +42,13 @@
  * one keeps off a busy core for as long as it stays busy, and shares
  * again within LOAD_NS of its freeing.
  *
+ * In training, whole steps are compared too (see BLOCK below): a loop
+ * shared can be faster than alone and the step still slower, when what
+ * follows reads what the other core wrote (on these virtual machines
+ * that costs more than the part saved: w1's SGD update shared, then the
+ * next step's gather and product reading it back). Between trials,
+ * steps that lost shared run every loop alone.
+ *
  * Whether the workers take part in a loop is also chosen per kind of loop
  * (its function and number of parts) from what it cost each way: the
  * caller times every loop (but the first each way, which pays for first
@@ -252,6 +259,83 @@ static int room(uint64_t now)
 	L.idle = idle;
 	L.ours = ours;
 	return L.room;
+}
+
+/* Training steps, compared whole: a training run times each step
+ * (nn_parallel_step_took), BLOCK of them make a block, and a block's
+ * median step is what its way cost (a step that paid for a point or
+ * the epoch's end is left out so). After a block each way, which pay
+ * for first use (the worker's pages, the kinds' first times), a trial
+ * runs a block with every loop alone, then a block as nn_parallel
+ * chooses (sharing per kind), and
+ * the way that won runs GAP_MIN blocks before the next trial, twice as
+ * many each time the same way wins again, up to GAP_MAX. Sharing must
+ * win by SHARE_MARGIN: a step sees what the per-kind times cannot, the
+ * loop after a shared one reading what the other core wrote. */
+#define BLOCK 8
+#define GAP_MIN 4
+#define GAP_MAX 64
+#define SHARE_MARGIN 0.97
+
+static struct {
+	int on;                 /* in a training run */
+	int alone;              /* this block runs every loop alone */
+	int trial;              /* blocks of the trial still to run */
+	int won;                /* the last trial's way (1 shared), or -1 */
+	int n;                  /* steps of this block so far */
+	unsigned left, gap;     /* blocks to the next trial, and after */
+	double t[BLOCK];        /* this block's step times */
+	double cost[2];         /* the trial's medians: alone, shared */
+} T;
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+void nn_parallel_steps(int on)
+{
+	T.on = on;
+	T.alone = on;           /* a block each way to warm up, a trial */
+	T.trial = 4;
+	T.won = -1;
+	T.n = 0;
+	T.gap = GAP_MIN;
+}
+
+void nn_parallel_step_took(double seconds)
+{
+	double med;
+
+	if (!T.on || nn_parallel_parts() < 2)
+		return;
+	T.t[T.n++] = seconds;
+	if (T.n < BLOCK)
+		return;
+	T.n = 0;
+	qsort(T.t, BLOCK, sizeof T.t[0], by_value);
+	med = (T.t[BLOCK / 2 - 1] + T.t[BLOCK / 2]) / 2;
+	if (T.trial > 0) {
+		if (T.trial <= 2)
+			T.cost[!T.alone] = med;
+		if (--T.trial > 0) {
+			T.alone = T.trial % 2 == 0;
+			return;
+		}
+		/* both ways measured: the winner runs until the next trial */
+		T.alone = !(T.cost[1] < SHARE_MARGIN * T.cost[0]);
+		T.gap = T.won == !T.alone ? (T.gap < GAP_MAX ? 2 * T.gap :
+		                             GAP_MAX) : GAP_MIN;
+		T.won = !T.alone;
+		T.left = T.gap;
+		return;
+	}
+	if (--T.left == 0) {
+		T.trial = 2;
+		T.alone = 1;
+	}
 }
 
 /* Set while this thread runs a part: a loop started from inside one runs
@@ -560,6 +644,11 @@ int nn_parallel(int want, void (*fn)(void *ud, int part, int parts),
 
 	if (threads > parts)
 		threads = parts;
+	if (threads > 1 && T.alone) {
+		/* a block of steps alone: the kinds' learning waits */
+		run_alone(fn, ud, parts);
+		return parts;
+	}
 	if (threads > 1) {
 		k = kind_of(fn, parts);
 		start = now_ns();

@@ -20,6 +20,16 @@ int nn_parallel_parts(void);
  * since the start. Called by the thread that starts loops. */
 void nn_parallel_start(void);
 
+/* A training run begins (on 1) or ends (on 0): in between, the pool
+ * compares whole steps run with every loop alone and run as nn_parallel
+ * chooses, and runs the faster way (trying the other now and then), so
+ * that two threads never cost more than one where sharing a step's loops
+ * would. Called by the thread that starts loops. */
+void nn_parallel_steps(int on);
+
+/* One training step took `seconds` (its loops and all else it did). */
+void nn_parallel_step_took(double seconds);
+
 /* Call fn(ud, part, parts) once for each part = 0 .. parts-1 and return
  * parts, which is min(want, NN_MAX_PARTS) whatever the thread count, so
  * that a loop cuts its work the same way on one thread as on eight. The
