@@ -264,18 +264,20 @@ static int room(uint64_t now)
 /* Training steps, compared whole: a training run times each step
  * (nn_parallel_step_took), BLOCK of them make a block, and a block's
  * median step is what its way cost (a step that paid for a point or
- * the epoch's end is left out so). After a block each way, which pay
- * for first use (the worker's pages, the kinds' first times), a trial
- * runs a block with every loop alone, then a block as nn_parallel
- * chooses (sharing per kind), and
- * the way that won runs GAP_MIN blocks before the next trial, twice as
- * many each time the same way wins again, up to GAP_MAX. Sharing must
- * win by SHARE_MARGIN: a step sees what the per-kind times cannot, the
- * loop after a shared one reading what the other core wrote. */
+ * the epoch's end is left out so). After a block shared, which pays for
+ * first use (the worker's pages, the kinds' first times), a trial runs
+ * a block with every loop alone, then a block as nn_parallel chooses
+ * (sharing per kind). The way that won runs for a while before the next
+ * trial: GAP_MIN blocks, or twice as many when it won by more than
+ * CLEAR, then twice (four times) as many each time the same way wins
+ * again, up to GAP_MAX. Sharing must win by SHARE_MARGIN: a step sees
+ * what the per-kind times cannot, the loop after a shared one reading
+ * what the other core wrote. */
 #define BLOCK 8
 #define GAP_MIN 4
 #define GAP_MAX 64
 #define SHARE_MARGIN 0.97
+#define CLEAR 0.8
 
 static struct {
 	int on;                 /* in a training run */
@@ -298,8 +300,8 @@ static int by_value(const void *a, const void *b)
 void nn_parallel_steps(int on)
 {
 	T.on = on;
-	T.alone = on;           /* a block each way to warm up, a trial */
-	T.trial = 4;
+	T.alone = 0;            /* a block shared to warm up, a trial */
+	T.trial = 3;
 	T.won = -1;
 	T.n = 0;
 	T.gap = GAP_MIN;
@@ -307,7 +309,8 @@ void nn_parallel_steps(int on)
 
 void nn_parallel_step_took(double seconds)
 {
-	double med;
+	double med, ratio;
+	unsigned grow;
 
 	if (!T.on || nn_parallel_parts() < 2)
 		return;
@@ -321,13 +324,16 @@ void nn_parallel_step_took(double seconds)
 		if (T.trial <= 2)
 			T.cost[!T.alone] = med;
 		if (--T.trial > 0) {
-			T.alone = T.trial % 2 == 0;
+			T.alone = T.trial == 2;
 			return;
 		}
 		/* both ways measured: the winner runs until the next trial */
-		T.alone = !(T.cost[1] < SHARE_MARGIN * T.cost[0]);
-		T.gap = T.won == !T.alone ? (T.gap < GAP_MAX ? 2 * T.gap :
-		                             GAP_MAX) : GAP_MIN;
+		ratio = T.cost[1] / T.cost[0];
+		T.alone = !(ratio < SHARE_MARGIN);
+		grow = ratio < CLEAR || ratio > 1 / CLEAR ? 4 : 2;
+		T.gap = T.won == !T.alone ? T.gap * grow : GAP_MIN * grow / 2;
+		if (T.gap > GAP_MAX)
+			T.gap = GAP_MAX;
 		T.won = !T.alone;
 		T.left = T.gap;
 		return;
