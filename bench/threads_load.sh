@@ -2,11 +2,13 @@
 # threads_load.sh - is nnsh on two threads ever slower than on one? Each
 # workload trains on the bundled digits with --threads 1 and --threads 2,
 # alternately, RUNS times each, on a quiet machine and beside a CPU hog
-# (a shell loop, killed after each pair of runs and bounded by timeout),
-# pinned to the last CPU or left to the scheduler. Prints the best
-# training time of each (the sum of its epochs' times) and the ratio t2/t1 (target: at most 1.0 in every row),
-# and the load average before and after: other programs on a shared
-# machine make every figure noisier, so quote it with them.
+# (a shell loop, started for each workload and mode and bounded by
+# timeout), pinned to the last CPU or left to the scheduler; given
+# several binaries, they take turns within each round. Prints the best
+# training time of each (the sum of its epochs' times) and the ratio
+# t2/t1 (target: at most 1.0 in every row), and the load average before
+# and after: other programs on a shared machine make every figure
+# noisier, so quote it with them.
 #   bench/threads_load.sh                    (nnsh from build/, or $NNSH)
 #   bench/threads_load.sh OLD/nnsh NEW/nnsh  (A/B in the same run)
 #   RUNS=5 WORKLOADS="w1 w5" MODES="quiet pinned" bench/threads_load.sh
@@ -121,22 +123,30 @@ printf '%-6s %-4s %-7s %8s %8s %6s\n' binary work mode "t1 ms" "t2 ms" t2/t1
 for w in $workloads; do
 	script "$w" > "$tmp/$w.nn"
 	for mode in $modes; do
+		# the binaries take turns within each round, so that a slower
+		# or faster spell of the machine falls on all of them
+		start_hog "$mode"
+		sleep 0.2
+		i=0
+		while [ "$i" -lt "$runs" ]; do
+			b=0
+			for nnsh in "$@"; do
+				b=$((b + 1))
+				eval "one=\${best1_$b:-}; two=\${best2_$b:-}"
+				one=$(min "$one" "$(ms "$nnsh" 1 "$tmp/$w.nn")")
+				two=$(min "$two" "$(ms "$nnsh" 2 "$tmp/$w.nn")")
+				eval "best1_$b=$one; best2_$b=$two"
+			done
+			i=$((i + 1))
+		done
+		stop_hog
 		b=0
 		for nnsh in "$@"; do
 			b=$((b + 1))
-			best1="" best2=""
-			start_hog "$mode"
-			sleep 0.2
-			i=0
-			while [ "$i" -lt "$runs" ]; do
-				best1=$(min "$best1" "$(ms "$nnsh" 1 "$tmp/$w.nn")")
-				best2=$(min "$best2" "$(ms "$nnsh" 2 "$tmp/$w.nn")")
-				i=$((i + 1))
-			done
-			stop_hog
+			eval "one=\$best1_$b; two=\$best2_$b; best1_$b=; best2_$b="
 			printf '%-6s %-4s %-7s %8d %8d %6.2f\n' "#$b" "$w" \
-			       "$mode" "$best1" "$best2" \
-			       "$(echo "$best2 $best1" | awk '{ print $1 / $2 }')"
+			       "$mode" "$one" "$two" \
+			       "$(echo "$two $one" | awk '{ print $1 / $2 }')"
 		done
 	done
 done
