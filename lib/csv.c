@@ -3,6 +3,7 @@
  * words) or float target columns. Every error names the line and column. */
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,7 +122,8 @@ static int split_line(const char *line, size_t len, char sep, fields *fs)
 	return 0;
 }
 
-/* A finite number taking the whole field. */
+/* A finite number taking the whole field: 0, else -1, or -2 when it is
+ * past a float's range (it would be read as infinite). */
 static int number(const char *s, double *v)
 {
 	char *end;
@@ -130,7 +132,9 @@ static int number(const char *s, double *v)
 		return -1;
 	errno = 0;
 	*v = strtod(s, &end);
-	return *end == '\0' && errno != ERANGE && isfinite(*v) ? 0 : -1;
+	if (*end != '\0' || errno == ERANGE || !isfinite(*v))
+		return -1;
+	return fabs(*v) <= FLT_MAX ? 0 : -2;
 }
 
 /* The whole file, decompressed when it is gzip. */
@@ -341,6 +345,7 @@ static int add_row(csv_state *s, fields *fs, long line)
 	}
 	for (int c = 0; c < s->ncols; c++) {
 		double v;
+		int rc;
 
 		if (s->role[c] == COL_SKIP)
 			continue;
@@ -350,7 +355,15 @@ static int add_row(csv_state *s, fields *fs, long line)
 				               "is empty", s->path, line, c + 1);
 			continue;
 		}
-		if (number(fs->f[c], &v) < 0) {
+		if ((rc = number(fs->f[c], &v)) < 0) {
+			if (rc == -2)
+				return nn_fail("%s:%ld: column %d%s%s%s: "
+				               "'%.40s' is past a float's "
+				               "range (%g)", s->path, line,
+				               c + 1, s->names ? " (" : "",
+				               s->names ? s->names[c] : "",
+				               s->names ? ")" : "", fs->f[c],
+				               FLT_MAX);
 			if (!*fs->f[c])
 				return nn_fail("%s:%ld: column %d%s%s%s is "
 				               "empty", s->path, line, c + 1,
@@ -452,11 +465,11 @@ static int guess_header(fields *first, fields *second)
 	double v;
 
 	for (int c = 0; c < first->n; c++) {
-		int isnum = number(first->f[c], &v) == 0;
+		int isnum = number(first->f[c], &v) != -1;
 
 		numbers += isnum;
 		if (!isnum && second && c < second->n &&
-		    number(second->f[c], &v) == 0)
+		    number(second->f[c], &v) != -1)
 			return 1;
 	}
 	return numbers == 0;

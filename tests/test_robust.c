@@ -5,6 +5,7 @@
 #define _GNU_SOURCE 1           /* sched_setaffinity */
 #include <check.h>
 #include <errno.h>
+#include <math.h>
 #include <dirent.h>
 #include <sched.h>
 #include <signal.h>
@@ -113,6 +114,27 @@ START_TEST(csv_nul_byte)
 	ck_assert_ptr_null(nn_load_csv(tmp("n.csv"), &o));
 	assert_error("n.csv:1: a NUL byte");
 	ck_assert_ptr_null(strchr(nn_error(), '\n'));
+}
+END_TEST
+
+/* A number past a float's range is refused, not read as infinite (1e39
+ * was); the largest float still loads. */
+START_TEST(csv_past_float_range)
+{
+	nn_csv_opts o = { .header = -1 };
+	static const char big[] = "x,y,label\n1,2,0\n3,-1e39,1\n";
+	static const char edge[] = "x,y,label\n1,3.4e38,0\n3,-3.4e38,1\n";
+	nn_dataset *d;
+
+	write_file(tmp("f.csv"), big, sizeof big - 1);
+	ck_assert_ptr_null(nn_load_csv(tmp("f.csv"), &o));
+	assert_error("f.csv:3: column 2 (y): '-1e39' is past a float's "
+	             "range");
+	write_file(tmp("f.csv"), edge, sizeof edge - 1);
+	d = nn_load_csv(tmp("f.csv"), &o);
+	ck_assert_ptr_nonnull(d);
+	ck_assert(isfinite(d->x[1]) && isfinite(d->x[3]));
+	nn_dataset_free(d);
 }
 END_TEST
 
@@ -638,6 +660,7 @@ int main(void)
 	tcase_add_checked_fixture(csv, setup, teardown);
 	tcase_add_test(csv, csv_one_label_word);
 	tcase_add_test(csv, csv_nul_byte);
+	tcase_add_test(csv, csv_past_float_range);
 	suite_add_tcase(s, csv);
 	tcase_add_checked_fixture(files, setup, teardown);
 	tcase_set_timeout(files, 60);
