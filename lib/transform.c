@@ -338,17 +338,18 @@ int nn_affine_minmax(const nn_dataset *d, int per_feature, double lo,
 		/* a factor past a float's range turned every 0 into NaN */
 		if (!(fabs(mul) <= FLT_MAX && fabs(add) <= FLT_MAX &&
 		      fabs(hi) <= FLT_MAX && fabs(lo) <= FLT_MAX)) {
+			if (s.n == 1)
+				nn_fail("scale: [%g, %g] onto [%g, %g] takes a "
+				        "factor of %g, beyond a float's %g",
+				        s.min[j], s.max[j], lo, hi, mul, FLT_MAX);
+			else
+				nn_fail("scale: feature %zu spans [%g, %g]: onto "
+				        "[%g, %g] takes a factor of %g, beyond a "
+				        "float's %g", j + 1, s.min[j], s.max[j], lo,
+				        hi, mul, FLT_MAX);
 			sums_free(&s);
 			nn_affine_free(a);
-			if (s.n == 1)
-				return nn_fail("scale: [%g, %g] onto [%g, %g] "
-				               "takes a factor of %g, beyond a "
-				               "float's %g", s.min[j], s.max[j],
-				               lo, hi, mul, FLT_MAX);
-			return nn_fail("scale: feature %zu spans [%g, %g]: "
-			               "onto [%g, %g] takes a factor of %g, "
-			               "beyond a float's %g", j + 1, s.min[j],
-			               s.max[j], lo, hi, mul, FLT_MAX);
+			return -1;
 		}
 		a->mul[j] = (float)mul;
 		a->add[j] = (float)add;
