@@ -125,3 +125,32 @@ int nn_guard_fail(const nn_model *m, nn_loss_kind loss, const size_t *osz,
 	return nn_fail("NaN guard: iteration %ld: a value became NaN or "
 	               "infinite; %s", iter, kept);
 }
+
+int nn_guard_weights(const nn_model *m, long iter, const char *kept)
+{
+	nn_layer_info info;
+	nn_param p;
+	const char *bad;
+
+	for (size_t i = 0; i < nn_model_layers(m); i++)
+		for (int k = 0; k < nn_model_layer_nparams(m, i); k++) {
+			if (nn_model_param(m, i, k, &p) < 0 || p.tied ||
+			    !(bad = bad_value(p.value, p.size)))
+				continue;
+			nn_model_layer_info(m, i, &info);
+			if (!kept)
+				return nn_fail("NaN guard: the weights %s of "
+				               "layer %zu (%s) hold %s before "
+				               "training: 'init' sets them "
+				               "afresh", p.name, i + 1,
+				               info.desc, bad);
+			return nn_fail("NaN guard: iteration %ld: the weights "
+			               "%s of layer %zu (%s) became %s while "
+			               "the loss and the deltas stayed finite "
+			               "(a weight gradient overflowed: are the "
+			               "inputs centred and scaled ('data D2 = "
+			               "normalize D')?); %s", iter, p.name,
+			               i + 1, info.desc, bad, kept);
+		}
+	return 0;
+}

@@ -431,13 +431,28 @@ static int sdlm_due(const trainer *t, size_t cnt)
 
 /* The weights gave a finite loss: every safe_every iterations, they are
  * the guard's fallback. */
-static void keep_safe(trainer *t)
+static int keep_safe(trainer *t)
 {
-	if (t->run->iter - t->safe_iter >= t->safe_every) {
-		memcpy(t->safe, nn_model_params(t->m),
-		       nn_model_param_count(t->m) * sizeof *t->safe);
-		t->safe_iter = t->run->iter;
+	nn_run *r = t->run;
+	size_t np = nn_model_param_count(t->m);
+	char kept[128];
+
+	if (r->iter - t->safe_iter < t->safe_every)
+		return 0;
+	/* a weight gradient can overflow while the loss and the deltas
+	 * stay finite (a relu passes no NaN on): the copy is checked */
+	if (!nn_all_finite(nn_model_params(t->m), np)) {
+		r->nan_iter = r->iter + 1;
+		snprintf(kept, sizeof kept, "the weights from before "
+		         "iteration %ld, the last checked finite, are "
+		         "restored", t->safe_iter + 1);
+		nn_guard_weights(t->m, r->nan_iter, kept);
+		memcpy(nn_model_params(t->m), t->safe, np * sizeof *t->safe);
+		return -1;
 	}
+	memcpy(t->safe, nn_model_params(t->m), np * sizeof *t->safe);
+	t->safe_iter = r->iter;
+	return 0;
 }
 
 /* The right answers among a full-batch evaluation's outputs (the
@@ -523,7 +538,8 @@ static int full_iter(trainer *t, double *loss)
 	k = t->seen;
 	if (t->rk && sync_step(t, r->n, NULL, &k) < 0)
 		return -1;
-	keep_safe(t);
+	if (keep_safe(t) < 0)
+		return -1;
 	r->span_correct += k.correct;
 	r->span_seqs += k.seqs;
 	if (nn_optim_full_step(t->o, c, &l) < 0)
@@ -573,7 +589,8 @@ static int train_batch(trainer *t, size_t cnt, double *loss)
 		if (sync_step(t, cnt, &l, &k) < 0)
 			return -1;
 	}
-	keep_safe(t);
+	if (keep_safe(t) < 0)
+		return -1;
 	r->span_correct += k.correct;
 	r->span_seqs += k.seqs;
 	if (t->o->kind == NN_OPT_SDLM && sdlm_due(t, cnt) &&
@@ -803,6 +820,11 @@ int nn_train(nn_model *m, nn_loss_kind loss, nn_optim *o, const nn_dataset *d,
 	                                               : 1) * sizeof(float)))) {
 		free_full(&t);
 		goto oom;
+	}
+	if (nn_guard_weights(m, 0, NULL) < 0) {
+		free_full(&t);
+		free(t.safe);
+		goto fail;
 	}
 	memcpy(t.safe, nn_model_params(m),
 	       nn_model_param_count(m) * sizeof(float));

@@ -58,4 +58,10 @@ int nn_guard_fail(const nn_model *m, nn_loss_kind loss, const size_t *osz,
                   size_t n, long iter, double l, nn_optim_kind kind,
                   double lr, const char *kept);
 
+/* Whether m's weights are all finite: 0 if so, else -1 and a message
+ * naming the first tensor that is not, as the guard found it before
+ * iteration iter, with kept (what happened to the weights); kept NULL:
+ * before training began. */
+int nn_guard_weights(const nn_model *m, long iter, const char *kept);
+
 #endif

@@ -444,6 +444,49 @@ START_TEST(nan_guard_hints)
 }
 END_TEST
 
+/* A NaN input under a relu leaves the loss and the deltas finite (the
+ * relu passes 0 on) but makes its weight gradient NaN: the guard finds
+ * the weights NaN at its next copy, restores the last finite ones and
+ * names the tensor; a model whose weights hold NaN is refused before
+ * training starts. */
+START_TEST(nan_guard_checks_weights)
+{
+	nn_dataset *d = random_set(200, 8, 10, 44);
+	nn_model *m = mlp(8, 32, NN_ACT_RELU, 0, 10, 45);
+	nn_train_opts o = { .epochs = 3, .batch = 20, .shuffle = 1 };
+	nn_run run = { 0 };
+	nn_history h = { 0 };
+	nn_optim op;
+	nn_rng r;
+
+	d->x[5 * 8 + 3] = NAN;
+	o.run = &run;
+	nn_rng_seed(&r, 46);
+	nn_optim_defaults(&op, NN_OPT_SGD);
+	op.lr = 0.1f;
+	ck_assert_int_eq(nn_train(m, NN_LOSS_CE, &op, d, &o, &r, &h), -1);
+	ck_assert_ptr_nonnull(strstr(nn_error(), "the weights W of layer 1 "
+	                                         "(dense 32 relu) became nan "
+	                                         "while the loss and the "
+	                                         "deltas stayed finite"));
+	ck_assert_ptr_nonnull(strstr(nn_error(), "are restored"));
+	ck_assert(nn_all_finite(nn_model_params(m), nn_model_param_count(m)));
+	ck_assert_int_gt(run.nan_iter, 0);
+	nn_run_free(&run);
+	nn_history_free(&h);
+	nn_model_params(m)[7] = NAN;
+	memset(&run, 0, sizeof run);
+	ck_assert_int_eq(nn_train(m, NN_LOSS_CE, &op, d, &o, &r, &h), -1);
+	ck_assert_ptr_nonnull(strstr(nn_error(), "hold nan before training: "
+	                                         "'init' sets them afresh"));
+	nn_run_free(&run);
+	nn_optim_reset(&op);
+	nn_history_free(&h);
+	nn_model_free(m);
+	nn_dataset_free(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("steer");
@@ -459,6 +502,7 @@ int main(void)
 	tcase_add_test(tc, targets_and_val_split);
 	tcase_add_test(tc, nan_guard_names_layer);
 	tcase_add_test(tc, nan_guard_hints);
+	tcase_add_test(tc, nan_guard_checks_weights);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
