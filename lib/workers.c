@@ -263,16 +263,16 @@ static int room(uint64_t now)
 
 /* Training steps, compared whole: a training run times each step
  * (nn_parallel_step_took), BLOCK of them make a block, and a block's
- * median step is what its way cost (a step that paid for a point or
- * the epoch's end is left out so). After a block shared, which pays for
- * first use (the worker's pages, the kinds' first times), a trial runs
- * a block with every loop alone, then a block as nn_parallel chooses
- * (sharing per kind). The way that won runs for a while before the next
- * trial: GAP_MIN blocks, or twice as many when it won by more than
- * CLEAR, then twice (four times) as many each time the same way wins
- * again, up to GAP_MAX. Sharing must win by SHARE_MARGIN: a step sees
- * what the per-kind times cannot, the loop after a shared one reading
- * what the other core wrote. */
+ * median step is what its way cost (a step that paid for first use, or
+ * an epoch's short last batch, is left out so). After a block shared,
+ * which pays for first use (the worker's pages, the kinds' first
+ * times), a trial runs a block with every loop alone, then a block as
+ * nn_parallel chooses (sharing per kind). The way that won runs for a
+ * while before the next trial: GAP_MIN blocks, or twice as many when it
+ * won by more than CLEAR, then twice (four times) as many each time the
+ * same way wins again, up to GAP_MAX. Sharing must win by SHARE_MARGIN:
+ * a step sees what the per-kind times cannot, the loop after a shared
+ * one reading what the other core wrote. */
 #define BLOCK 8
 #define GAP_MIN 4
 #define GAP_MAX 64
