@@ -12,13 +12,20 @@
  * are junk: dropped when the result is written out, and given zero
  * gradients in backward, so that they add nothing. A few samples are
  * lowered at a time so that the columns stay in cache; backward lowers
- * them again rather than keeping them. The tests compare this with the
- * direct loops of nn_conv2d_naive. */
+ * them again rather than keeping them.
+ *
+ * Layers with few channels (the homework's: 4 to 20 filters) skip the
+ * lowering: convdirect.c's kernels read the runs where they lie in the
+ * planes. A product with 4 to 12 rows runs far below the machine's rate
+ * and the copies cost as much again; oneDNN's own convolutions, direct or
+ * by products, measured slower still on those shapes (bench/README.md).
+ * The tests compare both ways with the direct loops of nn_conv2d_naive. */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "blas.h"
+#include "convdirect.h"
 #include "im2col.h"
 #include "layer.h"
 #include "workers.h"
@@ -28,6 +35,7 @@ typedef struct conv2d_cfg {
 	nn_window_cfg win;      /* first: nn_window_setup writes it */
 	int units;              /* output channels */
 	int nobias;
+	int direct;             /* few channels: convdirect.c's kernels */
 } conv2d_cfg;
 
 enum { FILTERS, KERNEL, NOBIAS = KERNEL + 3 };
@@ -69,6 +77,8 @@ static int conv_setup(nn_layer *L, const nn_layer_spec *spec,
 	}
 	cfg->units = units;
 	cfg->nobias = nobias;
+	cfg->direct = fan <= NN_DIRECT_MAXK && units <= NN_DIRECT_MAXO &&
+	              cfg->win.sh <= NN_DIRECT_MAXS;
 	L->out.ndim = 3;
 	L->out.dim[0] = units;
 	L->out.dim[1] = oh;
@@ -88,10 +98,13 @@ static int conv_setup(nn_layer *L, const nn_layer_spec *spec,
 
 /* The planes of a layer: stride, rows and pitch of each plane, floats
  * per sample (with slack for the reads of the junk columns), wide outputs
- * per sample, and rows of the lowered matrix (K = C * kh * kw). */
+ * per sample, and rows of the lowered matrix (K = C * kh * kw). The
+ * direct kernels take q rounded up (qr) and keep dL/dz in rows of pitch
+ * floats that read as zeros for dmax floats before the row's start. */
 typedef struct planes {
 	int s, hq, wq;
 	size_t plane, size, q, k;
+	size_t qr, dmax, pitch;
 } planes;
 
 static planes conv_planes(const nn_layer *L)
@@ -103,9 +116,14 @@ static planes conv_planes(const nn_layer *L)
 	g.hq = L->out.dim[1] + (cfg->win.kh - 1) / g.s;
 	g.wq = L->out.dim[2] + (cfg->win.kw - 1) / g.s;
 	g.plane = (size_t)g.hq * g.wq;
-	g.size = (size_t)L->in.dim[0] * g.s * g.s * g.plane + (size_t)g.wq;
+	g.size = (size_t)L->in.dim[0] * g.s * g.s * g.plane + (size_t)g.wq +
+	         NN_DIRECT_STEP;
 	g.q = (size_t)L->out.dim[1] * g.wq;
 	g.k = (size_t)L->in.dim[0] * cfg->win.kh * cfg->win.kw;
+	g.qr = (g.q + NN_DIRECT_STEP - 1) / NN_DIRECT_STEP * NN_DIRECT_STEP;
+	g.dmax = (size_t)((cfg->win.kh - 1) / g.s) * g.wq +
+	         (size_t)((cfg->win.kw - 1) / g.s);
+	g.pitch = g.dmax + g.plane + NN_DIRECT_STEP;
 	return g;
 }
 
@@ -290,7 +308,9 @@ static size_t conv_chunk(const nn_layer *L, size_t n)
 {
 	const conv2d_cfg *cfg = L->cfg;
 	planes g = conv_planes(L);
-	size_t s = NN_CHUNK_FLOATS / (g.q * (g.k + (size_t)cfg->units));
+	size_t s = cfg->direct ? NN_CHUNK_FLOATS / (g.pitch * cfg->units +
+	                                            g.size) :
+	           NN_CHUNK_FLOATS / (g.q * (g.k + (size_t)cfg->units));
 
 	s = s ? s : 1;
 	return s < n ? s : n;
@@ -298,17 +318,33 @@ static size_t conv_chunk(const nn_layer *L, size_t n)
 
 /* The pieces of a part's workspace: the planes of one sample's dL/dx, the
  * columns (K x sq) and the product (O x sq) of a chunk, and the part's
- * share of dW, db. */
+ * share of dW, db. The direct kernels take no columns, and dL/dz of a
+ * sample in O rows of g->pitch. */
 typedef struct work {
 	float *dxp, *col, *t, *dW, *db;
 } work;
 
+static size_t col_floats(const nn_layer *L, const planes *g, size_t chunk)
+{
+	const conv2d_cfg *cfg = L->cfg;
+
+	return cfg->direct ? 0 : g->k * g->q * chunk;
+}
+
+static size_t t_floats(const nn_layer *L, const planes *g, size_t chunk)
+{
+	const conv2d_cfg *cfg = L->cfg;
+
+	return (cfg->direct ? g->pitch : g->q) * (size_t)cfg->units * chunk;
+}
+
 static size_t conv_work(const nn_layer *L, const planes *g, size_t n)
 {
 	const conv2d_cfg *cfg = L->cfg;
-	size_t O = (size_t)cfg->units;
+	size_t O = (size_t)cfg->units, chunk = conv_chunk(L, n);
 
-	return g->size + (g->k + O) * g->q * conv_chunk(L, n) + O * g->k + O;
+	return g->size + col_floats(L, g, chunk) + t_floats(L, g, chunk) +
+	       O * g->k + O;
 }
 
 /* Scratch: the planes of the n samples of the last forward pass (kept for
@@ -349,8 +385,8 @@ static work work_of(const conv_job *j, int part)
 	w.dxp = L->scratch + L->cap * j->g.size +
 	        (size_t)part * conv_work(L, &j->g, L->cap);
 	w.col = w.dxp + j->g.size;
-	w.t = w.col + j->g.k * j->g.q * j->chunk;
-	w.dW = w.t + O * j->g.q * j->chunk;
+	w.t = w.col + col_floats(L, &j->g, j->chunk);
+	w.dW = w.t + t_floats(L, &j->g, j->chunk);
 	w.db = w.dW + O * j->g.k;
 	return w;
 }
@@ -378,6 +414,42 @@ static int conv_parts(const conv_job *j)
 	return chunks < NN_MAX_PARTS ? (int)chunks : NN_MAX_PARTS;
 }
 
+/* Where the run of each kernel tap (c, i, j) starts in the planes, for
+ * the direct kernels. */
+static void tap_offsets(const nn_layer *L, const planes *g, int *off)
+{
+	const conv2d_cfg *cfg = L->cfg;
+
+	for (int c = 0; c < L->in.dim[0]; c++)
+		for (int i = 0; i < cfg->win.kh; i++)
+			for (int j = 0; j < cfg->win.kw; j++)
+				*off++ = (int)slot(g, c, i, j);
+}
+
+/* Forward of samples [e0, e1) by the direct kernel, one at a time. */
+static void forward_direct(const conv_job *j, const work *w, size_t e0,
+                           size_t e1)
+{
+	const nn_layer *L = j->L;
+	const conv2d_cfg *cfg = L->cfg;
+	const planes *g = &j->g;
+	size_t O = (size_t)cfg->units;
+	size_t oh = (size_t)L->out.dim[1], ow = (size_t)L->out.dim[2];
+	int off[NN_DIRECT_MAXK];
+
+	tap_offsets(L, g, off);
+	for (size_t i = e0; i < e1; i++) {
+		float *buf = L->scratch + i * g->size;
+
+		to_planes(L, g, j->x + i * L->in_size, buf);
+		nn_direct_forward(L->p[0].val, O, g->k, buf, off, g->q, w->t,
+		                  g->qr);
+		for (size_t o = 0; o < O; o++)
+			narrow(j->z + (i * O + o) * oh * ow, w->t + o * g->qr,
+			       oh, ow, g->wq, cfg->nobias ? 0 : L->p[1].val[o]);
+	}
+}
+
 /* Forward, a chunk of samples at a time, in the workspace of the thread
  * that runs the part. */
 static void forward_part(void *ud, int part, int parts)
@@ -391,6 +463,10 @@ static void forward_part(void *ud, int part, int parts)
 	work w = work_of(j, nn_parallel_slot());
 
 	share(j, part, parts, &e0, &e1);
+	if (cfg->direct) {
+		forward_direct(j, &w, e0, e1);
+		return;
+	}
 	for (size_t i0 = e0; i0 < e1; i0 += S) {
 		size_t s = e1 - i0 < S ? e1 - i0 : S, N = s * g->q;
 
@@ -478,6 +554,72 @@ static void backward_chunk(const conv_job *j, const work *w, float *dW,
 	}
 }
 
+/* The gradients of s samples from i0 by the direct kernels, as
+ * backward_chunk. */
+static void backward_direct(const conv_job *j, const work *w, float *dW,
+                            float *db, size_t i0, size_t s, int first)
+{
+	const nn_layer *L = j->L;
+	const conv2d_cfg *cfg = L->cfg;
+	const planes *g = &j->g;
+	size_t O = (size_t)cfg->units, R = g->pitch, D = g->dmax;
+	size_t oh = (size_t)L->out.dim[1], ow = (size_t)L->out.dim[2];
+	size_t kk = (size_t)cfg->win.kh * cfg->win.kw, S = (size_t)g->s;
+	int off[NN_DIRECT_MAXK], tap[NN_DIRECT_MAXK], d[NN_DIRECT_MAXK];
+	int start[NN_DIRECT_MAXS * NN_DIRECT_MAXS + 1], e = 0;
+
+	/* dL/dz in rows of pitch R, zero before, in the junk columns and
+	 * after */
+	for (size_t i = 0; i < s; i++)
+		for (size_t o = 0; o < O; o++) {
+			float *r = w->t + (i * O + o) * R;
+
+			memset(r, 0, D * sizeof *r);
+			widen(r + D, j->dz + ((i0 + i) * O + o) * oh * ow, oh, ow,
+			      g->wq);
+			memset(r + D + g->q, 0, (R - D - g->q) * sizeof *r);
+		}
+	if (!L->input_only) {
+		for (size_t o = 0; o < O && db; o++) {
+			float sum = 0;
+
+			for (size_t i = 0; i < s; i++)
+				sum += sum_floats(w->t + (i * O + o) * R + D,
+				                  g->q);
+			db[o] = first ? sum : db[o] + sum;
+		}
+		tap_offsets(L, g, off);
+		nn_direct_weights(w->t + D, R, O * R, L->scratch +
+		                  i0 * g->size, g->size, off, O, g->k, g->q, s,
+		                  dW, first);
+	}
+	if (!j->dx)
+		return;
+	/* the taps of each phase (a, b) of the planes, and how far back
+	 * in dL/dz they read */
+	for (int a = 0; a < g->s; a++)
+		for (int b = 0; b < g->s; b++) {
+			start[a * g->s + b] = e;
+			for (int y = a; y < cfg->win.kh; y += g->s)
+				for (int x = b; x < cfg->win.kw; x += g->s) {
+					tap[e] = y * cfg->win.kw + x;
+					d[e++] = y / g->s * g->wq + x / g->s;
+				}
+		}
+	start[g->s * g->s] = e;
+	for (size_t i = 0; i < s; i++) {
+		for (size_t p = 0; p < S * S; p++)
+			nn_direct_data(L->p[0].val, O, g->k, kk,
+			               (size_t)L->in.dim[0], tap + start[p],
+			               d + start[p],
+			               (size_t)(start[p + 1] - start[p]),
+			               w->t + i * O * R + D, R,
+			               w->dxp + p * g->plane, S * S * g->plane,
+			               g->plane);
+		from_planes(L, g, w->dxp, j->dx + (i0 + i) * L->in_size);
+	}
+}
+
 /* Part 0 writes the layer's gradients, part p > 0 its sums into the
  * dW and db of workspace p; the columns and products go to the workspace
  * of the thread that runs the part. */
@@ -493,8 +635,8 @@ static void backward_part(void *ud, int part, int parts)
 
 	share(j, part, parts, &e0, &e1);
 	for (size_t i0 = e0; i0 < e1; i0 += S)
-		backward_chunk(j, &w, dW, db, i0, e1 - i0 < S ? e1 - i0 : S,
-		               i0 == e0);
+		(cfg->direct ? backward_direct : backward_chunk)
+			(j, &w, dW, db, i0, e1 - i0 < S ? e1 - i0 : S, i0 == e0);
 }
 
 static void conv_backward(nn_layer *L, const float *x, const float *dz,

@@ -110,6 +110,20 @@ static const struct geom_case conv_cases[] = {
 	  { .units = 2, .kh = 3, .kw = 3, .stride = 2, .pad = 3 } },
 	{ "2x12x41", { .kind = "conv", .args = "5 3x4 stride=2 pad=1" },
 	  { .units = 5, .kh = 3, .kw = 4, .stride = 2, .pad = 1 } },
+	/* the direct kernels' edges: channels not a multiple of 4, stride
+	 * 3 and 4 (the largest they take) */
+	{ "5x11x10", { .kind = "conv", .args = "6 3 stride=3 pad=1" },
+	  { .units = 6, .kh = 3, .kw = 3, .stride = 3, .pad = 1 } },
+	{ "3x13x13", { .kind = "conv", .args = "7 4x3 stride=4 pad=2" },
+	  { .units = 7, .kh = 4, .kw = 3, .stride = 4, .pad = 2 } },
+	/* lowered to products: more than 32 filters, more than 512 inputs
+	 * per filter, stride over 4 */
+	{ "1x9x9", { .kind = "conv", .args = "33 3 stride=2 pad=1" },
+	  { .units = 33, .kh = 3, .kw = 3, .stride = 2, .pad = 1 } },
+	{ "36x6x6", { .kind = "conv", .args = "3 4 pad=1" },
+	  { .units = 3, .kh = 4, .kw = 4, .pad = 1 } },
+	{ "2x11x11", { .kind = "conv", .args = "3 2 stride=5" },
+	  { .units = 3, .kh = 2, .kw = 2, .stride = 5 } },
 };
 
 START_TEST(conv_matches_reference)
@@ -310,6 +324,23 @@ START_TEST(grad_layers)
 			{ .kind = "dense", .args = "4" },
 			{ .kind = "layernorm" },
 			{ .kind = "dense", .args = "3" } }, 3 },
+		{ "conv stride 3, 5 channels in, 6 out", "2x8x7", {
+			{ .kind = "conv", .args = "5 1" },
+			{ .kind = "conv", .args = "6 3 stride=3 pad=1" },
+			{ .kind = "dense", .args = "2" } }, 3 },
+		{ "conv stride 4, 4x3 kernel", "1x9x9", {
+			{ .kind = "conv", .args = "3 2" },
+			{ .kind = "conv", .args = "5 4x3 stride=4 pad=2" },
+			{ .kind = "dense", .args = "2" } }, 3 },
+		{ "conv lowered: 33 filters, then 528 inputs a filter",
+		  "1x4x4", {
+			{ .kind = "conv", .args = "33 1", .act = NN_ACT_TANH },
+			{ .kind = "conv", .args = "2 4 pad=1" },
+			{ .kind = "dense", .args = "2" } }, 3 },
+		{ "conv lowered: stride 5", "1x8x8", {
+			{ .kind = "conv", .args = "2 2" },
+			{ .kind = "conv", .args = "3 2 stride=5" },
+			{ .kind = "dense", .args = "2" } }, 3 },
 		{ "conv stride 2 on wide rows", "1x3x21", {
 			{ .kind = "conv", .args = "1 1x2" },
 			{ .kind = "conv", .args = "2 3 stride=2 pad=1" },
