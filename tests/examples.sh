@@ -187,9 +187,9 @@ run lenet
 near "lenet relu adam" "$(acc lenet.out 1)" 0.966 0.008
 near "lenet tanh sgd" "$(acc lenet.out 2)" 0.965 0.008
 
-# --- cnn.nn: 97.2% in 10 epochs
+# --- cnn.nn: 97.1% in 10 epochs on average, seeds 1-10 giving 96.3-97.7%
 run cnn
-near "cnn" "$(acc cnn.out)" 0.972 0.005
+near "cnn" "$(acc cnn.out)" 0.970 0.008
 want cnn.out "overall accuracy"
 want cnn.out "layer 1, conv 4 5x5 pad=2 relu: 4 filters of 1x5x5"
 
