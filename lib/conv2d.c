@@ -318,10 +318,11 @@ static size_t conv_chunk(const nn_layer *L, size_t n)
 
 /* The pieces of a part's workspace: the planes of one sample's dL/dx, the
  * columns (K x sq) and the product (O x sq) of a chunk, and the part's
- * share of dW, db. The direct kernels take no columns, and dL/dz of a
- * sample in O rows of g->pitch. */
+ * share of dW, db. The direct kernels take no columns, dL/dz of a
+ * sample in O rows of g->pitch, and keep dW in 16 lanes (acc) until the
+ * part ends. */
 typedef struct work {
-	float *dxp, *col, *t, *dW, *db;
+	float *dxp, *col, *t, *dW, *db, *acc;
 } work;
 
 static size_t col_floats(const nn_layer *L, const planes *g, size_t chunk)
@@ -344,7 +345,7 @@ static size_t conv_work(const nn_layer *L, const planes *g, size_t n)
 	size_t O = (size_t)cfg->units, chunk = conv_chunk(L, n);
 
 	return g->size + col_floats(L, g, chunk) + t_floats(L, g, chunk) +
-	       O * g->k + O;
+	       O * g->k + O + (cfg->direct ? O * g->k * 16 : 0);
 }
 
 /* Scratch: the planes of the n samples of the last forward pass (kept for
@@ -388,30 +389,36 @@ static work work_of(const conv_job *j, int part)
 	w.t = w.col + col_floats(L, &j->g, j->chunk);
 	w.dW = w.t + t_floats(L, &j->g, j->chunk);
 	w.db = w.dW + O * j->g.k;
+	w.acc = w.db + O;
 	return w;
 }
 
 /* The samples [*i0, *i1) of part `part` of `parts`: a run of whole
  * chunks of j->chunk samples, the chunks counted from the first sample of
  * the batch, so that the products are the same however many threads
- * share the parts. */
+ * share the parts. The direct kernels sum dW over a part in their lanes
+ * whatever its chunks, so their parts are even runs of samples. */
 static void share(const conv_job *j, int part, int parts, size_t *i0,
                   size_t *i1)
 {
-	size_t chunks = (j->n + j->chunk - 1) / j->chunk;
-	size_t c0 = chunks * (size_t)part / (size_t)parts;
-	size_t c1 = chunks * (size_t)(part + 1) / (size_t)parts;
+	const conv2d_cfg *cfg = j->L->cfg;
+	size_t unit = cfg->direct ? 1 : j->chunk;
+	size_t units = (j->n + unit - 1) / unit;
+	size_t c0 = units * (size_t)part / (size_t)parts;
+	size_t c1 = units * (size_t)(part + 1) / (size_t)parts;
 
-	*i0 = c0 * j->chunk;
-	*i1 = c1 * j->chunk < j->n ? c1 * j->chunk : j->n;
+	*i0 = c0 * unit;
+	*i1 = c1 * unit < j->n ? c1 * unit : j->n;
 }
 
-/* Parts of a pass: one for each chunk, at most NN_MAX_PARTS. */
+/* Parts of a pass: one for each chunk (direct: each sample), at most
+ * NN_MAX_PARTS. */
 static int conv_parts(const conv_job *j)
 {
-	size_t chunks = (j->n + j->chunk - 1) / j->chunk;
+	const conv2d_cfg *cfg = j->L->cfg;
+	size_t units = cfg->direct ? j->n : (j->n + j->chunk - 1) / j->chunk;
 
-	return chunks < NN_MAX_PARTS ? (int)chunks : NN_MAX_PARTS;
+	return units < NN_MAX_PARTS ? (int)units : NN_MAX_PARTS;
 }
 
 /* Where the run of each kernel tap (c, i, j) starts in the planes, for
@@ -555,9 +562,9 @@ static void backward_chunk(const conv_job *j, const work *w, float *dW,
 }
 
 /* The gradients of s samples from i0 by the direct kernels, as
- * backward_chunk. */
-static void backward_direct(const conv_job *j, const work *w, float *dW,
-                            float *db, size_t i0, size_t s, int first)
+ * backward_chunk but for dW, whose sums stay in w->acc. */
+static void backward_direct(const conv_job *j, const work *w, float *db,
+                            size_t i0, size_t s, int first)
 {
 	const nn_layer *L = j->L;
 	const conv2d_cfg *cfg = L->cfg;
@@ -591,7 +598,7 @@ static void backward_direct(const conv_job *j, const work *w, float *dW,
 		tap_offsets(L, g, off);
 		nn_direct_weights(w->t + D, R, O * R, L->scratch +
 		                  i0 * g->size, g->size, off, O, g->k, g->q, s,
-		                  dW, first);
+		                  w->acc, first);
 	}
 	if (!j->dx)
 		return;
@@ -634,9 +641,16 @@ static void backward_part(void *ud, int part, int parts)
 	float *db = cfg->nobias ? NULL : part ? sums.db : L->p[1].grad;
 
 	share(j, part, parts, &e0, &e1);
-	for (size_t i0 = e0; i0 < e1; i0 += S)
-		(cfg->direct ? backward_direct : backward_chunk)
-			(j, &w, dW, db, i0, e1 - i0 < S ? e1 - i0 : S, i0 == e0);
+	for (size_t i0 = e0; i0 < e1; i0 += S) {
+		size_t s = e1 - i0 < S ? e1 - i0 : S;
+
+		if (cfg->direct)
+			backward_direct(j, &w, db, i0, s, i0 == e0);
+		else
+			backward_chunk(j, &w, dW, db, i0, s, i0 == e0);
+	}
+	if (cfg->direct && !L->input_only && e1 > e0)
+		nn_direct_sum(w.acc, (size_t)cfg->units * j->g.k, dW, 1);
 }
 
 static void conv_backward(nn_layer *L, const float *x, const float *dz,

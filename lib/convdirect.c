@@ -63,7 +63,7 @@ NN_HOT void nn_direct_forward(const float *W, size_t O, size_t K,
 NN_HOT void nn_direct_weights(const float *t, size_t ldt, size_t tp,
                               const float *buf, size_t bp, const int *off,
                               size_t O, size_t K, size_t q, size_t s,
-                              float *dW, int first)
+                              float *acc, int first)
 {
 	size_t qr = (q + NN_DIRECT_STEP - 1) / NN_DIRECT_STEP * NN_DIRECT_STEP;
 
@@ -89,11 +89,24 @@ NN_HOT void nn_direct_weights(const float *t, size_t ldt, size_t tp,
 			}
 			for (int u = 0; u < B && o0 + u < O; u++)
 				for (int v = 0; v < B && k0 + v < K; v++) {
-					float *g = dW + (o0 + u) * K + k0 + v;
+					v16 *g = (v16 *)(acc + ((o0 + u) * K + k0 +
+					                        v) * 16);
 
-					*g = first ? hsum(a[u][v]) : *g + hsum(a[u][v]);
+					if (first)
+						*g = a[u][v];
+					else
+						*g += a[u][v];
 				}
 		}
+}
+
+NN_HOT void nn_direct_sum(const float *acc, size_t n, float *dW, int first)
+{
+	for (size_t i = 0; i < n; i++) {
+		float s = hsum(*(const v16 *)(acc + i * 16));
+
+		dW[i] = first ? s : dW[i] + s;
+	}
 }
 
 NN_HOT void nn_direct_data(const float *W, size_t O, size_t K, size_t kk,

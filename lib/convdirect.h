@@ -23,14 +23,18 @@
 void nn_direct_forward(const float *W, size_t O, size_t K, const float *buf,
                        const int *off, size_t q, float *t, size_t ldt);
 
-/* dW[o * K + k] (set when first, else added to) = the sum over samples
- * i < s and n < q rounded up of t[i * tp + o * ldt + n] *
- * buf[i * bp + off[k] + n]: the weight gradient of s samples. t must be 0
- * in the junk columns and past q. */
+/* The weight gradient of s samples, in 16 lanes: acc[(o * K + k) * 16 +
+ * l] (set when first, else added to) = the sum over samples i < s and
+ * n < q rounded up, n % 16 == l, of t[i * tp + o * ldt + n] *
+ * buf[i * bp + off[k] + n]. t must be 0 in the junk columns and past q. */
 void nn_direct_weights(const float *t, size_t ldt, size_t tp,
                        const float *buf, size_t bp, const int *off,
-                       size_t O, size_t K, size_t q, size_t s, float *dW,
+                       size_t O, size_t K, size_t q, size_t s, float *acc,
                        int first);
+
+/* dW[i] (set when first, else added to) = the sum of the 16 lanes
+ * acc[i * 16 ..], for i < n. */
+void nn_direct_sum(const float *acc, size_t n, float *dW, int first);
 
 /* One phase of the planes' gradient: for channels c < C, plane
  * dp + c * cp gets, at m < len, the sum over o < O and the phase's taps
