@@ -332,10 +332,19 @@ START_TEST(grad_layers)
 			{ .kind = "conv", .args = "3 2" },
 			{ .kind = "conv", .args = "5 4x3 stride=4 pad=2" },
 			{ .kind = "dense", .args = "2" } }, 3 },
-		{ "conv lowered: 33 filters, then 528 inputs a filter",
-		  "1x4x4", {
-			{ .kind = "conv", .args = "33 1", .act = NN_ACT_TANH },
-			{ .kind = "conv", .args = "2 4 pad=1" },
+		{ "conv direct, dL/dx gathered: pad 1 on 12x12",
+		  "1x12x12", {
+			{ .kind = "conv", .args = "2 1" },
+			{ .kind = "conv", .args = "3 3 pad=1" },
+			{ .kind = "dense", .args = "2" } }, 3 },
+		{ "conv direct, dL/dx gathered: stride 2 pad 1",
+		  "2x10x10", {
+			{ .kind = "conv", .args = "3 1" },
+			{ .kind = "conv", .args = "5 3 stride=2 pad=1" },
+			{ .kind = "dense", .args = "2" } }, 3 },
+		{ "conv lowered: 33 filters", "1x4x4", {
+			{ .kind = "conv", .args = "2 2" },
+			{ .kind = "conv", .args = "33 2", .act = NN_ACT_TANH },
 			{ .kind = "dense", .args = "2" } }, 3 },
 		{ "conv lowered: stride 5", "1x8x8", {
 			{ .kind = "conv", .args = "2 2" },
