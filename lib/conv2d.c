@@ -289,18 +289,26 @@ NN_HOT static void widen(float *restrict dst, const float *restrict src,
 	}
 }
 
-/* The sum of v[0..n), four lanes at a time. */
+/* The sum of v[0..n), in four sums of four lanes (one would wait on
+ * each addition before the next). */
 static float sum_floats(const float *v, size_t n)
 {
-	v4 acc = { 0 };
+	v4 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
 	float sum = 0;
 	size_t i = 0;
 
+	for (; i + 16 <= n; i += 16) {
+		a0 += *(const v4 *)(v + i);
+		a1 += *(const v4 *)(v + i + 4);
+		a2 += *(const v4 *)(v + i + 8);
+		a3 += *(const v4 *)(v + i + 12);
+	}
 	for (; i + 4 <= n; i += 4)
-		acc += *(const v4 *)(v + i);
+		a0 += *(const v4 *)(v + i);
 	for (; i < n; i++)
 		sum += v[i];
-	return sum + acc[0] + acc[1] + acc[2] + acc[3];
+	a0 = (a0 + a1) + (a2 + a3);
+	return sum + (a0[0] + a0[1]) + (a0[2] + a0[3]);
 }
 
 /* The adjoint of lower: add every row back where it was read. */
@@ -441,11 +449,15 @@ static int conv_parts(const conv_job *j)
 static void tap_offsets(const nn_layer *L, const planes *g, int *off)
 {
 	const conv2d_cfg *cfg = L->cfg;
+	int kk = cfg->win.kh * cfg->win.kw;
+	int channel = (int)slot(g, 1, 0, 0);
 
-	for (int c = 0; c < L->in.dim[0]; c++)
-		for (int i = 0; i < cfg->win.kh; i++)
-			for (int j = 0; j < cfg->win.kw; j++)
-				*off++ = (int)slot(g, c, i, j);
+	for (int i = 0; i < cfg->win.kh; i++)
+		for (int j = 0; j < cfg->win.kw; j++)
+			off[i * cfg->win.kw + j] = (int)slot(g, 0, i, j);
+	/* channel c's planes follow channel c - 1's */
+	for (int k = kk; k < L->in.dim[0] * kk; k++)
+		off[k] = off[k - kk] + channel;
 }
 
 /* Forward of samples [e0, e1) by the direct kernel, one at a time. */

@@ -13,19 +13,25 @@
 typedef float v16 __attribute__((vector_size(64), aligned(4), may_alias));
 
 #define B 4                     /* rows of a block */
+#define KB 6                    /* taps of a block of the weights */
 
 static size_t last(size_t i, size_t n)
 {
 	return i < n ? i : n - 1;
 }
 
+typedef float v8 __attribute__((vector_size(32)));
+
+/* The sum of v's lanes, by halves: lanes l and l + 8, then l and l + 4,
+ * and so on. */
 static float hsum(v16 v)
 {
-	float s = 0;
+	v8 h = { v[0] + v[8], v[1] + v[9], v[2] + v[10], v[3] + v[11],
+	         v[4] + v[12], v[5] + v[13], v[6] + v[14], v[7] + v[15] };
+	float q0 = h[0] + h[4], q1 = h[1] + h[5], q2 = h[2] + h[6];
+	float q3 = h[3] + h[7];
 
-	for (int l = 0; l < 16; l++)
-		s += v[l];
-	return s;
+	return (q0 + q2) + (q1 + q3);
 }
 
 NN_HOT void nn_direct_forward(const float *W, size_t O, size_t K,
@@ -68,27 +74,31 @@ NN_HOT void nn_direct_weights(const float *t, size_t ldt, size_t tp,
 	size_t qr = (q + NN_DIRECT_STEP - 1) / NN_DIRECT_STEP * NN_DIRECT_STEP;
 
 	for (size_t o0 = 0; o0 < O; o0 += B)
-		for (size_t k0 = 0; k0 < K; k0 += B) {
-			v16 a[B][B] = { { { 0 } } };
+		for (size_t k0 = 0; k0 < K; k0 += KB) {
+			v16 a[B][KB] = { { { 0 } } };
 
 			for (size_t i = 0; i < s; i++) {
-				const float *ti[B], *xi[B];
+				const float *ti[B], *xi[KB];
 
-				for (int u = 0; u < B; u++) {
+				for (int u = 0; u < B; u++)
 					ti[u] = t + i * tp + last(o0 + u, O) * ldt;
-					xi[u] = buf + i * bp + off[last(k0 + u, K)];
-				}
-				for (size_t n = 0; n < qr; n += 16)
-					for (int u = 0; u < B; u++) {
-						v16 tv = *(const v16 *)(ti[u] + n);
+				for (int v = 0; v < KB; v++)
+					xi[v] = buf + i * bp + off[last(k0 + v, K)];
+				for (size_t n = 0; n < qr; n += 16) {
+					v16 tv[B];
 
-						for (int v = 0; v < B; v++)
-							a[u][v] += tv * *(const v16 *)
-							           (xi[v] + n);
+					for (int u = 0; u < B; u++)
+						tv[u] = *(const v16 *)(ti[u] + n);
+					for (int v = 0; v < KB; v++) {
+						v16 xv = *(const v16 *)(xi[v] + n);
+
+						for (int u = 0; u < B; u++)
+							a[u][v] += tv[u] * xv;
 					}
+				}
 			}
 			for (int u = 0; u < B && o0 + u < O; u++)
-				for (int v = 0; v < B && k0 + v < K; v++) {
+				for (int v = 0; v < KB && k0 + v < K; v++) {
 					v16 *g = (v16 *)(acc + ((o0 + u) * K + k0 +
 					                        v) * 16);
 
