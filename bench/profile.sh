@@ -46,7 +46,9 @@ function group(dso, sym) {
 		return "the kernel (page faults, system calls)"
 	if (dso ~ /JIT|libdnnl|openblas|libblas|libgomp/ || sym ~ /gemm|gemv|ger_/)
 		return "products (oneDNN, OpenBLAS)"
-	if (sym ~ /mem(move|cpy|set)|im2col|col2im|lower|plane|copy|transpose|pack/)
+	if (sym ~ /nn_direct_/)
+		return "convolution kernels (convdirect.c)"
+	if (sym ~ /mem(move|cpy|set)|im2col|col2im|lower|plane|copy|transpose|pack|gather2|scatter2|narrow|widen|add_floats/)
 		return "copies and zeroing (lowering, layouts)"
 	if (sym ~ /sigm|tanh|relu|exp|softmax|_act|gelu|pool|dropout|norm/)
 		return "activations, pooling, dropout"
@@ -67,7 +69,7 @@ function group(dso, sym) {
 END {
 	printf "\n| where | share of all samples | share outside loading |\n"
 	printf "|---|---|---|\n"
-	n = split("products (oneDNN, OpenBLAS)|copies and zeroing (lowering, layouts)|activations, pooling, dropout|loss and accuracy|optimizer step|batches (shuffle, gather)|the kernel (page faults, system calls)|the rest|loading the data and starting", order, "|")
+	n = split("products (oneDNN, OpenBLAS)|convolution kernels (convdirect.c)|copies and zeroing (lowering, layouts)|activations, pooling, dropout|loss and accuracy|optimizer step|batches (shuffle, gather)|the kernel (page faults, system calls)|the rest|loading the data and starting", order, "|")
 	for (i = 1; i <= n; i++) {
 		g = order[i]
 		out = "-"
