@@ -1,7 +1,7 @@
 /* convdirect.c - the direct convolution kernels of convdirect.h.
  *
  * Each kernel keeps a block of sums in vector registers while it walks
- * the taps: 4 output channels by 32 columns in forward, 4 by 4 (output
+ * the taps: 4 output channels by 32 columns in forward, 4 by 6 (output
  * channel, tap) pairs of 16 lanes for the weights, 4 input channels by 32
  * columns for the data. A block at the edge of O, K or C reads the last
  * row again rather than branch, and keeps only its own rows. */
