@@ -136,6 +136,14 @@ struct nn_layer {
 	                         * may take plain SGD's step at this rate on
 	                         * a tensor instead of writing its gradient,
 	                         * and then sets the slot's applied */
+	/* A ReLU the kind applies itself (cls->fuses_relu), set by the model
+	 * around its passes and NULL otherwise. Forward writes relu(z) to
+	 * fused_a as well as z. Backward is given dz unwritten: before it
+	 * reads a sample's dz, it writes it (fused_dz is the same buffer):
+	 * fused_da where fused_z > 0, else +0, bit for bit what the ReLU's
+	 * own pass would have written. */
+	float *fused_a, *fused_dz;
+	const float *fused_da, *fused_z;
 };
 
 struct nn_layer_class {
@@ -161,6 +169,9 @@ struct nn_layer_class {
 	/* forward copies the input unchanged (flatten, reshape): the model
 	 * may pass its input on instead (nn_model_lend_input). */
 	int passes;
+	/* forward and backward honour fused_a and fused_da (see nn_layer):
+	 * the model then skips a ReLU's own passes over the batch. */
+	int fuses_relu;
 	/* One-line description: "dense 200 sigmoid" (the activation is added
 	 * by the caller). */
 	void (*describe)(const nn_layer *L, char *buf, size_t len);

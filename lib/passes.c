@@ -156,6 +156,12 @@ static void activate(const act_job *j)
 		act_part((void *)j, 0, 1);
 }
 
+/* Whether node L applies its ReLU itself, inside its own loops. */
+static int fuses_relu(const nn_layer *L)
+{
+	return L->cls->fuses_relu && L->act == NN_ACT_RELU;
+}
+
 /* The output of node src (-1: the model input x). */
 static const float *node_out(const nn_model *m, int src, const float *x)
 {
@@ -213,14 +219,16 @@ const float *nn_model_forward(nn_model *m, const float *x, size_t n,
 				in[k] = node_out(m, L->srcs[k], x);
 			L->cls->forward_n(L, in, m->z[i], n);
 		} else {
+			L->fused_a = fuses_relu(L) ? m->a[i] : NULL;
 			L->cls->forward(L, node_out(m, L->src, x), m->z[i], n,
 			                training, rng);
 		}
-		if (nn_has_act(L->act)) {
+		if (nn_has_act(L->act) && !L->fused_a) {
 			act_job j = { L, m->z[i], NULL, m->a[i], NULL, n };
 
 			activate(&j);
 		}
+		L->fused_a = NULL;
 	}
 	m->x = x;
 	m->n = n;
@@ -360,7 +368,11 @@ static void backward(nn_model *m, const float *dout, int dz_given,
 		}
 		if (!m->written[i])
 			continue;       /* no gradient reaches this node */
-		if (nn_has_act(L->act) && !given) {
+		if (nn_has_act(L->act) && !given && fuses_relu(L)) {
+			L->fused_dz = m->dz[i];
+			L->fused_da = m->da[i];
+			L->fused_z = m->z[i];
+		} else if (nn_has_act(L->act) && !given) {
 			act_job j = { L, m->z[i], m->da[i], m->a[i], m->dz[i],
 			              n };
 
@@ -372,6 +384,8 @@ static void backward(nn_model *m, const float *dout, int dz_given,
 		L->input_only = !params;
 		node_backward(m, L, m->dz[i], dx, n);
 		L->input_only = 0;
+		L->fused_dz = NULL;
+		L->fused_da = L->fused_z = NULL;
 		for (int k = 0; k < L->nin; k++)
 			if (pending[k])
 				add_floats(pending[k], dx[k],

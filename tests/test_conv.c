@@ -1,8 +1,9 @@
 /* test_conv.c - the convolutional layers: conv and transposed conv against
  * their direct-loop references, gradient checks of every kind with
  * strides, padding and odd sizes, batch-norm statistics, output shapes of
- * the homework's exercises, refused configurations, and a tiny CNN that
- * must learn a handful of digits by heart. */
+ * the homework's exercises, refused configurations, the ReLU conv applies
+ * itself against a separate one, and a tiny CNN that must learn a handful
+ * of digits by heart. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -659,6 +660,69 @@ START_TEST(threads_agree)
 }
 END_TEST
 
+/* A conv node's ReLU, which the layer applies inside its own parts
+ * (cls->fuses_relu), gives what a separate ReLU node gives, bit for bit:
+ * outputs, parameter gradients and dL/dx, on the direct kernels (stride 1
+ * and 2) and the lowering (33 filters), on one thread and on two. */
+START_TEST(fused_relu_agrees)
+{
+	nn_layer_spec fused[5] = {
+		{ .kind = "conv", .args = "4 5 pad=2", .act = NN_ACT_RELU },
+		{ .kind = "conv", .args = "6 3 stride=2 pad=1",
+		  .act = NN_ACT_RELU },
+		{ .kind = "conv", .args = "33 3", .act = NN_ACT_RELU },
+		{ .kind = "flatten" },
+		{ .kind = "dense", .args = "10" },
+	};
+	nn_layer_spec apart[8] = {
+		{ .kind = "conv", .args = "4 5 pad=2" }, { .kind = "relu" },
+		{ .kind = "conv", .args = "6 3 stride=2 pad=1" },
+		{ .kind = "relu" },
+		{ .kind = "conv", .args = "33 3" }, { .kind = "relu" },
+		{ .kind = "flatten" },
+		{ .kind = "dense", .args = "10" },
+	};
+	size_t n = 23, in = 2 * 12 * 12, np;
+	float *x = malloc(n * in * sizeof *x), *g = malloc(n * 10 * sizeof *g);
+	nn_rng r;
+	nn_model *a, *b;
+
+	nn_rng_seed(&r, 11);
+	a = chain("2x12x12", fused, 5, &r);
+	b = chain("2x12x12", apart, 8, &r);
+	np = nn_model_param_count(a);
+	ck_assert_uint_eq(np, nn_model_param_count(b));
+	memcpy(nn_model_params(b), nn_model_params(a), np * sizeof(float));
+	gc_fill(&r, x, n * in, -1, 1);
+	gc_fill(&r, g, n * 10, -1, 1);
+	for (int threads = 1; threads <= 2; threads++) {
+		const float *oa, *ob, *ga = nn_model_grads(a);
+		const float *gb = nn_model_grads(b), *xa, *xb;
+
+		nn_set_threads(threads);
+		oa = nn_model_forward(a, x, n, 1, &r);
+		ob = nn_model_forward(b, x, n, 1, &r);
+		ck_assert_mem_eq(oa, ob, n * 10 * sizeof *oa);
+		nn_model_backward(a, g, 0);
+		nn_model_backward(b, g, 0);
+		for (size_t i = 0; i < np; i++)
+			ck_assert_msg(ga[i] == gb[i], "%d threads: gradient "
+			              "%zu: fused %g, apart %g", threads, i,
+			              ga[i], gb[i]);
+		xa = nn_model_input_grad(a);
+		xb = nn_model_input_grad(b);
+		ck_assert_ptr_nonnull(xa);
+		ck_assert_ptr_nonnull(xb);
+		ck_assert_mem_eq(xa, xb, n * in * sizeof *xa);
+	}
+	nn_set_threads(0);
+	nn_model_free(a);
+	nn_model_free(b);
+	free(x);
+	free(g);
+}
+END_TEST
+
 /* A tiny CNN learns 20 digits of the bundled sample by heart. */
 START_TEST(tiny_cnn_overfits)
 {
@@ -727,6 +791,7 @@ static Suite *conv_suite(void)
 	tcase_add_test(tc, exercise_shapes);
 	tcase_add_test(tc, refused_configurations);
 	tcase_add_test(tc, threads_agree);
+	tcase_add_test(tc, fused_relu_agrees);
 	tcase_add_test(tc, tiny_cnn_overfits);
 	suite_add_tcase(s, tc);
 	return s;
