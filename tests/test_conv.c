@@ -333,6 +333,15 @@ START_TEST(grad_layers)
 			{ .kind = "conv", .args = "3 2" },
 			{ .kind = "conv", .args = "5 4x3 stride=4 pad=2" },
 			{ .kind = "dense", .args = "2" } }, 3 },
+		{ "conv stride 2 leaves the last row, column unread",
+		  "1x9x9", {
+			{ .kind = "conv", .args = "2 1" },
+			{ .kind = "conv", .args = "3 2 stride=2" },
+			{ .kind = "dense", .args = "2" } }, 3 },
+		{ "conv lowered (33 filters), last row unread", "1x9x7", {
+			{ .kind = "conv", .args = "2 1" },
+			{ .kind = "conv", .args = "33 2x3 stride=2" },
+			{ .kind = "dense", .args = "2" } }, 3 },
 		{ "conv direct, dL/dx gathered: pad 1 on 12x12",
 		  "1x12x12", {
 			{ .kind = "conv", .args = "2 1" },
