@@ -287,7 +287,8 @@ static int read_model(reader *r, nn_file *f)
 					return bad(r, "tensor '%s' does not "
 					           "have the layer's shape",
 					           name);
-			st_read_floats(t, r->data, p.value);
+			if (st_read_weights(r, t, p.value) < 0)
+				return -1;
 		}
 	return 0;
 }

@@ -6,6 +6,7 @@
  * JSON, dtypes, shapes and offsets (which must tile the data exactly) are
  * checked before anything is used. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -260,6 +261,20 @@ void st_read_floats(const in_tensor *t, const unsigned char *data,
 			out[i] = 0;
 		}
 	}
+}
+
+int st_read_weights(const reader *r, const in_tensor *t, float *out)
+{
+	st_read_floats(t, r->data, out);
+	for (size_t i = 0; i < t->count; i++)
+		if (!isfinite(out[i]))
+			return st_fail(r, "tensor '%s' holds %s at element %zu: "
+			               "weights must be finite numbers (is the "
+			               "file damaged?)", t->name,
+			               isnan(out[i]) ? "NaN" :
+			               t->type == DT_F64 ? "a number beyond a "
+			               "float's range" : "an infinity", i);
+	return 0;
 }
 
 int st_open(reader *r, const char *path)

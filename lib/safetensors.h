@@ -53,5 +53,8 @@ int st_meta_name(const reader *r, const char *key, const char *what,
 /* Tensor t's values as floats (t is F32 or F64; I64 gives zeros). */
 void st_read_floats(const in_tensor *t, const unsigned char *data,
                     float *out);
+/* Tensor t's values as floats, as st_read_floats, for weights: 0, or -1
+ * with a message naming the first that is NaN or infinite as a float. */
+int st_read_weights(const reader *r, const in_tensor *t, float *out);
 
 #endif

@@ -121,7 +121,8 @@ static int take(reader *r, nn_model *m, entry *e, int i, int k)
 		               "weights", e->t->name);
 	if (!(e->vals = malloc(e->t->count * sizeof *e->vals + 1)))
 		return nn_fail("out of memory");
-	st_read_floats(e->t, r->data, e->vals);
+	if (st_read_weights(r, e->t, e->vals) < 0)
+		return -1;
 	e->node = i;
 	e->param = k;
 	return 0;

@@ -233,6 +233,40 @@ START_TEST(model_name_too_long)
 }
 END_TEST
 
+/* Overwrite 4 bytes at `back` bytes before the end of the file. */
+static void patch_end(const char *path, long back, const unsigned char *b4)
+{
+	FILE *f = fopen(path, "r+b");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, -back, SEEK_END), 0);
+	ck_assert_uint_eq(fwrite(b4, 1, 4, f), 4);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Weights that are NaN or infinite (nnsh's set and training never make
+ * them, so the file is damaged or another program's) are refused in one
+ * line naming the tensor and the element, before anything is built. */
+START_TEST(model_weights_not_finite)
+{
+	static const unsigned char nan[4] = { 0, 0, 0xc0, 0x7f };
+	static const unsigned char inf[4] = { 0, 0, 0x80, 0xff };
+	nn_file f;
+
+	model_file(tmp("w.safetensors"), 1, 1, NULL);
+	patch_end(tmp("w.safetensors"), 4, nan);
+	ck_assert_int_eq(nn_load(tmp("w.safetensors"), &f), -1);
+	assert_error("tensor '1.b' holds NaN at element 1: weights must be "
+	             "finite numbers");
+	ck_assert_ptr_null(f.model);
+	model_file(tmp("w.safetensors"), 1, 1, NULL);
+	patch_end(tmp("w.safetensors"), 24, inf);
+	ck_assert_int_eq(nn_load(tmp("w.safetensors"), &f), -1);
+	assert_error("tensor '1.W' holds an infinity at element 0");
+	ck_assert_ptr_null(f.model);
+}
+END_TEST
+
 /* Loading was quadratic in the layers (100,002 took 76 s). A file may
  * list NN_FILE_MAX_LAYERS: that many dense layers load, one more is
  * refused in one line, before anything is built. */
@@ -666,6 +700,7 @@ int main(void)
 	tcase_set_timeout(files, 60);
 	tcase_add_test(files, model_name_too_long);
 	tcase_add_test(files, model_layer_limit);
+	tcase_add_test(files, model_weights_not_finite);
 	tcase_add_test(files, save_removes_stale_temporaries);
 	tcase_add_test(files, save_error_leaves_no_temporary);
 	tcase_add_test(files, save_refuses_fifo_and_dir);

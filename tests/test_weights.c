@@ -3,7 +3,8 @@
  * loaded into the matching nnsh models give PyTorch's outputs on the same
  * inputs to 1e-5, by order (map=auto) and through a map file; bad files
  * (truncated, an unknown dtype, names auto cannot place, shapes that do
- * not fit, bad map lines) are refused with the model unchanged. */
+ * not fit, weights that are not finite floats, bad map lines) are
+ * refused with the model unchanged. */
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
@@ -216,6 +217,28 @@ static const char *hand_made(const char *name, const char *header,
 	return path;
 }
 
+/* A file of one F64 tensor "0.weight", shaped as the CNN's first, every
+ * value v. */
+static const char *f64_of(const char *name, double v)
+{
+	static const char head[] = "{\"0.weight\":{\"dtype\":\"F64\","
+	                           "\"shape\":[4,1,3,3],\"data_offsets\":"
+	                           "[0,288]}}";
+	unsigned char b[8 + sizeof head + 288];
+	size_t h = sizeof head - 1;
+	uint64_t u;
+
+	memcpy(&u, &v, 8);
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)((uint64_t)h >> (8 * i));
+	memcpy(b + 8, head, h);
+	for (size_t k = 0; k < 36; k++)
+		for (int i = 0; i < 8; i++)
+			b[8 + h + 8 * k + (size_t)i] =
+				(unsigned char)(u >> (8 * i));
+	return put(name, b, 8 + h + 288);
+}
+
 static unsigned char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -245,7 +268,7 @@ START_TEST(bad_files)
 	nn_model *m = cnn(), *small = mlp();
 	size_t len;
 	unsigned char *b = slurp(DIR "/cnn.safetensors", &len);
-	char *i64;
+	char *i64, *big;
 
 	ck_assert(mkdtemp(tmpdir) != NULL);
 	refused(m, "/nonexistent/w.safetensors", NULL, "cannot open");
@@ -281,6 +304,15 @@ START_TEST(bad_files)
 	        "module '0': 0.var is out of place");
 	refused(m, hand_made("none.safetensors", "{}", 0), NULL,
 	        "holds no tensors");
+	/* weights that are NaN, or past a float's range as F64 */
+	memcpy(b + len - 4, (const unsigned char[]){ 0, 0, 0xc0, 0x7f }, 4);
+	refused(m, put("nan.safetensors", b, len), NULL, "holds NaN at "
+	        "element");
+	big = strdup(f64_of("big.safetensors", 1e300));
+	refused(m, big, put("big.map", "0.weight 1.W", 12),
+	        "tensor '0.weight' holds a number beyond a float's range at "
+	        "element 0");
+	free(big);
 	/* the CNN's file into the MLP: the first shape does not fit */
 	refused(small, DIR "/cnn.safetensors", NULL,
 	        "tensor '0.weight' is 4x1x3x3, node 1's W is 8x4: the shapes "
