@@ -26,12 +26,12 @@
  * method's adds "nnsh.optim_state" (its numbers) and the tensors
  * "optim.full.d", ".gprev", ".S", ".Y", ".rho" (F64) and ".H" (F64) as
  * it has them (full.h). Settings and state that older files lack take
- * their defaults. Sequence models' parts are read in modelseq.c.
+ * their defaults. Sequence models' parts are read in modelseq.c, and the
+ * checked reading of tensors and fields the readers share is modelfields.c's.
  *
  * Loading trusts nothing: lengths, JSON, names, dtypes, shapes, offsets
  * (which must tile the data exactly), values of settings and the
  * permutation are all checked before anything is used. */
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,116 +61,11 @@ static int bad(const reader *r, const char *fmt, ...)
 	return rc;
 }
 
-/* The tensor name, which must be of type and hold count elements in
- * ndim dimensions (ndim 0: any). NULL with a message otherwise, or
- * quietly when it is absent and optional. */
-static in_tensor *want_tensor(reader *r, const char *name, dtype type,
-                              size_t count, int optional)
-{
-	in_tensor *t = st_find(r, name);
-
-	if (!t) {
-		if (!optional)
-			bad(r, "tensor '%s' is missing", name);
-		return NULL;
-	}
-	if (t->type != type || t->count != count) {
-		bad(r, "tensor '%s' should be %s with %zu values, not %s with "
-		    "%zu", name, dtype_names[type], count,
-		    dtype_names[t->type], t->count);
-		return NULL;
-	}
-	t->used = 1;
-	return t;
-}
-
-/* A metadata string, or NULL when absent (or not a string: checked). */
-static const char *meta_str(reader *r, const char *key)
-{
-	json_t *v = r->meta ? json_object_get(r->meta, key) : NULL;
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-/* A metadata entry holding JSON text, parsed; NULL when absent or bad
- * (with a message when bad). */
-static json_t *meta_parse(reader *r, const char *key, int *failed)
-{
-	const char *text = meta_str(r, key);
-	json_error_t err;
-	json_t *v;
-
-	*failed = 0;
-	if (!text)
-		return NULL;
-	v = json_loads(text, JSON_REJECT_DUPLICATES, &err);
-	if (!v) {
-		*failed = 1;
-		bad(r, "%s is not valid JSON: %s", key, err.text);
-	}
-	return v;
-}
-
-/* Number fields of a JSON object, integer or real; a missing or mistyped
- * field, or one out of [lo, hi], fails. */
-static int get_real(reader *r, json_t *o, const char *what, const char *key,
-                    double lo, double hi, double *out)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_number(v))
-		return bad(r, "%s: %s is missing or not a number", what, key);
-	*out = json_number_value(v);
-	if (!(*out >= lo && *out <= hi))
-		return bad(r, "%s: %s=%g is out of range", what, key, *out);
-	return 0;
-}
-
-static int get_long(reader *r, json_t *o, const char *what, const char *key,
-                    long lo, long hi, long *out)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (json_is_boolean(v)) {
-		*out = json_is_true(v);
-		return 0;
-	}
-	if (!json_is_integer(v))
-		return bad(r, "%s: %s is missing or not a whole number", what,
-		           key);
-	if (json_integer_value(v) < lo || json_integer_value(v) > hi)
-		return bad(r, "%s: %s=%lld is out of range", what, key,
-		           (long long)json_integer_value(v));
-	*out = (long)json_integer_value(v);
-	return 0;
-}
-
-/* An optional whole number field (0 when absent). */
-static int opt_int(reader *r, json_t *o, const char *what, const char *key,
-                   int *out)
-{
-	long v = 0;
-
-	if (json_object_get(o, key) &&
-	    get_long(r, o, what, key, -(1L << 30), 1L << 30, &v) < 0)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-/* An optional number field, left as it is when absent. */
-static int opt_real(reader *r, json_t *o, const char *what, const char *key,
-                    double lo, double hi, double *out)
-{
-	return json_object_get(o, key) ? get_real(r, o, what, key, lo, hi, out)
-	                               : 0;
-}
-
 /* The loss terms of nnsh.penalties, added to m. */
 static int read_penalties(reader *r, nn_model *m)
 {
 	int failed;
-	json_t *list = meta_parse(r, "nnsh.penalties", &failed);
+	json_t *list = mf_meta_parse(r, "nnsh.penalties", &failed);
 	int rc = failed ? -1 : 0;
 
 	if (list && !json_is_array(list))
@@ -188,9 +83,9 @@ static int read_penalties(reader *r, nn_model *m)
 			if (strcmp(json_string_value(kind),
 			           nn_penalty_name((nn_penalty_kind)q)) == 0)
 				kk = q;
-		if (get_real(r, o, "penalty", "node", 1, 1e9, &node) < 0 ||
-		    get_real(r, o, "penalty", "weight", -1e30, 1e30,
-		             &weight) < 0) {
+		if (mf_get_real(r, o, "penalty", "node", 1, 1e9, &node) < 0 ||
+		    mf_get_real(r, o, "penalty", "weight", -1e30, 1e30,
+		                &weight) < 0) {
 			rc = -1;
 			break;
 		}
@@ -219,20 +114,20 @@ static int read_penalties(reader *r, nn_model *m)
 /* Rebuild the model from the metadata and fill in its parameters. */
 static int read_model(reader *r, nn_file *f)
 {
-	const char *input = meta_str(r, "nnsh.input");
+	const char *input = mf_meta_str(r, "nnsh.input");
 	json_t *layers;
 	nn_shape shape;
 	nn_rng rng;
 	int failed;
 
-	if (!meta_str(r, "nnsh.version") || !input)
+	if (!mf_meta_str(r, "nnsh.version") || !input)
 		return bad(r, "not an nnsh model file (no nnsh.version and "
 		           "nnsh.input in its metadata): weights alone go into "
 		           "a model built to fit them, with 'load FILE into "
 		           "MODEL'");
 	if (nn_shape_parse(input, &shape) < 0)
 		return bad(r, "nnsh.input: %s", nn_error());
-	layers = meta_parse(r, "nnsh.layers", &failed);
+	layers = mf_meta_parse(r, "nnsh.layers", &failed);
 	if (!json_is_array(layers)) {
 		json_decref(layers);
 		return failed ? -1 : bad(r, "nnsh.layers is missing or not a "
@@ -276,7 +171,7 @@ static int read_model(reader *r, nn_file *f)
 			if (p.tied)
 				continue;
 			snprintf(name, sizeof name, "%zu.%s", i + 1, p.name);
-			if (!(t = want_tensor(r, name, DT_F32, p.size, 0)))
+			if (!(t = mf_want_tensor(r, name, DT_F32, p.size, 0)))
 				return -1;
 			if (t->ndim != p.shape.ndim)
 				return bad(r, "tensor '%s' has %d dimensions, "
@@ -303,13 +198,13 @@ static int read_optim_more(reader *r, nn_optim *op, json_t *o)
 
 	if (json_is_boolean(json_object_get(o, "fr")))
 		fr = json_is_true(json_object_get(o, "fr"));
-	if (opt_real(r, o, w, "history", 1, 1000, &hist) < 0 ||
-	    opt_real(r, o, w, "mu", 0, 1e30, &op->mu) < 0 ||
-	    opt_real(r, o, w, "mu_inc", 1, 1e6, &op->mu_inc) < 0 ||
-	    opt_real(r, o, w, "mu_dec", 1e-6, 1, &op->mu_dec) < 0 ||
-	    opt_real(r, o, w, "mu_max", 0, 1e30, &op->mu_max) < 0 ||
-	    opt_real(r, o, w, "sample", 1, 1e6, &sample) < 0 ||
-	    opt_real(r, o, w, "every", 0, 1e12, &every) < 0)
+	if (mf_opt_real(r, o, w, "history", 1, 1000, &hist) < 0 ||
+	    mf_opt_real(r, o, w, "mu", 0, 1e30, &op->mu) < 0 ||
+	    mf_opt_real(r, o, w, "mu_inc", 1, 1e6, &op->mu_inc) < 0 ||
+	    mf_opt_real(r, o, w, "mu_dec", 1e-6, 1, &op->mu_dec) < 0 ||
+	    mf_opt_real(r, o, w, "mu_max", 0, 1e30, &op->mu_max) < 0 ||
+	    mf_opt_real(r, o, w, "sample", 1, 1e6, &sample) < 0 ||
+	    mf_opt_real(r, o, w, "every", 0, 1e12, &every) < 0)
 		return -1;
 	if (hist != (int)hist || sample != (long)sample ||
 	    every != (long)every)
@@ -336,16 +231,16 @@ static int read_optim(reader *r, nn_file *f, json_t *o, int state)
 	    (k = nn_optim_parse(json_string_value(kind))) < 0)
 		return bad(r, "%s: unknown kind", w);
 	nn_optim_defaults(op, (nn_optim_kind)k);
-	if (get_real(r, o, w, "lr", 0, 1e6, &lr) < 0 ||
-	    get_real(r, o, w, "momentum", 0, 1, &mom) < 0 ||
-	    get_long(r, o, w, "nesterov", 0, 1, &nesterov) < 0 ||
-	    get_real(r, o, w, "weight_decay", 0, 1e3, &wd) < 0 ||
-	    opt_real(r, o, w, "decay", 0, 1, &decay) < 0 ||
-	    get_real(r, o, w, "beta1", 0, 1, &b1) < 0 ||
-	    get_real(r, o, w, "beta2", 0, 1, &b2) < 0 ||
-	    get_real(r, o, w, "rho", 0, 1, &rho) < 0 ||
-	    get_real(r, o, w, "eps", 0, 1, &eps) < 0 ||
-	    (state && get_long(r, o, w, "t", 0, 1L << 50, &t) < 0))
+	if (mf_get_real(r, o, w, "lr", 0, 1e6, &lr) < 0 ||
+	    mf_get_real(r, o, w, "momentum", 0, 1, &mom) < 0 ||
+	    mf_get_long(r, o, w, "nesterov", 0, 1, &nesterov) < 0 ||
+	    mf_get_real(r, o, w, "weight_decay", 0, 1e3, &wd) < 0 ||
+	    mf_opt_real(r, o, w, "decay", 0, 1, &decay) < 0 ||
+	    mf_get_real(r, o, w, "beta1", 0, 1, &b1) < 0 ||
+	    mf_get_real(r, o, w, "beta2", 0, 1, &b2) < 0 ||
+	    mf_get_real(r, o, w, "rho", 0, 1, &rho) < 0 ||
+	    mf_get_real(r, o, w, "eps", 0, 1, &eps) < 0 ||
+	    (state && mf_get_long(r, o, w, "t", 0, 1L << 50, &t) < 0))
 		return -1;
 	op->lr = (float)lr;
 	op->momentum = (float)mom;
@@ -373,12 +268,12 @@ static int read_schedule(reader *r, json_t *o, const char *w,
 		return bad(r, "%s: unknown schedule", w);
 	memset(s, 0, sizeof *s);
 	s->kind = (nn_sched_kind)k;
-	if (get_real(r, o, w, "max", 0, 1e6, &s->max) < 0 ||
-	    get_real(r, o, w, "min", 0, 1e6, &s->min) < 0 ||
-	    get_real(r, o, w, "gamma", 0, 1e6, &s->gamma) < 0 ||
-	    get_long(r, o, w, "every", 0, 1L << 50, &every) < 0 ||
-	    get_real(r, o, w, "T", 0, 1e18, &s->T) < 0 ||
-	    get_long(r, o, w, "warmup", 0, 1L << 50, &warmup) < 0)
+	if (mf_get_real(r, o, w, "max", 0, 1e6, &s->max) < 0 ||
+	    mf_get_real(r, o, w, "min", 0, 1e6, &s->min) < 0 ||
+	    mf_get_real(r, o, w, "gamma", 0, 1e6, &s->gamma) < 0 ||
+	    mf_get_long(r, o, w, "every", 0, 1L << 50, &every) < 0 ||
+	    mf_get_real(r, o, w, "T", 0, 1e18, &s->T) < 0 ||
+	    mf_get_long(r, o, w, "warmup", 0, 1L << 50, &warmup) < 0)
 		return -1;
 	s->every = every;
 	s->warmup = warmup;
@@ -403,53 +298,29 @@ static int read_targets(reader *r, json_t *v, const char *w, float *lo,
 
 static int read_settings(reader *r, nn_file *f, int state)
 {
-	const char *loss = meta_str(r, "nnsh.loss");
+	const char *loss = mf_meta_str(r, "nnsh.loss");
 	json_t *v;
 	int failed, rc = 0;
 
 	f->loss = -1;
 	if (loss && (f->loss = nn_loss_parse(loss)) < 0)
 		return bad(r, "nnsh.loss: unknown loss '%s'", loss);
-	if ((v = meta_parse(r, "nnsh.optim", &failed)))
+	if ((v = mf_meta_parse(r, "nnsh.optim", &failed)))
 		rc = json_is_object(v) ? read_optim(r, f, v, state)
 		                       : bad(r, "nnsh.optim is not an object");
 	json_decref(v);
 	if (failed || rc < 0)
 		return -1;
-	if ((v = meta_parse(r, "nnsh.schedule", &failed)))
+	if ((v = mf_meta_parse(r, "nnsh.schedule", &failed)))
 		rc = read_schedule(r, v, "nnsh.schedule", &f->schedule);
 	json_decref(v);
 	if (failed || rc < 0)
 		return -1;
-	if ((v = meta_parse(r, "nnsh.targets", &failed)))
+	if ((v = mf_meta_parse(r, "nnsh.targets", &failed)))
 		rc = read_targets(r, v, "nnsh.targets", &f->target_lo,
 		                  &f->target_hi);
 	json_decref(v);
 	return failed || rc < 0 ? -1 : 0;
-}
-
-/* A random state saved as four 64-bit hex numbers, in entry w. */
-static int parse_rng(reader *r, const char *w, json_t *a, nn_rng *rng)
-{
-	int zero = 1;
-
-	if (!json_is_array(a) || json_array_size(a) != 4)
-		return bad(r, "%s: rng is not four numbers", w);
-	for (int i = 0; i < 4; i++) {
-		json_t *s = json_array_get(a, (size_t)i);
-		const char *t = json_is_string(s) ? json_string_value(s) : "";
-		char *end;
-
-		errno = 0;
-		rng->s[i] = strtoull(t, &end, 16);
-		if (strlen(t) != 16 || *end || errno)
-			return bad(r, "%s: rng is not four 64-bit hex numbers",
-			           w);
-		zero &= rng->s[i] == 0;
-	}
-	if (zero)
-		return bad(r, "%s: the rng state is all zero", w);
-	return 0;
 }
 
 static int read_early(reader *r, json_t *o, nn_early *e)
@@ -463,14 +334,14 @@ static int read_early(reader *r, json_t *o, nn_early *e)
 	    (k = nn_monitor_parse(json_string_value(mon))) < 0)
 		return bad(r, "%s: unknown monitor", w);
 	e->monitor = (nn_monitor)k;
-	if (get_long(r, o, w, "patience", 0, 1L << 30, &patience) < 0 ||
-	    get_real(r, o, w, "min_delta", 0, 1e30, &e->min_delta) < 0 ||
-	    get_long(r, o, w, "restore", 0, 1, &restore) < 0 ||
+	if (mf_get_long(r, o, w, "patience", 0, 1L << 30, &patience) < 0 ||
+	    mf_get_real(r, o, w, "min_delta", 0, 1e30, &e->min_delta) < 0 ||
+	    mf_get_long(r, o, w, "restore", 0, 1, &restore) < 0 ||
 	    (json_is_null(json_object_get(o, "best")) ? (e->best = NAN, 0)
-	     : get_real(r, o, w, "best", -1e300, 1e300, &e->best)) < 0 ||
-	    get_long(r, o, w, "best_epoch", 0, 1L << 30, &be) < 0 ||
-	    get_long(r, o, w, "best_iter", 0, 1L << 50, &bi) < 0 ||
-	    get_long(r, o, w, "wait", 0, 1L << 30, &wait) < 0)
+	     : mf_get_real(r, o, w, "best", -1e300, 1e300, &e->best)) < 0 ||
+	    mf_get_long(r, o, w, "best_epoch", 0, 1L << 30, &be) < 0 ||
+	    mf_get_long(r, o, w, "best_iter", 0, 1L << 50, &bi) < 0 ||
+	    mf_get_long(r, o, w, "wait", 0, 1L << 30, &wait) < 0)
 		return -1;
 	e->patience = (int)patience;
 	e->restore = (int)restore;
@@ -490,31 +361,32 @@ static int read_run(reader *r, nn_file *f, json_t *o)
 	     every, restored, batch, nan_iter;
 	double secs = 0, dz = 0;
 
-	if (get_long(r, o, w, "active", 0, 1, &active) < 0 ||
-	    get_long(r, o, w, "iters", 1, 1L << 50, &iters) < 0 ||
-	    get_long(r, o, w, "iter", 0, iters, &iter) < 0 ||
-	    get_long(r, o, w, "epochs", 1, 1L << 30, &epochs) < 0 ||
-	    get_long(r, o, w, "epoch", 0, epochs, &epoch) < 0 ||
-	    get_long(r, o, w, "n", 1, 1L << 40, &n) < 0 ||
-	    get_long(r, o, w, "nparams", 0, 1L << 40, &np) < 0 ||
-	    get_long(r, o, w, "pos", 0, n, &pos) < 0 ||
-	    get_real(r, o, w, "seconds", 0, 1e12, &secs) < 0 ||
-	    get_long(r, o, w, "shuffle", 0, 1, &shuffle) < 0 ||
-	    get_long(r, o, w, "stopped_early", 0, 1, &se) < 0 ||
-	    get_long(r, o, w, "every", 0, 1L << 50, &every) < 0 ||
-	    get_long(r, o, w, "restored", 0, 1, &restored) < 0 ||
-	    get_long(r, o, w, "batch", 1, n, &batch) < 0 ||
-	    get_long(r, o, w, "nan_iter", 0, 1L << 50, &nan_iter) < 0 ||
-	    get_real(r, o, w, "val_split", 0, 0.999999, &op->val_split) < 0 ||
-	    get_real(r, o, w, "clip", 0, 1e30, &op->clip) < 0 ||
-	    opt_int(r, o, w, "fanin", &op->fanin) < 0 ||
+	if (mf_get_long(r, o, w, "active", 0, 1, &active) < 0 ||
+	    mf_get_long(r, o, w, "iters", 1, 1L << 50, &iters) < 0 ||
+	    mf_get_long(r, o, w, "iter", 0, iters, &iter) < 0 ||
+	    mf_get_long(r, o, w, "epochs", 1, 1L << 30, &epochs) < 0 ||
+	    mf_get_long(r, o, w, "epoch", 0, epochs, &epoch) < 0 ||
+	    mf_get_long(r, o, w, "n", 1, 1L << 40, &n) < 0 ||
+	    mf_get_long(r, o, w, "nparams", 0, 1L << 40, &np) < 0 ||
+	    mf_get_long(r, o, w, "pos", 0, n, &pos) < 0 ||
+	    mf_get_real(r, o, w, "seconds", 0, 1e12, &secs) < 0 ||
+	    mf_get_long(r, o, w, "shuffle", 0, 1, &shuffle) < 0 ||
+	    mf_get_long(r, o, w, "stopped_early", 0, 1, &se) < 0 ||
+	    mf_get_long(r, o, w, "every", 0, 1L << 50, &every) < 0 ||
+	    mf_get_long(r, o, w, "restored", 0, 1, &restored) < 0 ||
+	    mf_get_long(r, o, w, "batch", 1, n, &batch) < 0 ||
+	    mf_get_long(r, o, w, "nan_iter", 0, 1L << 50, &nan_iter) < 0 ||
+	    mf_get_real(r, o, w, "val_split", 0, 0.999999,
+	                &op->val_split) < 0 ||
+	    mf_get_real(r, o, w, "clip", 0, 1e30, &op->clip) < 0 ||
+	    mf_opt_int(r, o, w, "fanin", &op->fanin) < 0 ||
 	    read_targets(r, json_object_get(o, "targets"), w, &op->target_lo,
 	                 &op->target_hi) < 0 ||
-	    opt_real(r, o, w, "deadzone", 0, 1e6, &dz) < 0 ||
+	    mf_opt_real(r, o, w, "deadzone", 0, 1e6, &dz) < 0 ||
 	    read_schedule(r, json_object_get(o, "schedule"), "nnsh.run",
 	                  &op->schedule) < 0 ||
 	    read_early(r, json_object_get(o, "early"), &run->early) < 0 ||
-	    parse_rng(r, w, json_object_get(o, "rng"), &run->rng) < 0)
+	    mf_parse_rng(r, w, json_object_get(o, "rng"), &run->rng) < 0)
 		return -1;
 	if (!json_is_string(vn) ||
 	    strlen(json_string_value(vn)) >= sizeof run->val_name)
@@ -545,36 +417,6 @@ static int read_run(reader *r, nn_file *f, json_t *o)
 	return 0;
 }
 
-/* The I64 tensor name, which must be an order of n samples, into a new
- * array *perm. */
-static int read_perm(reader *r, const char *name, size_t n, size_t **perm)
-{
-	in_tensor *t = want_tensor(r, name, DT_I64, n, 0);
-	unsigned char *seen;
-
-	if (!t)
-		return -1;
-	*perm = malloc(n * sizeof **perm);
-	seen = calloc(n, 1);
-	if (!*perm || !seen) {
-		free(seen);
-		return nn_fail("out of memory");
-	}
-	for (size_t i = 0; i < n; i++) {
-		uint64_t v = get_u64(r->data + t->begin + 8 * i);
-
-		if (v >= n || seen[v]) {
-			free(seen);
-			return bad(r, "%s is not an order of %zu samples",
-			           name, n);
-		}
-		seen[v] = 1;
-		(*perm)[i] = (size_t)v;
-	}
-	free(seen);
-	return 0;
-}
-
 /* A saved run: its settings and progress, the epoch's order (which must
  * be a permutation) and the best weights. */
 static int read_run_state(reader *r, nn_file *f, json_t *o)
@@ -586,9 +428,9 @@ static int read_run_state(reader *r, nn_file *f, json_t *o)
 	if (!json_is_object(o))
 		return bad(r, "nnsh.run is not an object");
 	if (read_run(r, f, o) < 0 ||
-	    read_perm(r, "run.perm", run->n, &run->perm) < 0)
+	    mf_read_perm(r, "run.perm", run->n, &run->perm) < 0)
 		return -1;
-	if ((t = want_tensor(r, "run.best", DT_F32, np, 1))) {
+	if ((t = mf_want_tensor(r, "run.best", DT_F32, np, 1))) {
 		if (!(run->best = malloc((np ? np : 1) * sizeof *run->best)))
 			return nn_fail("out of memory");
 		run->nbest = np;
@@ -602,38 +444,6 @@ static int read_run_state(reader *r, nn_file *f, json_t *o)
 	return 0;
 }
 
-/* Four numbers (null for NaN) in the list key of entry w. */
-static int get_real4(reader *r, json_t *o, const char *w, const char *key,
-                     double *v)
-{
-	json_t *a = json_object_get(o, key);
-
-	if (!json_is_array(a) || json_array_size(a) != 4)
-		return bad(r, "%s: %s is not four numbers", w, key);
-	for (size_t i = 0; i < 4; i++) {
-		json_t *e = json_array_get(a, i);
-
-		v[i] = json_is_null(e) ? NAN : json_number_value(e);
-		if (!json_is_null(e) && !(json_is_number(e) &&
-		                          fabs(v[i]) < 1e300))
-			return bad(r, "%s: %s is not four numbers", w, key);
-	}
-	return 0;
-}
-
-/* A name (a string of at most 63 bytes) in key of entry w, into out. */
-static int get_name(reader *r, json_t *o, const char *w, const char *key,
-                    char *out)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_string(v) || !json_string_value(v)[0] ||
-	    strlen(json_string_value(v)) > 63)
-		return bad(r, "%s: %s is not a name", w, key);
-	strcpy(out, json_string_value(v));
-	return 0;
-}
-
 /* The settings of a GAN run in nnsh.gan's "opts". */
 static int read_gan_opts(reader *r, json_t *o, size_t n, nn_gan_opts *op)
 {
@@ -644,12 +454,12 @@ static int read_gan_opts(reader *r, json_t *o, size_t n, nn_gan_opts *op)
 
 	if (!json_is_object(o))
 		return bad(r, "nnsh.gan: opts is not an object");
-	if (get_long(r, o, w, "epochs", 0, 1L << 30, &epochs) < 0 ||
-	    get_long(r, o, w, "iters", 0, 1L << 50, &iters) < 0 ||
-	    get_long(r, o, w, "batch", 1, (long)n, &batch) < 0 ||
-	    get_long(r, o, w, "k", 1, 100, &k) < 0 ||
-	    get_real(r, o, w, "smooth", 0, 1, &smooth) < 0 ||
-	    get_long(r, o, w, "every", 0, 1L << 50, &every) < 0)
+	if (mf_get_long(r, o, w, "epochs", 0, 1L << 30, &epochs) < 0 ||
+	    mf_get_long(r, o, w, "iters", 0, 1L << 50, &iters) < 0 ||
+	    mf_get_long(r, o, w, "batch", 1, (long)n, &batch) < 0 ||
+	    mf_get_long(r, o, w, "k", 1, 100, &k) < 0 ||
+	    mf_get_real(r, o, w, "smooth", 0, 1, &smooth) < 0 ||
+	    mf_get_long(r, o, w, "every", 0, 1L << 50, &every) < 0)
 		return -1;
 	if (!json_is_string(noise) ||
 	    (strcmp(json_string_value(noise), "normal") != 0 &&
@@ -719,8 +529,8 @@ static int read_gan(reader *r, nn_file *f, json_t *o)
 		return bad(r, "nnsh.gan is not an object");
 	if (!(s = f->gan = calloc(1, sizeof *s)))
 		return nn_fail("out of memory");
-	if (get_name(r, o, w, "disc", f->gan_disc) < 0 ||
-	    get_name(r, o, w, "data", f->gan_data) < 0)
+	if (mf_get_name(r, o, w, "disc", f->gan_disc) < 0 ||
+	    mf_get_name(r, o, w, "data", f->gan_data) < 0)
 		return -1;
 	if (!json_is_string(shape) ||
 	    nn_shape_parse(json_string_value(shape), &f->gan_shape) < 0 ||
@@ -728,24 +538,24 @@ static int read_gan(reader *r, nn_file *f, json_t *o)
 	    nn_shape_size(nn_model_output_shape(f->model)))
 		return bad(r, "%s: shape is not the generator's output size",
 		           w);
-	if (get_long(r, o, w, "active", 0, 1, &active) < 0 ||
-	    get_long(r, o, w, "iters", 1, 1L << 50, &iters) < 0 ||
-	    get_long(r, o, w, "iter", 0, iters, &iter) < 0 ||
-	    get_long(r, o, w, "epochs", 1, 1L << 30, &epochs) < 0 ||
-	    get_long(r, o, w, "epoch", 0, epochs, &epoch) < 0 ||
-	    get_long(r, o, w, "per", 1, 1L << 50, &per) < 0 ||
-	    get_long(r, o, w, "n", 1, 1L << 40, &n) < 0 ||
-	    get_long(r, o, w, "gparams", 0, 1L << 40, &gp) < 0 ||
-	    get_long(r, o, w, "dparams", 1, 1L << 40, &dp) < 0 ||
-	    get_long(r, o, w, "pos", 0, n, &pos) < 0 ||
-	    get_real(r, o, w, "seconds", 0, 1e12, &s->seconds) < 0 ||
-	    get_long(r, o, w, "span_d", 0, 1L << 50, &sd) < 0 ||
-	    get_long(r, o, w, "span_g", 0, 1L << 50, &sg) < 0 ||
-	    get_long(r, o, w, "dsteps", 0, 1L << 50, &ds) < 0 ||
-	    get_long(r, o, w, "gsteps", 0, 1L << 50, &gs) < 0 ||
-	    get_real4(r, o, w, "span", s->span) < 0 ||
-	    get_real4(r, o, w, "last", last) < 0 ||
-	    parse_rng(r, w, json_object_get(o, "rng"), &s->rng) < 0 ||
+	if (mf_get_long(r, o, w, "active", 0, 1, &active) < 0 ||
+	    mf_get_long(r, o, w, "iters", 1, 1L << 50, &iters) < 0 ||
+	    mf_get_long(r, o, w, "iter", 0, iters, &iter) < 0 ||
+	    mf_get_long(r, o, w, "epochs", 1, 1L << 30, &epochs) < 0 ||
+	    mf_get_long(r, o, w, "epoch", 0, epochs, &epoch) < 0 ||
+	    mf_get_long(r, o, w, "per", 1, 1L << 50, &per) < 0 ||
+	    mf_get_long(r, o, w, "n", 1, 1L << 40, &n) < 0 ||
+	    mf_get_long(r, o, w, "gparams", 0, 1L << 40, &gp) < 0 ||
+	    mf_get_long(r, o, w, "dparams", 1, 1L << 40, &dp) < 0 ||
+	    mf_get_long(r, o, w, "pos", 0, n, &pos) < 0 ||
+	    mf_get_real(r, o, w, "seconds", 0, 1e12, &s->seconds) < 0 ||
+	    mf_get_long(r, o, w, "span_d", 0, 1L << 50, &sd) < 0 ||
+	    mf_get_long(r, o, w, "span_g", 0, 1L << 50, &sg) < 0 ||
+	    mf_get_long(r, o, w, "dsteps", 0, 1L << 50, &ds) < 0 ||
+	    mf_get_long(r, o, w, "gsteps", 0, 1L << 50, &gs) < 0 ||
+	    mf_get_real4(r, o, w, "span", s->span) < 0 ||
+	    mf_get_real4(r, o, w, "last", last) < 0 ||
+	    mf_parse_rng(r, w, json_object_get(o, "rng"), &s->rng) < 0 ||
 	    read_gan_opts(r, json_object_get(o, "opts"), (size_t)n,
 	                  &s->opts) < 0)
 		return -1;
@@ -771,7 +581,7 @@ static int read_gan(reader *r, nn_file *f, json_t *o)
 	s->g_loss = last[1];
 	s->d_real = last[2];
 	s->d_fake = last[3];
-	if (read_perm(r, "gan.perm", s->n, &s->perm) < 0)
+	if (mf_read_perm(r, "gan.perm", s->n, &s->perm) < 0)
 		return -1;
 	return read_gan_points(r, s);
 }
@@ -799,51 +609,54 @@ static int read_full(reader *r, nn_file *f, json_t *o)
 
 	if (!f->has_optim || !nn_optim_full_batch(op->kind))
 		return bad(r, "%s: the optimizer is not a full-batch method", w);
-	if (get_long(r, o, w, "n", 0, 1L << 40, &n) < 0 ||
-	    get_long(r, o, w, "iter", 0, 1L << 50, &iter) < 0 ||
-	    get_long(r, o, w, "cap", 0, 1000, &cap) < 0 ||
-	    get_long(r, o, w, "count", 0, cap, &count) < 0 ||
-	    get_long(r, o, w, "head", 0, cap > 0 ? cap - 1 : 0, &head) < 0 ||
-	    get_long(r, o, w, "h_scaled", 0, 1, &hs) < 0 ||
-	    get_long(r, o, w, "scg_failed", 0, 1, &failed) < 0)
+	if (mf_get_long(r, o, w, "n", 0, 1L << 40, &n) < 0 ||
+	    mf_get_long(r, o, w, "iter", 0, 1L << 50, &iter) < 0 ||
+	    mf_get_long(r, o, w, "cap", 0, 1000, &cap) < 0 ||
+	    mf_get_long(r, o, w, "count", 0, cap, &count) < 0 ||
+	    mf_get_long(r, o, w, "head", 0, cap > 0 ? cap - 1 : 0, &head) < 0 ||
+	    mf_get_long(r, o, w, "h_scaled", 0, 1, &hs) < 0 ||
+	    mf_get_long(r, o, w, "scg_failed", 0, 1, &failed) < 0)
 		return -1;
 	if ((size_t)n != np || cap != want)
 		return bad(r, "%s: made for %ld parameters and %ld pairs, not "
 		           "%zu and %d", w, n, cap, np, want);
 	if (!(s = nn_full_state(op, np)))
 		return -1;
-	if (get_real(r, o, w, "t_prev", -1e300, 1e300, &s->t_prev) < 0 ||
-	    get_real(r, o, w, "gtd_prev", -1e300, 1e300, &s->gtd_prev) < 0 ||
-	    get_real(r, o, w, "h_diag", -1e300, 1e300, &s->h_diag) < 0 ||
-	    get_real(r, o, w, "lambda", -1e300, 1e300, &s->lambda) < 0 ||
-	    get_real(r, o, w, "lambda_bar", -1e300, 1e300,
-	             &s->lambda_bar) < 0 ||
-	    get_real(r, o, w, "delta", -1e300, 1e300, &s->delta) < 0)
+	if (mf_get_real(r, o, w, "t_prev", -1e300, 1e300, &s->t_prev) < 0 ||
+	    mf_get_real(r, o, w, "gtd_prev", -1e300, 1e300, &s->gtd_prev) < 0 ||
+	    mf_get_real(r, o, w, "h_diag", -1e300, 1e300, &s->h_diag) < 0 ||
+	    mf_get_real(r, o, w, "lambda", -1e300, 1e300, &s->lambda) < 0 ||
+	    mf_get_real(r, o, w, "lambda_bar", -1e300, 1e300,
+	                &s->lambda_bar) < 0 ||
+	    mf_get_real(r, o, w, "delta", -1e300, 1e300, &s->delta) < 0)
 		return -1;
 	s->iter = iter;
 	s->count = (int)count;
 	s->head = (int)head;
 	s->h_scaled = (int)hs;
 	s->scg_failed = (int)failed;
-	if (!(t = want_tensor(r, "optim.full.d", DT_F32, np, 0)))
+	if (!(t = mf_want_tensor(r, "optim.full.d", DT_F32, np, 0)))
 		return -1;
 	st_read_floats(t, r->data, s->d);
-	if (!(t = want_tensor(r, "optim.full.gprev", DT_F32, np, 0)))
+	if (!(t = mf_want_tensor(r, "optim.full.gprev", DT_F32, np, 0)))
 		return -1;
 	st_read_floats(t, r->data, s->gprev);
 	if (cap > 0) {
-		if (!(t = want_tensor(r, "optim.full.S", DT_F32, np * cap, 0)))
+		if (!(t = mf_want_tensor(r, "optim.full.S", DT_F32, np * cap,
+		                         0)))
 			return -1;
 		st_read_floats(t, r->data, s->S);
-		if (!(t = want_tensor(r, "optim.full.Y", DT_F32, np * cap, 0)))
+		if (!(t = mf_want_tensor(r, "optim.full.Y", DT_F32, np * cap,
+		                         0)))
 			return -1;
 		st_read_floats(t, r->data, s->Y);
-		if (!(t = want_tensor(r, "optim.full.rho", DT_F64, cap, 0)))
+		if (!(t = mf_want_tensor(r, "optim.full.rho", DT_F64, cap, 0)))
 			return -1;
 		read_f64(r, t, s->rho);
 	}
 	if (s->H) {
-		if (!(t = want_tensor(r, "optim.full.H", DT_F64, np * np, 0)))
+		if (!(t = mf_want_tensor(r, "optim.full.H", DT_F64, np * np,
+		                         0)))
 			return -1;
 		read_f64(r, t, s->H);
 	}
@@ -891,7 +704,7 @@ static int read_state(reader *r, nn_file *f)
 		const char *name = k ? "optim.v" : "optim.m";
 		float **dst = k ? &f->optim.v : &f->optim.m;
 
-		if (!(t = want_tensor(r, name, DT_F32, np, 1))) {
+		if (!(t = mf_want_tensor(r, name, DT_F32, np, 1))) {
 			if (st_find(r, name))
 				return -1;
 			continue;
@@ -934,17 +747,17 @@ static int read_state(reader *r, nn_file *f)
 	}
 	if (read_stats(r, f) < 0)
 		return -1;
-	run = meta_parse(r, "nnsh.run", &failed);
+	run = mf_meta_parse(r, "nnsh.run", &failed);
 	rc = failed ? -1 : run ? read_run_state(r, f, run) : 0;
 	json_decref(run);
 	if (rc < 0)
 		return -1;
-	run = meta_parse(r, "nnsh.gan", &failed);
+	run = mf_meta_parse(r, "nnsh.gan", &failed);
 	rc = failed ? -1 : run ? read_gan(r, f, run) : 0;
 	json_decref(run);
 	if (rc < 0)
 		return -1;
-	run = meta_parse(r, "nnsh.optim_state", &failed);
+	run = mf_meta_parse(r, "nnsh.optim_state", &failed);
 	rc = failed ? -1 : run ? read_full(r, f, run) : 0;
 	json_decref(run);
 	return rc;
@@ -958,7 +771,7 @@ int nn_load(const char *path, nn_file *f)
 	memset(f, 0, sizeof *f);
 	if (st_open(&r, path) < 0 || read_model(&r, f) < 0)
 		goto out;
-	state = meta_str(&r, "nnsh.state") != NULL;
+	state = mf_meta_str(&r, "nnsh.state") != NULL;
 	if (read_settings(&r, f, state) < 0 ||
 	    (state && read_state(&r, f) < 0) ||
 	    nn_read_seq_parts(&r, f) < 0)

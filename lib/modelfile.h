@@ -1,7 +1,8 @@
 /* modelfile.h - what the writer (modelsave.c) and the reader
- * (modelfile.c, modelspec.c) of model files share: the element types of
- * tensors, the columns of the history, little-endian integers, and the
- * reading of one layer's spec. Internal to libnn. */
+ * (modelfile.c, modelfields.c, modelspec.c, modelseq.c) of model files
+ * share: the element types of tensors, the columns of the history,
+ * little-endian integers, the checked reading of fields and the reading
+ * of one layer's spec. Internal to libnn. */
 #ifndef NN_MODELFILE_H
 #define NN_MODELFILE_H
 
@@ -58,11 +59,45 @@ static inline uint64_t get_u64(const unsigned char *p)
  * must name nodes before i. 0, or -1 with a one-line message. */
 int nn_spec_read(json_t *o, size_t i, nn_layer_spec *s, char *args);
 
+/* The checked reading of a file's parts (modelfields.c). Each returns 0,
+ * or -1 (NULL) after st_fail's one-line message naming the file. */
+struct reader;
+struct in_tensor;
+/* Tensor name, of type and count elements; NULL quietly when absent and
+ * optional. */
+struct in_tensor *mf_want_tensor(struct reader *r, const char *name,
+                                 dtype type, size_t count, int optional);
+/* Metadata string key, or NULL when absent or not a string. */
+const char *mf_meta_str(struct reader *r, const char *key);
+/* Metadata entry key holding JSON text, parsed; NULL when absent, or
+ * bad (*failed set, with a message). */
+json_t *mf_meta_parse(struct reader *r, const char *key, int *failed);
+/* Number field key of object o (entry what), in [lo, hi]: real, whole
+ * (a boolean reads as 0 or 1), four reals (null for NaN), or optional:
+ * opt_int leaves 0 when absent, opt_real leaves *out as it is. */
+int mf_get_real(struct reader *r, json_t *o, const char *what,
+                const char *key, double lo, double hi, double *out);
+int mf_get_long(struct reader *r, json_t *o, const char *what,
+                const char *key, long lo, long hi, long *out);
+int mf_get_real4(struct reader *r, json_t *o, const char *w,
+                 const char *key, double *v);
+int mf_opt_int(struct reader *r, json_t *o, const char *what,
+               const char *key, int *out);
+int mf_opt_real(struct reader *r, json_t *o, const char *what,
+                const char *key, double lo, double hi, double *out);
+/* A name (1 to 63 bytes) in field key of object o, into out. */
+int mf_get_name(struct reader *r, json_t *o, const char *w,
+                const char *key, char *out);
+/* A random state of four 64-bit hex strings, not all zero. */
+int mf_parse_rng(struct reader *r, const char *w, json_t *a, nn_rng *rng);
+/* The I64 tensor name, an order of n samples, into a new *perm. */
+int mf_read_perm(struct reader *r, const char *name, size_t n,
+                 size_t **perm);
+
 /* What a file keeps for sequence models (modelseq.c): the vocabulary
  * into f->vocab and, with state, the history's whole-sequence accuracies
  * (after its points are read). Both optional; 0, or -1 with a one-line
  * message. */
-struct reader;
 int nn_read_seq_parts(struct reader *r, nn_file *f);
 
 #endif
